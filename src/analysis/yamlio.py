@@ -1,0 +1,25 @@
+"""Reading the project's YAML data files with clear Chinese errors."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import yaml
+
+from .errors import DataFileError
+
+
+def load_yaml(path: Path) -> dict:
+    """Load a YAML mapping; a syntax error names the file, line and column."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise DataFileError(f"无法读取数据文件 {path}：{exc.strerror}") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        where = f"第{mark.line + 1}行第{mark.column + 1}列" if mark else ""
+        raise DataFileError(f"数据文件 {path} {where} YAML 语法错误：{exc.problem}") from None
+    if not isinstance(data, dict):
+        raise DataFileError(f"数据文件 {path} 的顶层应为映射（键: 值）")
+    return data
