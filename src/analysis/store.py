@@ -1,0 +1,486 @@
+"""The submission store: every accepted submission, with provenance, in one SQLite file.
+
+Layout (see docs/store.md for the full schema and semantics):
+
+- ``submissions``: one row per accepted file (file name, sha256, period, ingested_at).
+- ``parts``: one row per (submission, unit, sheet) — the unit of replacement.  A later
+  submission of the same (unit, sheet, period) supersedes the earlier part
+  (``superseded_by``); nothing is ever deleted.
+- one data table per canonical sheet (``"企业名录"`` …), rows keyed by
+  ``submission_id`` + ``地区`` with the provenance columns ``_sheet``/``_row``.
+- ``columns``: the value kind (text/int/float/bool/date) of every data column, so
+  snapshots come back with the dtypes they went in with.
+
+Register sheets are snapshots (a unit's latest part wins); monthly sheets are
+per 年月 (for each unit and month, the latest part carrying that month wins).
+Each ``add`` is one transaction: a crash leaves the store as it was.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+import sys
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+
+from . import paths
+from .errors import UserError
+
+DB_NAME = "workbook.sqlite"
+SCHEMA_VERSION = 1
+REGISTER_SHEETS = ("集群名录", "企业名录", "资质认定", "企业年度财务")
+MONTHLY_SHEETS = ("集群月度", "指标填报", "情况说明")
+SHEETS = REGISTER_SHEETS + MONTHLY_SHEETS
+MONTH_COLUMN = "年月"
+UNIT_COLUMN = "地区"
+META_COLUMNS = ("submission_id", UNIT_COLUMN, "_sheet", "_row", "_extra")
+# Test hook: seconds to sleep inside the write transaction (crash-safety tests).
+SLEEP_HOOK_ENV = "WORKBOOK_STORE_TEST_SLEEP"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS submissions (
+    id            INTEGER PRIMARY KEY,
+    file_name     TEXT NOT NULL,
+    sha256        TEXT NOT NULL,
+    period        TEXT NOT NULL,
+    units         TEXT NOT NULL,      -- JSON list of unit names
+    ingested_at   TEXT NOT NULL,      -- local time, 'YYYY-MM-DD HH:MM:SS'
+    extra_columns TEXT NOT NULL,      -- JSON {sheet: [column, ...]}
+    UNIQUE (sha256, period)
+);
+CREATE TABLE IF NOT EXISTS parts (
+    submission_id INTEGER NOT NULL REFERENCES submissions(id),
+    unit          TEXT NOT NULL,
+    sheet         TEXT NOT NULL,
+    period        TEXT NOT NULL,
+    n_rows        INTEGER NOT NULL,
+    superseded_by INTEGER REFERENCES submissions(id),
+    PRIMARY KEY (submission_id, unit, sheet)
+);
+CREATE UNIQUE INDEX IF NOT EXISTS parts_current
+    ON parts(unit, sheet, period) WHERE superseded_by IS NULL;
+CREATE INDEX IF NOT EXISTS parts_by_sheet ON parts(sheet, unit, period);
+CREATE INDEX IF NOT EXISTS parts_by_period ON parts(period, unit);
+CREATE TABLE IF NOT EXISTS columns (
+    sheet    TEXT NOT NULL,
+    name     TEXT NOT NULL,
+    kind     TEXT NOT NULL,           -- text | int | float | bool | date
+    position INTEGER NOT NULL,
+    PRIMARY KEY (sheet, name)
+);
+"""
+
+
+@dataclass
+class AddResult:
+    status: str                       # 'added' | 'duplicate' | 'correction'
+    submission_id: int
+    period: str
+    units: list[str]
+    rows: dict[str, int] = field(default_factory=dict)   # sheet -> rows stored
+    superseded: list[int] = field(default_factory=list)  # ids of submissions replaced (in part)
+
+
+class StoreError(UserError):
+    """The store file cannot be used (locked, corrupt, newer schema)."""
+
+
+# ---------------------------------------------------------------- value kinds
+
+_WIDEN = {frozenset({"int", "float"}): "float", frozenset({"int", "bool"}): "int"}
+
+
+def _widen(old: str, new: str) -> str:
+    if old == new:
+        return old
+    return _WIDEN.get(frozenset({old, new}), "text")
+
+
+def _kind_of(series: pd.Series) -> str:
+    """The store kind of a column, from its dtype (or its values when object)."""
+    if pd.api.types.is_bool_dtype(series):
+        return "bool"
+    if pd.api.types.is_integer_dtype(series):
+        return "int"
+    if pd.api.types.is_float_dtype(series):
+        return "float"
+    if pd.api.types.is_datetime64_any_dtype(series):
+        return "date"
+    inferred = pd.api.types.infer_dtype(series, skipna=True)
+    return {
+        "integer": "int", "floating": "float", "mixed-integer-float": "float", "decimal": "float",
+        "boolean": "bool", "date": "date", "datetime": "date", "datetime64": "date",
+    }.get(inferred, "text")
+
+
+def _to_db(series: pd.Series, kind: str) -> list:
+    """Python values SQLite stores as-is; missing values become NULL."""
+    if kind == "date":
+        stamps = pd.to_datetime(series, errors="coerce")
+        fmt = "%Y-%m-%d" if (stamps.dropna() == stamps.dropna().dt.normalize()).all() else "%Y-%m-%d %H:%M:%S"
+        series = stamps.dt.strftime(fmt)
+    elif kind == "bool":
+        series = series.map(lambda v: v if pd.isna(v) else int(bool(v)))
+    elif kind == "text" and not pd.api.types.is_string_dtype(series):
+        series = series.map(lambda v: v if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v))
+    elif kind == "float":
+        series = series.astype("float64")
+    out = series.astype(object)
+    return out.where(series.notna(), None).tolist()
+
+
+def _from_db(values: pd.Series, kind: str) -> pd.Series:
+    if kind == "int":
+        return values.astype("Int64")
+    if kind == "float":
+        return values.astype("float64")
+    if kind == "bool":
+        return values.map(lambda v: pd.NA if v is None else bool(v)).astype("boolean")
+    if kind == "date":
+        return pd.to_datetime(values, format="ISO8601")
+    return values.astype("str")
+
+
+def _month_text(series: pd.Series) -> pd.Series:
+    """年月 as 'YYYY-MM' text whatever the reader handed over (text, Period, datetime)."""
+    if pd.api.types.is_datetime64_any_dtype(series):
+        return series.dt.strftime("%Y-%m")
+    return series.map(lambda v: v if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v)[:7])
+
+
+def _q(name: str) -> str:
+    """Quote an identifier (sheet and column names are Chinese, user-derived)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _now() -> str:
+    return datetime.now().strftime("%Y-%m-%d %H:%M:%S")
+
+
+# ---------------------------------------------------------------- the store
+
+class Store:
+    """The embedded submission store under a directory (default: `paths.store_dir()`)."""
+
+    def __init__(self, path: str | os.PathLike | None = None):
+        self.dir = paths.store_dir(path)
+        self.db_path = self.dir / DB_NAME
+
+    # -- connection -------------------------------------------------------
+
+    def exists(self) -> bool:
+        return self.db_path.exists()
+
+    def _connect(self, write: bool = False) -> sqlite3.Connection:
+        if write:
+            self.dir.mkdir(parents=True, exist_ok=True)
+        try:
+            conn = sqlite3.connect(self.db_path, timeout=30, isolation_level=None)
+            conn.execute("PRAGMA foreign_keys = ON")
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if version > SCHEMA_VERSION:
+                raise StoreError(f"数据库 {self.db_path} 由更新版本的工作簿创建（结构版本 {version}），请升级本工具")
+            if write and version < SCHEMA_VERSION:
+                conn.execute("PRAGMA journal_mode = WAL")
+                conn.executescript(_SCHEMA + f"PRAGMA user_version = {SCHEMA_VERSION};")
+            conn.execute("PRAGMA synchronous = FULL")
+        except sqlite3.DatabaseError as err:
+            raise StoreError(f"无法打开数据库 {self.db_path}：{err}") from None
+        return conn
+
+    def _read(self, sql: str, params: Iterable = ()) -> list[tuple]:
+        """Rows of a query; no rows when the store has not been created yet."""
+        if not self.exists():
+            return []
+        conn = self._connect()
+        try:
+            if conn.execute("PRAGMA user_version").fetchone()[0] == 0:
+                return []
+            return conn.execute(sql, tuple(params)).fetchall()
+        except sqlite3.OperationalError as err:
+            if "no such table" in str(err):
+                return []
+            raise StoreError(f"读取数据库 {self.db_path} 失败：{err}") from None
+        finally:
+            conn.close()
+
+    # -- writing ----------------------------------------------------------
+
+    def add(self, submission) -> AddResult:
+        """Store an accepted submission in one transaction; idempotent on (sha256, period)."""
+        tables = {s: df for s, df in submission.tables.items() if s in SHEETS}
+        units = sorted(set(submission.units) | {u for df in tables.values() for u in df[UNIT_COLUMN].dropna().unique()})
+        conn = self._connect(write=True)
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            dup = conn.execute("SELECT id FROM submissions WHERE sha256 = ? AND period = ?",
+                               (submission.sha256, submission.period)).fetchone()
+            if dup:
+                conn.execute("ROLLBACK")
+                return AddResult("duplicate", dup[0], submission.period, units)
+            result = self._insert(conn, submission, tables, units)
+            _sleep_hook()
+            conn.execute("COMMIT")
+            return result
+        except sqlite3.OperationalError as err:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            if "locked" in str(err) or "busy" in str(err):
+                raise StoreError(f"数据库 {self.db_path} 正被其他程序占用，请稍后重试") from None
+            raise
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        finally:
+            conn.close()
+
+    def _insert(self, conn, submission, tables: dict[str, pd.DataFrame], units: list[str]) -> AddResult:
+        period = submission.period
+        extra = {s: list(c) for s, c in (submission.extra_columns or {}).items()}
+        sid = conn.execute(
+            "INSERT INTO submissions (file_name, sha256, period, units, ingested_at, extra_columns) VALUES (?,?,?,?,?,?)",
+            (submission.file_name, submission.sha256, period, json.dumps(units, ensure_ascii=False), _now(),
+             json.dumps(extra, ensure_ascii=False)),
+        ).lastrowid
+        rows, superseded = {}, set()
+        for sheet, df in tables.items():
+            rows[sheet] = self._insert_rows(conn, sid, sheet, df, extra.get(sheet, []))
+            counts = df[UNIT_COLUMN].value_counts()
+            for unit in units:
+                superseded |= self._supersede(conn, sid, unit, sheet, period)
+                conn.execute("INSERT INTO parts (submission_id, unit, sheet, period, n_rows) VALUES (?,?,?,?,?)",
+                             (sid, unit, sheet, period, int(counts.get(unit, 0))))
+        status = "correction" if superseded else "added"
+        return AddResult(status, sid, period, units, rows, sorted(superseded))
+
+    @staticmethod
+    def _supersede(conn, sid: int, unit: str, sheet: str, period: str) -> set[int]:
+        old = [r[0] for r in conn.execute(
+            "SELECT submission_id FROM parts WHERE unit=? AND sheet=? AND period=? AND superseded_by IS NULL",
+            (unit, sheet, period))]
+        if old:
+            conn.execute("UPDATE parts SET superseded_by=? WHERE unit=? AND sheet=? AND period=? AND superseded_by IS NULL",
+                         (sid, unit, sheet, period))
+        return set(old)
+
+    def _insert_rows(self, conn, sid: int, sheet: str, df: pd.DataFrame, extra: list[str]) -> int:
+        data_cols = [c for c in df.columns if c not in META_COLUMNS and c not in extra]
+        kinds = self._ensure_columns(conn, sheet, df, data_cols)
+        values = [[sid] * len(df), _to_db(df[UNIT_COLUMN], "text"),
+                  _to_db(df["_sheet"], "text") if "_sheet" in df else [None] * len(df),
+                  _to_db(df["_row"], "int") if "_row" in df else [None] * len(df),
+                  _extra_json(df, [c for c in extra if c in df.columns])]
+        for col in data_cols:
+            series = _month_text(df[col]) if col == MONTH_COLUMN else df[col]
+            values.append(_to_db(series, kinds[col]))
+        names = ",".join(_q(c) for c in (*META_COLUMNS, *data_cols))
+        marks = ",".join("?" * (len(META_COLUMNS) + len(data_cols)))
+        conn.executemany(f"INSERT INTO {_q(sheet)} ({names}) VALUES ({marks})", zip(*values))
+        return len(df)
+
+    def _ensure_columns(self, conn, sheet: str, df: pd.DataFrame, cols: list[str]) -> dict[str, str]:
+        """Create the sheet table / new columns; widen kinds; return the kind of each column."""
+        conn.execute(f"CREATE TABLE IF NOT EXISTS {_q(sheet)} (submission_id INTEGER NOT NULL REFERENCES submissions(id),"
+                     f" {_q(UNIT_COLUMN)} TEXT NOT NULL, _sheet TEXT, _row INTEGER, _extra TEXT)")
+        conn.execute(f"CREATE INDEX IF NOT EXISTS {_q(sheet + '_by_part')} ON {_q(sheet)}(submission_id, {_q(UNIT_COLUMN)})")
+        known = {n: (k, p) for n, k, p in conn.execute("SELECT name, kind, position FROM columns WHERE sheet=?", (sheet,))}
+        kinds = {}
+        for col in cols:
+            kind = "text" if col == MONTH_COLUMN else _kind_of(df[col])
+            if col not in known:
+                # No declared type: BLOB affinity stores values exactly as given ('0012' stays text).
+                conn.execute(f"ALTER TABLE {_q(sheet)} ADD COLUMN {_q(col)}")
+                conn.execute("INSERT INTO columns VALUES (?,?,?,?)", (sheet, col, kind, len(known)))
+                known[col] = (kind, len(known))
+                if col == MONTH_COLUMN:
+                    conn.execute(f"CREATE INDEX IF NOT EXISTS {_q(sheet + '_by_month')} ON {_q(sheet)}"
+                                 f"({_q(UNIT_COLUMN)}, {_q(MONTH_COLUMN)})")
+            elif df[col].isna().all():
+                kind = known[col][0]          # an all-empty column says nothing about its kind
+            else:
+                kind = _widen(known[col][0], kind)
+                if kind != known[col][0]:
+                    conn.execute("UPDATE columns SET kind=? WHERE sheet=? AND name=?", (kind, sheet, col))
+                    if kind == "text":
+                        conn.execute(f"UPDATE {_q(sheet)} SET {_q(col)} = CAST({_q(col)} AS TEXT) WHERE {_q(col)} IS NOT NULL")
+            kinds[col] = kind
+        return kinds
+
+    # -- reading ----------------------------------------------------------
+
+    def _columns(self, sheet: str) -> list[tuple[str, str]]:
+        """(name, kind) of a sheet's stored columns: contract order first, then first-seen order."""
+        order = _contract_columns(sheet)
+        rows = self._read("SELECT name, kind FROM columns WHERE sheet=? ORDER BY position", (sheet,))
+        return sorted(rows, key=lambda r: order.index(r[0]) if r[0] in order else len(order))
+
+    def snapshot(self, sheet: str, as_of_period: str | None = None, units: Iterable[str] | str | None = None,
+                 *, as_at: str | None = None) -> pd.DataFrame:
+        """The rows of a sheet as the store saw them for a period.
+
+        Register sheets (集群名录, 企业名录, 资质认定, 企业年度财务): for each unit, the
+        rows of its latest current part with period <= `as_of_period`.
+        Monthly sheets (集群月度, 指标填报, 情况说明): for each (unit, 年月 <= as_of_period),
+        the rows of the latest current part carrying that month.
+        `as_at` ('YYYY-MM-DD[ HH:MM:SS]') replays the store as it was at that time:
+        later ingests are ignored and parts superseded later count as current.
+        Columns: the sheet's columns in first-seen order, then 地区, period,
+        submission_id, _sheet, _row. Rows are ordered by unit, then as submitted.
+        """
+        if sheet not in SHEETS:
+            raise ValueError(f"unknown sheet {sheet!r}")
+        cols = self._columns(sheet)
+        names = [n for n, _ in cols]
+        out_cols = [*names, UNIT_COLUMN, "period", "submission_id", "_sheet", "_row"]
+        if not cols:
+            names = [c for c in _contract_columns(sheet) if c != UNIT_COLUMN]
+            return pd.DataFrame(columns=[*names, *out_cols[len(out_cols) - 5:]])
+        vis_sql, params = _visible_parts_sql(sheet, as_of_period, units, as_at)
+        select = ", ".join([*(f"t.{_q(n)}" for n in names), f"t.{_q(UNIT_COLUMN)}", "v.period",
+                            "t.submission_id", "t._sheet", "t._row"])
+        join = f"FROM {_q(sheet)} t JOIN vis v ON t.submission_id = v.submission_id AND t.{_q(UNIT_COLUMN)} = v.unit"
+        if sheet in REGISTER_SHEETS:
+            sql = (f"WITH vis0 AS ({vis_sql}), best AS (SELECT unit, MAX(period) AS period FROM vis0 GROUP BY unit), "
+                   f"vis AS (SELECT vis0.* FROM vis0 JOIN best USING (unit, period)) "
+                   f"SELECT {select} {join} ORDER BY v.unit, t.rowid")
+        else:
+            month_filter = f"WHERE t.{_q(MONTH_COLUMN)} <= ?" if as_of_period else ""
+            params += [as_of_period] if as_of_period else []
+            rank = f"RANK() OVER (PARTITION BY t.{_q(UNIT_COLUMN)}, t.{_q(MONTH_COLUMN)} ORDER BY v.period DESC)"
+            sql = (f"WITH vis AS ({vis_sql}), cand AS (SELECT {select}, {rank} AS rk, t.rowid AS rid {join} {month_filter}) "
+                   f"SELECT * FROM cand WHERE rk = 1 ORDER BY {_q(UNIT_COLUMN)}, {_q(MONTH_COLUMN)}, rid")
+        rows = self._read(sql, params)
+        frame = pd.DataFrame.from_records([r[:len(out_cols)] for r in rows], columns=out_cols, coerce_float=False)
+        for name, kind in [*cols, (UNIT_COLUMN, "text"), ("period", "text"), ("submission_id", "int"),
+                           ("_sheet", "text"), ("_row", "int")]:
+            frame[name] = _from_db(frame[name].astype(object), kind)
+        return frame
+
+    def known_enterprises(self) -> dict[str, str]:
+        """Credit code -> unit, from every unit's current 企业名录 (the latest period wins)."""
+        return self._key_to_unit("企业名录", "统一社会信用代码")
+
+    def known_clusters(self) -> dict[str, str]:
+        """Cluster name -> unit, from every unit's current 集群名录."""
+        return self._key_to_unit("集群名录", "集群名称")
+
+    def _key_to_unit(self, sheet: str, key: str) -> dict[str, str]:
+        if key not in {n for n, _ in self._columns(sheet)}:
+            return {}
+        vis_sql, params = _visible_parts_sql(sheet, None, None, None)
+        sql = (f"WITH vis0 AS ({vis_sql}), best AS (SELECT unit, MAX(period) AS period FROM vis0 GROUP BY unit), "
+               f"vis AS (SELECT vis0.* FROM vis0 JOIN best USING (unit, period)) "
+               f"SELECT t.{_q(key)}, t.{_q(UNIT_COLUMN)} FROM {_q(sheet)} t JOIN vis v "
+               f"ON t.submission_id = v.submission_id AND t.{_q(UNIT_COLUMN)} = v.unit "
+               f"WHERE t.{_q(key)} IS NOT NULL ORDER BY v.period, v.submission_id")
+        return {str(k): u for k, u in self._read(sql, params)}
+
+    def submissions(self, include_superseded: bool = False) -> pd.DataFrame:
+        """One row per stored submission: id, file_name, sha256, period, units, ingested_at, status.
+
+        status is 'current' while any of its (unit, sheet) parts is current, else
+        'superseded' (every part replaced by corrections). `units` is a tuple.
+        """
+        rows = self._read(
+            "SELECT s.id, s.file_name, s.sha256, s.period, s.units, s.ingested_at, "
+            "CASE WHEN EXISTS (SELECT 1 FROM parts p WHERE p.submission_id = s.id AND p.superseded_by IS NULL) "
+            "THEN 'current' ELSE 'superseded' END FROM submissions s ORDER BY s.id")
+        cols = ["id", "file_name", "sha256", "period", "units", "ingested_at", "status"]
+        frame = pd.DataFrame.from_records(rows, columns=cols)
+        frame["units"] = [tuple(json.loads(u)) for u in frame["units"]]
+        frame["id"] = frame["id"].astype("int64")
+        if not include_superseded:
+            frame = frame[frame["status"] == "current"].reset_index(drop=True)
+        return frame
+
+    def parts(self, include_superseded: bool = False) -> pd.DataFrame:
+        """One row per (submission, unit, sheet): submission_id, unit, sheet, period, n_rows, superseded_by."""
+        where = "" if include_superseded else "WHERE superseded_by IS NULL"
+        rows = self._read(f"SELECT submission_id, unit, sheet, period, n_rows, superseded_by FROM parts {where} "
+                          "ORDER BY period, unit, submission_id")
+        cols = ["submission_id", "unit", "sheet", "period", "n_rows", "superseded_by"]
+        frame = pd.DataFrame.from_records(rows, columns=cols)
+        frame["superseded_by"] = frame["superseded_by"].astype("Int64")
+        return frame
+
+    def periods(self) -> list[str]:
+        """Periods with current data, ascending."""
+        return [r[0] for r in self._read("SELECT DISTINCT period FROM parts WHERE superseded_by IS NULL ORDER BY period")]
+
+    def latest_period(self) -> str | None:
+        periods = self.periods()
+        return periods[-1] if periods else None
+
+    def submitted_units(self, period: str) -> set[str]:
+        """Units with a current submission for `period`."""
+        return {r[0] for r in self._read(
+            "SELECT DISTINCT unit FROM parts WHERE period = ? AND superseded_by IS NULL", (period,))}
+
+    def fingerprint(self, units: Iterable[str] | str, period: str | None = None) -> str:
+        """A hash of everything the store holds for `units` up to `period` (default: latest).
+
+        It changes whenever a submission or correction that a snapshot of those
+        units as of `period` could draw on is added; it does not change for later periods
+        or other units.
+        """
+        period = period or self.latest_period() or ""
+        unit_list = sorted([units] if isinstance(units, str) else set(units))
+        marks = ",".join("?" * len(unit_list))
+        rows = self._read(
+            f"SELECT p.unit, p.sheet, p.period, p.submission_id, s.sha256 FROM parts p JOIN submissions s "
+            f"ON s.id = p.submission_id WHERE p.superseded_by IS NULL AND p.period <= ? AND p.unit IN ({marks}) "
+            f"ORDER BY p.unit, p.sheet, p.period", [period, *unit_list])
+        digest = hashlib.sha256(f"v{SCHEMA_VERSION}|{period}|{unit_list}".encode())
+        for row in rows:
+            digest.update("|".join(map(str, row)).encode() + b"\n")
+        return digest.hexdigest()
+
+
+def _contract_columns(sheet: str) -> list[str]:
+    from .contract import SHEETS_BY_NAME  # contract is data only; imported late to keep the store standalone
+    spec = SHEETS_BY_NAME.get(sheet)
+    return [c.name for c in spec.columns] if spec else []
+
+
+def _visible_parts_sql(sheet: str, as_of_period: str | None, units, as_at: str | None) -> tuple[str, list]:
+    """SQL for the (submission_id, unit, period) parts of a sheet visible at a period/time."""
+    where, params = ["p.sheet = ?"], [sheet]
+    if as_of_period:
+        where.append("p.period <= ?")
+        params.append(as_of_period)
+    if units is not None:
+        unit_list = [units] if isinstance(units, str) else list(units)
+        where.append(f"p.unit IN ({','.join('?' * len(unit_list))})")
+        params += unit_list
+    if as_at:
+        where.append("s.ingested_at <= ? AND (p.superseded_by IS NULL OR x.ingested_at > ?)")
+        params += [as_at, as_at]
+        source = ("parts p JOIN submissions s ON s.id = p.submission_id "
+                  "LEFT JOIN submissions x ON x.id = p.superseded_by")
+    else:
+        where.append("p.superseded_by IS NULL")
+        source = "parts p"
+    return f"SELECT p.submission_id, p.unit, p.period FROM {source} WHERE {' AND '.join(where)}", params
+
+
+def _extra_json(df: pd.DataFrame, extra: list[str]) -> list:
+    if not extra:
+        return [None] * len(df)
+    records = df[extra].astype(object).where(df[extra].notna(), None).to_dict("records")
+    return [json.dumps({k: (v if isinstance(v, (str, int, float)) or v is None else str(v)) for k, v in r.items()},
+                       ensure_ascii=False) for r in records]
+
+
+def _sleep_hook() -> None:
+    seconds = os.environ.get(SLEEP_HOOK_ENV)
+    if seconds:
+        print("store: inside transaction", flush=True, file=sys.stderr)
+        time.sleep(float(seconds))
