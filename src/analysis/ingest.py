@@ -1,0 +1,142 @@
+"""Ingest submission files into the store: find files, read + validate each, store it.
+
+Each file is one submission (a CSV file holds one sheet and is a submission of
+its own: the store replaces per unit, sheet and period, so the CSV files of one
+unit and period complement each other instead of correcting each other). Files
+are taken folder by folder in sheet-dependency order (集群名录 before 企业名录
+before 资质认定 …) so that references between CSV files resolve through the store.
+"""
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import UserError
+from .store import AddResult, Store
+
+SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv")
+# Sheets referenced by others come first (clusters, then enterprises, then what cites them).
+SHEET_ORDER = ("集群名录", "企业名录", "资质认定", "企业年度财务", "集群月度", "指标填报", "情况说明")
+DEBUG_ENV = "WORKBOOK_DEBUG"  # set to see the traceback of a file the reader cannot handle
+PERIOD_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+STATUS_ZH = {"added": "已入库", "correction": "已入库（更正）", "duplicate": "重复，跳过（已入库）", "rejected": "拒收"}
+
+
+@dataclass
+class Outcome:
+    """What happened to one file."""
+    path: Path
+    status: str                                    # added | correction | duplicate | rejected
+    result: AddResult | None = None
+    problems: list[str] = field(default_factory=list)   # Chinese lines, for rejections
+
+    @property
+    def rejected(self) -> bool:
+        return self.status == "rejected"
+
+
+def check_period(period: str | None) -> str | None:
+    if period is not None and not PERIOD_RE.match(period):
+        raise UserError(f"填报期“{period}”格式不对，应为 YYYY-MM（如 2023-06）")
+    return period
+
+
+def collect_files(paths: Iterable[str | Path]) -> list[Path]:
+    """Submission files among `paths` (folders searched recursively), in ingest order."""
+    found: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found += [p for p in path.rglob("*") if p.is_file() and _is_submission_file(p)]
+        elif path.is_file():
+            if path.suffix.lower() not in SUFFIXES:
+                raise UserError(f"不支持的文件类型：{path}（只接受 .xlsx、.xlsm、.xls、.csv）")
+            found.append(path)
+        else:
+            raise UserError(f"找不到文件或文件夹：{path}")
+    unique = list(dict.fromkeys(p.resolve() for p in found))
+    return sorted(unique, key=_order_key)
+
+
+def _is_submission_file(path: Path) -> bool:
+    # Skip Excel/WPS lock files (~$x.xlsx) and hidden files.
+    return path.suffix.lower() in SUFFIXES and not path.name.startswith(("~$", "."))
+
+
+def _order_key(path: Path) -> tuple:
+    rank = next((i for i, s in enumerate(SHEET_ORDER) if path.stem.endswith(s)), -1)
+    return (str(path.parent), rank, path.name)
+
+
+def ingest_file(store: Store, path: Path, period: str | None, known: dict) -> Outcome:
+    """Read, validate and store one file; a rejected file leaves the store untouched."""
+    from .validate import SubmissionRejected, read_submission
+
+    try:
+        submission = read_submission(path, period, known_enterprises=known["enterprises"],
+                                     known_clusters=known["clusters"])
+    except SubmissionRejected as err:
+        return Outcome(path, "rejected", problems=[str(p) for p in err.problems] or [str(err)])
+    except UserError as err:
+        return Outcome(path, "rejected", problems=[str(err)])
+    except Exception as err:  # noqa: BLE001 - a file the reader chokes on must not stop the batch
+        if os.environ.get(DEBUG_ENV):
+            raise
+        return Outcome(path, "rejected", problems=[f"无法读取该文件（{type(err).__name__}: {err}）；"
+                                                   "如确认文件无误，请将其发给维护人员"])
+    result = store.add(submission)
+    if result.status != "duplicate" and {"企业名录", "集群名录"} & set(result.rows):
+        known.update(enterprises=store.known_enterprises(), clusters=store.known_clusters())
+    return Outcome(path, result.status, result)
+
+
+def ingest(paths: Iterable[str | Path], period: str | None = None, store: Store | None = None,
+           on_outcome: Callable[[Outcome], None] | None = None) -> list[Outcome]:
+    """Ingest every submission file under `paths`; returns one Outcome per file."""
+    store = store or Store()
+    files = collect_files(paths)
+    return list(_ingest_files(store, files, check_period(period), on_outcome))
+
+
+def _ingest_files(store: Store, files: list[Path], period: str | None,
+                  on_outcome: Callable[[Outcome], None] | None) -> Iterator[Outcome]:
+    known = {"enterprises": store.known_enterprises(), "clusters": store.known_clusters()}
+    for path in files:
+        outcome = ingest_file(store, path, period, known)
+        if on_outcome:
+            on_outcome(outcome)
+        yield outcome
+
+
+def describe(outcome: Outcome, base: Path | None = None) -> list[str]:
+    """Chinese lines reporting one file's outcome."""
+    name = _shown(outcome.path, base)
+    label = STATUS_ZH[outcome.status]
+    if outcome.rejected:
+        return [f"{label}：{name}（{len(outcome.problems)} 个问题）", *(f"    {p}" for p in outcome.problems)]
+    r = outcome.result
+    detail = f"填报期 {r.period}，{'、'.join(r.units)}"
+    if outcome.status == "duplicate":
+        return [f"{label}：{name}（与第 {r.submission_id} 号报送内容相同，{detail}）"]
+    rows = "，".join(f"{sheet} {n} 行" for sheet, n in r.rows.items())
+    line = f"{label}：{name}（第 {r.submission_id} 号报送，{detail}；{rows}）"
+    if r.superseded:
+        line += f"，替换第 {'、'.join(map(str, r.superseded))} 号报送的相应内容"
+    return [line]
+
+
+def summary(outcomes: list[Outcome]) -> str:
+    counts = {s: sum(o.status == s for o in outcomes) for s in STATUS_ZH}
+    return (f"共 {len(outcomes)} 个文件：入库 {counts['added']}，更正 {counts['correction']}，"
+            f"重复跳过 {counts['duplicate']}，拒收 {counts['rejected']}")
+
+
+def _shown(path: Path, base: Path | None) -> str:
+    try:
+        return str(path.relative_to(base)) if base else str(path)
+    except ValueError:
+        return str(path)
+

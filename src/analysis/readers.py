@@ -1,0 +1,322 @@
+"""Reading a submitted file into raw sheets, and finding each sheet's table.
+
+Spreadsheets are read with calamine (fast) as raw cell values: numbers stay
+numbers and text stays text, so the validator can tell a credit code typed as
+text ('012…') from one Excel stored as a number (digits lost beyond 15). Cells
+that Excel saved as formula errors come back empty from calamine, so the sheet
+XML of .xlsx/.xlsm files is scanned for them separately. Every failure to read
+is one Chinese line (UserError), never a traceback.
+"""
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import math
+import re
+import warnings
+import zipfile
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from pathlib import Path, PurePosixPath
+
+import numpy as np
+import pandas as pd
+from defusedxml import ElementTree as SafeET
+from defusedxml.common import DefusedXmlException
+
+from . import contract
+from .contract import Column, Sheet
+from .errors import UserError
+
+EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls"}
+CSV_SUFFIXES = {".csv"}
+MAX_UNZIPPED_BYTES = 1 << 30  # refuse zip bombs before calamine inflates them in memory
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
+_SSML = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+_ERROR_CELL = re.compile(rb"""\bt\s*=\s*["']e["']""")
+
+
+@dataclass
+class RawWorkbook:
+    """All sheets of a file as raw grids: grid.iloc[i, j] is Excel cell (row i+1, column j+1)."""
+    path: Path
+    sheets: dict[str, pd.DataFrame]
+    # sheet name -> {(excel row, 0-based column): '#REF!'}
+    error_cells: dict[str, dict[tuple[int, int], str]] = field(default_factory=dict)
+
+
+@dataclass
+class Table:
+    """The contract table found in one sheet."""
+    sheet_name: str                      # as written in the file
+    sheet: Sheet
+    header_row: int | None               # Excel row number; None when no header row was found
+    columns: dict[str, int] = field(default_factory=dict)        # canonical column -> 0-based index
+    extra_columns: dict[int, str] = field(default_factory=dict)  # 0-based index -> header as written
+    duplicate_headers: list[tuple[str, str]] = field(default_factory=list)  # (canonical, as written)
+    rows: list[tuple[int, dict[str, object]]] = field(default_factory=list)  # (Excel row, canonical -> raw)
+    error_cells: dict[tuple[int, int], str] = field(default_factory=dict)
+
+    def column_label(self, index: int) -> str:
+        """The column name to show for a 0-based index: canonical, else as written."""
+        for name, i in self.columns.items():
+            if i == index:
+                return name
+        return self.extra_columns.get(index) or column_letter(index)
+
+
+def column_letter(index: int) -> str:
+    """0 -> 'A', 27 -> 'AB'."""
+    out, n = "", index + 1
+    while n:
+        n, rem = divmod(n - 1, 26)
+        out = chr(65 + rem) + out
+    return out
+
+
+def _ref_to_index(ref: str) -> tuple[int, int]:
+    """'AB12' -> (12, 27)."""
+    m = re.fullmatch(r"\$?([A-Za-z]{1,3})\$?(\d+)", ref)
+    if not m:
+        raise ValueError(ref)
+    col = 0
+    for ch in m.group(1).upper():
+        col = col * 26 + ord(ch) - 64
+    return int(m.group(2)), col - 1
+
+
+# --- reading files -------------------------------------------------------------------------
+
+
+def read_workbook(path: str | Path) -> RawWorkbook:
+    """Read an .xlsx/.xlsm/.xls or .csv file; UserError (one line) when it cannot be read."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in EXCEL_SUFFIXES | CSV_SUFFIXES:
+        raise UserError(f"{path.name}：不支持的文件类型“{path.suffix or '无扩展名'}”，请报送 .xlsx、.xls 或 .csv 文件")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise UserError(f"{path.name}：无法读取文件（{exc.strerror}）") from None
+    if not data.strip():
+        raise UserError(f"{path.name}：文件为空")
+    if suffix in CSV_SUFFIXES:
+        return _read_csv(path, data)
+    return _read_excel(path, data)
+
+
+def _read_excel(path: Path, data: bytes) -> RawWorkbook:
+    _sniff_excel(path, data)
+    errors: dict[str, dict[tuple[int, int], str]] = {}
+    if data.startswith(b"PK"):
+        errors = _scan_zip(path, data)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            sheets = pd.read_excel(io.BytesIO(data), sheet_name=None, header=None, engine="calamine", dtype=object)
+    except Exception as exc:  # calamine raises many kinds; all mean "cannot read this file"
+        raise UserError(f"{path.name}：无法读取，文件可能已损坏或不是 Excel 表格（{type(exc).__name__}）") from None
+    return RawWorkbook(path, {str(name): grid for name, grid in sheets.items()}, errors)
+
+
+def _sniff_excel(path: Path, data: bytes) -> None:
+    """Refuse by content what calamine would report obscurely: encrypted, PDF, renamed files."""
+    name = path.name
+    if data.startswith(_OLE_MAGIC):
+        if _ENCRYPTED_STREAM in data or path.suffix.lower() != ".xls":
+            raise UserError(f"{name}：文件设置了打开密码（已加密），请取消密码后另存为 .xlsx 再报送")
+        return
+    if data.startswith(b"%PDF"):
+        raise UserError(f"{name}：这是 PDF 文件，不是 Excel 表格，请报送 .xlsx 文件")
+    if not data.startswith(b"PK\x03\x04"):
+        raise UserError(f"{name}：不是有效的 Excel 文件（可能只是改了扩展名），请用 Excel 或 WPS 另存为 .xlsx")
+
+
+def _scan_zip(path: Path, data: bytes) -> dict[str, dict[tuple[int, int], str]]:
+    """Check an .xlsx package for XML attacks, then collect its formula error cells."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            infos = zf.infolist()
+            if sum(i.file_size for i in infos) > MAX_UNZIPPED_BYTES:
+                raise UserError(f"{path.name}：文件解压后超过1GB，拒绝读取")
+            if "xl/workbook.xml" not in zf.namelist():
+                raise UserError(f"{path.name}：是压缩文件但不是 Excel 工作簿，请报送 .xlsx 文件")
+            for info in infos:
+                _refuse_dtd(path, zf, info)
+            return {sheet: _error_cells(zf, part) for sheet, part in _sheet_parts(zf).items()}
+    except (zipfile.BadZipFile, EOFError, OSError, KeyError, ValueError, SafeET.ParseError, DefusedXmlException):
+        raise UserError(f"{path.name}：文件已损坏，无法读取（请用 Excel 或 WPS 打开后重新保存）") from None
+
+
+def _refuse_dtd(path: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
+    """A DOCTYPE (entity declarations: XXE, billion laughs) has no place in an .xlsx."""
+    if not info.filename.endswith((".xml", ".rels", ".vml")):
+        return
+    with zf.open(info) as fh:
+        head = fh.read(65536)
+    if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
+        raise UserError(f"{path.name}：文件内含 XML 实体声明（{info.filename}），可能是恶意构造的文件，已拒绝读取")
+
+
+def _sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name -> worksheet part path, from workbook.xml and its relationships."""
+    rels = SafeET.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
+    targets = {r.get("Id"): r.get("Target", "") for r in rels.iter(f"{_PKG_REL}Relationship")}
+    book = SafeET.fromstring(zf.read("xl/workbook.xml"))
+    out = {}
+    for sheet in book.iter(f"{_SSML}sheet"):
+        target = targets.get(sheet.get(f"{_REL_NS}id"), "")
+        part = target.lstrip("/") if target.startswith("/") else str(PurePosixPath("xl") / target)
+        if part in zf.namelist():
+            out[sheet.get("name", "")] = part
+    return out
+
+
+def _error_cells(zf: zipfile.ZipFile, part: str) -> dict[tuple[int, int], str]:
+    """(Excel row, 0-based column) -> error text for cells saved with t="e"."""
+    raw = zf.read(part)
+    if not _ERROR_CELL.search(raw):  # fast path: most sheets have none
+        return {}
+    out: dict[tuple[int, int], str] = {}
+    row, col = 0, -1
+    for _, elem in SafeET.iterparse(io.BytesIO(raw), events=("end",)):
+        tag = elem.tag.rsplit("}", 1)[-1]
+        if tag == "c":
+            row, col = _cell_position(elem.get("r"), row, col)
+            if elem.get("t") == "e":
+                value = next((v.text for v in elem if v.tag.endswith("}v") or v.tag == "v"), None)
+                out[(row, col)] = value or "#错误"
+            elem.clear()
+        elif tag == "row":
+            elem.clear()
+    return out
+
+
+def _cell_position(ref: str | None, row: int, col: int) -> tuple[int, int]:
+    # A cell without r follows the previous one; rows without r are rare enough to ignore.
+    return _ref_to_index(ref) if ref else (max(row, 1), col + 1)
+
+
+def _read_csv(path: Path, data: bytes) -> RawWorkbook:
+    sheet = contract.sheet_for_file_stem(path.stem)
+    if sheet is None:
+        names = "、".join(s.name for s in contract.SHEETS)
+        raise UserError(f"{path.name}：无法从文件名识别工作表，CSV 文件名应以表名结尾（{names}），如“新乐市-2023-06-企业名录.csv”")
+    text = decode_text(path.name, data)
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as exc:
+        raise UserError(f"{path.name}：CSV 格式错误（{exc}）") from None
+    width = max((len(r) for r in rows), default=0)
+    grid = pd.DataFrame([[v if v != "" else None for v in r] + [None] * (width - len(r)) for r in rows], dtype=object)
+    return RawWorkbook(path, {sheet.name: grid})
+
+
+def decode_text(file_name: str, data: bytes) -> str:
+    """UTF-8 (with or without BOM), else GBK/GB18030, decoded strictly; else one clear line."""
+    if data.startswith(codecs.BOM_UTF8):
+        encodings = ("utf-8-sig",)
+    else:
+        encodings = ("utf-8", "gbk", "gb18030")
+    furthest = 0
+    for encoding in encodings:
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError as exc:
+            furthest = max(furthest, exc.start)
+    line = data[:furthest].count(b"\n") + 1
+    raise UserError(
+        f"{file_name}：第{line}行含有无法识别的字符，文件编码既不是 UTF-8 也不是 GBK/GB18030；"
+        "请用 Excel 或 WPS 另存为“CSV UTF-8”格式后重新报送"
+    )
+
+
+# --- finding the table in a sheet --------------------------------------------------------------
+
+
+def clean(value: object) -> object:
+    """A raw cell as a plain Python value; empty cells (NaN, '', spaces) are None."""
+    if value is None:
+        return None
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if value is pd.NaT:
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.to_pydatetime()
+    if isinstance(value, str) and not value.strip():
+        return None
+    return value
+
+
+def _header_matches(sheet: Sheet, values: list[object]) -> int:
+    return len({c.name for v in values if (c := contract.match_header(sheet, v)) is not None})
+
+
+def find_header_row(grid: pd.DataFrame, sheet: Sheet) -> int | None:
+    """0-based index of the row (among the first few) that names most contract columns."""
+    best, best_count = None, 0
+    for i in range(min(contract.HEADER_SEARCH_ROWS, len(grid))):
+        count = _header_matches(sheet, [clean(v) for v in grid.iloc[i].tolist()])
+        if count > best_count:
+            best, best_count = i, count
+    return best
+
+
+def locate_table(sheet_name: str, grid: pd.DataFrame, sheet: Sheet,
+                 error_cells: dict[tuple[int, int], str] | None = None) -> Table:
+    """Find the header row, map headers to contract columns, and collect non-empty rows."""
+    table = Table(sheet_name, sheet, None, error_cells=dict(error_cells or {}))
+    header = find_header_row(grid, sheet)
+    if header is None:
+        return table
+    table.header_row = header + 1
+    for j, value in enumerate(grid.iloc[header].tolist()):
+        _map_header(table, j, clean(value))
+    table.rows = list(_data_rows(grid, header, table))
+    return table
+
+
+def _map_header(table: Table, index: int, value: object) -> None:
+    if value is None:
+        return
+    column: Column | None = contract.match_header(table.sheet, value)
+    if column is None:
+        table.extra_columns[index] = str(value).strip()
+    elif column.name in table.columns:
+        table.duplicate_headers.append((column.name, str(value).strip()))
+    else:
+        table.columns[column.name] = index
+
+
+def _data_rows(grid: pd.DataFrame, header: int, table: Table):
+    error_rows = {r for r, _ in table.error_cells}
+    wanted = list(table.columns.items())
+    used = sorted({*table.columns.values(), *table.extra_columns})
+    for i, values in enumerate(grid.iloc[header + 1:].itertuples(index=False, name=None), start=header + 2):
+        if i not in error_rows and all(clean(values[j]) is None for j in used):
+            continue  # blank rows (and formatting-only rows below the data) are not rows
+        yield i, {name: clean(values[j]) for name, j in wanted}
+
+
+def cell_text(value: object) -> str | None:
+    """How a raw value is quoted back to the user in a problem message."""
+    value = clean(value)
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d") if value.time() == time(0) else value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, (date, time, timedelta)):
+        return str(value)
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e16:
+        return str(int(value))
+    text = str(value).strip()
+    return text if len(text) <= 60 else text[:60] + "…"
