@@ -53,6 +53,7 @@ class Column:
     nonnegative: bool = False
     pattern: re.Pattern | None = None
     pattern_hint: str = ""
+    percent: bool = False          # may carry a % sign (checked against the indicator's unit)
     not_after_period: bool = False  # dates and year-months may not lie after the period
     help: str = ""                 # one line for the template's instructions
     width: int = 14                # template column width
@@ -66,7 +67,8 @@ class Compare:
     """`left` must be <= `right` (both columns of the same row) when both are filled."""
     left: str
     right: str
-    reason: str  # Chinese, reported on the `left` column
+    reason: str       # Chinese
+    report_on: str    # the column the problem is reported on
 
 
 @dataclass(frozen=True)
@@ -130,8 +132,8 @@ SHEETS: tuple[Sheet, ...] = (
             Column("批次文号", width=24),
         ),
         compare=(
-            Compare("认定日期", "有效期至", "有效期至早于认定日期"),
-            Compare("认定日期", "撤销日期", "撤销日期早于认定日期"),
+            Compare("认定日期", "有效期至", "有效期至早于认定日期", "有效期至"),
+            Compare("认定日期", "撤销日期", "撤销日期早于认定日期", "撤销日期"),
         ),
         region_from="统一社会信用代码",
     ),
@@ -151,8 +153,8 @@ SHEETS: tuple[Sheet, ...] = (
         ),
         unique=("统一社会信用代码", "年度"),
         compare=(
-            Compare("研发人员数", "职工人数", "研发人员数多于职工人数"),
-            Compare("大专以上学历人数", "职工人数", "大专以上学历人数多于职工人数"),
+            Compare("研发人员数", "职工人数", "研发人员数多于职工人数", "研发人员数"),
+            Compare("大专以上学历人数", "职工人数", "大专以上学历人数多于职工人数", "大专以上学历人数"),
         ),
         region_from="统一社会信用代码",
     ),
@@ -177,7 +179,7 @@ SHEETS: tuple[Sheet, ...] = (
             Column("规上企业数", WHOLE, nonnegative=True, help="不得多于企业数", width=12),
         ),
         unique=("集群名称", "年月"),
-        compare=(Compare("规上企业数", "企业数", "规上企业数多于企业数"),),
+        compare=(Compare("规上企业数", "企业数", "规上企业数多于企业数", "规上企业数"),),
         region_from="集群名称",
     ),
     Sheet(
@@ -186,7 +188,7 @@ SHEETS: tuple[Sheet, ...] = (
             Column("地区", ENUM, required=True, domain=REGION, help="地区名称或6位行政区划代码", width=20),
             Column("年月", YEARMONTH, required=True, not_after_period=True, help="如 2023-06，不得晚于填报期", width=10),
             Column("指标", ENUM, required=True, domain=INDICATOR, help="指标目录中的指标名称", width=36),
-            Column("数值", NUMBER, required=True, help="只填数字；百分比填76或76%，不要填0.76", width=12),
+            Column("数值", NUMBER, required=True, percent=True, help="只填数字；百分比填76或76%，不要填0.76", width=12),
             Column("单位", help="可留空；填写时须与指标目录一致", width=8),
             Column("备注", width=30),
         ),

@@ -1,0 +1,554 @@
+"""Validating a submitted file against the workbook contract (analysis.contract).
+
+`read_submission` reads one file, checks every rule and returns clean typed
+tables, or raises SubmissionRejected listing every problem of the file at once
+(file, sheet, Excel row, column, value, reason — in Chinese).
+"""
+from __future__ import annotations
+
+import calendar
+import hashlib
+import re
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+
+from . import contract, creditcode, paths, readers
+from .awards import load_award_types
+from .contract import Column, Sheet
+from .errors import UserError
+from .regions import load_regions
+from .yamlio import load_yaml
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    sheet: str | None
+    row: int | None
+    column: str | None
+    value: str | None
+    reason: str
+
+    def __str__(self) -> str:
+        parts = [self.file]
+        if self.sheet is not None:
+            parts.append(f"工作表“{self.sheet}”")
+        if self.row is not None:
+            parts.append(f"第{self.row}行")
+        if self.column is not None:
+            parts.append(f"列“{self.column}”")
+        if self.value is not None:
+            parts.append(f"值“{self.value}”")
+        return "｜".join(parts) + "：" + self.reason
+
+
+class SubmissionRejected(UserError):
+    """A submission with problems; str() is a summary line and one line per problem."""
+
+    def __init__(self, file_name: str, problems: list[Problem]):
+        self.file_name = file_name
+        self.problems = list(problems)
+        lines = [f"{file_name}：发现{len(self.problems)}处问题，本次报送未入库，请修改后重新报送："]
+        lines += [str(p) for p in self.problems]
+        super().__init__("\n".join(lines))
+
+
+@dataclass
+class Submission:
+    path: Path
+    file_name: str
+    sha256: str
+    period: str
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    units: set[str] = field(default_factory=set)
+    extra_columns: dict[str, list[str]] = field(default_factory=dict)
+
+
+class _Bad(Exception):
+    """A cell that breaks a rule; the argument is the Chinese reason."""
+
+
+# --- periods ----------------------------------------------------------------------------------
+
+_YEARMONTH = re.compile(r"^(\d{4})\s*(?:-|/|年)\s*(\d{1,2})\s*月?$")
+_FILE_PERIOD = re.compile(r"(?<!\d)(20\d{2})[-_.年]?(0[1-9]|1[0-2]|[1-9](?!\d))(?!\d)")
+
+
+def parse_yearmonth(value: object) -> str:
+    """'2023-06' from 2023-06, 2023-6, 2023/6, 2023年6月 or an Excel date."""
+    if isinstance(value, datetime | date):
+        return f"{value.year:04d}-{value.month:02d}"
+    m = _YEARMONTH.match(str(value).strip()) if isinstance(value, str) else None
+    if not m or not 1 <= int(m.group(2)) <= 12:
+        raise _Bad("不是有效年月（应为 YYYY-MM，如 2023-06）")
+    return f"{m.group(1)}-{int(m.group(2)):02d}"
+
+
+def period_from(path: str | Path, instructions_sheet: pd.DataFrame | None) -> str | None:
+    """The period a file states: the 填报说明 period cell, else its file name; None if neither."""
+    value = _period_cell(instructions_sheet) if instructions_sheet is not None else None
+    if value is not None:
+        try:
+            return parse_yearmonth(value)
+        except _Bad:
+            raise UserError(f"{Path(path).name}：工作表“{contract.INSTRUCTIONS_SHEET}”中的填报期“{readers.cell_text(value)}”"
+                            "不是有效年月（应为 YYYY-MM，如 2023-06）") from None
+    m = _FILE_PERIOD.search(Path(path).stem)
+    return f"{m.group(1)}-{int(m.group(2)):02d}" if m else None
+
+
+def _period_cell(grid: pd.DataFrame) -> object | None:
+    """The first non-empty cell right of a 填报期 label."""
+    for values in grid.head(30).itertuples(index=False, name=None):
+        cells = [readers.clean(v) for v in values]
+        for j, v in enumerate(cells):
+            if v is not None and contract.normalise_header(v) in contract.PERIOD_LABELS:
+                return next((x for x in cells[j + 1:] if x is not None), None)
+    return None
+
+
+def _normalise_period(text: str) -> str:
+    try:
+        return parse_yearmonth(text)
+    except _Bad:
+        raise UserError(f"填报期“{text}”无效，应为 YYYY-MM（如 2023-06）") from None
+
+
+def _instructions(raw: readers.RawWorkbook) -> pd.DataFrame | None:
+    key = contract.normalise_sheet_name(contract.INSTRUCTIONS_SHEET)
+    return next((g for n, g in raw.sheets.items() if contract.normalise_sheet_name(n) == key), None)
+
+
+def _resolve_period(path: Path, raw: readers.RawWorkbook, given: str | None) -> str:
+    stated = period_from(path, _instructions(raw))
+    if given is not None:
+        given = _normalise_period(given)
+        if stated is not None and stated != given:
+            raise UserError(f"{path.name}：文件标明的填报期为{stated}，与指定的填报期{given}不一致")
+        return given
+    if stated is None:
+        raise UserError(f"{path.name}：无法确定填报期：请在“{contract.INSTRUCTIONS_SHEET}”工作表填写"
+                        f"“{contract.PERIOD_LABEL}”，或在文件名中写明年月（如 新乐市-2023-06-企业名录.csv），或在命令行指定")
+    return stated
+
+
+# --- reference data ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IndicatorRef:
+    name: str
+    unit: str
+
+
+def _indicator_key(text: object) -> str:
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(text)))
+
+
+@lru_cache(maxsize=4)
+def load_indicator_names(path: Path = paths.INDICATORS_FILE) -> dict[str, IndicatorRef]:
+    """Normalised name or alias -> the indicator's canonical name and unit."""
+    out = {}
+    for node in load_yaml(path).get("indicators") or []:
+        ref = IndicatorRef(node["name"], str(node.get("unit") or ""))
+        for name in (node["name"], *(node.get("aliases") or ())):
+            out.setdefault(_indicator_key(name), ref)
+    return out
+
+
+# --- cell parsers -----------------------------------------------------------------------------
+
+_DATE_PATTERNS = (
+    re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$"),
+    re.compile(r"^(\d{4})/(\d{1,2})/(\d{1,2})$"),
+    re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日$"),
+)
+_NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$")
+_THOUSANDS = re.compile(r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
+
+
+def parse_date(value: object) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        for pattern in _DATE_PATTERNS:
+            if m := pattern.match(text):
+                try:
+                    return date(*map(int, m.groups()))
+                except ValueError:
+                    break
+    raise _Bad("不是有效日期（应为日期格式，或写作 2023-06-30、2023/6/30、2023年6月30日）")
+
+
+def parse_number(value: object, percent_ok: bool = False) -> tuple[float, bool]:
+    """A number and whether it carried a % sign."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise _Bad("不是数字")
+    if isinstance(value, int | float):
+        if isinstance(value, float) and not value == value or value in (float("inf"), float("-inf")):
+            raise _Bad("不是数字")
+        return float(value), False
+    text = unicodedata.normalize("NFKC", value).strip()
+    percent = percent_ok and text.endswith("%")
+    if percent:
+        text = text[:-1].strip()
+    if _THOUSANDS.match(text):
+        text = text.replace(",", "")
+    if not _NUMBER.match(text):
+        raise _Bad("不是数字（只填数字，不要带单位、汉字或“约”等字样）")
+    return float(text), percent
+
+
+def parse_code(value: object) -> str:
+    """A credit code kept as text; a number longer than 15 digits has already lost digits."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        if abs(value) >= 1e15:
+            raise _Bad("信用代码被 Excel 存成了数字，超过15位的数字已丢失末几位；请将该列设为文本格式后重新录入")
+        value = str(int(value)) if float(value).is_integer() else str(value)
+    text = str(value).strip()
+    reason = creditcode.problem(text)
+    if reason:
+        raise _Bad(f"统一社会信用代码无效：{reason}")
+    return text
+
+
+def parse_text(value: object) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime | date):
+        return readers.cell_text(value)
+    return str(value).strip()
+
+
+# --- the validator ----------------------------------------------------------------------------
+
+# Sheets checked before the ones that refer to them.
+_ORDER = ("集群名录", "企业名录", "资质认定", "企业年度财务", "集群月度", "指标填报", "情况说明")
+
+
+class _Validator:
+    def __init__(self, file_name: str, period: str, known_enterprises: Mapping[str, str] | None,
+                 known_clusters: Mapping[str, str] | None):
+        self.file = file_name
+        self.period = period
+        year, month = map(int, period.split("-"))
+        self.period_end = date(year, month, calendar.monthrange(year, month)[1])
+        self.regions = load_regions()
+        self.awards = load_award_types()
+        self.indicators = load_indicator_names()
+        self.problems: list[Problem] = []
+        self.enterprises = {k: self._region_name(v) for k, v in (known_enterprises or {}).items()}
+        self.clusters = {k: self._region_name(v) for k, v in (known_clusters or {}).items()}
+
+    def _region_name(self, name: object) -> str:
+        region = self.regions.resolve(str(name))
+        return region.name if region else str(name)
+
+    def report(self, table: readers.Table | None, row: int | None, column: str | None, value: object, reason: str):
+        sheet = table.sheet_name if table else None
+        self.problems.append(Problem(self.file, sheet, row, column, readers.cell_text(value), reason))
+
+    # -- whole file
+
+    def run(self, raw: readers.RawWorkbook) -> tuple[dict[str, pd.DataFrame], dict[str, list[str]]]:
+        tables = self._locate(raw)
+        frames, extras = {}, {}
+        for name in _ORDER:
+            if name in tables:
+                table = tables[name]
+                frames[name] = self._check_table(table)
+                extras[name] = list(table.extra_columns.values())
+        return frames, extras
+
+    def _locate(self, raw: readers.RawWorkbook) -> dict[str, readers.Table]:
+        tables: dict[str, readers.Table] = {}
+        for sheet_name, grid in raw.sheets.items():
+            sheet = contract.sheet_for(sheet_name)
+            if sheet is None:
+                continue
+            if sheet.name in tables:
+                self.report(None, None, None, None,
+                            f"工作表“{tables[sheet.name].sheet_name}”和“{sheet_name}”都是{sheet.name}，请合并为一个工作表")
+                continue
+            tables[sheet.name] = readers.locate_table(sheet_name, grid, sheet, raw.error_cells.get(sheet_name))
+        if not tables:
+            names = "、".join(s.name for s in contract.SHEETS)
+            found = "、".join(f"“{n}”" for n in raw.sheets) or "无"
+            self.report(None, None, None, None, f"没有可识别的工作表（现有：{found}；应为：{names}）")
+        return tables
+
+    # -- one table
+
+    def _check_table(self, table: readers.Table) -> pd.DataFrame:
+        sheet = table.sheet
+        if not self._check_headers(table):
+            return pd.DataFrame()
+        self._report_error_cells(table)
+        records = []
+        for row, raw in table.rows:
+            record = self._check_row(table, row, raw)
+            records.append(record)
+        self._check_unique(table, records)
+        self._register(sheet, records)
+        return self._frame(table, records)
+
+    def _check_headers(self, table: readers.Table) -> bool:
+        sheet = table.sheet
+        if table.header_row is None:
+            needed = "、".join(c.name for c in sheet.required)
+            self.report(table, None, None, None,
+                        f"前{contract.HEADER_SEARCH_ROWS}行中没有找到表头行（表头应包含：{needed}）")
+            return False
+        for canonical, written in table.duplicate_headers:
+            self.report(table, table.header_row, canonical, written, "列重复出现")
+        missing = [c for c in sheet.required if c.name not in table.columns]
+        for column in missing:
+            self.report(table, table.header_row, column.name, None, "缺少必填列")
+        return not table.duplicate_headers
+
+    def _report_error_cells(self, table: readers.Table) -> None:
+        for (row, col), text in sorted(table.error_cells.items()):
+            if row > table.header_row:
+                self.report(table, row, table.column_label(col), text,
+                            f"单元格是公式错误（{text}），请修正公式或改填数值")
+
+    def _check_row(self, table: readers.Table, row: int, raw: dict[str, object]) -> dict[str, object]:
+        record: dict[str, object] = {"_sheet": table.sheet_name, "_row": row}
+        error_cols = {table.column_label(c) for r, c in table.error_cells if r == row}
+        for column in table.sheet.columns:
+            if column.name not in table.columns or column.name in error_cols:
+                record[column.name] = None
+                continue
+            record[column.name] = self._check_cell(table, row, column, raw.get(column.name), record)
+        self._check_row_rules(table, row, raw, record)
+        return record
+
+    def _check_cell(self, table, row, column: Column, value: object, record: dict) -> object:
+        if value is None:
+            if column.required:
+                self.report(table, row, column.name, None, "必填项为空")
+            return None
+        try:
+            return self._parse(column, value, record)
+        except _Bad as bad:
+            self.report(table, row, column.name, value, str(bad))
+            return None
+
+    def _parse(self, column: Column, value: object, record: dict) -> object:
+        kind = column.type
+        if kind == contract.CODE:
+            out = parse_code(value)
+            if column.domain == contract.ENTERPRISE and out not in self.enterprises:
+                raise _Bad("企业不在企业名录中（本次报送和已入库的数据中都没有此信用代码）")
+        elif kind == contract.DATE:
+            out = parse_date(value)
+        elif kind == contract.YEARMONTH:
+            out = parse_yearmonth(value)
+        elif kind in (contract.NUMBER, contract.WHOLE):
+            out = self._parse_number(column, value, record)
+        elif kind == contract.YESNO:
+            out = parse_text(value)
+            if out not in (contract.YES, contract.NO):
+                raise _Bad("应填“是”或“否”")
+            return out == contract.YES
+        else:
+            out = parse_text(value)
+        if column.pattern is not None and not column.pattern.match(str(int(out) if isinstance(out, float) else out)):
+            raise _Bad(f"格式不对，应为{column.pattern_hint}")
+        if kind == contract.ENUM:
+            out = self._member(column, out, record)
+        self._check_period(column, out)
+        return out
+
+    def _parse_number(self, column: Column, value: object, record: dict) -> float:
+        indicator = record.get("_indicator")
+        number, percent = parse_number(value, percent_ok=column.percent)
+        if column.type == contract.WHOLE and not number.is_integer():
+            raise _Bad("应为整数")
+        if column.nonnegative and number < 0:
+            raise _Bad("不能为负数")
+        if column.percent and indicator is not None:
+            self._check_percent(indicator, number, percent)
+        return int(number) if column.type == contract.WHOLE else number
+
+    @staticmethod
+    def _check_percent(indicator: IndicatorRef, number: float, percent: bool) -> None:
+        if indicator.unit == "%":
+            if not percent and 0 < abs(number) < 1:
+                raise _Bad(f"“{indicator.name}”以%为单位，应填百分数（如76或76%），不能填小数{number:g}；"
+                           "若单元格设为了百分比格式，请改为常规格式后填写")
+        elif percent:
+            raise _Bad(f"“{indicator.name}”的单位是“{indicator.unit}”，不是百分比，不能带%")
+
+    def _check_period(self, column: Column, value: object) -> None:
+        if not column.not_after_period or value is None:
+            return
+        if isinstance(value, date) and value > self.period_end:
+            raise _Bad(f"晚于填报期（{self.period}）最后一天")
+        if column.type == contract.YEARMONTH and value > self.period:
+            raise _Bad(f"晚于填报期{self.period}")
+        if column.type == contract.WHOLE and value > self.period_end.year:
+            raise _Bad(f"晚于填报期所在年度（{self.period_end.year}年）")
+
+    # -- domains
+
+    def _member(self, column: Column, text: str, record: dict) -> str:
+        if column.choices:
+            if text not in column.choices:
+                raise _Bad(f"应为以下之一：{'、'.join(column.choices)}")
+            return text
+        return getattr(self, f"_domain_{column.domain}")(text, record)
+
+    def _domain_unit(self, text: str, record: dict) -> str:
+        region = self.regions.resolve(text)
+        if region is None:
+            raise _Bad("不是地区注册表中的地区（应填县级单位名称或6位行政区划代码）")
+        if not region.is_unit:
+            raise _Bad(f"“{region.name}”不是县级填报单位，应填所辖县（市、区）或开发区")
+        return region.name
+
+    def _domain_region(self, text: str, record: dict) -> str:
+        region = self.regions.resolve(text)
+        if region is None:
+            raise _Bad("不是地区注册表中的地区（应填地区名称或6位行政区划代码）")
+        return region.name
+
+    def _domain_award_type(self, text: str, record: dict) -> str:
+        if text not in self.awards:
+            raise _Bad(f"未知资质类型（应为：{'、'.join(self.awards)}）")
+        return text
+
+    def _domain_award_level(self, text: str, record: dict) -> str:
+        award = self.awards.get(record.get("资质类型") or "")
+        if award is None:
+            return text  # the type itself is reported
+        if not award.has_level:
+            raise _Bad(f"“{award.name}”不分级别，级别应留空")
+        if text not in award.levels:
+            raise _Bad(f"“{award.name}”的级别应为：{'、'.join(award.levels)}")
+        return text
+
+    def _domain_indicator(self, text: str, record: dict) -> str:
+        ref = self.indicators.get(_indicator_key(text))
+        if ref is None:
+            raise _Bad("不是指标目录（data/indicators.yml）中的指标")
+        record["_indicator"] = ref
+        return ref.name
+
+    def _domain_cluster(self, text: str, record: dict) -> str:
+        if text not in self.clusters:
+            raise _Bad("未知集群：不在本次报送的集群名录中，也不在已入库的集群中")
+        return text
+
+    # -- row rules
+
+    def _check_row_rules(self, table, row: int, raw: dict, record: dict) -> None:
+        sheet = table.sheet
+        for rule in sheet.compare:
+            left, right = record.get(rule.left), record.get(rule.right)
+            if left is not None and right is not None and left > right:
+                self.report(table, row, rule.report_on, raw.get(rule.report_on), rule.reason)
+        self._check_level_present(table, row, raw, record)
+        self._check_unit(table, row, raw, record)
+        record["地区"] = self._row_region(table, row, raw, record)
+        record.pop("_indicator", None)
+
+    def _check_level_present(self, table, row: int, raw: dict, record: dict) -> None:
+        award = self.awards.get(record.get("资质类型") or "")
+        if award is None or not award.has_level or raw.get("级别") is not None:
+            return
+        if not any(r == row and table.column_label(c) == "级别" for r, c in table.error_cells):
+            self.report(table, row, "级别", None, f"“{award.name}”须填写级别（{'、'.join(award.levels)}）")
+
+    def _check_unit(self, table, row: int, raw: dict, record: dict) -> None:
+        indicator = record.get("_indicator")
+        unit = record.get("单位")
+        if indicator is not None and unit and _indicator_key(unit) != _indicator_key(indicator.unit):
+            self.report(table, row, "单位", raw.get("单位"), f"与指标目录中的单位“{indicator.unit}”不一致")
+
+    def _row_region(self, table, row: int, raw: dict, record: dict) -> str | None:
+        source = table.sheet.region_from
+        key = record.get(source)
+        if key is None:
+            return None
+        if source == "统一社会信用代码":
+            return self.enterprises.get(key)
+        if source == "集群名称":
+            return self.clusters.get(key)
+        return key
+
+    # -- table rules
+
+    def _check_unique(self, table: readers.Table, records: list[dict]) -> None:
+        keys = table.sheet.unique
+        if not keys:
+            return
+        seen: dict[tuple, int] = {}
+        for record in records:
+            key = tuple(record.get(k) for k in keys)
+            if any(v is None for v in key):
+                continue
+            if key in seen:
+                value = "、".join(readers.cell_text(v) or "" for v in key)
+                self.report(table, record["_row"], keys[0], value,
+                            f"与第{seen[key]}行重复（{'+'.join(keys)}相同）")
+            else:
+                seen[key] = record["_row"]
+
+    def _register(self, sheet: Sheet, records: list[dict]) -> None:
+        """Make this submission's enterprises and clusters known to the sheets that refer to them."""
+        if sheet.name == "企业名录":
+            for r in records:
+                if r.get("统一社会信用代码"):
+                    self.enterprises[r["统一社会信用代码"]] = r.get("所属地区")
+        elif sheet.name == "集群名录":
+            for r in records:
+                if r.get("集群名称"):
+                    self.clusters[r["集群名称"]] = r.get("所属地区")
+
+    @staticmethod
+    def _frame(table: readers.Table, records: list[dict]) -> pd.DataFrame:
+        columns = [c.name for c in table.sheet.columns if c.name in table.columns]
+        columns += [c for c in ("地区", "_sheet", "_row") if c not in columns]
+        frame = pd.DataFrame.from_records(records, columns=columns)
+        for column in table.sheet.columns:
+            if column.name not in frame:
+                continue
+            if column.type == contract.DATE:
+                frame[column.name] = pd.to_datetime(frame[column.name])
+            elif column.type == contract.WHOLE:
+                frame[column.name] = frame[column.name].astype("Int64")
+            elif column.type == contract.NUMBER:
+                frame[column.name] = frame[column.name].astype("float64")
+            elif column.type == contract.YESNO:
+                frame[column.name] = frame[column.name].astype("boolean")
+        frame["_row"] = frame["_row"].astype("int64")
+        return frame
+
+
+# --- entry point ------------------------------------------------------------------------------
+
+
+def read_submission(path: str | Path, period: str | None = None, *,
+                    known_enterprises: Mapping[str, str] | None = None,
+                    known_clusters: Mapping[str, str] | None = None) -> Submission:
+    """Read and validate one submitted file; SubmissionRejected lists every problem."""
+    path = Path(path)
+    raw = readers.read_workbook(path)
+    resolved = _resolve_period(path, raw, period)
+    validator = _Validator(path.name, resolved, known_enterprises, known_clusters)
+    frames, extras = validator.run(raw)
+    if validator.problems:
+        raise SubmissionRejected(path.name, validator.problems)
+    units = {r for frame in frames.values() for r in frame["地区"].dropna()}
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    return Submission(path, path.name, digest, resolved, frames, units, extras)
