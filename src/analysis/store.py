@@ -215,7 +215,8 @@ class Store:
 
     def add(self, submission) -> AddResult:
         """Store an accepted submission in one transaction; idempotent on (sha256, period)."""
-        tables = {s: df for s, df in submission.tables.items() if s in SHEETS}
+        # Keep one column per name (a sheet's own 地区 column and the derived 地区 coincide).
+        tables = {s: df.loc[:, ~df.columns.duplicated(keep="last")] for s, df in submission.tables.items() if s in SHEETS}
         units = sorted(set(submission.units) | {u for df in tables.values() for u in df[UNIT_COLUMN].dropna().unique()})
         conn = self._connect(write=True)
         try:
@@ -342,7 +343,7 @@ class Store:
         out_cols = [*names, UNIT_COLUMN, "period", "submission_id", "_sheet", "_row"]
         if not cols:
             names = [c for c in _contract_columns(sheet) if c != UNIT_COLUMN]
-            return pd.DataFrame(columns=[*names, *out_cols[len(out_cols) - 5:]])
+            return pd.DataFrame(columns=_with_unit_in_place(sheet, [*names, *out_cols[len(out_cols) - 5:]]))
         vis_sql, params = _visible_parts_sql(sheet, as_of_period, units, as_at)
         select = ", ".join([*(f"t.{_q(n)}" for n in names), f"t.{_q(UNIT_COLUMN)}", "v.period",
                             "t.submission_id", "t._sheet", "t._row"])
@@ -359,10 +360,11 @@ class Store:
                    f"SELECT * FROM cand WHERE rk = 1 ORDER BY {_q(UNIT_COLUMN)}, {_q(MONTH_COLUMN)}, rid")
         rows = self._read(sql, params)
         frame = pd.DataFrame.from_records([r[:len(out_cols)] for r in rows], columns=out_cols, coerce_float=False)
-        for name, kind in [*cols, (UNIT_COLUMN, "text"), ("period", "text"), ("submission_id", "int"),
-                           ("_sheet", "text"), ("_row", "int")]:
+        for name, kind in [*cols, (UNIT_COLUMN, "text"), ("period", "text"), ("_sheet", "text")]:
             frame[name] = _from_db(frame[name].astype(object), kind)
-        return frame
+        frame["submission_id"] = frame["submission_id"].astype("int64")
+        frame["_row"] = frame["_row"].astype("Int64")  # NULL only for rows stored without provenance
+        return frame[_with_unit_in_place(sheet, list(frame.columns))]
 
     def known_enterprises(self) -> dict[str, str]:
         """Credit code -> unit, from every unit's current 企业名录 (the latest period wins)."""
@@ -442,6 +444,15 @@ class Store:
         for row in rows:
             digest.update("|".join(map(str, row)).encode() + b"\n")
         return digest.hexdigest()
+
+
+def _with_unit_in_place(sheet: str, columns: list[str]) -> list[str]:
+    """Column order with 地区 where the contract puts it (指标填报, 情况说明 start with it)."""
+    order = _contract_columns(sheet)
+    if UNIT_COLUMN not in order:
+        return columns
+    rest = [c for c in columns if c != UNIT_COLUMN]
+    return rest[:order.index(UNIT_COLUMN)] + [UNIT_COLUMN] + rest[order.index(UNIT_COLUMN):]
 
 
 def _contract_columns(sheet: str) -> list[str]:
