@@ -188,8 +188,7 @@ class Store:
             if version > SCHEMA_VERSION:
                 raise StoreError(f"数据库 {self.db_path} 由更新版本的工作簿创建（结构版本 {version}），请升级本工具")
             if write and version < SCHEMA_VERSION:
-                conn.execute("PRAGMA journal_mode = WAL")
-                conn.executescript(_SCHEMA + f"PRAGMA user_version = {SCHEMA_VERSION};")
+                conn.execute("PRAGMA journal_mode = WAL")  # persistent; cannot be set inside a transaction
             conn.execute("PRAGMA synchronous = FULL")
         except sqlite3.DatabaseError as err:
             raise StoreError(f"无法打开数据库 {self.db_path}：{err}") from None
@@ -221,6 +220,7 @@ class Store:
         conn = self._connect(write=True)
         try:
             conn.execute("BEGIN IMMEDIATE")
+            _create_schema(conn)
             dup = conn.execute("SELECT id FROM submissions WHERE sha256 = ? AND period = ?",
                                (submission.sha256, submission.period)).fetchone()
             if dup:
@@ -444,6 +444,16 @@ class Store:
         for row in rows:
             digest.update("|".join(map(str, row)).encode() + b"\n")
         return digest.hexdigest()
+
+
+def _create_schema(conn: sqlite3.Connection) -> None:
+    """Create the tables inside the caller's transaction (so a killed first ingest leaves no schema)."""
+    if conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION:
+        return
+    for statement in _SCHEMA.split(";"):
+        if statement.strip():
+            conn.execute(statement)
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
 
 def _with_unit_in_place(sheet: str, columns: list[str]) -> list[str]:
