@@ -84,11 +84,8 @@ class Plan:
     baseline_date: dt.date
     horizon: int
     source_file: str
+    text_path: Path
     meta: dict = field(default_factory=dict, compare=False, hash=False)
-
-    @property
-    def text_path(self) -> Path:
-        return paths.POLICIES_DIR / self.source_file
 
 
 @dataclass(frozen=True)
@@ -198,13 +195,14 @@ def load_plan(meta_path: Path) -> Plan:
         raise DataFileError(f"{meta_path.name}：缺少字段 {', '.join(missing)}")
     if meta["level"] not in PLAN_LEVELS:
         raise DataFileError(f"{meta_path.name}：level “{meta['level']}”无效，应为 {', '.join(PLAN_LEVELS)}")
-    if not (paths.POLICIES_DIR / meta["source_file"]).is_file():
+    text_path = meta_path.parent / meta["source_file"]
+    if not text_path.is_file():
         raise DataFileError(f"{meta_path.name}：原文文件 {meta['source_file']} 不存在")
     return Plan(
         id=meta["id"], title=meta["title"], issuer=meta["issuer"], doc_number=meta.get("doc_number"),
         date=_as_date(meta.get("date")), jurisdiction=meta["jurisdiction"], level=meta["level"],
         baseline_date=_as_date(meta["baseline_date"]), horizon=int(meta["horizon"]),
-        source_file=meta["source_file"], meta=meta,
+        source_file=meta["source_file"], text_path=text_path, meta=meta,
     )
 
 

@@ -13,6 +13,7 @@ from .errors import UserError
 # Modules that contribute commands, in the order `--help` lists them.
 COMMAND_MODULES = (
     "analysis.cli_targets",
+    "analysis.cli_notebooks",
     "analysis.cli_submissions",
     "analysis.cli_demo",
 )

@@ -5,6 +5,7 @@ import sys
 
 from .catalog import CATALOG_COLUMNS, KIND_NAMES_ZH, PERIOD_NAMES_ZH, PROGRESS_KINDS, check_quotes, load_catalog, select
 from .catalog_checks import cascades, contradictions, implied_flows
+from .catalog_views import plan_summary
 from .console import FORMATS, print_frame
 
 TABLE_HEADERS = {
@@ -17,7 +18,8 @@ TABLE_COLUMNS = ["jurisdiction", "indicator_name", "kind", "period", "comparison
 
 def register(subparsers) -> None:
     p = subparsers.add_parser("targets", help="列出目标库中各方案的量化目标；targets check 检查口径与层级分解")
-    p.add_argument("action", nargs="?", choices=["list", "check"], default="list", help="list（默认）或 check")
+    p.add_argument("action", nargs="?", choices=["list", "summary", "check"], default="list",
+                   help="list（默认，逐条列出）、summary（各方案汇总）或 check（口径与分解检查）")
     p.add_argument("--plan", help="方案编号，如 shijiazhuang-2022-leaders")
     p.add_argument("--region", help="地区名称（含其下级地区的方案）")
     p.add_argument("--kind", action="append", help="只列出某类目标（可重复），如 stock、incentive")
@@ -29,6 +31,9 @@ def run(args) -> int:
     catalog = load_catalog()
     if args.action == "check":
         return _run_check(catalog, args.format)
+    if args.action == "summary":
+        print_frame(plan_summary(catalog), args.format)
+        return 0
     frame = catalog.to_frame(select(catalog, args.plan, args.region, args.kind))
     if args.format == "table":
         shown = frame[TABLE_COLUMNS].assign(

@@ -1,0 +1,49 @@
+"""`python -m analysis targets`: the CSV interface and the check report."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+
+from analysis import paths
+
+
+def run_cli(*args):
+    return subprocess.run([sys.executable, "-m", "analysis", *args], capture_output=True, text=True, cwd=paths.PROJECT_ROOT)
+
+
+def test_csv_has_the_interface_columns_and_exact_values():
+    result = run_cli("targets", "--plan", "shijiazhuang-2022-leaders", "--format", "csv")
+    assert result.returncode == 0, result.stderr
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    required = ["plan", "jurisdiction", "indicator", "kind", "period", "low", "high", "comparison", "unit", "aspirational", "quote", "source"]
+    assert all(col in rows[0] for col in required)
+    by_id = {r["id"]: r for r in rows}
+    listed = by_id["sjz.listed_company.2025"]
+    assert (listed["low"], listed["high"], listed["period"], listed["kind"]) == ("8", "10", "2025", "stock")
+    assert by_id["sjz.leader_rd_ratio.2025"]["low"] == "3.5"
+    assert by_id["sjz.digital_mgmt_rate.2023"]["comparison"] == ">"
+    assert {r["period"] for r in rows} <= {"2023", "2025", "annual"}
+
+
+def test_region_filter_and_json():
+    result = run_cli("targets", "--region", "西宁市", "--kind", "share", "--format", "json")
+    records = json.loads(result.stdout)
+    assert [(r["indicator"], r["low"]) for r in records] == [("srdi_sme", 65), ("little_giant", 50)]
+
+
+def test_check_reports_contradictions_and_cascades():
+    result = run_cli("targets", "check", "--format", "csv")
+    assert result.returncode == 0
+    out = result.stdout
+    assert "累计培育“专精特新”企业80 户以上" in out and "国家、省级“专精特新”企业达到70 户以上" in out
+    # Shijiazhuang's 75 little giants against Hebei's 300 for 2023
+    assert "专精特新“小巨人”企业,2023,石家庄市,≥75家,stock,河北省,≥300家,stock,25.0" in out
+
+
+def test_unknown_plan_is_a_chinese_error_without_traceback():
+    result = run_cli("targets", "--plan", "nope")
+    assert result.returncode == 2
+    assert "未知方案“nope”" in result.stderr and "Traceback" not in result.stderr
