@@ -224,10 +224,15 @@ def sheet_for(name: object) -> Sheet | None:
 
 
 def sheet_for_file_stem(stem: str) -> Sheet | None:
-    """The sheet a CSV file holds, from its name: `企业名录` or `新乐市-2023-06-企业名录`."""
+    """The sheet a CSV file holds, from its name: `企业名录`, `新乐市-2023-06-企业名录`, `企业名录-202306`.
+
+    The name must contain exactly one sheet name (or end with one, when it contains several).
+    """
     key = normalise_sheet_name(stem)
-    matches = [s for s in SHEETS if key == s.name or key.endswith(s.name)]
-    return max(matches, key=lambda s: len(s.name), default=None)
+    matches = [s for s in SHEETS if s.name in key]
+    if len(matches) > 1:
+        matches = [s for s in matches if key.endswith(s.name)]
+    return matches[0] if len(matches) == 1 else None
 
 
 def match_header(sheet: Sheet, header: object) -> Column | None:
