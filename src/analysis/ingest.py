@@ -88,9 +88,21 @@ def ingest_file(store: Store, path: Path, period: str | None, known: dict) -> Ou
         return Outcome(path, "rejected", problems=[f"无法读取该文件（{type(err).__name__}: {err}）；"
                                                    "如确认文件无误，请将其发给维护人员"])
     result = store.add(submission)
-    if result.status != "duplicate" and {"企业名录", "集群名录"} & set(result.rows):
-        known.update(enterprises=store.known_enterprises(), clusters=store.known_clusters())
+    if result.status != "duplicate":
+        _learn(known, submission.tables)
     return Outcome(path, result.status, result)
+
+
+def _learn(known: dict, tables: dict) -> None:
+    """Make a stored submission's enterprises and clusters known to the files after it.
+
+    Incremental (not re-read from the store) so a batch stays linear; an enterprise a
+    correction dropped stays referable until the next run, which only loosens a check.
+    """
+    for sheet, key, name in (("企业名录", "统一社会信用代码", "enterprises"), ("集群名录", "集群名称", "clusters")):
+        frame = tables.get(sheet)
+        if frame is not None and key in frame:
+            known[name].update(zip(frame[key].tolist(), frame["地区"].tolist()))
 
 
 def ingest(paths: Iterable[str | Path], period: str | None = None, store: Store | None = None,

@@ -124,16 +124,20 @@ def _to_db(series: pd.Series, kind: str) -> list:
     """Python values SQLite stores as-is; missing values become NULL."""
     if kind == "date":
         stamps = pd.to_datetime(series, errors="coerce")
-        fmt = "%Y-%m-%d" if (stamps.dropna() == stamps.dropna().dt.normalize()).all() else "%Y-%m-%d %H:%M:%S"
-        series = stamps.dt.strftime(fmt)
-    elif kind == "bool":
-        series = series.map(lambda v: v if pd.isna(v) else int(bool(v)))
+        timed = (stamps.dropna() != stamps.dropna().dt.normalize()).any()
+        series = stamps.dt.strftime("%Y-%m-%d %H:%M:%S" if timed else "%Y-%m-%d")
+    elif kind == "bool" and not pd.api.types.is_bool_dtype(series):
+        series = series.map(lambda v: v if _missing(v) else bool(v))
     elif kind == "text" and not pd.api.types.is_string_dtype(series):
-        series = series.map(lambda v: v if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v))
+        series = series.map(lambda v: v if _missing(v) else str(v))
     elif kind == "float":
         series = series.astype("float64")
-    out = series.astype(object)
-    return out.where(series.notna(), None).tolist()
+    # to_numpy(object, na_value=None) yields Python scalars (int, float, str, bool) and None.
+    return series.to_numpy(dtype=object, na_value=None).tolist()
+
+
+def _missing(value) -> bool:
+    return value is None or (not isinstance(value, str) and pd.isna(value))
 
 
 def _from_db(values: pd.Series, kind: str) -> pd.Series:
@@ -152,7 +156,7 @@ def _month_text(series: pd.Series) -> pd.Series:
     """年月 as 'YYYY-MM' text whatever the reader handed over (text, Period, datetime)."""
     if pd.api.types.is_datetime64_any_dtype(series):
         return series.dt.strftime("%Y-%m")
-    return series.map(lambda v: v if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v)[:7])
+    return series.map(lambda v: v if _missing(v) else str(v)[:7])
 
 
 def _q(name: str) -> str:
