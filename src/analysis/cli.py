@@ -16,6 +16,7 @@ COMMAND_MODULES = (
     "analysis.cli_notebooks",
     "analysis.cli_submissions",
     "analysis.cli_demo",
+    "analysis.cli_progress",
 )
 
 

@@ -1,0 +1,51 @@
+"""Build small stores from rows written in the test, without spreadsheets."""
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from analysis.store import Store
+from analysis.validate import Submission
+
+DATE_COLUMNS = {"认定日期", "有效期至", "撤销日期"}
+
+
+def _table(sheet: str, rows: list[dict]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows)
+    for col in DATE_COLUMNS & set(frame.columns):
+        frame[col] = pd.to_datetime(frame[col])
+    frame["_sheet"] = sheet
+    frame["_row"] = range(2, len(frame) + 2)
+    return frame
+
+
+def submission(period: str, unit: str, **sheets: list[dict]) -> Submission:
+    """A submission of one unit: sheet name -> rows (each row needs 地区)."""
+    tables = {name: _table(name, rows) for name, rows in sheets.items()}
+    digest = hashlib.sha256(json.dumps([period, unit, {k: v for k, v in sheets.items()}], default=str, ensure_ascii=False).encode()).hexdigest()
+    return Submission(path=Path(f"{unit}-{period}.xlsx"), file_name=f"{unit}-{period}.xlsx", sha256=digest,
+                      period=period, tables=tables, units={unit})
+
+
+def award(code: str, unit: str, kind: str, granted: str, level: str | None = None, until: str | None = None,
+          revoked: str | None = None) -> dict:
+    return {"统一社会信用代码": code, "资质类型": kind, "级别": level, "认定日期": granted,
+            "有效期至": until, "撤销日期": revoked, "地区": unit}
+
+
+def enterprise(code: str, unit: str, name: str | None = None) -> dict:
+    return {"统一社会信用代码": code, "企业名称": name or f"企业{code[-4:]}", "所属地区": unit, "地区": unit}
+
+
+def report(region: str, month: str, indicator: str, value: float) -> dict:
+    return {"地区": region, "年月": month, "指标": indicator, "数值": value}
+
+
+def store_with(tmp_path: Path, submissions: list[Submission]) -> Store:
+    store = Store(tmp_path / "store")
+    for sub in submissions:
+        store.add(sub)
+    return store
