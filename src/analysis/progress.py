@@ -118,10 +118,11 @@ def is_met(actual: float, low: float, comparison: str) -> bool:
     }.get(comparison, actual >= low)
 
 
-def status_of(met: bool, gap_pp: float, actual: float, closed: bool, kind: str) -> str:
+def status_of(met: bool, gap_pp: float, actual: float, final: bool, kind: str) -> str:
+    """`final`: the window has run its course, so a year-to-date growth rate is the year's."""
     if pd.isna(actual):
         return STATUS_NO_DATA
-    if met and (closed or kind != "growth"):
+    if met and (final or kind != "growth"):
         return STATUS_DONE
     bands = settings()["status_bands"]
     if gap_pp >= bands["ahead"]:
@@ -297,7 +298,7 @@ def _row(target, catalog, place, goal, basis, actual, source, base_value, base_d
         "plan": target.plan, "jurisdiction": place, "indicator": target.indicator, "kind": target.kind,
         "period": target.period, "low": target.low, "high": target.high, "actual": actual,
         "expected": expected, "progress_pct": progress_pct, "time_pct": 100 * fraction,
-        "status": status_of(met, gap, actual, closed, target.kind), "projected": traj.projected,
+        "status": status_of(met, gap, actual, closed or fraction >= 1, target.kind), "projected": traj.projected,
         "source": target.source, "target_id": target.id, "indicator_name": catalog.indicators[target.indicator].name,
         "basis": basis, "target_value": goal, "comparison": target.comparison, "unit": target.unit,
         "aspirational": target.aspirational, "actual_source": source, "as_of": as_of.date().isoformat(),
