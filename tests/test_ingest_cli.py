@@ -93,10 +93,11 @@ def test_ingest_then_status_shows_real_values(tmp_path, store_dir, capsys):
 def test_same_file_twice_is_skipped_and_store_unchanged(tmp_path, store_dir, capsys):
     f = unit_file(tmp_path / "a.xlsx", "新乐市", "2023-06", codes(2))
     assert run(capsys, "ingest", str(f), "--store", str(store_dir))[0] == 0
-    before = db_digest(store_dir)
+    before, before_bytes = db_digest(store_dir), (store_dir / "workbook.sqlite").read_bytes()
     code, out, _ = run(capsys, "ingest", str(f), "--store", str(store_dir))
     assert code == 0 and "重复，跳过（已入库）" in out and "与第 1 号报送内容相同" in out
     assert db_digest(store_dir) == before
+    assert (store_dir / "workbook.sqlite").read_bytes() == before_bytes
 
 
 def test_rejected_file_lists_every_problem_and_changes_nothing(tmp_path, store_dir, capsys):
