@@ -8,6 +8,7 @@ import pandas as pd
 from .catalog import load_catalog, select
 from .console import print_frame
 from .errors import UserError
+from .narrative import sentence
 from .progress import compute_progress
 from .regions import load_regions
 from .store import Store
@@ -20,7 +21,7 @@ EXTRA_CSV_COLUMNS = [
     "target_id", "indicator_name", "basis", "target_value", "comparison", "unit", "aspirational", "actual_source",
     "as_of", "eval_date", "window_start", "window_end", "expected_pct", "gap_pp", "met", "exceeded",
     "base_value", "base_date", "cagr_observed", "cagr_required", "trajectory_ratio", "trajectory",
-    "previous", "mom", "data_month", "stale", "closed",
+    "previous", "mom", "data_month", "stale", "closed", "narrative",
 ]
 TABLE_HEADERS = {
     "jurisdiction": "地区", "indicator_name": "指标", "period": "期限", "basis": "口径", "target_value": "目标",
@@ -52,7 +53,9 @@ def progress_frame(store: Store, as_of: dt.date, plan: str | None = None, region
     frame = compute_progress(store, as_of, targets)
     if region:
         frame = frame[frame["jurisdiction"] == load_regions().get(region).name]
-    return frame.reset_index(drop=True)
+    frame = frame.reset_index(drop=True)
+    frame["narrative"] = [sentence(row) for _, row in frame.iterrows()]
+    return frame
 
 
 def run(args) -> int:
