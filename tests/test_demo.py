@@ -1,0 +1,188 @@
+"""The demo generator: deterministic, contract-conforming, magnitudes that straddle the plans."""
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from analysis import creditcode
+from analysis.cli import main
+from analysis.demo import CSV_UNITS, _mi, build_world, generate_demo
+from analysis.ingest import collect_files
+from analysis.regions import load_regions
+from analysis.validate import read_submission
+
+PERIOD_IN_NAME = re.compile(r"-(20\d{2}-(0[1-9]|1[0-2]))(?:（更正）)?(?:-[^-]+)?\.(xlsx|csv)$")
+
+
+def _digests(folder: Path) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
+
+
+@pytest.fixture(scope="module")
+def short(tmp_path_factory):
+    """Two months, the second being the month of the correction."""
+    out = tmp_path_factory.mktemp("demo-short")
+    return generate_demo(out, seed=0, until="2023-06", months=2)
+
+
+@pytest.fixture(scope="module")
+def world():
+    return build_world(0, "small", _mi(2026, 11))
+
+
+def test_same_seed_same_bytes(short, tmp_path):
+    again = generate_demo(tmp_path / "again", seed=0, until="2023-06", months=2)
+    assert _digests(short.out_dir) == _digests(again.out_dir)
+    other = generate_demo(tmp_path / "other", seed=1, until="2023-06", months=2)
+    assert _digests(short.out_dir) != _digests(other.out_dir)
+
+
+def test_every_file_passes_validation(short):
+    known_e: dict[str, str] = {}
+    known_c: dict[str, str] = {}
+    files = collect_files([short.out_dir])
+    assert len(files) == len(short.files)
+    for path in files:
+        sub = read_submission(path, known_enterprises=known_e, known_clusters=known_c)
+        assert sub.period == PERIOD_IN_NAME.search(path.name).group(1)
+        if "企业名录" in sub.tables:
+            known_e.update(zip(sub.tables["企业名录"]["统一社会信用代码"], sub.tables["企业名录"]["所属地区"]))
+        if "集群名录" in sub.tables:
+            known_c.update(zip(sub.tables["集群名录"]["集群名称"], sub.tables["集群名录"]["所属地区"]))
+
+
+def test_file_names_carry_periods_and_every_unit_reports(short):
+    for path in short.files:
+        assert PERIOD_IN_NAME.search(path.name), path.name
+    reporters = {p.name.split("-")[0] for p in short.files}
+    assert {u.name for u in load_regions().units()} <= reporters
+    assert {"河北省", "青海省"} <= reporters
+
+
+def test_credit_codes_valid_and_unique(world):
+    codes = world.enterprises["统一社会信用代码"]
+    assert codes.is_unique
+    assert all(creditcode.is_valid(c) for c in codes)
+    xinle = world.enterprises[world.enterprises["unit"] == "新乐市"]["统一社会信用代码"]
+    assert xinle.str.slice(2, 8).eq("130184").all()
+
+
+def test_correction_sorts_after_original_and_differs(short):
+    assert [p.name for p in short.corrections] == ["新乐市-2023-06（更正）.xlsx"]
+    order = [p.name for p in collect_files([short.out_dir])]
+    assert order.index("新乐市-2023-06.xlsx") < order.index("新乐市-2023-06（更正）.xlsx")
+    original = read_submission(short.out_dir / "新乐市-2023-06.xlsx")
+    corrected = read_submission(short.out_dir / "新乐市-2023-06（更正）.xlsx")
+    assert not original.tables["集群月度"].drop(columns=["_row"]).equals(
+        corrected.tables["集群月度"].drop(columns=["_row"]))
+    assert os.path.getmtime(short.corrections[0]) > os.path.getmtime(short.out_dir / "新乐市-2023-06.xlsx")
+
+
+def test_gbk_csv(short):
+    gbk_unit = next(u for u, enc in CSV_UNITS.items() if enc == "gbk")
+    assert short.gbk_files
+    path = short.out_dir / f"{gbk_unit}-2023-06-企业名录.csv"
+    data = path.read_bytes()
+    with pytest.raises(UnicodeDecodeError):
+        data.decode("utf-8")
+    assert data.decode("gbk").startswith("统一社会信用代码,企业名称")
+
+
+def test_late_submissions_marked(short):
+    for path in short.late:
+        y, m = map(int, PERIOD_IN_NAME.search(path.name).group(1).split("-"))
+        deadline = datetime(y + (m == 12), m % 12 + 1, 10, 23, 59)
+        assert datetime.fromtimestamp(os.path.getmtime(path)) > deadline - timedelta(hours=8)
+        if path.suffix == ".xlsx":
+            grid = pd.read_excel(path, sheet_name="填报说明", header=None, engine="calamine")
+            assert "逾期报送" in grid.astype(str).to_numpy().ravel().tolist()
+
+
+def _valid_from_files(folder: Path, units: list[str], award: str, when: date) -> int:
+    """Count enterprises with a valid award at `when` from the written files, the contract's way."""
+    codes = set()
+    for unit in units:
+        xlsx = folder / f"{unit}-{when:%Y-%m}.xlsx"
+        csv_ = folder / f"{unit}-{when:%Y-%m}-资质认定.csv"
+        if xlsx.exists():
+            df = pd.read_excel(xlsx, sheet_name="资质认定", engine="calamine")
+            df.columns = [str(c).lstrip("*").replace("社会信用代码", "统一社会信用代码").replace("统一统一", "统一")
+                          for c in df.columns]
+        elif csv_.exists():
+            df = pd.read_csv(csv_, encoding=CSV_UNITS[unit], dtype=str)
+        else:
+            continue  # a missing month
+        df = df[df["资质类型"] == award]
+        grant = pd.to_datetime(df["认定日期"])
+        expiry = pd.to_datetime(df["有效期至"]).fillna(grant + pd.DateOffset(years=3) - pd.Timedelta(days=1))
+        revoke = pd.to_datetime(df["撤销日期"])
+        ts = pd.Timestamp(when)
+        ok = (grant <= ts) & (expiry >= ts) & ~(revoke <= ts)
+        codes |= set(df.loc[ok, "统一社会信用代码"])
+    return len(codes)
+
+
+def test_shijiazhuang_srdi_around_580_at_end_of_2023(tmp_path, world):
+    out = generate_demo(tmp_path / "dec", seed=0, until="2023-12", months=1).out_dir
+    sjz = [u.name for u in load_regions().units_under("石家庄市")]
+    n = _valid_from_files(out, sjz, "专精特新中小企业", date(2023, 12, 31))
+    assert 500 <= n <= 660, n
+    assert world.valid_at("专精特新中小企业", date(2023, 12, 31), sjz) == pytest.approx(n, abs=40)
+
+
+def test_magnitudes_straddle_the_plans(world):
+    units = load_regions()
+    sjz = [u.name for u in units.units_under("石家庄市")]
+    xn = [u.name for u in units.units_under("西宁市")]
+    end25 = date(2025, 12, 31)
+    assert 680 <= world.valid_at("专精特新中小企业", end25, sjz) <= 820      # 750
+    assert 60 <= world.valid_at("专精特新小巨人", date(2023, 12, 31), sjz) <= 90  # 75
+    assert 85 <= world.valid_at("专精特新小巨人", end25, sjz) <= 125         # 105
+    assert 60 <= world.valid_at("专精特新中小企业", end25, xn) <= 90          # 70–80
+    assert 180 <= world.valid_at("高新技术企业", end25, xn) <= 260           # 220
+    assert 260 <= world.valid_at("规上工业企业", end25, xn) <= 340           # 300
+    assert 25 <= world.valid_at("专精特新中小企业", end25, ["芦台经济开发区"]) <= 45   # 35
+    assert 420 <= world.first_granted("创新型中小企业", 2023, sjz) <= 600     # 500 a year
+    assert [world.first_granted(t, 2023, ["新乐市"]) for t in ("专精特新中小企业", "专精特新小巨人", "高新技术企业")] \
+        == [5, 3, 6]                                                          # targets 6, 3, 5
+    per_unit = pd.Series({u: world.valid_at("专精特新中小企业", end25, [u]) for u in sjz})
+    assert per_unit.max() >= 4 * max(per_unit.min(), 1)                       # uneven: rankings mean something
+    # Xinle's 2023 cluster revenue growth straddles its 12% target
+    cm = world.cluster_months[world.cluster_months["unit"] == "新乐市"]
+    dec = cm[cm["mi"] == _mi(2023, 12)].set_index("集群名称")["本年累计营业收入(万元)"]
+    prev = cm[cm["mi"] == _mi(2022, 12)].set_index("集群名称")["本年累计营业收入(万元)"]
+    growth = dec / prev - 1
+    assert growth.min() < 0.12 < growth.max()
+    # Qinghai's reported totals put Xining near its shares
+    q = world.indicators[(world.indicators["地区"] == "青海省") & (world.indicators["mi"] == _mi(2025, 12))]
+    total = q.set_index("指标")["数值"]
+    share = world.valid_at("专精特新中小企业", end25, xn) / total["专精特新中小企业"]
+    assert 0.55 <= share <= 0.75
+
+
+def test_lagging_units_explain_some_but_not_all(world):
+    notes = world.notes
+    assert len(notes) > 0
+    assert notes["进展情况"].str.contains("月底|1—").all()
+    assert not notes["进展情况"].str.contains(r"20\d{2}-\d{2}").any()
+
+
+def test_province_size(tmp_path):
+    summary = generate_demo(tmp_path / "prov", seed=0, size="province", until="2026-06")
+    assert summary.enterprises >= 100_000
+    assert summary.awards >= 150_000
+    assert summary.first_period == summary.last_period == "2026-06"
+    assert summary.seconds < 120
+
+
+def test_cli(tmp_path, capsys):
+    assert main(["demo", "--out", str(tmp_path / "cli"), "--until", "2022-02", "--months", "1", "--seed", "3"]) == 0
+    out = capsys.readouterr().out
+    assert "已生成演示报送数据" in out and "2022-02" in out
+    assert (tmp_path / "cli" / "新乐市-2022-02.xlsx").exists()
