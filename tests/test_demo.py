@@ -153,6 +153,11 @@ def test_magnitudes_straddle_the_plans(world):
         == [5, 3, 6]                                                          # targets 6, 3, 5
     per_unit = pd.Series({u: world.valid_at("专精特新中小企业", end25, [u]) for u in sjz})
     assert per_unit.max() >= 4 * max(per_unit.min(), 1)                       # uneven: rankings mean something
+    # leaders' R&D ratio: above 3% (2023 target), below 3.5% (2025 target)
+    leaders = world.awards.loc[world.awards["资质类型"] == "领跑者企业", "ent"].unique()
+    fin = world.finance[world.finance["ent"].isin(leaders)].groupby("年度")[["研发费用(万元)", "营业收入(万元)"]].sum()
+    ratio = fin["研发费用(万元)"] / fin["营业收入(万元)"] * 100
+    assert ratio[2023] > 3.0 and ratio[2025] < 3.5
     # Xinle's 2023 cluster revenue growth straddles its 12% target
     cm = world.cluster_months[world.cluster_months["unit"] == "新乐市"]
     dec = cm[cm["mi"] == _mi(2023, 12)].set_index("集群名称")["本年累计营业收入(万元)"]

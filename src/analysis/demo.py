@@ -680,7 +680,7 @@ def _finance(seed: int, ent: pd.DataFrame, horizon: int) -> pd.DataFrame:
     for y in years:
         growth = rng.normal(0.07 + 0.06 * q, 0.12)
         rev = np.maximum(rev * (1 + growth), 50.0)
-        rd_ratio = np.clip(rd_base * (rev / 5000) ** -0.12 + rng.normal(0, 0.3, n), 0.02, 20) / 100
+        rd_ratio = np.clip(rd_base * (rev / 5000) ** -0.2 + rng.normal(0, 0.3, n), 0.02, 20) / 100
         staff = np.maximum(np.round(rev / productivity * rng.lognormal(0, 0.05, n)), 8)
         rds = np.minimum(np.round(staff * np.clip(rd_staff + rng.normal(0, 0.01, n), 0.002, 0.7)), staff)
         ter = np.minimum(np.round(staff * np.clip(tertiary + rng.normal(0, 0.015, n), 0.01, 0.98)), staff)
