@@ -1,0 +1,142 @@
+"""The exported workbook reopened with openpyxl, as Excel or WPS would read it."""
+from __future__ import annotations
+
+import datetime as dt
+import math
+import zipfile
+
+import numpy as np
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+
+from analysis.xlsx_export import STATUS_FILLS, display_width, write_tables
+
+HOSTILE = ["=1+1", "+SUM(A1)", "-2+3", "@cmd", "\t=1", "\r=1", "＝1+1", "＋1", "－1", "＠x"]
+
+
+@pytest.fixture
+def progress() -> pd.DataFrame:
+    return pd.DataFrame({
+        "地区": ["石家庄市", "唐山市", "邯郸市", "<script>alert(1)</script>", "邢台市", "保定市"],
+        "企业数": [612, 480, 300, 12, 0, 77],
+        "完成率(%)": [81.64, 102.0, 45.25, np.nan, 0.0, 66.666],
+        "落后序时进度百分点": [3.44, -1.2, 30.0, np.nan, 70.0, 8.0],
+        "金额": [1234.5, 2.0, np.nan, 3.333, 0.0, 1.0],
+        "截至日期": pd.to_datetime(["2025-09-30", "2025-09-30", None, "2025-08-31", "2025-09-30", "2025-09-30"]),
+        "状态": ["超序时", "已完成", "严重滞后", "无数据", "落后序时", "基本同步"],
+    })
+
+
+@pytest.fixture
+def book(tmp_path, progress):
+    hostile = pd.DataFrame({"企业名称": HOSTILE, "备注": ["正常"] * len(HOSTILE)})
+    out = write_tables(tmp_path / "进度表.xlsx", {"市级汇总": progress, "可疑/名称:表?": hostile},
+                       title="2025年9月专精特新企业培育进度")
+    return out, load_workbook(out)
+
+
+def column(sheet, header: str) -> list:
+    names = [c.value for c in sheet[1]]
+    idx = names.index(header)
+    return [row[idx] for row in sheet.iter_rows(min_row=2)]
+
+
+def test_numbers_stay_numbers_with_formats(book):
+    _, wb = book
+    sheet = wb["市级汇总"]
+    counts = column(sheet, "企业数")
+    assert [c.value for c in counts] == [612, 480, 300, 12, 0, 77]
+    assert all(c.data_type == "n" and c.number_format == "0" for c in counts)
+    rates = column(sheet, "完成率(%)")
+    assert rates[0].value == pytest.approx(81.64) and rates[0].number_format == "0.0"
+    assert rates[3].value is None  # NaN -> empty cell
+    assert column(sheet, "落后序时进度百分点")[1].value == pytest.approx(-1.2)
+    assert column(sheet, "落后序时进度百分点")[1].number_format == "0.0"
+    amounts = column(sheet, "金额")
+    assert amounts[0].value == pytest.approx(1234.5) and amounts[0].number_format == "0.00"
+    assert amounts[2].value is None
+
+
+def test_dates_are_dates(book):
+    _, wb = book
+    dates = column(wb["市级汇总"], "截至日期")
+    assert dates[0].value == dt.datetime(2025, 9, 30) and dates[0].is_date
+    assert dates[0].number_format == "yyyy-mm-dd"
+    assert dates[2].value is None  # NaT
+
+
+def test_header_frozen_bold_filled(book):
+    _, wb = book
+    for sheet in wb.worksheets:
+        assert sheet.freeze_panes == "A2"
+        assert all(c.font.b and c.fill.fgColor.rgb.endswith("DDEBF7") for c in sheet[1])
+        assert sheet.print_title_rows == "$1:$1"
+
+
+def test_status_cells_coloured(book):
+    _, wb = book
+    for cell in column(wb["市级汇总"], "状态"):
+        assert cell.fill.fill_type == "solid"
+        assert cell.fill.fgColor.rgb == "00" + STATUS_FILLS[cell.value]
+    assert column(wb["市级汇总"], "地区")[0].fill.fill_type is None
+
+
+def test_custom_status_colours(tmp_path):
+    out = write_tables(tmp_path / "a.xlsx", {"表": pd.DataFrame({"进展": ["好", "差"]})},
+                       status_column="进展", status_fills={"差": "FF0000"})
+    cells = column(load_workbook(out)["表"], "进展")
+    assert cells[0].fill.fill_type is None and cells[1].fill.fgColor.rgb == "00FF0000"
+
+
+def test_formula_like_text_stays_text(book):
+    path, wb = book
+    sheet = wb["可疑_名称_表_"]
+    cells = column(sheet, "企业名称")
+    # XML reading normalises CR to LF; the text is otherwise unchanged
+    assert [c.value for c in cells] == [h.replace("\r", "\n") for h in HOSTILE]
+    assert all(c.data_type == "s" and c.quotePrefix for c in cells)
+    assert not column(sheet, "备注")[0].quotePrefix
+    with zipfile.ZipFile(path) as z:  # no formula element anywhere in the file
+        assert all(b"<f>" not in z.read(n) and b"<f " not in z.read(n)
+                   for n in z.namelist() if n.startswith("xl/worksheets/"))
+
+
+def test_markup_is_plain_text(book):
+    _, wb = book
+    cell = column(wb["市级汇总"], "地区")[3]
+    assert cell.value == "<script>alert(1)</script>" and cell.data_type == "s"
+
+
+def test_column_widths_count_cjk_double(book):
+    _, wb = book
+    sheet = wb["市级汇总"]
+    assert display_width("石家庄市") == 8 and display_width("ab") == 2
+    width = {c.value: sheet.column_dimensions[c.column_letter].width for c in sheet[1]}
+    assert width["落后序时进度百分点"] == 2 * 9 + 2
+    assert width["地区"] == len("<script>alert(1)</script>") + 2
+    assert width["截至日期"] == 10 + 2
+
+
+def test_sheet_names_valid_unique_and_short(tmp_path):
+    frames = {"a" * 40: pd.DataFrame({"x": [1]}), "A" * 40: pd.DataFrame({"x": [2]}),
+              "[县区]明细:*?": pd.DataFrame({"x": [3]})}
+    wb = load_workbook(write_tables(tmp_path / "b.xlsx", frames))
+    assert wb.sheetnames == ["a" * 31, "A" * 28 + "(2)", "_县区_明细___"]
+    assert wb["_县区_明细___"]["A2"].value == 3
+
+
+def test_title_and_atomic_write(book, tmp_path):
+    path, wb = book
+    assert wb.properties.title == "2025年9月专精特新企业培育进度"
+    assert wb["市级汇总"].oddHeader.center.text == "2025年9月专精特新企业培育进度"
+    assert [p.name for p in path.parent.iterdir()] == ["进度表.xlsx"]
+
+
+def test_nullable_and_numpy_values(tmp_path):
+    frame = pd.DataFrame({"数": pd.array([1, None], dtype="Int64"), "比重": pd.array([0.5, None], dtype="Float64"),
+                          "是否": [True, False], "文字": pd.array(["甲", None], dtype="string")})
+    sheet = load_workbook(write_tables(tmp_path / "c.xlsx", {"表": frame}))["表"]
+    assert [c.value for c in sheet[2]] == [1, 0.5, True, "甲"]
+    assert [c.value for c in sheet[3]] == [None, None, False, None]
+    assert not any(isinstance(c.value, float) and math.isnan(c.value) for row in sheet.iter_rows() for c in row)
