@@ -76,13 +76,26 @@ def _reported_rows(facts: Facts, indicator: str, date: pd.Timestamp, since: pd.T
 
 def reported_values(facts: Facts, indicator: str, date: pd.Timestamp, since: pd.Timestamp | None = None,
                     additive: bool = True) -> pd.DataFrame:
-    """Each region's latest report (within [since, date]); regions without one roll up their units'.
+    """Each region's latest report ≤ date's month; regions without one roll up their units'.
 
-    Additive indicators (counts, flows) are summed over units; rates are averaged.
+    Additive indicators (counts) are summed over units; rates are averaged.
     """
     own = _reported_rows(facts, indicator, date, since)
-    out = _frame(own["value"], SOURCE_REPORTED)
-    unit_values = own["value"].rename_axis("unit").reset_index().merge(jurisdiction_map(), on="unit")
+    return _with_roll_up(own["value"], additive)
+
+
+def reported_flow(facts: Facts, indicator: str, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
+    """A flow reported month by month (当月数): the sum of a region's monthly figures in [start, end]."""
+    rows = facts.reported[(facts.reported["indicator"] == indicator)
+                          & (facts.reported["month"] >= start.strftime("%Y-%m"))
+                          & (facts.reported["month"] <= end.strftime("%Y-%m"))]
+    return _with_roll_up(rows.groupby("region")["value"].sum(), additive=True)
+
+
+def _with_roll_up(own: pd.Series, additive: bool) -> pd.DataFrame:
+    """Regions' own figures, plus a roll-up of their units' for regions that reported none themselves."""
+    out = _frame(own, SOURCE_REPORTED)
+    unit_values = own.rename("value").rename_axis("unit").reset_index().merge(jurisdiction_map(), on="unit")
     unit_values = unit_values[unit_values["unit"] != unit_values["jurisdiction"]]
     rolled = unit_values.groupby("jurisdiction")["value"].agg("sum" if additive else "mean")
     rolled = rolled[~rolled.index.isin(out.index)]
@@ -152,9 +165,9 @@ def actual_values(target: Target, facts: Facts, date: pd.Timestamp,
     if "reported" in measure:
         if kind == "growth":
             return reported_growth(facts, target.indicator, date, window[0])
-        since = start if kind in ("annual", "in-year") else None
-        return reported_values(facts, target.indicator, end if kind in FLOW_KINDS else date, since,
-                               additive=target.unit != "%")
+        if kind in FLOW_KINDS:
+            return reported_flow(facts, target.indicator, start, end)
+        return reported_values(facts, target.indicator, date, additive=target.unit != "%")
     raise ValueError(f"no rule to measure {target.id} ({kind}, {measure})")
 
 

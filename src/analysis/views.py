@@ -101,7 +101,7 @@ def submission_status(store: Store, region: str, period: str) -> pd.DataFrame:
     submitted = store.submitted_units(period)
     rows = []
     for unit in load_regions().units_under(region):
-        latest = newest.get(unit)
+        latest = newest.get(unit.name)
         lag = (pd.Period(period, "M") - pd.Period(latest, "M")).n if latest else None
         state = "已报送" if unit.name in submitted else ("未报送" if latest is None or lag > stale_after else "未报送（沿用上月）")
         rows.append({"地区": unit.name, "本期": "是" if unit.name in submitted else "否",
