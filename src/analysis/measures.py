@@ -32,6 +32,17 @@ def _levels(measure: dict) -> list[str] | None:
     return list(level) if isinstance(level, (list, tuple)) else [level]
 
 
+def covered(facts: Facts) -> pd.Index:
+    """Jurisdictions with at least one unit that submitted a register: a count of nothing there is 0, not 无数据."""
+    units = set(facts.enterprises["unit"]) | set(facts.awards["unit"])
+    jmap = jurisdiction_map()
+    return pd.Index(jmap.loc[jmap["unit"].isin(units), "jurisdiction"].unique())
+
+
+def _counts(values: pd.Series, facts: Facts) -> pd.DataFrame:
+    return _frame(values.reindex(values.index.union(covered(facts)), fill_value=0), SOURCE_COUNTED)
+
+
 def award_rows(facts: Facts, measure: dict) -> pd.DataFrame:
     """Award rows of the measure's type (and level, when the measure names one)."""
     rows = facts.awards[facts.awards["award"] == measure["award"]]
@@ -150,14 +161,14 @@ def actual_values(target: Target, facts: Facts, date: pd.Timestamp,
     measure, kind = target.measure, target.kind
     start, end = window[0], min(window[1], date)
     if "award" in measure and kind in ("stock", "share"):
-        counted = _frame(count_valid(award_rows(facts, measure), date), SOURCE_COUNTED)
+        counted = _counts(count_valid(award_rows(facts, measure), date), facts)
         values = _override_with_reports(counted, facts, target.indicator, date, None)
         if kind == "share":
             return _share(values, target.extra["share_of"])
         return values
     if "award" in measure and kind in FLOW_KINDS:
         # a region's reported figure for an award indicator is its stock, so it never replaces a flow
-        return _frame(count_first_grants(award_rows(facts, measure), start, end), SOURCE_COUNTED)
+        return _counts(count_first_grants(award_rows(facts, measure), start, end), facts)
     if "numerator" in measure:
         return ratio_values(facts, measure, date)
     if "cluster" in measure:

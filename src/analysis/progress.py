@@ -199,6 +199,8 @@ def _allocation(target: Target, base: pd.DataFrame, children: list[str], parent_
     if target.kind in PERCENT_KINDS:
         return {c: (target.low, BASIS_SAME) for c in children}
     known = base["value"].reindex(children).fillna(0.0)
+    if not float(known.sum()):
+        return {c: (target.low / len(children), BASIS_SPLIT) for c in children}
     total = float(known.sum())
     if parent_reported:
         # the parent's own published figure covers regions outside the registry too
@@ -331,4 +333,6 @@ def compute_progress(store: Store, as_of, targets: list[Target] | None = None, w
     chosen = [t for t in (targets if targets is not None else catalog.progress_targets()) if t.is_progress]
     rows = [row for t in chosen for row in _rows_for_target(t, catalog, as_of, actuals, previous, facts.data_months, period)]
     frame = pd.DataFrame(rows, columns=PROGRESS_COLUMNS)
-    return frame
+    # a region's own plans first, then targets split down to it from the plans above
+    frame["_order"] = (frame["basis"] != BASIS_PLAN).astype(int)
+    return frame.sort_values("_order", kind="stable").drop(columns="_order").reset_index(drop=True)
