@@ -6,6 +6,11 @@ Renders a one-page and a three-page report (title block, narrative, chart,
 table) in one process, after one warm-up each, and prints per-PDF medians:
 full Noto fonts, reduced fonts with the shared FontConfiguration, and reduced
 fonts with a new FontConfiguration per PDF (what reuse saves).
+
+Measured on this machine (2 cores), medians of 3, fontTools subsetting:
+one page 12.6 s full vs 1.41 s reduced (9x); three pages 10.4 s vs 1.44 s (7x).
+With libharfbuzz-subset0 loaded: 0.21 s vs 0.10 s; 0.30 s vs 0.18 s.
+Reusing the FontConfiguration saved nothing measurable.
 """
 from __future__ import annotations
 
@@ -93,6 +98,9 @@ def main() -> None:
     start = time.perf_counter()
     ensure_report_fonts()
     print(f"ensure_report_fonts(): {time.perf_counter() - start:.2f} s (0 s when cached)")
+    from weasyprint.text.ffi import harfbuzz_subset
+    print("WeasyPrint subsets with", "HarfBuzz (libharfbuzz-subset)" if harfbuzz_subset else
+          "fontTools (libharfbuzz-subset0 not installed: slow)")
     png = chart_png()
     docs = {"one-page": report(5, 1, png), "three-page": report(40, 3, png)}
     print(f"{'report':<11} {'pages':>5} {'full Noto':>10} {'reduced':>10} {'ratio':>6} {'reduced, new FontConfiguration':>31}")

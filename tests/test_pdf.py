@@ -165,3 +165,13 @@ def test_stylesheet_for_templates(font_cache):
     assert "@font-face" in css and font_cache["sans"].as_uri() in css
     assert "margin: 37mm 26mm 35mm 28mm" in print_css()
     assert '"— " counter(page) " —"' in print_css()
+
+
+def test_html_file_with_relative_image(font_cache, tmp_path):
+    (tmp_path / "图表.png").write_bytes(png_bytes())
+    page = tmp_path / "报告.html"
+    page.write_text('<html><head><meta charset="utf-8"></head><body><h1>附图</h1><img src="图表.png"></body></html>',
+                    encoding="utf-8")
+    out = html_to_pdf(page, tmp_path / "out" / "报告.pdf")
+    assert list(PdfReader(out).pages[0].images)
+    assert "附图" in page_texts(out)[0]

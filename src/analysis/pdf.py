@@ -9,6 +9,10 @@ needs not. The reduced fonts of analysis.pdffonts come in through @font-face
 rules (`font_face_css()`) with file:// URLs; text they lack falls back to the
 full "Noto Sans CJK SC". WeasyPrint's FontConfiguration and the parsed font-face
 stylesheet are made once per process and reused by every PDF.
+
+Speed: WeasyPrint subsets each embedded font per PDF, with HarfBuzz when
+libharfbuzz-subset0 is installed (a one-page report: ~0.1 s) and otherwise with
+fontTools (~1.4 s with the reduced fonts, ~12 s with the full Noto fonts).
 """
 from __future__ import annotations
 
