@@ -66,3 +66,94 @@ def _draw_indicator_panel(ax, panel: pd.DataFrame, indicator) -> None:
     ax.set_title(f"{indicator.name}（{indicator.unit}）", fontsize=11)
     ax.margins(y=0.18)
     ax.legend(fontsize=8, loc="upper right")
+
+
+STATUS_COLOURS = {"已完成": "#1a9850", "超序时": "#66bd63", "基本同步": "#a6d96a", "落后序时": "#fdae61",
+                  "严重滞后": "#d73027", "无数据": "#bdbdbd"}
+
+
+def calendar_chart(rows: pd.DataFrame, title: str) -> plt.Figure:
+    """Each target's 完成率 (bar, coloured by status) against its 序时进度 (black tick)."""
+    use_chart_style()
+    rows = rows.dropna(subset=["progress_pct"]).copy()
+    rows["label"] = rows["indicator_name"] + "（" + rows["period"].map(lambda p: "年度" if p == "annual" else f"{p}年") + "）"
+    rows = rows.iloc[::-1]
+    fig, ax = plt.subplots(figsize=(9, 0.38 * len(rows) + 1.4))
+    ys = range(len(rows))
+    ax.barh(ys, rows["progress_pct"].clip(upper=150), color=[STATUS_COLOURS.get(s, "#999") for s in rows["status"]])
+    ax.scatter(rows["expected_pct"], ys, marker="|", s=260, color="black", label="序时进度", zorder=3)
+    ax.set_yticks(list(ys), rows["label"], fontsize=8)
+    ax.axvline(100, color="#555", lw=0.8, ls="--")
+    ax.set_xlabel("完成率（%，超过150%按150%绘制）")
+    ax.set_title(title, fontsize=12)
+    handles = [plt.Rectangle((0, 0), 1, 1, color=c) for c in STATUS_COLOURS.values()]
+    ax.legend([*handles, ax.collections[0]], [*STATUS_COLOURS, "序时进度"], fontsize=7, ncol=4, loc="lower right")
+    fig.tight_layout()
+    return fig
+
+
+def trend_chart(series: pd.DataFrame, title: str) -> plt.Figure:
+    """Month-end values of the main stock indicators against their straight path to the target."""
+    use_chart_style()
+    names = list(dict.fromkeys(series["indicator"]))
+    fig, axes = plt.subplots(1, max(len(names), 1), figsize=(4.2 * max(len(names), 1), 3.4), squeeze=False)
+    for ax, name in zip(axes.flat, names):
+        data = series[series["indicator"] == name]
+        actual, path = data[data["kind"] == "实际"], data[data["kind"] == "路径"]
+        ax.plot(actual["date"], actual["value"], color="#2171b5", lw=2, label="实际")
+        ax.plot(path["date"], path["value"], color="#d73027", ls="--", lw=1.2, label="目标路径")
+        ax.set_title(name, fontsize=10)
+        ax.tick_params(axis="x", labelrotation=30, labelsize=7)
+        ax.legend(fontsize=7)
+    fig.suptitle(title, fontsize=12)
+    fig.tight_layout()
+    return fig
+
+
+def ranking_chart(scores: pd.DataFrame, title: str) -> plt.Figure:
+    """Sub-units by composite score, 100 = on the calendar."""
+    use_chart_style()
+    data = scores.dropna(subset=["综合得分"]).iloc[::-1]
+    fig, ax = plt.subplots(figsize=(8, 0.32 * len(data) + 1.2))
+    colours = ["#1a9850" if v >= 100 else ("#fdae61" if v >= 60 else "#d73027") for v in data["综合得分"]]
+    ax.barh(data["地区"], data["综合得分"], color=colours)
+    ax.axvline(100, color="#555", lw=0.8, ls="--")
+    for y, v in enumerate(data["综合得分"]):
+        ax.text(v + 1, y, f"{v:.1f}", va="center", fontsize=7)
+    ax.set_xlabel("综合得分（序时完成指数均值，100＝与序时进度同步）")
+    ax.set_title(title, fontsize=12)
+    fig.tight_layout()
+    return fig
+
+
+def heatmap_chart(matrix: pd.DataFrame, title: str) -> plt.Figure:
+    """Units × indicators coloured by 序时完成指数 bands (red < 60, amber < 100, green ≥ 100)."""
+    import seaborn as sns
+    from matplotlib.colors import BoundaryNorm, ListedColormap
+
+    use_chart_style()
+    cmap = ListedColormap(["#d73027", "#fdae61", "#a6d96a", "#1a9850"])
+    norm = BoundaryNorm([0, 60, 100, 120, 151], cmap.N)
+    fig, ax = plt.subplots(figsize=(0.55 * len(matrix.columns) + 3, 0.32 * len(matrix) + 2.2))
+    sns.heatmap(matrix, cmap=cmap, norm=norm, annot=True, fmt=".0f", annot_kws={"fontsize": 6},
+                linewidths=0.4, linecolor="white", cbar_kws={"label": "序时完成指数"}, ax=ax)
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    ax.tick_params(axis="x", labelsize=7, labelrotation=60)
+    ax.tick_params(axis="y", labelsize=7, labelrotation=0)
+    ax.set_title(title, fontsize=12)
+    fig.tight_layout()
+    return fig
+
+
+def show(fig: plt.Figure, dpi: int = 200) -> None:
+    """Display a figure as a sharp PNG (≥200 dpi for the PDF) at its natural size, then close it."""
+    import io
+
+    from IPython.display import Image, display
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
+    width_px = int(fig.get_figwidth() * 96)
+    plt.close(fig)
+    display(Image(data=buffer.getvalue(), format="png", width=width_px))

@@ -17,6 +17,7 @@ COMMAND_MODULES = (
     "analysis.cli_submissions",
     "analysis.cli_demo",
     "analysis.cli_progress",
+    "analysis.cli_render",
 )
 
 

@@ -17,6 +17,7 @@ from .errors import UserError
 from .fsutil import atomic_path, write_text_atomic
 
 KERNEL_NAME = "python3"
+REMOVE_TAG = "analyst-note"
 CELL_TIMEOUT_S = 600
 
 
@@ -45,14 +46,23 @@ def html_body(nb: nbformat.NotebookNode) -> str:
     """The notebook's outputs and prose as an HTML fragment, without code cells."""
     from nbconvert import HTMLExporter
 
-    exporter = HTMLExporter(template_name="basic", exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True)
+    from traitlets.config import Config
+
+    config = Config()
+    # cells tagged for analysts (how to use the notebook) stay out of the shared report
+    config.TagRemovePreprocessor.enabled = True
+    config.TagRemovePreprocessor.remove_cell_tags = {REMOVE_TAG}
+    exporter = HTMLExporter(config=config, template_name="basic", exclude_input=True,
+                            exclude_input_prompt=True, exclude_output_prompt=True)
     body, _ = exporter.from_notebook_node(nb)
     return body
 
 
 def page(title: str, body: str) -> str:
+    from .pdf import print_css
+
     template = resources.files("analysis").joinpath("templates/page.html").read_text(encoding="utf-8")
-    return template.format(title=html.escape(title), body=body)
+    return template.format(title=html.escape(title), body=body, print_css=print_css())
 
 
 def to_html(ipynb: Path, out_html: Path, title: str) -> Path:

@@ -1,0 +1,102 @@
+"""Rendering a report: papermill executes the notebook (kept for audit), then HTML, PDF and xlsx.
+
+Outputs land atomically under `<out>/<period>/<kind>/<region>.<ext>`; a stopped
+render leaves no half-written file.
+"""
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from . import paths
+from .errors import UserError
+from .notebooks import execute, html_body, page
+from .fsutil import atomic_path, write_text_atomic
+from .regions import load_regions
+from .reports import parse_month, parse_quarter
+
+NOTEBOOKS = {"monthly": "monthly-dispatch", "quarterly": "quarterly-bulletin"}
+KIND_ZH = {"monthly": "月调度", "quarterly": "季通报"}
+FORMATS = ("ipynb", "html", "pdf", "xlsx")
+
+
+@dataclass
+class Rendered:
+    kind: str
+    period: str
+    region: str
+    files: dict[str, Path] = field(default_factory=dict)
+
+
+def normalise_period(kind: str, period: str) -> str:
+    if kind == "monthly":
+        return parse_month(period)
+    year, q = parse_quarter(period)
+    return f"{year}-Q{q}"
+
+
+def output_dir(out: Path | None, kind: str, period: str) -> Path:
+    return Path(out or paths.REPORTS_DIR) / period / kind
+
+
+def parse_formats(text: str) -> list[str]:
+    wanted = [f.strip() for f in text.split(",") if f.strip()]
+    unknown = [f for f in wanted if f not in FORMATS]
+    if unknown or not wanted:
+        raise UserError(f"未知的输出格式：{'、'.join(unknown) or '（空）'}，可选 {','.join(FORMATS)}")
+    return wanted
+
+
+def render_report(kind: str, period: str, region: str, formats=FORMATS, out: Path | None = None,
+                  store: str | Path | None = None) -> Rendered:
+    """Execute the report notebook for one region and period and write the requested formats."""
+    if kind not in NOTEBOOKS:
+        raise UserError(f"报告类型应为 monthly 或 quarterly，而不是“{kind}”")
+    period = normalise_period(kind, period)
+    region = load_regions().get(region).name
+    target = output_dir(out, kind, period)
+    result = Rendered(kind, period, region)
+    with tempfile.TemporaryDirectory(prefix="render-") as scratch:
+        scratch = Path(scratch)
+        tables = scratch / "tables.xlsx"
+        params = {"region": region, "period": period, "store": str(store) if store else None,
+                  "facts_out": str(target / f"{region}.facts.json"), "tables_out": str(tables) if "xlsx" in formats else None}
+        ipynb = execute(NOTEBOOKS[kind], scratch / f"{region}.ipynb", params)
+        nb = nbformat.read(str(ipynb), as_version=4)
+        title = _title(nb) or f"{region}{KIND_ZH[kind]}（{period}）"
+        result.files["facts"] = target / f"{region}.facts.json"
+        if "ipynb" in formats:
+            result.files["ipynb"] = _place(ipynb, target / f"{region}.ipynb")
+        markup = page(title, html_body(nb))
+        if "html" in formats:
+            result.files["html"] = write_text_atomic(target / f"{region}.html", markup)
+        if "pdf" in formats:
+            from .pdf import html_to_pdf
+
+            result.files["pdf"] = html_to_pdf(markup, target / f"{region}.pdf")
+        if "xlsx" in formats:
+            result.files["xlsx"] = _place(tables, target / f"{region}.xlsx")
+    return result
+
+
+def _place(source: Path, target: Path) -> Path:
+    with atomic_path(target) as tmp:
+        tmp.write_bytes(source.read_bytes())
+    return target
+
+
+def _title(nb) -> str | None:
+    """The report's title as the notebook printed it (the doc-title of the title block)."""
+    import re
+
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            text = output.get("data", {}).get("text/html", "")
+            match = re.search(r'<h1 class="doc-title">(.*?)</h1>', "".join(text) if isinstance(text, list) else text)
+            if match:
+                import html
+                return html.unescape(match.group(1))
+    return None

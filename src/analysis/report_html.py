@@ -1,0 +1,70 @@
+"""Small HTML builders for the report notebooks; every piece of data is escaped.
+
+Notebooks display these with IPython's HTML(); Markdown is never used for data,
+because Markdown lets raw HTML (an enterprise named <script>…) through.
+"""
+from __future__ import annotations
+
+import html
+
+import pandas as pd
+
+# classes of templates/print.css
+STATUS_CLASSES = {"已完成": "status-ok", "超序时": "status-ok", "基本同步": "status-sync", "落后序时": "status-behind",
+                  "严重滞后": "status-severe", "无数据": "status-nodata"}
+
+
+def esc(value) -> str:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    return html.escape(str(value))
+
+
+def title_block(issuer: str, title: str, date_text: str, subtitle: str = "") -> str:
+    """公文-style head: issuing unit in red, a red rule, the title, the date line."""
+    sub = f'<p class="doc-subtitle">{esc(subtitle)}</p>' if subtitle else ""
+    return (f'<div class="title-block"><p class="issuer">{esc(issuer)}</p><hr class="red-rule">'
+            f'<h1 class="doc-title">{esc(title)}</h1>{sub}<p class="doc-date">{esc(date_text)}</p></div>')
+
+
+def heading(text: str, level: int = 2) -> str:
+    return f"<h{level}>{esc(text)}</h{level}>"
+
+
+def paragraph(text: str, css: str = "") -> str:
+    cls = f' class="{css}"' if css else ""
+    return f"<p{cls}>{esc(text)}</p>"
+
+
+def bullets(items: list[str]) -> str:
+    return "<ul>" + "".join(f"<li>{esc(i)}</li>" for i in items) + "</ul>"
+
+
+def _cell(value, column: str) -> str:
+    if isinstance(value, float):
+        if pd.isna(value):
+            return "—"
+        return f"{value:,.1f}" if not value.is_integer() or "%" in column or "率" in column or "进度" in column else f"{int(value):,}"
+    return esc(value)
+
+
+def table(frame: pd.DataFrame, status_column: str = "状态", caption: str = "", numeric_right: bool = True) -> str:
+    """A plain table: header repeated on each printed page, status cells coloured, values escaped."""
+    if frame.empty:
+        return paragraph("（无）", "empty")
+    head = "".join(f"<th>{esc(c)}</th>" for c in frame.columns)
+    rows = []
+    for _, row in frame.iterrows():
+        cells = []
+        for col in frame.columns:
+            value = row[col]
+            css = STATUS_CLASSES.get(value, "") if col == status_column else ""
+            if numeric_right and isinstance(value, (int, float)) and not isinstance(value, bool):
+                css = (css + " num").strip()
+            elif isinstance(value, str) and len(value) <= 8:
+                css = (css + " short").strip()  # short labels never wrap mid-word
+            attr = f' class="{css}"' if css else ""
+            cells.append(f"<td{attr}>{_cell(value, str(col))}</td>")
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    cap = f"<caption>{esc(caption)}</caption>" if caption else ""
+    return f'<table class="data">{cap}<thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
