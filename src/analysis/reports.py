@@ -244,8 +244,13 @@ def quarterly_report(store: Store, region: str, period: str) -> Report:
 
 def _rank_matrix(progress: pd.DataFrame, region: str) -> pd.DataFrame:
     ranks = indicator_ranking(progress, region)
+    main = progress.loc[progress["indicator"].isin(MAIN_STOCK_INDICATORS + ("innovative_sme",)), "target_id"]
+    ranks = ranks[ranks["target_id"].isin(set(main))]
     if ranks.empty:
         return pd.DataFrame()
+    periods = progress.drop_duplicates("target_id").set_index("target_id")["period"]
+    ranks = ranks.assign(indicator_name=ranks["indicator_name"] + "（" + ranks["target_id"].map(periods)
+                         .map(lambda p: PERIOD_ZH.get(p, f"{p}年")) + "）")
     table = ranks.pivot_table(index="jurisdiction", columns="indicator_name", values="名次", aggfunc="min")
     return table.rename_axis(index="地区", columns=None).reset_index()
 
@@ -256,8 +261,9 @@ def heat_matrix(progress: pd.DataFrame, region: str) -> pd.DataFrame:
     rows = rows[~rows["closed"].astype(bool)]
     if rows.empty:
         return pd.DataFrame()
-    rows = rows.assign(index=calendar_index(rows))
-    return rows.pivot_table(index="jurisdiction", columns="indicator_name", values="index", aggfunc="mean").rename_axis(index="地区", columns=None)
+    rows = rows.assign(index=calendar_index(rows),
+                       label=rows["indicator_name"] + "（" + rows["period"].map(lambda p: PERIOD_ZH.get(p, f"{p}年")) + "）")
+    return rows.pivot_table(index="jurisdiction", columns="label", values="index", aggfunc="mean").rename_axis(index="地区", columns=None)
 
 
 def bulletin_paragraphs(report: Report, scores, red, black, floor) -> list[str]:

@@ -21,9 +21,9 @@ BEHIND = (STATUS_BEHIND, STATUS_FAR_BEHIND)
 
 
 def sub_unit_rows(progress: pd.DataFrame, region: str) -> pd.DataFrame:
-    """Rows of the regions directly below `region`, for targets of `region`'s plans."""
+    """Rows of the regions directly below `region`, for targets of `region`'s own plans."""
     children = {r.name for r in load_regions().children(region)}
-    own_targets = set(progress.loc[progress["jurisdiction"] == region, "target_id"])
+    own_targets = set(progress.loc[(progress["jurisdiction"] == region) & (progress["basis"] == "方案目标"), "target_id"])
     return progress[progress["target_id"].isin(own_targets) & progress["jurisdiction"].isin(children)].copy()
 
 
@@ -87,9 +87,11 @@ def under_floor(scores: pd.DataFrame, floor: float | None = None) -> pd.DataFram
 def ahead_and_behind(progress: pd.DataFrame, region: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Sub-unit rows at or ahead of the calendar, and rows behind it (each target, each unit)."""
     rows = sub_unit_rows(progress, region)
-    cols = ["indicator_name", "jurisdiction", "actual", "target_value", "progress_pct", "expected_pct", "gap_pp", "status"]
-    ahead = rows[rows["status"].isin(AHEAD)].sort_values("gap_pp", ascending=False)[cols]
-    behind = rows[rows["status"].isin(BEHIND)].sort_values("gap_pp")[cols]
+    cols = {"indicator_name": "指标", "jurisdiction": "地区", "actual": "实际", "target_value": "分解目标",
+            "progress_pct": "完成率%", "expected_pct": "序时进度%", "gap_pp": "偏差(百分点)", "status": "状态"}
+    rows = rows[~rows["closed"].astype(bool)]
+    ahead = rows[rows["status"].isin(AHEAD)].sort_values("gap_pp", ascending=False)[list(cols)].rename(columns=cols)
+    behind = rows[rows["status"].isin(BEHIND)].sort_values("gap_pp")[list(cols)].rename(columns=cols)
     return ahead.reset_index(drop=True), behind.reset_index(drop=True)
 
 
