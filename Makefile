@@ -24,10 +24,24 @@ $(STAMP): requirements.txt pyproject.toml
 		|| { echo "Python 依赖安装失败，请查看上面的 pip 输出" >&2; exit 1; }
 	@touch $@
 
+STORE := data/store
+DEMO_MARK := $(STORE)/.demo
+
 demo: setup
 	@$(BIN)/python -m analysis targets summary
 	@$(BIN)/python -m analysis targets check --format table | tail -n 1
 	@$(BIN)/python -m analysis notebook 00-targets --out $(REPORTS)/catalog
+	@# the demo owns data/store only if it made it: never delete a store of real submissions
+	@if [ -d $(STORE) ] && [ ! -f $(DEMO_MARK) ] && [ -n "$$(ls -A $(STORE) 2>/dev/null)" ]; then \
+		echo "data/store 中已有非演示数据，make demo 不会覆盖它；请改用 WORKBOOK_STORE 指定其他目录后再试。" >&2; exit 1; fi
+	@rm -rf $(DEMO_DIR) $(STORE)
+	@$(BIN)/python -m analysis demo --out $(DEMO_DIR)
+	@mkdir -p $(STORE) && touch $(DEMO_MARK)
+	@echo "导入演示报送（明细见 $(REPORTS)/ingest-demo.log）…"
+	@mkdir -p $(REPORTS) && $(BIN)/python -m analysis ingest $(DEMO_DIR) --store $(STORE) > $(REPORTS)/ingest-demo.log; \
+		status=$$?; tail -n 1 $(REPORTS)/ingest-demo.log; exit $$status
+	@$(BIN)/python -m analysis render monthly --period latest --region 石家庄市 --region 西宁市 --store $(STORE)
+	@$(BIN)/python -m analysis render quarterly --period latest --region 石家庄市 --region 西宁市 --store $(STORE)
 
 test: setup
 	@$(BIN)/python -m pytest -q

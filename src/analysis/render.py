@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
+import pandas as pd
 
 from . import paths
 from .errors import UserError
@@ -31,7 +32,21 @@ class Rendered:
     files: dict[str, Path] = field(default_factory=dict)
 
 
-def normalise_period(kind: str, period: str) -> str:
+def latest_period(kind: str, store) -> str:
+    """The newest month in the store, or the newest quarter whose last month is in."""
+    from .reports import resolve_period
+    from .store import Store
+
+    month = pd.Period(resolve_period(Store(store), None), "M")
+    if kind == "monthly":
+        return month.strftime("%Y-%m")
+    quarter = month.asfreq("Q") if month.month % 3 == 0 else month.asfreq("Q") - 1
+    return f"{quarter.year}-Q{quarter.quarter}"
+
+
+def normalise_period(kind: str, period: str, store=None) -> str:
+    if period == "latest":
+        return latest_period(kind, store)
     if kind == "monthly":
         return parse_month(period)
     year, q = parse_quarter(period)
@@ -55,7 +70,7 @@ def render_report(kind: str, period: str, region: str, formats=FORMATS, out: Pat
     """Execute the report notebook for one region and period and write the requested formats."""
     if kind not in NOTEBOOKS:
         raise UserError(f"报告类型应为 monthly 或 quarterly，而不是“{kind}”")
-    period = normalise_period(kind, period)
+    period = normalise_period(kind, period, store)
     region = load_regions().get(region).name
     target = output_dir(out, kind, period)
     result = Rendered(kind, period, region)
