@@ -82,9 +82,14 @@ STATUS_WORDS = {STATUS_DONE: "已完成", STATUS_AHEAD: "超序时进度", STATU
 
 def overview(progress: pd.DataFrame, region: str, as_of) -> str:
     """A paragraph: how many of the region's targets are in each state, naming the lagging ones."""
-    own = progress[(progress["jurisdiction"] == region) & (progress["basis"] == "方案目标") & ~progress["closed"].astype(bool)]
+    mine = progress[(progress["jurisdiction"] == region) & (progress["basis"] == "方案目标")]
+    own = mine[~mine["closed"].astype(bool)]
     if own.empty:
-        return f"{as_of_phrase(as_of)}，{region}暂无在期目标。"
+        if mine.empty:
+            return f"{as_of_phrase(as_of)}，{region}暂无在期目标。"
+        done = int((mine["status"] == STATUS_DONE).sum())
+        return (f"{as_of_phrase(as_of)}，{region}方案目标均已到期：共{len(mine)}项，"
+                f"终期已完成{done}项，未完成{len(mine) - done}项。")
     counts = own["status"].value_counts()
     parts = [f"{STATUS_WORDS[s]}{counts[s]}项" for s in STATUS_WORDS if counts.get(s)]
     text = f"{as_of_phrase(as_of)}，{region}在期目标共{len(own)}项，其中" + "、".join(parts) + "。"

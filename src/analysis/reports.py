@@ -89,14 +89,16 @@ def _issuer(region: str) -> str:
 # --- shared pieces ---------------------------------------------------------------
 
 def region_rows(progress: pd.DataFrame, region: str) -> pd.DataFrame:
-    """The region's own and split rows whose target is still running at the as-of date."""
-    rows = progress[(progress["jurisdiction"] == region) & ~progress["closed"].astype(bool)]
-    return rows.reset_index(drop=True)
+    """The region's own and split rows: targets still running first, then those past their deadline."""
+    rows = progress[progress["jurisdiction"] == region]
+    order = rows["closed"].astype(bool).astype(int)
+    return rows.assign(_o=order).sort_values("_o", kind="stable").drop(columns="_o").reset_index(drop=True)
 
 
 def target_table(rows: pd.DataFrame) -> pd.DataFrame:
     table = rows[list(TARGET_TABLE)].rename(columns=TARGET_TABLE)
-    table["期限"] = table["期限"].map(lambda p: PERIOD_ZH.get(p, f"{p}年"))
+    closed = rows["closed"].astype(bool).to_numpy()
+    table["期限"] = [PERIOD_ZH.get(p, f"{p}年") + ("（已到期）" if c else "") for p, c in zip(table["期限"], closed)]
     return table
 
 
@@ -150,7 +152,9 @@ def explanations(store: Store, progress: pd.DataFrame, region: str, period: str)
     lagging = sub_unit_rows(progress, region)
     lagging = lagging[lagging["status"].isin([STATUS_BEHIND, STATUS_FAR_BEHIND]) & ~lagging["closed"].astype(bool)]
     explained = set(zip(notes["region"], notes["indicator"]))
-    missing = lagging[[(j, i) not in explained for j, i in zip(lagging["jurisdiction"], lagging["indicator"])]]
+    mask = pd.Series([(j, i) not in explained for j, i in zip(lagging["jurisdiction"], lagging["indicator"])],
+                     index=lagging.index, dtype=bool)
+    missing = lagging[mask]
     # one line per unit: the lagging indicators it has not explained
     unexplained = (missing.drop_duplicates(["jurisdiction", "indicator"]).groupby("jurisdiction")["indicator_name"]
                    .agg(lambda names: "、".join(names)).rename("落后且未作说明的指标").rename_axis("地区").reset_index())
@@ -193,7 +197,7 @@ def monthly_report(store: Store, region: str, period: str, as_of: dt.date | None
         title=f"{region}县域特色产业集群目标任务月调度（{int(period[:4])}年{int(period[5:])}月）",
         date_text=_date_text(as_of), progress=progress, rows=rows,
         overview=_monthly_overview(progress, rows, region, as_of, status),
-        sentences=[sentence(r) for _, r in rows.iterrows() if r["basis"] == BASIS_PLAN],
+        sentences=[sentence(r) for _, r in rows.iterrows() if r["basis"] == BASIS_PLAN and not r["closed"]],
     )
     report.tables = {
         "目标完成情况": target_table(rows), "本月新认定企业": new_awards(store, region, period),
@@ -230,7 +234,7 @@ def quarterly_report(store: Store, region: str, period: str) -> Report:
         date_text=_date_text(as_of), progress=progress, rows=rows,
         overview=overview(progress, region, as_of) if (rows["basis"] == BASIS_PLAN).any()
         else f"{as_of_phrase(as_of)}，{region}承担上级方案分解目标{len(rows)}项。",
-        sentences=[sentence(r) for _, r in rows.iterrows() if r["basis"] == BASIS_PLAN],
+        sentences=[sentence(r) for _, r in rows.iterrows() if r["basis"] == BASIS_PLAN and not r["closed"]],
     )
     report.tables = {
         "综合排名": scores, "红榜": red, "黑榜": black, "低于底线": floor,

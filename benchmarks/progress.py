@@ -1,0 +1,66 @@
+"""Progress for every target and unit of the province-size demo store.
+
+    .venv/bin/python benchmarks/progress.py [--keep DIR]
+
+Builds the province-size demo (one month, ≥100,000 enterprises), ingests it into a
+temporary store, then times in the same process: reading the store's facts
+(the baseline: what any computation must pay), and compute_progress for every
+target and every jurisdiction, with and without the previous month (环比).
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from analysis.demo import generate_demo  # noqa: E402
+from analysis.facts import load_facts  # noqa: E402
+from analysis.progress import compute_progress  # noqa: E402
+from analysis.store import Store  # noqa: E402
+
+
+def timed(fn, repeat: int = 3) -> tuple[float, object]:
+    times, result = [], None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--keep", help="folder to keep the demo files and store in")
+    args = parser.parse_args()
+    work = Path(args.keep or tempfile.mkdtemp(prefix="bench-progress-"))
+    store_dir = work / "store"
+    if not (store_dir / "workbook.sqlite").exists():
+        summary = generate_demo(work / "in", seed=0, size="province")
+        print(summary.text())
+        subprocess.run([sys.executable, "-m", "analysis", "ingest", str(work / "in"), "--store", str(store_dir)],
+                       check=True, stdout=subprocess.DEVNULL, cwd=ROOT)
+    store = Store(store_dir)
+    period = store.latest_period()
+    as_of = f"{period}-28"
+    t_facts, facts = timed(lambda: load_facts(store, period))
+    t_now, frame = timed(lambda: compute_progress(store, as_of, with_previous=False))
+    t_full, _ = timed(lambda: compute_progress(store, as_of))
+    rows = [
+        ("读取事实表（基线）", t_facts, f"{len(facts.awards):,} 条资质，{len(facts.enterprises):,} 家企业"),
+        ("全部目标×全部地区进度（不含环比）", t_now, f"{len(frame):,} 行"),
+        ("全部目标×全部地区进度（含环比）", t_full, f"{len(frame):,} 行"),
+    ]
+    print(f"{'步骤':<28}{'中位数(秒)':>12}{'相对基线':>10}  说明")
+    for name, seconds, note in rows:
+        print(f"{name:<28}{seconds:>12.2f}{seconds / t_facts:>9.1f}×  {note}")
+
+
+if __name__ == "__main__":
+    main()
