@@ -197,3 +197,28 @@ def test_city_count_equals_distinct_enterprises_of_its_units(tmp_path_factory, a
     assert counts[SJZ] == len(distinct) == counts["河北省"]
     for unit in by_unit:
         assert counts[unit] == len({a["统一社会信用代码"] for a in by_unit[unit]})
+
+
+def test_reported_monthly_flows_sum_and_shares_use_the_parents_published_count(tmp_path):
+    W, Q = "城东区", "青海省"
+    subs = [
+        submission("2024-06", W, 企业名录=[enterprise(E[i], W) for i in (1, 2)],
+                   资质认定=[award(E[1], W, "专精特新中小企业", "2024-01-10", "省级"),
+                            award(E[2], W, "专精特新中小企业", "2024-03-10", "省级")],
+                   指标填报=[report(W, "2024-05", "新增发明专利", 4), report(W, "2024-06", "新增发明专利", 3)]),
+        submission("2024-06", Q, 指标填报=[report(Q, "2024-06", "专精特新中小企业", 4)]),
+    ]
+    store = store_with(tmp_path, subs)
+    frame = compute_progress(store, "2024-06-30", targets("xining.srdi_sme.2025.share"), with_previous=False)
+    # 西宁市 (its one unit 城东区) holds 2 valid awards; 青海省 publishes 4 → 50%
+    share = row(frame, "xining.srdi_sme.2025.share", "西宁市")
+    assert (share["actual"], share["actual_source"]) == (50.0, "计数/填报")
+    from analysis.catalog import Target
+    flow = Target(id="t.flow", plan="xining-2023-sme-clusters", jurisdiction="西宁市", indicator="invention_patents_new",
+                  kind="annual", period="annual", low=12, high=None, comparison="≥", unit="件", aspirational=False,
+                  quote="", source="", measure={"reported": "新增发明专利"})
+    frame = compute_progress(store, "2024-06-30", [flow], with_previous=False)
+    # monthly figures 4 + 3 = 7 of 12 by mid-year (expected 6)
+    city = row(frame, "t.flow", "西宁市")
+    assert (city["actual"], city["actual_source"], city["expected"]) == (7, "下级汇总", 6)
+    assert city["status"] == "超序时"
