@@ -18,6 +18,7 @@ COMMAND_MODULES = (
     "analysis.cli_demo",
     "analysis.cli_progress",
     "analysis.cli_render",
+    "analysis.cli_batch",
     "analysis.cli_analysts",
 )
 

@@ -1,0 +1,93 @@
+"""Batch rendering: index links, a failing report, reruns that skip unchanged reports, a killed batch."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from analysis import batch
+from analysis.demo import generate_demo
+from analysis.ingest import ingest
+from analysis.store import Store
+
+ROOT = Path(__file__).resolve().parents[1]
+FORMATS = ("ipynb", "html")
+
+
+@pytest.fixture(scope="module")
+def store_dir(tmp_path_factory):
+    base = tmp_path_factory.mktemp("batch")
+    generate_demo(base / "demo", until="2025-09", months=2)
+    store = Store(base / "store")
+    ingest(sorted((base / "demo").glob("*")), store=store)
+    return store.dir
+
+
+def test_batch_fails_one_renders_the_rest_links_them_and_reruns_only_what_changed(store_dir, tmp_path, monkeypatch):
+    original = batch.Worker.notebook
+
+    def broken(self, kind):
+        nb = original(self, kind)
+        import nbformat
+        nb.cells.append(nbformat.v4.new_code_cell("if region == '正定县':\n    raise RuntimeError('故意失败')"))
+        return nb
+
+    monkeypatch.setattr(batch.Worker, "notebook", broken)
+    out = tmp_path / "reports"
+    result = batch.run_batch("monthly", "2025-09", "井陉县,正定县", workers=1, store=store_dir, out=out,
+                             formats=FORMATS, progress=False)
+    status = {j.region: j.status for j in result.jobs}
+    assert status == {"井陉县": "ok", "正定县": "failed"}
+    folder = out / "2025-09" / "monthly"
+    assert (folder / "井陉县.html").is_file() and (folder / "井陉县.ipynb").is_file()
+    failed = (folder / "正定县.failed.ipynb").read_text(encoding="utf-8")
+    assert "故意失败" in failed and not (folder / "正定县.html").exists()
+    assert "故意失败" in "\n".join(batch.summary_lines(result))
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert '<html lang="zh-CN">' in index
+    assert 'href="2025-09/monthly/%E4%BA%95%E9%99%89%E5%8E%BF.html"' in index  # 井陉县.html, relative
+    assert "2025-09/monthly/%E4%BA%95%E9%99%89%E5%8E%BF.ipynb" in index
+    assert "正定县.failed.ipynb".encode("utf-8") and "failed.ipynb" in index
+    assert not list(out.rglob("*.part*"))
+
+    # unchanged inputs: skipped; the failed one is redone (and now renders)
+    monkeypatch.setattr(batch.Worker, "notebook", original)
+    again = batch.run_batch("monthly", "2025-09", "井陉县,正定县", workers=1, store=store_dir, out=out,
+                            formats=FORMATS, progress=False)
+    assert {j.region: j.status for j in again.jobs} == {"井陉县": "skipped", "正定县": "ok"}
+    assert not (folder / "正定县.failed.ipynb").exists()
+
+    # new data for one unit: that report only is redone
+    from tests.support.builders import submission
+    Store(store_dir).add(submission("2025-09", "井陉县", 情况说明=[{"地区": "井陉县", "指标": "规上工业企业数", "说明": "补报"}]))
+    key = batch.input_key(Store(store_dir), "monthly", "2025-09", "井陉县", FORMATS)
+    assert not batch.is_current(out, batch.Job("monthly", "2025-09", "井陉县", key))
+    assert batch.is_current(out, batch.Job("monthly", "2025-09", "正定县",
+                                           batch.input_key(Store(store_dir), "monthly", "2025-09", "正定县", FORMATS)))
+
+
+def test_a_killed_batch_leaves_no_partial_files_and_a_rerun_completes(store_dir, tmp_path):
+    out = tmp_path / "reports"
+    cmd = [sys.executable, "-m", "analysis", "batch", "--kind", "monthly", "--period", "2025-09",
+           "--regions", "井陉县", "--workers", "1", "--store", str(store_dir), "--out", str(out),
+           "--formats", "ipynb,html", "--no-progress"]
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    proc = subprocess.Popen(cmd, env=env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 40
+    while time.monotonic() < deadline and not any((out / batch.TMP_DIR).glob("*/*")):
+        time.sleep(0.2)
+    time.sleep(1.5)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    reports = [p for p in out.rglob("*") if batch.TMP_DIR not in p.parts and p.is_file()]
+    assert not [p for p in reports if ".part" in p.name]
+    assert not (out / "2025-09" / "monthly" / "井陉县.html").exists()
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (out / "2025-09" / "monthly" / "井陉县.html").is_file()
+    assert not (out / batch.TMP_DIR).exists()
