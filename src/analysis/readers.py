@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import hashlib
 import io
 import math
 import re
@@ -19,6 +20,7 @@ import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path, PurePosixPath
+from types import NoneType
 
 import numpy as np
 import pandas as pd
@@ -47,6 +49,7 @@ class RawWorkbook:
     sheets: dict[str, pd.DataFrame]
     # sheet name -> {(excel row, 0-based column): '#REF!'}
     error_cells: dict[str, dict[tuple[int, int], str]] = field(default_factory=dict)
+    sha256: str | None = None  # of the file's bytes, so they are read once
 
 
 @dataclass
@@ -58,8 +61,24 @@ class Table:
     columns: dict[str, int] = field(default_factory=dict)        # canonical column -> 0-based index
     extra_columns: dict[int, str] = field(default_factory=dict)  # 0-based index -> header as written
     duplicate_headers: list[tuple[str, str]] = field(default_factory=list)  # (canonical, as written)
-    rows: list[tuple[int, dict[str, object]]] = field(default_factory=list)  # (Excel row, canonical -> raw)
     error_cells: dict[tuple[int, int], str] = field(default_factory=dict)
+    # The non-blank data rows, column-wise: their Excel row numbers, and canonical column ->
+    # cleaned cell values (object array, None for empty cells) aligned with row_numbers.
+    row_numbers: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    data: dict[str, np.ndarray] = field(default_factory=dict)
+
+    @property
+    def rows(self) -> list[tuple[int, dict[str, object]]]:
+        """(Excel row, canonical column -> cleaned value) per data row."""
+        names = list(self.data)
+        columns = [self.data[n].tolist() for n in names]
+        return [(int(r), dict(zip(names, values)))
+                for r, *values in zip(self.row_numbers.tolist(), *columns)] if names else \
+            [(int(r), {}) for r in self.row_numbers.tolist()]
+
+    def row(self, i: int) -> dict[str, object]:
+        """The cleaned values of the i-th data row (0-based position, not the Excel row)."""
+        return {name: values[i] for name, values in self.data.items()}
 
     def column_label(self, index: int) -> str:
         """The column name to show for a 0-based index: canonical, else as written."""
@@ -104,9 +123,9 @@ def read_workbook(path: str | Path) -> RawWorkbook:
         raise UserError(f"{path.name}：无法读取文件（{exc.strerror}）") from None
     if not data.strip():
         raise UserError(f"{path.name}：文件为空")
-    if suffix in CSV_SUFFIXES:
-        return _read_csv(path, data)
-    return _read_excel(path, data)
+    raw = _read_csv(path, data) if suffix in CSV_SUFFIXES else _read_excel(path, data)
+    raw.sha256 = hashlib.sha256(data).hexdigest()
+    return raw
 
 
 def _read_excel(path: Path, data: bytes) -> RawWorkbook:
@@ -115,12 +134,58 @@ def _read_excel(path: Path, data: bytes) -> RawWorkbook:
     if data.startswith(b"PK"):
         errors = _scan_zip(path, data)
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            sheets = pd.read_excel(io.BytesIO(data), sheet_name=None, header=None, engine="calamine", dtype=object)
-    except Exception as exc:  # calamine raises many kinds; all mean "cannot read this file"
-        raise UserError(f"{path.name}：无法读取，文件可能已损坏或不是 Excel 表格（{type(exc).__name__}）") from None
+        sheets = _calamine_sheets(data)
+    except Exception:  # noqa: BLE001 - let pandas' reader decide (and name) the failure, as before
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                sheets = pd.read_excel(io.BytesIO(data), sheet_name=None, header=None, engine="calamine", dtype=object)
+        except Exception as exc:  # calamine raises many kinds; all mean "cannot read this file"
+            raise UserError(f"{path.name}：无法读取，文件可能已损坏或不是 Excel 表格（{type(exc).__name__}）") from None
     return RawWorkbook(path, {str(name): grid for name, grid in sheets.items()}, errors)
+
+
+_TYPE_OF = np.frompyfunc(type, 1, 1)
+
+
+def _calamine_sheets(data: bytes) -> dict[str, pd.DataFrame]:
+    """Every worksheet as an object grid, as pandas.read_excel(engine="calamine", header=None,
+    dtype=object) returns it -- whole floats as int, dates as datetime, empty cells and pandas'
+    default NA strings ('NA', 'null', …) missing -- without pandas' per-cell parser."""
+    from pandas._libs.parsers import STR_NA_VALUES
+    from python_calamine import CalamineWorkbook, SheetTypeEnum
+
+    book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+    out: dict[str, pd.DataFrame] = {}
+    for meta in book.sheets_metadata:
+        if meta.typ != SheetTypeEnum.WorkSheet or meta.name in out:
+            continue
+        rows = book.get_sheet_by_name(meta.name).to_python(skip_empty_area=False)
+        out[meta.name] = _calamine_grid(rows, STR_NA_VALUES)
+    return out
+
+
+def _calamine_grid(rows: list[list], na_strings) -> pd.DataFrame:
+    if not rows or not rows[0]:
+        return pd.DataFrame()
+    grid = np.empty((len(rows), len(rows[0])), dtype=object)
+    grid[:] = rows
+    flat = grid.reshape(-1)
+    kinds = _TYPE_OF(flat)
+    is_str = kinds == str
+    if is_str.any():
+        where = np.flatnonzero(is_str)
+        na = np.fromiter((v in na_strings for v in flat[where]), dtype=bool, count=len(where))
+        flat[where[na]] = None
+    is_float = np.flatnonzero(kinds == float)
+    if len(is_float):
+        values = flat[is_float].astype(np.float64)
+        whole = np.isfinite(values) & (np.floor(values) == values)
+        flat[is_float[whole]] = [int(v) for v in values[whole].tolist()]
+    for i in np.flatnonzero(kinds == date):
+        value = flat[i]
+        flat[i] = datetime(value.year, value.month, value.day)
+    return pd.DataFrame(grid, dtype=object)
 
 
 def _sniff_excel(path: Path, data: bytes) -> None:
@@ -262,11 +327,16 @@ def _header_matches(sheet: Sheet, values: list[object]) -> int:
 def find_header_row(grid: pd.DataFrame, sheet: Sheet) -> int | None:
     """0-based index of the row (among the first few) that names most contract columns."""
     best, best_count = None, 0
-    for i in range(min(contract.HEADER_SEARCH_ROWS, len(grid))):
-        count = _header_matches(sheet, [clean(v) for v in grid.iloc[i].tolist()])
+    head = _cells(grid)[:contract.HEADER_SEARCH_ROWS]
+    for i, values in enumerate(head.tolist()):
+        count = _header_matches(sheet, [clean(v) for v in values])
         if count > best_count:
             best, best_count = i, count
     return best
+
+
+def _cells(grid: pd.DataFrame) -> np.ndarray:
+    return grid.to_numpy(dtype=object, copy=False)
 
 
 def locate_table(sheet_name: str, grid: pd.DataFrame, sheet: Sheet,
@@ -277,9 +347,10 @@ def locate_table(sheet_name: str, grid: pd.DataFrame, sheet: Sheet,
     if header is None:
         return table
     table.header_row = header + 1
-    for j, value in enumerate(grid.iloc[header].tolist()):
+    cells = _cells(grid)
+    for j, value in enumerate(cells[header].tolist()):
         _map_header(table, j, clean(value))
-    table.rows = list(_data_rows(grid, header, table))
+    _data_rows(cells, header, table)
     return table
 
 
@@ -295,14 +366,47 @@ def _map_header(table: Table, index: int, value: object) -> None:
         table.columns[column.name] = index
 
 
-def _data_rows(grid: pd.DataFrame, header: int, table: Table):
-    error_rows = {r for r, _ in table.error_cells}
-    wanted = list(table.columns.items())
+def _data_rows(cells: np.ndarray, header: int, table: Table) -> None:
+    """Fill table.row_numbers and table.data with the non-blank rows below the header."""
+    body = cells[header + 1:]
+    numbers = np.arange(header + 2, header + 2 + len(body), dtype=np.int64)
     used = sorted({*table.columns.values(), *table.extra_columns})
-    for i, values in enumerate(grid.iloc[header + 1:].itertuples(index=False, name=None), start=header + 2):
-        if i not in error_rows and all(clean(values[j]) is None for j in used):
-            continue  # blank rows (and formatting-only rows below the data) are not rows
-        yield i, {name: clean(values[j]) for name, j in wanted}
+    cleaned = {j: clean_array(body[:, j]) for j in used}
+    keep = np.zeros(len(body), dtype=bool)
+    for values in cleaned.values():
+        keep |= values != None  # noqa: E711 - elementwise on an object array
+    error_rows = {r for r, _ in table.error_cells}
+    if error_rows:
+        keep |= np.isin(numbers, list(error_rows))
+    # blank rows (and formatting-only rows below the data) are not rows
+    table.row_numbers = numbers[keep]
+    table.data = {name: cleaned[j][keep] for name, j in table.columns.items()}
+
+
+_PLAIN_TYPES = (str, int, float, bool, datetime, date, time, timedelta, NoneType)
+
+
+def clean_array(values: np.ndarray) -> np.ndarray:
+    """clean() of every cell of a 1-d array, as an object array (None for empty cells)."""
+    out = np.array(values, dtype=object, copy=True).reshape(-1)
+    if not len(out):
+        return out
+    kinds = _TYPE_OF(out)
+    is_str = kinds == str
+    if is_str.any():
+        where = np.flatnonzero(is_str)
+        blank = np.fromiter((not v.strip() for v in out[where]), dtype=bool, count=len(where))
+        out[where[blank]] = None
+    is_float = np.flatnonzero(kinds == float)
+    if len(is_float):
+        nan = np.isnan(out[is_float].astype(np.float64))
+        out[is_float[nan]] = None
+    plain = is_str | (kinds == NoneType)
+    for kind in _PLAIN_TYPES[1:-1]:
+        plain |= kinds == kind
+    for i in np.flatnonzero(~plain):  # numpy scalars, pandas Timestamps / NaT, …
+        out[i] = clean(out[i])
+    return out
 
 
 def cell_text(value: object) -> str | None:

@@ -10,12 +10,15 @@ import calendar
 import hashlib
 import re
 import unicodedata
+from collections import ChainMap
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
+from types import NoneType
 
+import numpy as np
 import pandas as pd
 
 from . import contract, creditcode, paths, readers
@@ -229,6 +232,77 @@ def parse_text(value: object) -> str:
     return str(value).strip()
 
 
+# --- known enterprises and clusters -----------------------------------------------------------
+
+
+class ResolvedNames(dict):
+    """Known credit codes (or cluster names) -> canonical region name, resolved once per run."""
+
+
+def known_names(mapping: Mapping[str, object] | None) -> ResolvedNames:
+    """`mapping` with every region written as its canonical registry name (see _Validator)."""
+    if isinstance(mapping, ResolvedNames):
+        return mapping
+    regions = load_regions()
+    names: dict[str, str] = {}
+
+    def canonical(value: object) -> str:
+        key = str(value)
+        if key not in names:
+            region = regions.resolve(key)
+            names[key] = region.name if region else key
+        return names[key]
+
+    return ResolvedNames({k: canonical(v) for k, v in (mapping or {}).items()})
+
+
+# --- column-wise helpers ----------------------------------------------------------------------
+
+_TYPE_OF = np.frompyfunc(type, 1, 1)
+_ASCII_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)\Z")
+_CODE_VALUES = np.full(128, -1, dtype=np.int64)
+_CODE_VALUES[[ord(c) for c in creditcode.CHARSET]] = np.arange(len(creditcode.CHARSET))
+_CODE_WEIGHTS = np.array([pow(3, i, 31) for i in range(17)], dtype=np.int64)
+_unit_key_cache: dict[str, str] = {}
+
+
+def _unit_key(text: object) -> str:
+    key = _unit_key_cache.get(text) if isinstance(text, str) else None
+    if key is None:
+        key = _indicator_key(text)
+        if isinstance(text, str) and len(_unit_key_cache) < 10_000:
+            _unit_key_cache[text] = key
+    return key
+
+
+def _type_groups(kinds: np.ndarray, mask: np.ndarray):
+    """(Python type, indices) of the cells under `mask`, one group per type."""
+    idx = np.flatnonzero(mask)
+    if not len(idx):
+        return
+    sub = kinds[idx]
+    types = set(sub.tolist())
+    if len(types) == 1:
+        yield types.pop(), idx
+        return
+    for kind in types:
+        yield kind, idx[sub == kind]
+
+
+def _valid_codes(texts: list[str]) -> np.ndarray:
+    """creditcode.problem(t) is None, for many codes at once."""
+    n = len(texts)
+    good = np.fromiter((len(t) == 18 for t in texts), dtype=bool, count=n)
+    if not good.any():
+        return good
+    where = np.flatnonzero(good)
+    chars = np.array([texts[i] for i in where.tolist()], dtype="<U18").view(np.uint32).reshape(-1, 18)
+    values = _CODE_VALUES[np.minimum(chars, 127)]
+    total = (values[:, :17] * _CODE_WEIGHTS).sum(axis=1)
+    good[where] = (values >= 0).all(axis=1) & (values[:, 17] == (31 - total % 31) % 31)
+    return good
+
+
 # --- the validator ----------------------------------------------------------------------------
 
 # Sheets checked before the ones that refer to them.
@@ -246,12 +320,9 @@ class _Validator:
         self.awards = load_award_types()
         self.indicators = load_indicator_names()
         self.problems: list[Problem] = []
-        self.enterprises = {k: self._region_name(v) for k, v in (known_enterprises or {}).items()}
-        self.clusters = {k: self._region_name(v) for k, v in (known_clusters or {}).items()}
-
-    def _region_name(self, name: object) -> str:
-        region = self.regions.resolve(str(name))
-        return region.name if region else str(name)
+        # This file's own names over the known ones (which are shared by a run, never copied).
+        self.enterprises = ChainMap({}, known_names(known_enterprises))
+        self.clusters = ChainMap({}, known_names(known_clusters))
 
     def report(self, table: readers.Table | None, row: int | None, column: str | None, value: object, reason: str):
         sheet = table.sheet_name if table else None
@@ -289,17 +360,214 @@ class _Validator:
     # -- one table
 
     def _check_table(self, table: readers.Table) -> pd.DataFrame:
+        """Every cell and row rule, column-wise; rows the fast checks cannot pass are checked
+        cell by cell (_check_row), which reports their problems in the usual order."""
         sheet = table.sheet
         if not self._check_headers(table):
             return pd.DataFrame()
         self._report_error_cells(table)
-        records = []
-        for row, raw in table.rows:
-            record = self._check_row(table, row, raw)
-            records.append(record)
+        n = len(table.row_numbers)
+        values: dict[str, np.ndarray] = {}
+        context = {"indicator": np.full(n, None, dtype=object)}
+        suspect = np.zeros(n, dtype=bool)
+        for column in sheet.columns:
+            if column.name in table.columns:
+                values[column.name], ok = self._fast_column(column, table.data[column.name], values, context)
+                suspect |= ~ok
+            else:
+                values[column.name] = np.full(n, None, dtype=object)
+        suspect |= self._fast_row_rules(table, values, context)
+        if table.error_cells:
+            suspect |= np.isin(table.row_numbers, [r for r, _ in table.error_cells])
+        region = self._fast_region(sheet, values)
+        for i in np.flatnonzero(suspect).tolist():
+            record = self._check_row(table, int(table.row_numbers[i]), table.row(i))
+            for column in sheet.columns:
+                values[column.name][i] = record[column.name]
+            region[i] = record["地区"]
+        values["地区"] = region
+        self._check_unique_columns(table, values)
+        self._register_columns(sheet, values)
+        return self._frame_columns(table, values)
+
+    # -- column-wise checks (a cell passes only when _parse would accept it, with the same value)
+
+    def _fast_column(self, column: Column, raw: np.ndarray, values: dict, context: dict) -> tuple[np.ndarray, np.ndarray]:
+        n = len(raw)
+        out = np.full(n, None, dtype=object)
+        ok = np.ones(n, dtype=bool)
+        if not n:
+            return out, ok
+        kinds = _TYPE_OF(raw)
+        empty = kinds == NoneType
+        if column.required:
+            ok[empty] = False
+        if column.percent or column.domain == contract.AWARD_LEVEL:
+            self._per_row(column, raw, np.flatnonzero(~empty), values, context, out, ok)
+            return out, ok
+        for kind, idx in _type_groups(kinds, ~empty):
+            cells = raw[idx]
+            if kind is str and self._fast_text(column, idx, cells, out, ok):
+                continue
+            if kind in (int, float) and column.type in (contract.NUMBER, contract.WHOLE):
+                self._fast_numbers(column, idx, cells.astype(np.float64), out, ok)
+                continue
+            self._per_unique(column, idx, cells, out, ok, context)
+        return out, ok
+
+    def _fast_text(self, column: Column, idx: np.ndarray, cells: np.ndarray, out: np.ndarray, ok: np.ndarray) -> bool:
+        """Text cells of the common kinds; False to leave them to _per_unique."""
+        kind = column.type
+        if kind == contract.TEXT and column.pattern is None:
+            out[idx] = [v.strip() for v in cells]
+        elif kind == contract.CODE:
+            texts = [v.strip() for v in cells]
+            good = _valid_codes(texts)
+            if column.domain == contract.ENTERPRISE:
+                own, known = self.enterprises.maps
+                good &= np.fromiter((t in own or t in known for t in texts), dtype=bool, count=len(texts))
+            out[idx] = texts
+            ok[idx] = good
+        elif kind in (contract.NUMBER, contract.WHOLE):
+            plain = np.fromiter((_ASCII_NUMBER.match(v) is not None for v in cells), dtype=bool, count=len(cells))
+            if plain.any():  # plain ASCII numbers: NFKC, strip, % and thousands change nothing
+                self._fast_numbers(column, idx[plain], cells[plain].astype(np.float64), out, ok)
+            if not plain.all():
+                self._per_unique(column, idx[~plain], cells[~plain], out, ok, {})
+        else:
+            return False
+        return True
+
+    def _fast_numbers(self, column: Column, idx: np.ndarray, x: np.ndarray, out: np.ndarray, ok: np.ndarray) -> None:
+        """parse_number + _parse_number (no % column) + pattern + period on floats."""
+        whole = column.type == contract.WHOLE
+        good = np.isfinite(x)
+        if whole:
+            good &= np.floor(x) == x
+        if column.nonnegative:
+            good &= ~(x < 0)
+        if whole and column.not_after_period:
+            good &= ~(x > self.period_end.year)
+        if column.pattern is not None:
+            for v in np.unique(x[good]).tolist():
+                if not column.pattern.match(str(int(v))):
+                    good &= x != v
+        if whole:
+            small = good & (np.abs(x) < 2.0 ** 62)
+            out[idx[small]] = x[small].astype(np.int64).tolist()
+            big = good & ~small
+            out[idx[big]] = [int(v) for v in x[big].tolist()]
+        else:
+            out[idx[good]] = x[good].tolist()
+        ok[idx] = good
+
+    def _per_unique(self, column: Column, idx: np.ndarray, cells: np.ndarray, out: np.ndarray, ok: np.ndarray,
+                    context: dict) -> None:
+        """_parse once per distinct value (cells of one Python type, so equal values parse alike)."""
+        codes, uniques = pd.factorize(cells)
+        parsed = np.full(len(uniques), None, dtype=object)
+        good = np.zeros(len(uniques), dtype=bool)
+        refs = np.full(len(uniques), None, dtype=object)
+        for k, value in enumerate(uniques.tolist()):
+            record: dict = {}
+            try:
+                parsed[k] = self._parse(column, value, record)
+                good[k] = True
+            except _Bad:
+                pass
+            refs[k] = record.get("_indicator")
+        out[idx] = parsed[codes]
+        ok[idx] = good[codes]
+        if column.domain == contract.INDICATOR and "indicator" in context:
+            context["indicator"][idx] = refs[codes]
+
+    def _per_row(self, column: Column, raw: np.ndarray, rows: np.ndarray, values: dict, context: dict,
+                 out: np.ndarray, ok: np.ndarray) -> None:
+        """Cells whose check depends on the row (级别 on 资质类型, a % value on its 指标)."""
+        types = values.get("资质类型")
+        indicators = context["indicator"]
+        for i in rows.tolist():
+            record = {"_indicator": indicators[i], "资质类型": types[i] if types is not None else None}
+            try:
+                out[i] = self._parse(column, raw[i], record)
+            except _Bad:
+                ok[i] = False
+
+    def _fast_row_rules(self, table: readers.Table, values: dict, context: dict) -> np.ndarray:
+        """Rows that _check_row_rules might report on."""
+        sheet = table.sheet
+        n = len(table.row_numbers)
+        suspect = np.zeros(n, dtype=bool)
+        for rule in sheet.compare:
+            suspect |= np.fromiter((a is not None and b is not None and a > b
+                                    for a, b in zip(values[rule.left], values[rule.right])), dtype=bool, count=n)
+        if "资质类型" in values:
+            levelled = {name for name, award in self.awards.items() if award.has_level}
+            raw_level = table.data.get("级别")
+            no_level = raw_level == None if raw_level is not None else np.ones(n, dtype=bool)  # noqa: E711
+            suspect |= no_level & np.fromiter(((t or "") in levelled for t in values["资质类型"]), dtype=bool, count=n)
+        if "单位" in values:
+            suspect |= np.fromiter((ref is not None and bool(unit) and _unit_key(unit) != _unit_key(ref.unit)
+                                    for ref, unit in zip(context["indicator"], values["单位"])), dtype=bool, count=n)
+        return suspect
+
+    def _fast_region(self, sheet: Sheet, values: dict) -> np.ndarray:
+        """_row_region of every row."""
+        keys = values[sheet.region_from]
+        if sheet.region_from == "统一社会信用代码":
+            names = self.enterprises
+        elif sheet.region_from == "集群名称":
+            names = self.clusters
+        else:
+            return keys.copy()
+        own, known = names.maps
+        region = np.full(len(keys), None, dtype=object)
+        region[:] = [None if k is None else own[k] if k in own else known.get(k) for k in keys.tolist()]
+        return region
+
+    def _check_unique_columns(self, table: readers.Table, values: dict) -> None:
+        keys = table.sheet.unique
+        if not keys:
+            return
+        tuples = [t for t in zip(*(values[k].tolist() for k in keys)) if not any(v is None for v in t)]
+        if len(set(tuples)) == len(tuples):
+            return
+        records = [dict(zip(keys, t), _row=row)
+                   for row, *t in zip(table.row_numbers.tolist(), *(values[k].tolist() for k in keys))]
         self._check_unique(table, records)
-        self._register(sheet, records)
-        return self._frame(table, records)
+
+    def _register_columns(self, sheet: Sheet, values: dict) -> None:
+        """_register, column-wise."""
+        if sheet.name == "企业名录":
+            own, key, region = self.enterprises.maps[0], "统一社会信用代码", "所属地区"
+        elif sheet.name == "集群名录":
+            own, key, region = self.clusters.maps[0], "集群名称", "所属地区"
+        else:
+            return
+        own.update((k, r) for k, r in zip(values[key].tolist(), values[region].tolist()) if k)
+
+    @staticmethod
+    def _frame_columns(table: readers.Table, values: dict) -> pd.DataFrame:
+        """_frame, column-wise."""
+        n = len(table.row_numbers)
+        columns = [c.name for c in table.sheet.columns if c.name in table.columns]
+        columns += [c for c in ("地区", "_sheet", "_row") if c not in columns]
+        data = {**values, "_sheet": np.full(n, table.sheet_name, dtype=object),
+                "_row": table.row_numbers.astype(np.int64)}
+        frame = pd.DataFrame({c: data[c] for c in columns}, columns=columns)
+        for column in table.sheet.columns:
+            if column.name not in frame:
+                continue
+            if column.type == contract.DATE:
+                frame[column.name] = pd.to_datetime(frame[column.name])
+            elif column.type == contract.WHOLE:
+                frame[column.name] = frame[column.name].astype("Int64")
+            elif column.type == contract.NUMBER:
+                frame[column.name] = frame[column.name].astype("float64")
+            elif column.type == contract.YESNO:
+                frame[column.name] = frame[column.name].astype("boolean")
+        frame["_row"] = frame["_row"].astype("int64")
+        return frame
 
     def _check_headers(self, table: readers.Table) -> bool:
         sheet = table.sheet
@@ -550,5 +818,5 @@ def read_submission(path: str | Path, period: str | None = None, *,
     if validator.problems:
         raise SubmissionRejected(path.name, validator.problems)
     units = {r for frame in frames.values() for r in frame["地区"].dropna()}
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    digest = raw.sha256 or hashlib.sha256(path.read_bytes()).hexdigest()
     return Submission(path, path.name, digest, resolved, frames, units, extras)
