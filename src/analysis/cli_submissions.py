@@ -21,6 +21,7 @@ def register(subparsers) -> None:
     p.add_argument("paths", nargs="+", metavar="路径", help="文件或文件夹")
     p.add_argument("--period", metavar="YYYY-MM", help="填报期；不给时从各文件的“填报说明”表或文件名中读取")
     p.add_argument("--store", metavar="目录", help="数据库目录（默认 data/store，或环境变量 WORKBOOK_STORE）")
+    p.add_argument("--quiet", action="store_true", help="只列出拒收的文件及其问题和最后的汇总（文件很多时使用）")
     p.set_defaults(func=run_ingest)
 
     p = subparsers.add_parser("status", help="查看库中已入库的报送和未报送单位",
@@ -43,20 +44,24 @@ def register(subparsers) -> None:
 def run_ingest(args) -> int:
     from tqdm import tqdm
 
-    from .ingest import check_period, collect_files, describe, ingest_file, summary
+    from .ingest import check_period, collect_files, describe, ingest_file, known_names, summary
 
     period = check_period(args.period)
     store = Store(args.store)
     files = collect_files(args.paths)
     if not files:
         raise UserError("所给路径下没有 .xlsx、.xlsm、.xls 或 .csv 文件")
-    known = {"enterprises": store.known_enterprises(), "clusters": store.known_clusters()}
+    known = known_names(store)
+    quiet = getattr(args, "quiet", False)
+    cwd = Path.cwd()
     outcomes = []
     with tqdm(files, desc="导入", unit="个文件", file=sys.stderr, disable=len(files) < PROGRESS_MIN_FILES) as bar:
         for path in bar:
             outcome = ingest_file(store, path, period, known)
             outcomes.append(outcome)
-            for line in describe(outcome, Path.cwd()):
+            if quiet and not outcome.rejected:
+                continue
+            for line in describe(outcome, cwd):
                 tqdm.write(line, file=sys.stdout)
     print(summary(outcomes))
     return 1 if any(o.rejected for o in outcomes) else 0

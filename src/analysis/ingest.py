@@ -113,9 +113,16 @@ def ingest(paths: Iterable[str | Path], period: str | None = None, store: Store 
     return list(_ingest_files(store, files, check_period(period), on_outcome))
 
 
+def known_names(store: Store) -> dict:
+    """The store's enterprises and clusters with their regions resolved, once per run."""
+    from .validate import known_names as resolved
+
+    return {"enterprises": resolved(store.known_enterprises()), "clusters": resolved(store.known_clusters())}
+
+
 def _ingest_files(store: Store, files: list[Path], period: str | None,
                   on_outcome: Callable[[Outcome], None] | None) -> Iterator[Outcome]:
-    known = {"enterprises": store.known_enterprises(), "clusters": store.known_clusters()}
+    known = known_names(store)
     for path in files:
         outcome = ingest_file(store, path, period, known)
         if on_outcome:
