@@ -202,3 +202,31 @@ def behind_number(store: Store, row: pd.Series) -> pd.DataFrame:
         "认定日期": rows["granted"].dt.strftime("%Y-%m-%d").values,
         "有效期至": rows["valid_until"].dt.strftime("%Y-%m-%d").where(rows["valid_until"].dt.year < 2262, "长期").values,
     }).sort_values(["地区", "认定日期", "企业名称"]).reset_index(drop=True)
+
+
+def default_target(entries: pd.DataFrame, target_id: str | None = None) -> str:
+    """The target to explore: the one asked for, else the first progress target (2025 ones first)."""
+    if target_id:
+        return target_id
+    progress = entries[~entries["kind"].isin(["threshold", "incentive"])]
+    if progress.empty:
+        raise UserError("所选方案、地区和指标没有可跟踪进度的目标")
+    return progress.sort_values("period", key=lambda p: p != "2025", kind="stable")["id"].iloc[0]
+
+
+def rung_of(target_id: str) -> str | None:
+    """The ladder rung a target counts, if any (for its candidate list)."""
+    target = next(t for t in load_catalog().targets if t.id == target_id)
+    award = target.measure.get("award")
+    return award if award in RUNGS else None
+
+
+SUMMARY_FIELDS = {"jurisdiction": "地区", "indicator_name": "指标", "basis": "口径", "target_value": "目标",
+                  "actual": "实际", "actual_source": "来源", "eval_date": "截至", "progress_pct": "完成率%",
+                  "expected_pct": "序时进度%", "status": "状态", "trajectory": "趋势", "projected": "预计期末"}
+
+
+def progress_summary(row: pd.Series) -> pd.DataFrame:
+    """One target's progress as a two-column table (项目, 数值)."""
+    values = [round(v, 1) if isinstance(v, float) else v for v in row[list(SUMMARY_FIELDS)]]
+    return pd.DataFrame({"项目": list(SUMMARY_FIELDS.values()), "数值": values})
