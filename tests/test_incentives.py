@@ -64,6 +64,9 @@ def test_xining_splits_and_caps(store):
     assert sources.loc["省级"].tolist() == [30.0, 20.0]
     assert sources.loc["市级"].tolist() == [30.0, 10.0]
     assert sources.loc["县区或园区"].tolist() == [20.0, 0.0]
+    sought = detail.set_index("target_id")["sought"]
+    assert sought["xining.incentive.high_tech.province"] == "是"           # 争取省级财政科技专项资金
+    assert set(sought[["xining.incentive.high_tech.municipal"]]) == {""}
     table = by_unit(detail).set_index("地区")
     assert table.loc[CD, "合计"] == 80.0 and table.loc["合计", "合计"] == 80.0
 

@@ -11,7 +11,7 @@ from .incentives import DETAIL_HEADERS, by_source, by_unit, estimate, not_estima
 from .store import Store
 
 CANDIDATE_SHOWN = ["unit", "rung", "rank", "name", "n_met", "n_criteria", "met_text", "missed_text"]
-INCENTIVE_SHOWN = ["unit", "item", "count", "amount_each", "standard", "source", "share_pct", "amount"]
+INCENTIVE_SHOWN = ["unit", "item", "count", "amount_each", "standard", "sought", "source", "share_pct", "amount"]
 
 
 def register(subparsers) -> None:

@@ -7,7 +7,8 @@ baseline date to the end of its horizon year). `=` is a fixed amount, `≤` a ca
 (the estimate is then an upper bound). The amount is split by `funding`
 ({省级: 80, 市级: 20}); the share of 县区或园区 is borne by the enterprise's own
 unit (the row's 地区). Percentage incentives (e.g. 20% of a project's R&D) need amounts the
-store does not hold and are listed as not estimable. Method: docs/analysts.md.
+store does not hold and are listed as not estimable. Amounts the plan only
+undertakes to seek (争取省级…, `aspirational`) are marked. Method: docs/analysts.md.
 """
 from __future__ import annotations
 
@@ -24,9 +25,11 @@ from .regions import load_regions
 from .store import Store
 
 FIXED, CAP = "定额", "最高"
-DETAIL_COLUMNS = ["unit", "target_id", "plan", "item", "count", "amount_each", "standard", "source", "share_pct", "amount"]
+DETAIL_COLUMNS = ["unit", "target_id", "plan", "item", "count", "amount_each", "standard", "sought", "source",
+                  "share_pct", "amount"]
 DETAIL_HEADERS = {"unit": "地区", "item": "奖补项目", "count": "新认定(家)", "amount_each": "每家(万元)",
-                  "standard": "标准", "source": "资金来源", "share_pct": "承担比例%", "amount": "金额(万元)"}
+                  "standard": "标准", "sought": "争取资金", "source": "资金来源", "share_pct": "承担比例%",
+                  "amount": "金额(万元)"}
 
 
 def parse_period(text: str) -> tuple[pd.Timestamp, pd.Timestamp]:
@@ -82,6 +85,7 @@ def _rows_for(target: Target, new: pd.DataFrame) -> list[dict]:
                 "unit": unit, "target_id": target.id, "plan": target.plan, "item": item_name(target),
                 "count": int(count), "amount_each": float(target.low),
                 "standard": CAP if target.comparison == "≤" else FIXED,
+                "sought": "是" if target.aspirational else "",
                 "source": source, "share_pct": float(pct),
                 "amount": float(count * target.low * pct / 100),
             })

@@ -48,7 +48,7 @@ def _as_of(store: Store, as_of) -> pd.Timestamp:
 
 def whatif_targets(region: str) -> list[Target]:
     """2025 count targets on a ladder rung that apply to the region (its own, or split from above)."""
-    return [t for t in select(load_catalog(), region=None) if t.period == "2025" and t.kind in WHATIF_KINDS
+    return [t for t in load_catalog().targets if t.period == "2025" and t.kind in WHATIF_KINDS
             and t.measure.get("award") in RUNGS and t.jurisdiction in _self_and_above(region)]
 
 
