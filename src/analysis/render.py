@@ -77,7 +77,8 @@ def render_report(kind: str, period: str, region: str, formats=FORMATS, out: Pat
     with tempfile.TemporaryDirectory(prefix="render-") as scratch:
         scratch = Path(scratch)
         tables = scratch / "tables.xlsx"
-        params = {"region": region, "period": period, "store": str(store) if store else None,
+        # the notebook runs in notebooks/: a relative store path must not be resolved there
+        params = {"region": region, "period": period, "store": str(Path(store).resolve()) if store else None,
                   "facts_out": str(target / f"{region}.facts.json"), "tables_out": str(tables) if "xlsx" in formats else None}
         ipynb = execute(NOTEBOOKS[kind], scratch / f"{region}.ipynb", params)
         nb = nbformat.read(str(ipynb), as_version=4)

@@ -185,7 +185,13 @@ def stock_series(store: Store, progress: pd.DataFrame, region: str, period: str,
 
 # --- the two reports ---------------------------------------------------------------
 
+def _require_data(store: Store) -> None:
+    if not store.exists():
+        raise UserError(f"数据库 {store.dir} 不存在或还没有数据：请先运行 ingest（或 make demo），或用 store 参数指定数据库目录")
+
+
 def monthly_report(store: Store, region: str, period: str, as_of: dt.date | None = None) -> Report:
+    _require_data(store)
     region, period = _region(region), parse_month(period)
     as_of = as_of or month_end(period).date()
     progress = compute_progress(store, as_of)
@@ -218,6 +224,7 @@ def _monthly_overview(progress, rows, region, as_of, status: pd.DataFrame) -> st
 
 
 def quarterly_report(store: Store, region: str, period: str) -> Report:
+    _require_data(store)
     region = _region(region)
     months = quarter_months(period)
     as_of = month_end(months[-1]).date()
