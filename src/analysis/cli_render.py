@@ -25,4 +25,7 @@ def run(args) -> int:
         for fmt, path in result.files.items():
             if fmt != "facts":
                 print(f"  {fmt:5s} {path}")
+    from .report_index import write_index
+
+    print(f"报告索引：{write_index(Path(args.out) if args.out else None)}")
     return 0
