@@ -244,7 +244,7 @@ def _sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
 def _error_cells(zf: zipfile.ZipFile, part: str) -> dict[tuple[int, int], str]:
     """(Excel row, 0-based column) -> error text for cells saved with t="e"."""
     raw = zf.read(part)
-    if not _ERROR_CELL.search(raw):  # fast path: most sheets have none
+    if (b'"e"' not in raw and b"'e'" not in raw) or not _ERROR_CELL.search(raw):  # fast path: most sheets have none
         return {}
     out: dict[tuple[int, int], str] = {}
     row, col = 0, -1
@@ -320,8 +320,23 @@ def clean(value: object) -> object:
     return value
 
 
+_HEADER_CACHE: dict[tuple, Column | None] = {}
+
+
+def _match_header(sheet: Sheet, value: object) -> Column | None:
+    """contract.match_header, remembered for the contract's own sheets (headers repeat in every file)."""
+    if contract.SHEETS_BY_NAME.get(sheet.name) is not sheet or not isinstance(value, str):
+        return contract.match_header(sheet, value)
+    key = (sheet.name, value)
+    if key not in _HEADER_CACHE:
+        if len(_HEADER_CACHE) > 100_000:
+            _HEADER_CACHE.clear()
+        _HEADER_CACHE[key] = contract.match_header(sheet, value)
+    return _HEADER_CACHE[key]
+
+
 def _header_matches(sheet: Sheet, values: list[object]) -> int:
-    return len({c.name for v in values if (c := contract.match_header(sheet, v)) is not None})
+    return len({c.name for v in values if v is not None and (c := _match_header(sheet, v)) is not None})
 
 
 def find_header_row(grid: pd.DataFrame, sheet: Sheet) -> int | None:
@@ -357,7 +372,7 @@ def locate_table(sheet_name: str, grid: pd.DataFrame, sheet: Sheet,
 def _map_header(table: Table, index: int, value: object) -> None:
     if value is None:
         return
-    column: Column | None = contract.match_header(table.sheet, value)
+    column: Column | None = _match_header(table.sheet, value)
     if column is None:
         table.extra_columns[index] = str(value).strip()
     elif column.name in table.columns:
@@ -383,6 +398,7 @@ def _data_rows(cells: np.ndarray, header: int, table: Table) -> None:
     table.data = {name: cleaned[j][keep] for name, j in table.columns.items()}
 
 
+_IS_SPACE = np.frompyfunc(str.isspace, 1, 1)
 _PLAIN_TYPES = (str, int, float, bool, datetime, date, time, timedelta, NoneType)
 
 
@@ -395,7 +411,8 @@ def clean_array(values: np.ndarray) -> np.ndarray:
     is_str = kinds == str
     if is_str.any():
         where = np.flatnonzero(is_str)
-        blank = np.fromiter((not v.strip() for v in out[where]), dtype=bool, count=len(where))
+        texts = out[where]
+        blank = (texts == "") | _IS_SPACE(texts).astype(bool)  # not v.strip()
         out[where[blank]] = None
     is_float = np.flatnonzero(kinds == float)
     if len(is_float):

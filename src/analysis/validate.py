@@ -529,7 +529,10 @@ class _Validator:
         keys = table.sheet.unique
         if not keys:
             return
-        tuples = [t for t in zip(*(values[k].tolist() for k in keys)) if not any(v is None for v in t)]
+        present = np.ones(len(table.row_numbers), dtype=bool)
+        for k in keys:
+            present &= values[k] != None  # noqa: E711 - elementwise on an object array
+        tuples = list(zip(*(values[k][present].tolist() for k in keys)))
         if len(set(tuples)) == len(tuples):
             return
         records = [dict(zip(keys, t), _row=row)
@@ -817,6 +820,6 @@ def read_submission(path: str | Path, period: str | None = None, *,
     frames, extras = validator.run(raw)
     if validator.problems:
         raise SubmissionRejected(path.name, validator.problems)
-    units = {r for frame in frames.values() for r in frame["地区"].dropna()}
+    units = {r for frame in frames.values() for r in frame["地区"].dropna().unique().tolist()}
     digest = raw.sha256 or hashlib.sha256(path.read_bytes()).hexdigest()
     return Submission(path, path.name, digest, resolved, frames, units, extras)
