@@ -27,7 +27,7 @@ def png_bytes() -> bytes:
     fig, ax = plt.subplots(figsize=(4, 2), dpi=100)
     ax.plot([1, 2, 3], [2, 1, 3])
     buf = io.BytesIO()
-    fig.savefig(buf, format="png")
+    fig.savefig(buf, format="png", dpi=100)  # explicit: rcParams may carry the charts' 200 dpi
     plt.close(fig)
     return buf.getvalue()
 
