@@ -30,6 +30,8 @@ class Facts:
     notes: pd.DataFrame            # region, month, indicator, progress, problems, next_steps
     enterprises: pd.DataFrame      # code, name, unit, cluster
     data_months: pd.Series         # unit -> newest period the unit has submitted (<= period)
+    covered: pd.Index | None = None  # jurisdictions with register data (measures.covered fills it)
+    by_award: dict | None = None      # award type -> its rows (measures.award_rows fills it)
 
 
 @lru_cache(maxsize=1)
@@ -43,11 +45,18 @@ def jurisdiction_map() -> pd.DataFrame:
 def _effective_validity(awards: pd.DataFrame) -> pd.Series:
     """有效期至, else 认定日期 + the type's default validity − 1 day, else never."""
     years = awards["award"].map({n: t.default_validity_years for n, t in load_award_types().items()})
-    default = pd.Series(NEVER, index=awards.index)
-    has_default = years.notna()
+    default = pd.Series(NEVER, index=awards.index, dtype="datetime64[ns]")
+    has_default = years.notna() & awards["granted"].notna()
     if has_default.any():
-        offsets = [g + pd.DateOffset(years=int(y)) - pd.Timedelta(days=1) for g, y in zip(awards.loc[has_default, "granted"], years[has_default])]
-        default.loc[has_default] = offsets
+        granted = awards.loc[has_default, "granted"]
+        # same day n years on (29 Feb → 1 Mar), minus one day; vectorised over the whole register
+        later = pd.to_datetime(pd.DataFrame({"year": granted.dt.year + years[has_default].astype(int),
+                                             "month": granted.dt.month, "day": granted.dt.day}), errors="coerce")
+        leap = later.isna()
+        if leap.any():
+            later[leap] = pd.to_datetime(pd.DataFrame({"year": granted[leap].dt.year + years[has_default][leap].astype(int),
+                                                       "month": 3, "day": 1}))
+        default.loc[has_default] = (later - pd.Timedelta(days=1)).astype("datetime64[ns]")
     return awards["valid_until"].fillna(default)
 
 

@@ -34,9 +34,11 @@ def _levels(measure: dict) -> list[str] | None:
 
 def covered(facts: Facts) -> pd.Index:
     """Jurisdictions with at least one unit that submitted a register: a count of nothing there is 0, not 无数据."""
-    units = set(facts.enterprises["unit"]) | set(facts.awards["unit"])
-    jmap = jurisdiction_map()
-    return pd.Index(jmap.loc[jmap["unit"].isin(units), "jurisdiction"].unique())
+    if facts.covered is None:  # computed once per Facts: it is the same for every target
+        units = pd.concat([facts.enterprises["unit"], facts.awards["unit"]]).unique()
+        jmap = jurisdiction_map()
+        facts.covered = pd.Index(jmap.loc[jmap["unit"].isin(units), "jurisdiction"].unique())
+    return facts.covered
 
 
 def _counts(values: pd.Series, facts: Facts) -> pd.DataFrame:
@@ -45,7 +47,9 @@ def _counts(values: pd.Series, facts: Facts) -> pd.DataFrame:
 
 def award_rows(facts: Facts, measure: dict) -> pd.DataFrame:
     """Award rows of the measure's type (and level, when the measure names one)."""
-    rows = facts.awards[facts.awards["award"] == measure["award"]]
+    if facts.by_award is None:  # split once: ~100 targets select from the same register
+        facts.by_award = dict(tuple(facts.awards.groupby("award", sort=False)))
+    rows = facts.by_award.get(measure["award"], facts.awards.iloc[0:0])
     levels = _levels(measure)
     if levels:
         rows = rows[rows["level"].isin(levels)]
