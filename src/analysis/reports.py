@@ -249,6 +249,7 @@ def quarterly_report(store: Store, region: str, period: str) -> Report:
         "超序时单位": ahead, "落后单位": behind, "报送情况": submission_status(store, region, months[-1]),
     }
     report.tables["热力图数据"] = heat_matrix(progress, region)
+    report.tables.update(analyst_appendix(store, region, months[-1], f"{year}-Q{q}"))
     report.paragraphs = {"通报": bulletin_paragraphs(report, scores, red, black, floor)}
     return report
 
@@ -335,3 +336,16 @@ def save_outputs(report: Report, facts_out=None, tables_out=None) -> None:
         if heat is not None:
             sheets["热力图数据"] = heat.round(1).reset_index()
         write_tables(Path(tables_out), sheets, title=report.title)
+
+
+def analyst_appendix(store: Store, region: str, month: str, quarter: str) -> dict[str, pd.DataFrame]:
+    """梯度培育 and 奖补 for the bulletin's appendix: each unit's top candidates per rung, the quarter's payouts."""
+    from .candidates import candidates
+    from .incentives import by_unit, estimate
+
+    top = candidates(store, region, period=month, top=3)
+    shortlist = pd.DataFrame({
+        "地区": top["unit"], "培育方向": top["rung"], "名次": top["rank"], "企业名称": top["name"],
+        "已满足": top["met_text"], "未满足": top["missed_text"],
+    })
+    return {"后备培育库（前3名）": shortlist, "奖补资金测算（万元）": by_unit(estimate(store, quarter, region))}
