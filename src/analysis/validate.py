@@ -558,19 +558,7 @@ class _Validator:
         data = {**values, "_sheet": np.full(n, table.sheet_name, dtype=object),
                 "_row": table.row_numbers.astype(np.int64)}
         frame = pd.DataFrame({c: data[c] for c in columns}, columns=columns)
-        for column in table.sheet.columns:
-            if column.name not in frame:
-                continue
-            if column.type == contract.DATE:
-                frame[column.name] = pd.to_datetime(frame[column.name])
-            elif column.type == contract.WHOLE:
-                frame[column.name] = frame[column.name].astype("Int64")
-            elif column.type == contract.NUMBER:
-                frame[column.name] = frame[column.name].astype("float64")
-            elif column.type == contract.YESNO:
-                frame[column.name] = frame[column.name].astype("boolean")
-        frame["_row"] = frame["_row"].astype("int64")
-        return frame
+        return _typed(frame, table)
 
     def _check_headers(self, table: readers.Table) -> bool:
         sheet = table.sheet
@@ -791,19 +779,7 @@ class _Validator:
         columns = [c.name for c in table.sheet.columns if c.name in table.columns]
         columns += [c for c in ("地区", "_sheet", "_row") if c not in columns]
         frame = pd.DataFrame.from_records(records, columns=columns)
-        for column in table.sheet.columns:
-            if column.name not in frame:
-                continue
-            if column.type == contract.DATE:
-                frame[column.name] = pd.to_datetime(frame[column.name])
-            elif column.type == contract.WHOLE:
-                frame[column.name] = frame[column.name].astype("Int64")
-            elif column.type == contract.NUMBER:
-                frame[column.name] = frame[column.name].astype("float64")
-            elif column.type == contract.YESNO:
-                frame[column.name] = frame[column.name].astype("boolean")
-        frame["_row"] = frame["_row"].astype("int64")
-        return frame
+        return _typed(frame, table)
 
 
 # --- entry point ------------------------------------------------------------------------------
@@ -823,3 +799,17 @@ def read_submission(path: str | Path, period: str | None = None, *,
     units = {r for frame in frames.values() for r in frame["地区"].dropna().unique().tolist()}
     digest = raw.sha256 or hashlib.sha256(path.read_bytes()).hexdigest()
     return Submission(path, path.name, digest, resolved, frames, units, extras)
+
+
+def _typed(frame: pd.DataFrame, table) -> pd.DataFrame:
+    """The contract's dtypes on a sheet's clean rows (dates, whole numbers, numbers, 是/否)."""
+    casts = {contract.WHOLE: "Int64", contract.NUMBER: "float64", contract.YESNO: "boolean"}
+    for column in table.sheet.columns:
+        if column.name not in frame:
+            continue
+        if column.type == contract.DATE:
+            frame[column.name] = pd.to_datetime(frame[column.name])
+        elif column.type in casts:
+            frame[column.name] = frame[column.name].astype(casts[column.type])
+    frame["_row"] = frame["_row"].astype("int64")
+    return frame
