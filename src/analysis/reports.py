@@ -95,11 +95,30 @@ def region_rows(progress: pd.DataFrame, region: str) -> pd.DataFrame:
     return rows.assign(_o=order).sort_values("_o", kind="stable").drop(columns="_o").reset_index(drop=True)
 
 
+CLOSED_COLUMNS = ["指标", "期限", "口径", "目标", "实际", "完成率%", "状态", "来源"]
+
+
 def target_table(rows: pd.DataFrame) -> pd.DataFrame:
-    table = rows[list(TARGET_TABLE)].rename(columns=TARGET_TABLE)
-    closed = rows["closed"].astype(bool).to_numpy()
-    table["期限"] = [PERIOD_ZH.get(p, f"{p}年") + ("（已到期）" if c else "") for p, c in zip(table["期限"], closed)]
-    return table
+    """Targets still running: actual against target and calendar."""
+    running = rows[~rows["closed"].astype(bool)]
+    table = running[list(TARGET_TABLE)].rename(columns=TARGET_TABLE)
+    table["期限"] = table["期限"].map(lambda p: PERIOD_ZH.get(p, f"{p}年"))
+    return table.reset_index(drop=True)
+
+
+def calendar_rows(report: "Report") -> pd.DataFrame:
+    """Rows for the calendar chart: the region's own running targets, else the targets split down to it."""
+    running = report.rows[~report.rows["closed"].astype(bool)]
+    own = running[running["basis"] == BASIS_PLAN]
+    return own if not own.empty else running
+
+
+def closed_table(rows: pd.DataFrame) -> pd.DataFrame:
+    """Targets past their deadline: the final result (no calendar any more)."""
+    closed = rows[rows["closed"].astype(bool)]
+    table = closed[list(TARGET_TABLE)].rename(columns=TARGET_TABLE)
+    table["期限"] = table["期限"].map(lambda p: PERIOD_ZH.get(p, f"{p}年"))
+    return table[CLOSED_COLUMNS].reset_index(drop=True)
 
 
 def new_awards(store: Store, region: str, period: str) -> pd.DataFrame:
@@ -206,7 +225,8 @@ def monthly_report(store: Store, region: str, period: str, as_of: dt.date | None
         sentences=[sentence(r) for _, r in rows.iterrows() if r["basis"] == BASIS_PLAN and not r["closed"]],
     )
     report.tables = {
-        "目标完成情况": target_table(rows), "本月新认定企业": new_awards(store, region, period),
+        "目标完成情况": target_table(rows), "已到期目标": closed_table(rows),
+        "本月新认定企业": new_awards(store, region, period),
         "分地区情况": unit_breakdown(progress, region), "报送情况": status,
         "情况说明": quoted, "落后且未说明": unexplained,
     }
@@ -246,6 +266,7 @@ def quarterly_report(store: Store, region: str, period: str) -> Report:
     report.tables = {
         "综合排名": scores, "红榜": red, "黑榜": black, "低于底线": floor,
         "分指标排名": _rank_matrix(progress, region), "目标完成情况": target_table(rows),
+        "已到期目标": closed_table(rows),
         "超序时单位": ahead, "落后单位": behind, "报送情况": submission_status(store, region, months[-1]),
     }
     report.tables["热力图数据"] = heat_matrix(progress, region)
