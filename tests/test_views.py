@@ -81,3 +81,11 @@ def test_submission_status_names_missing_and_lagging_units(tmp_path):
     assert status.loc["正定县", "状态"] == "未报送" and status.loc["正定县", "滞后月数"] == 4
     assert status.loc["长安区", "最近报送期"] == "从未报送"
     assert len(status) == 22
+
+
+def test_traffic_lights_follow_the_configured_bands():
+    from analysis.views import traffic_light
+
+    # one city's practice (data/progress.yml): green at or above 序时进度, yellow up to 30 behind, red beyond
+    assert [traffic_light(g) for g in (5, 0, -0.1, -30, -30.1)] == ["绿", "绿", "黄", "黄", "红"]
+    assert traffic_light(-50, met=True) == "绿"

@@ -127,16 +127,20 @@ def ranking_chart(scores: pd.DataFrame, title: str) -> plt.Figure:
 
 
 def heatmap_chart(matrix: pd.DataFrame, title: str) -> plt.Figure:
-    """Units × indicators coloured by 序时完成指数 bands (red < 60, amber < 100, green ≥ 100)."""
+    """Units × indicators coloured by the traffic-light bands of data/progress.yml on the gap to 序时进度."""
     import seaborn as sns
     from matplotlib.colors import BoundaryNorm, ListedColormap
 
+    from .progress import settings
+
     use_chart_style()
-    cmap = ListedColormap(["#d73027", "#fdae61", "#a6d96a", "#1a9850"])
-    norm = BoundaryNorm([0, 60, 100, 120, 151], cmap.N)
+    bands = settings()["traffic_lights"]
+    low, high = min(-100.0, float(matrix.min().min())), max(100.0, float(matrix.max().max()))
+    cmap = ListedColormap(["#d73027", "#fdae61", "#1a9850"])  # 红 黄 绿
+    norm = BoundaryNorm([low - 1, bands["yellow_down_to"], bands["green_at_or_above"], high + 1], cmap.N)
     fig, ax = plt.subplots(figsize=(0.55 * len(matrix.columns) + 3, 0.32 * len(matrix) + 2.2))
     sns.heatmap(matrix, cmap=cmap, norm=norm, annot=True, fmt=".0f", annot_kws={"fontsize": 6},
-                linewidths=0.4, linecolor="white", cbar_kws={"label": "序时完成指数"}, ax=ax)
+                linewidths=0.4, linecolor="white", cbar_kws={"label": "偏差（百分点）：绿≥序时，黄落后≤30，红落后>30"}, ax=ax)
     ax.set_xlabel("")
     ax.set_ylabel("")
     ax.tick_params(axis="x", labelsize=7, labelrotation=60)

@@ -19,8 +19,8 @@ from .narrative import as_of_phrase, overview, sentence
 from .progress import (BASIS_PLAN, STATUS_BEHIND, STATUS_FAR_BEHIND, compute_progress, month_end, target_window)
 from .regions import load_regions
 from .store import Store
-from .views import (ahead_and_behind, honour_lists, indicator_ranking, sub_unit_rows, submission_status,
-                    under_floor, unit_scores, calendar_index)
+from .views import (ahead_and_behind, honour_lists, indicator_ranking, light_gaps, sub_unit_rows,
+                    submission_status, traffic_light, under_floor, unit_scores)
 
 TARGET_TABLE = {
     "indicator_name": "指标", "period": "期限", "basis": "口径", "target_value": "目标", "actual": "实际",
@@ -103,6 +103,8 @@ def target_table(rows: pd.DataFrame) -> pd.DataFrame:
     running = rows[~rows["closed"].astype(bool)]
     table = running[list(TARGET_TABLE)].rename(columns=TARGET_TABLE)
     table["期限"] = table["期限"].map(lambda p: PERIOD_ZH.get(p, f"{p}年"))
+    table.insert(table.columns.get_loc("状态") + 1, "灯",
+                 [traffic_light(g, m) for g, m in zip(running["gap_pp"], running["met"].astype(bool))])
     return table.reset_index(drop=True)
 
 
@@ -277,7 +279,8 @@ def quarterly_report(store: Store, region: str, period: str) -> Report:
 
 def _rank_matrix(progress: pd.DataFrame, region: str) -> pd.DataFrame:
     ranks = indicator_ranking(progress, region)
-    main = progress.loc[progress["indicator"].isin(MAIN_STOCK_INDICATORS + ("innovative_sme",)), "target_id"]
+    running = ~progress["closed"].astype(bool)
+    main = progress.loc[running & progress["indicator"].isin(MAIN_STOCK_INDICATORS + ("innovative_sme",)), "target_id"]
     ranks = ranks[ranks["target_id"].isin(set(main))]
     if ranks.empty:
         return pd.DataFrame()
@@ -289,12 +292,12 @@ def _rank_matrix(progress: pd.DataFrame, region: str) -> pd.DataFrame:
 
 
 def heat_matrix(progress: pd.DataFrame, region: str) -> pd.DataFrame:
-    """Units × indicators: the 序时完成指数 (the heat map colours its status)."""
+    """Units × indicators: the gap to 序时进度 in points (the heat map colours it by the traffic-light bands)."""
     rows = sub_unit_rows(progress, region)
     rows = rows[~rows["closed"].astype(bool)]
     if rows.empty:
         return pd.DataFrame()
-    rows = rows.assign(index=calendar_index(rows),
+    rows = rows.assign(index=light_gaps(rows),
                        label=rows["indicator_name"] + "（" + rows["period"].map(lambda p: PERIOD_ZH.get(p, f"{p}年")) + "）")
     return rows.pivot_table(index="jurisdiction", columns="label", values="index", aggfunc="mean").rename_axis(index="地区", columns=None)
 

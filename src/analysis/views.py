@@ -121,3 +121,24 @@ def status_counts(progress: pd.DataFrame, region: str) -> pd.Series:
     own = progress[(progress["jurisdiction"] == region) & (progress["basis"] == "方案目标")]
     order = [STATUS_DONE, STATUS_AHEAD, "基本同步", STATUS_BEHIND, STATUS_FAR_BEHIND, STATUS_NO_DATA]
     return own["status"].value_counts().reindex(order, fill_value=0)
+
+
+LIGHTS = ("绿", "黄", "红")
+
+
+def traffic_light(gap_pp: float, met: bool = False) -> str:
+    """绿/黄/红 by the configured bands on the gap to 序时进度 (data/progress.yml: traffic_lights)."""
+    if met:
+        return "绿"
+    if pd.isna(gap_pp):
+        return ""
+    bands = settings()["traffic_lights"]
+    if gap_pp >= bands["green_at_or_above"]:
+        return "绿"
+    return "黄" if gap_pp >= bands["yellow_down_to"] else "红"
+
+
+def light_gaps(rows: pd.DataFrame) -> pd.Series:
+    """The gap a traffic light is read from: a met target counts as on the calendar at least."""
+    gaps = rows["gap_pp"].astype(float)
+    return gaps.where(~rows["met"].astype(bool), gaps.clip(lower=0).fillna(0))
