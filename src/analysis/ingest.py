@@ -32,6 +32,7 @@ class Outcome:
     status: str                                    # added | correction | duplicate | rejected
     result: AddResult | None = None
     problems: list[str] = field(default_factory=list)   # Chinese lines, for rejections
+    submission_tables: dict | None = field(default=None, repr=False)  # while ingesting only
 
     @property
     def rejected(self) -> bool:
@@ -90,7 +91,7 @@ def ingest_file(store: Store, path: Path, period: str | None, known: dict) -> Ou
     result = store.add(submission)
     if result.status != "duplicate":
         _learn(known, submission.tables)
-    return Outcome(path, result.status, result)
+    return Outcome(path, result.status, result, submission_tables=submission.tables)
 
 
 def _learn(known: dict, tables: dict) -> None:
@@ -120,14 +121,109 @@ def known_names(store: Store) -> dict:
     return {"enterprises": resolved(store.known_enterprises()), "clusters": resolved(store.known_clusters())}
 
 
+WORKERS_ENV = "WORKBOOK_INGEST_WORKERS"
+PARALLEL_MIN_FILES = 8
+
+
+def _workers() -> int:
+    wanted = os.environ.get(WORKERS_ENV)
+    return int(wanted) if wanted and wanted.isdigit() else min(os.cpu_count() or 1, 4)
+
+
 def _ingest_files(store: Store, files: list[Path], period: str | None,
                   on_outcome: Callable[[Outcome], None] | None) -> Iterator[Outcome]:
     known = known_names(store)
-    for path in files:
-        outcome = ingest_file(store, path, period, known)
+    workers = _workers()
+    if workers < 2 or len(files) < PARALLEL_MIN_FILES:
+        outcomes = (ingest_file(store, path, period, known) for path in files)
+    else:
+        outcomes = _pipelined(store, files, period, known, workers)
+    for outcome in outcomes:
+        outcome.submission_tables = None  # the tables served the learning step only; do not hold them
         if on_outcome:
             on_outcome(outcome)
         yield outcome
+
+
+# --- reading and validating ahead in worker processes -----------------------------
+#
+# Workers validate files ahead against the enterprises and clusters the store knew at
+# the start; the main process stores them in order. A file is validated again, in
+# the main process and with everything learnt so far, when the worker refused it or
+# when it refers to an enterprise or cluster learnt during this run, so the outcome
+# is exactly that of validating the files one after another.
+
+_WORKER_KNOWN: dict = {}
+
+
+def _init_worker(known: dict) -> None:
+    global _WORKER_KNOWN
+    _WORKER_KNOWN = known
+
+
+def _validate_ahead(path: Path, period: str | None):
+    from .validate import read_submission
+
+    try:
+        return read_submission(path, period, known_enterprises=_WORKER_KNOWN["enterprises"],
+                               known_clusters=_WORKER_KNOWN["clusters"])
+    except Exception:  # noqa: BLE001 - the main process redoes the file and reports it exactly
+        return None
+
+
+def _references(submission) -> tuple[set, set]:
+    """Enterprises and clusters a submission refers to without defining them itself."""
+    tables = submission.tables
+    own_codes = set(tables["企业名录"]["统一社会信用代码"]) if "企业名录" in tables else set()
+    codes = set()
+    for sheet in ("资质认定", "企业年度财务"):
+        if sheet in tables:
+            codes |= set(tables[sheet]["统一社会信用代码"])
+    own_clusters = set(tables["集群名录"]["集群名称"]) if "集群名录" in tables else set()
+    clusters = set(tables["集群月度"]["集群名称"]) if "集群月度" in tables else set()
+    if "企业名录" in tables and "所属集群" in tables["企业名录"]:
+        clusters |= set(tables["企业名录"]["所属集群"].dropna())
+    return codes - own_codes, clusters - own_clusters
+
+
+def _pipelined(store: Store, files: list[Path], period: str | None, known: dict, workers: int) -> Iterator[Outcome]:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    learnt = {"enterprises": set(), "clusters": set()}
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker,
+                             initargs=({k: dict(v) for k, v in known.items()},)) as pool:
+        ahead = [pool.submit(_validate_ahead, path, period) for path in files]
+        for path, future in zip(files, ahead):
+            submission = future.result()
+            if submission is None or _depends_on(submission, learnt):
+                outcome = ingest_file(store, path, period, known)
+            else:
+                outcome = _store(store, path, submission, known)
+            if outcome.status in ("added", "correction") and outcome.submission_tables is not None:
+                for name, keys in zip(("enterprises", "clusters"), _defined(outcome.submission_tables)):
+                    learnt[name] |= keys
+            outcome.submission_tables = None
+            yield outcome
+
+
+def _depends_on(submission, learnt: dict) -> bool:
+    codes, clusters = _references(submission)
+    return bool(codes & learnt["enterprises"] or clusters & learnt["clusters"])
+
+
+def _defined(tables: dict) -> tuple[set, set]:
+    codes = set(tables["企业名录"]["统一社会信用代码"]) if "企业名录" in tables else set()
+    clusters = set(tables["集群名录"]["集群名称"]) if "集群名录" in tables else set()
+    return codes, clusters
+
+
+def _store(store: Store, path: Path, submission, known: dict) -> Outcome:
+    result = store.add(submission)
+    if result.status != "duplicate":
+        _learn(known, submission.tables)
+    return Outcome(path, result.status, result, submission_tables=submission.tables)
 
 
 def describe(outcome: Outcome, base: Path | None = None) -> list[str]:
