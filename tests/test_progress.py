@@ -222,3 +222,11 @@ def test_reported_monthly_flows_sum_and_shares_use_the_parents_published_count(t
     city = row(frame, "t.flow", "西宁市")
     assert (city["actual"], city["actual_source"], city["expected"]) == (7, "下级汇总", 6)
     assert city["status"] == "超序时"
+
+
+def test_a_missed_deadline_is_never_in_step(store):
+    # a 2023 rate target judged in 2024: its gap (78/78 = 100% of target) alone would read 基本同步
+    frame = compute_progress(store, "2024-03-31", targets("sjz.digital_mgmt_rate.2023"), with_previous=False)
+    xinle = row(frame, "sjz.digital_mgmt_rate.2023", X)
+    # 78 against 超过78%: missed by a hair after the deadline
+    assert (xinle["closed"], xinle["met"], xinle["status"]) == (True, False, "落后序时")

@@ -134,6 +134,13 @@ def status_of(met: bool, gap_pp: float, actual: float, final: bool, kind: str) -
     return STATUS_FAR_BEHIND
 
 
+def _final_status(status: str, closed: bool) -> str:
+    """Past the deadline a missed target is never 超序时 or 基本同步: at best 落后序时."""
+    if closed and status in (STATUS_AHEAD, STATUS_IN_STEP):
+        return STATUS_BEHIND
+    return status
+
+
 @dataclass
 class Trajectory:
     ratio: float = np.nan
@@ -300,7 +307,7 @@ def _row(target, catalog, place, goal, basis, actual, source, base_value, base_d
         "plan": target.plan, "jurisdiction": place, "indicator": target.indicator, "kind": target.kind,
         "period": target.period, "low": target.low, "high": target.high, "actual": actual,
         "expected": expected, "progress_pct": progress_pct, "time_pct": 100 * fraction,
-        "status": status_of(met, gap, actual, closed or fraction >= 1, target.kind), "projected": traj.projected,
+        "status": _final_status(status_of(met, gap, actual, closed or fraction >= 1, target.kind), closed), "projected": traj.projected,
         "source": target.source, "target_id": target.id, "indicator_name": catalog.indicators[target.indicator].name,
         "basis": basis, "target_value": goal, "comparison": target.comparison, "unit": target.unit,
         "aspirational": target.aspirational, "actual_source": source, "as_of": as_of.date().isoformat(),
