@@ -230,3 +230,14 @@ def test_a_missed_deadline_is_never_in_step(store):
     xinle = row(frame, "sjz.digital_mgmt_rate.2023", X)
     # 78 against 超过78%: missed by a hair after the deadline
     assert (xinle["closed"], xinle["met"], xinle["status"]) == (True, False, "落后序时")
+
+
+def test_facts_are_remembered_until_the_store_changes(tmp_path):
+    store = store_with(tmp_path, [submission("2023-12", X, 企业名录=[enterprise(E[1], X)],
+                                             资质认定=[award(E[1], X, "高新技术企业", "2023-05-01")])])
+    first = load_facts(store, "2023-12")
+    assert load_facts(store, "2023-12") is first
+    store.add(submission("2023-12", L, 企业名录=[enterprise(E[4], L)],
+                         资质认定=[award(E[4], L, "高新技术企业", "2023-06-01")]))
+    again = load_facts(store, "2023-12")
+    assert again is not first and sorted(again.awards["unit"]) == sorted([X, L])

@@ -139,8 +139,37 @@ def _data_months(store: Store, period: str) -> pd.Series:
     return parts.groupby("unit")["period"].max()
 
 
+def _store_state(store: Store) -> tuple:
+    """What identifies the store's contents: the database and its WAL file, size and modification time."""
+    state = []
+    for path in (store.db_path, store.db_path.with_name(store.db_path.name + "-wal")):
+        try:
+            info = path.stat()
+            state.append((info.st_size, info.st_mtime_ns))
+        except FileNotFoundError:
+            state.append(None)
+    return tuple(state)
+
+
+_MEMO: dict = {}
+_MEMO_SIZE = 4
+
+
 def load_facts(store: Store, period: str) -> Facts:
-    """The store's picture of every unit as of `period` ('YYYY-MM')."""
+    """The store's picture of every unit as of `period` ('YYYY-MM').
+
+    Remembered while the store's files are unchanged: one report asks for the same
+    period several times (progress, new awards, explanations, trend lines).
+    """
+    key = (str(store.db_path.resolve()), _store_state(store), period)
+    if key not in _MEMO:
+        while len(_MEMO) >= _MEMO_SIZE:
+            _MEMO.pop(next(iter(_MEMO)))
+        _MEMO[key] = _read_facts(store, period)
+    return _MEMO[key]
+
+
+def _read_facts(store: Store, period: str) -> Facts:
     return Facts(
         period=period, awards=_awards(store, period), finance=_finance(store, period),
         cluster_months=_cluster_months(store, period), reported=_reported(store, period),
