@@ -258,9 +258,7 @@ def region_units(region: str) -> list[str]:
 def candidates(store: Store, region: str, rungs: list[str] | None = None, period: str | None = None,
                top: int | None = None) -> pd.DataFrame:
     """The candidate list (后备培育库) of every unit under `region`, as of the end of `period` (default: latest)."""
-    period = period or store.latest_period()
-    if period is None:
-        raise UserError(f"数据库 {store.dir} 还没有数据：请先用 ingest 导入报送文件")
+    period = period or store.require_latest_period()
     facts = load_facts(store, period)
     date = month_end(period)
     criteria = screen(facts, region_units(load_regions().get(region).name), list(rungs or RUNGS), date)

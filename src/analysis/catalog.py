@@ -34,6 +34,11 @@ KIND_NAMES_ZH = {
 }
 PERIOD_NAMES_ZH = {"2023": "2023年", "2025": "2025年", "annual": "每年"}
 
+
+def period_label(period: str) -> str:
+    """A target's period in progress tables and charts: 2025年, or 年度 for this year's 每年 target."""
+    return "年度" if period == "annual" else f"{period}年"
+
 # field -> (accepted types, required)
 _TARGET_SCHEMA: dict[str, tuple[tuple[type, ...], bool]] = {
     "id": ((str,), True),

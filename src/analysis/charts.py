@@ -7,7 +7,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import pandas as pd
 
-from .catalog import Catalog
+from .catalog import Catalog, period_label
 from .fonts import use_chart_style
 from .regions import load_regions
 
@@ -76,7 +76,7 @@ def calendar_chart(rows: pd.DataFrame, title: str) -> plt.Figure:
     """Each target's 完成率 (bar, coloured by status) against its 序时进度 (black tick)."""
     use_chart_style()
     rows = rows.dropna(subset=["progress_pct"]).copy()
-    rows["label"] = rows["indicator_name"] + "（" + rows["period"].map(lambda p: "年度" if p == "annual" else f"{p}年") + "）"
+    rows["label"] = rows["indicator_name"] + "（" + rows["period"].map(period_label) + "）"
     rows = rows.iloc[::-1]
     fig, ax = plt.subplots(figsize=(9, 0.38 * len(rows) + 1.4))
     ys = range(len(rows))

@@ -35,8 +35,7 @@ def register(subparsers) -> None:
 
 def _store(path: str | None) -> Store:
     store = Store(path)
-    if not store.exists():
-        raise UserError(f"数据库 {store.dir} 还没有数据：请先用 ingest 导入报送文件")
+    store.require_latest_period()
     return store
 
 

@@ -60,8 +60,7 @@ def progress_frame(store: Store, as_of: dt.date, plan: str | None = None, region
 
 def run(args) -> int:
     store = Store(args.store)
-    if not store.exists():
-        raise UserError(f"数据库 {store.dir} 还没有数据：请先用 ingest 导入报送文件")
+    store.require_latest_period()
     frame = progress_frame(store, _as_of(args.as_of), args.plan, args.region)
     if args.format == "csv":
         print_frame(frame[CSV_COLUMNS + EXTRA_CSV_COLUMNS].round(4), "csv")

@@ -134,7 +134,5 @@ def estimate(store: Store, period: str, region: str | None = None) -> pd.DataFra
     """Payout detail for the period text (YYYY | YYYY-MM | YYYY-Qn), from the store's latest picture
     (awards reported after the period still count: the grant date decides)."""
     start, end = parse_period(period)
-    latest = store.latest_period()
-    if latest is None:
-        raise UserError(f"数据库 {store.dir} 还没有数据：请先用 ingest 导入报送文件")
+    latest = store.require_latest_period()
     return payouts(load_facts(store, latest), start, end, load_regions().get(region).name if region else None)

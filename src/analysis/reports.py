@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from .catalog import load_catalog
+from .catalog import load_catalog, period_label
 from .errors import UserError
 from .facts import load_facts
 from .measures import actual_values
@@ -27,7 +27,6 @@ TARGET_TABLE = {
     "progress_pct": "完成率%", "expected_pct": "序时进度%", "gap_pp": "偏差(百分点)", "status": "状态",
     "mom": "环比", "actual_source": "来源",
 }
-PERIOD_ZH = {"annual": "年度"}
 MAIN_STOCK_INDICATORS = ("srdi_sme", "little_giant", "high_tech", "tech_sme", "above_scale_industrial", "listed_company")
 
 
@@ -102,7 +101,7 @@ def target_table(rows: pd.DataFrame) -> pd.DataFrame:
     """Targets still running: actual against target and calendar."""
     running = rows[~rows["closed"].astype(bool)]
     table = running[list(TARGET_TABLE)].rename(columns=TARGET_TABLE)
-    table["期限"] = table["期限"].map(lambda p: PERIOD_ZH.get(p, f"{p}年"))
+    table["期限"] = table["期限"].map(period_label)
     table.insert(table.columns.get_loc("状态") + 1, "灯",
                  [traffic_light(g, m) for g, m in zip(running["gap_pp"], running["met"].astype(bool))])
     return table.reset_index(drop=True)
@@ -119,7 +118,7 @@ def closed_table(rows: pd.DataFrame) -> pd.DataFrame:
     """Targets past their deadline: the final result (no calendar any more)."""
     closed = rows[rows["closed"].astype(bool)]
     table = closed[list(TARGET_TABLE)].rename(columns=TARGET_TABLE)
-    table["期限"] = table["期限"].map(lambda p: PERIOD_ZH.get(p, f"{p}年"))
+    table["期限"] = table["期限"].map(period_label)
     return table[CLOSED_COLUMNS].reset_index(drop=True)
 
 
@@ -149,7 +148,7 @@ def unit_breakdown(progress: pd.DataFrame, region: str) -> pd.DataFrame:
     rows = rows[rows["indicator"].isin(MAIN_STOCK_INDICATORS + ("innovative_sme",))]
     if rows.empty:
         return pd.DataFrame()
-    rows = rows.assign(col=rows["indicator_name"] + "（" + rows["period"].map(lambda p: PERIOD_ZH.get(p, f"{p}年")) + "）",
+    rows = rows.assign(col=rows["indicator_name"] + "（" + rows["period"].map(period_label) + "）",
                        cell=rows.apply(lambda r: f"{r['actual']:.0f}/{r['target_value']:.0f}" if pd.notna(r["actual"]) else "—", axis=1))
     table = rows.pivot_table(index="jurisdiction", columns="col", values="cell", aggfunc="first")
     return table.rename_axis(index="地区", columns=None).reset_index()
@@ -206,13 +205,8 @@ def stock_series(store: Store, progress: pd.DataFrame, region: str, period: str,
 
 # --- the two reports ---------------------------------------------------------------
 
-def _require_data(store: Store) -> None:
-    if not store.exists():
-        raise UserError(f"数据库 {store.dir} 不存在或还没有数据：请先运行 ingest（或 make demo），或用 store 参数指定数据库目录")
-
-
 def monthly_report(store: Store, region: str, period: str, as_of: dt.date | None = None) -> Report:
-    _require_data(store)
+    store.require_latest_period()
     region, period = _region(region), parse_month(period)
     as_of = as_of or month_end(period).date()
     progress = compute_progress(store, as_of)
@@ -246,7 +240,7 @@ def _monthly_overview(progress, rows, region, as_of, status: pd.DataFrame) -> st
 
 
 def quarterly_report(store: Store, region: str, period: str) -> Report:
-    _require_data(store)
+    store.require_latest_period()
     region = _region(region)
     months = quarter_months(period)
     as_of = month_end(months[-1]).date()
@@ -286,7 +280,7 @@ def _rank_matrix(progress: pd.DataFrame, region: str) -> pd.DataFrame:
         return pd.DataFrame()
     periods = progress.drop_duplicates("target_id").set_index("target_id")["period"]
     ranks = ranks.assign(indicator_name=ranks["indicator_name"] + "（" + ranks["target_id"].map(periods)
-                         .map(lambda p: PERIOD_ZH.get(p, f"{p}年")) + "）")
+                         .map(period_label) + "）")
     table = ranks.pivot_table(index="jurisdiction", columns="indicator_name", values="名次", aggfunc="min")
     return table.rename_axis(index="地区", columns=None).reset_index()
 
@@ -298,7 +292,7 @@ def heat_matrix(progress: pd.DataFrame, region: str) -> pd.DataFrame:
     if rows.empty:
         return pd.DataFrame()
     rows = rows.assign(index=light_gaps(rows),
-                       label=rows["indicator_name"] + "（" + rows["period"].map(lambda p: PERIOD_ZH.get(p, f"{p}年")) + "）")
+                       label=rows["indicator_name"] + "（" + rows["period"].map(period_label) + "）")
     return rows.pivot_table(index="jurisdiction", columns="label", values="index", aggfunc="mean").rename_axis(index="地区", columns=None)
 
 
@@ -329,10 +323,7 @@ def resolve_period(store: Store, period: str | None) -> str:
     """The month asked for, else the store's latest month."""
     if period:
         return parse_month(period)
-    latest = store.latest_period()
-    if latest is None:
-        raise UserError(f"数据库 {store.dir} 中还没有报送数据：请先运行 ingest（或 make demo）")
-    return latest
+    return store.require_latest_period()
 
 
 def resolve_quarter(store: Store, period: str | None) -> str:

@@ -26,7 +26,6 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 
 import pandas as pd
 
@@ -424,6 +423,14 @@ class Store:
     def latest_period(self) -> str | None:
         periods = self.periods()
         return periods[-1] if periods else None
+
+    def require_latest_period(self) -> str:
+        """The latest period, or a Chinese error for a store with nothing in it (the one message everyone uses)."""
+        latest = self.latest_period()
+        if latest is None:
+            raise StoreError(f"数据库 {self.dir} 不存在或还没有报送数据：请先用 ingest 导入报送文件（或运行 make demo），"
+                             "或用 --store / 环境变量 WORKBOOK_STORE 指定数据库目录")
+        return latest
 
     def submitted_units(self, period: str) -> set[str]:
         """Units with a current submission for `period`."""

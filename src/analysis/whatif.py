@@ -40,9 +40,7 @@ NO_CRITERIA = "适用方案未编目该资质的认定条件，无后备名单"
 def _as_of(store: Store, as_of) -> pd.Timestamp:
     if as_of is not None:
         return pd.Timestamp(as_of)
-    latest = store.latest_period()
-    if latest is None:
-        raise UserError(f"数据库 {store.dir} 还没有数据：请先用 ingest 导入报送文件")
+    latest = store.require_latest_period()
     return month_end(latest)
 
 
