@@ -82,7 +82,7 @@ def run_due_list(args) -> int:
 
 
 def run_due_cmd(args) -> int:
-    from .batch import BatchResult, run_batch
+    from .batch import run_batch
     from .render import parse_formats
     from .schedule import due_reports, plan
 

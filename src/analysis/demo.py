@@ -63,9 +63,8 @@ import numpy as np
 import pandas as pd
 
 from . import creditcode
-from .awards import load_award_types
 from .errors import UserError
-from .regions import Region, load_regions
+from .regions import load_regions
 from .yamlio import load_yaml
 from . import paths
 
@@ -1042,7 +1041,6 @@ def generate_demo(out_dir: str | os.PathLike, seed: int = 0, size: str = "small"
     world = build_world(seed, size, last)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    all_months = list(range(first_all, last + 1))
     written_months = list(range(first, last + 1))
     horizon = max(HORIZON_YEAR, _ym(last)[0])
     info, missing = _schedule_files(seed, world.units, list(range(first_all, _mi(horizon, 12) + 1)))
