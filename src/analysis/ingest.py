@@ -32,7 +32,6 @@ class Outcome:
     status: str                                    # added | correction | duplicate | rejected
     result: AddResult | None = None
     problems: list[str] = field(default_factory=list)   # Chinese lines, for rejections
-    submission_tables: dict | None = field(default=None, repr=False)  # while ingesting only
 
     @property
     def rejected(self) -> bool:
@@ -74,36 +73,52 @@ def _order_key(path: Path) -> tuple:
 
 def ingest_file(store: Store, path: Path, period: str | None, known: dict) -> Outcome:
     """Read, validate and store one file; a rejected file leaves the store untouched."""
+    return _ingest_one(store, path, period, known)[0]
+
+
+def _ingest_one(store: Store, path: Path, period: str | None, known: dict) -> tuple[Outcome, dict]:
+    """ingest_file, plus the enterprises and clusters the file defined (empty unless stored)."""
     from .validate import SubmissionRejected, read_submission
 
     try:
         submission = read_submission(path, period, known_enterprises=known["enterprises"],
                                      known_clusters=known["clusters"])
     except SubmissionRejected as err:
-        return Outcome(path, "rejected", problems=[str(p) for p in err.problems] or [str(err)])
+        return Outcome(path, "rejected", problems=[str(p) for p in err.problems] or [str(err)]), _NOTHING
     except UserError as err:
-        return Outcome(path, "rejected", problems=[str(err)])
+        return Outcome(path, "rejected", problems=[str(err)]), _NOTHING
     except Exception as err:  # noqa: BLE001 - a file the reader chokes on must not stop the batch
         if os.environ.get(DEBUG_ENV):
             raise
         return Outcome(path, "rejected", problems=[f"无法读取该文件（{type(err).__name__}: {err}）；"
-                                                   "如确认文件无误，请将其发给维护人员"])
-    result = store.add(submission)
-    if result.status != "duplicate":
-        _learn(known, submission.tables)
-    return Outcome(path, result.status, result, submission_tables=submission.tables)
+                                                   "如确认文件无误，请将其发给维护人员"]), _NOTHING
+    return _store(store, path, submission, defined_names(submission.tables), known)
 
 
-def _learn(known: dict, tables: dict) -> None:
-    """Make a stored submission's enterprises and clusters known to the files after it.
+_NOTHING: dict = {"enterprises": {}, "clusters": {}}
+
+
+def defined_names(tables: dict) -> dict[str, dict]:
+    """The enterprises (credit code -> 地区) and clusters (name -> 地区) a submission defines."""
+    out = {}
+    for name, sheet, key in (("enterprises", "企业名录", "统一社会信用代码"), ("clusters", "集群名录", "集群名称")):
+        frame = tables.get(sheet)
+        out[name] = dict(zip(frame[key].tolist(), frame["地区"].tolist())) if frame is not None and key in frame else {}
+    return out
+
+
+def _store(store: Store, path: Path, submission, defined: dict, known: dict) -> tuple[Outcome, dict]:
+    """Store a validated submission and make what it defines known to the files after it.
 
     Incremental (not re-read from the store) so a batch stays linear; an enterprise a
     correction dropped stays referable until the next run, which only loosens a check.
     """
-    for sheet, key, name in (("企业名录", "统一社会信用代码", "enterprises"), ("集群名录", "集群名称", "clusters")):
-        frame = tables.get(sheet)
-        if frame is not None and key in frame:
-            known[name].update(zip(frame[key].tolist(), frame["地区"].tolist()))
+    result = store.add(submission)
+    if result.status == "duplicate":
+        return Outcome(path, result.status, result), _NOTHING
+    for name, names in defined.items():
+        known[name].update(names)
+    return Outcome(path, result.status, result), defined
 
 
 def ingest(paths: Iterable[str | Path], period: str | None = None, store: Store | None = None,
@@ -134,26 +149,35 @@ def _ingest_files(store: Store, files: list[Path], period: str | None,
                   on_outcome: Callable[[Outcome], None] | None) -> Iterator[Outcome]:
     known = known_names(store)
     workers = _workers()
-    if workers < 2 or len(files) < PARALLEL_MIN_FILES:
-        outcomes = (ingest_file(store, path, period, known) for path in files)
-    else:
-        outcomes = _pipelined(store, files, period, known, workers)
-    for outcome in outcomes:
-        outcome.submission_tables = None  # the tables served the learning step only; do not hold them
-        if on_outcome:
-            on_outcome(outcome)
-        yield outcome
+    with store.writing():
+        if workers < 2 or len(files) < PARALLEL_MIN_FILES:
+            outcomes = (ingest_file(store, path, period, known) for path in files)
+        else:
+            outcomes = _pipelined(store, files, period, known, workers)
+        for outcome in outcomes:
+            if on_outcome:
+                on_outcome(outcome)
+            yield outcome
 
 
-# --- reading and validating ahead in worker processes -----------------------------
+# --- reading, validating and staging ahead in worker processes ----------------------
 #
 # Workers validate files ahead against the enterprises and clusters the store knew at
-# the start; the main process stores them in order. A file is validated again, in
-# the main process and with everything learnt so far, when the worker refused it or
-# when it refers to an enterprise or cluster learnt during this run, so the outcome
-# is exactly that of validating the files one after another.
+# the start, convert them for the store and stage their rows in scratch SQLite files;
+# the main process stores them in order (one INSERT … SELECT per sheet). A file is
+# validated again, in the main process and with everything learnt so far, when the
+# worker refused it or when it refers to an enterprise or cluster learnt during this
+# run, so the outcome is exactly that of ingesting the files one after another.
 
 _WORKER_KNOWN: dict = {}
+
+
+@dataclass
+class _Ahead:
+    """A file a worker validated and staged."""
+    prepared: object                 # store.PreparedSubmission, staged
+    defines: dict[str, dict]         # defined_names() of the file
+    refers: tuple[set, set]          # enterprises and clusters it refers to without defining them
 
 
 def _init_worker(known: dict) -> None:
@@ -161,19 +185,21 @@ def _init_worker(known: dict) -> None:
     _WORKER_KNOWN = known
 
 
-def _validate_ahead(path: Path, period: str | None):
+def _validate_ahead(path: Path, period: str | None, stage_path: Path) -> _Ahead | None:
+    from .store import prepare, stage
     from .validate import read_submission
 
     try:
-        return read_submission(path, period, known_enterprises=_WORKER_KNOWN["enterprises"],
-                               known_clusters=_WORKER_KNOWN["clusters"])
+        submission = read_submission(path, period, known_enterprises=_WORKER_KNOWN["enterprises"],
+                                     known_clusters=_WORKER_KNOWN["clusters"])
+        staged = stage(prepare(submission), stage_path)
+        return _Ahead(staged, defined_names(submission.tables), _references(submission.tables))
     except Exception:  # noqa: BLE001 - the main process redoes the file and reports it exactly
         return None
 
 
-def _references(submission) -> tuple[set, set]:
+def _references(tables: dict) -> tuple[set, set]:
     """Enterprises and clusters a submission refers to without defining them itself."""
-    tables = submission.tables
     own_codes = set(tables["企业名录"]["统一社会信用代码"]) if "企业名录" in tables else set()
     codes = set()
     for sheet in ("资质认定", "企业年度财务"):
@@ -188,42 +214,31 @@ def _references(submission) -> tuple[set, set]:
 
 def _pipelined(store: Store, files: list[Path], period: str | None, known: dict, workers: int) -> Iterator[Outcome]:
     import multiprocessing
+    import tempfile
     from concurrent.futures import ProcessPoolExecutor
 
     learnt = {"enterprises": set(), "clusters": set()}
     context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker,
-                             initargs=({k: dict(v) for k, v in known.items()},)) as pool:
-        ahead = [pool.submit(_validate_ahead, path, period) for path in files]
-        for path, future in zip(files, ahead):
-            submission = future.result()
-            if submission is None or _depends_on(submission, learnt):
-                outcome = ingest_file(store, path, period, known)
+    with tempfile.TemporaryDirectory(prefix="workbook-ingest-") as scratch, \
+            ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker,
+                                initargs=({k: dict(v) for k, v in known.items()},)) as pool:
+        stages = [Path(scratch) / f"{i:05d}.sqlite" for i in range(len(files))]
+        ahead = [pool.submit(_validate_ahead, path, period, stage_path) for path, stage_path in zip(files, stages)]
+        for path, stage_path, future in zip(files, stages, ahead):
+            done = future.result()
+            if done is None or _depends_on(done.refers, learnt):
+                outcome, defined = _ingest_one(store, path, period, known)
             else:
-                outcome = _store(store, path, submission, known)
-            if outcome.status in ("added", "correction") and outcome.submission_tables is not None:
-                for name, keys in zip(("enterprises", "clusters"), _defined(outcome.submission_tables)):
-                    learnt[name] |= keys
-            outcome.submission_tables = None
+                outcome, defined = _store(store, path, done.prepared, done.defines, known)
+            stage_path.unlink(missing_ok=True)
+            for name, names in defined.items():
+                learnt[name] |= names.keys()
             yield outcome
 
 
-def _depends_on(submission, learnt: dict) -> bool:
-    codes, clusters = _references(submission)
+def _depends_on(refers: tuple[set, set], learnt: dict) -> bool:
+    codes, clusters = refers
     return bool(codes & learnt["enterprises"] or clusters & learnt["clusters"])
-
-
-def _defined(tables: dict) -> tuple[set, set]:
-    codes = set(tables["企业名录"]["统一社会信用代码"]) if "企业名录" in tables else set()
-    clusters = set(tables["集群名录"]["集群名称"]) if "集群名录" in tables else set()
-    return codes, clusters
-
-
-def _store(store: Store, path: Path, submission, known: dict) -> Outcome:
-    result = store.add(submission)
-    if result.status != "duplicate":
-        _learn(known, submission.tables)
-    return Outcome(path, result.status, result, submission_tables=submission.tables)
 
 
 def describe(outcome: Outcome, base: Path | None = None) -> list[str]:

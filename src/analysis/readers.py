@@ -50,6 +50,7 @@ class RawWorkbook:
     # sheet name -> {(excel row, 0-based column): '#REF!'}
     error_cells: dict[str, dict[tuple[int, int], str]] = field(default_factory=dict)
     sha256: str | None = None  # of the file's bytes, so they are read once
+    clean: bool = False        # every cell is already clean() (the calamine reader's grids)
 
 
 @dataclass
@@ -134,7 +135,7 @@ def _read_excel(path: Path, data: bytes) -> RawWorkbook:
     if data.startswith(b"PK"):
         errors = _scan_zip(path, data)
     try:
-        sheets = _calamine_sheets(data)
+        return RawWorkbook(path, _calamine_sheets(data), errors, clean=True)
     except Exception:  # noqa: BLE001 - let pandas' reader decide (and name) the failure, as before
         try:
             with warnings.catch_warnings():
@@ -146,42 +147,44 @@ def _read_excel(path: Path, data: bytes) -> RawWorkbook:
 
 
 _TYPE_OF = np.frompyfunc(type, 1, 1)
+_IS_SPACE = np.frompyfunc(str.isspace, 1, 1)
 
 
 def _calamine_sheets(data: bytes) -> dict[str, pd.DataFrame]:
-    """Every worksheet as an object grid, as pandas.read_excel(engine="calamine", header=None,
-    dtype=object) returns it -- whole floats as int, dates as datetime, empty cells and pandas'
-    default NA strings ('NA', 'null', …) missing -- without pandas' per-cell parser."""
+    """Every worksheet as an object grid of clean() cells: what pandas.read_excel(engine="calamine",
+    header=None, dtype=object) returns -- whole floats as int, dates as datetime, pandas' default
+    NA strings ('NA', 'null', …) missing -- without its per-cell parser, and blank cells None."""
     from pandas._libs.parsers import STR_NA_VALUES
     from python_calamine import CalamineWorkbook, SheetTypeEnum
 
     book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+    is_na_text = np.frompyfunc(frozenset(STR_NA_VALUES).__contains__, 1, 1)
     out: dict[str, pd.DataFrame] = {}
     for meta in book.sheets_metadata:
         if meta.typ != SheetTypeEnum.WorkSheet or meta.name in out:
             continue
         rows = book.get_sheet_by_name(meta.name).to_python(skip_empty_area=False)
-        out[meta.name] = _calamine_grid(rows, STR_NA_VALUES)
+        out[meta.name] = _calamine_grid(rows, is_na_text)
     return out
 
 
-def _calamine_grid(rows: list[list], na_strings) -> pd.DataFrame:
+def _calamine_grid(rows: list[list], is_na_text) -> pd.DataFrame:
     if not rows or not rows[0]:
         return pd.DataFrame()
     grid = np.empty((len(rows), len(rows[0])), dtype=object)
     grid[:] = rows
     flat = grid.reshape(-1)
     kinds = _TYPE_OF(flat)
-    is_str = kinds == str
-    if is_str.any():
-        where = np.flatnonzero(is_str)
-        na = np.fromiter((v in na_strings for v in flat[where]), dtype=bool, count=len(where))
-        flat[where[na]] = None
-    is_float = np.flatnonzero(kinds == float)
-    if len(is_float):
-        values = flat[is_float].astype(np.float64)
+    texts = np.flatnonzero(kinds == str)
+    if len(texts):  # empty cells come as '': they, blanks and NA words are missing
+        cells = flat[texts]
+        flat[texts[is_na_text(cells).astype(bool) | _IS_SPACE(cells).astype(bool)]] = None
+    floats = np.flatnonzero(kinds == float)
+    if len(floats):
+        values = flat[floats].astype(np.float64)
+        flat[floats[np.isnan(values)]] = None
         whole = np.isfinite(values) & (np.floor(values) == values)
-        flat[is_float[whole]] = [int(v) for v in values[whole].tolist()]
+        flat[floats[whole]] = [int(v) for v in values[whole].tolist()]
     for i in np.flatnonzero(kinds == date):
         value = flat[i]
         flat[i] = datetime(value.year, value.month, value.day)
@@ -355,7 +358,7 @@ def _cells(grid: pd.DataFrame) -> np.ndarray:
 
 
 def locate_table(sheet_name: str, grid: pd.DataFrame, sheet: Sheet,
-                 error_cells: dict[tuple[int, int], str] | None = None) -> Table:
+                 error_cells: dict[tuple[int, int], str] | None = None, clean_grid: bool = False) -> Table:
     """Find the header row, map headers to contract columns, and collect non-empty rows."""
     table = Table(sheet_name, sheet, None, error_cells=dict(error_cells or {}))
     header = find_header_row(grid, sheet)
@@ -365,7 +368,7 @@ def locate_table(sheet_name: str, grid: pd.DataFrame, sheet: Sheet,
     cells = _cells(grid)
     for j, value in enumerate(cells[header].tolist()):
         _map_header(table, j, clean(value))
-    _data_rows(cells, header, table)
+    _data_rows(cells, header, table, clean_grid)
     return table
 
 
@@ -381,12 +384,12 @@ def _map_header(table: Table, index: int, value: object) -> None:
         table.columns[column.name] = index
 
 
-def _data_rows(cells: np.ndarray, header: int, table: Table) -> None:
+def _data_rows(cells: np.ndarray, header: int, table: Table, clean_grid: bool) -> None:
     """Fill table.row_numbers and table.data with the non-blank rows below the header."""
     body = cells[header + 1:]
     numbers = np.arange(header + 2, header + 2 + len(body), dtype=np.int64)
     used = sorted({*table.columns.values(), *table.extra_columns})
-    cleaned = {j: clean_array(body[:, j]) for j in used}
+    cleaned = {j: body[:, j] if clean_grid else clean_array(body[:, j]) for j in used}
     keep = np.zeros(len(body), dtype=bool)
     for values in cleaned.values():
         keep |= values != None  # noqa: E711 - elementwise on an object array
@@ -398,7 +401,6 @@ def _data_rows(cells: np.ndarray, header: int, table: Table) -> None:
     table.data = {name: cleaned[j][keep] for name, j in table.columns.items()}
 
 
-_IS_SPACE = np.frompyfunc(str.isspace, 1, 1)
 _PLAIN_TYPES = (str, int, float, bool, datetime, date, time, timedelta, NoneType)
 
 

@@ -23,9 +23,11 @@ import os
 import sqlite3
 import sys
 import time
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from datetime import datetime
+from pathlib import Path
 
 import pandas as pd
 
@@ -89,6 +91,33 @@ class AddResult:
 
 class StoreError(UserError):
     """The store file cannot be used (locked, corrupt, newer schema)."""
+
+
+@dataclass
+class PreparedSheet:
+    """One sheet of a submission as the values SQLite stores (see `prepare`)."""
+    name: str
+    columns: list[str]               # data columns, in order
+    kinds: dict[str, str]            # the kind each data column has in this sheet
+    empty: frozenset[str]            # data columns without a value: they say nothing about their kind
+    unit_rows: dict[str, int]        # rows per unit
+    values: list[list] | None        # column by column: 地区, _sheet, _row, _extra, *data; None once staged
+
+
+@dataclass
+class PreparedSubmission:
+    """A submission converted for the store, in memory or staged in a file of its own.
+
+    Preparing and staging need no store, so ingest does them in worker processes; the
+    store then copies a staged file's rows with one INSERT … SELECT per sheet.
+    """
+    file_name: str
+    sha256: str
+    period: str
+    units: list[str]
+    extra_columns: dict[str, list[str]]
+    sheets: list[PreparedSheet]
+    stage: Path | None = None        # the SQLite file holding the rows (see `stage`)
 
 
 # ---------------------------------------------------------------- value kinds
@@ -167,6 +196,56 @@ def _now() -> str:
     return datetime.now().strftime("%Y-%m-%d %H:%M:%S")
 
 
+# ---------------------------------------------------------------- preparing submissions
+
+def prepare(submission) -> PreparedSubmission:
+    """A validated submission converted to the values the store keeps; needs no store."""
+    # Keep one column per name (a sheet's own 地区 column and the derived 地区 coincide).
+    tables = {s: df.loc[:, ~df.columns.duplicated(keep="last")] for s, df in submission.tables.items() if s in SHEETS}
+    units = sorted(set(submission.units) | {u for df in tables.values() for u in df[UNIT_COLUMN].dropna().unique()})
+    extra = {s: list(c) for s, c in (submission.extra_columns or {}).items()}
+    sheets = [_prepare_sheet(name, df, extra.get(name, [])) for name, df in tables.items()]
+    return PreparedSubmission(submission.file_name, submission.sha256, submission.period, units, extra, sheets)
+
+
+def _prepare_sheet(name: str, df: pd.DataFrame, extra: list[str]) -> PreparedSheet:
+    columns = [c for c in df.columns if c not in META_COLUMNS and c not in extra]
+    kinds = {c: "text" if c == MONTH_COLUMN else _kind_of(df[c]) for c in columns}
+    empty = frozenset(c for c in columns if df[c].isna().all())
+    n = len(df)
+    values = [_to_db(df[UNIT_COLUMN], "text"),
+              _to_db(df["_sheet"], "text") if "_sheet" in df else [None] * n,
+              _to_db(df["_row"], "int") if "_row" in df else [None] * n,
+              _extra_json(df, [c for c in extra if c in df.columns])]
+    for col in columns:
+        values.append(_to_db(_month_text(df[col]) if col == MONTH_COLUMN else df[col], kinds[col]))
+    unit_rows = {str(u): int(k) for u, k in df[UNIT_COLUMN].value_counts().items()}
+    return PreparedSheet(name, columns, kinds, empty, unit_rows, values)
+
+
+def stage(prepared: PreparedSubmission, path: Path) -> PreparedSubmission:
+    """Write a prepared submission's rows into a new SQLite file `path`; the copy returned
+    carries no rows, only the file (cheap to hand from a worker process to the writer)."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        conn.execute("PRAGMA journal_mode = OFF")   # a scratch file: no journal, no fsync
+        conn.execute("PRAGMA synchronous = OFF")
+        conn.execute("BEGIN")
+        for index, sheet in enumerate(prepared.sheets):
+            width = len(META_COLUMNS) - 1 + len(sheet.columns)
+            conn.execute(f"CREATE TABLE {_stage_table(index)} ({', '.join(f'c{i}' for i in range(width))})")
+            conn.executemany(f"INSERT INTO {_stage_table(index)} VALUES ({','.join('?' * width)})", zip(*sheet.values))
+        conn.execute("COMMIT")
+    finally:
+        conn.close()
+    sheets = [replace(sheet, values=None) for sheet in prepared.sheets]
+    return replace(prepared, sheets=sheets, stage=Path(path))
+
+
+def _stage_table(index: int) -> str:
+    return f"sheet{index}"
+
+
 # ---------------------------------------------------------------- the store
 
 class Store:
@@ -175,6 +254,7 @@ class Store:
     def __init__(self, path: str | os.PathLike | None = None):
         self.dir = paths.store_dir(path)
         self.db_path = self.dir / DB_NAME
+        self._writer: sqlite3.Connection | None = None   # set inside writing()
 
     # -- connection -------------------------------------------------------
 
@@ -215,21 +295,34 @@ class Store:
 
     # -- writing ----------------------------------------------------------
 
-    def add(self, submission) -> AddResult:
-        """Store an accepted submission in one transaction; idempotent on (sha256, period)."""
-        # Keep one column per name (a sheet's own 地区 column and the derived 地区 coincide).
-        tables = {s: df.loc[:, ~df.columns.duplicated(keep="last")] for s, df in submission.tables.items() if s in SHEETS}
-        units = sorted(set(submission.units) | {u for df in tables.values() for u in df[UNIT_COLUMN].dropna().unique()})
+    @contextmanager
+    def writing(self) -> Iterator[Store]:
+        """Keep one connection open for the add() calls of a run (one transaction each still)."""
         conn = self._connect(write=True)
+        self._writer = conn
+        try:
+            yield self
+        finally:
+            self._writer = None
+            conn.close()
+
+    def add(self, submission) -> AddResult:
+        """Store an accepted submission (a Submission or a PreparedSubmission) in one
+        transaction; idempotent on (sha256, period)."""
+        prepared = submission if isinstance(submission, PreparedSubmission) else prepare(submission)
+        shared = self._writer
+        conn = shared or self._connect(write=True)
+        if prepared.stage is not None:
+            conn.execute("ATTACH DATABASE ? AS stage", (str(prepared.stage),))  # not allowed inside a transaction
         try:
             conn.execute("BEGIN IMMEDIATE")
             _create_schema(conn)
             dup = conn.execute("SELECT id FROM submissions WHERE sha256 = ? AND period = ?",
-                               (submission.sha256, submission.period)).fetchone()
+                               (prepared.sha256, prepared.period)).fetchone()
             if dup:
                 conn.execute("ROLLBACK")
-                return AddResult("duplicate", dup[0], submission.period, units)
-            result = self._insert(conn, submission, tables, units)
+                return AddResult("duplicate", dup[0], prepared.period, prepared.units)
+            result = self._insert(conn, prepared)
             _sleep_hook()
             conn.execute("COMMIT")
             return result
@@ -244,24 +337,25 @@ class Store:
                 conn.execute("ROLLBACK")
             raise
         finally:
-            conn.close()
+            if prepared.stage is not None:
+                conn.execute("DETACH DATABASE stage")
+            if shared is None:
+                conn.close()
 
-    def _insert(self, conn, submission, tables: dict[str, pd.DataFrame], units: list[str]) -> AddResult:
-        period = submission.period
-        extra = {s: list(c) for s, c in (submission.extra_columns or {}).items()}
+    def _insert(self, conn, prepared: PreparedSubmission) -> AddResult:
+        period, units = prepared.period, prepared.units
         sid = conn.execute(
             "INSERT INTO submissions (file_name, sha256, period, units, ingested_at, extra_columns) VALUES (?,?,?,?,?,?)",
-            (submission.file_name, submission.sha256, period, json.dumps(units, ensure_ascii=False), _now(),
-             json.dumps(extra, ensure_ascii=False)),
+            (prepared.file_name, prepared.sha256, period, json.dumps(units, ensure_ascii=False), _now(),
+             json.dumps(prepared.extra_columns, ensure_ascii=False)),
         ).lastrowid
         rows, superseded = {}, set()
-        for sheet, df in tables.items():
-            rows[sheet] = self._insert_rows(conn, sid, sheet, df, extra.get(sheet, []))
-            counts = df[UNIT_COLUMN].value_counts()
+        for index, sheet in enumerate(prepared.sheets):
+            rows[sheet.name] = self._insert_rows(conn, sid, sheet, _stage_table(index))
             for unit in units:
-                superseded |= self._supersede(conn, sid, unit, sheet, period)
+                superseded |= self._supersede(conn, sid, unit, sheet.name, period)
                 conn.execute("INSERT INTO parts (submission_id, unit, sheet, period, n_rows) VALUES (?,?,?,?,?)",
-                             (sid, unit, sheet, period, int(counts.get(unit, 0))))
+                             (sid, unit, sheet.name, period, sheet.unit_rows.get(unit, 0)))
         status = "correction" if superseded else "added"
         return AddResult(status, sid, period, units, rows, sorted(superseded))
 
@@ -275,48 +369,49 @@ class Store:
                          (sid, unit, sheet, period))
         return set(old)
 
-    def _insert_rows(self, conn, sid: int, sheet: str, df: pd.DataFrame, extra: list[str]) -> int:
-        data_cols = [c for c in df.columns if c not in META_COLUMNS and c not in extra]
-        kinds = self._ensure_columns(conn, sheet, df, data_cols)
-        values = [[sid] * len(df), _to_db(df[UNIT_COLUMN], "text"),
-                  _to_db(df["_sheet"], "text") if "_sheet" in df else [None] * len(df),
-                  _to_db(df["_row"], "int") if "_row" in df else [None] * len(df),
-                  _extra_json(df, [c for c in extra if c in df.columns])]
-        for col in data_cols:
-            series = _month_text(df[col]) if col == MONTH_COLUMN else df[col]
-            values.append(_to_db(series, kinds[col]))
-        names = ",".join(_q(c) for c in (*META_COLUMNS, *data_cols))
-        marks = ",".join("?" * (len(META_COLUMNS) + len(data_cols)))
-        conn.executemany(f"INSERT INTO {_q(sheet)} ({names}) VALUES ({marks})", zip(*values))
-        return len(df)
+    def _insert_rows(self, conn, sid: int, sheet: PreparedSheet, stage_table: str) -> int:
+        to_text = self._ensure_columns(conn, sheet)
+        names = ",".join(_q(c) for c in (*META_COLUMNS, *sheet.columns))
+        insert = f"INSERT INTO {_q(sheet.name)} ({names})"
+        if sheet.values is None:
+            conn.execute(f"{insert} SELECT {int(sid)}, * FROM stage.{stage_table}")
+        else:
+            marks = ",".join("?" * (len(META_COLUMNS) - 1 + len(sheet.columns)))
+            conn.executemany(f"{insert} VALUES ({int(sid)}, {marks})", zip(*sheet.values))
+        for col in to_text:
+            # SQLite's own text form, the same the rows stored before the widening get.
+            conn.execute(f"UPDATE {_q(sheet.name)} SET {_q(col)} = CAST({_q(col)} AS TEXT) "
+                         f"WHERE {_q(col)} IS NOT NULL AND typeof({_q(col)}) != 'text'")
+        return sum(sheet.unit_rows.values())
 
-    def _ensure_columns(self, conn, sheet: str, df: pd.DataFrame, cols: list[str]) -> dict[str, str]:
-        """Create the sheet table / new columns; widen kinds; return the kind of each column."""
-        conn.execute(f"CREATE TABLE IF NOT EXISTS {_q(sheet)} (submission_id INTEGER NOT NULL REFERENCES submissions(id),"
+    def _ensure_columns(self, conn, sheet: PreparedSheet) -> list[str]:
+        """Create the sheet table / new columns and widen kinds; return the columns whose
+        values must become text (a column that held numbers now also holds words)."""
+        table = _q(sheet.name)
+        conn.execute(f"CREATE TABLE IF NOT EXISTS {table} (submission_id INTEGER NOT NULL REFERENCES submissions(id),"
                      f" {_q(UNIT_COLUMN)} TEXT NOT NULL, _sheet TEXT, _row INTEGER, _extra TEXT)")
-        conn.execute(f"CREATE INDEX IF NOT EXISTS {_q(sheet + '_by_part')} ON {_q(sheet)}(submission_id, {_q(UNIT_COLUMN)})")
-        known = {n: (k, p) for n, k, p in conn.execute("SELECT name, kind, position FROM columns WHERE sheet=?", (sheet,))}
-        kinds = {}
-        for col in cols:
-            kind = "text" if col == MONTH_COLUMN else _kind_of(df[col])
+        conn.execute(f"CREATE INDEX IF NOT EXISTS {_q(sheet.name + '_by_part')} ON {table}(submission_id, {_q(UNIT_COLUMN)})")
+        known = {n: k for n, k in conn.execute("SELECT name, kind FROM columns WHERE sheet=?", (sheet.name,))}
+        to_text = []
+        for col in sheet.columns:
+            kind = sheet.kinds[col]
             if col not in known:
                 # No declared type: BLOB affinity stores values exactly as given ('0012' stays text).
-                conn.execute(f"ALTER TABLE {_q(sheet)} ADD COLUMN {_q(col)}")
-                conn.execute("INSERT INTO columns VALUES (?,?,?,?)", (sheet, col, kind, len(known)))
-                known[col] = (kind, len(known))
+                conn.execute(f"ALTER TABLE {table} ADD COLUMN {_q(col)}")
+                conn.execute("INSERT INTO columns VALUES (?,?,?,?)", (sheet.name, col, kind, len(known)))
+                known[col] = kind
                 if col == MONTH_COLUMN:
-                    conn.execute(f"CREATE INDEX IF NOT EXISTS {_q(sheet + '_by_month')} ON {_q(sheet)}"
+                    conn.execute(f"CREATE INDEX IF NOT EXISTS {_q(sheet.name + '_by_month')} ON {table}"
                                  f"({_q(UNIT_COLUMN)}, {_q(MONTH_COLUMN)})")
-            elif df[col].isna().all():
-                kind = known[col][0]          # an all-empty column says nothing about its kind
-            else:
-                kind = _widen(known[col][0], kind)
-                if kind != known[col][0]:
-                    conn.execute("UPDATE columns SET kind=? WHERE sheet=? AND name=?", (kind, sheet, col))
-                    if kind == "text":
-                        conn.execute(f"UPDATE {_q(sheet)} SET {_q(col)} = CAST({_q(col)} AS TEXT) WHERE {_q(col)} IS NOT NULL")
-            kinds[col] = kind
-        return kinds
+                continue
+            if col in sheet.empty:
+                continue
+            wider = _widen(known[col], kind)
+            if wider != known[col]:
+                conn.execute("UPDATE columns SET kind=? WHERE sheet=? AND name=?", (wider, sheet.name, col))
+            if wider == "text" and (kind != "text" or known[col] != "text"):
+                to_text.append(col)
+        return to_text
 
     # -- reading ----------------------------------------------------------
 

@@ -350,7 +350,8 @@ class _Validator:
                 self.report(None, None, None, None,
                             f"工作表“{tables[sheet.name].sheet_name}”和“{sheet_name}”都是{sheet.name}，请合并为一个工作表")
                 continue
-            tables[sheet.name] = readers.locate_table(sheet_name, grid, sheet, raw.error_cells.get(sheet_name))
+            tables[sheet.name] = readers.locate_table(sheet_name, grid, sheet, raw.error_cells.get(sheet_name),
+                                                      raw.clean)
         if not tables:
             names = "、".join(s.name for s in contract.SHEETS)
             found = "、".join(f"“{n}”" for n in raw.sheets) or "无"
