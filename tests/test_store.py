@@ -1,6 +1,7 @@
 """The submission store: idempotency, corrections, as-of snapshots, types, fingerprints."""
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 
@@ -207,3 +208,35 @@ def test_store_dir_from_env_var(tmp_path, monkeypatch):
     monkeypatch.setenv("WORKBOOK_STORE", str(tmp_path / "env"))
     assert Store().dir == tmp_path / "env"
     assert Store(tmp_path / "explicit").dir == tmp_path / "explicit"
+
+
+def _rows(store: Store, sheet: str) -> list[tuple]:
+    conn = sqlite3.connect(store.db_path)
+    try:
+        return conn.execute(f'SELECT * FROM "{sheet}" ORDER BY rowid').fetchall()
+    finally:
+        conn.close()
+
+
+def test_staged_submission_stores_exactly_what_an_in_memory_one_does(tmp_path):
+    """The worker path (prepare + stage in a scratch file, INSERT … SELECT) equals add(submission)."""
+    mixed = pd.concat([enterprises(A, ["0012", "E2"]), enterprises(B, ["F1"])], ignore_index=True)
+    mixed["备用列"] = ["x", None, 3]                     # an extra column: kept as _extra JSON
+    sub = submission("s1", "2023-05", 企业名录=mixed, 指标填报=indicators(A, {"2023-04": 70.0, "2023-05": 76.5}))
+    sub.extra_columns = {"企业名录": ["备用列"]}
+    first = pd.DataFrame({"集群名称": ["C1"], "所属地区": [A], "主导产业": ["食品"], "地区": A, "_sheet": "集群名录", "_row": [2]})
+    widened = submission("s2", "2023-06", 集群名录=first.assign(主导产业=[13]))  # a number in a text column
+    memory, staged = Store(tmp_path / "memory"), Store(tmp_path / "staged")
+    for i, item in enumerate([submission("s0", "2023-05", 集群名录=first), sub, widened]):
+        expected = memory.add(item)
+        got = staged.add(store_mod.stage(store_mod.prepare(item), tmp_path / f"stage{i}.sqlite"))
+        assert (got.status, got.units, got.rows, got.superseded) == (expected.status, expected.units, expected.rows,
+                                                                      expected.superseded)
+    for sheet in ("企业名录", "指标填报", "集群名录"):
+        assert _rows(staged, sheet) == _rows(memory, sheet)
+        pd.testing.assert_frame_equal(staged.snapshot(sheet), memory.snapshot(sheet))
+    rows = _rows(staged, "企业名录")
+    assert [r[1] for r in rows] == [A, A, B]
+    assert [json.loads(r[4]) for r in rows] == [{"备用列": "x"}, {"备用列": None}, {"备用列": 3}]
+    assert staged.snapshot("集群名录")["主导产业"].tolist() == ["13"]
+    assert staged.parts()[["unit", "sheet", "n_rows"]].values.tolist() == memory.parts()[["unit", "sheet", "n_rows"]].values.tolist()

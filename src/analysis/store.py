@@ -102,6 +102,7 @@ class PreparedSheet:
     empty: frozenset[str]            # data columns without a value: they say nothing about their kind
     unit_rows: dict[str, int]        # rows per unit
     values: list[list] | None        # column by column: 地区, _sheet, _row, _extra, *data; None once staged
+    constants: dict[int, object] = field(default_factory=dict)  # staged: columns (by position) with one value
 
 
 @dataclass
@@ -225,21 +226,30 @@ def _prepare_sheet(name: str, df: pd.DataFrame, extra: list[str]) -> PreparedShe
 
 def stage(prepared: PreparedSubmission, path: Path) -> PreparedSubmission:
     """Write a prepared submission's rows into a new SQLite file `path`; the copy returned
-    carries no rows, only the file (cheap to hand from a worker process to the writer)."""
+    carries no rows, only the file (cheap to hand from a worker process to the writer).
+    地区, _sheet and _extra usually hold one value for the whole sheet: those are kept
+    as constants instead of being written row by row."""
     conn = sqlite3.connect(path, isolation_level=None)
+    sheets = []
     try:
         conn.execute("PRAGMA journal_mode = OFF")   # a scratch file: no journal, no fsync
         conn.execute("PRAGMA synchronous = OFF")
         conn.execute("BEGIN")
         for index, sheet in enumerate(prepared.sheets):
-            width = len(META_COLUMNS) - 1 + len(sheet.columns)
-            conn.execute(f"CREATE TABLE {_stage_table(index)} ({', '.join(f'c{i}' for i in range(width))})")
-            conn.executemany(f"INSERT INTO {_stage_table(index)} VALUES ({','.join('?' * width)})", zip(*sheet.values))
+            constants = {pos: sheet.values[pos][0] for pos in (0, 1, 3) if _one_value(sheet.values[pos])}
+            staged = [pos for pos in range(len(sheet.values)) if pos not in constants]
+            conn.execute(f"CREATE TABLE {_stage_table(index)} ({', '.join(f'c{pos}' for pos in staged)})")
+            conn.executemany(f"INSERT INTO {_stage_table(index)} VALUES ({','.join('?' * len(staged))})",
+                             zip(*(sheet.values[pos] for pos in staged)))
+            sheets.append(replace(sheet, values=None, constants=constants))
         conn.execute("COMMIT")
     finally:
         conn.close()
-    sheets = [replace(sheet, values=None) for sheet in prepared.sheets]
     return replace(prepared, sheets=sheets, stage=Path(path))
+
+
+def _one_value(values: list) -> bool:
+    return bool(values) and values.count(values[0]) == len(values)
 
 
 def _stage_table(index: int) -> str:
@@ -374,7 +384,10 @@ class Store:
         names = ",".join(_q(c) for c in (*META_COLUMNS, *sheet.columns))
         insert = f"INSERT INTO {_q(sheet.name)} ({names})"
         if sheet.values is None:
-            conn.execute(f"{insert} SELECT {int(sid)}, * FROM stage.{stage_table}")
+            width = len(META_COLUMNS) - 1 + len(sheet.columns)
+            picks = ", ".join("?" if pos in sheet.constants else f"c{pos}" for pos in range(width))
+            conn.execute(f"{insert} SELECT {int(sid)}, {picks} FROM stage.{stage_table} ORDER BY rowid",
+                         [sheet.constants[pos] for pos in sorted(sheet.constants)])
         else:
             marks = ",".join("?" * (len(META_COLUMNS) - 1 + len(sheet.columns)))
             conn.executemany(f"{insert} VALUES ({int(sid)}, {marks})", zip(*sheet.values))

@@ -487,12 +487,16 @@ class _Validator:
         """Cells whose check depends on the row (级别 on 资质类型, a % value on its 指标)."""
         types = values.get("资质类型")
         indicators = context["indicator"]
+        seen: dict[tuple, tuple[bool, object]] = {}  # the verdict depends on these four only
         for i in rows.tolist():
-            record = {"_indicator": indicators[i], "资质类型": types[i] if types is not None else None}
-            try:
-                out[i] = self._parse(column, raw[i], record)
-            except _Bad:
-                ok[i] = False
+            value, indicator, award = raw[i], indicators[i], types[i] if types is not None else None
+            key = (type(value), value, id(indicator), award)
+            if key not in seen:
+                try:
+                    seen[key] = (True, self._parse(column, value, {"_indicator": indicator, "资质类型": award}))
+                except _Bad:
+                    seen[key] = (False, None)
+            ok[i], out[i] = seen[key]
 
     def _fast_row_rules(self, table: readers.Table, values: dict, context: dict) -> np.ndarray:
         """Rows that _check_row_rules might report on."""
@@ -500,13 +504,15 @@ class _Validator:
         n = len(table.row_numbers)
         suspect = np.zeros(n, dtype=bool)
         for rule in sheet.compare:
-            suspect |= np.fromiter((a is not None and b is not None and a > b
-                                    for a, b in zip(values[rule.left], values[rule.right])), dtype=bool, count=n)
+            left, right = values[rule.left], values[rule.right]
+            both = np.flatnonzero((left != None) & (right != None))  # noqa: E711 - elementwise
+            if len(both):
+                suspect[both] |= (left[both] > right[both]).astype(bool)
         if "资质类型" in values:
-            levelled = {name for name, award in self.awards.items() if award.has_level}
+            levelled = frozenset(name for name, award in self.awards.items() if award.has_level)
             raw_level = table.data.get("级别")
             no_level = raw_level == None if raw_level is not None else np.ones(n, dtype=bool)  # noqa: E711
-            suspect |= no_level & np.fromiter(((t or "") in levelled for t in values["资质类型"]), dtype=bool, count=n)
+            suspect |= no_level & np.frompyfunc(levelled.__contains__, 1, 1)(values["资质类型"]).astype(bool)
         if "单位" in values:
             suspect |= np.fromiter((ref is not None and bool(unit) and _unit_key(unit) != _unit_key(ref.unit)
                                     for ref, unit in zip(context["indicator"], values["单位"])), dtype=bool, count=n)
