@@ -90,8 +90,8 @@ def main() -> int:
         print(f"数据来源：{source}；{n_files} 个文件（拒收 {n_rejected}），{size_mb:.1f} MB；CPU {os.cpu_count()} 核")
         print(f"{'步骤':<34}{'行数':>10}{'用时(秒)':>12}")
         print(f"{'本工具入库（读取+校验+入库）':<26}{stored_rows:>10}{ours:>12.2f}")
-        print(f"{'  其中 读取+校验':<30}{stored_rows:>10}{ours - writing:>12.2f}")
-        print(f"{'  其中 写入数据库':<30}{stored_rows:>10}{writing:>12.2f}")
+        print(f"{'  其中 主进程等待读取+校验':<26}{stored_rows:>10}{ours - writing:>12.2f}")
+        print(f"{'  其中 主进程写入数据库':<27}{stored_rows:>10}{writing:>12.2f}")
         print(f"{'  平均每个文件（毫秒）':<28}{'':>10}{1000 * ours / max(n_files, 1):>12.1f}")
         if not args.no_openpyxl:
             theirs, read_rows = time_openpyxl([f for f in files if f.suffix.lower() in (".xlsx", ".xlsm")])
