@@ -238,6 +238,36 @@ def test_sigkill_mid_ingest_leaves_store_as_before(tmp_path, store_dir, capsys):
     assert code == 0 and "第 2 号报送" in out
 
 
+def test_sigkill_while_storing_a_staged_file_leaves_store_as_before(tmp_path, store_dir, capsys):
+    """The parallel path (workers stage rows in scratch files) is as safe as the plain one."""
+    run(capsys, "ingest", str(unit_file(tmp_path / "a.xlsx", "新乐市", "2023-05", codes(2))), "--store", str(store_dir))
+    before = db_digest(store_dir)
+    units = ["长安区", "桥西区", "新华区", "裕华区", "藁城区", "鹿泉区", "栾城区", "井陉县", "正定县", "行唐县"]
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for unit in units:
+        (folder / f"{unit}-2023-06-指标填报.csv").write_text(
+            f"地区,年月,指标,数值\n{unit},2023-06,工业云平台普及率,50\n", encoding="utf-8")
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    env = {**os.environ, SLEEP_HOOK_ENV: "60", "PYTHONPATH": str(SRC), "WORKBOOK_INGEST_WORKERS": "2",
+           "TMPDIR": str(scratch)}
+    proc = subprocess.Popen([sys.executable, "-m", "analysis", "ingest", str(folder), "--store", str(store_dir)],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    try:
+        # the progress bar shares stderr (its lines end in \r): wait for the hook's line
+        assert any(line.endswith("store: inside transaction\n") for line in proc.stderr)
+        assert list(scratch.glob("workbook-ingest-*/*.sqlite"))   # the file being stored was staged
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+    assert db_digest(store_dir) == before
+    code, out, _ = run(capsys, "ingest", str(folder), "--store", str(store_dir))
+    assert code == 0 and out.count("已入库：") == 10
+    assert Store(store_dir).submitted_units("2023-06") == set(units)
+
+
 def test_sigkill_during_first_ingest_leaves_no_data(tmp_path, store_dir):
     victim = unit_file(tmp_path / "a.xlsx", "新乐市", "2023-06", codes(2))
     env = {**os.environ, SLEEP_HOOK_ENV: "60", "PYTHONPATH": str(SRC)}

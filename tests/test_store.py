@@ -240,3 +240,12 @@ def test_staged_submission_stores_exactly_what_an_in_memory_one_does(tmp_path):
     assert [json.loads(r[4]) for r in rows] == [{"备用列": "x"}, {"备用列": None}, {"备用列": 3}]
     assert staged.snapshot("集群名录")["主导产业"].tolist() == ["13"]
     assert staged.parts()[["unit", "sheet", "n_rows"]].values.tolist() == memory.parts()[["unit", "sheet", "n_rows"]].values.tolist()
+
+
+def test_dates_are_stored_as_iso_text_with_time_only_when_a_value_has_one():
+    from datetime import datetime
+    timed = pd.Series([datetime(2022, 5, 1, 13, 5, 9), None, datetime(2021, 12, 31)])
+    assert store_mod._to_db(timed, "date") == ["2022-05-01 13:05:09", None, "2021-12-31 00:00:00"]
+    days = pd.Series(pd.to_datetime(["2022-05-01", None, "2021-12-31"]))
+    assert store_mod._to_db(days, "date") == ["2022-05-01", None, "2021-12-31"]
+    assert store_mod._to_db(pd.Series([None, None], dtype=object), "date") == [None, None]

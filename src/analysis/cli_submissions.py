@@ -44,25 +44,24 @@ def register(subparsers) -> None:
 def run_ingest(args) -> int:
     from tqdm import tqdm
 
-    from .ingest import check_period, collect_files, describe, ingest_file, known_names, summary
+    from .ingest import check_period, collect_files, describe, ingest_files, summary
 
     period = check_period(args.period)
     store = Store(args.store)
     files = collect_files(args.paths)
     if not files:
         raise UserError("所给路径下没有 .xlsx、.xlsm、.xls 或 .csv 文件")
-    known = known_names(store)
     quiet = getattr(args, "quiet", False)
     cwd = Path.cwd()
-    outcomes = []
-    with tqdm(files, desc="导入", unit="个文件", file=sys.stderr, disable=len(files) < PROGRESS_MIN_FILES) as bar:
-        for path in bar:
-            outcome = ingest_file(store, path, period, known)
-            outcomes.append(outcome)
-            if quiet and not outcome.rejected:
-                continue
-            for line in describe(outcome, cwd):
-                tqdm.write(line, file=sys.stdout)
+    tqdm.monitor_interval = 0  # no monitor thread: ingest forks its worker processes
+    with tqdm(total=len(files), desc="导入", unit="个文件", file=sys.stderr,
+              disable=len(files) < PROGRESS_MIN_FILES) as bar:
+        def show(outcome) -> None:
+            bar.update(1)
+            if outcome.rejected or not quiet:
+                for line in describe(outcome, cwd):
+                    tqdm.write(line, file=sys.stdout)
+        outcomes = list(ingest_files(store, files, period, on_outcome=show))
     print(summary(outcomes))
     return 1 if any(o.rejected for o in outcomes) else 0
 

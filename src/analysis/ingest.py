@@ -8,6 +8,7 @@ before 资质认定 …) so that references between CSV files resolve through th
 """
 from __future__ import annotations
 
+import copy
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator
@@ -125,8 +126,7 @@ def ingest(paths: Iterable[str | Path], period: str | None = None, store: Store 
            on_outcome: Callable[[Outcome], None] | None = None) -> list[Outcome]:
     """Ingest every submission file under `paths`; returns one Outcome per file."""
     store = store or Store()
-    files = collect_files(paths)
-    return list(_ingest_files(store, files, check_period(period), on_outcome))
+    return list(ingest_files(store, collect_files(paths), check_period(period), on_outcome))
 
 
 def known_names(store: Store) -> dict:
@@ -145,8 +145,10 @@ def _workers() -> int:
     return int(wanted) if wanted and wanted.isdigit() else min(os.cpu_count() or 1, 4)
 
 
-def _ingest_files(store: Store, files: list[Path], period: str | None,
-                  on_outcome: Callable[[Outcome], None] | None) -> Iterator[Outcome]:
+def ingest_files(store: Store, files: list[Path], period: str | None,
+                 on_outcome: Callable[[Outcome], None] | None = None) -> Iterator[Outcome]:
+    """Ingest `files` in the order given (see collect_files), yielding each Outcome in turn;
+    with PARALLEL_MIN_FILES files or more, workers read and validate ahead."""
     known = known_names(store)
     workers = _workers()
     with store.writing():
@@ -221,19 +223,23 @@ def _pipelined(store: Store, files: list[Path], period: str | None, known: dict,
     context = multiprocessing.get_context("fork")
     with tempfile.TemporaryDirectory(prefix="workbook-ingest-") as scratch, \
             ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker,
-                                initargs=({k: dict(v) for k, v in known.items()},)) as pool:
+                                initargs=({k: copy.copy(v) for k, v in known.items()},)) as pool:
         stages = [Path(scratch) / f"{i:05d}.sqlite" for i in range(len(files))]
         ahead = [pool.submit(_validate_ahead, path, period, stage_path) for path, stage_path in zip(files, stages)]
-        for path, stage_path, future in zip(files, stages, ahead):
-            done = future.result()
-            if done is None or _depends_on(done.refers, learnt):
-                outcome, defined = _ingest_one(store, path, period, known)
-            else:
-                outcome, defined = _store(store, path, done.prepared, done.defines, known)
-            stage_path.unlink(missing_ok=True)
-            for name, names in defined.items():
-                learnt[name] |= names.keys()
-            yield outcome
+        try:
+            for path, stage_path, future in zip(files, stages, ahead):
+                done = future.result()
+                if done is None or _depends_on(done.refers, learnt):
+                    outcome, defined = _ingest_one(store, path, period, known)
+                else:
+                    outcome, defined = _store(store, path, done.prepared, done.defines, known)
+                stage_path.unlink(missing_ok=True)
+                for name, names in defined.items():
+                    learnt[name] |= names.keys()
+                yield outcome
+        finally:  # stopped early (an error, a closed generator): do not read the files left
+            for future in ahead:
+                future.cancel()
 
 
 def _depends_on(refers: tuple[set, set], learnt: dict) -> bool:

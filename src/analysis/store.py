@@ -23,12 +23,14 @@ import os
 import sqlite3
 import sys
 import time
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from . import paths
@@ -152,9 +154,7 @@ def _kind_of(series: pd.Series) -> str:
 def _to_db(series: pd.Series, kind: str) -> list:
     """Python values SQLite stores as-is; missing values become NULL."""
     if kind == "date":
-        stamps = pd.to_datetime(series, errors="coerce")
-        timed = (stamps.dropna() != stamps.dropna().dt.normalize()).any()
-        series = stamps.dt.strftime("%Y-%m-%d %H:%M:%S" if timed else "%Y-%m-%d")
+        return _dates_to_db(pd.to_datetime(series, errors="coerce").to_numpy())
     elif kind == "bool" and not pd.api.types.is_bool_dtype(series):
         series = series.map(lambda v: v if _missing(v) else bool(v))
     elif kind == "text" and not pd.api.types.is_string_dtype(series):
@@ -163,6 +163,19 @@ def _to_db(series: pd.Series, kind: str) -> list:
         series = series.astype("float64")
     # to_numpy(object, na_value=None) yields Python scalars (int, float, str, bool) and None.
     return series.to_numpy(dtype=object, na_value=None).tolist()
+
+
+def _dates_to_db(stamps: np.ndarray) -> list:
+    """'YYYY-MM-DD' text, or 'YYYY-MM-DD HH:MM:SS' for the whole column when any value has a time."""
+    present = ~np.isnat(stamps)
+    days = stamps.astype("datetime64[D]")
+    timed = bool((stamps[present] != days[present]).any())
+    text = np.datetime_as_string(stamps.astype("datetime64[s]") if timed else days, unit="s" if timed else "D")
+    out = text.astype(object)
+    if timed:
+        out = np.array([t.replace("T", " ") for t in text.tolist()], dtype=object)
+    out[~present] = None
+    return out.tolist()
 
 
 def _missing(value) -> bool:
@@ -201,26 +214,28 @@ def _now() -> str:
 
 def prepare(submission) -> PreparedSubmission:
     """A validated submission converted to the values the store keeps; needs no store."""
-    # Keep one column per name (a sheet's own 地区 column and the derived 地区 coincide).
-    tables = {s: df.loc[:, ~df.columns.duplicated(keep="last")] for s, df in submission.tables.items() if s in SHEETS}
-    units = sorted(set(submission.units) | {u for df in tables.values() for u in df[UNIT_COLUMN].dropna().unique()})
     extra = {s: list(c) for s, c in (submission.extra_columns or {}).items()}
-    sheets = [_prepare_sheet(name, df, extra.get(name, [])) for name, df in tables.items()]
+    sheets = [_prepare_sheet(name, df, extra.get(name, [])) for name, df in submission.tables.items() if name in SHEETS]
+    units = sorted(set(submission.units) | {u for sheet in sheets for u in sheet.unit_rows})
     return PreparedSubmission(submission.file_name, submission.sha256, submission.period, units, extra, sheets)
 
 
 def _prepare_sheet(name: str, df: pd.DataFrame, extra: list[str]) -> PreparedSheet:
+    if df.columns.has_duplicates:  # a sheet's own 地区 column and the derived 地区 coincide: keep one
+        df = df.loc[:, ~df.columns.duplicated(keep="last")]
     columns = [c for c in df.columns if c not in META_COLUMNS and c not in extra]
-    kinds = {c: "text" if c == MONTH_COLUMN else _kind_of(df[c]) for c in columns}
-    empty = frozenset(c for c in columns if df[c].isna().all())
     n = len(df)
-    values = [_to_db(df[UNIT_COLUMN], "text"),
+    units = _to_db(df[UNIT_COLUMN], "text")
+    values = [units,
               _to_db(df["_sheet"], "text") if "_sheet" in df else [None] * n,
               _to_db(df["_row"], "int") if "_row" in df else [None] * n,
               _extra_json(df, [c for c in extra if c in df.columns])]
+    kinds = {}
     for col in columns:
+        kinds[col] = "text" if col == MONTH_COLUMN else _kind_of(df[col])
         values.append(_to_db(_month_text(df[col]) if col == MONTH_COLUMN else df[col], kinds[col]))
-    unit_rows = {str(u): int(k) for u, k in df[UNIT_COLUMN].value_counts().items()}
+    empty = frozenset(c for c, v in zip(columns, values[len(META_COLUMNS) - 1:]) if v.count(None) == n)
+    unit_rows = {u: k for u, k in Counter(units).items() if u is not None}
     return PreparedSheet(name, columns, kinds, empty, unit_rows, values)
 
 
@@ -264,7 +279,8 @@ class Store:
     def __init__(self, path: str | os.PathLike | None = None):
         self.dir = paths.store_dir(path)
         self.db_path = self.dir / DB_NAME
-        self._writer: sqlite3.Connection | None = None   # set inside writing()
+        self._writing = False                            # inside writing()
+        self._writer: sqlite3.Connection | None = None   # its connection, once opened
 
     # -- connection -------------------------------------------------------
 
@@ -307,19 +323,23 @@ class Store:
 
     @contextmanager
     def writing(self) -> Iterator[Store]:
-        """Keep one connection open for the add() calls of a run (one transaction each still)."""
-        conn = self._connect(write=True)
-        self._writer = conn
+        """Keep one connection, opened at the first add(), for the add() calls of a run
+        (each still one transaction). A run that stores nothing creates nothing."""
+        self._writing = True
         try:
             yield self
         finally:
-            self._writer = None
-            conn.close()
+            self._writing = False
+            if self._writer is not None:
+                self._writer.close()
+                self._writer = None
 
     def add(self, submission) -> AddResult:
         """Store an accepted submission (a Submission or a PreparedSubmission) in one
         transaction; idempotent on (sha256, period)."""
         prepared = submission if isinstance(submission, PreparedSubmission) else prepare(submission)
+        if self._writing and self._writer is None:
+            self._writer = self._connect(write=True)
         shared = self._writer
         conn = shared or self._connect(write=True)
         if prepared.stage is not None:
