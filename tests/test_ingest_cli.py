@@ -17,6 +17,7 @@ from openpyxl import Workbook
 
 from analysis import creditcode
 from analysis.cli import main
+from analysis.ingest import STAGE_MIN_ROWS
 from analysis.store import SLEEP_HOOK_ENV, Store
 
 SRC = Path(__file__).resolve().parents[1] / "src"
@@ -248,6 +249,9 @@ def test_sigkill_while_storing_a_staged_file_leaves_store_as_before(tmp_path, st
     for unit in units:
         (folder / f"{unit}-2023-06-指标填报.csv").write_text(
             f"地区,年月,指标,数值\n{unit},2023-06,工业云平台普及率,50\n", encoding="utf-8")
+    # stored first (a register before indicators), and large enough to be staged
+    big = [",".join(ENTERPRISE_HEADER), *(f"{c},长安区企业{i},长安区,,C13,是" for i, c in enumerate(codes(STAGE_MIN_ROWS)))]
+    (folder / "长安区-2023-06-企业名录.csv").write_text("\n".join(big) + "\n", encoding="utf-8")
     scratch = tmp_path / "tmp"
     scratch.mkdir()
     env = {**os.environ, SLEEP_HOOK_ENV: "60", "PYTHONPATH": str(SRC), "WORKBOOK_INGEST_WORKERS": "2",
@@ -264,8 +268,9 @@ def test_sigkill_while_storing_a_staged_file_leaves_store_as_before(tmp_path, st
         proc.wait(timeout=10)
     assert db_digest(store_dir) == before
     code, out, _ = run(capsys, "ingest", str(folder), "--store", str(store_dir))
-    assert code == 0 and out.count("已入库：") == 10
+    assert code == 0 and out.count("已入库：") == 11
     assert Store(store_dir).submitted_units("2023-06") == set(units)
+    assert len(Store(store_dir).snapshot("企业名录", "2023-06", "长安区")) == STAGE_MIN_ROWS
 
 
 def test_sigkill_during_first_ingest_leaves_no_data(tmp_path, store_dir):

@@ -4,7 +4,9 @@ from __future__ import annotations
 import shutil
 
 import pandas as pd
+import pytest
 
+from analysis import ingest as ingest_module
 from analysis import paths
 from analysis.demo import generate_demo
 from analysis.ingest import WORKERS_ENV, ingest
@@ -18,15 +20,21 @@ def _ingest(folder, store_dir, workers, monkeypatch):
     return [(o.path.name, o.status, len(o.problems)) for o in outcomes], store
 
 
-def test_pipelined_ingest_equals_sequential(tmp_path, monkeypatch):
+@pytest.mark.parametrize("stage_min_rows", [0, 10**9], ids=["staged", "in-memory"])
+def test_pipelined_ingest_equals_sequential(tmp_path, monkeypatch, stage_min_rows):
+    monkeypatch.setattr(ingest_module, "STAGE_MIN_ROWS", stage_min_rows)  # workers are forked: they see it
     folder = tmp_path / "in"
     # two months of every unit: CSV units whose 资质认定 refers to the 企业名录 in another file, a correction
     generate_demo(folder, seed=3, until="2023-07", months=2)
     bad = sorted((paths.PROJECT_ROOT / "tests" / "fixtures" / "bad").glob("*.xlsx"))[0]
     shutil.copy(bad, folder / f"新乐市-2023-07-{bad.name}")
     one, seq = _ingest(folder, tmp_path / "seq", 1, monkeypatch)
+    redone = []
+    ingest_one = ingest_module._ingest_one
+    monkeypatch.setattr(ingest_module, "_ingest_one", lambda store, path, *a: redone.append(path) or ingest_one(store, path, *a))
     two, par = _ingest(folder, tmp_path / "par", 2, monkeypatch)
     assert len(one) > 40 and one == two
+    assert 0 < len(redone) < len(one) / 4   # the workers' results are used; refused and dependent files redone
     assert any(status == "rejected" for _, status, _ in one)
     for sheet in SHEETS:
         left, right = seq.snapshot(sheet), par.snapshot(sheet)

@@ -172,12 +172,14 @@ def ingest_files(store: Store, files: list[Path], period: str | None,
 # run, so the outcome is exactly that of ingesting the files one after another.
 
 _WORKER_KNOWN: dict = {}
+# Smaller files come back in memory: for them a scratch file costs more than it saves.
+STAGE_MIN_ROWS = 2000
 
 
 @dataclass
 class _Ahead:
     """A file a worker validated and staged."""
-    prepared: object                 # store.PreparedSubmission, staged
+    prepared: object                 # store.PreparedSubmission, staged when large
     defines: dict[str, dict]         # defined_names() of the file
     refers: tuple[set, set]          # enterprises and clusters it refers to without defining them
 
@@ -194,8 +196,10 @@ def _validate_ahead(path: Path, period: str | None, stage_path: Path) -> _Ahead 
     try:
         submission = read_submission(path, period, known_enterprises=_WORKER_KNOWN["enterprises"],
                                      known_clusters=_WORKER_KNOWN["clusters"])
-        staged = stage(prepare(submission), stage_path)
-        return _Ahead(staged, defined_names(submission.tables), _references(submission.tables))
+        prepared = prepare(submission)
+        if sum(sum(sheet.unit_rows.values()) for sheet in prepared.sheets) >= STAGE_MIN_ROWS:
+            prepared = stage(prepared, stage_path)
+        return _Ahead(prepared, defined_names(submission.tables), _references(submission.tables))
     except Exception:  # noqa: BLE001 - the main process redoes the file and reports it exactly
         return None
 
