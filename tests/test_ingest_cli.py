@@ -17,7 +17,7 @@ from openpyxl import Workbook
 
 from analysis import creditcode
 from analysis.cli import main
-from analysis.ingest import STAGE_MIN_ROWS
+from analysis.ingest import PROBLEMS_SHOWN, STAGE_MIN_ROWS
 from analysis.store import SLEEP_HOOK_ENV, Store
 
 SRC = Path(__file__).resolve().parents[1] / "src"
@@ -302,3 +302,15 @@ def test_template_command_writes_files(tmp_path, capsys):
     written = sorted(p.name for p in (tmp_path / "tpl").iterdir())
     assert code == 0 and written
     assert all(f"已生成：{tmp_path / 'tpl' / name}" in out for name in written)
+
+
+def test_a_file_with_thousands_of_problems_lists_the_first_ones_and_counts_the_rest(tmp_path, store_dir, capsys):
+    broken = [c[:-1] + ("1" if c[-1] == "0" else "0") for c in codes(PROBLEMS_SHOWN + 50)]  # wrong check digit
+    rows = [",".join(ENTERPRISE_HEADER), *(f"{c},企业{i},新乐市,,C13,是" for i, c in enumerate(broken))]
+    bad = tmp_path / "新乐市-2023-06-企业名录.csv"
+    bad.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    code, out, _ = run(capsys, "ingest", str(bad), "--store", str(store_dir))
+    assert code == 1 and f"（{PROBLEMS_SHOWN + 50} 个问题）" in out
+    listed = [line for line in out.splitlines() if "｜列“统一社会信用代码”｜" in line]
+    assert len(listed) == PROBLEMS_SHOWN and "第2行" in listed[0]
+    assert "……另有 50 个问题未列出" in out

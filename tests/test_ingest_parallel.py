@@ -1,7 +1,9 @@
 """Reading ahead in worker processes gives exactly the outcome of ingesting file after file."""
 from __future__ import annotations
 
+import os
 import shutil
+import signal
 
 import pandas as pd
 import pytest
@@ -40,3 +42,32 @@ def test_pipelined_ingest_equals_sequential(tmp_path, monkeypatch, stage_min_row
         left, right = seq.snapshot(sheet), par.snapshot(sheet)
         pd.testing.assert_frame_equal(left, right, check_like=False)
     assert seq.submissions()[["file_name", "sha256", "period"]].equals(par.submissions()[["file_name", "sha256", "period"]])
+
+
+VICTIM = "裕华区"
+
+
+def _dies_on_victim(path, *args):
+    """_validate_ahead, except that the victim's file kills its process (like a native crash in a reader)."""
+    if VICTIM in path.name:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return _real_validate_ahead(path, *args)
+
+
+_real_validate_ahead = ingest_module._validate_ahead
+
+
+def test_a_file_that_kills_its_worker_is_refused_and_the_others_go_in(tmp_path, monkeypatch):
+    units = ["长安区", "桥西区", "新华区", "裕华区", "藁城区", "鹿泉区", "栾城区", "井陉县", "正定县", "行唐县"]
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for unit in units:
+        (folder / f"{unit}-2023-06-指标填报.csv").write_text(
+            f"地区,年月,指标,数值\n{unit},2023-06,工业云平台普及率,50\n", encoding="utf-8")
+    monkeypatch.setattr(ingest_module, "_validate_ahead", _dies_on_victim)  # forked workers see it
+    outcomes, store = _ingest(folder, tmp_path / "store", 2, monkeypatch)
+    assert [name for name, *_ in outcomes] == sorted(f"{u}-2023-06-指标填报.csv" for u in units)
+    assert {(name.split("-")[0], status) for name, status, _ in outcomes if status != "added"} == {(VICTIM, "rejected")}
+    assert store.submitted_units("2023-06") == set(units) - {VICTIM}
+    victim = next(o for o in ingest([folder / f"{VICTIM}-2023-06-指标填报.csv"], store=Store(tmp_path / "other")))
+    assert victim.status == "added"   # alone (fewer than 8 files), it is read in-process: the file itself is fine

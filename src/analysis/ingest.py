@@ -219,21 +219,18 @@ def _references(tables: dict) -> tuple[set, set]:
 
 
 def _pipelined(store: Store, files: list[Path], period: str | None, known: dict, workers: int) -> Iterator[Outcome]:
-    import multiprocessing
     import tempfile
-    from concurrent.futures import ProcessPoolExecutor
 
     learnt = {"enterprises": set(), "clusters": set()}
-    context = multiprocessing.get_context("fork")
-    with tempfile.TemporaryDirectory(prefix="workbook-ingest-") as scratch, \
-            ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker,
-                                initargs=({k: copy.copy(v) for k, v in known.items()},)) as pool:
+    with tempfile.TemporaryDirectory(prefix="workbook-ingest-") as scratch:
         stages = [Path(scratch) / f"{i:05d}.sqlite" for i in range(len(files))]
-        ahead = [pool.submit(_validate_ahead, path, period, stage_path) for path, stage_path in zip(files, stages)]
+        ahead = _ReadAhead(files, stages, period, {k: copy.copy(v) for k, v in known.items()}, workers)
         try:
-            for path, stage_path, future in zip(files, stages, ahead):
-                done = future.result()
-                if done is None or _depends_on(done.refers, learnt):
+            for index, (path, stage_path) in enumerate(zip(files, stages)):
+                done = ahead.result(index)
+                if done is _CRASHED:
+                    outcome, defined = Outcome(path, "rejected", problems=[CRASH_MESSAGE]), _NOTHING
+                elif done is None or _depends_on(done.refers, learnt):
                     outcome, defined = _ingest_one(store, path, period, known)
                 else:
                     outcome, defined = _store(store, path, done.prepared, done.defines, known)
@@ -242,8 +239,66 @@ def _pipelined(store: Store, files: list[Path], period: str | None, known: dict,
                     learnt[name] |= names.keys()
                 yield outcome
         finally:  # stopped early (an error, a closed generator): do not read the files left
-            for future in ahead:
-                future.cancel()
+            ahead.close()
+
+
+_CRASHED = object()
+CRASH_MESSAGE = "读取该文件时读取程序异常退出（文件可能已损坏或结构异常），未入库；请用 Excel 或 WPS 打开、另存为 .xlsx 后重新报送"
+
+
+class _ReadAhead:
+    """Worker processes validating `files` ahead, in order of need.
+
+    A file that kills its worker (a native crash in a reader) breaks the whole pool:
+    the file needed then is retried alone in a fresh process, reported as crashed if
+    it kills that one too, and a new pool takes the files after it. Workers validate
+    against the names known when the run started (see _pipelined).
+    """
+
+    def __init__(self, files: list[Path], stages: list[Path], period: str | None, known: dict, workers: int):
+        self.files, self.stages, self.period, self.known, self.workers = files, stages, period, known, workers
+        self.pool, self.futures = None, {}
+        self._start(0)
+
+    def _start(self, first: int) -> None:
+        self.pool = self._new_pool(self.workers)
+        self.futures = {i: self.pool.submit(_validate_ahead, self.files[i], self.period, self.stages[i])
+                        for i in range(first, len(self.files))}
+
+    def _new_pool(self, workers: int):
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
+                                   initializer=_init_worker, initargs=(self.known,))
+
+    def result(self, index: int):
+        """The worker's _Ahead for file `index`, None (redo in order) or _CRASHED."""
+        from concurrent.futures.process import BrokenProcessPool
+
+        try:
+            return self.futures.pop(index).result()
+        except BrokenProcessPool:
+            self.close()
+            done = self._alone(index)
+            self._start(index + 1)
+            return done
+
+    def _alone(self, index: int):
+        from concurrent.futures.process import BrokenProcessPool
+
+        solo = self._new_pool(1)
+        try:
+            return solo.submit(_validate_ahead, self.files[index], self.period, self.stages[index]).result()
+        except BrokenProcessPool:
+            return _CRASHED
+        finally:
+            solo.shutdown(wait=True)
+
+    def close(self) -> None:
+        for future in self.futures.values():
+            future.cancel()
+        self.pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _depends_on(refers: tuple[set, set], learnt: dict) -> bool:
@@ -251,12 +306,19 @@ def _depends_on(refers: tuple[set, set], learnt: dict) -> bool:
     return bool(codes & learnt["enterprises"] or clusters & learnt["clusters"])
 
 
+PROBLEMS_SHOWN = 200  # a file with thousands of problems is listed up to here
+
+
 def describe(outcome: Outcome, base: Path | None = None) -> list[str]:
     """Chinese lines reporting one file's outcome."""
     name = _shown(outcome.path, base)
     label = STATUS_ZH[outcome.status]
     if outcome.rejected:
-        return [f"{label}：{name}（{len(outcome.problems)} 个问题）", *(f"    {p}" for p in outcome.problems)]
+        shown = outcome.problems[:PROBLEMS_SHOWN]
+        lines = [f"{label}：{name}（{len(outcome.problems)} 个问题）", *(f"    {p}" for p in shown)]
+        if len(outcome.problems) > len(shown):
+            lines.append(f"    ……另有 {len(outcome.problems) - len(shown)} 个问题未列出（多为同类问题，请先修改以上各处后重新报送）")
+        return lines
     r = outcome.result
     detail = f"填报期 {r.period}，{'、'.join(r.units)}"
     if outcome.status == "duplicate":
