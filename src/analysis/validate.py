@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import calendar
 import hashlib
+import math
 import re
 import unicodedata
 from collections import ChainMap
@@ -173,6 +174,10 @@ _DATE_PATTERNS = (
     re.compile(r"^(\d{4})年(\d{1,2})月(\d{1,2})日$"),
 )
 _NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$")
+# Whole numbers at or above 2**53 are no longer exact as floats (and 2**63 overflows the
+# store's integers): refused, like infinite numbers, as too large.
+MAX_WHOLE = 2 ** 53
+TOO_LARGE = "数值过大（超出可处理的范围），请核对"
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
 
 
@@ -197,9 +202,15 @@ def parse_number(value: object, percent_ok: bool = False) -> tuple[float, bool]:
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         raise _Bad("不是数字")
     if isinstance(value, int | float):
-        if isinstance(value, float) and not value == value or value in (float("inf"), float("-inf")):
+        if isinstance(value, float) and not value == value:
             raise _Bad("不是数字")
-        return float(value), False
+        try:
+            number = float(value)
+        except OverflowError:  # an int beyond the float range
+            raise _Bad(TOO_LARGE) from None
+        if not math.isfinite(number):
+            raise _Bad(TOO_LARGE)
+        return number, False
     text = unicodedata.normalize("NFKC", value).strip()
     percent = percent_ok and text.endswith("%")
     if percent:
@@ -208,7 +219,10 @@ def parse_number(value: object, percent_ok: bool = False) -> tuple[float, bool]:
         text = text.replace(",", "")
     if not _NUMBER.match(text):
         raise _Bad("不是数字（只填数字，不要带单位、汉字或“约”等字样）")
-    return float(text), percent
+    number = float(text)
+    if not math.isfinite(number):  # "1" and 400 zeros
+        raise _Bad(TOO_LARGE)
+    return number, percent
 
 
 def parse_code(value: object) -> str:
@@ -411,8 +425,13 @@ class _Validator:
             if kind is str and self._fast_text(column, idx, cells, out, ok):
                 continue
             if kind in (int, float) and column.type in (contract.NUMBER, contract.WHOLE):
-                self._fast_numbers(column, idx, cells.astype(np.float64), out, ok)
-                continue
+                try:
+                    x = cells.astype(np.float64)
+                except OverflowError:  # an int beyond the float range: per cell
+                    x = None
+                if x is not None:
+                    self._fast_numbers(column, idx, x, out, ok)
+                    continue
             self._per_unique(column, idx, cells, out, ok, context)
         return out, ok
 
@@ -444,7 +463,7 @@ class _Validator:
         whole = column.type == contract.WHOLE
         good = np.isfinite(x)
         if whole:
-            good &= np.floor(x) == x
+            good &= (np.floor(x) == x) & (np.abs(x) < MAX_WHOLE)
         if column.nonnegative:
             good &= ~(x < 0)
         if whole and column.not_after_period:
@@ -453,11 +472,8 @@ class _Validator:
             for v in np.unique(x[good]).tolist():
                 if not column.pattern.match(str(int(v))):
                     good &= x != v
-        if whole:
-            small = good & (np.abs(x) < 2.0 ** 62)
-            out[idx[small]] = x[small].astype(np.int64).tolist()
-            big = good & ~small
-            out[idx[big]] = [int(v) for v in x[big].tolist()]
+        if whole:  # |x| < 2**53: exact in int64
+            out[idx[good]] = x[good].astype(np.int64).tolist()
         else:
             out[idx[good]] = x[good].tolist()
         ok[idx] = good
@@ -638,6 +654,8 @@ class _Validator:
     def _parse_number(self, column: Column, value: object, record: dict) -> float:
         indicator = record.get("_indicator")
         number, percent = parse_number(value, percent_ok=column.percent)
+        if column.type == contract.WHOLE and abs(number) >= MAX_WHOLE:
+            raise _Bad(TOO_LARGE)
         if column.type == contract.WHOLE and not number.is_integer():
             raise _Bad("应为整数")
         if column.nonnegative and number < 0:
