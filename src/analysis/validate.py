@@ -94,9 +94,16 @@ def parse_yearmonth(value: object) -> str:
     return f"{m.group(1)}-{int(m.group(2)):02d}"
 
 
-def period_from(path: str | Path, instructions_sheet: pd.DataFrame | None) -> str | None:
-    """The period a file states: the 填报说明 period cell, else its file name; None if neither."""
-    value = _period_cell(instructions_sheet) if instructions_sheet is not None else None
+def period_from(path: str | Path, instructions_sheet: pd.DataFrame | None,
+                error_cells: Mapping[tuple[int, int], str] | None = None) -> str | None:
+    """The period a file states: the 填报说明 period cell, else its file name; None if neither.
+    `error_cells` are the instructions sheet's formula error cells ((Excel row, 0-based column) -> text)."""
+    value = None
+    if instructions_sheet is not None:
+        try:
+            value = _period_cell(instructions_sheet, error_cells or {})
+        except _Bad as bad:
+            raise UserError(f"{Path(path).name}：工作表“{contract.INSTRUCTIONS_SHEET}”{bad}") from None
     if value is not None:
         try:
             return parse_yearmonth(value)
@@ -107,14 +114,37 @@ def period_from(path: str | Path, instructions_sheet: pd.DataFrame | None) -> st
     return f"{m.group(1)}-{int(m.group(2)):02d}" if m else None
 
 
-def _period_cell(grid: pd.DataFrame) -> object | None:
-    """The first non-empty cell right of a 填报期 label."""
-    for values in grid.head(30).itertuples(index=False, name=None):
+def _period_cell(grid: pd.DataFrame, error_cells: Mapping[tuple[int, int], str]) -> object | None:
+    """The first non-empty cell right of a 填报期 label; _Bad when that cell is a formula error
+    (which reads as empty: the cell after it, often a hint, must not be taken for the period)."""
+    for i, values in enumerate(grid.head(30).itertuples(index=False, name=None)):
         cells = [readers.clean(v) for v in values]
         for j, v in enumerate(cells):
-            if v is not None and contract.normalise_header(v) in contract.PERIOD_LABELS:
-                return next((x for x in cells[j + 1:] if x is not None), None)
+            if v is not None and _is_period_label(v):
+                for k in range(j + 1, len(cells)):
+                    error = error_cells.get((i + 1, k))
+                    if error is not None:
+                        where = f"第{i + 1}行{readers.column_letter(k)}列的填报期单元格"
+                        if error.startswith("="):
+                            raise _Bad(f"{where}{_error_cell_reason(error)}")
+                        raise _Bad(f"{where}是公式错误（{error}），请改填年月（如 2023-06）")
+                    if cells[k] is not None:
+                        return cells[k]
+                return None
     return None
+
+
+def _is_period_label(value: object) -> bool:
+    """A 填报期 label, also with the trailing colon of Chinese forms (填报期（年月）：, 填报期:)."""
+    return contract.normalise_header(value).rstrip(":") in contract.PERIOD_LABELS
+
+
+def _error_cell_reason(text: str) -> str:
+    """Why a cell of RawWorkbook.error_cells is refused: '#REF!' and the like are formula errors;
+    a value starting with '=' is a formula saved without its computed result."""
+    if text.startswith("="):
+        return f"公式没有保存计算结果（{text}），请用 Excel 或 WPS 打开、保存后重新报送"
+    return f"单元格是公式错误（{text}），请修正公式或改填数值"
 
 
 def _normalise_period(text: str) -> str:
@@ -124,13 +154,15 @@ def _normalise_period(text: str) -> str:
         raise UserError(f"填报期“{text}”无效，应为 YYYY-MM（如 2023-06）") from None
 
 
-def _instructions(raw: readers.RawWorkbook) -> pd.DataFrame | None:
+def _instructions(raw: readers.RawWorkbook) -> str | None:
+    """The name (as written) of the file's 填报说明 sheet."""
     key = contract.normalise_sheet_name(contract.INSTRUCTIONS_SHEET)
-    return next((g for n, g in raw.sheets.items() if contract.normalise_sheet_name(n) == key), None)
+    return next((n for n in raw.sheets if contract.normalise_sheet_name(n) == key), None)
 
 
 def _resolve_period(path: Path, raw: readers.RawWorkbook, given: str | None) -> str:
-    stated = period_from(path, _instructions(raw))
+    name = _instructions(raw)
+    stated = period_from(path, raw.sheets.get(name) if name is not None else None, raw.error_cells.get(name))
     if given is not None:
         given = _normalise_period(given)
         if stated is not None and stated != given:
@@ -238,12 +270,35 @@ def parse_code(value: object) -> str:
     return text
 
 
+# Control characters (C0 but tab, line feed and carriage return; DEL; C1) have no place in a cell:
+# they come from damaged files or copy-paste and are invisible in Excel.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def _has_control(text: str) -> bool:
+    # isprintable() (fast) is false for every control character, and for some harmless ones
+    # (line breaks, the ideographic space): only then the regular expression decides.
+    return not text.isprintable() and _CONTROL.search(text) is not None
+
+
+def _control_reason(char: str) -> str:
+    return f"含有不可见的控制字符（U+{ord(char):04X}），请删除后重新填写"
+
+
+def _visible(text: str) -> str:
+    """Control characters written as \\xNN, so that a message can quote the value."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
 def parse_text(value: object) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, datetime | date):
         return readers.cell_text(value)
-    return str(value).strip()
+    text = str(value).strip()
+    if m := _CONTROL.search(text):
+        raise _Bad(_control_reason(m.group()))
+    return text
 
 
 # --- known enterprises and clusters -----------------------------------------------------------
@@ -340,37 +395,69 @@ class _Validator:
 
     def report(self, table: readers.Table | None, row: int | None, column: str | None, value: object, reason: str):
         sheet = table.sheet_name if table else None
-        self.problems.append(Problem(self.file, sheet, row, column, readers.cell_text(value), reason))
+        text = readers.cell_text(value)
+        if text is not None and _CONTROL.search(text):
+            text = _visible(text)
+        self.problems.append(Problem(self.file, sheet, row, column, text, reason))
 
     # -- whole file
 
     def run(self, raw: readers.RawWorkbook) -> tuple[dict[str, pd.DataFrame], dict[str, list[str]]]:
-        tables = self._locate(raw)
+        tables, grids, blank = self._locate(raw)
         frames, extras = {}, {}
         for name in _ORDER:
             if name in tables:
                 table = tables[name]
-                frames[name] = self._check_table(table)
-                extras[name] = list(table.extra_columns.values())
+                frame = self._check_table(table)
+                extra = self._extra_values(table, grids[name], raw.clean)
+                if extra and "_row" in frame:  # (no columns at all when the headers were refused)
+                    self._check_extra_text(table, extra)
+                    for column, cells in extra.items():  # as written; object dtype (pandas would infer str)
+                        frame[column] = pd.Series(cells, index=frame.index, dtype=object)
+                frames[name] = frame
+                extras[name] = list(extra)
+        self._check_has_rows(list(tables.values()), blank)
         return frames, extras
 
-    def _locate(self, raw: readers.RawWorkbook) -> dict[str, readers.Table]:
+    def _locate(self, raw: readers.RawWorkbook) -> tuple[dict[str, readers.Table], dict[str, pd.DataFrame], list[str]]:
+        """The contract tables of the file, their grids, and the contract sheets that are blank
+        (no cell at all: treated as absent)."""
         tables: dict[str, readers.Table] = {}
+        grids: dict[str, pd.DataFrame] = {}
+        blank: list[str] = []
         for sheet_name, grid in raw.sheets.items():
             sheet = contract.sheet_for(sheet_name)
             if sheet is None:
                 continue
+            errors = raw.error_cells.get(sheet_name)
             if sheet.name in tables:
+                if _blank_grid(grid, raw.clean, errors):
+                    blank.append(sheet_name)
+                    continue
                 self.report(None, None, None, None,
                             f"工作表“{tables[sheet.name].sheet_name}”和“{sheet_name}”都是{sheet.name}，请合并为一个工作表")
                 continue
-            tables[sheet.name] = readers.locate_table(sheet_name, grid, sheet, raw.error_cells.get(sheet_name),
-                                                      raw.clean)
-        if not tables:
+            table = readers.locate_table(sheet_name, grid, sheet, errors, raw.clean)
+            if table.header_row is None and _blank_grid(grid, raw.clean, errors):
+                blank.append(sheet_name)
+                continue
+            tables[sheet.name], grids[sheet.name] = table, grid
+        if not tables and not blank:
             names = "、".join(s.name for s in contract.SHEETS)
             found = "、".join(f"“{n}”" for n in raw.sheets) or "无"
             self.report(None, None, None, None, f"没有可识别的工作表（现有：{found}；应为：{names}）")
-        return tables
+        return tables, grids, blank
+
+    def _check_has_rows(self, tables: list[readers.Table], blank: list[str]) -> None:
+        """A submission without any data row names no unit and would store nothing: refused.
+        (A header-only sheet beside sheets with rows is fine: it empties that sheet.)"""
+        if any(len(t.row_numbers) or t.header_row is None for t in tables) or not (tables or blank):
+            return  # rows, or a sheet without header row (reported), or no contract sheet (reported)
+        if tables:
+            self.report(None, None, None, None, "文件中没有数据行（各工作表只有表头），未入库")
+        else:
+            sheets = "、".join(f"“{n}”" for n in blank)
+            self.report(None, None, None, None, f"文件中没有数据行（工作表{sheets}是空白的），未入库")
 
     # -- one table
 
@@ -439,7 +526,10 @@ class _Validator:
         """Text cells of the common kinds; False to leave them to _per_unique."""
         kind = column.type
         if kind == contract.TEXT and column.pattern is None:
-            out[idx] = [v.strip() for v in cells]
+            texts = [v.strip() for v in cells]
+            out[idx] = texts
+            if _has_control("".join(texts)):  # rare: one search over the column, per cell on a hit
+                ok[idx] = np.fromiter((_CONTROL.search(t) is None for t in texts), dtype=bool, count=len(texts))
         elif kind == contract.CODE:
             texts = [v.strip() for v in cells]
             good = _valid_codes(texts)
@@ -583,6 +673,35 @@ class _Validator:
         frame = pd.DataFrame({c: data[c] for c in columns}, columns=columns)
         return _typed(frame, table)
 
+    def _check_extra_text(self, table: readers.Table, extra: dict[str, np.ndarray]) -> None:
+        """Extra columns are kept (in the store's _extra), so their text must be clean too."""
+        for name, cells in extra.items():
+            values = cells.tolist()
+            if not _has_control("".join(map(str, values))):  # only text can hold one: str() of others is plain
+                continue
+            for i, v in enumerate(values):
+                if isinstance(v, str) and (m := _CONTROL.search(v)):
+                    self.report(table, int(table.row_numbers[i]), name, v, _control_reason(m.group()))
+
+    @staticmethod
+    def _extra_values(table: readers.Table, grid: pd.DataFrame, clean: bool) -> dict[str, np.ndarray]:
+        """Header as written -> the cleaned cells of the data rows, for the table's extra (non-contract)
+        columns (readers.Table keeps only the contract columns' cells, so they are taken from the grid).
+        A name that is a frame column (a contract column, 地区, _sheet, _row) or repeats an earlier
+        extra column's name is skipped."""
+        if not table.extra_columns or table.header_row is None:
+            return {}
+        taken = {c.name for c in table.sheet.columns if c.name in table.columns} | {"地区", "_sheet", "_row"}
+        cells = grid.to_numpy(dtype=object, copy=False)
+        rows = table.row_numbers - 1  # grid row i is Excel row i + 1
+        out: dict[str, np.ndarray] = {}
+        for j, name in sorted(table.extra_columns.items()):
+            if name in taken or name in out:
+                continue
+            column = cells[rows, j]
+            out[name] = column if clean else readers.clean_array(column)
+        return out
+
     def _check_headers(self, table: readers.Table) -> bool:
         sheet = table.sheet
         if table.header_row is None:
@@ -600,8 +719,7 @@ class _Validator:
     def _report_error_cells(self, table: readers.Table) -> None:
         for (row, col), text in sorted(table.error_cells.items()):
             if row > table.header_row:
-                self.report(table, row, table.column_label(col), text,
-                            f"单元格是公式错误（{text}），请修正公式或改填数值")
+                self.report(table, row, table.column_label(col), text, _error_cell_reason(text))
 
     def _check_row(self, table: readers.Table, row: int, raw: dict[str, object]) -> dict[str, object]:
         record: dict[str, object] = {"_sheet": table.sheet_name, "_row": row}
@@ -805,6 +923,16 @@ class _Validator:
         columns += [c for c in ("地区", "_sheet", "_row") if c not in columns]
         frame = pd.DataFrame.from_records(records, columns=columns)
         return _typed(frame, table)
+
+
+def _blank_grid(grid: pd.DataFrame, clean: bool, errors: Mapping | None) -> bool:
+    """No cell of the sheet holds anything (not even a formula error)."""
+    if errors:
+        return False
+    cells = grid.to_numpy(dtype=object, copy=False).reshape(-1)
+    if not clean:
+        cells = readers.clean_array(cells)
+    return not bool((cells != None).any())  # noqa: E711 - elementwise on an object array
 
 
 # --- entry point ------------------------------------------------------------------------------
