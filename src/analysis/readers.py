@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import codecs
 import csv
+import functools
 import hashlib
 import io
+import itertools
 import math
 import re
 import warnings
@@ -35,10 +37,8 @@ EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls"}
 CSV_SUFFIXES = {".csv"}
 MAX_UNZIPPED_BYTES = 1 << 30  # refuse zip bombs before calamine inflates them in memory
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-_ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
-_SSML = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-_REL_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
-_PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+# OLE streams of an encrypted .xlsx (an encrypted .xls is told by calamine's "password" error)
+_ENCRYPTION_MARKERS = tuple(name.encode("utf-16-le") for name in ("EncryptedPackage", "EncryptionInfo"))
 _ERROR_CELL = re.compile(rb"""\bt\s*=\s*["']e["']""")
 
 
@@ -103,10 +103,14 @@ def _ref_to_index(ref: str) -> tuple[int, int]:
     m = re.fullmatch(r"\$?([A-Za-z]{1,3})\$?(\d+)", ref)
     if not m:
         raise ValueError(ref)
+    return int(m.group(2)), _column_index(m.group(1))
+
+
+def _column_index(letters: str) -> int:
     col = 0
-    for ch in m.group(1).upper():
+    for ch in letters.upper():
         col = col * 26 + ord(ch) - 64
-    return int(m.group(2)), col - 1
+    return col - 1
 
 
 # --- reading files -------------------------------------------------------------------------
@@ -136,14 +140,31 @@ def _read_excel(path: Path, data: bytes) -> RawWorkbook:
         errors = _scan_zip(path, data)
     try:
         return RawWorkbook(path, _calamine_sheets(data), errors, clean=True)
-    except Exception:  # noqa: BLE001 - let pandas' reader decide (and name) the failure, as before
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                sheets = pd.read_excel(io.BytesIO(data), sheet_name=None, header=None, engine="calamine", dtype=object)
-        except Exception as exc:  # calamine raises many kinds; all mean "cannot read this file"
-            raise UserError(f"{path.name}：无法读取，文件可能已损坏或不是 Excel 表格（{type(exc).__name__}）") from None
+    except Exception as exc:  # noqa: BLE001 - calamine raises many kinds; pandas' reader gets a second try
+        failure = exc
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            sheets = pd.read_excel(io.BytesIO(data), sheet_name=None, header=None, engine="calamine",
+                                   dtype=object, na_filter=False)
+    except Exception:  # noqa: BLE001 - the first failure says more (it may name the sheet)
+        raise _unreadable(path.name, failure) from None
     return RawWorkbook(path, {str(name): grid for name, grid in sheets.items()}, errors)
+
+
+class _SheetUnreadable(Exception):
+    def __init__(self, sheet: str, cause: Exception):
+        super().__init__(sheet)
+        self.sheet, self.cause = sheet, cause
+
+
+def _unreadable(file_name: str, exc: Exception) -> UserError:
+    """One Chinese line for a file calamine cannot read (its English error text is not shown)."""
+    cause = exc.cause if isinstance(exc, _SheetUnreadable) else exc
+    if "password" in str(cause).lower():
+        return UserError(f"{file_name}：文件设置了打开密码（已加密），请取消密码后另存为 .xlsx 再报送")
+    where = f"工作表“{exc.sheet}”" if isinstance(exc, _SheetUnreadable) else "文件"
+    return UserError(f"{file_name}：{where}已损坏或不是 Excel 表格，无法读取（请用 Excel 或 WPS 打开后重新保存）")
 
 
 _TYPE_OF = np.frompyfunc(type, 1, 1)
@@ -152,23 +173,24 @@ _IS_SPACE = np.frompyfunc(str.isspace, 1, 1)
 
 def _calamine_sheets(data: bytes) -> dict[str, pd.DataFrame]:
     """Every worksheet as an object grid of clean() cells: what pandas.read_excel(engine="calamine",
-    header=None, dtype=object) returns -- whole floats as int, dates as datetime, pandas' default
-    NA strings ('NA', 'null', …) missing -- without its per-cell parser, and blank cells None."""
-    from pandas._libs.parsers import STR_NA_VALUES
+    header=None, dtype=object, na_filter=False) returns -- whole floats as int, dates as datetime --
+    without its per-cell parser, and blank cells None. Words such as 'NA' or 'null' stay text."""
     from python_calamine import CalamineWorkbook, SheetTypeEnum
 
     book = CalamineWorkbook.from_filelike(io.BytesIO(data))
-    is_na_text = np.frompyfunc(frozenset(STR_NA_VALUES).__contains__, 1, 1)
     out: dict[str, pd.DataFrame] = {}
     for meta in book.sheets_metadata:
         if meta.typ != SheetTypeEnum.WorkSheet or meta.name in out:
             continue
-        rows = book.get_sheet_by_name(meta.name).to_python(skip_empty_area=False)
-        out[meta.name] = _calamine_grid(rows, is_na_text)
+        try:
+            rows = book.get_sheet_by_name(meta.name).to_python(skip_empty_area=False)
+        except Exception as exc:  # noqa: BLE001 - any calamine error: this sheet cannot be read
+            raise _SheetUnreadable(meta.name, exc) from exc
+        out[meta.name] = _calamine_grid(rows)
     return out
 
 
-def _calamine_grid(rows: list[list], is_na_text) -> pd.DataFrame:
+def _calamine_grid(rows: list[list]) -> pd.DataFrame:
     if not rows or not rows[0]:
         return pd.DataFrame()
     grid = np.empty((len(rows), len(rows[0])), dtype=object)
@@ -176,9 +198,9 @@ def _calamine_grid(rows: list[list], is_na_text) -> pd.DataFrame:
     flat = grid.reshape(-1)
     kinds = _TYPE_OF(flat)
     texts = np.flatnonzero(kinds == str)
-    if len(texts):  # empty cells come as '': they, blanks and NA words are missing
+    if len(texts):  # empty cells come as '': they and blank text are missing
         cells = flat[texts]
-        flat[texts[is_na_text(cells).astype(bool) | _IS_SPACE(cells).astype(bool)]] = None
+        flat[texts[(cells == "") | _IS_SPACE(cells).astype(bool)]] = None
     floats = np.flatnonzero(kinds == float)
     if len(floats):
         values = flat[floats].astype(np.float64)
@@ -192,10 +214,11 @@ def _calamine_grid(rows: list[list], is_na_text) -> pd.DataFrame:
 
 
 def _sniff_excel(path: Path, data: bytes) -> None:
-    """Refuse by content what calamine would report obscurely: encrypted, PDF, renamed files."""
+    """Refuse by content what calamine would report obscurely: encrypted, PDF, renamed files.
+    An .xls renamed .xlsx (or the reverse) is read as what it is: calamine goes by content."""
     name = path.name
     if data.startswith(_OLE_MAGIC):
-        if _ENCRYPTED_STREAM in data or path.suffix.lower() != ".xls":
+        if any(marker in data for marker in _ENCRYPTION_MARKERS):
             raise UserError(f"{name}：文件设置了打开密码（已加密），请取消密码后另存为 .xlsx 再报送")
         return
     if data.startswith(b"%PDF"):
@@ -205,7 +228,8 @@ def _sniff_excel(path: Path, data: bytes) -> None:
 
 
 def _scan_zip(path: Path, data: bytes) -> dict[str, dict[tuple[int, int], str]]:
-    """Check an .xlsx package for XML attacks, then collect its formula error cells."""
+    """Check an .xlsx package for XML attacks and oversized sheets, then collect the cells
+    calamine would read as empty although they are not: formula errors, uncomputed formulas."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             infos = zf.infolist()
@@ -215,58 +239,253 @@ def _scan_zip(path: Path, data: bytes) -> dict[str, dict[tuple[int, int], str]]:
                 raise UserError(f"{path.name}：是压缩文件但不是 Excel 工作簿，请报送 .xlsx 文件")
             for info in infos:
                 _refuse_dtd(path, zf, info)
-            return {sheet: _error_cells(zf, part) for sheet, part in _sheet_parts(zf).items()}
+            return {sheet: _scan_sheet(path.name, sheet, _read_part(zf, part)) for sheet, part in _sheet_parts(zf).items()}
     except (zipfile.BadZipFile, EOFError, OSError, KeyError, ValueError, SafeET.ParseError, DefusedXmlException):
         raise UserError(f"{path.name}：文件已损坏，无法读取（请用 Excel 或 WPS 打开后重新保存）") from None
 
 
+def _read_part(zf: zipfile.ZipFile, name: str) -> bytes:
+    """A part's bytes, inflated in steps: zf.read() inflates a part whose stated size is a lie
+    (a zip bomb) in one go before it finds out."""
+    with zf.open(name) as fh:
+        return b"".join(iter(functools.partial(fh.read, 1 << 22), b""))
+
+
+# The prolog of an XML part: BOM, declaration, comments, processing instructions, whitespace.
+_PROLOG = re.compile(rb"(?:\xef\xbb\xbf)?(?:\s+|<\?.*?\?>|<!--.*?-->)*", re.DOTALL)
+_UTF16_STARTS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, b"<\x00", b"\x00<")
+
+
 def _refuse_dtd(path: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
-    """A DOCTYPE (entity declarations: XXE, billion laughs) has no place in an .xlsx."""
-    if not info.filename.endswith((".xml", ".rels", ".vml")):
-        return
+    """A DOCTYPE (entity declarations: XXE, billion laughs) has no place in an .xlsx. It can
+    only stand in the prolog, so every part is read up to its first element, however far that is
+    (a long comment may come first), whatever the part is named, in UTF-8 or UTF-16."""
     with zf.open(info) as fh:
-        head = fh.read(65536)
-    if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
+        head = fh.read(4096)
+        while True:
+            text = _as_utf8(head) if head.startswith(_UTF16_STARTS) else head
+            end = _PROLOG.match(text).end()
+            rest = text[end:end + 9]
+            unfinished = len(rest) < 9 or rest.startswith((b"<?", b"<!--"))
+            if not unfinished or not (more := fh.read(max(len(head), 65536))):
+                break
+            head += more
+    if rest.startswith(b"<!") and not rest.startswith(b"<!--"):
         raise UserError(f"{path.name}：文件内含 XML 实体声明（{info.filename}），可能是恶意构造的文件，已拒绝读取")
+
+
+def _as_utf8(data: bytes) -> bytes:
+    encoding = "utf-16" if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) else \
+        "utf-16-le" if data.startswith(b"<\x00") else "utf-16-be"
+    return data[:len(data) // 2 * 2].decode(encoding, errors="replace").encode("utf-8")
+
+
+def _local(tag: str) -> str:
+    """'{namespace}sheet' -> 'sheet': transitional and Strict Open XML use different namespaces."""
+    return tag.rsplit("}", 1)[-1]
 
 
 def _sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
     """Sheet name -> worksheet part path, from workbook.xml and its relationships."""
-    rels = SafeET.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
-    targets = {r.get("Id"): r.get("Target", "") for r in rels.iter(f"{_PKG_REL}Relationship")}
-    book = SafeET.fromstring(zf.read("xl/workbook.xml"))
+    rels = SafeET.fromstring(_read_part(zf, "xl/_rels/workbook.xml.rels"))
+    targets = {r.get("Id"): r.get("Target", "") for r in rels.iter() if _local(r.tag) == "Relationship"}
+    book = SafeET.fromstring(_read_part(zf, "xl/workbook.xml"))
+    names = set(zf.namelist())
     out = {}
-    for sheet in book.iter(f"{_SSML}sheet"):
-        target = targets.get(sheet.get(f"{_REL_NS}id"), "")
+    for sheet in book.iter():
+        if _local(sheet.tag) != "sheet":
+            continue
+        rel = next((v for k, v in sheet.attrib.items() if k.startswith("{") and _local(k) == "id"), None)
+        target = targets.get(rel, "")
         part = target.lstrip("/") if target.startswith("/") else str(PurePosixPath("xl") / target)
-        if part in zf.namelist():
+        if part in names:
             out[sheet.get("name", "")] = part
     return out
 
 
-def _error_cells(zf: zipfile.ZipFile, part: str) -> dict[tuple[int, int], str]:
-    """(Excel row, 0-based column) -> error text for cells saved with t="e"."""
-    raw = zf.read(part)
-    if (b'"e"' not in raw and b"'e'" not in raw) or not _ERROR_CELL.search(raw):  # fast path: most sheets have none
-        return {}
+def _scan_sheet(file_name: str, sheet: str, raw: bytes) -> dict[tuple[int, int], str]:
+    prefix = _tag_prefix(raw)
+    _check_area(file_name, sheet, raw, prefix)
+    if _may_have_error_cells(raw) or _may_have_uncomputed_formulas(raw, prefix):
+        return _cell_problems(raw)
+    return {}
+
+
+def _tag_prefix(raw: bytes) -> bytes:
+    """b'x:' when the sheet's elements are written <x:c>, <x:v>, … (some generators do), else b''."""
+    m = re.search(rb"<([A-Za-z_][\w.-]*:)?worksheet\b", raw)
+    return (m.group(1) or b"") if m else b""
+
+
+# --- the area calamine would allocate -------------------------------------------------------
+
+MAX_CELLS = 10_000_000  # rows x columns of a sheet's used range; the largest real files have ~2.6 million
+_MAX_ROW, _MAX_COL = 1_048_576, 16_384
+_REF = re.compile(rb"([A-Za-z]{1,3})([0-9]{1,7})")
+_REF_ATTR = re.compile(rb"""\sr\s*=\s*["']([^"']*)["']""")
+
+
+def _check_area(file_name: str, sheet: str, raw: bytes, p: bytes) -> None:
+    """Refuse a sheet whose used range (first cell to the farthest value cell) is too large:
+    calamine allocates all of it, and a stray cell at XFD1048576 makes it abort the process.
+    Cheap: the farthest row is that of the last value cell (rows are stored in order), and a
+    regex looks for a value cell beyond the columns the limit allows for that many rows."""
+    last = _last_value_cell(file_name, sheet, raw, p)
+    if last is None:
+        return
+    rows, cols, far = last
+    allowed = max(cols, min(_MAX_COL, MAX_CELLS // rows))
+    wide = _wide_cell(raw, p, allowed)
+    if wide:
+        far = wide.group(1).decode("ascii", "replace")
+        cols = _checked_ref(file_name, sheet, far)[1] + 1
+    if rows > _MAX_ROW or rows * cols > MAX_CELLS:
+        raise UserError(f"{file_name}：工作表“{sheet}”的数据区域过大（最远的单元格是 {far}）："
+                        "请删除表格右侧和下方多余的内容后重新报送")
+
+
+def _last_value_cell(file_name: str, sheet: str, raw: bytes, p: bytes) -> tuple[int, int, str] | None:
+    """(Excel row, column count, reference) of the last cell holding a value, or None."""
+    end = raw.rfind(b"</" + p + b"sheetData>")
+    i = _rfind_any(raw, (b"<" + p + b"v>", b"<" + p + b"is>"), end)
+    if end < 0 or i < 0:
+        return None
+    start = _rfind_any(raw, (b"<" + p + b"c ", b"<" + p + b"c>"), i)
+    if start < 0:  # not a cell: calamine will say the sheet is broken
+        return None
+    ref = _REF_ATTR.search(raw, start, raw.find(b">", start) + 1)
+    if ref:
+        text = ref.group(1).decode("ascii", "replace")
+        row, col = _checked_ref(file_name, sheet, text)
+        return row, col + 1, text
+    return _positional_extent(raw, p, start, end)
+
+
+def _rfind_any(raw: bytes, needles: tuple[bytes, ...], end: int) -> int:
+    """The last position before end of any of the needles; the tail first, as one is usually there."""
+    window = 1 << 16
+    while True:
+        low = max(0, end - window)
+        found = max(raw.rfind(needle, low, end) for needle in needles)
+        if found >= 0 or low == 0:
+            return found
+        window <<= 4
+
+
+def _positional_extent(raw: bytes, p: bytes, cell: int, end: int) -> tuple[int, int, str]:
+    """The extent of a sheet written without r attributes (cells and rows counted in order)."""
+    row_tag, cell_tag = b"<" + p + b"row", b"<" + p + b"c"
+    row_start = max(raw.rfind(row_tag, 0, cell), 0)
+    row_ref = _REF_ATTR.search(raw, row_start, raw.find(b">", row_start) + 1)
+    body = raw.find(b"sheetData", 0, end)
+    rows = int(row_ref.group(1)) if row_ref else max(raw.count(row_tag, body, cell), 1)
+    cols = raw.count(cell_tag, row_start, cell) + 1
+    if rows <= _MAX_ROW and rows * cols <= MAX_CELLS:  # the last row is narrow: is another one wide?
+        cols = max(map(bytes.count, raw[body:end].split(row_tag), itertools.repeat(cell_tag)))
+    return rows, cols, column_letter(min(cols, _MAX_COL + 1) - 1) + str(rows)
+
+
+# A cell reference with at least 2 or 3 letters: rare, so a quick first look for _beyond_column.
+_LONG_REFS = {n: re.compile(rb""" r=["'][A-Za-z]{%d}""" % n) for n in (2, 3)}
+
+
+def _wide_cell(raw: bytes, p: bytes, allowed: int) -> re.Match[bytes] | None:
+    """The first value cell past the allowed number of columns, if any."""
+    letters = len(column_letter(allowed - 1))
+    start = 0
+    if letters > 1:
+        hint = _LONG_REFS[letters].search(raw)
+        if hint is None:
+            return None
+        start = hint.start()
+    return _beyond_column(allowed, p).search(raw, start)
+
+
+@functools.lru_cache(maxsize=64)
+def _beyond_column(allowed: int, p: bytes) -> re.Pattern[bytes]:
+    """A regex for a value cell whose column is past the allowed count (or past XFD, or is not a
+    column at all): letters longer than the last allowed column's, or as long and greater.
+    Cells without a value (formatting only) do not count: calamine leaves them out too."""
+    last = column_letter(allowed - 1)
+    options = [b"[A-Za-z]{%d,}" % (len(last) + 1)]
+    for i, ch in enumerate(last):
+        if ch != "Z":
+            same = b"".join(b"[%s%s]" % (c.encode(), c.lower().encode()) for c in last[:i])
+            higher = chr(ord(ch) + 1)
+            above = b"[%s-Z%s-z]" % (higher.encode(), higher.lower().encode())
+            options.append(same + above + b"[A-Za-z]" * (len(last) - i - 1))
+    value = rb"""["'][^>]*(?<!/)>\s*(?:<P:f\b[^>]*(?:/>|>[^<]*</P:f>)\s*)?<P:(?:v|is)>""".replace(b"P:", p)
+    return re.compile(rb""" r=["']((?:""" + b"|".join(options) + rb""")[0-9]*)""" + value)
+
+
+def _checked_ref(file_name: str, sheet: str, ref: str) -> tuple[int, int]:
+    """'AB12' -> (12, 27); a reference Excel cannot have (ZZZZ1, A0, XFE1, A1048577) is refused."""
+    m = _REF.fullmatch(ref.encode("ascii", "replace"))
+    row, col = (int(m.group(2)), _column_index(m.group(1).decode())) if m else (0, _MAX_COL)
+    if not (1 <= row <= _MAX_ROW and col < _MAX_COL):
+        _refuse_ref(file_name, sheet, ref)
+    return row, col
+
+
+def _refuse_ref(file_name: str, sheet: str, ref: str) -> None:
+    shown = ref if len(ref) <= 20 else ref[:20] + "…"
+    raise UserError(f"{file_name}：工作表“{sheet}”中有无效的单元格位置“{shown}”，文件已损坏，无法读取"
+                    "（请用 Excel 或 WPS 打开后重新保存）")
+
+
+# --- cells calamine reads as empty --------------------------------------------------------------
+
+
+def _may_have_error_cells(raw: bytes) -> bool:
+    # most sheets have none; "'" is a one-byte search, so the single-quoted form costs nothing
+    quoted = b'"e"' in raw or (b"'" in raw and b"'e'" in raw)
+    return quoted and _ERROR_CELL.search(raw) is not None
+
+
+@functools.lru_cache(maxsize=8)
+def _uncomputed_formula(p: bytes) -> re.Pattern[bytes]:
+    # a formula element followed by the end of its cell, perhaps with an empty value between
+    return re.compile(rb"(?:</P:f>|<P:f\b[^>]*/>)\s*(?:<P:v\s*/>|<P:v>\s*</P:v>)?\s*</P:c>".replace(b"P:", p))
+
+
+def _may_have_uncomputed_formulas(raw: bytes, p: bytes) -> bool:
+    """Formulas saved without a result (by programs that do not compute them) read as empty.
+    Every formula group has an element with text, so no b'</f>' means no formula at all."""
+    return b"</" + p + b"f>" in raw and _uncomputed_formula(p).search(raw) is not None
+
+
+def _cell_problems(raw: bytes) -> dict[tuple[int, int], str]:
+    """(Excel row, 0-based column) -> the error text of cells saved with t="e" ('#REF!'), or
+    '=' + formula for formulas saved without a result ('=D2+E2'). Rows and cells without an r
+    attribute follow the previous one."""
     out: dict[tuple[int, int], str] = {}
     row, col = 0, -1
-    for _, elem in SafeET.iterparse(io.BytesIO(raw), events=("end",)):
-        tag = elem.tag.rsplit("}", 1)[-1]
+    for event, elem in SafeET.iterparse(io.BytesIO(raw), events=("start", "end")):
+        tag = _local(elem.tag)
+        if event == "start":
+            if tag == "row":
+                ref = elem.get("r")
+                row, col = (int(ref) if ref else row + 1), -1
+            continue
         if tag == "c":
-            row, col = _cell_position(elem.get("r"), row, col)
-            if elem.get("t") == "e":
-                value = next((v.text for v in elem if v.tag.endswith("}v") or v.tag == "v"), None)
-                out[(row, col)] = value or "#错误"
+            ref = elem.get("r")
+            row, col = _ref_to_index(ref) if ref else (max(row, 1), col + 1)
+            problem = _cell_problem(elem)
+            if problem:
+                out[(row, col)] = problem
             elem.clear()
         elif tag == "row":
             elem.clear()
     return out
 
 
-def _cell_position(ref: str | None, row: int, col: int) -> tuple[int, int]:
-    # A cell without r follows the previous one; rows without r are rare enough to ignore.
-    return _ref_to_index(ref) if ref else (max(row, 1), col + 1)
+def _cell_problem(cell) -> str | None:
+    parts = {_local(child.tag): child.text or "" for child in cell}
+    if cell.get("t") == "e":
+        return parts.get("v") or "#错误"
+    if "f" in parts and not parts.get("v") and "is" not in parts and cell.get("t") != "str":
+        return "=" + parts["f"]  # an empty result of type str is a computed "" (Excel writes that)
+    return None
 
 
 def _read_csv(path: Path, data: bytes) -> RawWorkbook:
@@ -274,14 +493,28 @@ def _read_csv(path: Path, data: bytes) -> RawWorkbook:
     if sheet is None:
         names = "、".join(s.name for s in contract.SHEETS)
         raise UserError(f"{path.name}：无法从文件名识别工作表，CSV 文件名应以表名结尾（{names}），如“新乐市-2023-06-企业名录.csv”")
+    if data.startswith((b"PK\x03\x04", _OLE_MAGIC)):
+        kind = ".xlsx" if data.startswith(b"PK") else ".xls"
+        raise UserError(f"{path.name}：这是 Excel 文件（{kind}），扩展名却是 .csv；请把扩展名改为 {kind} 后重新报送")
     text = decode_text(path.name, data)
     try:
         rows = list(csv.reader(io.StringIO(text, newline="")))
     except csv.Error as exc:
         raise UserError(f"{path.name}：CSV 格式错误（{exc}）") from None
     width = max((len(r) for r in rows), default=0)
+    # only empty cells are empty: words such as 'NA' stay text, as in the Excel reader
     grid = pd.DataFrame([[v if v != "" else None for v in r] + [None] * (width - len(r)) for r in rows], dtype=object)
+    _refuse_other_separator(path.name, text, grid, sheet)
     return RawWorkbook(path, {sheet.name: grid})
+
+
+def _refuse_other_separator(file_name: str, text: str, grid: pd.DataFrame, sheet: Sheet) -> None:
+    """A CSV saved with ';' or tabs has its whole header in one cell: say why no header is found."""
+    first = next((line for line in text.splitlines() if line.strip()), "")
+    separator = "制表符" if "\t" in first else "分号（;）" if ";" in first else None
+    if separator and find_header_row(grid, sheet) is None:
+        raise UserError(f"{file_name}：没有找到表头行，分隔符似乎是{separator}，CSV 应以逗号分隔；"
+                        "请用 Excel 或 WPS 另存为“CSV UTF-8（逗号分隔）”后重新报送")
 
 
 def decode_text(file_name: str, data: bytes) -> str:
