@@ -267,6 +267,48 @@ def test_computed_formulas_are_not_error_cells(tmp_path):
     assert raw.error_cells == {"企业年度财务": {}} and raw.sheets["企业年度财务"].iloc[1, 2] == 15
 
 
+CELLS = [b'<c r="A{r}"><f>1+1</f></c>', b'<c r="B{r}" s="1"><f t="shared" si="0"/><v/></c>',
+         b'<c r="C{r}"><f>IF(A1=&quot;x&quot;,&quot;a&amp;b&quot;,1)</f>\n  <v></v>\n</c>',
+         b'<c r="D{r}" t="str"><f>""</f><v></v></c>', b'<c r="E{r}"><f>2*3</f><v>6</v></c>',
+         b'<c r="F{r}" t="e"><f>1/0</f><v>#DIV/0!</v></c>', b'<c r="G{r}" t="e"><v>#N/A</v></c>',
+         b'<c r="H{r}" t="e"><f>1/0</f></c>', b"<c r='I{r}' t='e'><v>#REF!</v></c>", b'<c r="J{r}" t="s"><v>0</v></c>',
+         b'<c r="K{r}" s="2"/>', b'<c r="L{r}" t="inlineStr"><is><t>=A1</t></is></c>']
+
+
+@pytest.mark.parametrize("prefix", [b"", b"x:"])
+@pytest.mark.parametrize("seed", range(5))
+def test_problem_cells_by_regex_are_those_a_parser_finds(prefix, seed):
+    import random
+    rng = random.Random(seed)
+    rows = b"".join(b'<row r="%d">' % r + b"".join(rng.sample(CELLS, 6)).replace(b"{r}", b"%d" % r) + b"</row>"
+                    for r in range(2, 30))
+    raw = (b'<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+           b"<sheetData>" + rows + b"</sheetData></worksheet>")
+    if prefix:
+        raw = re.sub(rb"<(/?)(worksheet|sheetData|row|c|f|v|is|t)\b", rb"<\1x:\2", raw).replace(b"xmlns=", b"xmlns:x=")
+    found = readers._cell_problems(raw, prefix)
+    assert found == readers._cell_problems_in_order(raw)
+    assert set(found.values()) <= {"=1+1", "=", '=IF(A1="x","a&b",1)', "#DIV/0!", "#N/A", "#错误", "#REF!"}
+    assert len(found) > 10
+
+
+def _prefixed(body: bytes) -> bytes:
+    """The sheet with its elements written <x:row>, <x:c>, … (as some generators do)."""
+    return re.sub(rb"<(/?)([A-Za-z]+)\b", rb"<\1x:\2", body).replace(b"xmlns=", b"xmlns:x=")
+
+
+def test_sheets_with_prefixed_elements_are_scanned_too(tmp_path):
+    path = _rewrite(_companies(tmp_path), {SHEET: lambda body: _prefixed(_append_rows(
+        b'<row r="3"><c r="B3" t="e"><v>#REF!</v></c><c r="C3"><f>A1</f><v/></c></row>')(body))})
+    raw = readers.read_workbook(path)
+    assert raw.error_cells == {"企业名录": {(3, 1): "#REF!", (3, 2): "=A1"}} and raw.sheets["企业名录"].shape == (3, 4)
+    _rewrite(path, {SHEET: lambda body: body.replace(
+        b"</x:sheetData>", b'<x:row r="5000"><x:c r="Z5000"><x:v>1</x:v></x:c></x:row></x:sheetData>')})
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(readers, "MAX_CELLS", 100_000)
+        assert "最远的单元格是 Z5000" in _refused(path)
+
+
 # --- 5: error cells without r attributes, Strict Open XML ------------------------------------------
 
 
@@ -384,7 +426,7 @@ def test_unreadable_sheets_give_chinese_only(tmp_path, case):
                         for name in ("[Content_Types].xml", "xl/_rels/workbook.xml.rels")})
         with zipfile.ZipFile(path, "a") as zf:
             zf.writestr("xl/sharedStrings.xml", SST)
-    assert "工作表“企业名录”已损坏" in _refused(path)
+    assert "工作表“企业名录”无法读取，文件已损坏" in _refused(path)
 
 
 # --- 9: CSV separators and Excel files named .csv ---------------------------------------------------

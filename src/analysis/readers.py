@@ -13,6 +13,7 @@ import codecs
 import csv
 import functools
 import hashlib
+import html
 import io
 import itertools
 import math
@@ -163,8 +164,9 @@ def _unreadable(file_name: str, exc: Exception) -> UserError:
     cause = exc.cause if isinstance(exc, _SheetUnreadable) else exc
     if "password" in str(cause).lower():
         return UserError(f"{file_name}：文件设置了打开密码（已加密），请取消密码后另存为 .xlsx 再报送")
-    where = f"工作表“{exc.sheet}”" if isinstance(exc, _SheetUnreadable) else "文件"
-    return UserError(f"{file_name}：{where}已损坏或不是 Excel 表格，无法读取（请用 Excel 或 WPS 打开后重新保存）")
+    if isinstance(exc, _SheetUnreadable):
+        return UserError(f"{file_name}：工作表“{exc.sheet}”无法读取，文件已损坏（请用 Excel 或 WPS 打开后重新保存）")
+    return UserError(f"{file_name}：文件已损坏或不是 Excel 表格，无法读取（请用 Excel 或 WPS 打开后重新保存）")
 
 
 _TYPE_OF = np.frompyfunc(type, 1, 1)
@@ -307,7 +309,7 @@ def _scan_sheet(file_name: str, sheet: str, raw: bytes) -> dict[tuple[int, int],
     prefix = _tag_prefix(raw)
     _check_area(file_name, sheet, raw, prefix)
     if _may_have_error_cells(raw) or _may_have_uncomputed_formulas(raw, prefix):
-        return _cell_problems(raw)
+        return _cell_problems(raw, prefix)
     return {}
 
 
@@ -444,20 +446,47 @@ def _may_have_error_cells(raw: bytes) -> bool:
 
 @functools.lru_cache(maxsize=8)
 def _uncomputed_formula(p: bytes) -> re.Pattern[bytes]:
-    # a formula element followed by the end of its cell, perhaps with an empty value between
-    return re.compile(rb"(?:</P:f>|<P:f\b[^>]*/>)\s*(?:<P:v\s*/>|<P:v>\s*</P:v>)?\s*</P:c>".replace(b"P:", p))
+    """A cell holding a formula and no value, or an empty one -- unless of type str: that is a
+    computed "" (Excel writes <c t="str"><f>IF(A2="","",A2)</f><v></v></c>).
+    Groups: the cell's attributes, the formula."""
+    return re.compile(rb"""<P:c\b(?![^>]*\bt\s*=\s*["']str["'])([^>]*)(?<!/)>\s*<P:f\b[^>]*(?:/>|>([^<]*)</P:f>)"""
+                      rb"""\s*(?:<P:v\s*/>|<P:v>\s*</P:v>)?\s*</P:c>""".replace(b"P:", p))
+
+
+@functools.lru_cache(maxsize=8)
+def _error_cell(p: bytes) -> re.Pattern[bytes]:
+    """A cell saved with t="e". Groups: the cell's attributes, the error ('#REF!')."""
+    return re.compile(rb"""<P:c\b([^>]*\bt\s*=\s*["']e["'][^>]*)>\s*(?:<P:f\b[^>]*(?:/>|>[^<]*</P:f>)\s*)?"""
+                      rb"""(?:<P:v>([^<]*)</P:v>)?""".replace(b"P:", p))
 
 
 def _may_have_uncomputed_formulas(raw: bytes, p: bytes) -> bool:
     """Formulas saved without a result (by programs that do not compute them) read as empty.
-    Every formula group has an element with text, so no b'</f>' means no formula at all."""
-    return b"</" + p + b"f>" in raw and _uncomputed_formula(p).search(raw) is not None
+    Every formula group has an element with text, so no b'</f>' means no formula at all; and
+    a cell ends right after its formula or an empty value (unless the XML is indented)."""
+    if b"</" + p + b"f>" not in raw:
+        return False
+    ends = (b"f></" + p + b"c>", b"/></" + p + b"c>", b"<" + p + b"v></" + p + b"v>")
+    return any(end in raw for end in ends) and _uncomputed_formula(p).search(raw) is not None
 
 
-def _cell_problems(raw: bytes) -> dict[tuple[int, int], str]:
+def _cell_problems(raw: bytes, p: bytes) -> dict[tuple[int, int], str]:
     """(Excel row, 0-based column) -> the error text of cells saved with t="e" ('#REF!'), or
-    '=' + formula for formulas saved without a result ('=D2+E2'). Rows and cells without an r
-    attribute follow the previous one."""
+    '=' + formula for formulas saved without a result ('=D2+E2'). Found by regex, each by its r
+    attribute; a sheet whose cells lack it is parsed to count them in order."""
+    out: dict[tuple[int, int], str] = {}
+    for pattern, error in ((_uncomputed_formula(p), False), (_error_cell(p), True)):  # an error cell wins
+        for m in pattern.finditer(raw):
+            ref = _REF_ATTR.search(m.group(1))
+            if ref is None:
+                return _cell_problems_in_order(raw)
+            text = html.unescape(m.group(2).decode("utf-8", "replace")) if m.group(2) else ""
+            out[_ref_to_index(ref.group(1).decode("ascii", "replace"))] = (text or "#错误") if error else "=" + text
+    return out
+
+
+def _cell_problems_in_order(raw: bytes) -> dict[tuple[int, int], str]:
+    """_cell_problems for sheets whose rows or cells have no r attribute: each follows the previous."""
     out: dict[tuple[int, int], str] = {}
     row, col = 0, -1
     for event, elem in SafeET.iterparse(io.BytesIO(raw), events=("start", "end")):
@@ -484,7 +513,7 @@ def _cell_problem(cell) -> str | None:
     if cell.get("t") == "e":
         return parts.get("v") or "#错误"
     if "f" in parts and not parts.get("v") and "is" not in parts and cell.get("t") != "str":
-        return "=" + parts["f"]  # an empty result of type str is a computed "" (Excel writes that)
+        return "=" + parts["f"]
     return None
 
 
