@@ -10,7 +10,7 @@ import pytest
 from analysis import contract, creditcode
 from analysis.errors import UserError
 from analysis.template import LISTS_SHEET, PERIOD_CELL, TEMPLATE_NAME, write_templates
-from analysis.validate import read_submission
+from analysis.validate import SubmissionRejected, read_submission
 
 
 @pytest.fixture(scope="module")
@@ -92,9 +92,8 @@ def test_filled_template_reads_back(template, tmp_path):
     assert all(v == [] for v in sub.extra_columns.values())
 
 
-def test_blank_template_needs_a_period_then_reads_empty(template):
+def test_blank_template_needs_a_period_and_rows(template):
     with pytest.raises(UserError, match="无法确定填报期"):
         read_submission(template)
-    sub = read_submission(template, period="2023-06")
-    assert set(sub.tables) == {s.name for s in contract.SHEETS}
-    assert all(len(t) == 0 for t in sub.tables.values()) and sub.units == set()
+    with pytest.raises(SubmissionRejected, match="文件中没有数据行"):   # nothing to store: refused, not stored empty
+        read_submission(template, period="2023-06")
