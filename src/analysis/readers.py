@@ -2,10 +2,15 @@
 
 Spreadsheets are read with calamine (fast) as raw cell values: numbers stay
 numbers and text stays text, so the validator can tell a credit code typed as
-text ('012…') from one Excel stored as a number (digits lost beyond 15). Cells
-that Excel saved as formula errors come back empty from calamine, so the sheet
-XML of .xlsx/.xlsm files is scanned for them separately. Every failure to read
-is one Chinese line (UserError), never a traceback.
+text ('012…') from one Excel stored as a number (digits lost beyond 15). Only
+empty or blank cells are empty: words such as 'NA' stay text.
+
+Before calamine reads an .xlsx/.xlsm, its zip is scanned (byte searches first,
+a parse only where they find something): DOCTYPEs are refused, so is a sheet
+whose used range calamine could not allocate (a stray cell at XFD1048576), and
+cells calamine reads as empty although they are not -- formula errors, formulas
+saved without a result -- are collected as error_cells. Every failure to read is
+one Chinese line (UserError), never a traceback.
 """
 from __future__ import annotations
 
@@ -306,6 +311,7 @@ def _sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
 
 
 def _scan_sheet(file_name: str, sheet: str, raw: bytes) -> dict[tuple[int, int], str]:
+    """Refuse an oversized sheet; return its problem cells (see _cell_problems)."""
     prefix = _tag_prefix(raw)
     _check_area(file_name, sheet, raw, prefix)
     if _may_have_error_cells(raw) or _may_have_uncomputed_formulas(raw, prefix):
