@@ -249,3 +249,12 @@ def test_dates_are_stored_as_iso_text_with_time_only_when_a_value_has_one():
     days = pd.Series(pd.to_datetime(["2022-05-01", None, "2021-12-31"]))
     assert store_mod._to_db(days, "date") == ["2022-05-01", None, "2021-12-31"]
     assert store_mod._to_db(pd.Series([None, None], dtype=object), "date") == [None, None]
+
+
+def test_extra_columns_json_is_what_json_dumps_writes():
+    from datetime import datetime
+    tricky = ['引号"和\\反斜杠', "换行\n制表\t", "", None, 3, 2.5, 1e20, True, datetime(2023, 5, 1)]
+    frame = pd.DataFrame({"备注": pd.Series(tricky, dtype=object), "序号": range(len(tricky))})
+    expected = [json.dumps({"备注": v if v is None or isinstance(v, (str, int, float)) else str(v), "序号": i},
+                           ensure_ascii=False) for i, v in enumerate(tricky)]
+    assert store_mod._extra_json(frame, ["备注", "序号"]) == expected

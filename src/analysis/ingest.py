@@ -221,6 +221,10 @@ def _references(tables: dict) -> tuple[set, set]:
 def _pipelined(store: Store, files: list[Path], period: str | None, known: dict, workers: int) -> Iterator[Outcome]:
     import tempfile
 
+    from .validate import load_award_types, load_indicator_names, load_regions
+
+    for load in (load_regions, load_award_types, load_indicator_names):  # once, before the workers fork
+        load()
     learnt = {"enterprises": set(), "clusters": set()}
     with tempfile.TemporaryDirectory(prefix="workbook-ingest-") as scratch:
         stages = [Path(scratch) / f"{i:05d}.sqlite" for i in range(len(files))]

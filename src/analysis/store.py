@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from json.encoder import encode_basestring as _json_text  # C-accelerated, keeps non-ASCII as is
 import os
 import sqlite3
 import sys
@@ -632,11 +633,30 @@ def _visible_parts_sql(sheet: str, as_of_period: str | None, units, as_at: str |
 
 
 def _extra_json(df: pd.DataFrame, extra: list[str]) -> list:
+    """Per row, the JSON object of the extra columns' values: json.dumps(ensure_ascii=False)
+    of {column: value}, written column by column (a json.dumps per row is slow for big sheets)."""
     if not extra:
         return [None] * len(df)
-    records = df[extra].astype(object).where(df[extra].notna(), None).to_dict("records")
-    return [json.dumps({k: (v if isinstance(v, (str, int, float)) or v is None else str(v)) for k, v in r.items()},
-                       ensure_ascii=False) for r in records]
+    pairs = []
+    for name in extra:
+        values = df[name].astype(object).where(df[name].notna(), None).tolist()
+        key = _json_text(name)
+        pairs.append([f"{key}: {_json_scalar(v)}" for v in values])
+    return ["{" + ", ".join(row) + "}" for row in zip(*pairs)]
+
+
+def _json_scalar(value) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, str):
+        return _json_text(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return int.__repr__(value)
+    if isinstance(value, float):
+        return json.dumps(value)
+    return _json_text(str(value))
 
 
 def _sleep_hook() -> None:
