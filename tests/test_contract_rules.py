@@ -284,9 +284,17 @@ def test_period_from_file_name(name, expected):
     assert period_from(Path(name), None) == expected
 
 
-def test_period_cell_wins_over_file_name():
+def test_period_cell_and_file_name_must_agree():
     grid = pd.DataFrame([["填报说明", None, None], [None, None, None], ["＊填报期（年月）", None, "2023年5月"]], dtype=object)
-    assert period_from(Path("x-2023-06.xlsx"), grid) == "2023-05"
+    assert period_from(Path("x-2023-05.xlsx"), grid) == period_from(Path("x.xlsx"), grid) == "2023-05"
+    with pytest.raises(UserError, match=r"x-2023-06.xlsx：文件名中的填报期（2023-06）与工作表“填报说明”中的填报期（2023-05）不一致"):
+        period_from(Path("x-2023-06.xlsx"), grid)   # last month's file renamed: not a silent correction of May
+    assert period_from(Path("x-报送于2023-06-03.xlsx"), grid) == "2023-05"   # a full date is the sending day
+
+
+@pytest.mark.parametrize("name", ["新乐市-2023-07-05.xlsx", "新乐市2023年7月5日报送.xlsx", "新乐市_2023.07.05.xlsx"])
+def test_a_full_date_in_a_file_name_is_not_a_period(name):
+    assert period_from(Path(name), None) is None
 
 
 def test_period_cell_from_excel_date_and_bad_period_cell():

@@ -81,7 +81,8 @@ class _Bad(Exception):
 # --- periods ----------------------------------------------------------------------------------
 
 _YEARMONTH = re.compile(r"^(\d{4})\s*(?:-|/|年)\s*(\d{1,2})\s*月?$")
-_FILE_PERIOD = re.compile(r"(?<!\d)(20\d{2})[-_.年]?(0[1-9]|1[0-2]|[1-9](?!\d))(?!\d)")
+# A year and month in a file name; a full date (2023-07-05, 2023年7月5日) is the day it was sent, not a period.
+_FILE_PERIOD = re.compile(r"(?<!\d)(20\d{2})[-_.年]?(0[1-9]|1[0-2]|[1-9](?!\d))(?!\d)(?![-_./]\d)(?!月\d{1,2}日)")
 
 
 def parse_yearmonth(value: object) -> str:
@@ -104,14 +105,20 @@ def period_from(path: str | Path, instructions_sheet: pd.DataFrame | None,
             value = _period_cell(instructions_sheet, error_cells or {})
         except _Bad as bad:
             raise UserError(f"{Path(path).name}：工作表“{contract.INSTRUCTIONS_SHEET}”{bad}") from None
-    if value is not None:
-        try:
-            return parse_yearmonth(value)
-        except _Bad:
-            raise UserError(f"{Path(path).name}：工作表“{contract.INSTRUCTIONS_SHEET}”中的填报期“{readers.cell_text(value)}”"
-                            "不是有效年月（应为 YYYY-MM，如 2023-06）") from None
     m = _FILE_PERIOD.search(Path(path).stem)
-    return f"{m.group(1)}-{int(m.group(2)):02d}" if m else None
+    named = f"{m.group(1)}-{int(m.group(2)):02d}" if m else None
+    if value is None:
+        return named
+    try:
+        stated = parse_yearmonth(value)
+    except _Bad:
+        raise UserError(f"{Path(path).name}：工作表“{contract.INSTRUCTIONS_SHEET}”中的填报期“{readers.cell_text(value)}”"
+                        "不是有效年月（应为 YYYY-MM，如 2023-06）") from None
+    if named is not None and named != stated:
+        # Typically last month's file renamed for this month: storing it would silently correct last month.
+        raise UserError(f"{Path(path).name}：文件名中的填报期（{named}）与工作表“{contract.INSTRUCTIONS_SHEET}”中的"
+                        f"填报期（{stated}）不一致，请核对后改正其中之一再报送")
+    return stated
 
 
 def _period_cell(grid: pd.DataFrame, error_cells: Mapping[tuple[int, int], str]) -> object | None:
