@@ -11,6 +11,7 @@ import importlib.util
 import json
 import math
 import sqlite3
+from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
@@ -250,3 +251,17 @@ def test_formula_without_cached_result_is_reported_as_such(tmp_path, monkeypatch
     assert got == [("企业年度财务", 2, "营业收入(万元)", "=D2+E2"), ("企业年度财务", 3, "大专以上学历人数", "#DIV/0!")]
     assert problems[0].reason == "公式没有保存计算结果（=D2+E2），请用 Excel 或 WPS 打开、保存后重新报送"
     assert "公式错误（#DIV/0!）" in problems[1].reason
+
+
+# --- dates Excel makes out of 0 or NaN ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("value, reason", [
+    (datetime(1899, 12, 30), "单元格是数字 0 或只有时间"),   # serial 0: calamine reads a time 00:00:00
+    (datetime(1900, 2, 28), "日期早于1950年"),
+    ("1949-12-31", "日期早于1950年"),
+])
+def test_implausible_dates_are_refused_with_their_cell(tmp_path, value, reason):
+    path = _write(tmp_path, lambda s: make_bad.set_cell(s, "资质认定", 2, "认定日期", value))
+    [p] = problems_of(path)
+    assert (p.sheet, p.row, p.column) == ("资质认定", 2, "认定日期") and reason in p.reason

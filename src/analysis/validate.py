@@ -14,7 +14,7 @@ import unicodedata
 from collections import ChainMap
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time
 from functools import lru_cache
 from pathlib import Path
 from types import NoneType
@@ -220,7 +220,20 @@ TOO_LARGE = "数值过大（超出可处理的范围），请核对"
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
 
 
+# Excel shows 0, a NaN or a tiny number in a date cell as 1899-12-30 / 1900-01-00: never a real award date.
+EARLIEST_DATE = date(1950, 1, 1)
+
+
 def parse_date(value: object) -> date:
+    out = _date_of(value)
+    if out < EARLIEST_DATE:
+        raise _Bad(f"日期早于{EARLIEST_DATE.year}年，不可能是实际日期（单元格可能填了 0 或小数字却设为日期格式），请核对")
+    return out
+
+
+def _date_of(value: object) -> date:
+    if isinstance(value, time):  # Excel serial 0 (or a bare time) in a date-formatted cell
+        raise _Bad("不是有效日期：单元格是数字 0 或只有时间（日期格式显示为 1899-12-30），请填写实际日期")
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
