@@ -57,6 +57,8 @@ class RawWorkbook:
     error_cells: dict[str, dict[tuple[int, int], str]] = field(default_factory=dict)
     sha256: str | None = None  # of the file's bytes, so they are read once
     clean: bool = False        # every cell is already clean() (the calamine reader's grids)
+    # sheet name -> {(excel row, 0-based column): 'C2'}: cells of a merged range, given its first cell's value
+    merged_cells: dict[str, dict[tuple[int, int], str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -69,6 +71,7 @@ class Table:
     extra_columns: dict[int, str] = field(default_factory=dict)  # 0-based index -> header as written
     duplicate_headers: list[tuple[str, str]] = field(default_factory=list)  # (canonical, as written)
     error_cells: dict[tuple[int, int], str] = field(default_factory=dict)
+    merged_cells: dict[tuple[int, int], str] = field(default_factory=dict)  # see RawWorkbook.merged_cells
     # The non-blank data rows, column-wise: their Excel row numbers, and canonical column ->
     # cleaned cell values (object array, None for empty cells) aligned with row_numbers.
     row_numbers: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
@@ -142,10 +145,16 @@ def read_workbook(path: str | Path) -> RawWorkbook:
 def _read_excel(path: Path, data: bytes) -> RawWorkbook:
     _sniff_excel(path, data)
     errors: dict[str, dict[tuple[int, int], str]] = {}
+    merges: dict[str, list[tuple[int, int, int, int]]] = {}
     if data.startswith(b"PK"):
-        errors = _scan_zip(path, data)
+        errors, merges = _scan_zip(path, data)
     try:
-        return RawWorkbook(path, _calamine_sheets(data), errors, clean=True)
+        sheets, merged = {}, {}
+        for name, grid in _calamine_sheets(data).items():
+            sheets[name], filled = _fill_merged(grid, merges.get(name, []))
+            if filled:
+                merged[name] = filled
+        return RawWorkbook(path, sheets, errors, clean=True, merged_cells=merged)
     except Exception as exc:  # noqa: BLE001 - calamine raises many kinds; pandas' reader gets a second try
         failure = exc
     try:
@@ -234,9 +243,10 @@ def _sniff_excel(path: Path, data: bytes) -> None:
         raise UserError(f"{name}：不是有效的 Excel 文件（可能只是改了扩展名），请用 Excel 或 WPS 另存为 .xlsx")
 
 
-def _scan_zip(path: Path, data: bytes) -> dict[str, dict[tuple[int, int], str]]:
-    """Check an .xlsx package for XML attacks and oversized sheets, then collect the cells
-    calamine would read as empty although they are not: formula errors, uncomputed formulas."""
+def _scan_zip(path: Path, data: bytes) -> tuple[dict[str, dict[tuple[int, int], str]], dict[str, list]]:
+    """Check an .xlsx package for XML attacks and oversized sheets, then collect, per sheet, the
+    cells calamine would read as empty although they are not (formula errors, uncomputed
+    formulas) and the merged ranges."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             infos = zf.infolist()
@@ -246,7 +256,12 @@ def _scan_zip(path: Path, data: bytes) -> dict[str, dict[tuple[int, int], str]]:
                 raise UserError(f"{path.name}：是压缩文件但不是 Excel 工作簿，请报送 .xlsx 文件")
             for info in infos:
                 _refuse_dtd(path, zf, info)
-            return {sheet: _scan_sheet(path.name, sheet, _read_part(zf, part)) for sheet, part in _sheet_parts(zf).items()}
+            errors, merges = {}, {}
+            for sheet, part in _sheet_parts(zf).items():
+                raw = _read_part(zf, part)
+                errors[sheet] = _scan_sheet(path.name, sheet, raw)
+                merges[sheet] = _merged_ranges(raw)
+            return errors, merges
     except (zipfile.BadZipFile, EOFError, OSError, KeyError, ValueError, SafeET.ParseError, DefusedXmlException):
         raise UserError(f"{path.name}：文件已损坏，无法读取（请用 Excel 或 WPS 打开后重新保存）") from None
 
@@ -317,6 +332,41 @@ def _scan_sheet(file_name: str, sheet: str, raw: bytes) -> dict[tuple[int, int],
     if _may_have_error_cells(raw) or _may_have_uncomputed_formulas(raw, prefix):
         return _cell_problems(raw, prefix)
     return {}
+
+
+_MERGE = re.compile(rb"""<(?:[A-Za-z_][\w.-]*:)?mergeCell\s[^>]*?ref\s*=\s*["']([A-Za-z]{1,3}[0-9]{1,7}):([A-Za-z]{1,3}[0-9]{1,7})["']""")
+
+
+def _merged_ranges(raw: bytes) -> list[tuple[int, int, int, int]]:
+    """(first row, first column, last row, last column) of each merged range: Excel rows, 0-based columns."""
+    if b"mergeCell" not in raw:
+        return []
+    out = []
+    for first, last in _MERGE.findall(raw):
+        (r1, c1), (r2, c2) = _ref_to_index(first.decode()), _ref_to_index(last.decode())
+        out.append((min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2)))
+    return out
+
+
+def _fill_merged(grid: pd.DataFrame, ranges: list[tuple[int, int, int, int]]
+                 ) -> tuple[pd.DataFrame, dict[tuple[int, int], str]]:
+    """The grid with every cell of a merged range given its first cell's value, as Excel shows
+    it (a 所属地区 merged over the rows of one county belongs to each of them), and the cells filled."""
+    if not ranges or grid.empty:
+        return grid, {}
+    cells = grid.to_numpy(dtype=object, copy=True)
+    height, width = cells.shape
+    filled = {}
+    for r1, c1, r2, c2 in ranges:
+        if r1 > height or c1 >= width or cells[r1 - 1, c1] is None:
+            continue
+        anchor, value = f"{column_letter(c1)}{r1}", cells[r1 - 1, c1]
+        for r in range(r1, min(r2, height) + 1):
+            for c in range(c1, min(c2, width - 1) + 1):
+                if (r, c) != (r1, c1) and cells[r - 1, c] is None:
+                    cells[r - 1, c] = value
+                    filled[(r, c)] = anchor
+    return (pd.DataFrame(cells, dtype=object) if filled else grid), filled
 
 
 def _tag_prefix(raw: bytes) -> bytes:
@@ -626,9 +676,10 @@ def _cells(grid: pd.DataFrame) -> np.ndarray:
 
 
 def locate_table(sheet_name: str, grid: pd.DataFrame, sheet: Sheet,
-                 error_cells: dict[tuple[int, int], str] | None = None, clean_grid: bool = False) -> Table:
+                 error_cells: dict[tuple[int, int], str] | None = None, clean_grid: bool = False,
+                 merged_cells: dict[tuple[int, int], str] | None = None) -> Table:
     """Find the header row, map headers to contract columns, and collect non-empty rows."""
-    table = Table(sheet_name, sheet, None, error_cells=dict(error_cells or {}))
+    table = Table(sheet_name, sheet, None, error_cells=dict(error_cells or {}), merged_cells=dict(merged_cells or {}))
     header = find_header_row(grid, sheet)
     if header is None:
         return table

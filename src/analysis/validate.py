@@ -457,7 +457,7 @@ class _Validator:
                 self.report(None, None, None, None,
                             f"工作表“{tables[sheet.name].sheet_name}”和“{sheet_name}”都是{sheet.name}，请合并为一个工作表")
                 continue
-            table = readers.locate_table(sheet_name, grid, sheet, errors, raw.clean)
+            table = readers.locate_table(sheet_name, grid, sheet, errors, raw.clean, raw.merged_cells.get(sheet_name))
             if table.header_row is None and _blank_grid(grid, raw.clean, errors):
                 blank.append(sheet_name)
                 continue
@@ -488,6 +488,7 @@ class _Validator:
         if not self._check_headers(table):
             return pd.DataFrame()
         self._report_error_cells(table)
+        self._report_merged_numbers(table)
         n = len(table.row_numbers)
         values: dict[str, np.ndarray] = {}
         context = {"indicator": np.full(n, None, dtype=object)}
@@ -740,6 +741,17 @@ class _Validator:
         for (row, col), text in sorted(table.error_cells.items()):
             if row > table.header_row:
                 self.report(table, row, table.column_label(col), text, _error_cell_reason(text))
+
+    def _report_merged_numbers(self, table: readers.Table) -> None:
+        """A merged cell counts for every row it spans (the reader fills it in), except in number
+        columns: one 营业收入 spread over two enterprises would be counted twice."""
+        columns = {table.columns[c.name]: c for c in table.sheet.columns if c.name in table.columns}
+        for (row, col), anchor in sorted(table.merged_cells.items()):
+            column = columns.get(col)
+            if row > table.header_row and column is not None and column.type in (contract.NUMBER, contract.WHOLE):
+                at = int(np.searchsorted(table.row_numbers, row))
+                self.report(table, row, column.name, table.data[column.name][at],
+                            f"是合并单元格（与 {anchor} 合并）：数值不能跨行合并填写，请取消合并后逐行填写")
 
     def _check_row(self, table: readers.Table, row: int, raw: dict[str, object]) -> dict[str, object]:
         record: dict[str, object] = {"_sheet": table.sheet_name, "_row": row}
