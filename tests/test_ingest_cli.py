@@ -19,6 +19,7 @@ from analysis import creditcode
 from analysis.cli import main
 from analysis.ingest import PROBLEMS_SHOWN, STAGE_MIN_ROWS
 from analysis.store import SLEEP_HOOK_ENV, Store
+from support.files import TEN_UNITS, indicator_csvs
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 ENTERPRISE_HEADER = ["统一社会信用代码", "企业名称", "所属地区", "所属集群", "行业代码", "是否规上"]
@@ -201,11 +202,8 @@ def test_env_var_selects_store_and_flag_overrides_it(tmp_path, capsys, monkeypat
 
 
 def test_progress_bar_for_many_files(tmp_path, store_dir, capsys):
-    units = ["长安区", "桥西区", "新华区", "裕华区", "藁城区", "鹿泉区", "栾城区", "井陉县", "正定县", "行唐县"]
-    for unit in units:
-        (tmp_path / "in" / f"{unit}-2023-06-指标填报.csv").parent.mkdir(exist_ok=True)
-        (tmp_path / "in" / f"{unit}-2023-06-指标填报.csv").write_text(
-            f"地区,年月,指标,数值\n{unit},2023-06,工业云平台普及率,50\n", encoding="utf-8")
+    units = TEN_UNITS
+    indicator_csvs(tmp_path / "in", units)
     code, out, err = run(capsys, "ingest", str(tmp_path / "in"), "--store", str(store_dir))
     assert code == 0 and out.count("已入库：") == 10
     assert "导入" in err and "10/10" in err
@@ -243,12 +241,8 @@ def test_sigkill_while_storing_a_staged_file_leaves_store_as_before(tmp_path, st
     """The parallel path (workers stage rows in scratch files) is as safe as the plain one."""
     run(capsys, "ingest", str(unit_file(tmp_path / "a.xlsx", "新乐市", "2023-05", codes(2))), "--store", str(store_dir))
     before = db_digest(store_dir)
-    units = ["长安区", "桥西区", "新华区", "裕华区", "藁城区", "鹿泉区", "栾城区", "井陉县", "正定县", "行唐县"]
-    folder = tmp_path / "in"
-    folder.mkdir()
-    for unit in units:
-        (folder / f"{unit}-2023-06-指标填报.csv").write_text(
-            f"地区,年月,指标,数值\n{unit},2023-06,工业云平台普及率,50\n", encoding="utf-8")
+    units, folder = TEN_UNITS, tmp_path / "in"
+    indicator_csvs(folder, units)
     # stored first (a register before indicators), and large enough to be staged
     big = [",".join(ENTERPRISE_HEADER), *(f"{c},长安区企业{i},长安区,,C13,是" for i, c in enumerate(codes(STAGE_MIN_ROWS)))]
     (folder / "长安区-2023-06-企业名录.csv").write_text("\n".join(big) + "\n", encoding="utf-8")

@@ -13,6 +13,7 @@ from analysis import paths
 from analysis.demo import generate_demo
 from analysis.ingest import WORKERS_ENV, ingest
 from analysis.store import SHEETS, Store
+from support.files import TEN_UNITS, indicator_csvs
 
 
 def _ingest(folder, store_dir, workers, monkeypatch):
@@ -58,12 +59,8 @@ _real_validate_ahead = ingest_module._validate_ahead
 
 
 def test_a_file_that_kills_its_worker_is_refused_and_the_others_go_in(tmp_path, monkeypatch):
-    units = ["长安区", "桥西区", "新华区", "裕华区", "藁城区", "鹿泉区", "栾城区", "井陉县", "正定县", "行唐县"]
-    folder = tmp_path / "in"
-    folder.mkdir()
-    for unit in units:
-        (folder / f"{unit}-2023-06-指标填报.csv").write_text(
-            f"地区,年月,指标,数值\n{unit},2023-06,工业云平台普及率,50\n", encoding="utf-8")
+    units, folder = TEN_UNITS, tmp_path / "in"
+    indicator_csvs(folder, units)
     monkeypatch.setattr(ingest_module, "_validate_ahead", _dies_on_victim)  # forked workers see it
     outcomes, store = _ingest(folder, tmp_path / "store", 2, monkeypatch)
     assert [name for name, *_ in outcomes] == sorted(f"{u}-2023-06-指标填报.csv" for u in units)

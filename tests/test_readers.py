@@ -6,11 +6,11 @@ import time
 import zipfile
 from pathlib import Path
 
-import openpyxl
 import pytest
 
 from analysis import contract, readers
 from analysis.errors import UserError
+from support.files import one_sheet_xlsx
 from analysis.validate import SubmissionRejected, read_submission
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -20,14 +20,7 @@ CODE = "91130184968971669E"  # valid (make_bad.C1)
 COMPANY_CSV = "统一社会信用代码,企业名称,所属地区,是否规上\n" + f"{CODE},新乐甲电缆有限公司,新乐市,是\n"
 
 
-def _xlsx(path: Path, rows: list[list], title="企业名录") -> Path:
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = title
-    for row in rows:
-        ws.append(row)
-    wb.save(path)
-    return path
+_xlsx = one_sheet_xlsx
 
 
 # --- CSV -----------------------------------------------------------------------------------

@@ -13,11 +13,11 @@ import tracemalloc
 import zipfile
 from pathlib import Path
 
-import openpyxl
 import pytest
 
 from analysis import readers
 from analysis.errors import UserError
+from support.files import one_sheet_xlsx
 from analysis.validate import SubmissionRejected, read_submission
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -29,14 +29,7 @@ SHEET = "xl/worksheets/sheet1.xml"
 ENGLISH_ERROR = re.compile(r"[A-Za-z]*(Error|Exception)\b")
 
 
-def _xlsx(path: Path, rows: list[list], title: str = "企业名录") -> Path:
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = title
-    for row in rows:
-        ws.append(row)
-    wb.save(path)
-    return path
+_xlsx = one_sheet_xlsx
 
 
 def _rewrite(path: Path, change: dict | None = None, rename: dict | None = None) -> Path:
