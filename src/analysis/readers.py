@@ -76,6 +76,7 @@ class Table:
     # cleaned cell values (object array, None for empty cells) aligned with row_numbers.
     row_numbers: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     data: dict[str, np.ndarray] = field(default_factory=dict)
+    extra_data: dict[int, np.ndarray] = field(default_factory=dict)  # the same for extra_columns, by index
 
     @property
     def rows(self) -> list[tuple[int, dict[str, object]]]:
@@ -718,6 +719,7 @@ def _data_rows(cells: np.ndarray, header: int, table: Table, clean_grid: bool) -
     # blank rows (and formatting-only rows below the data) are not rows
     table.row_numbers = numbers[keep]
     table.data = {name: cleaned[j][keep] for name, j in table.columns.items()}
+    table.extra_data = {j: cleaned[j][keep] for j in table.extra_columns}
 
 
 _PLAIN_TYPES = (str, int, float, bool, datetime, date, time, timedelta, NoneType)

@@ -423,13 +423,13 @@ class _Validator:
     # -- whole file
 
     def run(self, raw: readers.RawWorkbook) -> tuple[dict[str, pd.DataFrame], dict[str, list[str]]]:
-        tables, grids, blank = self._locate(raw)
+        tables, blank = self._locate(raw)
         frames, extras = {}, {}
         for name in _ORDER:
             if name in tables:
                 table = tables[name]
                 frame = self._check_table(table)
-                extra = self._extra_values(table, grids[name], raw.clean)
+                extra = self._extra_values(table)
                 if extra and "_row" in frame:  # (no columns at all when the headers were refused)
                     self._check_extra_text(table, extra)
                     for column, cells in extra.items():  # as written; object dtype (pandas would infer str)
@@ -439,11 +439,10 @@ class _Validator:
         self._check_has_rows(list(tables.values()), blank)
         return frames, extras
 
-    def _locate(self, raw: readers.RawWorkbook) -> tuple[dict[str, readers.Table], dict[str, pd.DataFrame], list[str]]:
-        """The contract tables of the file, their grids, and the contract sheets that are blank
-        (no cell at all: treated as absent)."""
+    def _locate(self, raw: readers.RawWorkbook) -> tuple[dict[str, readers.Table], list[str]]:
+        """The contract tables of the file, and the contract sheets that are blank (no cell at
+        all: treated as absent)."""
         tables: dict[str, readers.Table] = {}
-        grids: dict[str, pd.DataFrame] = {}
         blank: list[str] = []
         for sheet_name, grid in raw.sheets.items():
             sheet = contract.sheet_for(sheet_name)
@@ -461,12 +460,12 @@ class _Validator:
             if table.header_row is None and _blank_grid(grid, raw.clean, errors):
                 blank.append(sheet_name)
                 continue
-            tables[sheet.name], grids[sheet.name] = table, grid
+            tables[sheet.name] = table
         if not tables and not blank:
             names = "、".join(s.name for s in contract.SHEETS)
             found = "、".join(f"“{n}”" for n in raw.sheets) or "无"
             self.report(None, None, None, None, f"没有可识别的工作表（现有：{found}；应为：{names}）")
-        return tables, grids, blank
+        return tables, blank
 
     def _check_has_rows(self, tables: list[readers.Table], blank: list[str]) -> None:
         """A submission without any data row names no unit and would store nothing: refused.
@@ -705,22 +704,15 @@ class _Validator:
                     self.report(table, int(table.row_numbers[i]), name, v, _control_reason(m.group()))
 
     @staticmethod
-    def _extra_values(table: readers.Table, grid: pd.DataFrame, clean: bool) -> dict[str, np.ndarray]:
-        """Header as written -> the cleaned cells of the data rows, for the table's extra (non-contract)
-        columns (readers.Table keeps only the contract columns' cells, so they are taken from the grid).
-        A name that is a frame column (a contract column, 地区, _sheet, _row) or repeats an earlier
-        extra column's name is skipped."""
-        if not table.extra_columns or table.header_row is None:
-            return {}
+    def _extra_values(table: readers.Table) -> dict[str, np.ndarray]:
+        """Header as written -> the cleaned cells of the data rows, for the table's extra
+        (non-contract) columns. A name that is a frame column (a contract column, 地区, _sheet,
+        _row) or repeats an earlier extra column's name is skipped."""
         taken = {c.name for c in table.sheet.columns if c.name in table.columns} | {"地区", "_sheet", "_row"}
-        cells = grid.to_numpy(dtype=object, copy=False)
-        rows = table.row_numbers - 1  # grid row i is Excel row i + 1
         out: dict[str, np.ndarray] = {}
         for j, name in sorted(table.extra_columns.items()):
-            if name in taken or name in out:
-                continue
-            column = cells[rows, j]
-            out[name] = column if clean else readers.clean_array(column)
+            if name not in taken and name not in out and j in table.extra_data:
+                out[name] = table.extra_data[j]
         return out
 
     def _check_headers(self, table: readers.Table) -> bool:
