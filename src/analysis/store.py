@@ -252,7 +252,7 @@ def stage(prepared: PreparedSubmission, path: Path) -> PreparedSubmission:
         conn.execute("PRAGMA synchronous = OFF")
         conn.execute("BEGIN")
         for index, sheet in enumerate(prepared.sheets):
-            constants = {pos: sheet.values[pos][0] for pos in (0, 1, 3) if _one_value(sheet.values[pos])}
+            constants = {pos: sheet.values[pos][0] for pos in _USUALLY_CONSTANT if _one_value(sheet.values[pos])}
             staged = [pos for pos in range(len(sheet.values)) if pos not in constants]
             conn.execute(f"CREATE TABLE {_stage_table(index)} ({', '.join(f'c{pos}' for pos in staged)})")
             conn.executemany(f"INSERT INTO {_stage_table(index)} VALUES ({','.join('?' * len(staged))})",
@@ -262,6 +262,10 @@ def stage(prepared: PreparedSubmission, path: Path) -> PreparedSubmission:
     finally:
         conn.close()
     return replace(prepared, sheets=sheets, stage=Path(path))
+
+
+# Positions in PreparedSheet.values (META_COLUMNS without submission_id) of 地区, _sheet, _extra.
+_USUALLY_CONSTANT = tuple(META_COLUMNS.index(name) - 1 for name in (UNIT_COLUMN, "_sheet", "_extra"))
 
 
 def _one_value(values: list) -> bool:
