@@ -339,11 +339,13 @@ _MERGE = re.compile(rb"""<(?:[A-Za-z_][\w.-]*:)?mergeCell\s[^>]*?ref\s*=\s*["'](
 
 
 def _merged_ranges(raw: bytes) -> list[tuple[int, int, int, int]]:
-    """(first row, first column, last row, last column) of each merged range: Excel rows, 0-based columns."""
-    if b"mergeCell" not in raw:
+    """(first row, first column, last row, last column) of each merged range: Excel rows, 0-based columns.
+    <mergeCells> follows <sheetData>: only the tail is searched (this runs on every sheet)."""
+    tail = max(raw.rfind(b"sheetData>"), 0)
+    if raw.find(b"mergeCell", tail) < 0:
         return []
     out = []
-    for first, last in _MERGE.findall(raw):
+    for first, last in _MERGE.findall(raw, tail):
         (r1, c1), (r2, c2) = _ref_to_index(first.decode()), _ref_to_index(last.decode())
         out.append((min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2)))
     return out
