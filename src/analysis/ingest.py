@@ -300,9 +300,7 @@ class _ReadAhead:
             solo.shutdown(wait=True)
 
     def close(self) -> None:
-        for future in self.futures.values():
-            future.cancel()
-        self.pool.shutdown(wait=True, cancel_futures=True)
+        self.pool.shutdown(wait=True, cancel_futures=True)  # files not yet started are not read
 
 
 def _depends_on(refers: tuple[set, set], learnt: dict) -> bool:
