@@ -22,8 +22,8 @@ sys.path.insert(0, str(ROOT / "src"))
 
 import pandas as pd  # noqa: E402
 
-from analysis.ingest import collect_files, ingest  # noqa: E402
-from analysis.store import Store  # noqa: E402
+from analysis.store.ingest import collect_files, ingest  # noqa: E402
+from analysis.store.history import Store  # noqa: E402
 
 
 def demo_files(out: Path, size: str, until: str | None) -> None:

@@ -28,8 +28,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from analysis import pdf  # noqa: E402
-from analysis.pdffonts import ensure_report_fonts  # noqa: E402
+from analysis.reports import pdf  # noqa: E402
+from analysis.reports.pdffonts import ensure_report_fonts  # noqa: E402
 
 NARRATIVE = ("截至2025年9月底，全市专精特新中小企业达到612家，完成年度目标的81.6%，落后序时进度3.4个百分点；"
              "高新技术企业净增长128家，研发经费投入强度≥3.0%，较上年同期提高0.2个百分点。"

@@ -20,10 +20,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from analysis.demo import generate_demo  # noqa: E402
-from analysis.facts import load_facts  # noqa: E402
-from analysis.progress import compute_progress  # noqa: E402
-from analysis.store import Store  # noqa: E402
+from analysis.demo.generate import generate_demo  # noqa: E402
+from analysis.progress.facts import load_facts  # noqa: E402
+from analysis.progress.engine import compute_progress  # noqa: E402
+from analysis.store.history import Store  # noqa: E402
 
 
 def timed(fn, repeat: int = 3) -> tuple[float, object]:

@@ -46,8 +46,8 @@ def main() -> int:
         run([PY, "-m", "analysis", "demo", "--out", work / "demo", "--size", "province"], cwd=ROOT)
         run([PY, "-m", "analysis", "ingest", work / "demo", "--store", store], cwd=ROOT)
     sys.path.insert(0, str(ROOT / "src"))
-    from analysis.regions import load_regions
-    from analysis.store import Store
+    from analysis.catalog.regions import load_regions
+    from analysis.store.history import Store
 
     period = Store(store).latest_period()
     units = [u.name for u in load_regions().units()]

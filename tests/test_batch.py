@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from analysis import batch
-from analysis.demo import generate_demo
-from analysis.ingest import ingest
-from analysis.store import Store
+from analysis.batch import run as batch
+from analysis.demo.generate import generate_demo
+from analysis.store.ingest import ingest
+from analysis.store.history import Store
 
 ROOT = Path(__file__).resolve().parents[1]
 FORMATS = ("ipynb", "html")

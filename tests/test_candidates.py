@@ -4,11 +4,11 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from analysis.candidates import (applicable, candidates, in_tier, margin, passes, resolve_rung, screen_unit)
-from analysis.cli import main
+from analysis.analysts.candidates import (applicable, candidates, in_tier, margin, passes, resolve_rung, screen_unit)
+from analysis.cli.main import main
 from analysis.errors import UserError
-from analysis.facts import load_facts
-from analysis.progress import month_end
+from analysis.progress.facts import load_facts
+from analysis.progress.engine import month_end
 from support.builders import award, enterprise, store_with, submission
 
 LT, CD = "芦台经济开发区", "城东区"

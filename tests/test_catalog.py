@@ -8,9 +8,9 @@ import pytest
 import yaml
 
 from analysis import paths
-from analysis.catalog import PERIODS, PROGRESS_KINDS, check_quotes, load_catalog, select
+from analysis.catalog.targets import PERIODS, PROGRESS_KINDS, check_quotes, load_catalog, select
 from analysis.errors import DataFileError
-from analysis.regions import load_regions
+from analysis.catalog.regions import load_regions
 
 
 @pytest.fixture(scope="module")

@@ -13,9 +13,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis import contract
+from analysis.submissions import contract
 from analysis.errors import UserError
-from analysis.validate import Problem, SubmissionRejected, period_from, read_submission
+from analysis.submissions.validate import Problem, SubmissionRejected, period_from, read_submission
 
 FIXTURES = Path(__file__).parent / "fixtures"
 GOOD = FIXTURES / "good" / "新乐市-2023-06-月调度.xlsx"

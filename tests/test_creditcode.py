@@ -1,6 +1,6 @@
 import random
 
-from analysis import creditcode
+from analysis.submissions import creditcode
 
 
 def test_published_example_is_valid_and_a_changed_digit_is_not():

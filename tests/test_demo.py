@@ -10,12 +10,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis import creditcode
-from analysis.cli import main
-from analysis.demo import CSV_UNITS, _mi, build_world, generate_demo
-from analysis.ingest import collect_files
-from analysis.regions import load_regions
-from analysis.validate import read_submission
+from analysis.submissions import creditcode
+from analysis.cli.main import main
+from analysis.demo.generate import CSV_UNITS, _mi, build_world, generate_demo
+from analysis.store.ingest import collect_files
+from analysis.catalog.regions import load_regions
+from analysis.submissions.validate import read_submission
 
 PERIOD_IN_NAME = re.compile(r"-(20\d{2}-(0[1-9]|1[0-2]))(?:（更正）)?(?:-[^-]+)?\.(xlsx|csv)$")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import nbformat
 import pytest
 
-from analysis.notebooks import execute
+from analysis.reports.notebooks import execute
 from support.builders import award, enterprise, store_with, submission
 
 LT = "芦台经济开发区"

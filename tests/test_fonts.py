@@ -8,8 +8,8 @@ import matplotlib.pyplot as plt
 import pytest
 
 from analysis import fonts
-from analysis.catalog import load_catalog
-from analysis.charts import targets_by_level_chart
+from analysis.catalog.targets import load_catalog
+from analysis.reports.charts import targets_by_level_chart
 
 
 def test_noto_sans_cjk_sc_comes_first_with_fallbacks():

@@ -4,10 +4,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from analysis.cli import main
+from analysis.cli.main import main
 from analysis.errors import UserError
-from analysis.facts import load_facts
-from analysis.incentives import by_source, by_unit, estimate, parse_period, payouts
+from analysis.progress.facts import load_facts
+from analysis.analysts.incentives import by_source, by_unit, estimate, parse_period, payouts
 from support.builders import award, enterprise, store_with, submission
 
 LT, CD, XX = "芦台经济开发区", "城东区", "新乐市"

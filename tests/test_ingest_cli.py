@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
-from analysis import creditcode
-from analysis.cli import main
-from analysis.ingest import PROBLEMS_SHOWN, STAGE_MIN_ROWS
-from analysis.store import SLEEP_HOOK_ENV, Store
+from analysis.submissions import creditcode
+from analysis.cli.main import main
+from analysis.store.ingest import PROBLEMS_SHOWN, STAGE_MIN_ROWS
+from analysis.store.history import SLEEP_HOOK_ENV, Store
 from support.files import TEN_UNITS, indicator_csvs
 
 SRC = Path(__file__).resolve().parents[1] / "src"
@@ -291,7 +291,7 @@ def test_cli_subprocess_prints_chinese_error_without_traceback(tmp_path):
 
 
 def test_template_command_writes_files(tmp_path, capsys):
-    pytest.importorskip("analysis.template")
+    pytest.importorskip("analysis.submissions.template")
     code, out, _ = run(capsys, "template", "--out", str(tmp_path / "tpl"))
     written = sorted(p.name for p in (tmp_path / "tpl").iterdir())
     assert code == 0 and written

@@ -8,11 +8,11 @@ import signal
 import pandas as pd
 import pytest
 
-from analysis import ingest as ingest_module
+from analysis.store import ingest as ingest_module
 from analysis import paths
-from analysis.demo import generate_demo
-from analysis.ingest import WORKERS_ENV, ingest
-from analysis.store import SHEETS, Store
+from analysis.demo.generate import generate_demo
+from analysis.store.ingest import WORKERS_ENV, ingest
+from analysis.store.history import SHEETS, Store
 from support.files import TEN_UNITS, indicator_csvs
 
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from analysis import readers
-from analysis.validate import SubmissionRejected, read_submission
+from analysis.submissions import readers
+from analysis.submissions.validate import SubmissionRejected, read_submission
 
 FIXTURES = Path(__file__).parent / "fixtures"
 _spec = importlib.util.spec_from_file_location("make_bad", FIXTURES / "make_bad.py")

@@ -8,7 +8,7 @@ import nbformat
 import pytest
 
 from analysis import paths
-from analysis.notebooks import render
+from analysis.reports.notebooks import render
 
 NOTEBOOKS = sorted(paths.NOTEBOOKS_DIR.glob("*.ipynb"))
 

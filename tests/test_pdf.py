@@ -11,8 +11,8 @@ import pytest
 from fontTools.ttLib import TTFont
 from pypdf import PdfReader
 
-from analysis import pdffonts
-from analysis.pdf import html_to_pdf, print_css, print_stylesheet
+from analysis.reports import pdffonts
+from analysis.reports.pdf import html_to_pdf, print_css, print_stylesheet
 
 pytestmark = pytest.mark.skipif(not shutil.which("pdftotext") or not shutil.which("pdffonts"),
                                 reason="poppler-utils not installed")

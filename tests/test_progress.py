@@ -6,10 +6,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analysis.catalog import load_catalog
-from analysis.facts import load_facts
-from analysis.measures import count_first_grants, count_valid
-from analysis.progress import compute_progress, time_fraction
+from analysis.catalog.targets import load_catalog
+from analysis.progress.facts import load_facts
+from analysis.progress.measures import count_first_grants, count_valid
+from analysis.progress.engine import compute_progress, time_fraction
 from support.builders import award, enterprise, report, store_with, submission
 
 X, L, SJZ = "新乐市", "鹿泉区", "石家庄市"
@@ -213,7 +213,7 @@ def test_reported_monthly_flows_sum_and_shares_use_the_parents_published_count(t
     # 西宁市 (its one unit 城东区) holds 2 valid awards; 青海省 publishes 4 → 50%
     share = row(frame, "xining.srdi_sme.2025.share", "西宁市")
     assert (share["actual"], share["actual_source"]) == (50.0, "计数/填报")
-    from analysis.catalog import Target
+    from analysis.catalog.targets import Target
     flow = Target(id="t.flow", plan="xining-2023-sme-clusters", jurisdiction="西宁市", indicator="invention_patents_new",
                   kind="annual", period="annual", low=12, high=None, comparison="≥", unit="件", aspirational=False,
                   quote="", source="", measure={"reported": "新增发明专利"})

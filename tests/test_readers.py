@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from analysis import contract, readers
+from analysis.submissions import contract, readers
 from analysis.errors import UserError
 from support.files import one_sheet_xlsx
-from analysis.validate import SubmissionRejected, read_submission
+from analysis.submissions.validate import SubmissionRejected, read_submission
 
 FIXTURES = Path(__file__).parent / "fixtures"
 GOOD = FIXTURES / "good" / "新乐市-2023-06-月调度.xlsx"

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 
-from analysis import readers
+from analysis.submissions import readers
 from analysis.errors import UserError
 from support.files import one_sheet_xlsx
-from analysis.validate import SubmissionRejected, read_submission
+from analysis.submissions.validate import SubmissionRejected, read_submission
 
 ROOT = Path(__file__).resolve().parents[1]
 XLS = Path(__file__).parent / "fixtures" / "hostile" / "companies.xls"
@@ -76,7 +76,7 @@ def test_stray_cells_that_abort_calamine_are_refused_in_a_subprocess(tmp_path):
     bad = _rewrite(_companies(tmp_path, "bad.xlsx"), {SHEET: _append_rows(
         b'<row r="4"><c r="ZZZZZZ4" t="inlineStr"><is><t>x</t></is></c></row>')})
     code = ("import sys; sys.path.insert(0, sys.argv[1])\n"
-            "from analysis import readers\nfrom analysis.errors import UserError\n"
+            "from analysis.submissions import readers\nfrom analysis.errors import UserError\n"
             "for path in sys.argv[2:]:\n"
             "    try:\n        readers.read_workbook(path); print('read')\n"
             "    except UserError as exc:\n        print(exc)\n")

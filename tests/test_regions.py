@@ -1,4 +1,4 @@
-from analysis.regions import load_regions
+from analysis.catalog.regions import load_regions
 
 
 def test_hierarchy_codes_and_aliases():

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import json
 
-from analysis.report_index import collect, write_index
+from analysis.batch.index import collect, write_index
 
 HOSTILE = '<script>alert("x")<\\script>&'
 

@@ -11,11 +11,11 @@ import openpyxl
 import pytest
 
 from analysis import paths
-from analysis.demo import generate_demo
-from analysis.progress import compute_progress
-from analysis.narrative import sentence
-from analysis.render import render_report
-from analysis.store import Store
+from analysis.demo.generate import generate_demo
+from analysis.progress.engine import compute_progress
+from analysis.progress.narrative import sentence
+from analysis.reports.render import render_report
+from analysis.store.history import Store
 
 HOSTILE = "<script>alert(1)</script>"
 

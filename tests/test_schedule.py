@@ -4,9 +4,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from analysis import batch
-from analysis.schedule import deadline, due_reports, plan
-from analysis.store import Store
+from analysis.batch import run as batch
+from analysis.batch.schedule import deadline, due_reports, plan
+from analysis.store.history import Store
 from tests.support.builders import submission
 
 

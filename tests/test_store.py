@@ -8,9 +8,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis import store as store_mod
-from analysis.store import Store
-from analysis.validate import Submission
+from analysis.store import history as store_mod
+from analysis.store import staging
+from analysis.store.history import Store
+from analysis.submissions.validate import Submission
 
 A, B = "新乐市", "正定县"
 
@@ -245,10 +246,10 @@ def test_staged_submission_stores_exactly_what_an_in_memory_one_does(tmp_path):
 def test_dates_are_stored_as_iso_text_with_time_only_when_a_value_has_one():
     from datetime import datetime
     timed = pd.Series([datetime(2022, 5, 1, 13, 5, 9), None, datetime(2021, 12, 31)])
-    assert store_mod._to_db(timed, "date") == ["2022-05-01 13:05:09", None, "2021-12-31 00:00:00"]
+    assert staging._to_db(timed, "date") == ["2022-05-01 13:05:09", None, "2021-12-31 00:00:00"]
     days = pd.Series(pd.to_datetime(["2022-05-01", None, "2021-12-31"]))
-    assert store_mod._to_db(days, "date") == ["2022-05-01", None, "2021-12-31"]
-    assert store_mod._to_db(pd.Series([None, None], dtype=object), "date") == [None, None]
+    assert staging._to_db(days, "date") == ["2022-05-01", None, "2021-12-31"]
+    assert staging._to_db(pd.Series([None, None], dtype=object), "date") == [None, None]
 
 
 def test_extra_columns_json_is_what_json_dumps_writes():
@@ -257,4 +258,4 @@ def test_extra_columns_json_is_what_json_dumps_writes():
     frame = pd.DataFrame({"备注": pd.Series(tricky, dtype=object), "序号": range(len(tricky))})
     expected = [json.dumps({"备注": v if v is None or isinstance(v, (str, int, float)) else str(v), "序号": i},
                            ensure_ascii=False) for i, v in enumerate(tricky)]
-    assert store_mod._extra_json(frame, ["备注", "序号"]) == expected
+    assert staging._extra_json(frame, ["备注", "序号"]) == expected

@@ -7,10 +7,10 @@ import random
 import openpyxl
 import pytest
 
-from analysis import contract, creditcode
+from analysis.submissions import contract, creditcode
 from analysis.errors import UserError
-from analysis.template import LISTS_SHEET, PERIOD_CELL, TEMPLATE_NAME, write_templates
-from analysis.validate import SubmissionRejected, read_submission
+from analysis.submissions.template import LISTS_SHEET, PERIOD_CELL, TEMPLATE_NAME, write_templates
+from analysis.submissions.validate import SubmissionRejected, read_submission
 
 
 @pytest.fixture(scope="module")

@@ -17,10 +17,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis import readers, validate
-from analysis.store import Store
+from analysis.submissions import readers, validate
+from analysis.store.history import Store
 from analysis.errors import UserError
-from analysis.validate import Problem, SubmissionRejected, read_submission
+from analysis.submissions.validate import Problem, SubmissionRejected, read_submission
 
 FIXTURES = Path(__file__).parent / "fixtures"
 _spec = importlib.util.spec_from_file_location("make_bad", FIXTURES / "make_bad.py")

@@ -4,8 +4,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from analysis.narrative import as_of_phrase, overview, sentence
-from analysis.views import calendar_index, honour_lists, submission_status, under_floor, unit_scores
+from analysis.progress.narrative import as_of_phrase, overview, sentence
+from analysis.progress.views import calendar_index, honour_lists, submission_status, under_floor, unit_scores
 from support.builders import report, store_with, submission
 
 
@@ -84,7 +84,7 @@ def test_submission_status_names_missing_and_lagging_units(tmp_path):
 
 
 def test_traffic_lights_follow_the_configured_bands():
-    from analysis.views import traffic_light
+    from analysis.progress.views import traffic_light
 
     # one city's practice (data/progress.yml): green at or above 序时进度, yellow up to 30 behind, red beyond
     assert [traffic_light(g) for g in (5, 0, -0.1, -30, -30.1)] == ["绿", "绿", "黄", "黄", "红"]

@@ -6,8 +6,8 @@ from dataclasses import replace
 import matplotlib.pyplot as plt
 import pytest
 
-from analysis.catalog import load_catalog
-from analysis.whatif import close_row, screenable, whatif, whatif_chart, whatif_targets
+from analysis.catalog.targets import load_catalog
+from analysis.analysts.whatif import close_row, screenable, whatif, whatif_chart, whatif_targets
 from support.builders import award, enterprise, store_with, submission
 
 LT = "芦台经济开发区"

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from analysis.xlsx_export import STATUS_FILLS, display_width, write_tables
+from analysis.reports.xlsx import STATUS_FILLS, display_width, write_tables
 
 HOSTILE = ["=1+1", "+SUM(A1)", "-2+3", "@cmd", "\t=1", "\r=1", "＝1+1", "＋1", "－1", "＠x"]
 

@@ -13,7 +13,7 @@ from functools import lru_cache
 import matplotlib
 from matplotlib import font_manager
 
-from .errors import UserError
+from analysis.errors import UserError
 
 CJK_FONTS = (
     "Noto Sans CJK SC",      # Debian/Ubuntu fonts-noto-cjk

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import yaml
 
-from .errors import DataFileError
+from analysis.errors import DataFileError
 
 
 def load_yaml(path: Path) -> dict:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis.store import Store
-from analysis.validate import Submission
+from analysis.store.history import Store
+from analysis.submissions.validate import Submission
 
 DATE_COLUMNS = {"认定日期", "有效期至", "撤销日期"}
 

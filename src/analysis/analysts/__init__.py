@@ -1,0 +1,1 @@
+"""Analysts' tools: candidate lists, what-if, incentive estimates."""

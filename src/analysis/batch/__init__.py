@@ -1,0 +1,1 @@
+"""Batches of reports: running them, the schedule, the index, the progress cache."""

@@ -1,0 +1,98 @@
+"""`reports/index.html`: every rendered report by period, kind and region, with relative links.
+
+A static page: it works opened as a file and served by any static web server.
+Built from the folders `<out>/<period>/<kind>/` (and their batch manifests, for
+failures); every name is escaped and every link percent-encoded.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import html
+import json
+import re
+from pathlib import Path
+from urllib.parse import quote
+
+from analysis import paths
+from analysis.fsutil import write_text_atomic
+
+FORMATS = (("html", "网页"), ("pdf", "PDF"), ("xlsx", "Excel 附表"), ("ipynb", "笔记本"))
+KIND_ZH = {"monthly": "月调度", "quarterly": "季通报"}
+PERIOD_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2]|Q[1-4])$")
+
+CSS = """
+body{font-family:"Noto Sans CJK SC","Source Han Sans SC","Microsoft YaHei",sans-serif;margin:2em auto;max-width:60em;padding:0 1em;color:#222}
+h1{font-size:1.5em}h2{font-size:1.2em;border-bottom:1px solid #ccc;padding-bottom:.2em;margin-top:1.6em}
+table{border-collapse:collapse;width:100%;margin:.5em 0 1em}th,td{border:1px solid #ddd;padding:.3em .6em;text-align:left}
+th{background:#f3f3f3}td.missing{color:#999}.failed{color:#b00}a{margin-right:.8em}
+"""
+
+
+def collect(out: Path) -> list[dict]:
+    """One record per rendered (or failed) report found under `out`."""
+    records = []
+    for period_dir in sorted(p for p in Path(out).iterdir() if p.is_dir() and PERIOD_RE.match(p.name)):
+        for kind, _ in KIND_ZH.items():
+            folder = period_dir / kind
+            if not folder.is_dir():
+                continue
+            manifest = {}
+            try:
+                manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8")).get("reports", {})
+            except (OSError, ValueError):
+                pass
+            regions = {p.name[: -len(".facts.json")] for p in folder.glob("*.facts.json")}
+            regions |= {p.stem for fmt, _ in FORMATS for p in folder.glob(f"*.{fmt}")
+                        if not p.name.startswith(".") and not p.name.endswith(".failed.ipynb")}
+            regions |= {p.name[: -len(".failed.ipynb")] for p in folder.glob("*.failed.ipynb")}
+            for region in sorted(regions):
+                files = {fmt: f"{period_dir.name}/{kind}/{region}.{fmt}" for fmt, _ in FORMATS
+                         if (folder / f"{region}.{fmt}").is_file()}
+                entry = manifest.get(region, {})
+                failed = (folder / f"{region}.failed.ipynb").is_file()
+                records.append({"period": period_dir.name, "kind": kind, "region": region, "files": files,
+                                "failed": f"{period_dir.name}/{kind}/{region}.failed.ipynb" if failed else None,
+                                "error": entry.get("error") if entry.get("status") == "failed" else None,
+                                "rendered_at": entry.get("rendered_at")})
+    return records
+
+
+def _link(path: str, label: str) -> str:
+    return f'<a href="{html.escape(quote(path), quote=True)}">{html.escape(label)}</a>'
+
+
+def build_html(records: list[dict]) -> str:
+    parts = ['<!DOCTYPE html>', '<html lang="zh-CN">', '<head>', '<meta charset="utf-8">',
+             '<meta name="viewport" content="width=device-width, initial-scale=1">',
+             '<title>报告索引</title>', f'<style>{CSS}</style>', '</head>', '<body>', '<h1>报告索引</h1>',
+             f'<p>共 {len(records)} 份报告；更新于 {html.escape(dt.datetime.now().strftime("%Y-%m-%d %H:%M"))}。</p>']
+    if not records:
+        parts.append("<p>尚未生成任何报告。</p>")
+    periods = sorted({r["period"] for r in records}, reverse=True)
+    for period in periods:
+        parts.append(f'<h2 id="{html.escape(period)}">{html.escape(period)}</h2>')
+        for kind, kind_zh in KIND_ZH.items():
+            rows = [r for r in records if r["period"] == period and r["kind"] == kind]
+            if not rows:
+                continue
+            parts.append(f"<h3>{kind_zh}</h3>")
+            parts.append("<table><thead><tr><th>地区</th><th>文件</th><th>生成时间</th></tr></thead><tbody>")
+            for r in rows:
+                links = " ".join(_link(r["files"][fmt], label) for fmt, label in FORMATS if fmt in r["files"])
+                if r["failed"]:
+                    note = f'生成失败：{html.escape(r["error"])}' if r["error"] else "生成失败"
+                    links += f' <span class="failed">{note}</span> ' + _link(r["failed"], "失败的笔记本")
+                parts.append(f'<tr><td>{html.escape(r["region"])}</td><td>{links or "（无文件）"}</td>'
+                             f'<td>{html.escape(r["rendered_at"] or "")}</td></tr>')
+            parts.append("</tbody></table>")
+    parts += ["</body>", "</html>", ""]
+    return "\n".join(parts)
+
+
+def write_index(out: Path | None = None) -> Path:
+    """Write `<out>/index.html` atomically and return its path."""
+
+    out = Path(out or paths.REPORTS_DIR)
+    out.mkdir(parents=True, exist_ok=True)
+    # the temporary file lives in <out>/.batch-tmp, so a killed run leaves nothing beside the reports
+    return write_text_atomic(out / "index.html", build_html(collect(out)))

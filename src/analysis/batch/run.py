@@ -1,0 +1,439 @@
+"""Rendering many reports at once: a pool of worker processes, each keeping one notebook kernel.
+
+Every report still runs its notebook with papermill (the executed .ipynb is the
+audit trail). What a batch shares: the province-wide progress frame (computed once,
+see `progress_cache`), the imports and the kernel of each worker (a notebook's
+variables are cleared before the next one runs) and the HTML/PDF converters.
+
+Outputs: `<out>/<period>/<kind>/<region>.<ext>` as `render.render_report` writes
+them, plus `manifest.json` in each such folder (what was rendered from which
+inputs) and `<region>.failed.ipynb` for a report whose notebook failed. Every file
+is written in `<out>/.batch-tmp/` first and renamed into place, so a killed batch
+leaves no partial file among the reports; the next batch clears `.batch-tmp`.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import sys
+import time
+import traceback
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from analysis import paths
+from analysis.errors import UserError
+
+MANIFEST = "manifest.json"
+TMP_DIR = ".batch-tmp"
+CACHE_DIR = ".cache/progress"
+LOCK = ".batch.lock"
+MANIFEST_VERSION = 1
+SETUP_CELL_TAG = "batch-setup"
+
+
+@dataclass
+class Job:
+    kind: str
+    period: str
+    region: str
+    key: str = ""
+    status: str = "pending"       # ok | skipped | failed
+    seconds: float = 0.0
+    error: str = ""
+    files: dict[str, str] = field(default_factory=dict)
+
+
+# --- planning ---------------------------------------------------------------------
+
+def select_regions(spec: str | list[str] | None) -> list[str]:
+    """`all` (or nothing): every region, county-level units first, then cities, then provinces."""
+    from analysis.catalog.regions import load_regions
+
+    registry = load_regions()
+    if spec is None or spec == "all" or spec == ["all"]:
+        order = {"county": 0, "zone": 0, "city": 1, "province": 2}
+        regions = sorted(registry, key=lambda r: order[r.level])
+        return [r.name for r in regions]
+    names = spec if isinstance(spec, list) else [spec]
+    out: list[str] = []
+    for item in names:
+        for name in str(item).replace("，", ",").split(","):
+            if name.strip():
+                region = registry.get(name.strip()).name
+                if region not in out:
+                    out.append(region)
+    return out
+
+
+def last_month(kind: str, period: str) -> str:
+    from analysis.periods import quarter_months
+
+    return period if kind == "monthly" else quarter_months(period)[-1]
+
+
+def _file_hash(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def input_key(store, kind: str, period: str, region: str, formats) -> str:
+    """What a report depends on: the store's data for its units up to the period, the notebook, the parameters."""
+    from analysis.reports.notebooks import notebook_path
+    from analysis.batch.cache import code_and_settings_hash
+    from analysis.catalog.regions import load_regions
+    from analysis.reports.render import NOTEBOOKS
+
+    units = [u.name for u in load_regions().units_under(region)]
+    # a roll-up region's own submissions (e.g. a province's indicator returns) count too
+    parts = {
+        "store": store.fingerprint(sorted({*units, region}), last_month(kind, period)),
+        "notebook": _file_hash(notebook_path(NOTEBOOKS[kind])),
+        "settings": code_and_settings_hash(),
+        "params": [kind, period, region, sorted(formats)],
+    }
+    return hashlib.sha256(json.dumps(parts, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
+
+
+def read_manifest(folder: Path) -> dict:
+    path = Path(folder) / MANIFEST
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {"version": MANIFEST_VERSION, "reports": {}}
+    data.setdefault("reports", {})
+    return data
+
+
+def _write_manifest(out: Path, folder: Path, data: dict) -> None:
+    _place_text(out, folder / MANIFEST, json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True))
+
+
+def is_current(out: Path, job: Job) -> bool:
+    """The report was rendered from exactly these inputs and its files are all there."""
+    from analysis.reports.render import output_dir
+
+    entry = read_manifest(output_dir(out, job.kind, job.period))["reports"].get(job.region)
+    if not entry or entry.get("status") != "ok" or entry.get("key") != job.key:
+        return False
+    folder = output_dir(out, job.kind, job.period)
+    return all((folder / name).is_file() for name in entry.get("files", {}).values())
+
+
+# --- atomic placement through <out>/.batch-tmp ----------------------------------------
+
+def _scratch(out: Path) -> Path:
+    import tempfile
+
+    base = Path(out) / TMP_DIR
+    base.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix=f"{os.getpid()}-", dir=base))
+
+
+def _place(source: Path, target: Path) -> Path:
+    """Rename a finished file from the scratch folder into place (same file system: atomic)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    os.chmod(source, 0o666 & ~_umask())
+    os.replace(source, target)
+    return target
+
+
+def _place_text(out: Path, target: Path, text: str) -> Path:
+    scratch = Path(out) / TMP_DIR
+    scratch.mkdir(parents=True, exist_ok=True)
+    tmp = scratch / f"{os.getpid()}-{time.monotonic_ns()}.part"
+    tmp.write_text(text, encoding="utf-8")
+    return _place(tmp, target)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+@contextmanager
+def batch_lock(out: Path):
+    """One batch at a time per output folder; the holder clears what a killed batch left in .batch-tmp."""
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    with open(out / LOCK, "w") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise UserError(f"另一个批量生成任务正在向 {out} 输出，请等待其结束后再试") from None
+        shutil.rmtree(out / TMP_DIR, ignore_errors=True)
+        try:
+            yield
+        finally:
+            shutil.rmtree(out / TMP_DIR, ignore_errors=True)
+
+
+# --- the worker -------------------------------------------------------------------------
+
+class Worker:
+    """One process: a kernel kept between notebooks, converters loaded once."""
+
+    def __init__(self, out: Path, store: str | None, formats, cache_dir: Path):
+        self.out, self.store, self.formats, self.cache_dir = Path(out), store, tuple(formats), Path(cache_dir)
+        self.km = None
+
+    def _kernel(self):
+        if self.km is None or not self.km.has_kernel or not _alive(self.km):
+            from jupyter_client.manager import AsyncKernelManager
+            from jupyter_core.utils import run_sync
+
+            from analysis.reports.notebooks import KERNEL_NAME
+
+            self.close()
+            self.km = AsyncKernelManager(kernel_name=KERNEL_NAME)
+            run_sync(self.km.start_kernel)(cwd=str(paths.NOTEBOOKS_DIR))
+        return self.km
+
+    def close(self):
+        if self.km is not None and self.km.has_kernel:
+            from jupyter_core.utils import run_sync
+
+            try:
+                run_sync(self.km.shutdown_kernel)(now=True)
+            except Exception:  # noqa: BLE001 - a dead kernel is gone either way
+                pass
+        self.km = None
+
+    def notebook(self, kind: str):
+        import nbformat
+
+        from analysis.reports.notebooks import notebook_path
+        from analysis.reports.render import NOTEBOOKS
+
+        nb = nbformat.read(str(notebook_path(NOTEBOOKS[kind])), as_version=4)
+        setup = nbformat.v4.new_code_cell(
+            "# 批量生成：清空上一份报告留下的变量；全省进度表从本批共用的缓存读取（与逐份计算结果相同）\n"
+            "get_ipython().run_line_magic('reset', '-f')\n"
+            f"import analysis.batch.cache as _progress_cache; _progress_cache.install({str(self.cache_dir)!r})")
+        setup.metadata["tags"] = [SETUP_CELL_TAG]
+        nb.cells.insert(0, setup)
+        return nb
+
+    def render(self, job: Job) -> Job:
+        import nbformat
+        import papermill as pm
+
+        from analysis.reports.notebooks import CELL_TIMEOUT_S, KERNEL_NAME, html_body, page
+        from analysis.reports.render import KIND_ZH, _title, output_dir
+
+        start = time.monotonic()
+        target = output_dir(self.out, job.kind, job.period)
+        scratch = _scratch(self.out)
+        region = job.region
+        try:
+            params = {"region": region, "period": job.period, "store": str(self.store) if self.store else None,
+                      "facts_out": str(scratch / "facts.json"),
+                      "tables_out": str(scratch / "tables.xlsx") if "xlsx" in self.formats else None}
+            ipynb = scratch / f"{region}.ipynb"
+            try:
+                pm.execute_notebook(self.notebook(job.kind), str(ipynb), parameters=params, kernel_name=KERNEL_NAME,
+                                    cwd=str(paths.NOTEBOOKS_DIR), progress_bar=False,
+                                    execution_timeout=CELL_TIMEOUT_S, km=self._kernel())
+            except Exception as err:  # noqa: BLE001 - any failure is this report's, not the batch's
+                job.status, job.error = "failed", _error_text(err)
+                if ipynb.exists():
+                    _place(ipynb, target / f"{region}.failed.ipynb")
+                    job.files["failed"] = f"{region}.failed.ipynb"
+                self.close()  # a fresh kernel for the next report
+                return job
+            nb = nbformat.read(str(ipynb), as_version=4)
+            title = _title(nb) or f"{region}{KIND_ZH[job.kind]}（{job.period}）"
+            markup = page(title, html_body(nb))
+            produced = {"facts": (scratch / "facts.json", f"{region}.facts.json")}
+            if "ipynb" in self.formats:
+                produced["ipynb"] = (ipynb, f"{region}.ipynb")
+            if "html" in self.formats:
+                (scratch / "page.html").write_text(markup, encoding="utf-8")
+                produced["html"] = (scratch / "page.html", f"{region}.html")
+            if "pdf" in self.formats:
+                from analysis.reports.pdf import html_to_pdf
+
+                produced["pdf"] = (html_to_pdf(markup, scratch / "report.pdf"), f"{region}.pdf")
+            if "xlsx" in self.formats:
+                produced["xlsx"] = (scratch / "tables.xlsx", f"{region}.xlsx")
+            for fmt, (source, name) in produced.items():
+                if source.exists():
+                    _place(source, target / name)
+                    job.files[fmt] = name
+            stale = target / f"{region}.failed.ipynb"
+            if stale.exists():
+                stale.unlink()
+            job.status = "ok"
+        except Exception as err:  # noqa: BLE001
+            job.status, job.error = "failed", _error_text(err)
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+            job.seconds = time.monotonic() - start
+        return job
+
+
+def _alive(km) -> bool:
+    from jupyter_core.utils import run_sync
+
+    try:
+        return bool(run_sync(km.is_alive)())
+    except Exception:  # noqa: BLE001
+        return False
+
+
+def _error_text(err: Exception) -> str:
+    text = str(err).strip() or type(err).__name__
+    lines = [line for line in text.splitlines() if line.strip()]
+    # papermill's message ends with the exception line of the failing cell
+    return (lines[-1] if lines else type(err).__name__)[:500]
+
+
+_WORKER: Worker | None = None
+
+
+def _init_worker(out, store, formats, cache_dir, ignore_sigint=True):
+    global _WORKER
+    import atexit
+    import signal
+
+    if ignore_sigint:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides what an interrupt means
+    _WORKER = Worker(out, store, formats, cache_dir)
+    atexit.register(_WORKER.close)
+
+
+def _run_job(job: Job) -> Job:
+    try:
+        return _WORKER.render(job)
+    except BaseException as err:  # noqa: BLE001 - report, never kill the pool
+        job.status, job.error = "failed", _error_text(err) + "\n" + traceback.format_exc(limit=3)
+        return job
+
+
+# --- the batch ----------------------------------------------------------------------
+
+@dataclass
+class BatchResult:
+    jobs: list[Job]
+    seconds: float
+    index: Path | None = None
+
+    @property
+    def failed(self) -> list[Job]:
+        return [j for j in self.jobs if j.status == "failed"]
+
+
+def run_batch(kind: str, period: str, regions=None, *, workers: int | None = None, store=None, out=None,
+              formats=("ipynb", "html", "pdf", "xlsx"), force: bool = False, progress: bool = True,
+              index: bool = True, plan: list[tuple[str, str, list[str]]] | None = None) -> BatchResult:
+    """Render `kind` for `period` and `regions` (or several (kind, period, regions) groups with `plan`)."""
+    import multiprocessing as mp
+
+    from tqdm import tqdm
+
+    from analysis.reports.render import normalise_period
+    from analysis.store.history import Store
+
+    out = Path(out or paths.REPORTS_DIR)
+    db = Store(store)
+    groups = plan or [(kind, period, regions)]
+    jobs: list[Job] = []
+    for g_kind, g_period, g_regions in groups:
+        g_period = normalise_period(g_kind, g_period, store)
+        for region in select_regions(g_regions):
+            jobs.append(Job(g_kind, g_period, region, input_key(db, g_kind, g_period, region, formats)))
+    start = time.monotonic()
+    with batch_lock(out):
+        todo = []
+        for job in jobs:
+            if not force and is_current(out, job):
+                job.status = "skipped"
+            else:
+                todo.append(job)
+        workers = max(1, min(workers or os.cpu_count() or 1, len(todo) or 1))
+        bar = tqdm(total=len(jobs), initial=len(jobs) - len(todo), desc="生成报告", unit="份", file=sys.stderr,
+                   disable=not progress, dynamic_ncols=True)
+        cache_dir = out / CACHE_DIR
+        if todo and workers == 1:
+            # one worker: render in this process (no pool to start)
+            _init_worker(out, str(store) if store else None, tuple(formats), cache_dir, ignore_sigint=False)
+            try:
+                for job in todo:
+                    _run_job(job)
+                    _record(out, job)
+                    bar.update(1)
+                    bar.set_postfix_str(f"{job.region}：{'完成' if job.status == 'ok' else '失败'}")
+            finally:
+                _WORKER.close()
+        elif todo:
+            context = mp.get_context("spawn")
+            with context.Pool(workers, initializer=_init_worker,
+                              initargs=(out, str(store) if store else None, tuple(formats), cache_dir)) as pool:
+                by_name = {(j.kind, j.period, j.region): j for j in todo}
+                for result in pool.imap_unordered(_run_job, todo):
+                    original = by_name[(result.kind, result.period, result.region)]
+                    original.__dict__.update(result.__dict__)
+                    _record(out, original)
+                    bar.update(1)
+                    bar.set_postfix_str(f"{original.region}：{'完成' if original.status == 'ok' else '失败'}")
+                pool.close()
+                pool.join()
+        bar.close()
+        _prune_cache(cache_dir)
+        result = BatchResult(jobs, time.monotonic() - start)
+        if index:
+            from analysis.batch.index import write_index
+
+            result.index = write_index(out)
+    return result
+
+
+def _record(out: Path, job: Job) -> None:
+    from analysis.reports.render import output_dir
+
+    folder = output_dir(out, job.kind, job.period)
+    data = read_manifest(folder)
+    data["version"] = MANIFEST_VERSION
+    entry = {"status": job.status, "key": job.key, "files": job.files, "seconds": round(job.seconds, 2),
+             "rendered_at": dt.datetime.now().isoformat(timespec="seconds"), "kind": job.kind, "period": job.period}
+    if job.error:
+        entry["error"] = job.error
+    data["reports"][job.region] = entry
+    _write_manifest(out, folder, data)
+
+
+def _prune_cache(cache_dir: Path, keep_days: int = 7) -> None:
+    """Cached progress frames older than a week are not worth their disk space."""
+    if not cache_dir.is_dir():
+        return
+    limit = time.time() - keep_days * 86400
+    for path in cache_dir.iterdir():
+        try:
+            if path.stat().st_mtime < limit:
+                path.unlink()
+        except OSError:
+            pass
+
+
+def summary_lines(result: BatchResult) -> list[str]:
+    from analysis.reports.render import KIND_ZH
+
+    lines = [f"{'地区':<12}\t{'类型':<4}\t{'期别':<8}\t{'结果':<4}\t{'用时(秒)':>8}\t说明"]
+    label = {"ok": "完成", "skipped": "跳过", "failed": "失败", "pending": "未运行"}
+    for job in result.jobs:
+        note = job.error if job.status == "failed" else ("输入未变，沿用已生成的报告" if job.status == "skipped" else "")
+        lines.append(f"{job.region:<12}\t{KIND_ZH[job.kind]}\t{job.period:<8}\t{label[job.status]}\t{job.seconds:8.1f}\t{note}")
+    counts = {s: sum(j.status == s for j in result.jobs) for s in ("ok", "skipped", "failed")}
+    lines.append(f"共 {len(result.jobs)} 份：生成 {counts['ok']}，跳过 {counts['skipped']}，失败 {counts['failed']}；"
+                 f"用时 {result.seconds:.1f} 秒")
+    for job in result.failed:
+        if job.files.get("failed"):
+            lines.append(f"失败报告的已执行笔记本：{job.kind}/{job.period}/{job.files['failed']}")
+    if result.index:
+        lines.append(f"报告索引：{result.index}")
+    return lines

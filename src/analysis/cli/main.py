@@ -1,0 +1,51 @@
+"""`python -m analysis COMMAND`: one entry point; each command module registers itself.
+
+A command module exposes `register(subparsers)`, which adds its parser(s) and sets
+`func` to a callable taking the parsed args and returning an exit status.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from analysis.errors import UserError
+
+# Modules that contribute commands, in the order `--help` lists them.
+COMMAND_MODULES = (
+    "analysis.cli.targets",
+    "analysis.cli.notebooks",
+    "analysis.cli.submissions",
+    "analysis.cli.demo",
+    "analysis.cli.progress",
+    "analysis.cli.render",
+    "analysis.cli.batch",
+    "analysis.cli.analysts",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    import importlib
+
+    parser = argparse.ArgumentParser(prog="python -m analysis", description="产业集群目标调度工作簿")
+    sub = parser.add_subparsers(dest="command", metavar="命令")
+    for module_name in COMMAND_MODULES:
+        importlib.import_module(module_name).register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except UserError as err:
+        print(f"错误：{err}", file=sys.stderr)
+        return err.exit_code
+    except KeyboardInterrupt:
+        print("已中断。", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0

@@ -1,0 +1,70 @@
+"""`python -m analysis progress`: every target against actuals at an as-of date."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from analysis.catalog.targets import load_catalog, select
+from analysis.cli.console import print_frame
+from analysis.errors import UserError
+from analysis.progress.narrative import sentence
+from analysis.progress.engine import compute_progress
+from analysis.catalog.regions import load_regions
+from analysis.store.history import Store
+
+CSV_COLUMNS = [
+    "plan", "jurisdiction", "indicator", "kind", "period", "low", "high", "actual", "expected",
+    "progress_pct", "time_pct", "status", "projected", "source",
+]
+EXTRA_CSV_COLUMNS = [
+    "target_id", "indicator_name", "basis", "target_value", "comparison", "unit", "aspirational", "actual_source",
+    "as_of", "eval_date", "window_start", "window_end", "expected_pct", "gap_pp", "met", "exceeded",
+    "base_value", "base_date", "cagr_observed", "cagr_required", "trajectory_ratio", "trajectory",
+    "previous", "mom", "data_month", "stale", "closed", "narrative",
+]
+TABLE_HEADERS = {
+    "jurisdiction": "地区", "indicator_name": "指标", "period": "期限", "basis": "口径", "target_value": "目标",
+    "actual": "实际", "progress_pct": "完成率%", "expected_pct": "序时进度%", "gap_pp": "偏差(百分点)",
+    "status": "状态", "trajectory": "趋势", "projected": "预计期末", "mom": "环比", "actual_source": "来源",
+}
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser("progress", help="各项目标完成情况、序时进度与趋势")
+    p.add_argument("--as-of", required=True, help="截至日期 YYYY-MM-DD")
+    p.add_argument("--region", help="只看该地区（含上级方案分解到该地区的目标）")
+    p.add_argument("--plan", help="方案编号")
+    p.add_argument("--format", choices=("table", "csv"), default="table")
+    p.add_argument("--store", help="数据库目录（默认 data/store 或环境变量 WORKBOOK_STORE）")
+    p.set_defaults(func=run)
+
+
+def _as_of(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise UserError(f"截至日期“{text}”格式不对，应为 YYYY-MM-DD（如 2025-09-30）") from None
+
+
+def progress_frame(store: Store, as_of: dt.date, plan: str | None = None, region: str | None = None) -> pd.DataFrame:
+    catalog = load_catalog()
+    targets = select(catalog, plan=plan, kinds=None)
+    frame = compute_progress(store, as_of, targets)
+    if region:
+        frame = frame[frame["jurisdiction"] == load_regions().get(region).name]
+    frame = frame.reset_index(drop=True)
+    frame["narrative"] = [sentence(row) for _, row in frame.iterrows()]
+    return frame
+
+
+def run(args) -> int:
+    store = Store(args.store)
+    store.require_latest_period()
+    frame = progress_frame(store, _as_of(args.as_of), args.plan, args.region)
+    if args.format == "csv":
+        print_frame(frame[CSV_COLUMNS + EXTRA_CSV_COLUMNS].round(4), "csv")
+        return 0
+    shown = frame[list(TABLE_HEADERS)].round(1)
+    print_frame(shown, "table", TABLE_HEADERS)
+    return 0

@@ -1,0 +1,65 @@
+"""`python -m analysis targets [check]`: list the catalog, or report its consistency."""
+from __future__ import annotations
+
+import sys
+
+from analysis.catalog.targets import CATALOG_COLUMNS, KIND_NAMES_ZH, PERIOD_NAMES_ZH, PROGRESS_KINDS, check_quotes, load_catalog, select
+from analysis.catalog.checks import cascades, contradictions, implied_flows
+from analysis.catalog.views import plan_summary
+from analysis.cli.console import FORMATS, print_frame
+
+TABLE_HEADERS = {
+    "id": "编号", "plan": "方案", "jurisdiction": "地区", "indicator": "指标代码", "indicator_name": "指标",
+    "kind": "类型", "period": "期限", "low": "下限", "high": "上限", "comparison": "比较", "unit": "单位",
+    "aspirational": "预期性", "quote": "原文", "source": "来源", "note": "说明",
+}
+TABLE_COLUMNS = ["jurisdiction", "indicator_name", "kind", "period", "comparison", "low", "high", "unit", "aspirational", "quote"]
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser("targets", help="列出目标库中各方案的量化目标；targets check 检查口径与层级分解")
+    p.add_argument("action", nargs="?", choices=["list", "summary", "check"], default="list",
+                   help="list（默认，逐条列出）、summary（各方案汇总）或 check（口径与分解检查）")
+    p.add_argument("--plan", help="方案编号，如 shijiazhuang-2022-leaders")
+    p.add_argument("--region", help="地区名称（含其下级地区的方案）")
+    p.add_argument("--kind", action="append", help="只列出某类目标（可重复），如 stock、incentive")
+    p.add_argument("--format", choices=FORMATS, default="table", help="输出格式（默认 table）")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    catalog = load_catalog()
+    if args.action == "check":
+        return _run_check(catalog, args.format)
+    if args.action == "summary":
+        print_frame(plan_summary(catalog), args.format)
+        return 0
+    frame = catalog.to_frame(select(catalog, args.plan, args.region, args.kind))
+    if args.format == "table":
+        shown = frame[TABLE_COLUMNS].assign(
+            kind=frame["kind"].map(KIND_NAMES_ZH), period=frame["period"].map(PERIOD_NAMES_ZH),
+            aspirational=frame["aspirational"].map({True: "力争", False: ""}),
+        )
+        print_frame(shown, "table", TABLE_HEADERS)
+        print(f"\n共 {len(frame)} 条（其中进度目标 {int(frame['kind'].isin(PROGRESS_KINDS).sum())} 条）")
+    else:
+        print_frame(frame[CATALOG_COLUMNS], args.format)
+    return 0
+
+
+def _run_check(catalog, fmt: str) -> int:
+    sections = [
+        ("方案内部口径不一致（同一地区、指标、期限的数量目标不同）", contradictions(catalog)),
+        ("存量目标隐含的年增量与“每年”目标对比", implied_flows(catalog)),
+        ("目标逐级分解（下级目标占上级目标的比例，%）", cascades(catalog)),
+    ]
+    for title, frame in sections:
+        if fmt == "table":
+            print(f"\n【{title}】")
+        print_frame(frame, fmt)
+    missing = check_quotes(catalog)
+    for line in missing:
+        print(line, file=sys.stderr)
+    if fmt == "table":
+        print(f"\n引文核对：{len(catalog.targets) - len(missing)}/{len(catalog.targets)} 条引文在原文中逐字找到。")
+    return 0

@@ -1,0 +1,71 @@
+"""Shared settings and small helpers of the demo generator: month indices, days, seeded generators."""
+from __future__ import annotations
+
+import calendar
+from datetime import date, timedelta, timezone
+
+import numpy as np
+
+from analysis.errors import UserError
+
+FIRST_MONTH = (2022, 1)
+HIST_START = 2015           # awards are simulated from this year so 2022 starts with a realistic stock
+HORIZON_YEAR = 2027          # the world is simulated to the end of this year (or `until`'s year if later)
+PROVINCE_SCALE = 20          # registers and award counts of --size province
+BEIJING = timezone(timedelta(hours=8))
+EXCEL_EPOCH = date(1899, 12, 30)
+
+CSV_UNITS = {"井陉矿区": "utf-8-sig", "深泽县": "gbk", "湟源县": "utf-8"}
+PROVINCE_REPORTERS = ("河北省", "青海省")
+CORRECTION = ("新乐市", "2023-06")
+
+
+def _mi(year: int, month: int) -> int:
+    """Month index: months since January of year 0."""
+    return year * 12 + month - 1
+
+
+def _ym(mi: int) -> tuple[int, int]:
+    """(year, month) of a month index."""
+    return mi // 12, mi % 12 + 1
+
+
+def _period(mi: int) -> str:
+    """YYYY-MM of a month index."""
+    y, m = _ym(mi)
+    return f"{y:04d}-{m:02d}"
+
+
+def _month_end(mi: int) -> date:
+    """Last day of a month index."""
+    y, m = _ym(mi)
+    return date(y, m, calendar.monthrange(y, m)[1])
+
+
+def _day(d: date) -> int:
+    """Days since 1970-01-01."""
+    return (d - date(1970, 1, 1)).days
+
+
+def _excel(days: np.ndarray) -> np.ndarray:
+    """Excel serial dates of days since 1970-01-01."""
+    return days + 25569.0
+
+
+def parse_month(text: str) -> int:
+    """Month index of a YYYY-MM text (UserError when malformed)."""
+    try:
+        y, m = (int(x) for x in str(text).strip().split("-"))
+        if not 1 <= m <= 12 or y < 2000:
+            raise ValueError
+    except ValueError:
+        raise UserError(f"年月“{text}”格式不对，应为 YYYY-MM（如 2023-06）") from None
+    return _mi(y, m)
+
+
+def _rng(seed: int, *keys: object) -> np.random.Generator:
+    """A generator for one purpose, independent of the order things are generated in."""
+    words = [seed & 0xFFFFFFFF]
+    for k in keys:
+        words += [b for b in str(k).encode("utf-8")] if isinstance(k, str) else [int(k) & 0xFFFFFFFF]
+    return np.random.default_rng(np.random.SeedSequence(words))

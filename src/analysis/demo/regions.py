@@ -1,0 +1,114 @@
+"""The county-level units of the demo and their profiles: strength, industries, clusters, name words."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from analysis.catalog.regions import load_regions
+from analysis.demo.base import _rng
+
+# group of a unit: by the city it belongs to
+GROUP_OF_CITY = {"石家庄市": "sjz", "唐山市": "lutai", "西宁市": "xining"}
+
+# Strength multipliers (1 = average); the rest is drawn from the seed.
+STRENGTH = {
+    "鹿泉区": 2.2, "藁城区": 1.8, "正定县": 1.7, "栾城区": 1.5, "辛集市": 1.6, "裕华区": 1.4, "长安区": 1.3,
+    "新乐市": 1.2, "晋州市": 1.1, "无极县": 1.0, "元氏县": 1.0, "赵县": 0.9, "平山县": 0.8, "桥西区": 1.0,
+    "新华区": 0.9, "井陉县": 0.6, "高邑县": 0.6, "深泽县": 0.5, "行唐县": 0.5, "灵寿县": 0.45, "赞皇县": 0.45,
+    "井陉矿区": 0.3,
+    "城东区": 1.4, "城中区": 1.0, "城西区": 1.1, "城北区": 1.3, "湟中区": 1.2, "大通回族土族自治县": 0.9, "湟源县": 0.5,
+}
+
+# industry key -> (主导产业 label, GB/T 4754-2017 codes, name words)
+INDUSTRIES = {
+    "equip": ("装备制造", ["3411", "3441", "3444", "3451", "3484", "3511", "3572"],
+              ["机械制造", "精密机械", "智能装备", "机电设备", "重工机械", "农业机械", "阀门", "轴承", "泵业"]),
+    "food": ("食品加工", ["1312", "1391", "1411", "1431", "1469", "1441"],
+             ["食品", "粮油", "食品科技", "调味品", "乳业", "面业"]),
+    "pharma": ("生物医药", ["2710", "2720", "2730", "2740", "2761", "2770"],
+               ["药业", "生物制药", "医药科技", "生物科技", "制药"]),
+    "electronics": ("电子信息", ["3971", "3972", "3976", "3981", "3982", "3983", "3985"],
+                    ["电子科技", "信息技术", "光电科技", "通信设备", "微电子"]),
+    "chem": ("医药化工", ["2614", "2619", "2641", "2662", "2669", "2710"],
+             ["化工", "精细化工", "化学科技", "新材料科技"]),
+    "alloy": ("有色金属合金", ["3240", "3251", "3252", "3216"], ["合金材料", "有色金属", "铝业", "新材料"]),
+    "pv": ("光伏制造", ["3825", "3841", "3976"], ["光伏科技", "新能源", "光电", "储能科技", "锂电"]),
+    "leather": ("皮革", ["1910", "1921", "1923"], ["皮革", "皮具", "皮业", "裘革"]),
+    "textile": ("纺织服装", ["1711", "1713", "1810"], ["纺织", "服饰", "制衣", "印染"]),
+    "building": ("建材", ["3021", "3031", "3032", "3071"], ["建材", "新型建材", "水泥制品", "石材", "陶瓷"]),
+    "board": ("板材家具", ["2021", "2022", "2110"], ["木业", "板业", "家居"]),
+    "digital": ("数字经济", ["6511", "6513", "6531"], ["软件", "数字科技", "网络科技", "信息科技"]),
+    "craft": ("宫灯工艺品", ["2439"], ["工艺品", "灯饰"]),
+    "auto": ("汽车零部件", ["3670"], ["汽车零部件", "汽配", "车辆配件"]),
+    "agri": ("高原特色农畜产品精深加工", ["1353", "1441", "1371"], ["牧业", "食品", "牛羊肉制品", "农畜产品"]),
+    "tibetan": ("中藏药", ["2730", "2740"], ["藏药", "药业", "高原生物科技"]),
+    "lithium": ("锂电储能", ["3841", "3849"], ["锂电", "储能科技", "新能源"]),
+    "newmat": ("新材料", ["2662", "3240", "3099"], ["新材料科技", "材料科技", "化工"]),
+}
+
+# unit -> clusters: (name part, industry key, 集群级别)
+CLUSTERS = {
+    "长安区": [("数字经济", "digital", "市级"), ("智能装备", "equip", "其他")],
+    "桥西区": [("电子信息", "electronics", "市级")],
+    "新华区": [("装备制造", "equip", "市级"), ("生物医药", "pharma", "其他")],
+    "井陉矿区": [("建材", "building", "其他")],
+    "裕华区": [("电子信息", "electronics", "市级"), ("生物医药", "pharma", "市级")],
+    "藁城区": [("宫灯", "craft", "省级重点"), ("农机装备", "equip", "市级"), ("食品", "food", "其他")],
+    "鹿泉区": [("电子信息", "electronics", "省级重点"), ("装备制造", "equip", "市级")],
+    "栾城区": [("生物医药", "pharma", "市级"), ("装备制造", "equip", "其他")],
+    "井陉县": [("建材", "building", "市级"), ("化工", "chem", "其他")],
+    "正定县": [("板材", "board", "省级重点"), ("数字经济", "digital", "市级"), ("食品", "food", "其他")],
+    "行唐县": [("特色食品", "food", "市级")],
+    "灵寿县": [("石材", "building", "市级")],
+    "高邑县": [("建筑陶瓷", "building", "市级")],
+    "深泽县": [("纺织服装", "textile", "市级")],
+    "赞皇县": [("特色食品", "food", "省级重点")],
+    "无极县": [("皮革", "leather", "省级重点"), ("汽车零部件", "auto", "其他")],
+    "平山县": [("装备制造", "equip", "市级"), ("建材", "building", "其他")],
+    "元氏县": [("医药化工", "chem", "省级重点")],
+    "赵县": [("生物医药", "pharma", "市级"), ("食品", "food", "其他")],
+    "辛集市": [("皮革", "leather", "省级重点"), ("化工", "chem", "市级")],
+    "晋州市": [("纺织服装", "textile", "市级"), ("农机装备", "equip", "其他")],
+    "新乐市": [("装备制造", "equip", "省级重点"), ("食品加工", "food", "市级"), ("生物医药", "pharma", "其他")],
+    "芦台经济开发区": [("装备制造", "equip", "市级"), ("新材料", "newmat", "其他"), ("食品加工", "food", "其他")],
+    "城东区": [("光伏制造", "pv", "省级重点")],
+    "城中区": [("光伏制造", "pv", "市级"), ("锂电储能", "lithium", "市级")],
+    "城西区": [("新材料", "newmat", "市级")],
+    "城北区": [("中藏药", "tibetan", "省级重点"), ("高原动植物资源精深加工", "agri", "市级")],
+    "湟中区": [("特色化工新材料", "newmat", "市级"), ("合金新材料", "alloy", "其他")],
+    "大通回族土族自治县": [("有色金属合金", "alloy", "省级重点")],
+    "湟源县": [("高原特色农畜产品精深加工", "agri", "市级")],
+}
+XINING_CLUSTER_SUFFIX = "中小企业特色产业集群"
+DEFAULT_CLUSTERS = [("装备制造", "equip", "其他")]
+
+TRADE_CHARS = list("华龙恒信金泰鑫源宏达博远瑞丰康中诚德润正天海佳新明盛通安利永兴昌隆峰祥和嘉宇晟晨凯旭辉创"
+                   "弘鼎立航腾跃钧铭卓越强益顺汇聚禾泓浩升誉冀燕泽晶睿")
+
+
+@dataclass
+class Unit:
+    """A county-level unit (or a province reporter) as the simulation sees it."""
+    index: int
+    name: str
+    code: str | None          # registry code (None for zones)
+    division: str             # the code credit codes carry
+    group: str
+    province: str
+    strength: float
+    trend: float
+
+
+def _units(seed: int) -> list[Unit]:
+    """Every county-level unit of the registry with its group, strength and trend."""
+    reg = load_regions()
+    rng = _rng(seed, "units")
+    out = []
+    for i, r in enumerate(reg.units()):
+        anc = reg.ancestors(r.name)
+        city = next((a.name for a in anc if a.level == "city"), None)
+        province = next((a.name for a in anc if a.level == "province"), "")
+        division = r.code or next((a.code for a in anc if a.code), "110000")
+        strength = STRENGTH.get(r.name, 1.0) * float(rng.lognormal(0, 0.3))
+        out.append(Unit(i, r.name, r.code, division, GROUP_OF_CITY.get(city, "other"), province, strength,
+                        float(rng.normal(0, 0.07))))
+    return out

@@ -1,0 +1,1 @@
+"""Facts and measures from the store, the progress engine, its views and sentences."""

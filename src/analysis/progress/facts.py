@@ -1,0 +1,178 @@
+"""Tidy facts from the store for one reporting period, ready for counting.
+
+Everything the progress engine counts comes from here, read once per period:
+awards with their effective validity, enterprise finances, cluster revenue,
+reported aggregate indicators, the units' own explanations, and the region
+hierarchy flattened to (unit, jurisdiction) pairs for roll-ups.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import pandas as pd
+
+from analysis.catalog.awards import load_award_types
+from analysis.catalog.targets import load_catalog
+from analysis.catalog.regions import load_regions
+from analysis.store.history import Store
+
+NEVER = pd.Timestamp("2262-04-11")  # the latest Timestamp: an award without expiry
+
+
+@dataclass
+class Facts:
+    period: str                    # 'YYYY-MM' the snapshot stands for
+    awards: pd.DataFrame           # code, unit, award, level, granted, valid_until, revoked
+    finance: pd.DataFrame          # code, unit, year, revenue, main_revenue, rd, staff, rd_staff, tertiary, patents
+    cluster_months: pd.DataFrame   # cluster, unit, month, ytd_revenue
+    reported: pd.DataFrame         # region, month, indicator, value
+    notes: pd.DataFrame            # region, month, indicator, progress, problems, next_steps
+    enterprises: pd.DataFrame      # code, name, unit, cluster
+    data_months: pd.Series         # unit -> newest period the unit has submitted (<= period)
+    covered: pd.Index | None = None  # jurisdictions with register data (measures.covered fills it)
+    by_award: dict | None = None      # award type -> its rows (measures.award_rows fills it)
+
+
+@lru_cache(maxsize=1)
+def jurisdiction_map() -> pd.DataFrame:
+    """(unit, jurisdiction) for every registry region at or above each county-level unit."""
+    regions = load_regions()
+    rows = [(u.name, j) for u in regions.units() for j in [u.name, *(a.name for a in regions.ancestors(u.name))]]
+    return pd.DataFrame(rows, columns=["unit", "jurisdiction"])
+
+
+def _effective_validity(awards: pd.DataFrame) -> pd.Series:
+    """有效期至, else 认定日期 + the type's default validity − 1 day, else never."""
+    years = awards["award"].map({n: t.default_validity_years for n, t in load_award_types().items()})
+    default = pd.Series(NEVER, index=awards.index, dtype="datetime64[ns]")
+    has_default = years.notna() & awards["granted"].notna()
+    if has_default.any():
+        granted = awards.loc[has_default, "granted"]
+        # same day n years on (29 Feb → 1 Mar), minus one day; vectorised over the whole register
+        later = pd.to_datetime(pd.DataFrame({"year": granted.dt.year + years[has_default].astype(int),
+                                             "month": granted.dt.month, "day": granted.dt.day}), errors="coerce")
+        leap = later.isna()
+        if leap.any():
+            later[leap] = pd.to_datetime(pd.DataFrame({"year": granted[leap].dt.year + years[has_default][leap].astype(int),
+                                                       "month": 3, "day": 1}))
+        default.loc[has_default] = (later - pd.Timedelta(days=1)).astype("datetime64[ns]")
+    return awards["valid_until"].fillna(default)
+
+
+def _awards(store: Store, period: str) -> pd.DataFrame:
+    raw = store.snapshot("资质认定", period)
+    frame = pd.DataFrame({
+        "code": raw["统一社会信用代码"].astype(str), "unit": raw["地区"], "award": raw["资质类型"],
+        "level": raw.get("级别", pd.Series(pd.NA, index=raw.index)).astype("string"),
+        "granted": pd.to_datetime(raw["认定日期"]),
+        "valid_until": pd.to_datetime(raw.get("有效期至", pd.Series(pd.NaT, index=raw.index))),
+        "revoked": pd.to_datetime(raw.get("撤销日期", pd.Series(pd.NaT, index=raw.index))),
+    })
+    frame["valid_until"] = _effective_validity(frame)
+    frame["revoked"] = frame["revoked"].fillna(NEVER)
+    return frame.reset_index(drop=True)
+
+
+_FINANCE_COLUMNS = {
+    "统一社会信用代码": "code", "地区": "unit", "年度": "year", "营业收入(万元)": "revenue",
+    "主营业务收入(万元)": "main_revenue", "研发费用(万元)": "rd", "职工人数": "staff",
+    "研发人员数": "rd_staff", "大专以上学历人数": "tertiary", "有效发明专利数": "patents",
+}
+
+
+def _finance(store: Store, period: str) -> pd.DataFrame:
+    raw = store.snapshot("企业年度财务", period)
+    frame = pd.DataFrame({new: raw[old] if old in raw else pd.NA for old, new in _FINANCE_COLUMNS.items()})
+    frame["code"] = frame["code"].astype(str)
+    for col in ("revenue", "main_revenue", "rd", "staff", "rd_staff", "tertiary", "patents"):
+        frame[col] = pd.to_numeric(frame[col], errors="coerce").astype("float64")
+    frame["year"] = pd.to_numeric(frame["year"], errors="coerce").astype("Int64")
+    return frame
+
+
+def _cluster_months(store: Store, period: str) -> pd.DataFrame:
+    raw = store.snapshot("集群月度", period)
+    return pd.DataFrame({
+        "cluster": raw["集群名称"], "unit": raw["地区"], "month": raw["年月"].astype(str).str[:7],
+        "ytd_revenue": pd.to_numeric(raw["本年累计营业收入(万元)"], errors="coerce").astype("float64"),
+    })
+
+
+def _indicator_ids(names: pd.Series) -> pd.Series:
+    catalog = load_catalog()
+    lookup = {name: (catalog.indicator_by_name(name).id if catalog.indicator_by_name(name) else None) for name in names.unique()}
+    return names.map(lookup)
+
+
+def _reported(store: Store, period: str) -> pd.DataFrame:
+    raw = store.snapshot("指标填报", period)
+    frame = pd.DataFrame({
+        "region": raw["地区"], "month": raw["年月"].astype(str).str[:7],
+        "indicator": _indicator_ids(raw["指标"].astype(str)),
+        "value": pd.to_numeric(raw["数值"], errors="coerce").astype("float64"),
+    })
+    return frame.dropna(subset=["indicator", "value"]).reset_index(drop=True)
+
+
+def _notes(store: Store, period: str) -> pd.DataFrame:
+    raw = store.snapshot("情况说明", period)
+    text = lambda col: raw[col].astype("string").fillna("") if col in raw else pd.Series("", index=raw.index)  # noqa: E731
+    return pd.DataFrame({
+        "region": raw["地区"], "month": raw["年月"].astype(str).str[:7],
+        "indicator": _indicator_ids(raw["指标"].astype(str)),
+        "progress": text("进展情况"), "problems": text("存在问题"), "next_steps": text("下步措施"),
+    })
+
+
+def _enterprises(store: Store, period: str) -> pd.DataFrame:
+    raw = store.snapshot("企业名录", period)
+    return pd.DataFrame({
+        "code": raw["统一社会信用代码"].astype(str), "name": raw["企业名称"], "unit": raw["地区"],
+        "cluster": raw["所属集群"] if "所属集群" in raw else pd.NA,
+    })
+
+
+def _data_months(store: Store, period: str) -> pd.Series:
+    parts = store.parts()
+    parts = parts[parts["period"] <= period]
+    return parts.groupby("unit")["period"].max()
+
+
+def _store_state(store: Store) -> tuple:
+    """What identifies the store's contents: the database and its WAL file, size and modification time."""
+    state = []
+    for path in (store.db_path, store.db_path.with_name(store.db_path.name + "-wal")):
+        try:
+            info = path.stat()
+            state.append((info.st_size, info.st_mtime_ns))
+        except FileNotFoundError:
+            state.append(None)
+    return tuple(state)
+
+
+_MEMO: dict = {}
+_MEMO_SIZE = 4
+
+
+def load_facts(store: Store, period: str) -> Facts:
+    """The store's picture of every unit as of `period` ('YYYY-MM').
+
+    Remembered while the store's files are unchanged: one report asks for the same
+    period several times (progress, new awards, explanations, trend lines).
+    """
+    key = (str(store.db_path.resolve()), _store_state(store), period)
+    if key not in _MEMO:
+        while len(_MEMO) >= _MEMO_SIZE:
+            _MEMO.pop(next(iter(_MEMO)))
+        _MEMO[key] = _read_facts(store, period)
+    return _MEMO[key]
+
+
+def _read_facts(store: Store, period: str) -> Facts:
+    return Facts(
+        period=period, awards=_awards(store, period), finance=_finance(store, period),
+        cluster_months=_cluster_months(store, period), reported=_reported(store, period),
+        notes=_notes(store, period), enterprises=_enterprises(store, period),
+        data_months=_data_months(store, period),
+    )

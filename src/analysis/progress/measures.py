@@ -1,0 +1,202 @@
+"""Actual values of a target's measure for every jurisdiction at a date.
+
+Each function returns a DataFrame indexed by jurisdiction with columns `value`
+and `source` (计数 counted from enterprise rows, 填报 reported by the region
+itself in 指标填报, 下级汇总/下级平均 rolled up from its units' reports).
+An enterprise counts once per jurisdiction: counts are distinct credit codes
+over the units below, so an enterprise listed by two units is counted once above them.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from analysis.catalog.targets import Target
+from analysis.progress.facts import Facts, jurisdiction_map
+
+SOURCE_COUNTED = "计数"
+SOURCE_REPORTED = "填报"
+SOURCE_SUMMED = "下级汇总"
+SOURCE_AVERAGED = "下级平均"
+FLOW_KINDS = ("annual", "in-year", "cumulative")
+
+
+def _frame(values: pd.Series, source: str) -> pd.DataFrame:
+    return pd.DataFrame({"value": values.astype("float64"), "source": source})
+
+
+def _levels(measure: dict) -> list[str] | None:
+    level = measure.get("level")
+    if level is None:
+        return None
+    return list(level) if isinstance(level, (list, tuple)) else [level]
+
+
+def covered(facts: Facts) -> pd.Index:
+    """Jurisdictions with at least one unit that submitted a register: a count of nothing there is 0, not 无数据."""
+    if facts.covered is None:  # computed once per Facts: it is the same for every target
+        units = pd.concat([facts.enterprises["unit"], facts.awards["unit"]]).unique()
+        jmap = jurisdiction_map()
+        facts.covered = pd.Index(jmap.loc[jmap["unit"].isin(units), "jurisdiction"].unique())
+    return facts.covered
+
+
+def _counts(values: pd.Series, facts: Facts) -> pd.DataFrame:
+    return _frame(values.reindex(values.index.union(covered(facts)), fill_value=0), SOURCE_COUNTED)
+
+
+def award_rows(facts: Facts, measure: dict) -> pd.DataFrame:
+    """Award rows of the measure's type (and level, when the measure names one)."""
+    if facts.by_award is None:  # split once: ~100 targets select from the same register
+        facts.by_award = dict(tuple(facts.awards.groupby("award", sort=False)))
+    rows = facts.by_award.get(measure["award"], facts.awards.iloc[0:0])
+    levels = _levels(measure)
+    if levels:
+        rows = rows[rows["level"].isin(levels)]
+    return rows
+
+
+def _distinct_by_jurisdiction(rows: pd.DataFrame) -> pd.Series:
+    expanded = rows[["code", "unit"]].merge(jurisdiction_map(), on="unit")
+    return expanded.groupby("jurisdiction")["code"].nunique()
+
+
+def valid_at(rows: pd.DataFrame, date: pd.Timestamp) -> pd.DataFrame:
+    """Rows whose award holds at `date`: granted, not expired, not revoked."""
+    return rows[(rows["granted"] <= date) & (rows["valid_until"] >= date) & (rows["revoked"] > date)]
+
+
+def count_valid(rows: pd.DataFrame, date: pd.Timestamp) -> pd.Series:
+    return _distinct_by_jurisdiction(valid_at(rows, date))
+
+
+def first_grants(rows: pd.DataFrame) -> pd.DataFrame:
+    """One row per enterprise and unit: the first time it was granted the award (re-certification is not new)."""
+    first = rows.groupby("code")["granted"].min().rename("first_granted")
+    return rows[["code", "unit"]].drop_duplicates().merge(first, left_on="code", right_index=True)
+
+
+def count_first_grants(rows: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> pd.Series:
+    first = first_grants(rows)
+    return _distinct_by_jurisdiction(first[(first["first_granted"] >= start) & (first["first_granted"] <= end)])
+
+
+def _reported_rows(facts: Facts, indicator: str, date: pd.Timestamp, since: pd.Timestamp | None) -> pd.DataFrame:
+    month = date.strftime("%Y-%m")
+    rows = facts.reported[(facts.reported["indicator"] == indicator) & (facts.reported["month"] <= month)]
+    if since is not None:
+        rows = rows[rows["month"] >= since.strftime("%Y-%m")]
+    return rows.sort_values("month").groupby("region").tail(1).set_index("region")
+
+
+def reported_values(facts: Facts, indicator: str, date: pd.Timestamp, since: pd.Timestamp | None = None,
+                    additive: bool = True) -> pd.DataFrame:
+    """Each region's latest report ≤ date's month; regions without one roll up their units'.
+
+    Additive indicators (counts) are summed over units; rates are averaged.
+    """
+    own = _reported_rows(facts, indicator, date, since)
+    return _with_roll_up(own["value"], additive)
+
+
+def reported_flow(facts: Facts, indicator: str, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
+    """A flow reported month by month (当月数): the sum of a region's monthly figures in [start, end]."""
+    rows = facts.reported[(facts.reported["indicator"] == indicator)
+                          & (facts.reported["month"] >= start.strftime("%Y-%m"))
+                          & (facts.reported["month"] <= end.strftime("%Y-%m"))]
+    return _with_roll_up(rows.groupby("region")["value"].sum(), additive=True)
+
+
+def _with_roll_up(own: pd.Series, additive: bool) -> pd.DataFrame:
+    """Regions' own figures, plus a roll-up of their units' for regions that reported none themselves."""
+    out = _frame(own, SOURCE_REPORTED)
+    unit_values = own.rename("value").rename_axis("unit").reset_index().merge(jurisdiction_map(), on="unit")
+    unit_values = unit_values[unit_values["unit"] != unit_values["jurisdiction"]]
+    rolled = unit_values.groupby("jurisdiction")["value"].agg("sum" if additive else "mean")
+    rolled = rolled[~rolled.index.isin(out.index)]
+    return pd.concat([out, _frame(rolled, SOURCE_SUMMED if additive else SOURCE_AVERAGED)])
+
+
+def _override_with_reports(counted: pd.DataFrame, facts: Facts, indicator: str, date: pd.Timestamp,
+                           since: pd.Timestamp | None) -> pd.DataFrame:
+    """A region's own report of an award count (e.g. a province's published figure) replaces the count."""
+    own = _reported_rows(facts, indicator, date, since)
+    if own.empty:
+        return counted
+    counted = counted.drop(index=own.index, errors="ignore")
+    return pd.concat([counted, _frame(own["value"], SOURCE_REPORTED)])
+
+
+def ratio_values(facts: Facts, measure: dict, date: pd.Timestamp) -> pd.DataFrame:
+    """sum(numerator)/sum(denominator) × 100 over the population valid at `date`, latest year ≤ date's year."""
+    population = valid_at(award_rows(facts, measure["population"]), date)[["code"]].drop_duplicates()
+    finance = facts.finance[facts.finance["year"] <= date.year].dropna(subset=["year"])
+    latest = finance.sort_values("year").groupby("code").tail(1).merge(population, on="code")
+    latest = latest.merge(jurisdiction_map(), on="unit").drop_duplicates(["jurisdiction", "code"])
+    sums = latest.groupby("jurisdiction")[["rd", "revenue"]].sum()
+    values = (100 * sums["rd"] / sums["revenue"].replace(0, np.nan)).dropna()
+    return _frame(values, SOURCE_COUNTED)
+
+
+def cluster_growth(facts: Facts, date: pd.Timestamp) -> pd.DataFrame:
+    """Year-on-year growth (%) of clusters' 1–N月 cumulative revenue at the date's month, same clusters both years."""
+    months = facts.cluster_months
+    this = months[months["month"] == date.strftime("%Y-%m")]
+    last = months[months["month"] == f"{date.year - 1}-{date.month:02d}"]
+    paired = this.merge(last[["cluster", "ytd_revenue"]], on="cluster", suffixes=("", "_prev"))
+    paired = paired.merge(jurisdiction_map(), on="unit")
+    sums = paired.groupby("jurisdiction")[["ytd_revenue", "ytd_revenue_prev"]].sum()
+    values = (100 * (sums["ytd_revenue"] / sums["ytd_revenue_prev"].replace(0, np.nan) - 1)).dropna()
+    return _frame(values, SOURCE_COUNTED)
+
+
+def reported_growth(facts: Facts, indicator: str, date: pd.Timestamp, base_date: pd.Timestamp) -> pd.DataFrame:
+    """Growth (%) of a reported level since the report nearest after the baseline."""
+    latest = reported_values(facts, indicator, date)
+    base = facts.reported[(facts.reported["indicator"] == indicator) & (facts.reported["month"] >= base_date.strftime("%Y-%m"))]
+    base = base.sort_values("month").groupby("region").head(1).set_index("region")["value"]
+    growth = (100 * (latest["value"] / base.reindex(latest.index).replace(0, np.nan) - 1)).dropna()
+    return _frame(growth, latest.loc[growth.index, "source"].iloc[0] if len(growth) else SOURCE_REPORTED)
+
+
+def actual_values(target: Target, facts: Facts, date: pd.Timestamp,
+                  window: tuple[pd.Timestamp, pd.Timestamp]) -> pd.DataFrame:
+    """The target's measure for every jurisdiction at `date` (flows over `window`, clipped to `date`)."""
+    measure, kind = target.measure, target.kind
+    start, end = window[0], min(window[1], date)
+    if "award" in measure and kind in ("stock", "share"):
+        counted = _counts(count_valid(award_rows(facts, measure), date), facts)
+        values = _override_with_reports(counted, facts, target.indicator, date, None)
+        if kind == "share":
+            return _share(values, target.extra["share_of"])
+        return values
+    if "award" in measure and kind in FLOW_KINDS:
+        # a region's reported figure for an award indicator is its stock, so it never replaces a flow
+        return _counts(count_first_grants(award_rows(facts, measure), start, end), facts)
+    if "numerator" in measure:
+        return ratio_values(facts, measure, date)
+    if "cluster" in measure:
+        return cluster_growth(facts, date)
+    if "reported" in measure:
+        if kind == "growth":
+            return reported_growth(facts, target.indicator, date, window[0])
+        if kind in FLOW_KINDS:
+            return reported_flow(facts, target.indicator, start, end)
+        return reported_values(facts, target.indicator, date, additive=target.unit != "%")
+    raise ValueError(f"no rule to measure {target.id} ({kind}, {measure})")
+
+
+def _share(values: pd.DataFrame, parent: str) -> pd.DataFrame:
+    """Each jurisdiction's count as a percentage of `parent`'s (counted or, typically, reported)."""
+    if parent not in values.index or not values.loc[parent, "value"]:
+        return _frame(pd.Series(dtype="float64"), SOURCE_COUNTED)
+    share = 100 * values["value"] / values.loc[parent, "value"]
+    return pd.DataFrame({"value": share, "source": values["source"] + "/" + values.loc[parent, "source"]})
+
+
+def first_reports(facts: Facts, indicator: str, since: pd.Timestamp) -> pd.DataFrame:
+    """Each region's first report of an indicator at or after `since`: value and month-end date."""
+    rows = facts.reported[(facts.reported["indicator"] == indicator) & (facts.reported["month"] >= since.strftime("%Y-%m"))]
+    first = rows.sort_values("month").groupby("region").head(1).set_index("region")
+    dates = pd.PeriodIndex(first["month"], freq="M").to_timestamp(how="end").normalize()
+    return pd.DataFrame({"value": first["value"], "date": dates}, index=first.index)

@@ -1,0 +1,1 @@
+"""Report content, charts, HTML, PDF, xlsx and notebook rendering."""

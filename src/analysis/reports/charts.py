@@ -1,0 +1,163 @@
+"""Charts of the workbook (matplotlib/seaborn), Chinese labels throughout.
+
+Each function returns a Figure; fonts come from `fonts.use_chart_style()`.
+"""
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import pandas as pd
+
+from analysis.catalog.targets import Catalog, period_label
+from analysis.fonts import use_chart_style
+from analysis.catalog.regions import load_regions
+
+LEVEL_ORDER = {"province": 0, "city": 1, "county": 2, "zone": 2}
+PERIOD_COLOURS = {"2023": "#9ecae1", "2025": "#2171b5"}
+
+
+def level_targets(catalog: Catalog) -> pd.DataFrame:
+    """Stock-like 2023/2025 targets of the indicators that more than one level sets."""
+    frame = catalog.to_frame()
+    frame = frame[frame["kind"].isin(["stock", "cumulative", "ratio", "rate"]) & frame["period"].isin(["2023", "2025"])]
+    regions = load_regions()
+    frame = frame.assign(
+        level=frame["jurisdiction"].map(lambda n: LEVEL_ORDER[regions.get(n).level]),
+        low=frame["low"].astype(float),
+    )
+    # one value per jurisdiction, indicator and period: the highest floor (e.g. Xining's 80 over 70)
+    frame = frame.sort_values("low").drop_duplicates(["jurisdiction", "indicator", "period"], keep="last")
+    shared = frame.groupby("indicator")["jurisdiction"].nunique()
+    return frame[frame["indicator"].isin(shared[shared > 1].index)].sort_values(["indicator", "level", "jurisdiction", "period"])
+
+
+def targets_by_level_chart(catalog: Catalog) -> plt.Figure:
+    """One panel per indicator: each jurisdiction's 2023 and 2025 targets, province first."""
+    use_chart_style()
+    data = level_targets(catalog)
+    indicators = list(dict.fromkeys(data["indicator"]))
+    cols = 2
+    rows = (len(indicators) + cols - 1) // cols
+    fig, axes = plt.subplots(rows, cols, figsize=(11, 3.4 * rows), squeeze=False)
+    for ax, indicator in zip(axes.flat, indicators):
+        _draw_indicator_panel(ax, data[data["indicator"] == indicator], catalog.indicators[indicator])
+    for ax in list(axes.flat)[len(indicators):]:
+        ax.set_visible(False)
+    fig.suptitle("各级方案2023年与2025年目标对比", fontsize=14)
+    fig.tight_layout()
+    return fig
+
+
+def _draw_indicator_panel(ax, panel: pd.DataFrame, indicator) -> None:
+    places = list(dict.fromkeys(panel.sort_values(["level", "jurisdiction"])["jurisdiction"]))
+    width = 0.38
+    for offset, period in ((-width / 2, "2023"), (width / 2, "2025")):
+        values = panel[panel["period"] == period].set_index("jurisdiction")["low"]
+        if values.empty:
+            continue
+        xs = [i + offset for i, p in enumerate(places) if p in values]
+        ys = [values[p] for p in places if p in values]
+        bars = ax.bar(xs, ys, width=width, color=PERIOD_COLOURS[period], label=f"{period}年")
+        ax.bar_label(bars, labels=[f"{v:g}" for v in ys], fontsize=8, padding=2)
+    if panel["low"].max() / max(panel["low"].min(), 1e-9) > 20:
+        ax.set_yscale("log")  # a province's 5000 beside a zone's 35
+        ax.set_ylabel("对数刻度", fontsize=8)
+    ax.set_xticks(range(len(places)), places)
+    ax.set_xlim(-0.6, len(places) - 0.4)
+    ax.set_title(f"{indicator.name}（{indicator.unit}）", fontsize=11)
+    ax.margins(y=0.18)
+    ax.legend(fontsize=8, loc="upper right")
+
+
+STATUS_COLOURS = {"已完成": "#1a9850", "超序时": "#66bd63", "基本同步": "#a6d96a", "落后序时": "#fdae61",
+                  "严重滞后": "#d73027", "无数据": "#bdbdbd"}
+
+
+def calendar_chart(rows: pd.DataFrame, title: str) -> plt.Figure:
+    """Each target's 完成率 (bar, coloured by status) against its 序时进度 (black tick)."""
+    use_chart_style()
+    rows = rows.dropna(subset=["progress_pct"]).copy()
+    rows["label"] = rows["indicator_name"] + "（" + rows["period"].map(period_label) + "）"
+    rows = rows.iloc[::-1]
+    fig, ax = plt.subplots(figsize=(9, 0.38 * len(rows) + 1.4))
+    ys = range(len(rows))
+    ax.barh(ys, rows["progress_pct"].clip(upper=150), color=[STATUS_COLOURS.get(s, "#999") for s in rows["status"]])
+    ax.scatter(rows["expected_pct"], ys, marker="|", s=260, color="black", label="序时进度", zorder=3)
+    ax.set_yticks(list(ys), rows["label"], fontsize=8)
+    ax.axvline(100, color="#555", lw=0.8, ls="--")
+    ax.set_xlabel("完成率（%，超过150%按150%绘制）")
+    ax.set_title(title, fontsize=12)
+    handles = [plt.Rectangle((0, 0), 1, 1, color=c) for c in STATUS_COLOURS.values()]
+    ax.legend([*handles, ax.collections[0]], [*STATUS_COLOURS, "序时进度"], fontsize=7, ncol=4, loc="lower right")
+    fig.tight_layout()
+    return fig
+
+
+def trend_chart(series: pd.DataFrame, title: str) -> plt.Figure:
+    """Month-end values of the main stock indicators against their straight path to the target."""
+    use_chart_style()
+    names = list(dict.fromkeys(series["indicator"]))
+    fig, axes = plt.subplots(1, max(len(names), 1), figsize=(4.2 * max(len(names), 1), 3.4), squeeze=False)
+    for ax, name in zip(axes.flat, names):
+        data = series[series["indicator"] == name]
+        actual, path = data[data["kind"] == "实际"], data[data["kind"] == "路径"]
+        ax.plot(actual["date"], actual["value"], color="#2171b5", lw=2, label="实际")
+        ax.plot(path["date"], path["value"], color="#d73027", ls="--", lw=1.2, label="目标路径")
+        ax.set_title(name, fontsize=10)
+        ax.tick_params(axis="x", labelrotation=30, labelsize=7)
+        ax.legend(fontsize=7)
+    fig.suptitle(title, fontsize=12)
+    fig.tight_layout()
+    return fig
+
+
+def ranking_chart(scores: pd.DataFrame, title: str) -> plt.Figure:
+    """Sub-units by composite score, 100 = on the calendar."""
+    use_chart_style()
+    data = scores.dropna(subset=["综合得分"]).iloc[::-1]
+    fig, ax = plt.subplots(figsize=(8, 0.32 * len(data) + 1.2))
+    colours = ["#1a9850" if v >= 100 else ("#fdae61" if v >= 60 else "#d73027") for v in data["综合得分"]]
+    ax.barh(data["地区"], data["综合得分"], color=colours)
+    ax.axvline(100, color="#555", lw=0.8, ls="--")
+    for y, v in enumerate(data["综合得分"]):
+        ax.text(v + 1, y, f"{v:.1f}", va="center", fontsize=7)
+    ax.set_xlabel("综合得分（序时完成指数均值，100＝与序时进度同步）")
+    ax.set_title(title, fontsize=12)
+    fig.tight_layout()
+    return fig
+
+
+def heatmap_chart(matrix: pd.DataFrame, title: str) -> plt.Figure:
+    """Units × indicators coloured by the traffic-light bands of data/progress.yml on the gap to 序时进度."""
+    import seaborn as sns
+    from matplotlib.colors import BoundaryNorm, ListedColormap
+
+    from analysis.progress.engine import settings
+
+    use_chart_style()
+    bands = settings()["traffic_lights"]
+    low, high = min(-100.0, float(matrix.min().min())), max(100.0, float(matrix.max().max()))
+    cmap = ListedColormap(["#d73027", "#fdae61", "#1a9850"])  # 红 黄 绿
+    norm = BoundaryNorm([low - 1, bands["yellow_down_to"], bands["green_at_or_above"], high + 1], cmap.N)
+    fig, ax = plt.subplots(figsize=(0.55 * len(matrix.columns) + 3, 0.32 * len(matrix) + 2.2))
+    sns.heatmap(matrix, cmap=cmap, norm=norm, annot=True, fmt=".0f", annot_kws={"fontsize": 6},
+                linewidths=0.4, linecolor="white", cbar_kws={"label": "偏差（百分点）：绿≥序时，黄落后≤30，红落后>30"}, ax=ax)
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    ax.tick_params(axis="x", labelsize=7, labelrotation=60)
+    ax.tick_params(axis="y", labelsize=7, labelrotation=0)
+    ax.set_title(title, fontsize=12)
+    fig.tight_layout()
+    return fig
+
+
+def show(fig: plt.Figure, dpi: int = 200) -> None:
+    """Display a figure as a sharp PNG (≥200 dpi for the PDF) at its natural size, then close it."""
+    import io
+
+    from IPython.display import Image, display
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
+    width_px = int(fig.get_figwidth() * 96)
+    plt.close(fig)
+    display(Image(data=buffer.getvalue(), format="png", width=width_px))

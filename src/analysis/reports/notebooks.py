@@ -1,0 +1,77 @@
+"""Executing the project's notebooks with papermill and exporting them to lean HTML.
+
+The executed .ipynb is kept (the audit trail); the HTML holds no code cells, is
+`<html lang="zh-CN">` (so fontconfig picks the Simplified Chinese glyph forms)
+and embeds its images, so one file can be mailed.
+"""
+from __future__ import annotations
+
+import html
+from importlib import resources
+from pathlib import Path
+
+import nbformat
+
+from analysis import paths
+from analysis.errors import UserError
+from analysis.fsutil import atomic_path, write_text_atomic
+
+KERNEL_NAME = "python3"
+REMOVE_TAG = "analyst-note"
+CELL_TIMEOUT_S = 600
+
+
+def notebook_path(name: str) -> Path:
+    path = paths.NOTEBOOKS_DIR / (name if name.endswith(".ipynb") else f"{name}.ipynb")
+    if not path.is_file():
+        known = "、".join(sorted(p.stem for p in paths.NOTEBOOKS_DIR.glob("*.ipynb")))
+        raise UserError(f"未找到笔记本“{name}”，可选：{known}")
+    return path
+
+
+def execute(name: str, out_ipynb: Path, parameters: dict | None = None) -> Path:
+    """Run a notebook top to bottom with papermill; the output lands atomically."""
+    import papermill as pm
+
+    source = notebook_path(name)
+    with atomic_path(out_ipynb) as tmp:
+        pm.execute_notebook(
+            str(source), str(tmp), parameters=parameters or {}, kernel_name=KERNEL_NAME,
+            cwd=str(source.parent), progress_bar=False, execution_timeout=CELL_TIMEOUT_S,
+        )
+    return Path(out_ipynb)
+
+
+def html_body(nb: nbformat.NotebookNode) -> str:
+    """The notebook's outputs and prose as an HTML fragment, without code cells."""
+    from nbconvert import HTMLExporter
+
+    from traitlets.config import Config
+
+    config = Config()
+    # cells tagged for analysts (how to use the notebook) stay out of the shared report
+    config.TagRemovePreprocessor.enabled = True
+    config.TagRemovePreprocessor.remove_cell_tags = {REMOVE_TAG}
+    exporter = HTMLExporter(config=config, template_name="basic", exclude_input=True,
+                            exclude_input_prompt=True, exclude_output_prompt=True)
+    body, _ = exporter.from_notebook_node(nb)
+    return body
+
+
+def page(title: str, body: str) -> str:
+    from analysis.reports.pdf import print_css
+
+    template = resources.files("analysis.reports").joinpath("templates/page.html").read_text(encoding="utf-8")
+    return template.format(title=html.escape(title), body=body, print_css=print_css())
+
+
+def to_html(ipynb: Path, out_html: Path, title: str) -> Path:
+    nb = nbformat.read(str(ipynb), as_version=4)
+    return write_text_atomic(out_html, page(title, html_body(nb)))
+
+
+def render(name: str, out_dir: Path, title: str, parameters: dict | None = None) -> tuple[Path, Path]:
+    """Execute a notebook and export it: `<out_dir>/<name>.ipynb` and `.html`."""
+    out_dir = Path(out_dir)
+    ipynb = execute(name, out_dir / f"{name}.ipynb", parameters)
+    return ipynb, to_html(ipynb, out_dir / f"{name}.html", title)

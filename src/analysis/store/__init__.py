@@ -1,0 +1,1 @@
+"""The history store of accepted submissions, and ingest into it."""

@@ -1,0 +1,481 @@
+"""The submission store: every accepted submission, with provenance, in one SQLite file.
+
+Layout (see docs/store.md for the full schema and semantics):
+
+- ``submissions``: one row per accepted file (file name, sha256, period, ingested_at).
+- ``parts``: one row per (submission, unit, sheet) — the unit of replacement.  A later
+  submission of the same (unit, sheet, period) supersedes the earlier part
+  (``superseded_by``); nothing is ever deleted.
+- one data table per canonical sheet (``"企业名录"`` …), rows keyed by
+  ``submission_id`` + ``地区`` with the provenance columns ``_sheet``/``_row``.
+- ``columns``: the value kind (text/int/float/bool/date) of every data column, so
+  snapshots come back with the dtypes they went in with.
+
+Register sheets are snapshots (a unit's latest part wins); monthly sheets are
+per 年月 (for each unit and month, the latest part carrying that month wins).
+Each ``add`` is one transaction: a crash leaves the store as it was.
+
+This module holds the `Store` class (schema, writes, snapshots and queries);
+converting and staging submissions for it is in `analysis.store.staging`.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sqlite3
+import sys
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import pandas as pd
+
+from analysis import paths
+from analysis.errors import UserError
+# Preparing/staging lives in staging; the public names stay importable from here.
+from analysis.store.staging import (
+    META_COLUMNS as META_COLUMNS,
+    MONTH_COLUMN as MONTH_COLUMN,
+    MONTHLY_SHEETS as MONTHLY_SHEETS,
+    REGISTER_SHEETS as REGISTER_SHEETS,
+    SHEETS as SHEETS,
+    UNIT_COLUMN as UNIT_COLUMN,
+    PreparedSheet as PreparedSheet,
+    PreparedSubmission as PreparedSubmission,
+    _from_db,
+    _stage_table,
+    _widen,
+    prepare as prepare,
+    stage as stage,
+)
+
+DB_NAME = "workbook.sqlite"
+SCHEMA_VERSION = 1
+# Test hook: seconds to sleep inside the write transaction (crash-safety tests).
+SLEEP_HOOK_ENV = "WORKBOOK_STORE_TEST_SLEEP"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS submissions (
+    id            INTEGER PRIMARY KEY,
+    file_name     TEXT NOT NULL,
+    sha256        TEXT NOT NULL,
+    period        TEXT NOT NULL,
+    units         TEXT NOT NULL,      -- JSON list of unit names
+    ingested_at   TEXT NOT NULL,      -- local time, 'YYYY-MM-DD HH:MM:SS'
+    extra_columns TEXT NOT NULL,      -- JSON {sheet: [column, ...]}
+    UNIQUE (sha256, period)
+);
+CREATE TABLE IF NOT EXISTS parts (
+    submission_id INTEGER NOT NULL REFERENCES submissions(id),
+    unit          TEXT NOT NULL,
+    sheet         TEXT NOT NULL,
+    period        TEXT NOT NULL,
+    n_rows        INTEGER NOT NULL,
+    superseded_by INTEGER REFERENCES submissions(id),
+    PRIMARY KEY (submission_id, unit, sheet)
+);
+CREATE UNIQUE INDEX IF NOT EXISTS parts_current
+    ON parts(unit, sheet, period) WHERE superseded_by IS NULL;
+CREATE INDEX IF NOT EXISTS parts_by_sheet ON parts(sheet, unit, period);
+CREATE INDEX IF NOT EXISTS parts_by_period ON parts(period, unit);
+CREATE TABLE IF NOT EXISTS columns (
+    sheet    TEXT NOT NULL,
+    name     TEXT NOT NULL,
+    kind     TEXT NOT NULL,           -- text | int | float | bool | date
+    position INTEGER NOT NULL,
+    PRIMARY KEY (sheet, name)
+);
+"""
+
+
+@dataclass
+class AddResult:
+    status: str                       # 'added' | 'duplicate' | 'correction'
+    submission_id: int
+    period: str
+    units: list[str]
+    rows: dict[str, int] = field(default_factory=dict)   # sheet -> rows stored
+    superseded: list[int] = field(default_factory=list)  # ids of submissions replaced (in part)
+
+
+class StoreError(UserError):
+    """The store file cannot be used (locked, corrupt, newer schema)."""
+
+
+def _q(name: str) -> str:
+    """Quote an identifier (sheet and column names are Chinese, user-derived)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _now() -> str:
+    return datetime.now().strftime("%Y-%m-%d %H:%M:%S")
+
+
+# ---------------------------------------------------------------- the store
+
+class Store:
+    """The embedded submission store under a directory (default: `paths.store_dir()`)."""
+
+    def __init__(self, path: str | os.PathLike | None = None):
+        self.dir = paths.store_dir(path)
+        self.db_path = self.dir / DB_NAME
+        self._writing = False                            # inside writing()
+        self._writer: sqlite3.Connection | None = None   # its connection, once opened
+
+    # -- connection -------------------------------------------------------
+
+    def exists(self) -> bool:
+        return self.db_path.exists()
+
+    def _connect(self, write: bool = False) -> sqlite3.Connection:
+        if write:
+            self.dir.mkdir(parents=True, exist_ok=True)
+        try:
+            conn = sqlite3.connect(self.db_path, timeout=30, isolation_level=None)
+            conn.execute("PRAGMA foreign_keys = ON")
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if version > SCHEMA_VERSION:
+                raise StoreError(f"数据库 {self.db_path} 由更新版本的工作簿创建（结构版本 {version}），请升级本工具")
+            if write and version < SCHEMA_VERSION:
+                conn.execute("PRAGMA journal_mode = WAL")  # persistent; cannot be set inside a transaction
+            conn.execute("PRAGMA synchronous = FULL")
+        except sqlite3.DatabaseError as err:
+            raise StoreError(f"无法打开数据库 {self.db_path}：{err}") from None
+        return conn
+
+    def _read(self, sql: str, params: Iterable = ()) -> list[tuple]:
+        """Rows of a query; no rows when the store has not been created yet."""
+        if not self.exists():
+            return []
+        conn = self._connect()
+        try:
+            if conn.execute("PRAGMA user_version").fetchone()[0] == 0:
+                return []
+            return conn.execute(sql, tuple(params)).fetchall()
+        except sqlite3.OperationalError as err:
+            if "no such table" in str(err):
+                return []
+            raise StoreError(f"读取数据库 {self.db_path} 失败：{err}") from None
+        finally:
+            conn.close()
+
+    # -- writing ----------------------------------------------------------
+
+    @contextmanager
+    def writing(self) -> Iterator[Store]:
+        """Keep one connection, opened at the first add(), for the add() calls of a run
+        (each still one transaction). A run that stores nothing creates nothing."""
+        self._writing = True
+        try:
+            yield self
+        finally:
+            self._writing = False
+            if self._writer is not None:
+                self._writer.close()
+                self._writer = None
+
+    def add(self, submission) -> AddResult:
+        """Store an accepted submission (a Submission or a PreparedSubmission) in one
+        transaction; idempotent on (sha256, period)."""
+        prepared = submission if isinstance(submission, PreparedSubmission) else prepare(submission)
+        if self._writing and self._writer is None:
+            self._writer = self._connect(write=True)
+        shared = self._writer
+        conn = shared or self._connect(write=True)
+        if prepared.stage is not None:
+            conn.execute("ATTACH DATABASE ? AS stage", (str(prepared.stage),))  # not allowed inside a transaction
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            _create_schema(conn)
+            dup = conn.execute("SELECT id FROM submissions WHERE sha256 = ? AND period = ?",
+                               (prepared.sha256, prepared.period)).fetchone()
+            if dup:
+                conn.execute("ROLLBACK")
+                return AddResult("duplicate", dup[0], prepared.period, prepared.units)
+            result = self._insert(conn, prepared)
+            _sleep_hook()
+            conn.execute("COMMIT")
+            return result
+        except sqlite3.OperationalError as err:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            if "locked" in str(err) or "busy" in str(err):
+                raise StoreError(f"数据库 {self.db_path} 正被其他程序占用，请稍后重试") from None
+            raise
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        finally:
+            if prepared.stage is not None:
+                conn.execute("DETACH DATABASE stage")
+            if shared is None:
+                conn.close()
+
+    def _insert(self, conn, prepared: PreparedSubmission) -> AddResult:
+        period, units = prepared.period, prepared.units
+        sid = conn.execute(
+            "INSERT INTO submissions (file_name, sha256, period, units, ingested_at, extra_columns) VALUES (?,?,?,?,?,?)",
+            (prepared.file_name, prepared.sha256, period, json.dumps(units, ensure_ascii=False), _now(),
+             json.dumps(prepared.extra_columns, ensure_ascii=False)),
+        ).lastrowid
+        rows, superseded = {}, set()
+        for index, sheet in enumerate(prepared.sheets):
+            rows[sheet.name] = self._insert_rows(conn, sid, sheet, _stage_table(index))
+            for unit in units:
+                superseded |= self._supersede(conn, sid, unit, sheet.name, period)
+                conn.execute("INSERT INTO parts (submission_id, unit, sheet, period, n_rows) VALUES (?,?,?,?,?)",
+                             (sid, unit, sheet.name, period, sheet.unit_rows.get(unit, 0)))
+        status = "correction" if superseded else "added"
+        return AddResult(status, sid, period, units, rows, sorted(superseded))
+
+    @staticmethod
+    def _supersede(conn, sid: int, unit: str, sheet: str, period: str) -> set[int]:
+        old = [r[0] for r in conn.execute(
+            "SELECT submission_id FROM parts WHERE unit=? AND sheet=? AND period=? AND superseded_by IS NULL",
+            (unit, sheet, period))]
+        if old:
+            conn.execute("UPDATE parts SET superseded_by=? WHERE unit=? AND sheet=? AND period=? AND superseded_by IS NULL",
+                         (sid, unit, sheet, period))
+        return set(old)
+
+    def _insert_rows(self, conn, sid: int, sheet: PreparedSheet, stage_table: str) -> int:
+        to_text = self._ensure_columns(conn, sheet)
+        names = ",".join(_q(c) for c in (*META_COLUMNS, *sheet.columns))
+        insert = f"INSERT INTO {_q(sheet.name)} ({names})"
+        if sheet.values is None:
+            width = len(META_COLUMNS) - 1 + len(sheet.columns)
+            picks = ", ".join("?" if pos in sheet.constants else f"c{pos}" for pos in range(width))
+            conn.execute(f"{insert} SELECT {int(sid)}, {picks} FROM stage.{stage_table} ORDER BY rowid",
+                         [sheet.constants[pos] for pos in sorted(sheet.constants)])
+        else:
+            marks = ",".join("?" * (len(META_COLUMNS) - 1 + len(sheet.columns)))
+            conn.executemany(f"{insert} VALUES ({int(sid)}, {marks})", zip(*sheet.values))
+        for col in to_text:
+            # SQLite's own text form, the same the rows stored before the widening get.
+            conn.execute(f"UPDATE {_q(sheet.name)} SET {_q(col)} = CAST({_q(col)} AS TEXT) "
+                         f"WHERE {_q(col)} IS NOT NULL AND typeof({_q(col)}) != 'text'")
+        return sum(sheet.unit_rows.values())
+
+    def _ensure_columns(self, conn, sheet: PreparedSheet) -> list[str]:
+        """Create the sheet table / new columns and widen kinds; return the columns whose
+        values must become text (a column that held numbers now also holds words)."""
+        table = _q(sheet.name)
+        conn.execute(f"CREATE TABLE IF NOT EXISTS {table} (submission_id INTEGER NOT NULL REFERENCES submissions(id),"
+                     f" {_q(UNIT_COLUMN)} TEXT NOT NULL, _sheet TEXT, _row INTEGER, _extra TEXT)")
+        conn.execute(f"CREATE INDEX IF NOT EXISTS {_q(sheet.name + '_by_part')} ON {table}(submission_id, {_q(UNIT_COLUMN)})")
+        known = {n: k for n, k in conn.execute("SELECT name, kind FROM columns WHERE sheet=?", (sheet.name,))}
+        to_text = []
+        for col in sheet.columns:
+            kind = sheet.kinds[col]
+            if col not in known:
+                # No declared type: BLOB affinity stores values exactly as given ('0012' stays text).
+                conn.execute(f"ALTER TABLE {table} ADD COLUMN {_q(col)}")
+                conn.execute("INSERT INTO columns VALUES (?,?,?,?)", (sheet.name, col, kind, len(known)))
+                known[col] = kind
+                if col == MONTH_COLUMN:
+                    conn.execute(f"CREATE INDEX IF NOT EXISTS {_q(sheet.name + '_by_month')} ON {table}"
+                                 f"({_q(UNIT_COLUMN)}, {_q(MONTH_COLUMN)})")
+                continue
+            if col in sheet.empty:
+                continue
+            wider = _widen(known[col], kind)
+            if wider != known[col]:
+                conn.execute("UPDATE columns SET kind=? WHERE sheet=? AND name=?", (wider, sheet.name, col))
+            if wider == "text" and (kind != "text" or known[col] != "text"):
+                to_text.append(col)
+        return to_text
+
+    # -- reading ----------------------------------------------------------
+
+    def _columns(self, sheet: str) -> list[tuple[str, str]]:
+        """(name, kind) of a sheet's stored columns: contract order first, then first-seen order."""
+        order = _contract_columns(sheet)
+        rows = self._read("SELECT name, kind FROM columns WHERE sheet=? ORDER BY position", (sheet,))
+        return sorted(rows, key=lambda r: order.index(r[0]) if r[0] in order else len(order))
+
+    def snapshot(self, sheet: str, as_of_period: str | None = None, units: Iterable[str] | str | None = None,
+                 *, as_at: str | None = None) -> pd.DataFrame:
+        """The rows of a sheet as the store saw them for a period.
+
+        Register sheets (集群名录, 企业名录, 资质认定, 企业年度财务): for each unit, the
+        rows of its latest current part with period <= `as_of_period`.
+        Monthly sheets (集群月度, 指标填报, 情况说明): for each (unit, 年月 <= as_of_period),
+        the rows of the latest current part carrying that month.
+        `as_at` ('YYYY-MM-DD[ HH:MM:SS]') replays the store as it was at that time:
+        later ingests are ignored and parts superseded later count as current.
+        Columns: the sheet's columns in first-seen order, then 地区, period,
+        submission_id, _sheet, _row. Rows are ordered by unit, then as submitted.
+        """
+        if sheet not in SHEETS:
+            raise ValueError(f"unknown sheet {sheet!r}")
+        cols = self._columns(sheet)
+        names = [n for n, _ in cols]
+        out_cols = [*names, UNIT_COLUMN, "period", "submission_id", "_sheet", "_row"]
+        if not cols:
+            names = [c for c in _contract_columns(sheet) if c != UNIT_COLUMN]
+            return pd.DataFrame(columns=_with_unit_in_place(sheet, [*names, *out_cols[len(out_cols) - 5:]]))
+        vis_sql, params = _visible_parts_sql(sheet, as_of_period, units, as_at)
+        select = ", ".join([*(f"t.{_q(n)}" for n in names), f"t.{_q(UNIT_COLUMN)}", "v.period",
+                            "t.submission_id", "t._sheet", "t._row"])
+        join = f"FROM {_q(sheet)} t JOIN vis v ON t.submission_id = v.submission_id AND t.{_q(UNIT_COLUMN)} = v.unit"
+        if sheet in REGISTER_SHEETS:
+            sql = (f"WITH vis0 AS ({vis_sql}), best AS (SELECT unit, MAX(period) AS period FROM vis0 GROUP BY unit), "
+                   f"vis AS (SELECT vis0.* FROM vis0 JOIN best USING (unit, period)) "
+                   f"SELECT {select} {join} ORDER BY v.unit, t.rowid")
+        else:
+            month_filter = f"WHERE t.{_q(MONTH_COLUMN)} <= ?" if as_of_period else ""
+            params += [as_of_period] if as_of_period else []
+            rank = f"RANK() OVER (PARTITION BY t.{_q(UNIT_COLUMN)}, t.{_q(MONTH_COLUMN)} ORDER BY v.period DESC)"
+            sql = (f"WITH vis AS ({vis_sql}), cand AS (SELECT {select}, {rank} AS rk, t.rowid AS rid {join} {month_filter}) "
+                   f"SELECT * FROM cand WHERE rk = 1 ORDER BY {_q(UNIT_COLUMN)}, {_q(MONTH_COLUMN)}, rid")
+        rows = self._read(sql, params)
+        frame = pd.DataFrame.from_records([r[:len(out_cols)] for r in rows], columns=out_cols, coerce_float=False)
+        for name, kind in [*cols, (UNIT_COLUMN, "text"), ("period", "text"), ("_sheet", "text")]:
+            frame[name] = _from_db(frame[name].astype(object), kind)
+        frame["submission_id"] = frame["submission_id"].astype("int64")
+        frame["_row"] = frame["_row"].astype("Int64")  # NULL only for rows stored without provenance
+        return frame[_with_unit_in_place(sheet, list(frame.columns))]
+
+    def known_enterprises(self) -> dict[str, str]:
+        """Credit code -> unit, from every unit's current 企业名录 (the latest period wins)."""
+        return self._key_to_unit("企业名录", "统一社会信用代码")
+
+    def known_clusters(self) -> dict[str, str]:
+        """Cluster name -> unit, from every unit's current 集群名录."""
+        return self._key_to_unit("集群名录", "集群名称")
+
+    def _key_to_unit(self, sheet: str, key: str) -> dict[str, str]:
+        if key not in {n for n, _ in self._columns(sheet)}:
+            return {}
+        vis_sql, params = _visible_parts_sql(sheet, None, None, None)
+        sql = (f"WITH vis0 AS ({vis_sql}), best AS (SELECT unit, MAX(period) AS period FROM vis0 GROUP BY unit), "
+               f"vis AS (SELECT vis0.* FROM vis0 JOIN best USING (unit, period)) "
+               f"SELECT t.{_q(key)}, t.{_q(UNIT_COLUMN)} FROM {_q(sheet)} t JOIN vis v "
+               f"ON t.submission_id = v.submission_id AND t.{_q(UNIT_COLUMN)} = v.unit "
+               f"WHERE t.{_q(key)} IS NOT NULL ORDER BY v.period, v.submission_id")
+        return {str(k): u for k, u in self._read(sql, params)}
+
+    def submissions(self, include_superseded: bool = False) -> pd.DataFrame:
+        """One row per stored submission: id, file_name, sha256, period, units, ingested_at, status.
+
+        status is 'current' while any of its (unit, sheet) parts is current, else
+        'superseded' (every part replaced by corrections). `units` is a tuple.
+        """
+        rows = self._read(
+            "SELECT s.id, s.file_name, s.sha256, s.period, s.units, s.ingested_at, "
+            "CASE WHEN EXISTS (SELECT 1 FROM parts p WHERE p.submission_id = s.id AND p.superseded_by IS NULL) "
+            "THEN 'current' ELSE 'superseded' END FROM submissions s ORDER BY s.id")
+        cols = ["id", "file_name", "sha256", "period", "units", "ingested_at", "status"]
+        frame = pd.DataFrame.from_records(rows, columns=cols)
+        frame["units"] = [tuple(json.loads(u)) for u in frame["units"]]
+        frame["id"] = frame["id"].astype("int64")
+        if not include_superseded:
+            frame = frame[frame["status"] == "current"].reset_index(drop=True)
+        return frame
+
+    def parts(self, include_superseded: bool = False) -> pd.DataFrame:
+        """One row per (submission, unit, sheet): submission_id, unit, sheet, period, n_rows, superseded_by."""
+        where = "" if include_superseded else "WHERE superseded_by IS NULL"
+        rows = self._read(f"SELECT submission_id, unit, sheet, period, n_rows, superseded_by FROM parts {where} "
+                          "ORDER BY period, unit, submission_id")
+        cols = ["submission_id", "unit", "sheet", "period", "n_rows", "superseded_by"]
+        frame = pd.DataFrame.from_records(rows, columns=cols)
+        frame["superseded_by"] = frame["superseded_by"].astype("Int64")
+        return frame
+
+    def periods(self) -> list[str]:
+        """Periods with current data, ascending."""
+        return [r[0] for r in self._read("SELECT DISTINCT period FROM parts WHERE superseded_by IS NULL ORDER BY period")]
+
+    def latest_period(self) -> str | None:
+        periods = self.periods()
+        return periods[-1] if periods else None
+
+    def require_latest_period(self) -> str:
+        """The latest period, or a Chinese error for a store with nothing in it (the one message everyone uses)."""
+        latest = self.latest_period()
+        if latest is None:
+            raise StoreError(f"数据库 {self.dir} 不存在或还没有报送数据：请先用 ingest 导入报送文件（或运行 make demo），"
+                             "或用 --store / 环境变量 WORKBOOK_STORE 指定数据库目录")
+        return latest
+
+    def submitted_units(self, period: str) -> set[str]:
+        """Units with a current submission for `period`."""
+        return {r[0] for r in self._read(
+            "SELECT DISTINCT unit FROM parts WHERE period = ? AND superseded_by IS NULL", (period,))}
+
+    def fingerprint(self, units: Iterable[str] | str, period: str | None = None) -> str:
+        """A hash of everything the store holds for `units` up to `period` (default: latest).
+
+        It changes whenever a submission or correction that a snapshot of those
+        units as of `period` could draw on is added; it does not change for later periods
+        or other units.
+        """
+        period = period or self.latest_period() or ""
+        unit_list = sorted([units] if isinstance(units, str) else set(units))
+        marks = ",".join("?" * len(unit_list))
+        rows = self._read(
+            f"SELECT p.unit, p.sheet, p.period, p.submission_id, s.sha256 FROM parts p JOIN submissions s "
+            f"ON s.id = p.submission_id WHERE p.superseded_by IS NULL AND p.period <= ? AND p.unit IN ({marks}) "
+            f"ORDER BY p.unit, p.sheet, p.period", [period, *unit_list])
+        digest = hashlib.sha256(f"v{SCHEMA_VERSION}|{period}|{unit_list}".encode())
+        for row in rows:
+            digest.update("|".join(map(str, row)).encode() + b"\n")
+        return digest.hexdigest()
+
+
+def _create_schema(conn: sqlite3.Connection) -> None:
+    """Create the tables inside the caller's transaction (so a killed first ingest leaves no schema)."""
+    if conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION:
+        return
+    for statement in _SCHEMA.split(";"):
+        if statement.strip():
+            conn.execute(statement)
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+
+def _with_unit_in_place(sheet: str, columns: list[str]) -> list[str]:
+    """Column order with 地区 where the contract puts it (指标填报, 情况说明 start with it)."""
+    order = _contract_columns(sheet)
+    if UNIT_COLUMN not in order:
+        return columns
+    rest = [c for c in columns if c != UNIT_COLUMN]
+    return rest[:order.index(UNIT_COLUMN)] + [UNIT_COLUMN] + rest[order.index(UNIT_COLUMN):]
+
+
+def _contract_columns(sheet: str) -> list[str]:
+    from analysis.submissions.contract import SHEETS_BY_NAME  # contract is data only; imported late to keep the store standalone
+    spec = SHEETS_BY_NAME.get(sheet)
+    return [c.name for c in spec.columns] if spec else []
+
+
+def _visible_parts_sql(sheet: str, as_of_period: str | None, units, as_at: str | None) -> tuple[str, list]:
+    """SQL for the (submission_id, unit, period) parts of a sheet visible at a period/time."""
+    where, params = ["p.sheet = ?"], [sheet]
+    if as_of_period:
+        where.append("p.period <= ?")
+        params.append(as_of_period)
+    if units is not None:
+        unit_list = [units] if isinstance(units, str) else list(units)
+        where.append(f"p.unit IN ({','.join('?' * len(unit_list))})")
+        params += unit_list
+    if as_at:
+        where.append("s.ingested_at <= ? AND (p.superseded_by IS NULL OR x.ingested_at > ?)")
+        params += [as_at, as_at]
+        source = ("parts p JOIN submissions s ON s.id = p.submission_id "
+                  "LEFT JOIN submissions x ON x.id = p.superseded_by")
+    else:
+        where.append("p.superseded_by IS NULL")
+        source = "parts p"
+    return f"SELECT p.submission_id, p.unit, p.period FROM {source} WHERE {' AND '.join(where)}", params
+
+
+def _sleep_hook() -> None:
+    seconds = os.environ.get(SLEEP_HOOK_ENV)
+    if seconds:
+        print("store: inside transaction", flush=True, file=sys.stderr)
+        time.sleep(float(seconds))

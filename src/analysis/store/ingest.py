@@ -1,0 +1,346 @@
+"""Ingest submission files into the store: find files, read + validate each, store it.
+
+Each file is one submission (a CSV file holds one sheet and is a submission of
+its own: the store replaces per unit, sheet and period, so the CSV files of one
+unit and period complement each other instead of correcting each other). Files
+are taken folder by folder in sheet-dependency order (集群名录 before 企业名录
+before 资质认定 …) so that references between CSV files resolve through the store.
+"""
+from __future__ import annotations
+
+import copy
+import os
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from analysis.errors import UserError
+from analysis.store.history import AddResult, Store
+
+SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv")
+# Sheets referenced by others come first (clusters, then enterprises, then what cites them).
+SHEET_ORDER = ("集群名录", "企业名录", "资质认定", "企业年度财务", "集群月度", "指标填报", "情况说明")
+DEBUG_ENV = "WORKBOOK_DEBUG"  # set to see the traceback of a file the reader cannot handle
+PERIOD_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+STATUS_ZH = {"added": "已入库", "correction": "已入库（更正）", "duplicate": "重复，跳过（已入库）", "rejected": "拒收"}
+
+
+@dataclass
+class Outcome:
+    """What happened to one file."""
+    path: Path
+    status: str                                    # added | correction | duplicate | rejected
+    result: AddResult | None = None
+    problems: list[str] = field(default_factory=list)   # Chinese lines, for rejections
+
+    @property
+    def rejected(self) -> bool:
+        return self.status == "rejected"
+
+
+def check_period(period: str | None) -> str | None:
+    if period is not None and not PERIOD_RE.match(period):
+        raise UserError(f"填报期“{period}”格式不对，应为 YYYY-MM（如 2023-06）")
+    return period
+
+
+def collect_files(paths: Iterable[str | Path]) -> list[Path]:
+    """Submission files among `paths` (folders searched recursively), in ingest order."""
+    found: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found += [p for p in path.rglob("*") if p.is_file() and _is_submission_file(p)]
+        elif path.is_file():
+            if path.suffix.lower() not in SUFFIXES:
+                raise UserError(f"不支持的文件类型：{path}（只接受 .xlsx、.xlsm、.xls、.csv）")
+            found.append(path)
+        else:
+            raise UserError(f"找不到文件或文件夹：{path}")
+    unique = list(dict.fromkeys(p.resolve() for p in found))
+    return sorted(unique, key=_order_key)
+
+
+def _is_submission_file(path: Path) -> bool:
+    # Skip Excel/WPS lock files (~$x.xlsx) and hidden files.
+    return path.suffix.lower() in SUFFIXES and not path.name.startswith(("~$", "."))
+
+
+def _order_key(path: Path) -> tuple:
+    rank = next((i for i, s in enumerate(SHEET_ORDER) if path.stem.endswith(s)), -1)
+    return (str(path.parent), rank, path.name)
+
+
+def ingest_file(store: Store, path: Path, period: str | None, known: dict) -> Outcome:
+    """Read, validate and store one file; a rejected file leaves the store untouched."""
+    return _ingest_one(store, path, period, known)[0]
+
+
+def _ingest_one(store: Store, path: Path, period: str | None, known: dict) -> tuple[Outcome, dict]:
+    """ingest_file, plus the enterprises and clusters the file defined (empty unless stored)."""
+    from analysis.submissions.validate import SubmissionRejected, read_submission
+
+    try:
+        submission = read_submission(path, period, known_enterprises=known["enterprises"],
+                                     known_clusters=known["clusters"])
+    except SubmissionRejected as err:
+        return Outcome(path, "rejected", problems=[str(p) for p in err.problems] or [str(err)]), _NOTHING
+    except UserError as err:
+        return Outcome(path, "rejected", problems=[str(err)]), _NOTHING
+    except Exception as err:  # noqa: BLE001 - a file the reader chokes on must not stop the batch
+        if os.environ.get(DEBUG_ENV):
+            raise
+        return Outcome(path, "rejected", problems=[f"无法读取该文件（{type(err).__name__}: {err}）；"
+                                                   "如确认文件无误，请将其发给维护人员"]), _NOTHING
+    return _store(store, path, submission, defined_names(submission.tables), known)
+
+
+_NOTHING: dict = {"enterprises": {}, "clusters": {}}
+
+
+def defined_names(tables: dict) -> dict[str, dict]:
+    """The enterprises (credit code -> 地区) and clusters (name -> 地区) a submission defines."""
+    out = {}
+    for name, sheet, key in (("enterprises", "企业名录", "统一社会信用代码"), ("clusters", "集群名录", "集群名称")):
+        frame = tables.get(sheet)
+        out[name] = dict(zip(frame[key].tolist(), frame["地区"].tolist())) if frame is not None and key in frame else {}
+    return out
+
+
+def _store(store: Store, path: Path, submission, defined: dict, known: dict) -> tuple[Outcome, dict]:
+    """Store a validated submission and make what it defines known to the files after it.
+
+    Incremental (not re-read from the store) so a batch stays linear; an enterprise a
+    correction dropped stays referable until the next run, which only loosens a check.
+    """
+    result = store.add(submission)
+    if result.status == "duplicate":
+        return Outcome(path, result.status, result), _NOTHING
+    for name, names in defined.items():
+        known[name].update(names)
+    return Outcome(path, result.status, result), defined
+
+
+def ingest(paths: Iterable[str | Path], period: str | None = None, store: Store | None = None,
+           on_outcome: Callable[[Outcome], None] | None = None) -> list[Outcome]:
+    """Ingest every submission file under `paths`; returns one Outcome per file."""
+    store = store or Store()
+    return list(ingest_files(store, collect_files(paths), check_period(period), on_outcome))
+
+
+def known_names(store: Store) -> dict:
+    """The store's enterprises and clusters with their regions resolved, once per run."""
+    from analysis.submissions.validate import known_names as resolved
+
+    return {"enterprises": resolved(store.known_enterprises()), "clusters": resolved(store.known_clusters())}
+
+
+WORKERS_ENV = "WORKBOOK_INGEST_WORKERS"
+PARALLEL_MIN_FILES = 8
+
+
+def _workers() -> int:
+    wanted = os.environ.get(WORKERS_ENV)
+    return int(wanted) if wanted and wanted.isdigit() else min(os.cpu_count() or 1, 4)
+
+
+def ingest_files(store: Store, files: list[Path], period: str | None,
+                 on_outcome: Callable[[Outcome], None] | None = None) -> Iterator[Outcome]:
+    """Ingest `files` in the order given (see collect_files), yielding each Outcome in turn;
+    with PARALLEL_MIN_FILES files or more, workers read and validate ahead."""
+    known = known_names(store)
+    workers = _workers()
+    with store.writing():
+        if workers < 2 or len(files) < PARALLEL_MIN_FILES:
+            outcomes = (ingest_file(store, path, period, known) for path in files)
+        else:
+            outcomes = _pipelined(store, files, period, known, workers)
+        for outcome in outcomes:
+            if on_outcome:
+                on_outcome(outcome)
+            yield outcome
+
+
+# --- reading, validating and staging ahead in worker processes ----------------------
+#
+# Workers validate files ahead against the enterprises and clusters the store knew at
+# the start, convert them for the store and stage their rows in scratch SQLite files;
+# the main process stores them in order (one INSERT … SELECT per sheet). A file is
+# validated again, in the main process and with everything learnt so far, when the
+# worker refused it or when it refers to an enterprise or cluster learnt during this
+# run, so the outcome is exactly that of ingesting the files one after another.
+
+_WORKER_KNOWN: dict = {}
+# Smaller files come back in memory: for them a scratch file costs more than it saves.
+STAGE_MIN_ROWS = 2000
+
+
+@dataclass
+class _Ahead:
+    """A file a worker validated and staged."""
+    prepared: object                 # store.PreparedSubmission, staged when large
+    defines: dict[str, dict]         # defined_names() of the file
+    refers: tuple[set, set]          # enterprises and clusters it refers to without defining them
+
+
+def _init_worker(known: dict) -> None:
+    global _WORKER_KNOWN
+    _WORKER_KNOWN = known
+
+
+def _validate_ahead(path: Path, period: str | None, stage_path: Path) -> _Ahead | None:
+    from analysis.store.staging import prepare, stage
+    from analysis.submissions.validate import read_submission
+
+    try:
+        submission = read_submission(path, period, known_enterprises=_WORKER_KNOWN["enterprises"],
+                                     known_clusters=_WORKER_KNOWN["clusters"])
+        prepared = prepare(submission)
+        if sum(sum(sheet.unit_rows.values()) for sheet in prepared.sheets) >= STAGE_MIN_ROWS:
+            prepared = stage(prepared, stage_path)
+        return _Ahead(prepared, defined_names(submission.tables), _references(submission.tables))
+    except Exception:  # noqa: BLE001 - the main process redoes the file and reports it exactly
+        return None
+
+
+def _references(tables: dict) -> tuple[set, set]:
+    """Enterprises and clusters a submission refers to without defining them itself."""
+    own_codes = set(tables["企业名录"]["统一社会信用代码"]) if "企业名录" in tables else set()
+    codes = set()
+    for sheet in ("资质认定", "企业年度财务"):
+        if sheet in tables:
+            codes |= set(tables[sheet]["统一社会信用代码"])
+    own_clusters = set(tables["集群名录"]["集群名称"]) if "集群名录" in tables else set()
+    clusters = set(tables["集群月度"]["集群名称"]) if "集群月度" in tables else set()
+    if "企业名录" in tables and "所属集群" in tables["企业名录"]:
+        clusters |= set(tables["企业名录"]["所属集群"].dropna())
+    return codes - own_codes, clusters - own_clusters
+
+
+def _pipelined(store: Store, files: list[Path], period: str | None, known: dict, workers: int) -> Iterator[Outcome]:
+    import tempfile
+
+    from analysis.submissions.validate import load_award_types, load_indicator_names, load_regions
+
+    for load in (load_regions, load_award_types, load_indicator_names):  # once, before the workers fork
+        load()
+    learnt = {"enterprises": set(), "clusters": set()}
+    with tempfile.TemporaryDirectory(prefix="workbook-ingest-") as scratch:
+        stages = [Path(scratch) / f"{i:05d}.sqlite" for i in range(len(files))]
+        ahead = _ReadAhead(files, stages, period, {k: copy.copy(v) for k, v in known.items()}, workers)
+        try:
+            for index, (path, stage_path) in enumerate(zip(files, stages)):
+                done = ahead.result(index)
+                if done is _CRASHED:
+                    outcome, defined = Outcome(path, "rejected", problems=[CRASH_MESSAGE]), _NOTHING
+                elif done is None or _depends_on(done.refers, learnt):
+                    outcome, defined = _ingest_one(store, path, period, known)
+                else:
+                    outcome, defined = _store(store, path, done.prepared, done.defines, known)
+                stage_path.unlink(missing_ok=True)
+                for name, names in defined.items():
+                    learnt[name] |= names.keys()
+                yield outcome
+        finally:  # stopped early (an error, a closed generator): do not read the files left
+            ahead.close()
+
+
+_CRASHED = object()
+CRASH_MESSAGE = "读取该文件时读取程序异常退出（文件可能已损坏或结构异常），未入库；请用 Excel 或 WPS 打开、另存为 .xlsx 后重新报送"
+
+
+class _ReadAhead:
+    """Worker processes validating `files` ahead, in order of need.
+
+    A file that kills its worker (a native crash in a reader) breaks the whole pool:
+    the file needed then is retried alone in a fresh process, reported as crashed if
+    it kills that one too, and a new pool takes the files after it. Workers validate
+    against the names known when the run started (see _pipelined).
+    """
+
+    def __init__(self, files: list[Path], stages: list[Path], period: str | None, known: dict, workers: int):
+        self.files, self.stages, self.period, self.known, self.workers = files, stages, period, known, workers
+        self.pool, self.futures = None, {}
+        self._start(0)
+
+    def _start(self, first: int) -> None:
+        self.pool = self._new_pool(self.workers)
+        self.futures = {i: self.pool.submit(_validate_ahead, self.files[i], self.period, self.stages[i])
+                        for i in range(first, len(self.files))}
+
+    def _new_pool(self, workers: int):
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
+                                   initializer=_init_worker, initargs=(self.known,))
+
+    def result(self, index: int):
+        """The worker's _Ahead for file `index`, None (redo in order) or _CRASHED."""
+        from concurrent.futures.process import BrokenProcessPool
+
+        try:
+            return self.futures.pop(index).result()
+        except BrokenProcessPool:
+            self.close()
+            done = self._alone(index)
+            self._start(index + 1)
+            return done
+
+    def _alone(self, index: int):
+        from concurrent.futures.process import BrokenProcessPool
+
+        solo = self._new_pool(1)
+        try:
+            return solo.submit(_validate_ahead, self.files[index], self.period, self.stages[index]).result()
+        except BrokenProcessPool:
+            return _CRASHED
+        finally:
+            solo.shutdown(wait=True)
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)  # files not yet started are not read
+
+
+def _depends_on(refers: tuple[set, set], learnt: dict) -> bool:
+    codes, clusters = refers
+    return bool(codes & learnt["enterprises"] or clusters & learnt["clusters"])
+
+
+PROBLEMS_SHOWN = 200  # a file with thousands of problems is listed up to here
+
+
+def describe(outcome: Outcome, base: Path | None = None) -> list[str]:
+    """Chinese lines reporting one file's outcome."""
+    name = _shown(outcome.path, base)
+    label = STATUS_ZH[outcome.status]
+    if outcome.rejected:
+        shown = outcome.problems[:PROBLEMS_SHOWN]
+        lines = [f"{label}：{name}（{len(outcome.problems)} 个问题）", *(f"    {p}" for p in shown)]
+        if len(outcome.problems) > len(shown):
+            lines.append(f"    ……另有 {len(outcome.problems) - len(shown)} 个问题未列出（多为同类问题，请先修改以上各处后重新报送）")
+        return lines
+    r = outcome.result
+    detail = f"填报期 {r.period}，{'、'.join(r.units)}"
+    if outcome.status == "duplicate":
+        return [f"{label}：{name}（与第 {r.submission_id} 号报送内容相同，{detail}）"]
+    rows = "，".join(f"{sheet} {n} 行" for sheet, n in r.rows.items())
+    line = f"{label}：{name}（第 {r.submission_id} 号报送，{detail}；{rows}）"
+    if r.superseded:
+        line += f"，替换第 {'、'.join(map(str, r.superseded))} 号报送的相应内容"
+    return [line]
+
+
+def summary(outcomes: list[Outcome]) -> str:
+    counts = {s: sum(o.status == s for o in outcomes) for s in STATUS_ZH}
+    return (f"共 {len(outcomes)} 个文件：入库 {counts['added']}，更正 {counts['correction']}，"
+            f"重复跳过 {counts['duplicate']}，拒收 {counts['rejected']}")
+
+
+def _shown(path: Path, base: Path | None) -> str:
+    try:
+        return str(path.relative_to(base)) if base else str(path)
+    except ValueError:
+        return str(path)
+

@@ -1,0 +1,1 @@
+"""Submissions: the input contract, reading files, validating them, credit codes, the template."""
