@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from analysis.submissions import readers
+from analysis.submissions import readers, xlsx_scan
 from analysis.errors import UserError
 from support.files import one_sheet_xlsx
 from analysis.submissions.validate import SubmissionRejected, read_submission
@@ -110,7 +110,7 @@ def test_references_excel_cannot_have_are_refused(tmp_path, ref):
 
 
 def test_a_wide_stray_cell_above_the_last_row_is_found(tmp_path, monkeypatch):
-    monkeypatch.setattr(readers, "MAX_CELLS", 10_000)
+    monkeypatch.setattr(xlsx_scan, "MAX_CELLS", 10_000)
     rows = [COMPANIES[0]] + [[CODE, f"企业{i}", "新乐市", "是"] for i in range(2000)]
     path = _xlsx(tmp_path / "wide.xlsx", rows)
     assert readers.read_workbook(path).sheets["企业名录"].shape == (2001, 4)  # 8,004 cells
@@ -122,7 +122,7 @@ def test_a_wide_stray_cell_above_the_last_row_is_found(tmp_path, monkeypatch):
 
 
 def test_the_limit_is_rows_times_columns(tmp_path, monkeypatch):
-    monkeypatch.setattr(readers, "MAX_CELLS", 1_000)
+    monkeypatch.setattr(xlsx_scan, "MAX_CELLS", 1_000)
     ok = _rewrite(_companies(tmp_path, "ok.xlsx"), {SHEET: _append_rows(b'<row r="100"><c r="J100"><v>1</v></c></row>')})
     assert readers.read_workbook(ok).sheets["企业名录"].shape == (100, 10)
     big = _rewrite(_companies(tmp_path, "big.xlsx"), {SHEET: _append_rows(b'<row r="100"><c r="K100"><v>1</v></c></row>')})
@@ -145,10 +145,10 @@ def _no_r_sheet(rows: list[list[int]]) -> bytes:
 @pytest.mark.parametrize("rows", [[[1] * 6] * 2000,                       # many rows of 6 cells (the zip bomb)
                                   [[1] * 50] + [[1]] * 300])              # one wide row, then narrow ones
 def test_sheets_without_r_attributes_are_measured_by_counting(tmp_path, monkeypatch, rows):
-    monkeypatch.setattr(readers, "MAX_CELLS", 10_000)
+    monkeypatch.setattr(xlsx_scan, "MAX_CELLS", 10_000)
     path = _rewrite(_companies(tmp_path), {SHEET: lambda _: _no_r_sheet(rows)})
     assert "数据区域过大" in _refused(path)
-    monkeypatch.setattr(readers, "MAX_CELLS", 20_000)
+    monkeypatch.setattr(xlsx_scan, "MAX_CELLS", 20_000)
     assert readers.read_workbook(path).sheets["企业名录"].shape == (len(rows), len(rows[0]))
 
 
@@ -298,7 +298,7 @@ def test_sheets_with_prefixed_elements_are_scanned_too(tmp_path):
     _rewrite(path, {SHEET: lambda body: body.replace(
         b"</x:sheetData>", b'<x:row r="5000"><x:c r="Z5000"><x:v>1</x:v></x:c></x:row></x:sheetData>')})
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(readers, "MAX_CELLS", 100_000)
+        patch.setattr(xlsx_scan, "MAX_CELLS", 100_000)
         assert "最远的单元格是 Z5000" in _refused(path)
 
 
