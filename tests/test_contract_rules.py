@@ -180,9 +180,58 @@ def test_unit_must_match_the_catalog(tmp_path):
 
 
 def test_level_on_a_type_without_levels_is_refused(tmp_path):
-    path = _write(tmp_path, lambda s: make_bad.set_cell(s, "资质认定", 3, "级别", "国家级"))
+    # row 4 is a 创新型中小企业: no levels at all
+    path = _write(tmp_path, lambda s: make_bad.set_cell(s, "资质认定", 4, "级别", "国家级"))
     [p] = problems_of(path)
-    assert (p.sheet, p.row, p.column) == ("资质认定", 3, "级别") and "不分级别" in p.reason
+    assert (p.sheet, p.row, p.column) == ("资质认定", 4, "级别") and "不分级别" in p.reason
+
+
+@pytest.mark.parametrize("level", ["国家级", None])
+def test_an_award_with_one_level_accepts_it_or_an_empty_cell(tmp_path, level):
+    # row 3 is a 高新技术企业: the national certification, so 国家级 (or nothing) is right; 省级 is not
+    path = _write(tmp_path, lambda s: make_bad.set_cell(s, "资质认定", 3, "级别", level))
+    assert len(read_submission(path).tables["资质认定"]) == 3
+    path = _write(tmp_path, lambda s: make_bad.set_cell(s, "资质认定", 3, "级别", "省级"), name="t2-2023-06.xlsx")
+    [p] = problems_of(path)
+    assert (p.row, p.column, p.value) == (3, "级别", "省级") and "级别应为：国家级" in p.reason
+
+
+ALLOCATION_HEADER = ["地区", "指标", "期限", "目标值", "下达文号", "下达日期", "责任单位"]
+
+
+def _allocations(tmp_path, rows, name="石家庄市-2023-02.xlsx"):
+    sheets = {"填报说明": [["填报期(年月)", "2023-02"]], "目标分解": [ALLOCATION_HEADER, *rows]}
+    path = tmp_path / name
+    make_bad.write_xlsx(path, sheets)
+    return path
+
+
+def test_an_issued_allocation_table_is_read_with_its_document(tmp_path):
+    path = _allocations(tmp_path, [["新乐市", "专精特新中小企业", 2025, 40, "石工信〔2023〕5号", "2023-02-15", None],
+                                   ["鹿泉区", "专精特新“小巨人”企业", "2025", 6, "石工信〔2023〕5号", "2023-02-15", "区工信局"]])
+    table = read_submission(path).tables["目标分解"]
+    assert table["地区"].tolist() == ["新乐市", "鹿泉区"] and table["目标值"].tolist() == [40, 6]
+    assert table["下达文号"].tolist() == ["石工信〔2023〕5号"] * 2
+
+
+@pytest.mark.parametrize("row, column, value, reason", [
+    (["新乐县", "专精特新中小企业", 2025, 40, "石工信〔2023〕5号", "2023-02-15", None], "地区", "新乐县", "不是地区注册表中的地区"),
+    (["新乐市", "独角兽企业", 2025, 40, "石工信〔2023〕5号", "2023-02-15", None], "指标", "独角兽企业", "不是指标目录"),
+    (["新乐市", "专精特新中小企业", 2025, "四十", "石工信〔2023〕5号", "2023-02-15", None], "目标值", "四十", "不是数字"),
+    (["新乐市", "专精特新中小企业", 2025, -1, "石工信〔2023〕5号", "2023-02-15", None], "目标值", "-1", "不能为负数"),
+    (["新乐市", "专精特新中小企业", 2025, 40, None, "2023-02-15", None], "下达文号", None, "必填"),
+    (["新乐市", "专精特新中小企业", 25, 40, "石工信〔2023〕5号", "2023-02-15", None], "期限", "25", "4位年份"),
+    (["新乐市", "专精特新中小企业", 2025, 40, "石工信〔2023〕5号", "2023-03-15", None], "下达日期", "2023-03-15", "晚于填报期"),
+])
+def test_a_bad_allocation_row_is_refused_naming_row_column_and_value(tmp_path, row, column, value, reason):
+    [p] = problems_of(_allocations(tmp_path, [row]))
+    assert (p.sheet, p.row, p.column, p.value) == ("目标分解", 2, column, value) and reason in p.reason
+
+
+def test_a_duplicate_allocation_is_refused(tmp_path):
+    row = ["新乐市", "专精特新中小企业", 2025, 40, "石工信〔2023〕5号", "2023-02-15", None]
+    [p] = problems_of(_allocations(tmp_path, [row, row]))
+    assert (p.sheet, p.row) == ("目标分解", 3) and "与第2行重复" in p.reason
 
 
 @pytest.mark.parametrize("column, value, reason", [
@@ -320,5 +369,6 @@ def test_given_period_must_agree_with_the_file(tmp_path):
 
 
 def test_contract_sheets_match_the_documented_names():
-    assert [s.name for s in contract.SHEETS] == ["企业名录", "资质认定", "企业年度财务", "集群名录", "集群月度", "指标填报", "情况说明"]
+    assert [s.name for s in contract.SHEETS] == ["企业名录", "资质认定", "企业年度财务", "集群名录", "集群月度", "指标填报",
+                                               "情况说明", "目标分解"]
     assert {c.name for c in contract.SHEETS_BY_NAME["资质认定"].required} == {"统一社会信用代码", "资质类型", "认定日期"}

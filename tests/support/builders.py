@@ -10,7 +10,7 @@ import pandas as pd
 from analysis.store.history import Store
 from analysis.submissions.validate import Submission
 
-DATE_COLUMNS = {"认定日期", "有效期至", "撤销日期"}
+DATE_COLUMNS = {"认定日期", "有效期至", "撤销日期", "下达日期"}
 
 
 def _table(sheet: str, rows: list[dict]) -> pd.DataFrame:
@@ -23,11 +23,11 @@ def _table(sheet: str, rows: list[dict]) -> pd.DataFrame:
 
 
 def submission(period: str, unit: str, **sheets: list[dict]) -> Submission:
-    """A submission of one unit: sheet name -> rows (each row needs 地区)."""
+    """A submission of one unit (or, for 目标分解, of the level issuing to its units): sheet name -> rows (each row needs 地区)."""
     tables = {name: _table(name, rows) for name, rows in sheets.items()}
     digest = hashlib.sha256(json.dumps([period, unit, {k: v for k, v in sheets.items()}], default=str, ensure_ascii=False).encode()).hexdigest()
     return Submission(path=Path(f"{unit}-{period}.xlsx"), file_name=f"{unit}-{period}.xlsx", sha256=digest,
-                      period=period, tables=tables, units={unit})
+                      period=period, tables=tables, units={unit, *(r["地区"] for r in sheets.get("目标分解", []))})
 
 
 def award(code: str, unit: str, kind: str, granted: str, level: str | None = None, until: str | None = None,
@@ -42,6 +42,12 @@ def enterprise(code: str, unit: str, name: str | None = None) -> dict:
 
 def report(region: str, month: str, indicator: str, value: float) -> dict:
     return {"地区": region, "年月": month, "指标": indicator, "数值": value}
+
+
+def allocation(region: str, indicator: str, term: int, value: float, doc: str = "石工信〔2023〕1号",
+               issued: str = "2023-02-15") -> dict:
+    """One 目标分解 row: a target issued to `region`."""
+    return {"地区": region, "指标": indicator, "期限": term, "目标值": value, "下达文号": doc, "下达日期": issued}
 
 
 def store_with(tmp_path: Path, submissions: list[Submission]) -> Store:

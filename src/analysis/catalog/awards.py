@@ -1,4 +1,4 @@
-"""Award (资质) types of the input contract: levels and default validity."""
+"""Award (资质) types of the input contract: levels, default validity and the months batches are usually granted."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -16,6 +16,17 @@ class AwardType:
     has_level: bool
     levels: tuple[str, ...]
     default_validity_years: int | None
+    grant_months: tuple[int, ...] = ()   # usual batch months (高新技术企业 late in the year); empty: all year
+
+    @property
+    def single_level(self) -> str | None:
+        """The one level of an award that has exactly one (专精特新小巨人: 国家级): an empty cell means it."""
+        return self.levels[0] if len(self.levels) == 1 else None
+
+    @property
+    def level_required(self) -> bool:
+        """级别 must be filled only where it tells levels apart."""
+        return self.has_level and len(self.levels) > 1
 
 
 @lru_cache(maxsize=4)
@@ -30,5 +41,6 @@ def load_award_types(path: Path = paths.AWARD_TYPES_FILE) -> dict[str, AwardType
             has_level=bool(node.get("has_level")),
             levels=tuple(node.get("levels") or ()),
             default_validity_years=node.get("default_validity_years"),
+            grant_months=tuple(int(m) for m in node.get("grant_months") or ()),
         )
     return out

@@ -71,6 +71,9 @@ def _awards(store: Store, period: str) -> pd.DataFrame:
     })
     frame["valid_until"] = _effective_validity(frame)
     frame["revoked"] = frame["revoked"].fillna(NEVER)
+    # an award with one level (专精特新小巨人: 国家级) may be sent with 级别 empty: it means that level
+    single = {name: kind.single_level for name, kind in load_award_types().items() if kind.single_level}
+    frame["level"] = frame["level"].fillna(frame["award"].map(single).astype("string"))
     return frame.reset_index(drop=True)
 
 

@@ -39,6 +39,7 @@ from analysis.errors import UserError
 from analysis.store.staging import (
     META_COLUMNS as META_COLUMNS,
     MONTH_COLUMN as MONTH_COLUMN,
+    ISSUED_SHEETS as ISSUED_SHEETS,
     MONTHLY_SHEETS as MONTHLY_SHEETS,
     REGISTER_SHEETS as REGISTER_SHEETS,
     SHEETS as SHEETS,
@@ -305,6 +306,8 @@ class Store:
         rows of its latest current part with period <= `as_of_period`.
         Monthly sheets (集群月度, 指标填报, 情况说明): for each (unit, 年月 <= as_of_period),
         the rows of the latest current part carrying that month.
+        Issued sheets (目标分解): the rows of every current part with period <= `as_of_period`
+        (an allocation issued for 2024 does not withdraw the one issued for 2023).
         `as_at` ('YYYY-MM-DD[ HH:MM:SS]') replays the store as it was at that time:
         later ingests are ignored and parts superseded later count as current.
         Columns: the sheet's columns in first-seen order, then 地区, period,
@@ -326,6 +329,8 @@ class Store:
             sql = (f"WITH vis0 AS ({vis_sql}), best AS (SELECT unit, MAX(period) AS period FROM vis0 GROUP BY unit), "
                    f"vis AS (SELECT vis0.* FROM vis0 JOIN best USING (unit, period)) "
                    f"SELECT {select} {join} ORDER BY v.unit, t.rowid")
+        elif sheet in ISSUED_SHEETS:
+            sql = f"WITH vis AS ({vis_sql}) SELECT {select} {join} ORDER BY v.period, v.unit, t.rowid"
         else:
             month_filter = f"WHERE t.{_q(MONTH_COLUMN)} <= ?" if as_of_period else ""
             params += [as_of_period] if as_of_period else []

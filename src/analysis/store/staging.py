@@ -22,7 +22,8 @@ import pandas as pd
 
 REGISTER_SHEETS = ("集群名录", "企业名录", "资质认定", "企业年度财务")
 MONTHLY_SHEETS = ("集群月度", "指标填报", "情况说明")
-SHEETS = REGISTER_SHEETS + MONTHLY_SHEETS
+ISSUED_SHEETS = ("目标分解",)  # every current part up to the period counts: later issues add, not replace
+SHEETS = REGISTER_SHEETS + MONTHLY_SHEETS + ISSUED_SHEETS
 MONTH_COLUMN = "年月"
 UNIT_COLUMN = "地区"
 META_COLUMNS = ("submission_id", UNIT_COLUMN, "_sheet", "_row", "_extra")

@@ -189,7 +189,7 @@ class ColumnChecks:
             if len(both):
                 suspect[both] |= (left[both] > right[both]).astype(bool)
         if "资质类型" in values:
-            levelled = frozenset(name for name, award in self.awards.items() if award.has_level)
+            levelled = frozenset(name for name, award in self.awards.items() if award.level_required)
             raw_level = table.data.get("级别")
             no_level = raw_level == None if raw_level is not None else np.ones(n, dtype=bool)  # noqa: E711
             suspect |= no_level & np.frompyfunc(levelled.__contains__, 1, 1)(values["资质类型"]).astype(bool)

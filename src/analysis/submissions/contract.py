@@ -207,6 +207,21 @@ SHEETS: tuple[Sheet, ...] = (
         ),
         region_from="地区",
     ),
+    Sheet(
+        "目标分解", "上级下达给下级单位的目标任务，每个地区、指标、期限一行，由下达目标的单位报送",
+        (
+            Column("地区", ENUM, required=True, domain=REGION, help="承担目标的地区名称或6位行政区划代码", width=20),
+            Column("指标", ENUM, required=True, domain=INDICATOR, help="指标目录中的指标名称", width=36),
+            Column("期限", WHOLE, required=True, pattern=re.compile(r"^20\d{2}$"), pattern_hint="填4位年份，如 2025",
+                   help="目标年份：到期年（如 2025）或每年目标的年度（如 2024）", width=10),
+            Column("目标值", NUMBER, required=True, nonnegative=True, percent=True, help="只填数字，单位与指标目录一致", width=12),
+            Column("下达文号", required=True, help="下达分解目标的文件文号，如 石工信〔2023〕5号", width=26),
+            Column("下达日期", DATE, required=True, not_after_period=True, help="如 2023-02-15，不得晚于填报期", width=12),
+            Column("责任单位", help="可留空", width=20),
+        ),
+        unique=("地区", "指标", "期限"),
+        region_from="地区",
+    ),
 )
 
 SHEETS_BY_NAME: dict[str, Sheet] = {s.name: s for s in SHEETS}

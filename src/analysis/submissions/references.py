@@ -106,7 +106,7 @@ class ReferenceChecks:
         award = self.awards.get(record.get("资质类型") or "")
         if award is None:
             return text  # the type itself is reported
-        if not award.has_level:
+        if not award.levels:
             raise _Bad(f"“{award.name}”不分级别，级别应留空")
         if text not in award.levels:
             raise _Bad(f"“{award.name}”的级别应为：{'、'.join(award.levels)}")

@@ -118,7 +118,7 @@ class RowChecks:
 
     def _check_level_present(self, table, row: int, raw: dict, record: dict) -> None:
         award = self.awards.get(record.get("资质类型") or "")
-        if award is None or not award.has_level or raw.get("级别") is not None:
+        if award is None or not award.level_required or raw.get("级别") is not None:
             return
         if not any(r == row and table.column_label(c) == "级别" for r, c in table.error_cells):
             self.report(table, row, "级别", None, f"“{award.name}”须填写级别（{'、'.join(award.levels)}）")

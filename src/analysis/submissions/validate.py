@@ -86,7 +86,7 @@ class Submission:
 
 
 # Sheets checked before the ones that refer to them.
-_ORDER = ("集群名录", "企业名录", "资质认定", "企业年度财务", "集群月度", "指标填报", "情况说明")
+_ORDER = ("集群名录", "企业名录", "资质认定", "企业年度财务", "集群月度", "指标填报", "情况说明", "目标分解")
 
 
 class _Validator(ColumnChecks, RowChecks, ReferenceChecks):
