@@ -53,8 +53,10 @@ def store(tmp_path_factory):
     return store_with(tmp, subs)
 
 
-def row(frame, target_id, place):
+def row(frame, target_id, place, term=None):
     hit = frame[(frame["target_id"] == target_id) & (frame["jurisdiction"] == place)]
+    if term is not None:
+        hit = hit[hit["term"] == term]
     assert len(hit) == 1, (target_id, place)
     return hit.iloc[0]
 
@@ -70,6 +72,12 @@ def year_end(store):
     return compute_progress(store, "2023-12-31", targets(*ids))
 
 
+@pytest.fixture(scope="module")
+def year_end_estimated(store):
+    ids = ("sjz.srdi_sme.2023", "sjz.industrial_cloud_rate.2023", "sjz.digital_mgmt_rate.2023")
+    return compute_progress(store, "2023-12-31", targets(*ids), estimate_splits=True)
+
+
 def test_stock_counts_validity_revocation_and_distinct_roll_up(year_end):
     # 新乐市 at 2023-12-31: E1 (default validity to 2024-02-29), E2, E5; E3 revoked 2023-06-30 → 3
     assert row(year_end, "sjz.srdi_sme.2023", X)["actual"] == 3
@@ -78,17 +86,29 @@ def test_stock_counts_validity_revocation_and_distinct_roll_up(year_end):
     # 石家庄市: distinct E1, E2, E4, E5 → 4, not 3 + 2
     city = row(year_end, "sjz.srdi_sme.2023", SJZ)
     assert (city["actual"], city["actual_source"], city["basis"]) == (4, "计数", "方案目标")
-    # 580 target: 4/580 = 0.69%; time 100% at year end → far behind
+    # 580 target: 4/580 = 0.69%; 31 December is the deadline day: a final result, 差576家, no calendar
     assert city["progress_pct"] == pytest.approx(100 * 4 / 580)
-    assert city["status"] == "严重滞后"
+    assert (city["status"], city["shortfall"], city["final"], city["in_force"]) == ("未完成", 576, True, False)
+    assert pd.isna(city["expected_pct"]) and city["trajectory"] == "" and city["light"] == ""
 
 
-def test_split_targets_follow_baseline_shares_and_add_up(year_end):
-    # baseline 2022-08-28: 新乐市 E1, E3, E5 = 3; 鹿泉区 E5 = 1 → shares 3/4 and 1/4 of 580
-    assert row(year_end, "sjz.srdi_sme.2023", X)["target_value"] == pytest.approx(435)
-    assert row(year_end, "sjz.srdi_sme.2023", L)["target_value"] == pytest.approx(145)
-    split = year_end[(year_end["target_id"] == "sjz.srdi_sme.2023") & (year_end["basis"] == "分解目标")]
-    assert split["target_value"].sum() == pytest.approx(580)
+def test_units_without_an_issued_allocation_have_no_target_only_their_share(year_end):
+    xinle = row(year_end, "sjz.srdi_sme.2023", X)
+    # no 目标分解 was stored: no target, no status, no light; 3 of the city's 4 → 75%
+    assert (xinle["basis"], xinle["status"], xinle["light"]) == ("", "", "")
+    assert pd.isna(xinle["target_value"]) and xinle["share_of_parent"] == pytest.approx(75)
+
+
+def test_estimated_splits_follow_baseline_shares_and_are_labelled(year_end_estimated):
+    # baseline 2022-08-28: 新乐市 E1, E3, E5 = 3; 鹿泉区 E5 = 1 → shares 3/4 and 1/4 of 580, whole numbers
+    assert row(year_end_estimated, "sjz.srdi_sme.2023", X)["target_value"] == 435
+    assert row(year_end_estimated, "sjz.srdi_sme.2023", L)["target_value"] == 145
+    units = year_end_estimated[(year_end_estimated["target_id"] == "sjz.srdi_sme.2023")
+                               & (year_end_estimated["jurisdiction"] != SJZ)]
+    split = units[units["basis"] == "测算"]
+    assert sorted(split["jurisdiction"]) == sorted([X, L]) and split["target_value"].sum() == 580
+    # the 20 units with no base get no estimate (a share of nothing is no target), not a target of 0
+    assert (units["basis"] == "").sum() == 20 and units.loc[units["basis"] == "", "target_value"].isna().all()
 
 
 def test_annual_flow_counts_first_grants_in_the_year(year_end):
@@ -104,21 +124,25 @@ def test_a_unit_reported_aggregate_replaces_the_count(year_end):
     assert (hebei["actual"], hebei["actual_source"], hebei["met"], hebei["status"]) == (3620, "填报", True, "已完成")
 
 
-def test_rates_strict_bound_and_roll_up_average(year_end):
-    # 超过78%: 78 is not met, 78.5 is
-    assert not row(year_end, "sjz.digital_mgmt_rate.2023", X)["met"]
-    assert row(year_end, "sjz.digital_mgmt_rate.2023", L)["met"]
+def test_rates_roll_up_as_a_labelled_simple_average(year_end):
     # the city did not report: the mean of its units, (48 + 52) / 2 = 50 ≥ 50
     cloud = row(year_end, "sjz.industrial_cloud_rate.2023", SJZ)
-    assert (cloud["actual"], cloud["actual_source"], cloud["status"]) == (50, "下级平均", "已完成")
-    assert row(year_end, "sjz.industrial_cloud_rate.2023", X)["basis"] == "同口径"
+    assert (cloud["actual"], cloud["actual_source"], cloud["status"]) == (50, "简单平均", "已完成")
+    assert row(year_end, "sjz.industrial_cloud_rate.2023", X)["basis"] == ""
+
+
+def test_rates_apply_unchanged_to_units_only_as_an_estimate(year_end_estimated):
+    # 超过78%: 78 is not met, 78.5 is
+    assert not row(year_end_estimated, "sjz.digital_mgmt_rate.2023", X)["met"]
+    assert row(year_end_estimated, "sjz.digital_mgmt_rate.2023", L)["met"]
+    assert row(year_end_estimated, "sjz.industrial_cloud_rate.2023", X)[["basis", "target_value"]].tolist() == ["测算", 50]
 
 
 def test_year_on_year_growth_of_cumulative_revenue(year_end, store):
     growth = row(year_end, "xinle.cluster_revenue_growth.2023", X)
-    # 1130 / 1000 − 1 = 13% ≥ 12% (met), below the 14% stretch
+    # 1130 / 1000 − 1 = 13% ≥ 12% (met), below the 14% stretch: final on 31 December
     assert growth["actual"] == pytest.approx(13.0)
-    assert (growth["met"], growth["exceeded"], growth["status"]) == (True, False, "已完成")
+    assert (growth["met"], growth["exceeded"], growth["status"], growth["final"]) == (True, False, "已完成", True)
     september = compute_progress(store, "2023-09-30", targets("xinle.cluster_revenue_growth.2023"), with_previous=False)
     mid = row(september, "xinle.cluster_revenue_growth.2023", X)
     # 791 / 700 − 1 = 13%; before the year ends a met growth target is 超序时 (13/12 = 108.3% of target)
@@ -132,9 +156,8 @@ def test_time_proportional_progress_mid_year(store):
     # first grants to 2023-09-30: E2 only (E4 is November) → 1 of 80; 9/12 of the year → expected 60
     assert (city["actual"], city["time_pct"], city["expected"]) == (1, 75, 60)
     assert city["gap_pp"] == pytest.approx(100 / 80 - 75)
-    # linear run rate: 1 / 0.75 = 1.33 projected by year end
-    assert city["projected"] == pytest.approx(4 / 3)
-    assert city["trajectory"] == "进展有限"
+    # nine months of a one-year window are under twelve: no annualised projection (Open SDG's rule)
+    assert pd.isna(city["projected"]) and city["trajectory"] == "观测不足"
 
 
 def test_time_fraction_quarters():
@@ -170,8 +193,9 @@ def test_ranges_keep_floor_and_stretch(tmp_path):
     store = store_with(tmp_path, subs)
     frame = compute_progress(store, "2025-12-31", targets("hebei.listed_company.2025"), with_previous=False)
     hebei = row(frame, "hebei.listed_company.2025", "河北省")
-    # 30至50家: 10 listed companies meet neither end
+    # 30至50家: 10 listed companies meet neither end; on the deadline day: 未完成, 差20家
     assert (hebei["low"], hebei["high"], hebei["met"], hebei["exceeded"]) == (30, 50, False, False)
+    assert (hebei["status"], hebei["shortfall"]) == ("未完成", 20)
 
 
 units = st.sampled_from([X, L, "正定县", "藁城区"])
@@ -219,17 +243,18 @@ def test_reported_monthly_flows_sum_and_shares_use_the_parents_published_count(t
                   quote="", source="", measure={"reported": "新增发明专利"})
     frame = compute_progress(store, "2024-06-30", [flow], with_previous=False)
     # monthly figures 4 + 3 = 7 of 12 by mid-year (expected 6)
-    city = row(frame, "t.flow", "西宁市")
+    city = row(frame, "t.flow", "西宁市", term="2024")
     assert (city["actual"], city["actual_source"], city["expected"]) == (7, "下级汇总", 6)
     assert city["status"] == "超序时"
 
 
-def test_a_missed_deadline_is_never_in_step(store):
+def test_a_missed_deadline_is_a_final_miss_not_a_calendar_word(store):
     # a 2023 rate target judged in 2024: its gap (78/78 = 100% of target) alone would read 基本同步
-    frame = compute_progress(store, "2024-03-31", targets("sjz.digital_mgmt_rate.2023"), with_previous=False)
+    frame = compute_progress(store, "2024-03-31", targets("sjz.digital_mgmt_rate.2023"), with_previous=False,
+                             estimate_splits=True)
     xinle = row(frame, "sjz.digital_mgmt_rate.2023", X)
-    # 78 against 超过78%: missed by a hair after the deadline
-    assert (xinle["closed"], xinle["met"], xinle["status"]) == (True, False, "落后序时")
+    # 78 against 超过78%: missed by a hair, and final
+    assert (xinle["final"], xinle["met"], xinle["status"], xinle["trajectory"]) == (True, False, "未完成", "")
 
 
 def test_facts_are_remembered_until_the_store_changes(tmp_path):

@@ -12,7 +12,8 @@ from support.builders import report, store_with, submission
 def progress_rows():
     """Two 石家庄市 targets and their split rows for three units (numbers chosen by hand)."""
     base = dict(plan="shijiazhuang-2022-leaders", period="2025", kind="stock", unit="家", comparison="≥",
-                as_of="2025-09-30", window_start="2022-08-28", closed=False, high=None)
+                as_of="2025-09-30", window_start="2022-08-28", window_end="2025-12-31", closed=False, high=None,
+                in_force=True, final=False, aspirational=False, term="2025", low=0)
     rows = []
     def add(tid, name, place, basis, actual, target, expected_pct, met=False, status="落后序时"):
         rows.append({**base, "target_id": tid, "indicator_name": name, "jurisdiction": place, "basis": basis,
@@ -37,7 +38,7 @@ def test_calendar_index_caps_and_floors():
 
 
 def test_unit_scores_rank_best_and_worst():
-    scores = unit_scores(progress_rows(), "石家庄市")
+    scores = unit_scores(progress_rows(), "石家庄市", min_targets=2)
     assert scores["地区"].tolist()[:3] == ["新乐市", "鹿泉区", "正定县"]
     xinle = scores.iloc[0]
     assert xinle["综合得分"] == pytest.approx((100 * 50 / 50 / 85 * 100 + 150) / 2)
@@ -48,7 +49,7 @@ def test_unit_scores_rank_best_and_worst():
 
 
 def test_red_and_black_lists_and_floor():
-    scores = unit_scores(progress_rows(), "石家庄市")
+    scores = unit_scores(progress_rows(), "石家庄市", min_targets=2)
     red, black = honour_lists(scores, top_n=2)
     assert red["地区"].tolist() == ["新乐市"]             # only one unit at or above 100
     assert black["地区"].tolist() == ["正定县", "鹿泉区"]  # bottom first
@@ -59,7 +60,7 @@ def test_sentences_carry_the_table_numbers():
     frame = progress_rows()
     city = frame.iloc[0]
     assert sentence(city) == "截至2025年9月底，石家庄市专精特新中小企业达到612家，完成2025年目标的81.6%，落后序时进度3.4个百分点。"
-    assert sentence(frame.iloc[1]) == "截至2025年9月底，新乐市专精特新中小企业达到50家，已完成2025年分解目标（≥50家）。"
+    assert sentence(frame.iloc[1]) == "截至2025年9月底，新乐市专精特新中小企业达到50家，已达到2025年分解目标50家。"
     assert as_of_phrase("2025-09-15") == "截至2025年9月15日"
 
 
@@ -83,9 +84,15 @@ def test_submission_status_names_missing_and_lagging_units(tmp_path):
     assert len(status) == 22
 
 
-def test_traffic_lights_follow_the_configured_bands():
-    from analysis.progress.views import traffic_light
+def test_status_and_light_come_from_one_band_table():
+    from analysis.progress.verdicts import calendar_status, light_of, settings
 
-    # one city's practice (data/progress.yml): green at or above 序时进度, yellow up to 30 behind, red beyond
-    assert [traffic_light(g) for g in (5, 0, -0.1, -30, -30.1)] == ["绿", "绿", "黄", "黄", "红"]
-    assert traffic_light(-50, met=True) == "绿"
+    # data/progress.yml: 超序时 ≥ 5 绿, 基本同步 ≥ −5 绿, 落后序时 ≥ −15 黄, 严重滞后 红
+    gaps = (5, 4.9, -5, -5.1, -15, -15.1, -60)
+    assert [calendar_status(g) for g in gaps] == ["超序时", "基本同步", "基本同步", "落后序时", "落后序时", "严重滞后", "严重滞后"]
+    assert [light_of(calendar_status(g)) for g in gaps] == ["绿", "绿", "绿", "黄", "黄", "红", "红"]
+    # every band's light is the one the table gives: a status and its light never disagree
+    for band in settings()["status_bands"]:
+        assert light_of(band["status"]) == band["light"]
+    # final results carry no calendar light
+    assert light_of("未完成") == "" and light_of("超额完成") == ""

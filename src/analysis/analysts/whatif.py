@@ -25,7 +25,7 @@ from analysis.progress.facts import jurisdiction_map, load_facts
 from analysis.fonts import use_chart_style
 from analysis.progress.measures import FLOW_KINDS, actual_values, award_rows, first_grants, valid_at
 from analysis.periods import month_end
-from analysis.progress.engine import compute_progress, is_met, target_window
+from analysis.progress.engine import compute_progress, is_met, row_window
 from analysis.catalog.regions import load_regions
 from analysis.store.history import Store
 
@@ -164,7 +164,7 @@ def target_series(store: Store, row: pd.Series) -> pd.DataFrame:
     catalog = load_catalog()
     target = next(t for t in catalog.targets if t.id == row["target_id"])
     eval_date = pd.Timestamp(row["eval_date"])
-    window = target_window(target, catalog, pd.Timestamp(row["as_of"]))
+    window = row_window(row)
     facts = load_facts(store, eval_date.strftime("%Y-%m"))
     out = [{"indicator": row["indicator_name"], "date": m.to_timestamp(how="end").normalize(), "kind": "实际",
             "value": actual_values(target, facts, m.to_timestamp(how="end").normalize(), window)["value"].get(row["jurisdiction"])}

@@ -23,7 +23,7 @@ PROGRESS_KINDS = ("stock", "annual", "in-year", "cumulative", "ratio", "rate", "
 # Kinds kept for screening candidates and estimating payouts only.
 OTHER_KINDS = ("threshold", "incentive")
 KINDS = PROGRESS_KINDS + OTHER_KINDS
-PERIODS = ("2023", "2025", "annual")
+PERIODS = ("2023", "2025", "annual")  # the five plans' periods; a successor plan may name any year
 COMPARISONS = ("≥", ">", "≈", "≤", "=", "between")
 PLAN_LEVELS = ("province", "city", "county", "development zone")
 
@@ -64,6 +64,7 @@ _TARGET_SCHEMA: dict[str, tuple[tuple[type, ...], bool]] = {
     "cap_unit": ((str,), False),
     "stretch_aspirational": ((bool,), False),
     "baseline": ((dt.date, str), False),
+    "responsible": ((str,), False),   # a department the plan names as doing the task itself: never split to units
 }
 _PLAN_META_REQUIRED = ("id", "title", "issuer", "jurisdiction", "level", "source_file", "baseline_date", "horizon")
 
@@ -91,6 +92,20 @@ class Plan:
     source_file: str
     text_path: Path
     meta: dict = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def end(self) -> dt.date:
+        """The plan's last day in force: `valid_until` when its metadata (or an extension) names one, else 31 Dec of the horizon."""
+        return _as_date(self.meta.get("valid_until")) or dt.date(self.horizon, 12, 31)
+
+    @property
+    def annual_years(self) -> list[int]:
+        """The calendar years a 每年 target counts for: `annual_from` when the metadata names it, else the
+        baseline year when the plan starts in its first half (a plan of 2022-08 counts from 2023), to the end year."""
+        first = self.meta.get("annual_from")
+        if first is None:
+            first = self.baseline_date.year + (self.baseline_date.month > 6)
+        return list(range(int(first), self.end.year + 1))
 
 
 @dataclass(frozen=True)
@@ -235,7 +250,8 @@ def _check_target_fields(node: dict, where: str) -> None:
 def _check_target_values(t: Target, node: dict, where: str, indicators: dict, regions) -> None:
     checks = [
         (t.kind in KINDS, f"kind “{t.kind}”无效，应为 {', '.join(KINDS)}"),
-        (t.period in PERIODS, f"period “{t.period}”无效，应为 {', '.join(PERIODS)}"),
+        (t.period == "annual" or (t.period.isdigit() and len(t.period) == 4),
+         f"period “{t.period}”无效，应为年份（如 {', '.join(PERIODS[:2])}）或 annual"),
         (t.comparison in COMPARISONS, f"comparison “{t.comparison}”无效，应为 {' '.join(COMPARISONS)}"),
         (t.indicator in indicators, f"未知指标“{t.indicator}”（不在 data/indicators.yml 中）"),
         (regions.resolve(t.jurisdiction) is not None, f"未知地区“{t.jurisdiction}”"),

@@ -22,11 +22,13 @@ EXTRA_CSV_COLUMNS = [
     "as_of", "eval_date", "window_start", "window_end", "expected_pct", "gap_pp", "met", "exceeded",
     "base_value", "base_date", "cagr_observed", "cagr_required", "trajectory_ratio", "trajectory",
     "previous", "mom", "data_month", "stale", "closed", "narrative",
+    "in_force", "final", "shortfall", "met_on", "term", "light", "basis_source", "share_of_parent",
 ]
 TABLE_HEADERS = {
-    "jurisdiction": "地区", "indicator_name": "指标", "period": "期限", "basis": "口径", "target_value": "目标",
+    "jurisdiction": "地区", "indicator_name": "指标", "term": "期限", "basis": "口径", "target_value": "目标",
     "actual": "实际", "progress_pct": "完成率%", "expected_pct": "序时进度%", "gap_pp": "偏差(百分点)",
-    "status": "状态", "trajectory": "趋势", "projected": "预计期末", "mom": "环比", "actual_source": "来源",
+    "status": "状态", "shortfall": "差额", "met_on": "达标月份", "trajectory": "趋势", "projected": "预计期末",
+    "mom": "环比", "actual_source": "来源",
 }
 
 
@@ -36,6 +38,8 @@ def register(subparsers) -> None:
     p.add_argument("--region", help="只看该地区（含上级方案分解到该地区的目标）")
     p.add_argument("--plan", help="方案编号")
     p.add_argument("--format", choices=("table", "csv"), default="table")
+    p.add_argument("--estimate-splits", action="store_true",
+                   help="为未下达分解目标的下级单位按基期占比测算目标（标注“测算”，仅供分析，不用于通报）")
     p.add_argument("--store", help="数据库目录（默认 data/store 或环境变量 WORKBOOK_STORE）")
     p.set_defaults(func=run)
 
@@ -47,10 +51,11 @@ def _as_of(text: str) -> dt.date:
         raise UserError(f"截至日期“{text}”格式不对，应为 YYYY-MM-DD（如 2025-09-30）") from None
 
 
-def progress_frame(store: Store, as_of: dt.date, plan: str | None = None, region: str | None = None) -> pd.DataFrame:
+def progress_frame(store: Store, as_of: dt.date, plan: str | None = None, region: str | None = None,
+                   estimate_splits: bool = False) -> pd.DataFrame:
     catalog = load_catalog()
     targets = select(catalog, plan=plan, kinds=None)
-    frame = compute_progress(store, as_of, targets)
+    frame = compute_progress(store, as_of, targets, estimate_splits=estimate_splits)
     if region:
         frame = frame[frame["jurisdiction"] == load_regions().get(region).name]
     frame = frame.reset_index(drop=True)
@@ -61,7 +66,7 @@ def progress_frame(store: Store, as_of: dt.date, plan: str | None = None, region
 def run(args) -> int:
     store = Store(args.store)
     store.require_latest_period()
-    frame = progress_frame(store, _as_of(args.as_of), args.plan, args.region)
+    frame = progress_frame(store, _as_of(args.as_of), args.plan, args.region, args.estimate_splits)
     if args.format == "csv":
         print_frame(frame[CSV_COLUMNS + EXTRA_CSV_COLUMNS].round(4), "csv")
         return 0

@@ -1,43 +1,47 @@
-"""The progress engine: every target against actuals, the calendar (序时进度) and a trajectory.
+"""The progress engine: every target against actuals, as open progress (序时进度) or as a final result.
 
-`compute_progress(store, as_of)` returns one row per (target, jurisdiction): the
-plan's own jurisdiction (basis 方案目标) and each region directly below it, whose
-share of the target is its share of the jurisdiction's value at the window's
-start (basis 分解目标; rates and other levels apply unchanged, basis 同口径).
+`compute_progress(store, as_of)` returns one row per (target, term, jurisdiction):
+- the terms come from the plan's lifecycle (`lifecycle.terms`): a dated target's
+  plan period, each year of a 每年 target and its plan-period total; a term is
+  in force until its deadline day and final from it on;
+- the plan's own jurisdiction is judged against the plan (basis 方案目标); each
+  region directly below it against what it was issued (分解目标, from the stored
+  目标分解 sheet), or against an analyst's estimate (测算) when asked for; a
+  region with neither has its actual and its share of the parent, and no status.
 Every verdict keeps its components (base value and date, latest value and date,
-target, time share, growth rates, ratio) so that a reader can redo it; the
-formulas are in docs/methodology.md.
+target, time share, growth rates) so that a reader can redo it; the formulas
+and rules are in docs/methodology.md.
 """
 from __future__ import annotations
 
 import calendar
 import datetime as dt
-from dataclasses import dataclass, replace
-from functools import lru_cache
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 
-from analysis import paths
-from analysis.catalog.targets import Catalog, Target, load_catalog
-from analysis.progress.facts import Facts, load_facts
-from analysis.progress.measures import FLOW_KINDS, SOURCE_REPORTED, actual_values, first_reports
+from analysis.catalog.awards import load_award_types
 from analysis.catalog.regions import load_regions
-from analysis.store.history import Store
+from analysis.catalog.targets import Catalog, Target, load_catalog
 from analysis.periods import month_end, previous_period
-from analysis.yamlio import load_yaml
+from analysis.progress import allocations as alloc
+from analysis.progress.allocations import BASIS_ESTIMATE, BASIS_ISSUED, BASIS_PLAN, BASIS_REPORTED, Goal
+from analysis.progress.facts import Facts, load_facts
+from analysis.progress.lifecycle import Term, terms
+from analysis.progress.measures import FLOW_KINDS, SOURCE_REPORTED, actual_values, first_reports, flow_series
+from analysis.progress.trajectory import (TRAJ_AWAY, TRAJ_LIMITED, TRAJ_MET, TRAJ_MODERATE, TRAJ_NONE,
+                                          TRAJ_ON_TRACK, Trajectory, trajectory)
+from analysis.progress.verdicts import (STATUS_AHEAD, STATUS_BATCH, STATUS_BEHIND, STATUS_DONE, STATUS_EXCEEDED,
+                                        STATUS_FAR_BEHIND, STATUS_IN_STEP, STATUS_LEVEL_MET, STATUS_LEVEL_MISSED,
+                                        STATUS_MISSED, STATUS_NO_DATA, STATUSES, calendar_status, final_status,
+                                        is_exceeded, is_met, light_of, settings, shortfall)
+from analysis.store.history import Store
 
 LEVEL_KINDS = ("stock", "ratio", "rate", "share", "pool")  # a path from the baseline value
-PERCENT_KINDS = ("ratio", "rate", "growth", "share")       # targets that apply unchanged below
-
-STATUS_DONE, STATUS_AHEAD, STATUS_IN_STEP = "已完成", "超序时", "基本同步"
-STATUS_BEHIND, STATUS_FAR_BEHIND, STATUS_NO_DATA = "落后序时", "严重滞后", "无数据"
-STATUSES = (STATUS_DONE, STATUS_AHEAD, STATUS_IN_STEP, STATUS_BEHIND, STATUS_FAR_BEHIND, STATUS_NO_DATA)
-
-TRAJ_MET, TRAJ_ON_TRACK, TRAJ_MODERATE = "已达标", "按期可达", "需加速"
-TRAJ_LIMITED, TRAJ_AWAY, TRAJ_CLOSED, TRAJ_NONE = "进展有限", "偏离目标", "已到期", "观测不足"
-
-BASIS_PLAN, BASIS_SPLIT, BASIS_SAME = "方案目标", "分解目标", "同口径"
+PERCENT_KINDS = alloc.PERCENT_KINDS
+NO_BASELINE_KINDS = ("ratio", "rate", "share")             # levels judged 达标/未达标 when their base is unknown
+TRAJ_CLOSED = "已到期"
 
 PROGRESS_COLUMNS = [
     "plan", "jurisdiction", "indicator", "kind", "period", "low", "high", "actual", "expected",
@@ -46,12 +50,9 @@ PROGRESS_COLUMNS = [
     "actual_source", "as_of", "eval_date", "window_start", "window_end", "expected_pct", "gap_pp",
     "met", "exceeded", "base_value", "base_date", "cagr_observed", "cagr_required",
     "trajectory_ratio", "trajectory", "previous", "mom", "data_month", "stale", "closed", "quote",
+    "in_force", "final", "shortfall", "met_on",
+    "term", "light", "basis_source", "share_of_parent", "responsible",
 ]
-
-
-@lru_cache(maxsize=1)
-def settings() -> dict:
-    return load_yaml(paths.DATA_DIR / "progress.yml")
 
 
 # --- calendar ----------------------------------------------------------------
@@ -69,14 +70,9 @@ def time_fraction(start: pd.Timestamp, end: pd.Timestamp, date: pd.Timestamp) ->
     return float(min(max((_month_position(date) - origin) / span, 0.0), 1.0))
 
 
-def target_window(target: Target, catalog: Catalog, as_of: pd.Timestamp) -> tuple[pd.Timestamp, pd.Timestamp]:
-    """The period a target is measured over: a calendar year for flows and growth, else baseline → deadline."""
-    year = as_of.year if target.period == "annual" else int(target.period)
-    year_start, deadline = pd.Timestamp(year, 1, 1), pd.Timestamp(year, 12, 31)
-    if target.kind in ("annual", "in-year") or (target.kind == "growth" and "cluster" in target.measure):
-        return year_start, deadline
-    baseline = target.extra.get("baseline") or catalog.plans[target.plan].baseline_date
-    return pd.Timestamp(baseline), deadline
+def row_window(row) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The window a progress row was measured over."""
+    return pd.Timestamp(row["window_start"]), pd.Timestamp(row["window_end"])
 
 
 # --- actuals, memoised across targets that share a measure ---------------------
@@ -90,166 +86,95 @@ class _Actuals:
         self._memo: dict = {}
 
     def __call__(self, target: Target, date: pd.Timestamp, window) -> pd.DataFrame:
+        # a level at a date does not depend on the window: only flows and growth are measured over one
+        span = window if target.kind in (*FLOW_KINDS, "growth") else None
         key = (repr(sorted(target.measure.items())), target.kind, target.indicator, target.unit,
-               str(target.extra.get("share_of")), date, window)
+               str(target.extra.get("share_of")), date, span)
         if key not in self._memo:
             self._memo[key] = actual_values(target, self.facts, date, window)
         return self._memo[key]
 
 
-# --- comparison --------------------------------------------------------------
-
-
-def is_met(actual: float, low: float, comparison: str) -> bool:
-    if pd.isna(actual):
-        return False
-    tolerance = settings()["approx_tolerance_pct"] / 100
-    return {
-        "≥": actual >= low, ">": actual > low, "≈": abs(actual - low) <= tolerance * abs(low),
-        "≤": actual <= low, "=": actual == low,
-    }.get(comparison, actual >= low)
-
-
-def status_of(met: bool, gap_pp: float, actual: float, final: bool, kind: str) -> str:
-    """`final`: the window has run its course, so a year-to-date growth rate is the year's."""
-    if pd.isna(actual):
-        return STATUS_NO_DATA
-    if met and (final or kind != "growth"):
-        return STATUS_DONE
-    bands = settings()["status_bands"]
-    if gap_pp >= bands["ahead"]:
-        return STATUS_AHEAD
-    if gap_pp > bands["in_step"]:
-        return STATUS_IN_STEP
-    if gap_pp > bands["behind"]:
-        return STATUS_BEHIND
-    return STATUS_FAR_BEHIND
-
-
-def _final_status(status: str, closed: bool) -> str:
-    """Past the deadline a missed target is never 超序时 or 基本同步: at best 落后序时."""
-    if closed and status in (STATUS_AHEAD, STATUS_IN_STEP):
-        return STATUS_BEHIND
-    return status
-
-
-@dataclass
-class Trajectory:
-    ratio: float = np.nan
-    label: str = TRAJ_NONE
-    projected: float = np.nan
-    cagr_observed: float = np.nan
-    cagr_required: float = np.nan
-
-
-def _years(a: pd.Timestamp, b: pd.Timestamp) -> float:
-    return (b - a).days / 365.25
-
-
-def _label(ratio: float) -> str:
-    thresholds = settings()["trajectory"]
-    if ratio >= thresholds["on_track"]:
-        return TRAJ_ON_TRACK
-    if ratio >= thresholds["moderate"]:
-        return TRAJ_MODERATE
-    return TRAJ_LIMITED if ratio >= 0 else TRAJ_AWAY
-
-
-def trajectory(kind: str, base: float, base_date, actual: float, date, target: float, deadline, closed: bool,
-               fraction: float) -> Trajectory:
-    """Open SDG's observed-vs-required growth ratio; linear forms for flows and for zero bases."""
-    if pd.isna(actual) or kind == "growth":
-        return Trajectory()
-    if closed:
-        return Trajectory(label=TRAJ_CLOSED, projected=actual)
-    if kind in FLOW_KINDS:
-        if fraction <= 0:
-            return Trajectory()
-        projected = actual / fraction
-        ratio = projected / target if target else np.nan
-        return Trajectory(ratio, TRAJ_MET if actual >= target else _label(ratio), projected)
-    if pd.isna(base) or base_date is None or pd.isna(base_date) or date <= base_date:
-        return Trajectory(label=TRAJ_MET if actual >= target else TRAJ_NONE)
-    t_obs, t_req = _years(base_date, date), _years(base_date, deadline)
-    if base > 0 and actual > 0 and target > 0:
-        cagr_o = (actual / base) ** (1 / t_obs) - 1
-        cagr_r = (target / base) ** (1 / t_req) - 1
-        projected = actual * (1 + cagr_o) ** (t_req - t_obs)
-        ratio = cagr_o / abs(cagr_r) if cagr_r else np.nan
-    else:  # linear: slope observed over slope required
-        cagr_o = cagr_r = np.nan
-        slope_r = (target - base) / t_req
-        projected = actual + (actual - base) / t_obs * (t_req - t_obs)
-        ratio = ((actual - base) / t_obs) / slope_r if slope_r else np.nan
-    if actual >= target:
-        return Trajectory(ratio, TRAJ_MET, projected, cagr_o, cagr_r)
-    return Trajectory(ratio, _label(ratio) if not pd.isna(ratio) else TRAJ_NONE, projected, cagr_o, cagr_r)
-
-
-# --- allocation to the regions below ---------------------------------------------
-
-
-def _children(name: str) -> list[str]:
-    return [r.name for r in load_regions().children(name)]
-
-
-def _allocation(target: Target, base: pd.DataFrame, children: list[str], parent_reported: float | None) -> dict[str, tuple[float, str]]:
-    """Each child's target: its share of the base value (equal split when unknown); levels unchanged."""
-    if target.kind in PERCENT_KINDS:
-        return {c: (target.low, BASIS_SAME) for c in children}
-    known = base["value"].reindex(children).fillna(0.0)
-    if not float(known.sum()):
-        return {c: (target.low / len(children), BASIS_SPLIT) for c in children}
-    total = float(known.sum())
-    if parent_reported:
-        # the parent's own published figure covers regions outside the registry too
-        total = parent_reported
-    if not total:
-        return {c: (target.low / len(children), BASIS_SPLIT) for c in children}
-    # otherwise shares of the children's own values, so that the split targets add up to the target
-    return {c: (target.low * float(known[c]) / total, BASIS_SPLIT) for c in children}
+def _batch_months(target: Target) -> tuple[int, ...]:
+    """The usual grant months of the target's award (data/award_types.yml), when it comes in batches."""
+    award = target.measure.get("award")
+    kind = load_award_types().get(award) if award else None
+    return tuple(kind.grant_months) if kind is not None else ()
 
 
 # --- the engine --------------------------------------------------------------------
 
 
-def _as_timestamp(as_of) -> pd.Timestamp:
-    return pd.Timestamp(as_of if not isinstance(as_of, str) else dt.date.fromisoformat(as_of))
+class _Context:
+    """What every row of one run shares."""
+
+    def __init__(self, store: Store, catalog: Catalog, as_of: pd.Timestamp, with_previous: bool,
+                 estimate_splits: bool, with_met_on: bool):
+        self.catalog, self.as_of = catalog, as_of
+        self.period = as_of.strftime("%Y-%m")
+        facts = load_facts(store, self.period)
+        self.actuals = _Actuals(facts)
+        self.previous = _Actuals(load_facts(store, previous_period(self.period))) if with_previous else None
+        self.data_months = facts.data_months
+        self.allocations = alloc.issued_allocations(store, catalog, self.period)
+        self.estimate_splits = estimate_splits
+        self.with_met_on = with_met_on
+        self._series: dict = {}
+
+    def flow_series(self, target: Target, window) -> pd.DataFrame | None:
+        """Month-end values of a flow over a window (memoised: many places and terms share one)."""
+        key = (repr(sorted(target.measure.items())), target.kind, target.indicator, window)
+        if key not in self._series:
+            self._series[key] = flow_series(target, self.actuals.facts, window)
+        return self._series[key]
 
 
-def _base_values(target: Target, actuals: _Actuals, window) -> pd.DataFrame:
-    """Values at the window's start: the path's origin for levels; for flows, the stock that splits targets."""
-    if target.kind in LEVEL_KINDS:
-        return actuals(target, window[0], window)
-    if "award" in target.measure:
-        return actuals(replace(target, kind="stock"), window[0], window)
-    return pd.DataFrame(columns=["value", "source"])
-
-
-def _rows_for_target(target: Target, catalog: Catalog, as_of: pd.Timestamp, actuals: _Actuals,
-                     previous: _Actuals | None, data_months: pd.Series, period: str) -> list[dict]:
-    window = target_window(target, catalog, as_of)
-    deadline = window[1]
-    closed = as_of > deadline
-    eval_date = min(as_of, deadline)
-    now = actuals(target, eval_date, window)
-    base = _base_values(target, actuals, window)
-    prev_date = month_end(previous_period(period))
-    prev = previous(target, min(prev_date, deadline), window) if previous is not None and not closed else None
-    fraction = time_fraction(window[0], deadline, eval_date)
-    reports = first_reports(actuals.facts, target.indicator, window[0])
-    targets = {target.jurisdiction: (target.low, BASIS_PLAN)}
+def _goals(ctx: _Context, target: Target, term: Term, base: pd.DataFrame, now: pd.DataFrame,
+           reports: pd.DataFrame) -> dict[str, Goal | None]:
+    """The plan's goal for its jurisdiction, and each child's issued (or estimated) goal, or None."""
+    goal = target.low * term.years
+    out: dict[str, Goal | None] = {target.jurisdiction: Goal(goal, BASIS_PLAN)}
     children = _children(target.jurisdiction)
-    if children:
-        targets.update(_allocation(target, base, children, _parent_report(target, now, reports)))
+    if not children:
+        return out
+    issued = alloc.issued_goals(ctx.allocations, target, term.label, children) if alloc.can_split(target) else {}
+    estimated = {}
+    if ctx.estimate_splits:
+        estimated = alloc.estimated_split(target, goal, base, children, _parent_report(target, now, reports))
+    for child in children:
+        out[child] = issued.get(child) or estimated.get(child)
+    return out
+
+
+def _rows_for_target(ctx: _Context, target: Target) -> list[dict]:
+    plan = ctx.catalog.plans[target.plan]
+    return [row for term in terms(target, plan, ctx.as_of) for row in _rows_for_term(ctx, target, term)]
+
+
+def _rows_for_term(ctx: _Context, target: Target, term: Term) -> list[dict]:
+    window = (term.start, term.deadline)
+    eval_date = min(ctx.as_of, term.deadline)
+    now = ctx.actuals(target, eval_date, window)
+    base = _base_values(target, ctx.actuals, window)
+    reports = first_reports(ctx.actuals.facts, target.indicator, window[0])
+    prev = None
+    prev_date = month_end(previous_period(ctx.period))
+    if ctx.previous is not None and not term.final:
+        prev = ctx.previous(target, min(prev_date, term.deadline), window)
+    parent_actual = float(now["value"].get(target.jurisdiction, np.nan))
     rows = []
-    for place, (goal, basis) in targets.items():
+    for place, goal in _goals(ctx, target, term, base, now, reports).items():
         actual = float(now["value"].get(place, np.nan))
         base_value, base_date = _base_for(target, place, now, base, reports, window[0])
-        rows.append(_row(target, catalog, place, goal, basis, actual, now["source"].get(place, ""),
-                         base_value, base_date, window, eval_date, fraction, closed, as_of, prev, prev_date,
-                         data_months.get(place, data_months.reindex(_units_below(place)).max()), period))
+        row = _row(ctx, target, term, place, goal, actual, now["source"].get(place, ""), base_value, base_date,
+                   eval_date, prev, prev_date)
+        row["share_of_parent"] = 100 * actual / parent_actual if place != target.jurisdiction and parent_actual else np.nan
+        rows.append(row)
     return rows
+
+
+def _children(name: str) -> list[str]:
+    return [r.name for r in load_regions().children(name)]
 
 
 def _parent_report(target: Target, now: pd.DataFrame, reports: pd.DataFrame) -> float | None:
@@ -260,14 +185,24 @@ def _parent_report(target: Target, now: pd.DataFrame, reports: pd.DataFrame) -> 
     return None
 
 
+def _base_values(target: Target, actuals: _Actuals, window) -> pd.DataFrame:
+    """Values at the window's start: the path's origin for levels; for flows, the stock an estimate splits by."""
+    if target.kind in LEVEL_KINDS:
+        return actuals(target, window[0], window)
+    if "award" in target.measure:
+        return actuals(replace(target, kind="stock"), window[0], window)
+    return pd.DataFrame(columns=["value", "source"])
+
+
 def _base_for(target: Target, place: str, now: pd.DataFrame, base: pd.DataFrame, reports, start: pd.Timestamp):
     """(base value, base date): zero at the start for flows; for levels the value at the start, except that a
-    figure the region reports itself is compared with its own first report, not with a count."""
+    count the region reports itself is compared with its own first report, not with a count. A ratio or rate
+    reported later than the start has no baseline (it is compared as a level: 达标 / 未达标)."""
     if target.kind not in LEVEL_KINDS:
         return 0.0, start
     reported_now = now["source"].get(place) == SOURCE_REPORTED
     if reported_now and base["source"].get(place) != SOURCE_REPORTED:
-        if reports is not None and place in reports.index:
+        if target.kind not in NO_BASELINE_KINDS and reports is not None and place in reports.index:
             return float(reports.loc[place, "value"]), reports.loc[place, "date"]
         return np.nan, None
     return float(base["value"].get(place, np.nan)), start
@@ -277,61 +212,117 @@ def _units_below(place: str) -> list[str]:
     return [u.name for u in load_regions().units_under(place)]
 
 
-def _row(target, catalog, place, goal, basis, actual, source, base_value, base_date, window, eval_date, fraction,
-         closed, as_of, prev, prev_date, data_month, period) -> dict:
-    start, deadline = window
-    if target.kind in LEVEL_KINDS and not pd.isna(base_value):
-        expected = base_value + (goal - base_value) * fraction
-    elif target.kind == "growth":
-        expected = goal
+def _open_verdict(target: Target, term: Term, goal: float, actual: float, base_value: float, base_date,
+                  eval_date: pd.Timestamp, met: bool) -> dict:
+    """序时 comparison, status and trajectory of an open row."""
+    fraction = time_fraction(term.start, term.deadline, eval_date)
+    out = {"time_pct": 100 * fraction, "expected": np.nan, "expected_pct": np.nan, "gap_pp": np.nan}
+    no_baseline = target.kind in NO_BASELINE_KINDS and pd.isna(base_value)
+    if pd.isna(actual):
+        status = STATUS_NO_DATA
+    elif no_baseline:
+        status = STATUS_LEVEL_MET if met else STATUS_LEVEL_MISSED
     else:
-        expected = goal * fraction
-    progress_pct = 100 * actual / goal if goal else np.nan
-    expected_pct = 100 * expected / goal if goal else np.nan
-    gap = progress_pct - expected_pct
-    met = is_met(actual, goal, target.comparison)
-    traj = trajectory(target.kind, base_value, base_date, actual, eval_date, goal, deadline, closed, fraction)
+        if target.kind in LEVEL_KINDS:
+            expected = base_value + (goal - base_value) * fraction
+        elif target.kind == "growth":
+            expected = goal
+        else:
+            expected = goal * fraction
+        expected_pct = 100 * expected / goal if goal else np.nan
+        gap = 100 * actual / goal - expected_pct if goal else np.nan
+        out.update(expected=expected, expected_pct=expected_pct, gap_pp=gap)
+        if met and target.kind != "growth":
+            status = STATUS_DONE
+        else:
+            status = calendar_status(gap)
+            months = _batch_months(target)
+            if status in (STATUS_BEHIND, STATUS_FAR_BEHIND) and months and eval_date.month < min(months):
+                status = STATUS_BATCH  # a batch award is not behind before its batch (docs/methodology.md)
+    traj = trajectory(target.kind, base_value, base_date, actual, eval_date, goal, term.deadline)
+    out.update(status=status, trajectory=traj)
+    return out
+
+
+def _row(ctx: _Context, target: Target, term: Term, place: str, goal: Goal | None, actual: float, source: str,
+         base_value: float, base_date, eval_date: pd.Timestamp, prev, prev_date) -> dict:
+    value = goal.value if goal is not None else np.nan
+    met = goal is not None and is_met(actual, value, target.comparison)
+    exceeded = goal is not None and is_exceeded(actual, value, target.low, target.high)
+    verdict = {"time_pct": 100.0, "expected": np.nan, "expected_pct": np.nan, "gap_pp": np.nan,
+               "status": "", "trajectory": Trajectory(label="")}
+    if goal is None:
+        pass  # nothing issued: the actual is shown, nothing is judged
+    elif term.final:
+        verdict["status"] = final_status(actual, met, exceeded)
+    else:
+        verdict = _open_verdict(target, term, value, actual, base_value, base_date, eval_date, met)
+    traj = verdict["trajectory"]
     previous_value = np.nan
     if prev is not None:
-        previous_value = float(prev["value"].get(place, 0.0 if (target.kind in FLOW_KINDS and prev_date < start) else np.nan))
-    stale = pd.isna(data_month) or str(data_month) < period
+        previous_value = float(prev["value"].get(place, 0.0 if (target.kind in FLOW_KINDS and prev_date < term.start) else np.nan))
+    data_month = ctx.data_months.get(place, ctx.data_months.reindex(_units_below(place)).max())
+    status = verdict["status"]
+    met_on = _met_on(ctx, target, term, place, value) if (term.final and met and ctx.with_met_on) else ""
     return {
         "plan": target.plan, "jurisdiction": place, "indicator": target.indicator, "kind": target.kind,
         "period": target.period, "low": target.low, "high": target.high, "actual": actual,
-        "expected": expected, "progress_pct": progress_pct, "time_pct": 100 * fraction,
-        "status": _final_status(status_of(met, gap, actual, closed or fraction >= 1, target.kind), closed), "projected": traj.projected,
-        "source": target.source, "target_id": target.id, "indicator_name": catalog.indicators[target.indicator].name,
-        "basis": basis, "target_value": goal, "comparison": target.comparison, "unit": target.unit,
-        "aspirational": target.aspirational, "actual_source": source, "as_of": as_of.date().isoformat(),
-        "eval_date": eval_date.date().isoformat(), "window_start": start.date().isoformat(),
-        "window_end": deadline.date().isoformat(), "expected_pct": expected_pct, "gap_pp": gap, "met": met,
-        "exceeded": _exceeded(target, goal, actual),
-        "base_value": base_value, "base_date": base_date.date().isoformat() if base_date is not None else "",
+        "expected": verdict["expected"], "progress_pct": 100 * actual / value if value else np.nan,
+        "time_pct": verdict["time_pct"], "status": status, "projected": traj.projected,
+        "source": target.source, "target_id": target.id,
+        "indicator_name": ctx.catalog.indicators[target.indicator].name,
+        "basis": goal.basis if goal is not None else "", "target_value": value, "comparison": target.comparison,
+        "unit": target.unit, "aspirational": target.aspirational, "actual_source": source,
+        "as_of": ctx.as_of.date().isoformat(), "eval_date": eval_date.date().isoformat(),
+        "window_start": term.start.date().isoformat(), "window_end": term.deadline.date().isoformat(),
+        "expected_pct": verdict["expected_pct"], "gap_pp": verdict["gap_pp"], "met": met, "exceeded": exceeded,
+        "base_value": base_value, "base_date": pd.Timestamp(base_date).date().isoformat() if base_date is not None else "",
         "cagr_observed": traj.cagr_observed, "cagr_required": traj.cagr_required,
         "trajectory_ratio": traj.ratio, "trajectory": traj.label, "previous": previous_value,
         "mom": actual - previous_value, "data_month": data_month if not pd.isna(data_month) else "",
-        "stale": bool(stale), "closed": closed, "quote": target.quote,
+        "stale": bool(pd.isna(data_month) or str(data_month) < ctx.period), "closed": term.final,
+        "quote": target.quote, "in_force": term.in_force, "final": term.final,
+        "shortfall": shortfall(actual, value, met, target.comparison) if goal is not None else np.nan,
+        "met_on": met_on, "term": term.label, "light": light_of(status) if not term.final else "",
+        "basis_source": goal.source if goal is not None else "",
+        "share_of_parent": np.nan, "responsible": target.extra.get("responsible", ""),
     }
 
 
-def _exceeded(target: Target, goal: float, actual: float) -> bool:
-    """At or above the stretch end of a range (8至10家: 10), scaled like the goal for split targets."""
-    if target.high is None or pd.isna(actual) or not target.low:
-        return False
-    return bool(actual >= goal * target.high / target.low)
+def _met_on(ctx: _Context, target: Target, term: Term, place: str, goal: float) -> str:
+    """The first month-end (YYYY-MM) in the term at which the place's value met the goal, as the data show it."""
+    window = (term.start, term.deadline)
+    series = ctx.flow_series(target, window)
+    if series is not None:
+        if place not in series.index:
+            return ""
+        hits = [m for m, v in series.loc[place].items() if is_met(float(v), goal, target.comparison)]
+        return hits[0] if hits else ""
+    for month in pd.period_range(term.start, term.deadline, freq="M"):
+        day = month.to_timestamp(how="end").normalize()
+        value = ctx.actuals(target, day, window)["value"].get(place, np.nan)
+        if is_met(float(value), goal, target.comparison):
+            return month.strftime("%Y-%m")
+    return ""
 
 
-def compute_progress(store: Store, as_of, targets: list[Target] | None = None, with_previous: bool = True) -> pd.DataFrame:
-    """Progress of `targets` (default: every progress target) at the as-of date."""
-    catalog = load_catalog()
-    as_of = _as_timestamp(as_of)
-    period = as_of.strftime("%Y-%m")
-    facts = load_facts(store, period)
-    actuals = _Actuals(facts)
-    previous = _Actuals(load_facts(store, previous_period(period))) if with_previous else None
+def _as_timestamp(as_of) -> pd.Timestamp:
+    return pd.Timestamp(as_of if not isinstance(as_of, str) else dt.date.fromisoformat(as_of))
+
+
+def compute_progress(store: Store, as_of, targets: list[Target] | None = None, with_previous: bool = True,
+                     estimate_splits: bool = False, with_met_on: bool = True,
+                     catalog: Catalog | None = None) -> pd.DataFrame:
+    """Progress of `targets` (default: every progress target) at the as-of date.
+
+    `estimate_splits`: give units without an issued allocation an estimated share (basis 测算), for analysts.
+    `catalog`: another catalog than data/'s (a test adding a successor plan).
+    """
+    catalog = catalog or load_catalog()
+    ctx = _Context(store, catalog, _as_timestamp(as_of), with_previous, estimate_splits, with_met_on)
     chosen = [t for t in (targets if targets is not None else catalog.progress_targets()) if t.is_progress]
-    rows = [row for t in chosen for row in _rows_for_target(t, catalog, as_of, actuals, previous, facts.data_months, period)]
+    rows = [row for t in chosen for row in _rows_for_target(ctx, t)]
     frame = pd.DataFrame(rows, columns=PROGRESS_COLUMNS)
-    # a region's own plans first, then targets split down to it from the plans above
+    # a region's own plans first, then the targets issued (or estimated) down to it
     frame["_order"] = (frame["basis"] != BASIS_PLAN).astype(int)
     return frame.sort_values("_order", kind="stable").drop(columns="_order").reset_index(drop=True)

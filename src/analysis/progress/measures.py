@@ -2,7 +2,7 @@
 
 Each function returns a DataFrame indexed by jurisdiction with columns `value`
 and `source` (计数 counted from enterprise rows, 填报 reported by the region
-itself in 指标填报, 下级汇总/下级平均 rolled up from its units' reports).
+itself in 指标填报, 下级汇总/简单平均 rolled up from its units' reports).
 An enterprise counts once per jurisdiction: counts are distinct credit codes
 over the units below, so an enterprise listed by two units is counted once above them.
 """
@@ -17,7 +17,7 @@ from analysis.progress.facts import Facts, jurisdiction_map
 SOURCE_COUNTED = "计数"
 SOURCE_REPORTED = "填报"
 SOURCE_SUMMED = "下级汇总"
-SOURCE_AVERAGED = "下级平均"
+SOURCE_AVERAGED = "简单平均"   # an unweighted mean of the units' rates (they report no denominators)
 FLOW_KINDS = ("annual", "in-year", "cumulative")
 
 
@@ -174,7 +174,8 @@ def actual_values(target: Target, facts: Facts, date: pd.Timestamp,
         # a region's reported figure for an award indicator is its stock, so it never replaces a flow
         return _counts(count_first_grants(award_rows(facts, measure), start, end), facts)
     if "numerator" in measure:
-        return ratio_values(facts, measure, date)
+        # a region's own reported ratio is its actual, marked 填报, over one derived from enterprises
+        return _override_with_reports(ratio_values(facts, measure, date), facts, target.indicator, date, None)
     if "cluster" in measure:
         return cluster_growth(facts, date)
     if "reported" in measure:
@@ -200,3 +201,33 @@ def first_reports(facts: Facts, indicator: str, since: pd.Timestamp) -> pd.DataF
     first = rows.sort_values("month").groupby("region").head(1).set_index("region")
     dates = pd.PeriodIndex(first["month"], freq="M").to_timestamp(how="end").normalize()
     return pd.DataFrame({"value": first["value"], "date": dates}, index=first.index)
+
+
+def flow_series(target: Target, facts: Facts, window: tuple[pd.Timestamp, pd.Timestamp]) -> pd.DataFrame | None:
+    """A flow's value at every month end of its window (columns YYYY-MM) for every jurisdiction, in one pass.
+
+    The same numbers `actual_values` gives month by month (first grants counted once per jurisdiction;
+    reported monthly figures summed, a region's own figures over its units'); None for other measures.
+    """
+    months = pd.period_range(window[0], window[1], freq="M").strftime("%Y-%m")
+    if target.kind not in FLOW_KINDS:
+        return None
+    if "award" in target.measure:
+        first = first_grants(award_rows(facts, target.measure))
+        first = first[(first["first_granted"] >= window[0]) & (first["first_granted"] <= window[1])]
+        spread = first.merge(jurisdiction_map(), on="unit").drop_duplicates(["jurisdiction", "code"])
+        spread = spread.assign(month=spread["first_granted"].dt.strftime("%Y-%m"))
+        counts = spread.groupby(["jurisdiction", "month"]).size().unstack(fill_value=0)
+        counts = counts.reindex(columns=months, fill_value=0).cumsum(axis=1)
+        return counts.reindex(counts.index.union(covered(facts)), fill_value=0).astype("float64")
+    if "reported" in target.measure:
+        rows = facts.reported[(facts.reported["indicator"] == target.indicator)
+                              & facts.reported["month"].between(months[0], months[-1])]
+        own = rows.pivot_table(index="region", columns="month", values="value", aggfunc="sum").reindex(columns=months)
+        # a region counts as reporting from its first figure in the window on
+        own = own.fillna(0).cumsum(axis=1).where(own.notna().cumsum(axis=1) > 0)
+        links = jurisdiction_map()
+        links = links[links["unit"] != links["jurisdiction"]]
+        below = own.reindex(links["unit"]).set_axis(links["jurisdiction"]).groupby(level=0).sum(min_count=1)
+        return own.combine_first(below)
+    return None

@@ -1,82 +1,144 @@
 """Monthly and quarterly views over a progress frame: scores, rankings, 红榜/黑榜, who has not submitted.
 
-The composite score (documented in docs/methodology.md): for each sub-unit and
-target with data, the 序时完成指数 = 完成率 / 序时进度 × 100 (100 = exactly on the
-calendar; capped at 150 so that one runaway indicator cannot carry a unit; a met
-target scores at least 100); a unit's score is the mean over its targets, equal
-weights. Units rank by score, ties by the number of targets met.
+The composite score (documented in docs/methodology.md, section 6): a unit is
+scored only on the in-force, binding (not 力争) targets that apply to it — a
+target issued to it (分解目标) or a plan of its own — that have a calendar
+comparison. Each such row's 序时完成指数 = 完成率 / 序时进度 × 100 (100 = exactly
+on the calendar; capped at 150 so that one runaway indicator cannot carry a
+unit; a met target scores at least 100); a unit's score is their mean. A unit
+with fewer than `ranking.min_scored_targets` scored rows is not ranked. Equal
+scores (to one decimal) share a rank and are named together.
 """
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from analysis.progress.engine import STATUS_BEHIND, STATUS_DONE, STATUS_AHEAD, STATUS_FAR_BEHIND, STATUS_NO_DATA, settings
 from analysis.catalog.regions import load_regions
+from analysis.progress.allocations import BASIS_ISSUED, BASIS_PLAN
+from analysis.progress.verdicts import (CALENDAR_STATUSES, STATUS_AHEAD, STATUS_BEHIND, STATUS_DONE, STATUS_EXCEEDED,
+                                        STATUS_FAR_BEHIND, STATUS_IN_STEP, STATUS_LEVEL_MET, STATUS_LEVEL_MISSED,
+                                        STATUS_MISSED, STATUS_NO_DATA, light_of, settings)
 from analysis.store.history import Store
 
 INDEX_CAP = 150.0
 AHEAD = (STATUS_DONE, STATUS_AHEAD)
 BEHIND = (STATUS_BEHIND, STATUS_FAR_BEHIND)
+SCORED_STATUSES = (STATUS_DONE, *CALENDAR_STATUSES, STATUS_EXCEEDED, STATUS_MISSED)
+SCORE_COLUMNS = ["地区", "综合得分", "排名", "指标数", "完成数", "落后数", "最好指标", "最差指标"]
+MANY_TIED = 3   # more tied best (or worst) indicators than this are written 多项并列
 
 
 def sub_unit_rows(progress: pd.DataFrame, region: str) -> pd.DataFrame:
     """Rows of the regions directly below `region`, for targets of `region`'s own plans."""
     children = {r.name for r in load_regions().children(region)}
-    own_targets = set(progress.loc[(progress["jurisdiction"] == region) & (progress["basis"] == "方案目标"), "target_id"])
+    own_targets = set(progress.loc[(progress["jurisdiction"] == region) & (progress["basis"] == BASIS_PLAN), "target_id"])
     return progress[progress["target_id"].isin(own_targets) & progress["jurisdiction"].isin(children)].copy()
 
 
+def scored_rows(rows: pd.DataFrame, since: str | None = None) -> pd.DataFrame:
+    """The rows a unit is scored on: binding, a target issued to it or its own, compared with the calendar, and
+    in force — or, for a bulletin of the period starting `since` (YYYY-MM-DD), due within that period
+    (a quarter's bulletin judges the targets whose deadline is its last day on their final result)."""
+    live = rows["in_force"].astype(bool)
+    if since is not None:
+        live |= rows["final"].astype(bool) & (rows["window_end"] >= since)
+    # a plan-period total repeats its years: it is reported, never scored
+    live &= ~rows["term"].astype(str).str.contains("-")
+    keep = (live & ~rows["aspirational"].astype(bool) & rows["basis"].isin([BASIS_ISSUED, BASIS_PLAN])
+            & rows["status"].isin(SCORED_STATUSES) & rows["target_value"].ge(1))
+    return rows[keep]
+
+
 def calendar_index(rows: pd.DataFrame) -> pd.Series:
-    """序时完成指数 per row: 完成率 / 序时进度 × 100, capped; met targets score at least 100."""
-    expected = rows["expected_pct"].where(rows["expected_pct"] > 0)
+    """序时完成指数 per row: 完成率 / 序时进度 × 100, capped; met targets score at least 100.
+    A final row's 序时进度 is 100 (the whole term has elapsed)."""
+    expected = rows["expected_pct"]
+    if "final" in rows:
+        expected = expected.where(~rows["final"].astype(bool), 100.0)
+    expected = expected.where(expected > 0)
     index = (100 * rows["progress_pct"] / expected).clip(upper=INDEX_CAP)
     index = index.where(~rows["met"].astype(bool), index.clip(lower=100).fillna(100))
     return index.where(rows["actual"].notna())
 
 
-def unit_scores(progress: pd.DataFrame, region: str) -> pd.DataFrame:
-    """One row per sub-unit: composite score, rank, best and worst indicator, counts by status."""
+def _tied_names(group: pd.DataFrame, best: bool) -> str:
+    """The indicators at a unit's best (or worst) index, all of them when tied."""
+    edge = group["index"].round(1).max() if best else group["index"].round(1).min()
+    names = list(dict.fromkeys(group.loc[group["index"].round(1) == edge, "indicator_name"]))
+    if len(names) > MANY_TIED:
+        return f"多项并列（{len(names)}项）"
+    return "、".join(names)
+
+
+def unit_scores(progress: pd.DataFrame, region: str, min_targets: int | None = None,
+                since: str | None = None) -> pd.DataFrame:
+    """One row per sub-unit: composite score, rank (ties equal), best and worst indicators, counts by status."""
+    min_targets = int(settings()["ranking"].get("min_scored_targets", 3)) if min_targets is None else min_targets
     rows = sub_unit_rows(progress, region)
-    if rows.empty:
-        return pd.DataFrame(columns=["地区", "综合得分", "排名", "指标数", "完成数", "落后数", "最好指标", "最差指标"])
-    rows["index"] = calendar_index(rows)
-    scored = rows.dropna(subset=["index"])
-    best = scored.loc[scored.groupby("jurisdiction")["index"].idxmax()].set_index("jurisdiction")["indicator_name"]
-    worst = scored.loc[scored.groupby("jurisdiction")["index"].idxmin()].set_index("jurisdiction")["indicator_name"]
-    table = pd.DataFrame({
-        "综合得分": scored.groupby("jurisdiction")["index"].mean(),
-        "指标数": scored.groupby("jurisdiction").size(),
-        "完成数": rows[rows["status"] == STATUS_DONE].groupby("jurisdiction").size(),
-        "落后数": rows[rows["status"].isin(BEHIND)].groupby("jurisdiction").size(),
-        "最好指标": best, "最差指标": worst,
-    })
-    missing = sorted(set(rows["jurisdiction"]) - set(table.index))
-    table = pd.concat([table, pd.DataFrame(index=missing)]) if missing else table
+    units = sorted({r.name for r in load_regions().children(region)})
+    if not units:
+        return pd.DataFrame(columns=SCORE_COLUMNS)
+    scored = scored_rows(rows, since).copy()
+    scored["index"] = calendar_index(scored)
+    scored = scored.dropna(subset=["index"])
+    groups = scored.groupby("jurisdiction")
+    table = pd.DataFrame(index=pd.Index(units, name="地区"))
+    table["综合得分"] = groups["index"].mean()
+    table["指标数"] = groups.size()
+    table["完成数"] = scored[scored["status"].isin((STATUS_DONE, STATUS_EXCEEDED))].groupby("jurisdiction").size()
+    table["落后数"] = scored[scored["status"].isin((*BEHIND, STATUS_MISSED))].groupby("jurisdiction").size()
+    table["最好指标"] = groups.apply(lambda g: _tied_names(g, True), include_groups=False) if len(scored) else np.nan
+    table["最差指标"] = groups.apply(lambda g: _tied_names(g, False), include_groups=False) if len(scored) else np.nan
     table[["指标数", "完成数", "落后数"]] = table[["指标数", "完成数", "落后数"]].fillna(0).astype(int)
+    too_few = table["指标数"] < min_targets
+    table.loc[too_few, "综合得分"] = np.nan
     table = table.sort_values(["综合得分", "完成数"], ascending=False, na_position="last")
-    table["排名"] = np.arange(1, len(table) + 1)
-    table.loc[table["综合得分"].isna(), "排名"] = pd.NA
-    return table.rename_axis("地区").reset_index()[["地区", "综合得分", "排名", "指标数", "完成数", "落后数", "最好指标", "最差指标"]]
+    table["排名"] = table["综合得分"].round(1).rank(ascending=False, method="min").astype("Int64")
+    table["排名"] = table["排名"].astype(object).where(~too_few, f"不参与排名（在期目标不足{min_targets}项）")
+    table.loc[too_few, ["最好指标", "最差指标"]] = np.nan
+    return table.reset_index()[SCORE_COLUMNS]
 
 
-def indicator_ranking(progress: pd.DataFrame, region: str) -> pd.DataFrame:
-    """Sub-units ranked within each indicator by their 序时完成指数 (1 = best)."""
-    rows = sub_unit_rows(progress, region)
+def ranked(scores: pd.DataFrame) -> pd.DataFrame:
+    """The units that take part in the ranking."""
+    return scores[scores["综合得分"].notna()]
+
+
+def tied_groups(scores: pd.DataFrame) -> list[list[str]]:
+    """Units sharing a rank, each group named together (2 or more units)."""
+    rows = ranked(scores)
+    return [list(g["地区"]) for _, g in rows.groupby("排名", sort=True) if len(g) > 1]
+
+
+def indicator_ranking(progress: pd.DataFrame, region: str, since: str | None = None) -> pd.DataFrame:
+    """Sub-units ranked within each indicator by their 序时完成指数 (1 = best), on scored rows only."""
+    rows = scored_rows(sub_unit_rows(progress, region), since).copy()
     rows["序时完成指数"] = calendar_index(rows)
-    rows["名次"] = rows.groupby("target_id")["序时完成指数"].rank(ascending=False, method="min")
+    rows["名次"] = rows.groupby(["target_id", "term"])["序时完成指数"].transform(
+        lambda s: s.round(1).rank(ascending=False, method="min"))
     return rows.sort_values(["target_id", "名次"])[[
         "target_id", "indicator_name", "jurisdiction", "actual", "target_value", "progress_pct", "expected_pct",
         "序时完成指数", "名次", "status"]]
 
 
 def honour_lists(scores: pd.DataFrame, top_n: int | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """红榜: the top N at or ahead of the calendar (score ≥ 100); 黑榜: the bottom N behind it (score < 100)."""
+    """红榜: the top N at or ahead of the calendar (score ≥ 100); 黑榜: the bottom N behind it (score < 100).
+
+    A list extends past N to take in units tied with the Nth.
+    """
     top_n = top_n or settings()["ranking"]["top_n"]
-    ranked = scores.dropna(subset=["综合得分"])
-    red = ranked[ranked["综合得分"] >= 100].head(top_n)
-    black = ranked[ranked["综合得分"] < 100].tail(top_n).iloc[::-1]
-    return red.reset_index(drop=True), black.reset_index(drop=True)
+    rows = ranked(scores)
+    red = rows[rows["综合得分"] >= 100]
+    black = rows[rows["综合得分"] < 100].iloc[::-1]
+    return _head_with_ties(red, top_n), _head_with_ties(black, top_n)
+
+
+def _head_with_ties(rows: pd.DataFrame, n: int) -> pd.DataFrame:
+    if len(rows) <= n:
+        return rows.reset_index(drop=True)
+    edge = rows["排名"].iloc[n - 1]
+    return pd.concat([rows.iloc[:n], rows.iloc[n:][rows.iloc[n:]["排名"] == edge]]).reset_index(drop=True)
 
 
 def under_floor(scores: pd.DataFrame, floor: float | None = None) -> pd.DataFrame:
@@ -85,11 +147,11 @@ def under_floor(scores: pd.DataFrame, floor: float | None = None) -> pd.DataFram
 
 
 def ahead_and_behind(progress: pd.DataFrame, region: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Sub-unit rows at or ahead of the calendar, and rows behind it (each target, each unit)."""
+    """Sub-unit rows at or ahead of the calendar, and rows behind it (in-force targets issued to each unit)."""
     rows = sub_unit_rows(progress, region)
     cols = {"indicator_name": "指标", "jurisdiction": "地区", "actual": "实际", "target_value": "分解目标",
             "progress_pct": "完成率%", "expected_pct": "序时进度%", "gap_pp": "偏差(百分点)", "status": "状态"}
-    rows = rows[~rows["closed"].astype(bool)]
+    rows = rows[rows["in_force"].astype(bool) & rows["basis"].isin([BASIS_ISSUED])]
     ahead = rows[rows["status"].isin(AHEAD)].sort_values("gap_pp", ascending=False)[list(cols)].rename(columns=cols)
     behind = rows[rows["status"].isin(BEHIND)].sort_values("gap_pp")[list(cols)].rename(columns=cols)
     return ahead.reset_index(drop=True), behind.reset_index(drop=True)
@@ -117,28 +179,16 @@ def not_submitted(store: Store, region: str, period: str) -> list[str]:
 
 
 def status_counts(progress: pd.DataFrame, region: str) -> pd.Series:
-    """How many of the region's own targets are in each status."""
-    own = progress[(progress["jurisdiction"] == region) & (progress["basis"] == "方案目标")]
-    order = [STATUS_DONE, STATUS_AHEAD, "基本同步", STATUS_BEHIND, STATUS_FAR_BEHIND, STATUS_NO_DATA]
+    """How many of the region's own in-force targets are in each status."""
+    own = progress[(progress["jurisdiction"] == region) & (progress["basis"] == BASIS_PLAN) & progress["in_force"].astype(bool)]
+    order = [STATUS_DONE, STATUS_AHEAD, STATUS_IN_STEP, STATUS_BEHIND, STATUS_FAR_BEHIND, STATUS_LEVEL_MET,
+             STATUS_LEVEL_MISSED, "待批次认定", STATUS_NO_DATA]
     return own["status"].value_counts().reindex(order, fill_value=0)
 
 
 LIGHTS = ("绿", "黄", "红")
 
 
-def traffic_light(gap_pp: float, met: bool = False) -> str:
-    """绿/黄/红 by the configured bands on the gap to 序时进度 (data/progress.yml: traffic_lights)."""
-    if met:
-        return "绿"
-    if pd.isna(gap_pp):
-        return ""
-    bands = settings()["traffic_lights"]
-    if gap_pp >= bands["green_at_or_above"]:
-        return "绿"
-    return "黄" if gap_pp >= bands["yellow_down_to"] else "红"
-
-
-def light_gaps(rows: pd.DataFrame) -> pd.Series:
-    """The gap a traffic light is read from: a met target counts as on the calendar at least."""
-    gaps = rows["gap_pp"].astype(float)
-    return gaps.where(~rows["met"].astype(bool), gaps.clip(lower=0).fillna(0))
+def traffic_light(status: str) -> str:
+    """绿/黄/红 of an open row's status, from the one band table of data/progress.yml (final rows: none)."""
+    return light_of(status)

@@ -134,13 +134,16 @@ def heatmap_chart(matrix: pd.DataFrame, title: str) -> plt.Figure:
     from analysis.progress.engine import settings
 
     use_chart_style()
-    bands = settings()["traffic_lights"]
+    # the same bands as the status words: the lowest gap of each light (data/progress.yml: status_bands)
+    bands = settings()["status_bands"]
+    green = min(b["gap_at_least"] for b in bands if b["light"] == "绿" and "gap_at_least" in b)
+    yellow = min(b["gap_at_least"] for b in bands if b["light"] == "黄" and "gap_at_least" in b)
     low, high = min(-100.0, float(matrix.min().min())), max(100.0, float(matrix.max().max()))
     cmap = ListedColormap(["#d73027", "#fdae61", "#1a9850"])  # 红 黄 绿
-    norm = BoundaryNorm([low - 1, bands["yellow_down_to"], bands["green_at_or_above"], high + 1], cmap.N)
+    norm = BoundaryNorm([low - 1, yellow, green, high + 1], cmap.N)
     fig, ax = plt.subplots(figsize=(0.55 * len(matrix.columns) + 3, 0.32 * len(matrix) + 2.2))
     sns.heatmap(matrix, cmap=cmap, norm=norm, annot=True, fmt=".0f", annot_kws={"fontsize": 6},
-                linewidths=0.4, linecolor="white", cbar_kws={"label": "偏差（百分点）：绿≥序时，黄落后≤30，红落后>30"}, ax=ax)
+                linewidths=0.4, linecolor="white", cbar_kws={"label": f"偏差（百分点）：绿不低于{green:g}，黄{yellow:g}至{green:g}，红低于{yellow:g}"}, ax=ax)
     ax.set_xlabel("")
     ax.set_ylabel("")
     ax.tick_params(axis="x", labelsize=7, labelrotation=60)

@@ -11,20 +11,20 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from analysis.catalog.targets import load_catalog, period_label
+from analysis.catalog.targets import load_catalog
 from analysis.errors import UserError
 from analysis.periods import date_text as _date_text, month_end, parse_month, parse_quarter, quarter_months, quarter_of
 from analysis.progress.facts import load_facts
 from analysis.progress.measures import actual_values
-from analysis.progress.narrative import as_of_phrase, overview, sentence
-from analysis.progress.engine import (BASIS_PLAN, STATUS_BEHIND, STATUS_FAR_BEHIND, compute_progress, target_window)
+from analysis.progress.narrative import as_of_phrase, final_sentence, overview, sentence
+from analysis.progress.engine import (BASIS_PLAN, STATUS_BEHIND, STATUS_FAR_BEHIND, compute_progress, row_window)
 from analysis.catalog.regions import load_regions
 from analysis.store.history import Store
-from analysis.progress.views import (ahead_and_behind, honour_lists, indicator_ranking, light_gaps, sub_unit_rows,
-                    submission_status, traffic_light, under_floor, unit_scores)
+from analysis.progress.views import (ahead_and_behind, honour_lists, indicator_ranking, scored_rows, sub_unit_rows,
+                                     submission_status, tied_groups, under_floor, unit_scores)
 
 TARGET_TABLE = {
-    "indicator_name": "指标", "period": "期限", "basis": "口径", "target_value": "目标", "actual": "实际",
+    "indicator_name": "指标", "term": "期限", "basis": "口径", "target_value": "目标", "actual": "实际",
     "progress_pct": "完成率%", "expected_pct": "序时进度%", "gap_pp": "偏差(百分点)", "status": "状态",
     "mom": "环比", "actual_source": "来源",
 }
@@ -65,38 +65,43 @@ def _issuer(region: str) -> str:
 # --- shared pieces ---------------------------------------------------------------
 
 def region_rows(progress: pd.DataFrame, region: str) -> pd.DataFrame:
-    """The region's own and split rows: targets still running first, then those past their deadline."""
-    rows = progress[progress["jurisdiction"] == region]
-    order = rows["closed"].astype(bool).astype(int)
+    """The region's own and issued rows: targets in force first, then final results."""
+    rows = progress[(progress["jurisdiction"] == region) & (progress["basis"] != "")]
+    order = (~rows["in_force"].astype(bool)).astype(int)
     return rows.assign(_o=order).sort_values("_o", kind="stable").drop(columns="_o").reset_index(drop=True)
 
 
-CLOSED_COLUMNS = ["指标", "期限", "口径", "目标", "实际", "完成率%", "状态", "来源"]
+FINAL_TABLE = {"indicator_name": "指标", "term": "期限", "basis": "口径", "target_value": "目标", "actual": "实际",
+               "status": "结果", "shortfall": "差额", "met_on": "达标月份", "actual_source": "来源"}
+
+
+def term_label(term: str) -> str:
+    """A row's term in tables: 2025年, or 2023—2025年合计 for a plan-period total."""
+    return f"{term.replace('-', '—')}年合计" if "-" in str(term) else f"{term}年"
 
 
 def target_table(rows: pd.DataFrame) -> pd.DataFrame:
-    """Targets still running: actual against target and calendar."""
-    running = rows[~rows["closed"].astype(bool)]
+    """Targets in force: actual against target and calendar, with the light of the status."""
+    running = rows[rows["in_force"].astype(bool)]
     table = running[list(TARGET_TABLE)].rename(columns=TARGET_TABLE)
-    table["期限"] = table["期限"].map(period_label)
-    table.insert(table.columns.get_loc("状态") + 1, "灯",
-                 [traffic_light(g, m) for g, m in zip(running["gap_pp"], running["met"].astype(bool))])
+    table["期限"] = table["期限"].map(term_label)
+    table.insert(table.columns.get_loc("状态") + 1, "灯", running["light"].to_numpy())
     return table.reset_index(drop=True)
 
 
 def calendar_rows(report: "Report") -> pd.DataFrame:
-    """Rows for the calendar chart: the region's own running targets, else the targets split down to it."""
-    running = report.rows[~report.rows["closed"].astype(bool)]
+    """Rows for the calendar chart: the region's own in-force targets with a calendar, else those issued to it."""
+    running = report.rows[report.rows["in_force"].astype(bool) & report.rows["expected_pct"].notna()]
     own = running[running["basis"] == BASIS_PLAN]
     return own if not own.empty else running
 
 
 def closed_table(rows: pd.DataFrame) -> pd.DataFrame:
-    """Targets past their deadline: the final result (no calendar any more)."""
-    closed = rows[rows["closed"].astype(bool)]
-    table = closed[list(TARGET_TABLE)].rename(columns=TARGET_TABLE)
-    table["期限"] = table["期限"].map(period_label)
-    return table[CLOSED_COLUMNS].reset_index(drop=True)
+    """Final results (from the deadline day on): 已完成 / 超额完成 / 未完成, the shortfall, the month first met."""
+    final = rows[rows["final"].astype(bool)]
+    table = final[list(FINAL_TABLE)].rename(columns=FINAL_TABLE)
+    table["期限"] = table["期限"].map(term_label)
+    return table.reset_index(drop=True)
 
 
 def new_awards(store: Store, region: str, period: str) -> pd.DataFrame:
@@ -120,12 +125,12 @@ def unit_breakdown(progress: pd.DataFrame, region: str) -> pd.DataFrame:
     rows = sub_unit_rows(progress, region)
     own = progress.loc[(progress["jurisdiction"] == region) & (progress["basis"] == BASIS_PLAN), "target_id"]
     rows = rows[rows["target_id"].isin(set(own)) & rows["kind"].isin(["stock", "annual", "in-year", "cumulative"])
-                & ~rows["closed"].astype(bool)]
+                & rows["in_force"].astype(bool) & (rows["basis"] == "分解目标")]
     # the main award indicators first; a page holds about six columns
     rows = rows[rows["indicator"].isin(MAIN_STOCK_INDICATORS + ("innovative_sme",))]
     if rows.empty:
         return pd.DataFrame()
-    rows = rows.assign(col=rows["indicator_name"] + "（" + rows["period"].map(period_label) + "）",
+    rows = rows.assign(col=rows["indicator_name"] + "（" + rows["term"].map(term_label) + "）",
                        cell=rows.apply(lambda r: f"{r['actual']:.0f}/{r['target_value']:.0f}" if pd.notna(r["actual"]) else "—", axis=1))
     table = rows.pivot_table(index="jurisdiction", columns="col", values="cell", aggfunc="first")
     return table.rename_axis(index="地区", columns=None).reset_index()
@@ -137,7 +142,7 @@ def explanations(store: Store, progress: pd.DataFrame, region: str, period: str)
     catalog = load_catalog()
     places = {region, *(u.name for u in load_regions().units_under(region)), *(r.name for r in load_regions().children(region))}
     notes = facts.notes[(facts.notes["month"] == period) & facts.notes["region"].isin(places)]
-    rows = progress[progress["jurisdiction"].isin(places) & ~progress["closed"].astype(bool)]
+    rows = progress[progress["jurisdiction"].isin(places) & progress["in_force"].astype(bool)]
     latest = rows.groupby(["jurisdiction", "indicator"]).first().reset_index()
     joined = notes.merge(latest[["jurisdiction", "indicator", "actual", "target_value", "progress_pct", "status"]],
                          left_on=["region", "indicator"], right_on=["jurisdiction", "indicator"], how="left")
@@ -147,7 +152,7 @@ def explanations(store: Store, progress: pd.DataFrame, region: str, period: str)
         "进展情况": joined["progress"], "存在问题": joined["problems"], "下步措施": joined["next_steps"],
     })
     lagging = sub_unit_rows(progress, region)
-    lagging = lagging[lagging["status"].isin([STATUS_BEHIND, STATUS_FAR_BEHIND]) & ~lagging["closed"].astype(bool)]
+    lagging = lagging[lagging["status"].isin([STATUS_BEHIND, STATUS_FAR_BEHIND]) & lagging["in_force"].astype(bool)]
     explained = set(zip(notes["region"], notes["indicator"]))
     mask = pd.Series([(j, i) not in explained for j, i in zip(lagging["jurisdiction"], lagging["indicator"])],
                      index=lagging.index, dtype=bool)
@@ -163,13 +168,13 @@ def stock_series(store: Store, progress: pd.DataFrame, region: str, period: str,
     """Month-end values of the region's main stock targets since their baseline, and their straight path."""
     catalog = load_catalog()
     facts = load_facts(store, period)
-    own = progress[(progress["jurisdiction"] == region) & (progress["kind"] == "stock") & ~progress["closed"].astype(bool)
+    own = progress[(progress["jurisdiction"] == region) & (progress["kind"] == "stock") & progress["in_force"].astype(bool)
                    & progress["indicator"].isin(MAIN_STOCK_INDICATORS)].drop_duplicates("indicator").head(limit)
     by_id = {t.id: t for t in catalog.targets}
     out = []
     for _, row in own.iterrows():
         target = by_id[row["target_id"]]
-        window = target_window(target, catalog, pd.Timestamp(row["as_of"]))
+        window = row_window(row)
         months = pd.period_range(window[0], pd.Timestamp(row["eval_date"]), freq="M")
         for month in months:
             day = month.to_timestamp(how="end").normalize()
@@ -195,7 +200,7 @@ def monthly_report(store: Store, region: str, period: str, as_of: dt.date | None
         title=f"{region}县域特色产业集群目标任务月调度（{int(period[:4])}年{int(period[5:])}月）",
         date_text=_date_text(as_of), progress=progress, rows=rows,
         overview=_monthly_overview(progress, rows, region, as_of, status),
-        sentences=[sentence(r) for _, r in rows.iterrows() if r["basis"] == BASIS_PLAN and not r["closed"]],
+        sentences=_sentences(rows, f"{period}-01"),
     )
     report.tables = {
         "目标完成情况": target_table(rows), "已到期目标": closed_table(rows),
@@ -206,14 +211,31 @@ def monthly_report(store: Store, region: str, period: str, as_of: dt.date | None
     return report
 
 
+def _sentences(rows: pd.DataFrame, since: str) -> list[str]:
+    """The region's own targets in force, and those whose deadline fell within the report's period (their final
+    result), one sentence each; when there are neither, the final results of the plan's last deadline."""
+    own = rows[rows["basis"] == BASIS_PLAN]
+    final = own["final"].astype(bool)
+    chosen = own[own["in_force"].astype(bool) | (final & (own["window_end"] >= since))]
+    if chosen.empty and final.any():
+        chosen = own[final & (own["window_end"] == own.loc[final, "window_end"].max())]
+    return [sentence(r) for _, r in chosen.iterrows()]
+
+
 def _monthly_overview(progress, rows, region, as_of, status: pd.DataFrame) -> str:
-    text = overview(progress, region, as_of) if (rows["basis"] == BASIS_PLAN).any() else \
-        f"{as_of_phrase(as_of)}，{region}承担上级方案分解目标{len(rows)}项。"
+    text = overview(progress, region, as_of) if (rows["basis"] == BASIS_PLAN).any() else _issued_overview(rows, region, as_of)
     if not status.empty:
         missing = status.loc[status["本期"] == "否", "地区"].tolist()
         text += f"本月应报送单位{len(status)}个，已报送{len(status) - len(missing)}个"
         text += f"，未报送：{'、'.join(missing)}。" if missing else "，全部按时报送。"
     return text
+
+
+def _issued_overview(rows: pd.DataFrame, region: str, as_of) -> str:
+    running = rows[rows["in_force"].astype(bool)]
+    if running.empty:
+        return f"{as_of_phrase(as_of)}，{region}无在期的上级下达分解目标。"
+    return f"{as_of_phrase(as_of)}，{region}承担上级下达的在期分解目标{len(running)}项。"
 
 
 def quarterly_report(store: Store, region: str, period: str) -> Report:
@@ -223,7 +245,8 @@ def quarterly_report(store: Store, region: str, period: str) -> Report:
     as_of = month_end(months[-1]).date()
     progress = compute_progress(store, as_of)
     rows = region_rows(progress, region)
-    scores = unit_scores(progress, region)
+    since = f"{months[0]}-01"   # the targets due within the quarter are judged on their final result
+    scores = unit_scores(progress, region, since=since)
     red, black = honour_lists(scores)
     floor = under_floor(scores)
     ahead, behind = ahead_and_behind(progress, region)
@@ -233,54 +256,67 @@ def quarterly_report(store: Store, region: str, period: str) -> Report:
         title=f"关于{year}年第{'一二三四'[q - 1]}季度县域特色产业集群目标任务推进情况的通报",
         date_text=_date_text(as_of), progress=progress, rows=rows,
         overview=overview(progress, region, as_of) if (rows["basis"] == BASIS_PLAN).any()
-        else f"{as_of_phrase(as_of)}，{region}承担上级方案分解目标{len(rows)}项。",
-        sentences=[sentence(r) for _, r in rows.iterrows() if r["basis"] == BASIS_PLAN and not r["closed"]],
+        else _issued_overview(rows, region, as_of),
+        sentences=_sentences(rows, since),
     )
     report.tables = {
         "综合排名": scores, "红榜": red, "黑榜": black, "低于底线": floor,
-        "分指标排名": _rank_matrix(progress, region), "目标完成情况": target_table(rows),
+        "分指标排名": _rank_matrix(progress, region, since), "目标完成情况": target_table(rows),
         "已到期目标": closed_table(rows),
         "超序时单位": ahead, "落后单位": behind, "报送情况": submission_status(store, region, months[-1]),
     }
-    report.tables["热力图数据"] = heat_matrix(progress, region)
+    report.tables["热力图数据"] = heat_matrix(progress, region, since)
     report.tables.update(analyst_appendix(store, region, months[-1], f"{year}-Q{q}"))
     report.paragraphs = {"通报": bulletin_paragraphs(report, scores, red, black, floor)}
     return report
 
 
-def _rank_matrix(progress: pd.DataFrame, region: str) -> pd.DataFrame:
-    ranks = indicator_ranking(progress, region)
-    running = ~progress["closed"].astype(bool)
+def _rank_matrix(progress: pd.DataFrame, region: str, since: str) -> pd.DataFrame:
+    ranks = indicator_ranking(progress, region, since)
+    running = progress["in_force"].astype(bool) | (progress["final"].astype(bool) & (progress["window_end"] >= since))
     main = progress.loc[running & progress["indicator"].isin(MAIN_STOCK_INDICATORS + ("innovative_sme",)), "target_id"]
     ranks = ranks[ranks["target_id"].isin(set(main))]
     if ranks.empty:
         return pd.DataFrame()
-    periods = progress.drop_duplicates("target_id").set_index("target_id")["period"]
-    ranks = ranks.assign(indicator_name=ranks["indicator_name"] + "（" + ranks["target_id"].map(periods)
-                         .map(period_label) + "）")
+    terms = progress[running].drop_duplicates("target_id").set_index("target_id")["term"]
+    ranks = ranks.assign(indicator_name=ranks["indicator_name"] + "（" + ranks["target_id"].map(terms)
+                         .map(term_label) + "）")
     table = ranks.pivot_table(index="jurisdiction", columns="indicator_name", values="名次", aggfunc="min")
     return table.rename_axis(index="地区", columns=None).reset_index()
 
 
-def heat_matrix(progress: pd.DataFrame, region: str) -> pd.DataFrame:
-    """Units × indicators: the gap to 序时进度 in points (the heat map colours it by the traffic-light bands)."""
-    rows = sub_unit_rows(progress, region)
-    rows = rows[~rows["closed"].astype(bool)]
+def heat_matrix(progress: pd.DataFrame, region: str, since: str | None = None) -> pd.DataFrame:
+    """Units × indicators: the gap to 序时进度 in points, on scored rows only (issued, in force, binding);
+    the heat map colours it by the status bands. A met target counts as on the calendar at least."""
+    rows = scored_rows(sub_unit_rows(progress, region), since)
     if rows.empty:
         return pd.DataFrame()
-    rows = rows.assign(index=light_gaps(rows),
-                       label=rows["indicator_name"] + "（" + rows["period"].map(period_label) + "）")
+    # a final row's gap is to 100% (its whole term has elapsed)
+    gaps = rows["gap_pp"].astype(float).where(~rows["final"].astype(bool), rows["progress_pct"] - 100)
+    rows = rows.assign(index=gaps.where(~rows["met"].astype(bool), gaps.clip(lower=0).fillna(0)),
+                       label=rows["indicator_name"] + "（" + rows["term"].map(term_label) + "）")
     return rows.pivot_table(index="jurisdiction", columns="label", values="index", aggfunc="mean").rename_axis(index="地区", columns=None)
+
+
+def _names_at(ranked: pd.DataFrame, rank) -> str:
+    return "、".join(ranked.loc[ranked["排名"] == rank, "地区"])
 
 
 def bulletin_paragraphs(report: Report, scores, red, black, floor) -> list[str]:
     """通报-style paragraphs from the numbers, ending with next steps."""
     text = [report.overview]
-    ranked = scores.dropna(subset=["综合得分"])
-    if not ranked.empty:
-        first, last = ranked.iloc[0], ranked.iloc[-1]
-        text.append(f"从综合得分看，{first['地区']}以{first['综合得分']:.1f}分位列第一，"
-                    f"{last['地区']}以{last['综合得分']:.1f}分排名末位。")
+    ranked = scores[scores["综合得分"].notna()]
+    if ranked.empty:
+        text.append("本季度无在期目标，不作综合排名，仅通报各项目标的终期完成情况。"
+                    if not report.rows["in_force"].astype(bool).any() else
+                    "本季度各单位在期且已下达的分解目标不足，不作综合排名。")
+        return text
+    first, last = ranked.iloc[0], ranked.iloc[-1]
+    text.append(f"从综合得分看，{_names_at(ranked, first['排名'])}以{first['综合得分']:.1f}分位列第一，"
+                f"{_names_at(ranked, last['排名'])}以{last['综合得分']:.1f}分排名末位。")
+    ties = [group for group in tied_groups(scores) if first["地区"] not in group and last["地区"] not in group]
+    if ties:
+        text.append("得分相同、并列排名的有：" + "；".join("、".join(g) for g in ties) + "。")
     if not red.empty:
         text.append("列入红榜的单位：" + "、".join(red["地区"]) + "，予以通报表扬。")
     if not black.empty:
@@ -288,11 +324,15 @@ def bulletin_paragraphs(report: Report, scores, red, black, floor) -> list[str]:
                     "于下月调度前书面说明原因和整改措施。")
     if not floor.empty:
         text.append("综合得分低于底线的单位：" + "、".join(floor["地区"]) + "。")
+    not_ranked = scores[scores["综合得分"].isna()]
+    if not not_ranked.empty:
+        text.append("在期且已下达的分解目标不足、不参与排名的单位：" + "、".join(not_ranked["地区"]) + "。")
     for _, unit in ranked.iterrows():
-        if pd.notna(unit["最好指标"]):
+        if pd.notna(unit["最好指标"]) and unit["最好指标"] != unit["最差指标"]:
             text.append(f"{unit['地区']}：{unit['最好指标']}推进最好，{unit['最差指标']}相对滞后。")
-    text.append("下一步，各地要对照年度目标和序时进度，逐项梳理差距，落实“月调度、季通报”机制；"
-                "落后单位要制定追赶措施，专班将加强督导调度，确保全年目标任务完成。")
+    year_open = report.as_of.month != 12
+    text.append("下一步，各地要对照年度目标和序时进度，逐项梳理差距，落实“月调度、季通报”机制；落后单位要制定追赶措施"
+                + ("，确保全年目标任务完成。" if year_open else "，认真总结全年目标完成情况，查找未完成目标的原因。"))
     return text
 
 
