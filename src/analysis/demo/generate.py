@@ -28,6 +28,8 @@ What the files look like (and why):
   for 河北省 also flows and rates of the provincial plan) in 指标填报 with
   地区 = the province. 青海省's totals are derived from 西宁市's simulated
   stock so that 西宁市's shares sit near its 65% / 50% targets.
+- `石家庄市-{YYYY-MM}-目标分解.csv` (2023-02, 2024-02, 2025-02): the targets the city
+  issues its counties, whole numbers with a 文号 (analysis.demo.allocations).
 - Late submissions: 填报说明's 报送类型 is “逾期报送”, 填报日期 is after the
   10th of the following month (the deadline), and the file's mtime is that
   date (normal files: the 3rd–9th of the following month, Beijing time).
@@ -59,6 +61,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+from analysis.demo.allocations import write_allocations
 from analysis.demo.base import (BEIJING, CORRECTION, CSV_UNITS, FIRST_MONTH, HORIZON_YEAR, PROVINCE_REPORTERS, _mi,
                                 _period, _rng, _ym, parse_month)
 from analysis.demo.regions import Unit
@@ -153,6 +156,8 @@ def generate_demo(out_dir: str | os.PathLike, seed: int = 0, size: str = "small"
     writer = _Writer(world, out, info, (corr_unit, corr_mi))
     summary = DemoSummary(out, seed, size, _period(first), _period(last), units=len(world.units), world=world)
     _write_all(writer, jobs, info, summary, progress)
+    # the city's issued targets predate a short demo window: every issue up to the last month is written
+    summary.files += write_allocations(world, out, [_period(mi) for mi in range(first_all, last + 1)])
     summary.missing = sorted((u, _period(mi)) for u, mi in missing if mi in written_months)
     summary.csv_files = sum(p.suffix == ".csv" for p in summary.files)
     summary.gbk_files = [p for p in summary.files if p.suffix == ".csv" and CSV_UNITS.get(p.name.split("-")[0]) == "gbk"]
