@@ -117,7 +117,7 @@ def test_yearly_targets_keep_a_final_row_per_year_and_a_plan_period_total(store)
     assert city["target_value"].tolist() == [20, 20, 20, 60]
     assert city["shortfall"].tolist() == [19, 19, 19, 57]
     total = city.iloc[-1]
-    assert final_sentence(total) == "石家庄市高新技术企业2023—2025年目标60家，实际3家，未完成，差57家。"
+    assert final_sentence(total) == "石家庄市2023—2025年累计新认定高新技术企业3家，2023—2025年目标60家，未完成，差57家。"
 
 
 def test_a_one_year_plan_has_no_rows_in_force_in_the_following_year(store):

@@ -76,6 +76,7 @@ class Indicator:
     unit: str
     measure: dict
     aliases: tuple[str, ...] = ()
+    wording: dict = field(default_factory=dict, compare=False, hash=False)  # how sentences write it (indicators.yml)
 
 
 @dataclass(frozen=True)
@@ -197,7 +198,8 @@ def load_indicators(path: Path = paths.INDICATORS_FILE) -> dict[str, Indicator]:
         for key in ("id", "name", "unit", "measure"):
             if not node.get(key):
                 raise DataFileError(f"{where}缺少字段“{key}”")
-        ind = Indicator(node["id"], node["name"], str(node["unit"]), dict(node["measure"]), tuple(node.get("aliases") or ()))
+        ind = Indicator(node["id"], node["name"], str(node["unit"]), dict(node["measure"]), tuple(node.get("aliases") or ()),
+                        dict(node.get("sentence") or {}))
         if ind.id in out:
             raise DataFileError(f"{where}：指标代码“{ind.id}”重复")
         for name in (ind.name, *ind.aliases):

@@ -5,8 +5,12 @@ e.g. 截至2025年9月底，石家庄市专精特新中小企业达到612家，�
 from __future__ import annotations
 
 import calendar
+from functools import lru_cache
 
 import pandas as pd
+
+from analysis.catalog.regions import load_regions
+from analysis.catalog.targets import load_catalog
 
 from analysis.progress.verdicts import (STATUS_AHEAD, STATUS_BATCH, STATUS_BEHIND, STATUS_DONE, STATUS_EXCEEDED,
                                         STATUS_FAR_BEHIND, STATUS_IN_STEP, STATUS_LEVEL_MET, STATUS_LEVEL_MISSED,
@@ -38,13 +42,47 @@ def _term_phrase(row) -> str:
     return term.replace("-", "—") + "年"
 
 
+@lru_cache(maxsize=1)
+def _targets() -> dict:
+    return {t.id: t for t in load_catalog().targets}
+
+
+def _levels_text(levels) -> str:
+    levels = [levels] if isinstance(levels, str) else list(levels or [])
+    return "和".join(levels)
+
+
+def wording(row) -> dict:
+    """How the row's indicator is written: subject (levels named when the target narrows them), verb, growth."""
+    catalog = load_catalog()
+    indicator = catalog.indicators.get(row.get("indicator", ""))
+    words = dict(indicator.wording) if indicator is not None else {}
+    subject = words.get("subject") or row["indicator_name"]
+    target = _targets().get(row.get("target_id", ""))
+    if target is not None and indicator is not None:
+        narrowed = target.measure.get("level")
+        if narrowed and narrowed != indicator.measure.get("level"):
+            subject = _levels_text(narrowed) + subject
+    award = target is not None and "award" in target.measure
+    verb = words["verb"] if "verb" in words else ("新认定" if award else "新增")
+    return {"subject": subject, "verb": verb, "growth": words.get("growth", "同比增长"),
+            "share_of": target.extra.get("share_of", "") if target is not None else ""}
+
+
+def _share_subject(share_of: str) -> str:
+    """占全省 for a province's count, else 占全市."""
+    if not share_of:
+        return "占上级"
+    return "占全省" if share_of.endswith(("省", "自治区")) else "占全市"
+
+
 def goal_text(row) -> str:
     """A target as a 公文 writes it: 5家, 8至10家, 20家左右, 超过78% (no comparison signs)."""
     unit, goal = row["unit"], row["target_value"]
     text = number(goal, unit)
     high = row.get("high")
     if high is not None and not pd.isna(high) and row["low"]:
-        return f"{number(goal, unit)}至{number(goal * high / row['low'], unit)}{unit}"
+        return f"{text}至{number(goal * high / row['low'], unit)}{unit}"
     if row["comparison"] == "≈":
         return f"{text}{unit}左右"
     if row["comparison"] == ">":
@@ -56,9 +94,7 @@ def goal_text(row) -> str:
 
 def _calendar_clause(row) -> str:
     gap = row["gap_pp"]
-    if pd.isna(gap):
-        return ""
-    if row["status"] == STATUS_DONE:
+    if pd.isna(gap) or row["status"] == STATUS_DONE:
         return ""
     if abs(gap) < 0.05:
         return "，与序时进度持平"
@@ -72,7 +108,7 @@ def _difference(value: float, unit: str) -> str:
 
 def _months_early(row) -> str:
     met_on = row.get("met_on")
-    if not met_on:
+    if not isinstance(met_on, str) or not met_on:
         return ""
     if met_on == row["window_start"][:7]:
         return "，方案实施之初即已达到"
@@ -81,52 +117,88 @@ def _months_early(row) -> str:
     return f"，{when}达到目标" + (f"，提前{early}个月" if early > 0 else "")
 
 
+def _what(row, words: dict) -> str:
+    """The actual as a clause: 2025年新认定高新技术企业18家 / 专精特新中小企业达到741家 / …占全省比重为65.4%."""
+    unit, actual = row["unit"], number(row["actual"], row["unit"])
+    subject, kind = words["subject"], row["kind"]
+    if kind in ("annual", "in-year"):
+        period = _term_phrase(row) if "-" not in str(row.get("term", "")) else f"{_term_phrase(row)}累计"
+        return f"{period}{words['verb']}{subject}{actual}{unit}"
+    if kind == "cumulative":
+        return f"累计{words['verb'] or '培育'}{subject}{actual}{unit}"
+    if kind == "growth":
+        return f"{subject}{words['growth']}{actual}%"
+    if kind == "share":
+        return f"{subject}{_share_subject(words['share_of'])}比重为{actual}%"
+    if unit == "%":
+        return f"{subject}为{actual}%"
+    return f"{subject}达到{actual}{unit}"
+
+
+def _level_subject(row, words: dict) -> str:
+    """The subject of a level's final sentence: 专精特新中小企业 / …占全省比重 / 营业收入同比增长."""
+    if row["kind"] == "share":
+        return f"{words['subject']}{_share_subject(words['share_of'])}比重"
+    if row["kind"] == "growth":
+        return f"{words['subject']}{words['growth']}"
+    return words["subject"]
+
+
+def _level_value(row, words: dict) -> str:
+    return f"{number(row['actual'], row['unit'])}{row['unit']}"
+
+
+def _goal_label(row) -> str:
+    term = _term_phrase(row)
+    if row["kind"] in ("annual", "in-year") and "-" not in str(row.get("term", "")):
+        term = "全年"
+    return f"{term}{'分解目标' if row.get('basis') == '分解目标' else '目标'}"
+
+
 def final_sentence(row) -> str:
-    """A final result: 石家庄市专精特新“小巨人”企业2025年目标105家，实际101家，未完成，差4家。"""
-    place, name, unit = row["jurisdiction"], row["indicator_name"], row["unit"]
-    label = "分解目标" if row.get("basis") == "分解目标" else "目标"
-    head = f"{place}{name}{_term_phrase(row)}{label}{goal_text(row)}"
+    """A final result: 石家庄市专精特新“小巨人”企业达到101家，2025年目标105家，未完成，差4家。"""
+    words = wording(row)
+    place, unit = row["jurisdiction"], row["unit"]
+    goal = f"{_goal_label(row)}{goal_text(row)}"
     if row["status"] == STATUS_NO_DATA or pd.isna(row["actual"]):
-        return f"{head}，暂无数据，无法评估。"
-    actual = f"实际{number(row['actual'], unit)}{unit}"
+        return f"{place}{words['subject']}{goal}，暂无数据，无法评估。"
+    if row["kind"] in ("annual", "in-year", "cumulative"):
+        head = f"{place}{_what(row, words)}，{goal}"   # 2025年新认定高新技术企业18家，全年目标20家
+    else:
+        head = f"{place}{_level_subject(row, words)}{goal}，实际{_level_value(row, words)}"
     if row["status"] == STATUS_MISSED:
-        return f"{head}，{actual}，未完成，差{_difference(row['shortfall'], unit)}。"
+        return f"{head}，未完成，差{_difference(row['shortfall'], unit)}。"
     word = "超额完成" if row["status"] == STATUS_EXCEEDED else "已完成"
     over = row["actual"] - row["target_value"]
     extra = f"，超出{_difference(over, unit)}" if over > 0 and row["comparison"] != "≈" else ""
     stretch = ""
-    if row["status"] == STATUS_DONE and row.get("high") is not None and not pd.isna(row.get("high")):
-        stretch = "（达到下限，未达到上限）" if row["aspirational"] else ""
-    return f"{head}，{actual}，{word}{stretch}{extra}{_months_early(row)}。"
+    if row["status"] == STATUS_DONE and row.get("high") is not None and not pd.isna(row.get("high")) and row["aspirational"]:
+        stretch = "（达到下限，未达到上限）"
+    return f"{head}，{word}{stretch}{extra}{_months_early(row)}。"
 
 
 def sentence(row, as_of=None) -> str:
-    """One sentence for one progress row."""
+    """One sentence for one progress row (a final row gets its final result)."""
     if bool(row.get("final")):
         return final_sentence(row)
+    words = wording(row)
     when = as_of_phrase(as_of or row["as_of"])
-    place, name, unit = row["jurisdiction"], row["indicator_name"], row["unit"]
+    place, unit = row["jurisdiction"], row["unit"]
     if pd.isna(row["actual"]):
-        return f"{when}，{place}{name}暂无数据。"
-    actual = number(row["actual"], unit)
-    if row["kind"] in ("annual", "in-year"):
-        head = f"{when}，{place}{row['window_start'][:4]}年{name}{actual}{unit}"
-    elif row["kind"] == "cumulative":
-        head = f"{when}，{place}累计培育{name}{actual}{unit}"
-    elif row["kind"] == "growth":
-        head = f"{when}，{place}{name}为{actual}%（同比）"
-    elif unit == "%":
-        head = f"{when}，{place}{name}为{actual}%"
-    else:
-        head = f"{when}，{place}{name}达到{actual}{unit}"
+        return f"{when}，{place}{words['subject']}暂无数据。"
+    head = f"{when}，{place}{_what(row, words)}"
     if not row.get("basis"):
         share = row.get("share_of_parent")
-        tail = f"，占上级的{share:.1f}%" if share is not None and not pd.isna(share) else ""
+        parents = load_regions().ancestors(place) if place in load_regions().regions else []
+        owner = parents[0].name if parents else "上级"
+        tail = f"，占{owner}的{share:.1f}%" if unit != "%" and share is not None and not pd.isna(share) else ""
         return f"{head}{tail}（未下达分解目标）。"
-    goal = f"{_term_phrase(row)}{'分解目标' if row.get('basis') == '分解目标' else '目标'}"
+    goal = _goal_label(row)
     if row["status"] == STATUS_NO_DATA:
-        return f"{when}，{place}{name}暂无数据。"
+        return f"{when}，{place}{words['subject']}暂无数据。"
     if row["status"] in (STATUS_DONE, STATUS_LEVEL_MET):
+        if row["comparison"] in (">", "≤"):   # 超过78% / 不高于…: the target is a condition, not a figure
+            return f"{head}，已实现{goal}（{goal_text(row)}）。"
         return f"{head}，已达到{goal}{goal_text(row)}。"
     if row["status"] == STATUS_LEVEL_MISSED or unit == "%":
         # a level without a baseline, or a rate: its distance is in points of the rate itself
