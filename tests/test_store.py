@@ -259,3 +259,21 @@ def test_extra_columns_json_is_what_json_dumps_writes():
     expected = [json.dumps({"备注": v if v is None or isinstance(v, (str, int, float)) else str(v), "序号": i},
                            ensure_ascii=False) for i, v in enumerate(tricky)]
     assert staging._extra_json(frame, ["备注", "序号"]) == expected
+
+
+def test_a_register_read_per_year_keeps_years_a_later_register_no_longer_lists(tmp_path):
+    from support.builders import enterprise, store_with, submission
+
+    code = "91130184MA00000011"
+    fin = lambda year, revenue: {"统一社会信用代码": code, "年度": year, "营业收入(万元)": revenue, "地区": "新乐市"}
+    store = store_with(tmp_path, [
+        submission("2024-04", "新乐市", 企业名录=[enterprise(code, "新乐市")], 企业年度财务=[fin(2022, 100.0), fin(2023, 110.0)]),
+        submission("2025-04", "新乐市", 企业名录=[enterprise(code, "新乐市")], 企业年度财务=[fin(2023, 115.0), fin(2024, 120.0)]),
+    ])
+    # the plain register snapshot is the latest part only; per year, 2022 stays and 2023 is the later figure
+    assert store.snapshot("企业年度财务", "2025-12")["年度"].tolist() == [2023, 2024]
+    per_year = store.snapshot("企业年度财务", "2025-12", latest_per="年度")
+    assert dict(zip(per_year["年度"], per_year["营业收入(万元)"])) == {2022: 100.0, 2023: 115.0, 2024: 120.0}
+    # as of 2024-12 the second register is not yet there
+    early = store.snapshot("企业年度财务", "2024-12", latest_per="年度")
+    assert dict(zip(early["年度"], early["营业收入(万元)"])) == {2022: 100.0, 2023: 110.0}

@@ -85,7 +85,9 @@ _FINANCE_COLUMNS = {
 
 
 def _finance(store: Store, period: str) -> pd.DataFrame:
-    raw = store.snapshot("企业年度财务", period)
+    """Every enterprise year any register gave up to the period, the latest submission's figures winning: a
+    register lists its latest years only, and an earlier year it no longer lists has not gone away."""
+    raw = store.snapshot("企业年度财务", period, latest_per="年度")
     frame = pd.DataFrame({new: raw[old] if old in raw else pd.NA for old, new in _FINANCE_COLUMNS.items()})
     frame["code"] = frame["code"].astype(str)
     for col in ("revenue", "main_revenue", "rd", "staff", "rd_staff", "tertiary", "patents"):

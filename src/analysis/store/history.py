@@ -54,6 +54,7 @@ from analysis.store.staging import (
 )
 
 DB_NAME = "workbook.sqlite"
+YEAR_COLUMNS = {"企业年度财务": "年度"}   # registers read per year as well (snapshot's latest_per)
 SCHEMA_VERSION = 1
 # Test hook: seconds to sleep inside the write transaction (crash-safety tests).
 SLEEP_HOOK_ENV = "WORKBOOK_STORE_TEST_SLEEP"
@@ -280,6 +281,10 @@ class Store:
                 if col == MONTH_COLUMN:
                     conn.execute(f"CREATE INDEX IF NOT EXISTS {_q(sheet.name + '_by_month')} ON {table}"
                                  f"({_q(UNIT_COLUMN)}, {_q(MONTH_COLUMN)})")
+                if col == YEAR_COLUMNS.get(sheet.name):
+                    # covers snapshot(latest_per=年度): which part last listed each unit's year
+                    conn.execute(f"CREATE INDEX IF NOT EXISTS {_q(sheet.name + '_by_year')} ON {table}"
+                                 f"(submission_id, {_q(UNIT_COLUMN)}, {_q(col)})")
                 continue
             if col in sheet.empty:
                 continue
@@ -299,7 +304,7 @@ class Store:
         return sorted(rows, key=lambda r: order.index(r[0]) if r[0] in order else len(order))
 
     def snapshot(self, sheet: str, as_of_period: str | None = None, units: Iterable[str] | str | None = None,
-                 *, as_at: str | None = None) -> pd.DataFrame:
+                 *, as_at: str | None = None, latest_per: str | None = None) -> pd.DataFrame:
         """The rows of a sheet as the store saw them for a period.
 
         Register sheets (集群名录, 企业名录, 资质认定, 企业年度财务): for each unit, the
@@ -308,6 +313,9 @@ class Store:
         the rows of the latest current part carrying that month.
         Issued sheets (目标分解): the rows of every current part with period <= `as_of_period`
         (an allocation issued for 2024 does not withdraw the one issued for 2023).
+        `latest_per`: a register sheet read like a monthly one, keyed by this column instead of 年月: for each
+        unit and value, the rows of the latest part carrying it (企业年度财务 per 年度: a register lists its
+        latest years only, and an older year stays as the last register that listed it gave it).
         `as_at` ('YYYY-MM-DD[ HH:MM:SS]') replays the store as it was at that time:
         later ingests are ignored and parts superseded later count as current.
         Columns: the sheet's columns in first-seen order, then 地区, period,
@@ -325,12 +333,19 @@ class Store:
         select = ", ".join([*(f"t.{_q(n)}" for n in names), f"t.{_q(UNIT_COLUMN)}", "v.period",
                             "t.submission_id", "t._sheet", "t._row"])
         join = f"FROM {_q(sheet)} t JOIN vis v ON t.submission_id = v.submission_id AND t.{_q(UNIT_COLUMN)} = v.unit"
-        if sheet in REGISTER_SHEETS:
+        if sheet in ISSUED_SHEETS:
+            sql = f"WITH vis AS ({vis_sql}) SELECT {select} {join} ORDER BY v.period, v.unit, t.rowid"
+        elif sheet in REGISTER_SHEETS and latest_per is None:
             sql = (f"WITH vis0 AS ({vis_sql}), best AS (SELECT unit, MAX(period) AS period FROM vis0 GROUP BY unit), "
                    f"vis AS (SELECT vis0.* FROM vis0 JOIN best USING (unit, period)) "
                    f"SELECT {select} {join} ORDER BY v.unit, t.rowid")
-        elif sheet in ISSUED_SHEETS:
-            sql = f"WITH vis AS ({vis_sql}) SELECT {select} {join} ORDER BY v.period, v.unit, t.rowid"
+        elif latest_per is not None:
+            # the latest period per (unit, value) first, from the covering index (see _ensure_columns)
+            key, unit = _q(latest_per), _q(UNIT_COLUMN)
+            best = (f"SELECT t.{unit} AS unit, t.{key} AS k, MAX(v.period) AS period {join} GROUP BY t.{unit}, t.{key}")
+            sql = (f"WITH vis AS ({vis_sql}), best AS ({best}) SELECT {select} {join} "
+                   f"JOIN best b ON b.unit = t.{unit} AND b.k IS t.{key} AND b.period = v.period "
+                   f"ORDER BY t.{unit}, t.{key}, t.rowid")
         else:
             month_filter = f"WHERE t.{_q(MONTH_COLUMN)} <= ?" if as_of_period else ""
             params += [as_of_period] if as_of_period else []
