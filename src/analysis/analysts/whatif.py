@@ -147,16 +147,19 @@ def catalog_entries(plan: str | None, region: str, indicator: str) -> pd.DataFra
     return frame[["id", "plan", "jurisdiction", "kind", "period", "low", "high", "comparison", "unit", "quote", "note"]]
 
 
-def target_progress(store: Store, target_id: str, region: str, as_of=None) -> pd.Series:
-    """The progress row of one target for the region (its own or the split share)."""
+def target_progress(store: Store, target_id: str, region: str, as_of=None, estimate_splits: bool = False) -> pd.Series:
+    """The progress row of one target for the region (its own, issued, or — when asked — estimated share):
+    the term in force, else the latest final year."""
     target = next((t for t in load_catalog().targets if t.id == target_id), None)
     if target is None or not target.is_progress:
         raise UserError(f"“{target_id}”不是可跟踪进度的目标")
-    rows = compute_progress(store, _as_of(store, as_of), [target], with_previous=False)
+    rows = compute_progress(store, _as_of(store, as_of), [target], with_previous=False, estimate_splits=estimate_splits)
     rows = rows[rows["jurisdiction"] == load_regions().get(region).name]
     if rows.empty:
-        raise UserError(f"目标“{target_id}”没有分解到“{region}”")
-    return rows.iloc[0]
+        raise UserError(f"目标“{target_id}”在{_as_of(store, as_of).date()}没有涉及“{region}”的期限")
+    open_rows = rows[rows["in_force"].astype(bool)]
+    years = rows[~rows["term"].astype(str).str.contains("-")]
+    return (open_rows if not open_rows.empty else years if not years.empty else rows).iloc[-1]
 
 
 def target_series(store: Store, row: pd.Series) -> pd.DataFrame:

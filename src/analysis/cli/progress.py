@@ -71,5 +71,6 @@ def run(args) -> int:
         print_frame(frame[CSV_COLUMNS + EXTRA_CSV_COLUMNS].round(4), "csv")
         return 0
     shown = frame[list(TABLE_HEADERS)].round(1)
+    shown["basis"] = shown["basis"].replace("", "未下达")  # a unit without an issued target: shown, not judged
     print_frame(shown, "table", TABLE_HEADERS)
     return 0

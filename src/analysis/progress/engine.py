@@ -168,7 +168,9 @@ def _rows_for_term(ctx: _Context, target: Target, term: Term) -> list[dict]:
         base_value, base_date = _base_for(target, place, now, base, reports, window[0])
         row = _row(ctx, target, term, place, goal, actual, now["source"].get(place, ""), base_value, base_date,
                    eval_date, prev, prev_date)
-        row["share_of_parent"] = 100 * actual / parent_actual if place != target.jurisdiction and parent_actual else np.nan
+        # a unit's share of the parent's count (a rate has no share: it is not additive)
+        if place != target.jurisdiction and parent_actual and target.unit != "%":
+            row["share_of_parent"] = 100 * actual / parent_actual
         rows.append(row)
     return rows
 
