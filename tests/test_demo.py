@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import zipfile
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -12,7 +13,10 @@ import pytest
 
 from analysis.submissions import creditcode
 from analysis.cli.main import main
+from analysis.demo import base as demo_base
+from analysis.demo.base import BEIJING, _period, last_complete_month
 from analysis.demo.generate import CSV_UNITS, _mi, build_world, generate_demo
+from analysis.errors import UserError
 from analysis.store.ingest import collect_files
 from analysis.catalog.regions import load_regions
 from analysis.submissions.validate import read_submission
@@ -191,3 +195,100 @@ def test_cli(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "已生成演示报送数据" in out and "2022-02" in out
     assert (tmp_path / "cli" / "新乐市-2022-02.xlsx").exists()
+
+
+# -- nothing dated after today (base.today() stands for the system clock)
+
+@pytest.fixture
+def fake_today(monkeypatch):
+    """Set the demo's today."""
+    def set_today(day: date) -> date:
+        monkeypatch.setattr(demo_base, "today", lambda: day)
+        return day
+    return set_today
+
+
+@pytest.mark.parametrize("day, complete", [
+    (date(2026, 12, 2), "2026-10"),    # November's files still arrive (the 3rd–9th)
+    (date(2026, 12, 9), "2026-10"),
+    (date(2026, 12, 10), "2026-11"),   # the 10th: every on-time November file is in
+    (date(2027, 1, 9), "2026-11"),
+    (date(2027, 1, 10), "2026-12"),
+    (date(2026, 12, 31), "2026-11"),
+])
+def test_last_complete_month(day, complete):
+    assert _period(last_complete_month(day)) == complete
+
+
+def test_default_until_is_the_last_complete_month(tmp_path, fake_today):
+    fake_today(date(2026, 12, 2))
+    summary = generate_demo(tmp_path / "dec02", months=1)
+    assert summary.first_period == summary.last_period == "2026-10"
+    periods = {PERIOD_IN_NAME.search(p.name).group(1) for p in summary.files if "目标分解" not in p.name}
+    assert periods == {"2026-10"}
+    fake_today(date(2026, 12, 10))
+    assert generate_demo(tmp_path / "dec10", months=1).last_period == "2026-11"
+
+
+def _dates_in(path: Path) -> dict[str, list]:
+    """Every date a demo file carries, by what it is: grants, revocations, expiries, 填报日期,
+    the xlsx creation stamp, 下达日期."""
+    out: dict[str, list] = {"认定日期": [], "撤销日期": [], "有效期至": [], "填报日期": [], "created": [], "下达日期": []}
+    if path.suffix == ".xlsx":
+        sheets = pd.read_excel(path, sheet_name=None, header=None, engine="calamine")
+        info = sheets.pop("填报说明")
+        row = info[info[0] == "填报日期"].iloc[0]
+        out["填报日期"].append(datetime.strptime(str(row[1]), "%Y年%m月%d日").date())
+        with zipfile.ZipFile(path) as zf:
+            stamp = re.search(r"<dcterms:created[^>]*>([^<]+)<", zf.read("docProps/core.xml").decode()).group(1)
+        out["created"].append(datetime.fromisoformat(stamp.replace("Z", "+00:00")).astimezone(BEIJING).date())
+        frames = {name: sheet.iloc[1:].set_axis([str(h).lstrip("*") for h in sheet.iloc[0]], axis=1)
+                  for name, sheet in sheets.items()}
+    else:
+        unit = path.name.split("-")[0]
+        frame = pd.read_csv(path, encoding=CSV_UNITS.get(unit, "utf-8-sig"), dtype=str)
+        frames = {path.stem.rsplit("-", 1)[-1]: frame}
+    for frame in frames.values():
+        for col in ("认定日期", "撤销日期", "有效期至", "下达日期"):
+            if col in frame:
+                out[col] += [d.date() for d in pd.to_datetime(frame[col]).dropna()]
+    return out
+
+
+def test_nothing_written_is_dated_after_today(tmp_path, fake_today, short):
+    # 2023-06 is complete on 2023-07-12 (its on-time files came by the 9th), but three late files
+    # (the 12th on) and the correction (13 days after 新乐市's original) have not arrived yet
+    today = fake_today(date(2023, 7, 12))
+    summary = generate_demo(tmp_path / "jul12", months=2)
+    assert summary.last_period == "2023-06"
+    assert ("新乐市", "2023-06", "更正") in summary.pending and summary.corrections == []
+    assert any(kind == "逾期报送" for _, _, kind in summary.pending)
+    assert "尚未送达" in summary.text()
+    dates: dict[str, list] = {}
+    for path in summary.files:
+        assert datetime.fromtimestamp(path.stat().st_mtime, BEIJING).date() < today, path.name
+        for what, values in _dates_in(path).items():
+            dates.setdefault(what, []).extend(values)
+    assert dates["认定日期"] and dates["填报日期"] and dates["created"] and dates["下达日期"] and dates["撤销日期"]
+    for what in ("认定日期", "撤销日期", "下达日期"):
+        assert max(dates[what]) <= date(2023, 6, 30), what
+    for what in ("填报日期", "created"):
+        assert max(dates[what]) < today, what
+    assert max(dates["有效期至"]) > today          # an expiry may lie ahead
+    # what has arrived is what an unconstrained run writes, byte for byte; only the pending files are missing
+    written = _digests(summary.out_dir)
+    full = _digests(short.out_dir)
+    assert all(full[name] == digest for name, digest in written.items())
+    assert len(full) - len(written) == len(summary.pending)
+
+
+def test_until_after_the_last_complete_month_is_refused(tmp_path, fake_today, capsys):
+    fake_today(date(2026, 12, 2))
+    with pytest.raises(UserError, match="2026-11.*2026-12-10.*2026-12-02.*2026-10"):
+        generate_demo(tmp_path / "g", until="2026-11")
+    assert main(["demo", "--out", str(tmp_path / "cli"), "--until", "2027-03"]) != 0
+    err = capsys.readouterr().err.strip()
+    assert "2027-03" in err and "2026-10" in err and "\n" not in err
+    assert not (tmp_path / "cli").exists()
+    # an until that is complete is accepted
+    assert generate_demo(tmp_path / "ok", until="2026-10", months=1).last_period == "2026-10"

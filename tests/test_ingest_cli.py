@@ -201,7 +201,9 @@ def test_env_var_selects_store_and_flag_overrides_it(tmp_path, capsys, monkeypat
     assert "已入库" not in run(capsys, "status", "--store", str(tmp_path / "nothing"))[1]
 
 
-def test_progress_bar_for_many_files(tmp_path, store_dir, capsys):
+def test_progress_bar_for_many_files(tmp_path, store_dir, capsys, monkeypatch):
+    # bars are drawn on a terminal only (tests/test_quiet_logs.py checks the other side)
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True, raising=False)
     units = TEN_UNITS
     indicator_csvs(tmp_path / "in", units)
     code, out, err = run(capsys, "ingest", str(tmp_path / "in"), "--store", str(store_dir))

@@ -13,7 +13,8 @@ def register(subparsers) -> None:
     p.add_argument("--seed", type=int, default=0, metavar="N", help="随机种子（默认 0）")
     p.add_argument("--size", choices=("small", "province"), default="small",
                    help="规模：small 为每单位数十至数百家企业（默认）；province 为全省规模（10万家以上企业），用于性能测试")
-    p.add_argument("--until", metavar="YYYY-MM", help="最后一个填报期（默认本月）")
+    p.add_argument("--until", metavar="YYYY-MM",
+                   help="最后一个填报期（默认为报送已截止的最近一个月：某月的数据于次月 10 日前报送；不能晚于该月）")
     p.add_argument("--months", type=int, metavar="N",
                    help="只写最后 N 个月的报送（small 默认写 2022-01 起全部月份，province 默认只写最后 1 个月）")
     p.set_defaults(func=run)

@@ -54,8 +54,9 @@ def run_ingest(args) -> int:
     quiet = getattr(args, "quiet", False)
     cwd = Path.cwd()
     tqdm.monitor_interval = 0  # no monitor thread: ingest forks its worker processes
+    # disable=None: tqdm draws the bar only when stderr is a terminal, never into a log file or pipe
     with tqdm(total=len(files), desc="导入", unit="个文件", file=sys.stderr,
-              disable=len(files) < PROGRESS_MIN_FILES) as bar:
+              disable=True if len(files) < PROGRESS_MIN_FILES else None) as bar:
         def show(outcome) -> None:
             bar.update(1)
             if outcome.rejected or not quiet:

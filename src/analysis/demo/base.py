@@ -18,6 +18,11 @@ EXCEL_EPOCH = date(1899, 12, 30)
 CSV_UNITS = {"井陉矿区": "utf-8-sig", "深泽县": "gbk", "湟源县": "utf-8"}
 PROVINCE_REPORTERS = ("河北省", "青海省")
 CORRECTION = ("新乐市", "2023-06")
+CORRECTION_DELAY = timedelta(days=13, hours=2)   # the correction arrives this long after the original
+# Days of month M+1 on which month M's files arrive: on time the 3rd–9th (填报说明: 每月10日前报送上月数据),
+# late the 12th–39th (counted on from the 1st, so into M+2). Half-open ranges, as drawn.
+ON_TIME_DAYS = (3, 10)
+LATE_DAYS = (12, 40)
 
 
 def _mi(year: int, month: int) -> int:
@@ -50,6 +55,27 @@ def _day(d: date) -> int:
 def _excel(days: np.ndarray) -> np.ndarray:
     """Excel serial dates of days since 1970-01-01."""
     return days + 25569.0
+
+
+def today() -> date:
+    """Today's date from the system clock: the one place the demo reads it.
+
+    Call it as `base.today()` (not imported by name) so that tests can replace it.
+    """
+    return date.today()
+
+
+def submission_deadline(mi: int) -> date:
+    """The day by which every on-time file of month `mi` has arrived (the 10th of the next month)."""
+    y, m = _ym(mi + 1)
+    return date(y, m, ON_TIME_DAYS[1])
+
+
+def last_complete_month(day: date) -> int:
+    """Month index of the latest month complete on `day`: its last day has passed and its on-time
+    files have all arrived (`submission_deadline` has come)."""
+    mi = _mi(day.year, day.month) - 1
+    return mi if day >= submission_deadline(mi) else mi - 1
 
 
 def parse_month(text: str) -> int:

@@ -9,6 +9,14 @@ world is always simulated to a fixed horizon (end of 2027, or of `until`'s year
 if later) and only truncated when written, xlsx metadata carries the
 submission date, zip entries carry a fixed timestamp.
 
+Nothing is dated after today (`base.today()`, the system clock). A month's files
+arrive in the next month (on time the 3rd–9th), so a month is complete once its
+last day has passed and the 10th of the next month has come
+(`base.last_complete_month`): without `until` the data end with that month, and
+a later `until` is refused. A late file or a correction that has not arrived by
+today (its date is today or later) is not written either (`DemoSummary.pending`);
+for a month whose files have all arrived the output does not depend on today.
+
 What the files look like (and why):
 
 - `{unit}-{YYYY-MM}.xlsx`: one workbook per unit and month with the sheets
@@ -61,9 +69,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+from analysis.demo import base
 from analysis.demo.allocations import write_allocations
-from analysis.demo.base import (BEIJING, CORRECTION, CSV_UNITS, FIRST_MONTH, HORIZON_YEAR, PROVINCE_REPORTERS, _mi,
-                                _period, _rng, _ym, parse_month)
+from analysis.demo.base import (BEIJING, CORRECTION, CORRECTION_DELAY, CSV_UNITS, FIRST_MONTH, HORIZON_YEAR, LATE_DAYS,
+                                ON_TIME_DAYS, PROVINCE_REPORTERS, _mi, _period, _rng, _ym, last_complete_month,
+                                parse_month, submission_deadline)
 from analysis.demo.regions import Unit
 from analysis.demo.world import DemoWorld, build_world
 from analysis.demo.writer import _Writer
@@ -87,6 +97,8 @@ class DemoSummary:
     late: list[Path] = field(default_factory=list)
     missing: list[tuple[str, str]] = field(default_factory=list)   # (unit, period) with no file
     corrections: list[Path] = field(default_factory=list)
+    pending: list[tuple[str, str, str]] = field(default_factory=list)  # (unit, period, 报送类型) not arrived by today
+    as_of: date | None = None     # the day nothing written is dated after
     seconds: float = 0.0
     world: DemoWorld | None = None
 
@@ -95,7 +107,9 @@ class DemoSummary:
         return (f"已生成演示报送数据：{len(self.files)} 个文件（其中 CSV {self.csv_files} 个，GBK 编码 {len(self.gbk_files)} 个），"
                 f"{self.units} 个县级单位及 2 个省级报送单位，填报期 {self.first_period} 至 {self.last_period}；"
                 f"企业 {self.enterprises:,} 家，资质认定 {self.awards:,} 条；逾期报送 {len(self.late)} 份，"
-                f"缺报 {len(self.missing)} 个单位月份，更正 {len(self.corrections)} 份；用时 {self.seconds:.1f} 秒。\n"
+                f"缺报 {len(self.missing)} 个单位月份，更正 {len(self.corrections)} 份"
+                + (f"；截至 {self.as_of:%Y-%m-%d} 尚未送达 {len(self.pending)} 份" if self.pending and self.as_of else "")
+                + f"；用时 {self.seconds:.1f} 秒。\n"
                 f"输出目录：{self.out_dir}")
 
 
@@ -117,11 +131,11 @@ def _schedule_files(seed: int, units: list[Unit], all_months: list[int]):
     info = {}
     for u in [*units, *[Unit(-1 - i, p, None, "", "province", p, 1.0, 0.0) for i, p in enumerate(PROVINCE_REPORTERS)]]:
         r = _rng(seed, "when", u.name)
-        days = r.integers(3, 10, len(all_months))
+        days = r.integers(*ON_TIME_DAYS, len(all_months))
         hours = r.integers(9, 18, len(all_months))
         mins = r.integers(0, 60, len(all_months))
         late = r.random(len(all_months)) < (0.03 if u.group != "province" else 0.0)
-        late_days = r.integers(12, 40, len(all_months))
+        late_days = r.integers(*LATE_DAYS, len(all_months))
         for k, mi in enumerate(all_months):
             y, m = _ym(mi + 1)
             day = int(late_days[k]) if late[k] else int(days[k])
@@ -134,8 +148,8 @@ def generate_demo(out_dir: str | os.PathLike, seed: int = 0, size: str = "small"
                   months: int | None = None, progress: bool = False) -> DemoSummary:
     """Write the demo submissions into `out_dir`; see the module docstring."""
     t0 = time.perf_counter()
-    today = date.today()
-    last = parse_month(until) if until else _mi(today.year, today.month)
+    today = base.today()
+    last = _last_month(until, today)
     first_all = _mi(*FIRST_MONTH)
     if last < first_all:
         raise UserError(f"截止年月不能早于 {_period(first_all)}")
@@ -152,9 +166,12 @@ def generate_demo(out_dir: str | os.PathLike, seed: int = 0, size: str = "small"
     corr_mi = parse_month(corr_period)
     if corr_mi not in written_months:
         corr_mi = written_months[0]
-    jobs = _jobs(world.units, written_months, missing, (corr_unit, corr_mi))
+    pending = _pending(info, written_months, missing, (corr_unit, corr_mi), today)
+    jobs = _jobs(world.units, written_months, missing | {(u, mi) for u, mi, kind in pending if kind != "更正"},
+                 (corr_unit, corr_mi) if (corr_unit, corr_mi, "更正") not in pending else None)
     writer = _Writer(world, out, info, (corr_unit, corr_mi))
-    summary = DemoSummary(out, seed, size, _period(first), _period(last), units=len(world.units), world=world)
+    summary = DemoSummary(out, seed, size, _period(first), _period(last), units=len(world.units), world=world,
+                          as_of=today, pending=[(u, _period(mi), kind) for u, mi, kind in pending])
     _write_all(writer, jobs, info, summary, progress)
     # the city's issued targets predate a short demo window: every issue up to the last month is written
     summary.files += write_allocations(world, out, [_period(mi) for mi in range(first_all, last + 1)])
@@ -165,22 +182,48 @@ def generate_demo(out_dir: str | os.PathLike, seed: int = 0, size: str = "small"
     return summary
 
 
-def _jobs(units: list[Unit], written_months: list[int], missing: set, correction: tuple[str, int]) -> list[tuple]:
+def _last_month(until: str | None, today: date) -> int:
+    """The last month to write: `until`, or the latest month complete today; a later `until` is refused."""
+    complete = last_complete_month(today)
+    if not until:
+        return complete
+    last = parse_month(until)
+    if last > complete:
+        raise UserError(f"截止年月 {_period(last)} 的报送尚未完成（报送截止日 {submission_deadline(last):%Y-%m-%d}，"
+                        f"今天是 {today:%Y-%m-%d}），演示数据最晚只能到 {_period(complete)}")
+    return last
+
+
+def _pending(info: dict, written_months: list[int], missing: set, correction: tuple[str, int],
+             today: date) -> list[tuple]:
+    """(unit, mi, 报送类型) of the files of the written months that have not arrived by today: late files
+    and the correction whose date is today or later (so that no written date or mtime lies ahead)."""
+    months = set(written_months)
+    out = [(u, mi, kind) for (u, mi), (when, kind) in info.items()
+           if mi in months and (u, mi) not in missing and when.date() >= today]
+    when, _ = info[correction]
+    if (when + CORRECTION_DELAY).date() >= today:
+        out.append((*correction, "更正"))
+    return sorted(out, key=lambda x: (x[1], x[0], x[2]))
+
+
+def _jobs(units: list[Unit], written_months: list[int], skip: set, correction: tuple[str, int] | None) -> list[tuple]:
     """(unit, mi, backfill, correction) per file: units in order, the correction right after its original,
-    then the province reporters."""
-    corr_unit, corr_mi = correction
+    then the province reporters. `skip`: (unit, mi) without a file (never sent, or not arrived yet);
+    `correction`: None when it has not arrived yet."""
+    corr_unit, corr_mi = correction or (None, None)
     jobs = []
     for u in units:
         first_written = None
         for mi in written_months:
-            if (u.name, mi) in missing:
+            if (u.name, mi) in skip:
                 continue
             first_written = mi if first_written is None else first_written
             jobs.append((u.name, mi, first_written == mi, False))
             if u.name == corr_unit and mi == corr_mi:
                 jobs.append((u.name, mi, first_written == mi, True))
     for p in PROVINCE_REPORTERS:
-        jobs += [(p, mi, False, False) for mi in written_months]
+        jobs += [(p, mi, False, False) for mi in written_months if (p, mi) not in skip]
     return jobs
 
 
@@ -191,7 +234,8 @@ def _write_all(writer: _Writer, jobs: list[tuple], info: dict, summary: DemoSumm
     if progress:
         try:
             from tqdm import tqdm
-            iterator = tqdm(jobs, desc="写入", unit="份", leave=False)
+            # disable=None: a bar only when stderr is a terminal (not in a log file, a pipe or a notebook)
+            iterator = tqdm(jobs, desc="写入", unit="份", leave=False, disable=None)
         except ImportError:  # pragma: no cover
             pass
     for unit, mi, backfill, correction in iterator:

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analysis.demo.base import CSV_UNITS, _day, _mi, _month_end, _period, _ym
+from analysis.demo.base import CORRECTION_DELAY, CSV_UNITS, _day, _mi, _month_end, _period, _ym
 from analysis.demo.world import DemoWorld
 from analysis.demo.xlsx import _write_xlsx
 
@@ -179,7 +179,7 @@ class _Writer:
         period = _period(mi)
         when, kind = self.info[(unit, mi)]
         if correction:
-            when, kind = when + timedelta(days=13, hours=2), "更正"
+            when, kind = when + CORRECTION_DELAY, "更正"
         encoding = CSV_UNITS.get(unit)
         if encoding:
             paths_ = []

@@ -9,12 +9,16 @@ from __future__ import annotations
 import html
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import nbformat
 
 from analysis import paths
 from analysis.errors import UserError
 from analysis.fsutil import atomic_path, write_text_atomic
+
+if TYPE_CHECKING:
+    from traitlets.config import Config
 
 KERNEL_NAME = "python3"
 REMOVE_TAG = "analyst-note"
@@ -29,6 +33,26 @@ def notebook_path(name: str) -> Path:
     return path
 
 
+def kernel_config() -> Config:
+    """Settings of the kernel manager that starts a notebook's kernel (pass as `config=`).
+
+    ipykernel warns "Kernel is running over TCP without encryption" on every start unless the
+    connection is encrypted or goes over IPC. jupyter_client (8.9 on) encrypts it with CurveZMQ
+    keys it provisions itself when `KernelManager.transport_encryption` is "auto" and the
+    kernelspec declares `supported_encryption: curve` (ipykernel's does); the Jupyter
+    enhancement proposal "transport encryption" describes the setting. It is set only where
+    jupyter_client has it and pyzmq was built with CurveZMQ (otherwise "auto" is an error).
+    """
+    import zmq
+    from jupyter_client.manager import KernelManager
+    from traitlets.config import Config
+
+    config = Config()
+    if KernelManager.class_traits().get("transport_encryption") is not None and zmq.has("curve"):
+        config.KernelManager.transport_encryption = "auto"
+    return config
+
+
 def execute(name: str, out_ipynb: Path, parameters: dict | None = None) -> Path:
     """Run a notebook top to bottom with papermill; the output lands atomically."""
     import papermill as pm
@@ -38,6 +62,7 @@ def execute(name: str, out_ipynb: Path, parameters: dict | None = None) -> Path:
         pm.execute_notebook(
             str(source), str(tmp), parameters=parameters or {}, kernel_name=KERNEL_NAME,
             cwd=str(source.parent), progress_bar=False, execution_timeout=CELL_TIMEOUT_S,
+            config=kernel_config(),  # papermill hands it to nbclient, which gives it to the kernel manager
         )
     return Path(out_ipynb)
 
