@@ -42,6 +42,8 @@ demo: setup
 		status=$$?; tail -n 1 $(REPORTS)/ingest-demo.log; exit $$status
 	@$(BIN)/python -m analysis render monthly --period latest --region 石家庄市 --region 西宁市 --store $(STORE)
 	@$(BIN)/python -m analysis render quarterly --period latest --region 石家庄市 --region 西宁市 --store $(STORE)
+	@echo "生成已到期方案的终期评估（各方案实施地区，及石家庄市下达分解目标的各县区）…"
+	@$(BIN)/python -m analysis batch --kind final --plan all --store $(STORE) --no-progress | tail -n 2
 
 test: setup
 	@$(BIN)/python -m pytest -q

@@ -140,3 +140,23 @@ def test_xlsx_keeps_numbers_and_neutralises_formulas(monthly):
     assert isinstance(sheet.cell(2, header.index("目标") + 1).value, (int, float))
     names = [c.value for c in book["本月新认定企业"]["A"]]
     assert HOSTILE in names
+
+
+def test_an_open_month_renders_only_as_a_draft_marked_on_every_page(demo_store, monkeypatch):
+    import datetime as dt
+
+    from analysis import periods
+    from analysis.errors import UserError
+
+    monkeypatch.setattr(periods, "today", lambda: dt.date(2025, 9, 20))
+    with pytest.raises(UserError, match="--draft"):
+        render_report("monthly", "2025-09", "新乐市", out=demo_store / "drafts", store=demo_store / "store")
+    draft = render_report("monthly", "2025-09", "新乐市", formats=("pdf",), out=demo_store / "drafts",
+                          store=demo_store / "store", draft=True)
+    assert draft.files["pdf"].name == "新乐市-草稿.pdf"
+    pages = int(re.search(r"Pages:\s+(\d+)", subprocess.run(["pdfinfo", str(draft.files["pdf"])], capture_output=True,
+                                                             text=True, check=True).stdout).group(1))
+    for page in range(1, pages + 1):
+        text = subprocess.run(["pdftotext", "-f", str(page), "-l", str(page), str(draft.files["pdf"]), "-"],
+                              capture_output=True, text=True, check=True).stdout
+        assert "草稿" in text, page

@@ -14,6 +14,27 @@ import pandas as pd
 from analysis.errors import UserError
 
 
+def today() -> dt.date:
+    """Today's date (one place, so that tests can move the clock)."""
+    return dt.date.today()
+
+
+def is_complete(month: str, on: dt.date | None = None) -> bool:
+    """A month is complete once its last day has passed."""
+    return month_end(month).date() < (on or today())
+
+
+def latest_complete_month(on: dt.date | None = None) -> str:
+    """The latest month whose last day has passed."""
+    day = on or today()
+    return (pd.Period(day, "M") - 1).strftime("%Y-%m")
+
+
+def report_date(as_of: dt.date, on: dt.date | None = None) -> dt.date:
+    """A report is dated the day it is rendered, or its data cut-off when that is earlier; never after today."""
+    return min(as_of, on or today())
+
+
 def parse_month(period: str) -> str:
     """Check a month written YYYY-MM and return it."""
     if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", period or ""):

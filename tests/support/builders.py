@@ -55,3 +55,8 @@ def store_with(tmp_path: Path, submissions: list[Submission]) -> Store:
     for sub in submissions:
         store.add(sub)
     return store
+
+
+def note(region: str, month: str, indicator: str, progress: str, problems: str = "", steps: str = "") -> dict:
+    """One 情况说明 row: a unit's own words on an indicator."""
+    return {"地区": region, "年月": month, "指标": indicator, "进展情况": progress, "存在问题": problems, "下步措施": steps}

@@ -1,8 +1,9 @@
 """`reports/index.html`: every rendered report by period, kind and region, with relative links.
 
 A static page: it works opened as a file and served by any static web server.
-Built from the folders `<out>/<period>/<kind>/` (and their batch manifests, for
-failures); every name is escaped and every link percent-encoded.
+Built from the folders `<out>/<period>/<kind>/` and `<out>/final/<plan>/` (and their
+batch manifests, for failures); every name is escaped and every link percent-encoded.
+Final assessments come first, under their own heading, by plan title.
 """
 from __future__ import annotations
 
@@ -33,27 +34,35 @@ def collect(out: Path) -> list[dict]:
     records = []
     for period_dir in sorted(p for p in Path(out).iterdir() if p.is_dir() and PERIOD_RE.match(p.name)):
         for kind, _ in KIND_ZH.items():
-            folder = period_dir / kind
-            if not folder.is_dir():
-                continue
-            manifest = {}
-            try:
-                manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8")).get("reports", {})
-            except (OSError, ValueError):
-                pass
-            regions = {p.name[: -len(".facts.json")] for p in folder.glob("*.facts.json")}
-            regions |= {p.stem for fmt, _ in FORMATS for p in folder.glob(f"*.{fmt}")
-                        if not p.name.startswith(".") and not p.name.endswith(".failed.ipynb")}
-            regions |= {p.name[: -len(".failed.ipynb")] for p in folder.glob("*.failed.ipynb")}
-            for region in sorted(regions):
-                files = {fmt: f"{period_dir.name}/{kind}/{region}.{fmt}" for fmt, _ in FORMATS
-                         if (folder / f"{region}.{fmt}").is_file()}
-                entry = manifest.get(region, {})
-                failed = (folder / f"{region}.failed.ipynb").is_file()
-                records.append({"period": period_dir.name, "kind": kind, "region": region, "files": files,
-                                "failed": f"{period_dir.name}/{kind}/{region}.failed.ipynb" if failed else None,
-                                "error": entry.get("error") if entry.get("status") == "failed" else None,
-                                "rendered_at": entry.get("rendered_at")})
+            records += _folder_records(period_dir / kind, period_dir.name, kind, f"{period_dir.name}/{kind}")
+    finals = Path(out) / "final"
+    if finals.is_dir():
+        for plan_dir in sorted(p for p in finals.iterdir() if p.is_dir()):
+            records += _folder_records(plan_dir, plan_dir.name, "final", f"final/{plan_dir.name}")
+    return records
+
+
+def _folder_records(folder: Path, period: str, kind: str, prefix: str) -> list[dict]:
+    if not folder.is_dir():
+        return []
+    manifest = {}
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8")).get("reports", {})
+    except (OSError, ValueError):
+        pass
+    regions = {p.name[: -len(".facts.json")] for p in folder.glob("*.facts.json")}
+    regions |= {p.stem for fmt, _ in FORMATS for p in folder.glob(f"*.{fmt}")
+                if not p.name.startswith(".") and not p.name.endswith(".failed.ipynb")}
+    regions |= {p.name[: -len(".failed.ipynb")] for p in folder.glob("*.failed.ipynb")}
+    records = []
+    for region in sorted(regions):
+        files = {fmt: f"{prefix}/{region}.{fmt}" for fmt, _ in FORMATS if (folder / f"{region}.{fmt}").is_file()}
+        entry = manifest.get(region, {})
+        failed = (folder / f"{region}.failed.ipynb").is_file()
+        records.append({"period": period, "kind": kind, "region": region, "files": files,
+                        "failed": f"{prefix}/{region}.failed.ipynb" if failed else None,
+                        "error": entry.get("error") if entry.get("status") == "failed" else None,
+                        "rendered_at": entry.get("rendered_at")})
     return records
 
 
@@ -68,7 +77,13 @@ def build_html(records: list[dict]) -> str:
              f'<p>共 {len(records)} 份报告；更新于 {html.escape(dt.datetime.now().strftime("%Y-%m-%d %H:%M"))}。</p>']
     if not records:
         parts.append("<p>尚未生成任何报告。</p>")
-    periods = sorted({r["period"] for r in records}, reverse=True)
+    finals = [r for r in records if r["kind"] == "final"]
+    if finals:
+        parts.append('<h2 id="final">方案终期评估</h2>')
+        for plan in sorted({r["period"] for r in finals}):
+            parts.append(f"<h3>{html.escape(_plan_title(plan))}</h3>")
+            parts += _table([r for r in finals if r["period"] == plan])
+    periods = sorted({r["period"] for r in records if r["kind"] != "final"}, reverse=True)
     for period in periods:
         parts.append(f'<h2 id="{html.escape(period)}">{html.escape(period)}</h2>')
         for kind, kind_zh in KIND_ZH.items():
@@ -76,17 +91,29 @@ def build_html(records: list[dict]) -> str:
             if not rows:
                 continue
             parts.append(f"<h3>{kind_zh}</h3>")
-            parts.append("<table><thead><tr><th>地区</th><th>文件</th><th>生成时间</th></tr></thead><tbody>")
-            for r in rows:
-                links = " ".join(_link(r["files"][fmt], label) for fmt, label in FORMATS if fmt in r["files"])
-                if r["failed"]:
-                    note = f'生成失败：{html.escape(r["error"])}' if r["error"] else "生成失败"
-                    links += f' <span class="failed">{note}</span> ' + _link(r["failed"], "失败的笔记本")
-                parts.append(f'<tr><td>{html.escape(r["region"])}</td><td>{links or "（无文件）"}</td>'
-                             f'<td>{html.escape(r["rendered_at"] or "")}</td></tr>')
-            parts.append("</tbody></table>")
+            parts += _table(rows)
     parts += ["</body>", "</html>", ""]
     return "\n".join(parts)
+
+
+def _plan_title(plan_id: str) -> str:
+    from analysis.catalog.targets import load_catalog
+
+    plan = load_catalog().plans.get(plan_id)
+    return plan.title if plan is not None else plan_id
+
+
+def _table(rows: list[dict]) -> list[str]:
+    parts = ["<table><thead><tr><th>地区</th><th>文件</th><th>生成时间</th></tr></thead><tbody>"]
+    for r in rows:
+        links = " ".join(_link(r["files"][fmt], label) for fmt, label in FORMATS if fmt in r["files"])
+        if r["failed"]:
+            note = f'生成失败：{html.escape(r["error"])}' if r["error"] else "生成失败"
+            links += f' <span class="failed">{note}</span> ' + _link(r["failed"], "失败的笔记本")
+        parts.append(f'<tr><td>{html.escape(r["region"])}</td><td>{links or "（无文件）"}</td>'
+                     f'<td>{html.escape(r["rendered_at"] or "")}</td></tr>')
+    parts.append("</tbody></table>")
+    return parts
 
 
 def write_index(out: Path | None = None) -> Path:

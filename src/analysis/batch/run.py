@@ -71,9 +71,12 @@ def select_regions(spec: str | list[str] | None) -> list[str]:
     return out
 
 
-def last_month(kind: str, period: str) -> str:
+def last_month(kind: str, period: str) -> str | None:
+    """The last month a report reads (a final assessment: everything the store holds)."""
     from analysis.periods import quarter_months
 
+    if kind == "final":
+        return None
     return period if kind == "monthly" else quarter_months(period)[-1]
 
 
@@ -187,10 +190,10 @@ class Worker:
             from jupyter_client.manager import AsyncKernelManager
             from jupyter_core.utils import run_sync
 
-            from analysis.reports.notebooks import KERNEL_NAME
+            from analysis.reports.notebooks import KERNEL_NAME, kernel_config
 
             self.close()
-            self.km = AsyncKernelManager(kernel_name=KERNEL_NAME)
+            self.km = AsyncKernelManager(kernel_name=KERNEL_NAME, config=kernel_config())
             run_sync(self.km.start_kernel)(cwd=str(paths.NOTEBOOKS_DIR))
         return self.km
 
@@ -231,9 +234,10 @@ class Worker:
         scratch = _scratch(self.out)
         region = job.region
         try:
-            params = {"region": region, "period": job.period, "store": str(self.store) if self.store else None,
-                      "facts_out": str(scratch / "facts.json"),
-                      "tables_out": str(scratch / "tables.xlsx") if "xlsx" in self.formats else None}
+            from analysis.reports.render import notebook_params
+
+            params = notebook_params(job.kind, job.period, region, self.store, str(scratch / "facts.json"),
+                                     str(scratch / "tables.xlsx") if "xlsx" in self.formats else None)
             ipynb = scratch / f"{region}.ipynb"
             try:
                 pm.execute_notebook(self.notebook(job.kind), str(ipynb), parameters=params, kernel_name=KERNEL_NAME,
@@ -344,7 +348,10 @@ def run_batch(kind: str, period: str, regions=None, *, workers: int | None = Non
     groups = plan or [(kind, period, regions)]
     jobs: list[Job] = []
     for g_kind, g_period, g_regions in groups:
-        g_period = normalise_period(g_kind, g_period, store)
+        if g_kind == "final":
+            g_regions = _final_regions(db, g_period, g_regions)
+        else:
+            g_period = normalise_period(g_kind, g_period, store)
         for region in select_regions(g_regions):
             jobs.append(Job(g_kind, g_period, region, input_key(db, g_kind, g_period, region, formats)))
     start = time.monotonic()
@@ -357,7 +364,7 @@ def run_batch(kind: str, period: str, regions=None, *, workers: int | None = Non
                 todo.append(job)
         workers = max(1, min(workers or os.cpu_count() or 1, len(todo) or 1))
         bar = tqdm(total=len(jobs), initial=len(jobs) - len(todo), desc="生成报告", unit="份", file=sys.stderr,
-                   disable=not progress, dynamic_ncols=True)
+                   disable=None if progress else True, dynamic_ncols=True)  # None: drawn on a terminal only
         cache_dir = out / CACHE_DIR
         if todo and workers == 1:
             # one worker: render in this process (no pool to start)
@@ -391,6 +398,15 @@ def run_batch(kind: str, period: str, regions=None, *, workers: int | None = Non
 
             result.index = write_index(out)
     return result
+
+
+def _final_regions(db, plan_id: str, regions) -> list[str]:
+    """A final assessment's regions: the ones asked for, or (all) the plan's jurisdiction and its issued units."""
+    from analysis.reports.final import final_regions, find_plan
+
+    if regions not in (None, "all", ["all"]):
+        return regions
+    return final_regions(db, find_plan(plan_id))
 
 
 def _record(out: Path, job: Job) -> None:

@@ -5,7 +5,9 @@ A 月调度 for month M is due once its submission deadline has passed — day
 after. A 季通报 is due once its quarter's last month is due in that sense (its
 last monthly data is in). Only months the store holds data for count. A due report
 is listed until it has been rendered from the store's current data (so a late
-correction makes it due again).
+correction makes it due again). A plan's 终期评估 is due once its horizon has passed
+and the data of its last month are in (that month's submission deadline has passed
+and the store holds it), for its jurisdiction and each unit it issued targets to.
 """
 from __future__ import annotations
 
@@ -60,9 +62,11 @@ def due_reports(today: dt.date, store=None, out: Path | None = None, since: str 
     months = [m for m in db.periods() if not since or m >= since]
     names = select_regions(regions)
     result = []
-    for kind, period in due_periods(today, months):
+    wanted = [(kind, period, names) for kind, period in due_periods(today, months)]
+    wanted += [("final", plan_id, [r for r in regions_ if r in names]) for plan_id, regions_ in due_finals(today, db)]
+    for kind, period, region_names in wanted:
         manifest = read_manifest(output_dir(out, kind, period))["reports"]
-        for region in names:
+        for region in region_names:
             job = Job(kind, period, region, input_key(db, kind, period, region, formats))
             if is_current(out, job):
                 continue
@@ -70,6 +74,21 @@ def due_reports(today: dt.date, store=None, out: Path | None = None, since: str 
             reason = "未生成" if not entry else ("上次生成失败" if entry.get("status") == "failed" else "数据或笔记本已更新")
             result.append(DueReport(kind, period, region, reason))
     return result
+
+
+def due_finals(today: dt.date, db) -> list[tuple[str, list[str]]]:
+    """(plan id, regions) of the final assessments due on `today`."""
+    from analysis.catalog.targets import load_catalog
+    from analysis.reports.final import final_regions
+
+    newest = db.latest_period() or ""
+    out = []
+    for plan in load_catalog().plans.values():
+        last = plan.end.strftime("%Y-%m")
+        # the last month is in once the store holds it or a later one (registers carry the history)
+        if newest >= last and today > deadline(last):
+            out.append((plan.id, final_regions(db, plan)))
+    return out
 
 
 def plan(due: list[DueReport]) -> list[tuple[str, str, list[str]]]:

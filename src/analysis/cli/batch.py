@@ -9,9 +9,11 @@ from analysis.errors import UserError
 
 
 def register(subparsers) -> None:
-    p = subparsers.add_parser("batch", help="批量生成月调度或季通报（全部县级单位及市、省），并更新报告索引")
-    p.add_argument("--kind", required=True, choices=["monthly", "quarterly"], help="monthly（月调度）或 quarterly（季通报）")
-    p.add_argument("--period", required=True, help="月份 YYYY-MM 或季度 YYYY-Qn；latest 表示最新")
+    p = subparsers.add_parser("batch", help="批量生成月调度、季通报或方案终期评估，并更新报告索引")
+    p.add_argument("--kind", required=True, choices=["monthly", "quarterly", "final"],
+                   help="monthly（月调度）、quarterly（季通报）或 final（方案终期评估）")
+    p.add_argument("--period", help="月份 YYYY-MM 或季度 YYYY-Qn；latest 表示最新（月调度、季通报须指定）")
+    p.add_argument("--plan", help="终期评估的方案编号，all 表示全部已到期方案（--kind final 须指定）")
     p.add_argument("--regions", default="all", help="all（默认，全部地区）或逗号分隔的地区名称")
     _common(p)
     p.add_argument("--force", action="store_true", help="输入未变的报告也重新生成")
@@ -61,10 +63,30 @@ def run_batch_cmd(args) -> int:
 
     if args.workers is not None and args.workers < 1:
         raise UserError("--workers 应为正整数")
+    groups = None
+    if args.kind == "final":
+        groups = _final_groups(args)
+    elif not args.period:
+        raise UserError("批量生成月调度或季通报须指定 --period（如 2025-09、2025-Q3 或 latest）")
     result = run_batch(args.kind, args.period, args.regions, workers=args.workers, store=args.store,
                        out=Path(args.out) if args.out else None, formats=parse_formats(args.formats),
-                       force=args.force, progress=not args.no_progress)
+                       force=args.force, progress=not args.no_progress, plan=groups)
     return _finish(result)
+
+
+def _final_groups(args) -> list[tuple[str, str, str]]:
+    """One group per plan asked for (all: every plan whose end has passed)."""
+    from analysis.catalog.targets import load_catalog
+    from analysis.periods import today
+    from analysis.reports.final import find_plan
+
+    if not args.plan:
+        raise UserError("批量生成终期评估须指定 --plan 方案编号，或 --plan all（全部已到期方案）")
+    if args.plan == "all":
+        plans = [p.id for p in load_catalog().plans.values() if p.end < today()]
+    else:
+        plans = [find_plan(name.strip()).id for name in args.plan.replace("，", ",").split(",") if name.strip()]
+    return [("final", plan_id, args.regions) for plan_id in plans]
 
 
 def run_due_list(args) -> int:

@@ -164,3 +164,23 @@ def show(fig: plt.Figure, dpi: int = 200) -> None:
     width_px = int(fig.get_figwidth() * 96)
     plt.close(fig)
     display(Image(data=buffer.getvalue(), format="png", width=width_px))
+
+
+def final_completion_chart(rows: pd.DataFrame, title: str) -> plt.Figure:
+    """One bar per target: its final completion (实际 / 目标, %), the 100% line drawn; missed bars in red."""
+    use_chart_style()
+    data = rows.dropna(subset=["progress_pct"]).iloc[::-1]
+    labels = [f"{name}（{str(term).replace('-', '—')}年）" for name, term in zip(data["indicator_name"], data["term"])]
+    values = data["progress_pct"].clip(upper=300)
+    colours = ["#1a9850" if status in ("已完成", "超额完成") else "#d73027" for status in data["status"]]
+    fig, ax = plt.subplots(figsize=(9, 0.32 * len(data) + 1.6))
+    bars = ax.barh(range(len(data)), values, color=colours)
+    ax.bar_label(bars, labels=[f"{v:.0f}%" for v in data["progress_pct"]], fontsize=7, padding=2)
+    ax.axvline(100, color="#333333", linewidth=1)
+    ax.text(100, len(data) - 0.3, "100%（目标）", fontsize=8, ha="left", va="bottom")
+    ax.set_yticks(range(len(data)), labels, fontsize=7)
+    ax.set_xlabel("终期完成率（实际/目标，%；超过300%按300%画出）")
+    ax.set_title(title, fontsize=12)
+    ax.set_xlim(0, max(130.0, float(values.max()) * 1.12))
+    fig.tight_layout()
+    return fig

@@ -8,12 +8,16 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import pandas as pd
 
 from analysis.catalog.targets import load_catalog
+from analysis import paths
 from analysis.errors import UserError
-from analysis.periods import date_text as _date_text, month_end, parse_month, parse_quarter, quarter_months, quarter_of
+from analysis.yamlio import load_yaml
+from analysis.periods import (date_text as _date_text, month_end, parse_month, parse_quarter, quarter_months, quarter_of,
+                              latest_complete_month, report_date)
 from analysis.progress.facts import load_facts
 from analysis.progress.measures import actual_values
 from analysis.progress.narrative import as_of_phrase, final_sentence, overview, sentence
@@ -58,8 +62,18 @@ def _region(name: str) -> str:
     return load_regions().get(name).name
 
 
-def _issuer(region: str) -> str:
-    return f"{region}县域特色产业集群工作专班"
+@lru_cache(maxsize=1)
+def _issuers() -> dict[str, str]:
+    return dict(load_yaml(paths.ISSUERS_FILE).get("issuers") or {})
+
+
+def issuer_of(region: str) -> str:
+    """The body that issues the region's reports (data/issuers.yml), else its nearest listed ancestor's."""
+    issuers = _issuers()
+    for place in [region, *(r.name for r in load_regions().ancestors(region))]:
+        if place in issuers:
+            return issuers[place]
+    raise UserError(f"data/issuers.yml 中没有“{region}”或其上级的发文单位")
 
 
 # --- shared pieces ---------------------------------------------------------------
@@ -87,6 +101,18 @@ def target_table(rows: pd.DataFrame) -> pd.DataFrame:
     table["期限"] = table["期限"].map(term_label)
     table.insert(table.columns.get_loc("状态") + 1, "灯", running["light"].to_numpy())
     return table.reset_index(drop=True)
+
+
+def trajectory_table(rows: pd.DataFrame) -> pd.DataFrame:
+    """Each in-force stock target: base, latest, observed and required yearly growth, and the trajectory verdict."""
+    stocks = rows[rows["in_force"].astype(bool) & (rows["kind"] == "stock")]
+    return pd.DataFrame({
+        "指标": stocks["indicator_name"], "期限": stocks["term"].map(term_label),
+        "基期": [f"{b[:7]}：{v:,.0f}" if b and pd.notna(v) else "—" for b, v in zip(stocks["base_date"], stocks["base_value"])],
+        "最新": stocks["actual"], "目标": stocks["target_value"],
+        "实际年均增速%": (100 * stocks["cagr_observed"]).round(1),
+        "所需年均增速%": (100 * stocks["cagr_required"]).round(1), "趋势研判": stocks["trajectory"],
+    }).reset_index(drop=True)
 
 
 def calendar_rows(report: "Report") -> pd.DataFrame:
@@ -196,14 +222,14 @@ def monthly_report(store: Store, region: str, period: str, as_of: dt.date | None
     quoted, unexplained = explanations(store, progress, region, period)
     status = submission_status(store, region, period)
     report = Report(
-        kind="monthly", region=region, period=period, as_of=as_of, issuer=_issuer(region),
+        kind="monthly", region=region, period=period, as_of=as_of, issuer=issuer_of(region),
         title=f"{region}县域特色产业集群目标任务月调度（{int(period[:4])}年{int(period[5:])}月）",
-        date_text=_date_text(as_of), progress=progress, rows=rows,
+        date_text=_date_text(report_date(as_of)), progress=progress, rows=rows,
         overview=_monthly_overview(progress, rows, region, as_of, status),
         sentences=_sentences(rows, f"{period}-01"),
     )
     report.tables = {
-        "目标完成情况": target_table(rows), "已到期目标": closed_table(rows),
+        "目标完成情况": target_table(rows), "已到期目标": closed_table(rows), "趋势研判": trajectory_table(rows),
         "本月新认定企业": new_awards(store, region, period),
         "分地区情况": unit_breakdown(progress, region), "报送情况": status,
         "情况说明": quoted, "落后且未说明": unexplained,
@@ -252,9 +278,9 @@ def quarterly_report(store: Store, region: str, period: str) -> Report:
     ahead, behind = ahead_and_behind(progress, region)
     year, q = parse_quarter(period)
     report = Report(
-        kind="quarterly", region=region, period=f"{year}-Q{q}", as_of=as_of, issuer=_issuer(region),
+        kind="quarterly", region=region, period=f"{year}-Q{q}", as_of=as_of, issuer=issuer_of(region),
         title=f"关于{year}年第{'一二三四'[q - 1]}季度县域特色产业集群目标任务推进情况的通报",
-        date_text=_date_text(as_of), progress=progress, rows=rows,
+        date_text=_date_text(report_date(as_of)), progress=progress, rows=rows,
         overview=overview(progress, region, as_of) if (rows["basis"] == BASIS_PLAN).any()
         else _issued_overview(rows, region, as_of),
         sentences=_sentences(rows, since),
@@ -337,18 +363,20 @@ def bulletin_paragraphs(report: Report, scores, red, black, floor) -> list[str]:
 
 
 def resolve_period(store: Store, period: str | None) -> str:
-    """The month asked for, else the store's latest month."""
+    """The month asked for, else the store's latest complete month (its last day has passed)."""
     if period:
         return parse_month(period)
-    return store.require_latest_period()
+    return min(store.require_latest_period(), latest_complete_month())
 
 
 def resolve_quarter(store: Store, period: str | None) -> str:
-    """The quarter asked for, else the quarter of the store's latest month."""
+    """The quarter asked for, else the latest quarter whose three months are complete and in the store."""
     if period:
         year, q = parse_quarter(period)
         return f"{year}-Q{q}"
-    return quarter_of(resolve_period(store, None))
+    month = pd.Period(resolve_period(store, None), "M")
+    quarter = month.asfreq("Q") if month.month % 3 == 0 else month.asfreq("Q") - 1
+    return f"{quarter.year}-Q{quarter.quarter}"
 
 
 def save_outputs(report: Report, facts_out=None, tables_out=None) -> None:

@@ -20,10 +20,27 @@ def esc(value) -> str:
     return html.escape(str(value))
 
 
+# The masthead line: 156 mm of text width (GB/T 9704), 26 pt characters with .1 em letter spacing.
+TEXT_WIDTH_MM, ISSUER_PT, ISSUER_MIN_PT, PT_MM, SPACING = 156, 26, 18, 0.3528, 1.1
+
+
+def issuer_line(issuer: str) -> str:
+    """The issuer on one line, its size reduced to fit; a name too long even at 18 pt breaks in two equal halves
+    (never a line with a single character)."""
+    chars = len(issuer)
+    fits = TEXT_WIDTH_MM / (chars * SPACING * PT_MM)   # the largest size that fits on one line, in pt
+    if fits >= ISSUER_MIN_PT:
+        size = min(ISSUER_PT, int(fits * 0.97))
+        return f'<p class="issuer" style="font-size:{size}pt;white-space:nowrap">{esc(issuer)}</p>'
+    half = (chars + 1) // 2
+    return (f'<p class="issuer" style="font-size:{ISSUER_MIN_PT}pt">{esc(issuer[:half])}<br>'
+            f'{esc(issuer[half:])}</p>')
+
+
 def title_block(issuer: str, title: str, date_text: str, subtitle: str = "") -> str:
     """公文-style head: issuing unit in red, a red rule, the title, the date line."""
     sub = f'<p class="doc-subtitle">{esc(subtitle)}</p>' if subtitle else ""
-    return (f'<div class="title-block"><p class="issuer">{esc(issuer)}</p><hr class="red-rule">'
+    return (f'<div class="title-block">{issuer_line(issuer)}<hr class="red-rule">'
             f'<h1 class="doc-title">{esc(title)}</h1>{sub}<p class="doc-date">{esc(date_text)}</p></div>')
 
 

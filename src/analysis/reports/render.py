@@ -1,7 +1,9 @@
 """Rendering a report: papermill executes the notebook (kept for audit), then HTML, PDF and xlsx.
 
-Outputs land atomically under `<out>/<period>/<kind>/<region>.<ext>`; a stopped
-render leaves no half-written file.
+Outputs land atomically under `<out>/<period>/<kind>/<region>.<ext>` (a final
+assessment under `<out>/final/<plan>/<region>.<ext>`); a stopped render leaves no
+half-written file. A period is rendered once it is complete; an open one only as a
+draft (`draft=True`: 草稿 on every page and in the file names).
 """
 from __future__ import annotations
 
@@ -17,10 +19,14 @@ from analysis.errors import UserError
 from analysis.reports.notebooks import execute, html_body, page
 from analysis.fsutil import atomic_path, write_text_atomic
 from analysis.catalog.regions import load_regions
-from analysis.periods import parse_month, parse_quarter
+from analysis.periods import is_complete, latest_complete_month, parse_month, parse_quarter, quarter_months
 
-NOTEBOOKS = {"monthly": "monthly-dispatch", "quarterly": "quarterly-bulletin"}
-KIND_ZH = {"monthly": "月调度", "quarterly": "季通报"}
+NOTEBOOKS = {"monthly": "monthly-dispatch", "quarterly": "quarterly-bulletin", "final": "final-assessment"}
+KIND_ZH = {"monthly": "月调度", "quarterly": "季通报", "final": "终期评估"}
+DRAFT_SUFFIX = "-草稿"
+# 草稿 on every printed page (a margin box of the page), and a line at the top of the HTML
+DRAFT_CSS = ('<style>@page { @top-right { content: "草稿"; color: #e60012; font-size: 16pt; font-weight: bold; } }'
+             '.draft-banner { color: #e60012; font-weight: bold; text-align: center; }</style>')
 FORMATS = ("ipynb", "html", "pdf", "xlsx")
 
 
@@ -33,15 +39,12 @@ class Rendered:
 
 
 def latest_period(kind: str, store) -> str:
-    """The newest month in the store, or the newest quarter whose last month is in."""
-    from analysis.reports.content import resolve_period
+    """The newest complete month the store holds, or the newest complete quarter (its three months in)."""
+    from analysis.reports.content import resolve_period, resolve_quarter
     from analysis.store.history import Store
 
-    month = pd.Period(resolve_period(Store(store), None), "M")
-    if kind == "monthly":
-        return month.strftime("%Y-%m")
-    quarter = month.asfreq("Q") if month.month % 3 == 0 else month.asfreq("Q") - 1
-    return f"{quarter.year}-Q{quarter.quarter}"
+    db = Store(store)
+    return resolve_period(db, None) if kind == "monthly" else resolve_quarter(db, None)
 
 
 def normalise_period(kind: str, period: str, store=None) -> str:
@@ -54,7 +57,30 @@ def normalise_period(kind: str, period: str, store=None) -> str:
 
 
 def output_dir(out: Path | None, kind: str, period: str) -> Path:
+    """`<out>/<period>/<kind>`; a final assessment (period = the plan's id) under `<out>/final/<plan>`."""
+    if kind == "final":
+        return Path(out or paths.REPORTS_DIR) / "final" / period
     return Path(out or paths.REPORTS_DIR) / period / kind
+
+
+def check_complete(kind: str, period: str, draft: bool) -> None:
+    """An open month or quarter is rendered only as a draft."""
+    if kind == "final" or draft:
+        return
+    last = period if kind == "monthly" else quarter_months(period)[-1]
+    if not is_complete(last):
+        what = f"{period[:4]}年{int(period[5:])}月" if kind == "monthly" else f"{period[:4]}年第{'一二三四'[int(period[-1]) - 1]}季度"
+        raise UserError(f"{what}尚未结束，不能生成正式{KIND_ZH[kind]}；如需预览，请加 --draft（每页标注“草稿”）")
+
+
+def notebook_params(kind: str, period: str, region: str, store, facts_out: str, tables_out: str | None,
+                    as_of: str | None = None, draft: bool = False) -> dict:
+    """The parameters of a report notebook (a final assessment takes the plan's id and an as-of date)."""
+    params = {"region": region, "store": str(Path(store).resolve()) if store else None,
+              "facts_out": facts_out, "tables_out": tables_out}
+    if kind == "final":
+        return {**params, "plan": period, "as_of": as_of}
+    return {**params, "period": period, "draft": draft}
 
 
 def parse_formats(text: str) -> list[str]:
@@ -65,36 +91,46 @@ def parse_formats(text: str) -> list[str]:
     return wanted
 
 
-def render_report(kind: str, period: str, region: str, formats=FORMATS, out: Path | None = None,
-                  store: str | Path | None = None) -> Rendered:
-    """Execute the report notebook for one region and period and write the requested formats."""
+def render_report(kind: str, period: str, region: str | None, formats=FORMATS, out: Path | None = None,
+                  store: str | Path | None = None, *, draft: bool = False, as_of: str | None = None) -> Rendered:
+    """Execute the report notebook for one region and period (a final assessment: one plan) and write the formats."""
     if kind not in NOTEBOOKS:
-        raise UserError(f"报告类型应为 monthly 或 quarterly，而不是“{kind}”")
-    period = normalise_period(kind, period, store)
+        raise UserError(f"报告类型应为 monthly、quarterly 或 final，而不是“{kind}”")
+    if kind == "final":
+        from analysis.reports.final import find_plan
+
+        plan = find_plan(period)
+        region = region or plan.jurisdiction
+    else:
+        period = normalise_period(kind, period, store)
+        check_complete(kind, period, draft)
     region = load_regions().get(region).name
     target = output_dir(out, kind, period)
+    stem = region + (DRAFT_SUFFIX if draft and kind != "final" else "")
     result = Rendered(kind, period, region)
     with tempfile.TemporaryDirectory(prefix="render-") as scratch:
         scratch = Path(scratch)
         tables = scratch / "tables.xlsx"
         # the notebook runs in notebooks/: a relative store path must not be resolved there
-        params = {"region": region, "period": period, "store": str(Path(store).resolve()) if store else None,
-                  "facts_out": str(target / f"{region}.facts.json"), "tables_out": str(tables) if "xlsx" in formats else None}
-        ipynb = execute(NOTEBOOKS[kind], scratch / f"{region}.ipynb", params)
+        params = notebook_params(kind, period, region, store, str(target / f"{stem}.facts.json"),
+                                 str(tables) if "xlsx" in formats else None, as_of, draft)
+        ipynb = execute(NOTEBOOKS[kind], scratch / f"{stem}.ipynb", params)
         nb = nbformat.read(str(ipynb), as_version=4)
         title = _title(nb) or f"{region}{KIND_ZH[kind]}（{period}）"
-        result.files["facts"] = target / f"{region}.facts.json"
+        result.files["facts"] = target / f"{stem}.facts.json"
         if "ipynb" in formats:
-            result.files["ipynb"] = _place(ipynb, target / f"{region}.ipynb")
+            result.files["ipynb"] = _place(ipynb, target / f"{stem}.ipynb")
         markup = page(title, html_body(nb))
+        if draft and kind != "final":
+            markup = markup.replace("</head>", DRAFT_CSS + "</head>", 1)
         if "html" in formats:
-            result.files["html"] = write_text_atomic(target / f"{region}.html", markup)
+            result.files["html"] = write_text_atomic(target / f"{stem}.html", markup)
         if "pdf" in formats:
             from analysis.reports.pdf import html_to_pdf
 
-            result.files["pdf"] = html_to_pdf(markup, target / f"{region}.pdf")
+            result.files["pdf"] = html_to_pdf(markup, target / f"{stem}.pdf")
         if "xlsx" in formats:
-            result.files["xlsx"] = _place(tables, target / f"{region}.xlsx")
+            result.files["xlsx"] = _place(tables, target / f"{stem}.xlsx")
     return result
 
 

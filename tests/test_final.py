@@ -1,0 +1,139 @@
+"""The 终期评估 (final assessment): content on a hand-made store, and rendered, batched, scheduled and indexed
+from a demo store (read back as a reader would: PDF text, files, the index)."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+
+from analysis import paths
+from analysis.batch.index import write_index
+from analysis.batch.run import run_batch
+from analysis.batch.schedule import due_reports
+from analysis.demo.generate import generate_demo
+from analysis.errors import UserError
+from analysis.reports.final import final_report, tied_names, unit_results
+from analysis.reports.render import render_report
+from analysis.store.history import Store
+from support.builders import allocation, award, enterprise, note, store_with, submission
+
+X, L, SJZ = "新乐市", "鹿泉区", "石家庄市"
+E = {i: f"91130184MA0000{i:03d}X" for i in range(1, 12)}
+
+
+@pytest.fixture(scope="module")
+def small_store(tmp_path_factory):
+    """新乐市 and 鹿泉区, each issued 1 高新技术企业 a year for 2023–2025 and 2 小巨人 by 2025."""
+    x_awards = [award(E[1], X, "高新技术企业", "2023-11-20"), award(E[2], X, "高新技术企业", "2024-11-20"),
+                award(E[3], X, "高新技术企业", "2025-11-20"), award(E[4], X, "专精特新小巨人", "2024-08-01", "国家级"),
+                award(E[5], X, "专精特新小巨人", "2025-08-01", "国家级")]
+    l_awards = [award(E[7], L, "高新技术企业", "2023-11-20"), award(E[8], L, "专精特新小巨人", "2024-08-01", "国家级")]
+    issued = [allocation(u, "高新技术企业", y, 1) for u in (X, L) for y in (2023, 2024, 2025)]
+    issued += [allocation(u, "专精特新“小巨人”企业", 2025, 2) for u in (X, L)]
+    return store_with(tmp_path_factory.mktemp("final"), [
+        submission("2023-02", SJZ, 目标分解=issued),
+        submission("2025-12", X, 企业名录=[enterprise(E[i], X) for i in range(1, 6)], 资质认定=x_awards),
+        submission("2025-12", L, 企业名录=[enterprise(E[i], L) for i in (7, 8)], 资质认定=l_awards,
+                   情况说明=[note(L, "2025-12", "高新技术企业", "2024、2025年申报企业未通过评审")]),
+    ])
+
+
+def test_a_plan_that_has_not_ended_is_refused(small_store):
+    with pytest.raises(UserError, match="尚未到期"):
+        final_report(small_store, "shijiazhuang-2022-leaders", as_of=dt.date(2025, 12, 30))
+
+
+def test_every_target_once_with_its_final_result(small_store):
+    report = final_report(small_store, "shijiazhuang-2022-leaders", as_of=dt.date(2025, 12, 31))
+    table = report.tables["目标完成情况"]
+    targets = [t for t in __import__("analysis.catalog.targets", fromlist=["x"]).load_catalog().targets
+               if t.plan == "shijiazhuang-2022-leaders" and t.is_progress]
+    assert len(table) == len(targets)                    # one row per target: 每年 targets as their 2023—2025 total
+    high_tech = table[table["目标（方案原文）"].str.contains("高新技术企业 20 家")].iloc[0]
+    # 新乐市 3 + 鹿泉区 1 first grants in 2023–2025 against 3 × 20
+    assert (high_tech["期限"], high_tech["目标"], high_tech["实际"], high_tech["结果"], high_tech["差额"]) == \
+        ("2023—2025年合计", "60家", "4家", "未完成", "差56家")
+    yearly = report.tables["分年度：高新技术企业（高新技术企业 20 家）"[:31]]
+    assert yearly["实际"].tolist() == [2, 1, 1, 4]
+
+
+def test_units_are_ranked_by_the_share_of_their_issued_targets_met(small_store):
+    report = final_report(small_store, "shijiazhuang-2022-leaders", as_of=dt.date(2025, 12, 31))
+    units = report.tables["各单位完成情况"].set_index("地区")
+    # 新乐市: 高新 2023, 2024, 2025 met, 小巨人 2 of 2 met → 4 of 4; 鹿泉区: 高新 2023 only, 小巨人 1 of 2 → 1 of 4
+    assert units.loc[X, ["下达目标数", "完成数", "完成比例%", "排名"]].tolist() == [4, 4, 100.0, 1]
+    assert units.loc[L, ["下达目标数", "完成数", "完成比例%", "排名"]].tolist() == [4, 1, 25.0, 2]
+    assert "高新技术企业（2024年）" in units.loc[L, "未完成指标"]
+    tied = pd.DataFrame({"地区": ["甲", "乙", "丙"], "排名": [1, 2, 2]})
+    assert tied_names(tied) == ["乙、丙并列第2"]
+
+
+def test_missed_targets_quote_the_units_own_explanations_and_name_the_silent(small_store):
+    report = final_report(small_store, "shijiazhuang-2022-leaders", as_of=dt.date(2025, 12, 31))
+    quoted = report.tables["情况说明"]
+    assert quoted.loc[quoted["地区"] == L, "进展情况"].tolist() == ["2024、2025年申报企业未通过评审"]
+    silent = report.tables["未作说明的单位"].set_index("指标")
+    assert silent.loc["专精特新“小巨人”企业", "未作说明的单位"] == L   # missed its 小巨人 and explained nothing
+
+
+def test_the_totals_paragraph_counts_by_result_and_kind(small_store):
+    report = final_report(small_store, "shijiazhuang-2022-leaders", as_of=dt.date(2025, 12, 31))
+    heads = report.rows
+    met = int(heads["status"].isin(["已完成", "超额完成"]).sum())
+    assert f"确定石家庄市量化目标{len(heads)}项" in report.overview and f"已完成{met}项" in report.overview
+    assert report.paragraphs["总体"][1].startswith("分类型看：")
+
+
+def test_a_unit_gets_its_own_assessment_against_what_it_was_issued(small_store):
+    report = final_report(small_store, "shijiazhuang-2022-leaders", region=L, as_of=dt.date(2025, 12, 31))
+    assert report.title == "鹿泉区落实《石家庄市县域特色产业集群“领跑者”企业培育行动实施方案》目标任务完成情况终期评估"
+    assert set(report.rows["basis"]) == {"分解目标"} and len(report.rows) == 2
+
+
+# --- rendered from a demo store ------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    root = tmp_path_factory.mktemp("final-demo")
+    generate_demo(root / "in", seed=0, until="2026-01", months=2)
+    result = subprocess.run([sys.executable, "-m", "analysis", "ingest", str(root / "in"), "--store", str(root / "store")],
+                            capture_output=True, text=True, cwd=paths.PROJECT_ROOT)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    return root
+
+
+def test_render_final_writes_every_format_where_the_issue_says(demo):
+    rendered = render_report("final", "xinle-2023-cluster-upgrade", None, out=demo / "reports", store=demo / "store")
+    base = demo / "reports" / "final" / "xinle-2023-cluster-upgrade"
+    assert {p.name for p in base.iterdir()} >= {f"新乐市.{ext}" for ext in ("ipynb", "html", "pdf", "xlsx")}
+    text = subprocess.run(["pdftotext", "-raw", str(rendered.files["pdf"]), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    flat = re.sub(r"\s+", "", text)
+    assert "新乐市县域特色产业集群2023年提质跃升工作方案实施情况终期评估" in flat
+    assert "新乐市科学技术和工业信息化局" in flat and "一、总体情况" in flat
+    assert not re.search(r"[≥≤≈]", text)
+
+
+def test_batch_renders_final_assessments_and_the_index_lists_them(demo):
+    result = run_batch("final", "xinle-2023-cluster-upgrade", None, workers=1, store=demo / "store",
+                       out=demo / "batch", progress=False)
+    assert [(j.region, j.status) for j in result.jobs] == [(X, "ok")]
+    html = write_index(demo / "batch").read_text(encoding="utf-8")
+    assert "方案终期评估" in html and "新乐市县域特色产业集群2023年提质跃升工作方案" in html
+    assert "final/xinle-2023-cluster-upgrade/" in html
+
+
+def test_a_final_assessment_is_due_once_the_plan_has_ended_and_its_last_month_is_in(demo):
+    store = demo / "store"
+    due = due_reports(dt.date(2026, 2, 20), store=store, out=demo / "due")
+    finals = {(d.period, d.region) for d in due if d.kind == "final"}
+    # 石家庄 (2025) and 新乐 (2023) have ended and the store holds 2025-12; 石家庄 also for the units it issued to
+    assert ("xinle-2023-cluster-upgrade", X) in finals and ("shijiazhuang-2022-leaders", SJZ) in finals
+    assert ("shijiazhuang-2022-leaders", X) in finals
+    # before the 2025-12 submission deadline (5 January) nothing of the 2025 plans is due
+    early = {(d.period, d.region) for d in due_reports(dt.date(2026, 1, 4), store=store, out=demo / "due") if d.kind == "final"}
+    assert ("shijiazhuang-2022-leaders", SJZ) not in early
