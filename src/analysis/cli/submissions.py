@@ -18,10 +18,12 @@ STATUS_FORMATS = ("table", "csv")
 def register(subparsers) -> None:
     p = subparsers.add_parser("ingest", help="导入报送文件（校验后入库）",
                               description="导入报送文件或文件夹（含子文件夹）中的 .xlsx/.xlsm/.xls/.csv 文件：逐个校验，合格的入库。")
-    p.add_argument("paths", nargs="+", metavar="路径", help="文件或文件夹")
+    p.add_argument("paths", nargs="*", metavar="路径", help="文件或文件夹")
     p.add_argument("--period", metavar="YYYY-MM", help="填报期；不给时从各文件的“填报说明”表或文件名中读取")
     p.add_argument("--store", metavar="目录", help="数据库目录（默认 data/store，或环境变量 WORKBOOK_STORE）")
     p.add_argument("--quiet", action="store_true", help="只列出拒收的文件及其问题和最后的汇总（文件很多时使用）")
+    p.add_argument("--empty", metavar="工作表", help="登记某单位某工作表本期无数据（清空该表本期内容；须同时给 --region 和 --period）")
+    p.add_argument("--region", metavar="地区", help="与 --empty 一起使用：清空哪个单位的该工作表")
     p.set_defaults(func=run_ingest)
 
     p = subparsers.add_parser("status", help="查看库中已入库的报送和未报送单位",
@@ -48,6 +50,10 @@ def run_ingest(args) -> int:
 
     period = check_period(args.period)
     store = Store(args.store)
+    if getattr(args, "empty", None):
+        return _run_empty(store, args.empty, args.region, period, args.paths)
+    if not args.paths:
+        raise UserError("请给出要导入的文件或文件夹；登记某表本期无数据请用 --empty 工作表 --region 地区 --period 年月")
     files = collect_files(args.paths)
     if not files:
         raise UserError("所给路径下没有 .xlsx、.xlsm、.xls 或 .csv 文件")
@@ -65,6 +71,21 @@ def run_ingest(args) -> int:
         outcomes = list(ingest_files(store, files, period, on_outcome=show))
     print(summary(outcomes))
     return 1 if any(o.rejected for o in outcomes) else 0
+
+
+def _run_empty(store: Store, sheet: str, region: str | None, period: str | None, paths: list[str]) -> int:
+    """`ingest --empty SHEET --region UNIT --period P`: the unit has no rows in that sheet for the period."""
+    from analysis.catalog.regions import load_regions
+
+    if paths:
+        raise UserError("--empty 只登记“本期无数据”，不能同时导入文件")
+    if not region or not period:
+        raise UserError("--empty 须同时给出 --region 地区 和 --period 年月（如 --region 鹿泉区 --period 2026-11）")
+    unit = load_regions().get(region).name
+    result = store.empty(sheet, unit, period)
+    replaced = f"，替换第 {'、'.join(map(str, result.superseded))} 号报送的该表内容" if result.superseded else "（此前无该表内容）"
+    print(f"已登记本期无数据：{unit} {period} {sheet}（第 {result.submission_id} 号报送）{replaced}")
+    return 0
 
 
 # ---------------------------------------------------------------- status

@@ -55,7 +55,7 @@ from analysis.store.staging import (
 
 DB_NAME = "workbook.sqlite"
 YEAR_COLUMNS = {"企业年度财务": "年度"}   # registers read per year as well (snapshot's latest_per)
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2   # 2: the same file may be stored again (a restore), so (sha256, period) is not unique
 # Test hook: seconds to sleep inside the write transaction (crash-safety tests).
 SLEEP_HOOK_ENV = "WORKBOOK_STORE_TEST_SLEEP"
 
@@ -67,9 +67,9 @@ CREATE TABLE IF NOT EXISTS submissions (
     period        TEXT NOT NULL,
     units         TEXT NOT NULL,      -- JSON list of unit names
     ingested_at   TEXT NOT NULL,      -- local time, 'YYYY-MM-DD HH:MM:SS'
-    extra_columns TEXT NOT NULL,      -- JSON {sheet: [column, ...]}
-    UNIQUE (sha256, period)
+    extra_columns TEXT NOT NULL       -- JSON {sheet: [column, ...]}
 );
+CREATE INDEX IF NOT EXISTS submissions_by_file ON submissions(sha256, period);
 CREATE TABLE IF NOT EXISTS parts (
     submission_id INTEGER NOT NULL REFERENCES submissions(id),
     unit          TEXT NOT NULL,
@@ -95,12 +95,13 @@ CREATE TABLE IF NOT EXISTS columns (
 
 @dataclass
 class AddResult:
-    status: str                       # 'added' | 'duplicate' | 'correction'
+    status: str                       # 'added' | 'duplicate' | 'correction' | 'restored' | 'emptied'
     submission_id: int
     period: str
     units: list[str]
     rows: dict[str, int] = field(default_factory=dict)   # sheet -> rows stored
     superseded: list[int] = field(default_factory=list)  # ids of submissions replaced (in part)
+    restored: int | None = None       # a restore: the id of the earlier submission of the same file
 
 
 class StoreError(UserError):
@@ -143,6 +144,8 @@ class Store:
                 raise StoreError(f"数据库 {self.db_path} 由更新版本的工作簿创建（结构版本 {version}），请升级本工具")
             if write and version < SCHEMA_VERSION:
                 conn.execute("PRAGMA journal_mode = WAL")  # persistent; cannot be set inside a transaction
+            if write and version == 1:
+                _migrate_to_2(conn)
             conn.execute("PRAGMA synchronous = FULL")
         except sqlite3.DatabaseError as err:
             raise StoreError(f"无法打开数据库 {self.db_path}：{err}") from None
@@ -192,12 +195,14 @@ class Store:
         try:
             conn.execute("BEGIN IMMEDIATE")
             _create_schema(conn)
-            dup = conn.execute("SELECT id FROM submissions WHERE sha256 = ? AND period = ?",
-                               (prepared.sha256, prepared.period)).fetchone()
-            if dup:
+            same = conn.execute("SELECT MAX(id) FROM submissions WHERE sha256 = ? AND period = ?",
+                                (prepared.sha256, prepared.period)).fetchone()[0]
+            if same is not None and _is_current(conn, same):
                 conn.execute("ROLLBACK")
-                return AddResult("duplicate", dup[0], prepared.period, prepared.units)
+                return AddResult("duplicate", same, prepared.period, prepared.units)
             result = self._insert(conn, prepared)
+            if same is not None:   # the same bytes as a file a later one superseded: stored again, as a correction
+                result.status, result.restored = "restored", same
             _sleep_hook()
             conn.execute("COMMIT")
             return result
@@ -227,12 +232,44 @@ class Store:
         rows, superseded = {}, set()
         for index, sheet in enumerate(prepared.sheets):
             rows[sheet.name] = self._insert_rows(conn, sid, sheet, _stage_table(index))
+            # a file replaces a unit's sheet only where it carries rows of that unit in that sheet: one stray row
+            # of another unit must not wipe that unit's other sheets (emptying a sheet is explicit: `empty`)
             for unit in units:
-                superseded |= self._supersede(conn, sid, unit, sheet.name, period)
-                conn.execute("INSERT INTO parts (submission_id, unit, sheet, period, n_rows) VALUES (?,?,?,?,?)",
-                             (sid, unit, sheet.name, period, sheet.unit_rows.get(unit, 0)))
+                if sheet.unit_rows.get(unit, 0) > 0:
+                    superseded |= self._add_part(conn, sid, unit, sheet.name, period, sheet.unit_rows[unit])
         status = "correction" if superseded else "added"
         return AddResult(status, sid, period, units, rows, sorted(superseded))
+
+    def _add_part(self, conn, sid: int, unit: str, sheet: str, period: str, n_rows: int) -> set[int]:
+        """Make (unit, sheet, period) of submission `sid` current; return the submissions it supersedes."""
+        superseded = self._supersede(conn, sid, unit, sheet, period)
+        conn.execute("INSERT INTO parts (submission_id, unit, sheet, period, n_rows) VALUES (?,?,?,?,?)",
+                     (sid, unit, sheet, period, n_rows))
+        return superseded
+
+    def empty(self, sheet: str, unit: str, period: str, note: str = "") -> AddResult:
+        """Record explicitly that `unit` has no rows in `sheet` for `period` (本期无数据): a submission without rows
+        that supersedes the current part, kept in the log like every correction."""
+        if sheet not in SHEETS:
+            raise StoreError(f"未知工作表“{sheet}”，应为：{'、'.join(SHEETS)}")
+        conn = self._connect(write=True)
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            _create_schema(conn)
+            text = f"{unit}-{period}-{sheet}（本期无数据{('：' + note) if note else ''}）"
+            digest = hashlib.sha256(f"empty|{unit}|{sheet}|{period}|{_now()}|{time.time_ns()}".encode()).hexdigest()
+            sid = conn.execute(
+                "INSERT INTO submissions (file_name, sha256, period, units, ingested_at, extra_columns) VALUES (?,?,?,?,?,?)",
+                (text, digest, period, json.dumps([unit], ensure_ascii=False), _now(), "{}")).lastrowid
+            superseded = self._add_part(conn, sid, unit, sheet, period, 0)
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+        finally:
+            conn.close()
+        return AddResult("emptied", sid, period, [unit], {sheet: 0}, sorted(superseded))
 
     @staticmethod
     def _supersede(conn, sid: int, unit: str, sheet: str, period: str) -> set[int]:
@@ -449,13 +486,47 @@ class Store:
 
 
 def _create_schema(conn: sqlite3.Connection) -> None:
-    """Create the tables inside the caller's transaction (so a killed first ingest leaves no schema)."""
+    """Create (or bring up to date) the tables inside the caller's transaction (a killed first ingest leaves none)."""
     if conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION:
         return
     for statement in _SCHEMA.split(";"):
         if statement.strip():
             conn.execute(statement)
     conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+
+def _migrate_to_2(conn: sqlite3.Connection) -> None:
+    """Version 1 → 2: rebuild `submissions` without UNIQUE (sha256, period), keeping every row and id, in one
+    transaction (SQLite's table rebuild: foreign keys off while the parent table is swapped, on again after)."""
+    conn.execute("PRAGMA foreign_keys = OFF")   # only outside a transaction
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        if conn.execute("PRAGMA user_version").fetchone()[0] == 1:   # another writer may have done it
+            _drop_file_uniqueness(conn)
+            conn.execute("CREATE INDEX IF NOT EXISTS submissions_by_file ON submissions(sha256, period)")
+            conn.execute("PRAGMA user_version = 2")
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    finally:
+        conn.execute("PRAGMA foreign_keys = ON")
+
+
+def _drop_file_uniqueness(conn: sqlite3.Connection) -> None:
+    conn.execute("CREATE TABLE submissions_v2 (id INTEGER PRIMARY KEY, file_name TEXT NOT NULL, sha256 TEXT NOT NULL, "
+                 "period TEXT NOT NULL, units TEXT NOT NULL, ingested_at TEXT NOT NULL, extra_columns TEXT NOT NULL)")
+    conn.execute("INSERT INTO submissions_v2 SELECT id, file_name, sha256, period, units, ingested_at, extra_columns "
+                 "FROM submissions")
+    conn.execute("DROP TABLE submissions")
+    conn.execute("ALTER TABLE submissions_v2 RENAME TO submissions")
+
+
+def _is_current(conn: sqlite3.Connection, sid: int) -> bool:
+    """Every part of the submission is still current (nothing superseded it)."""
+    return conn.execute("SELECT COUNT(*) FROM parts WHERE submission_id = ? AND superseded_by IS NOT NULL",
+                        (sid,)).fetchone()[0] == 0
 
 
 def _with_unit_in_place(sheet: str, columns: list[str]) -> list[str]:

@@ -23,7 +23,8 @@ SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv")
 SHEET_ORDER = ("集群名录", "企业名录", "资质认定", "企业年度财务", "集群月度", "指标填报", "情况说明")
 DEBUG_ENV = "WORKBOOK_DEBUG"  # set to see the traceback of a file the reader cannot handle
 PERIOD_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
-STATUS_ZH = {"added": "已入库", "correction": "已入库（更正）", "duplicate": "重复，跳过（已入库）", "rejected": "拒收"}
+STATUS_ZH = {"added": "已入库", "correction": "已入库（更正）", "restored": "已入库（恢复）", "duplicate": "重复，跳过（已入库）",
+             "rejected": "拒收"}
 
 
 @dataclass
@@ -327,6 +328,8 @@ def describe(outcome: Outcome, base: Path | None = None) -> list[str]:
         return [f"{label}：{name}（与第 {r.submission_id} 号报送内容相同，{detail}）"]
     rows = "，".join(f"{sheet} {n} 行" for sheet, n in r.rows.items())
     line = f"{label}：{name}（第 {r.submission_id} 号报送，{detail}；{rows}）"
+    if r.restored is not None:
+        line += f"，恢复第 {r.restored} 号报送（与之内容相同，此前已被更正替换）"
     if r.superseded:
         line += f"，替换第 {'、'.join(map(str, r.superseded))} 号报送的相应内容"
     return [line]
@@ -334,7 +337,8 @@ def describe(outcome: Outcome, base: Path | None = None) -> list[str]:
 
 def summary(outcomes: list[Outcome]) -> str:
     counts = {s: sum(o.status == s for o in outcomes) for s in STATUS_ZH}
-    return (f"共 {len(outcomes)} 个文件：入库 {counts['added']}，更正 {counts['correction']}，"
+    restored = f"，恢复 {counts['restored']}" if counts["restored"] else ""
+    return (f"共 {len(outcomes)} 个文件：入库 {counts['added']}，更正 {counts['correction']}{restored}，"
             f"重复跳过 {counts['duplicate']}，拒收 {counts['rejected']}")
 
 

@@ -1,0 +1,112 @@
+"""No unit's file can change another unit's sheets where it says nothing; restoring a superseded file;
+emptying a sheet explicitly (issue "No unit's file can change another unit's data")."""
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+
+import pytest
+
+from analysis import paths
+from analysis.store.history import SCHEMA_VERSION, Store
+from support.builders import award, enterprise, note, report, store_with, submission
+
+X, L = "新乐市", "鹿泉区"
+CX = [f"91130184MA0000{i:03d}X" for i in range(1, 4)]
+CL = [f"91130110MA0000{i:03d}X" for i in range(1, 4)]
+
+
+def luquan_file(period="2026-11"):
+    """鹿泉区's own full month: a register of 3, 3 awards, one explanation."""
+    return submission(period, L, 企业名录=[enterprise(c, L) for c in CL],
+                      资质认定=[award(c, L, "高新技术企业", "2024-05-01") for c in CL],
+                      情况说明=[note(L, period, "高新技术企业", "按计划推进")])
+
+
+def xinle_file(period="2026-11", **stray):
+    """新乐市's month, carrying one stray row of 鹿泉区 in one sheet (the three ways of the issue)."""
+    sheets = {"企业名录": [enterprise(c, X) for c in CX], "资质认定": [award(c, X, "高新技术企业", "2024-06-01") for c in CX],
+              "指标填报": [report(X, period, "新增发明专利", 3)]}
+    for sheet, row in stray.items():
+        sheets[sheet] = sheets[sheet] + [row]
+    sub = submission(period, X, **sheets)
+    sub.units = {X, L}          # the validator puts every unit its rows name in `units`
+    return sub
+
+
+def counts(store: Store, unit: str, period="2026-11") -> dict[str, int]:
+    return {sheet: len(store.snapshot(sheet, period, unit)) for sheet in ("企业名录", "资质认定", "情况说明", "指标填报")}
+
+
+@pytest.mark.parametrize("stray", [
+    {"指标填报": report(L, "2026-11", "新增发明专利", 1)},                    # one 指标填报 row of 鹿泉区
+    {"企业名录": enterprise(CL[0].replace("0001", "0009"), L)},               # one enterprise with 所属地区 鹿泉区
+    {"资质认定": award(CL[1], L, "科技型中小企业", "2025-01-01", "省级")},     # one award citing a 鹿泉区 code
+])
+def test_a_stray_row_of_another_unit_no_longer_wipes_its_other_sheets(tmp_path, stray):
+    store = store_with(tmp_path, [luquan_file()])
+    before = counts(store, L)
+    assert before == {"企业名录": 3, "资质认定": 3, "情况说明": 1, "指标填报": 0}
+    store.add(xinle_file(**stray))
+    after = counts(store, L)
+    # only the sheet the stray row sits in is 鹿泉区's any longer in question; every other sheet is untouched
+    (sheet, _), = stray.items()
+    untouched = {k: v for k, v in after.items() if k != sheet}
+    assert untouched == {k: v for k, v in before.items() if k != sheet}
+    assert after["情况说明"] == 1 and (sheet == "企业名录" or after["企业名录"] == 3)
+
+
+def test_a_superseded_file_sent_again_is_restored_as_a_new_correction(tmp_path):
+    store = store_with(tmp_path, [luquan_file()])
+    first = store.submissions()["id"].max()
+    corrected = submission("2026-11", L, 企业名录=[enterprise(c, L) for c in CL[:1]],
+                           资质认定=[award(CL[0], L, "高新技术企业", "2024-05-01")])
+    assert store.add(corrected).status == "correction"
+    assert counts(store, L)["企业名录"] == 1
+    again = store.add(luquan_file())                     # the very same bytes as the first file
+    assert (again.status, again.restored) == ("restored", first)
+    assert counts(store, L) == {"企业名录": 3, "资质认定": 3, "情况说明": 1, "指标填报": 0}
+    # now it is what is current: sending it a third time is a duplicate
+    assert store.add(luquan_file()).status == "duplicate"
+
+
+def test_emptying_a_sheet_is_explicit_and_logged(tmp_path):
+    store = store_with(tmp_path, [luquan_file()])
+    result = store.empty("情况说明", L, "2026-11")
+    assert result.status == "emptied" and result.superseded
+    assert counts(store, L) == {"企业名录": 3, "资质认定": 3, "情况说明": 0, "指标填报": 0}
+    log = store.submissions(include_superseded=True)
+    assert log["file_name"].str.contains("鹿泉区-2026-11-情况说明（本期无数据）").any()
+
+
+def test_ingest_empty_on_the_command_line(tmp_path):
+    store = store_with(tmp_path, [luquan_file()])
+    result = subprocess.run([sys.executable, "-m", "analysis", "ingest", "--empty", "情况说明", "--region", L,
+                             "--period", "2026-11", "--store", str(tmp_path / "store")],
+                            capture_output=True, text=True, cwd=paths.PROJECT_ROOT)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("已登记本期无数据：鹿泉区 2026-11 情况说明") and "替换第" in result.stdout
+    assert counts(store, L)["情况说明"] == 0
+    missing = subprocess.run([sys.executable, "-m", "analysis", "ingest", "--empty", "情况说明", "--store",
+                              str(tmp_path / "store")], capture_output=True, text=True, cwd=paths.PROJECT_ROOT)
+    assert missing.returncode != 0 and "--region" in missing.stderr and "Traceback" not in missing.stderr
+
+
+def test_a_version_one_store_is_brought_up_to_date_keeping_every_row(tmp_path):
+    store = store_with(tmp_path, [luquan_file()])
+    db = tmp_path / "store" / "workbook.sqlite"
+    conn = sqlite3.connect(db)
+    # make it look like a store written before this change: the old table with UNIQUE (sha256, period)
+    conn.executescript("""
+        CREATE TABLE old AS SELECT * FROM submissions; DROP TABLE submissions;
+        CREATE TABLE submissions (id INTEGER PRIMARY KEY, file_name TEXT NOT NULL, sha256 TEXT NOT NULL,
+            period TEXT NOT NULL, units TEXT NOT NULL, ingested_at TEXT NOT NULL, extra_columns TEXT NOT NULL,
+            UNIQUE (sha256, period));
+        INSERT INTO submissions SELECT * FROM old; DROP TABLE old; PRAGMA user_version = 1;""")
+    conn.close()
+    store.add(submission("2026-11", L, 企业名录=[enterprise(CL[0], L)]))
+    assert store.add(luquan_file()).status == "restored"      # impossible under the old UNIQUE constraint
+    conn = sqlite3.connect(db)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert conn.execute("SELECT COUNT(*) FROM submissions").fetchone()[0] == 3
