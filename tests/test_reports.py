@@ -160,3 +160,15 @@ def test_an_open_month_renders_only_as_a_draft_marked_on_every_page(demo_store, 
         text = subprocess.run(["pdftotext", "-f", str(page), "-l", str(page), str(draft.files["pdf"]), "-"],
                               capture_output=True, text=True, check=True).stdout
         assert "草稿" in text, page
+
+
+DEFECTS = ["新增新增", "新增选派", "新增申报", "场次5场", "工作专班", "（≥", "（≈", "≥", "≈", "≤"]
+
+
+def test_the_pdfs_carry_no_comparison_sign_and_none_of_the_known_defects(monthly, quarterly):
+    for rendered in (monthly, quarterly):
+        text = pdf_text(rendered.files["pdf"])
+        found = [d for d in DEFECTS if d in text]
+        assert found == [], rendered.files["pdf"].name
+        # no 序时 word for a target that is final, no target below one in a sentence
+        assert not re.search(r"目标0(\.\d+)?[家个件项名场]", squash(text))

@@ -333,9 +333,11 @@ def bulletin_paragraphs(report: Report, scores, red, black, floor) -> list[str]:
     text = [report.overview]
     ranked = scores[scores["综合得分"].notna()]
     if ranked.empty:
-        text.append("本季度无在期目标，不作综合排名，仅通报各项目标的终期完成情况。"
-                    if not report.rows["in_force"].astype(bool).any() else
+        nothing_in_force = not report.rows["in_force"].astype(bool).any()
+        text.append("本季度无在期目标，不作综合排名，仅通报各项目标的终期完成情况。" if nothing_in_force else
                     "本季度各单位在期且已下达的分解目标不足，不作综合排名。")
+        text.append("下一步，请各地对照方案逐项总结目标完成情况，分析未完成目标的原因，做好方案终期评估。"
+                    if nothing_in_force else "下一步，请各地对照年度目标和序时进度，逐项梳理差距，落实“月调度、季通报”机制。")
         return text
     first, last = ranked.iloc[0], ranked.iloc[-1]
     text.append(f"从综合得分看，{_names_at(ranked, first['排名'])}以{first['综合得分']:.1f}分位列第一，"

@@ -85,3 +85,15 @@ def table(frame: pd.DataFrame, status_column: str = "状态", caption: str = "",
         rows.append("<tr>" + "".join(cells) + "</tr>")
     cap = f"<caption>{esc(caption)}</caption>" if caption else ""
     return f'<table class="data">{cap}<thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+
+
+class Numbering:
+    """Section headings numbered 一、二、三… in the order they are shown (a skipped section leaves no gap)."""
+    DIGITS = "一二三四五六七八九十"
+
+    def __init__(self):
+        self.count = 0
+
+    def heading(self, text: str) -> str:
+        self.count += 1
+        return heading(f"{self.DIGITS[self.count - 1]}、{text}")
