@@ -145,7 +145,8 @@ def test_rung_names_and_cli(store, capsys, tmp_path):
         resolve_rung("独角兽")
     assert main(["candidates", "--region", LT, "--rung", "高新", "--format", "csv", "--store", str(store.dir)]) == 0
     out = capsys.readouterr().out
-    assert out.splitlines()[0].startswith("unit,rung,rank,code") and C["G"] in out and C["F"] not in out
+    # UTF-8 with a BOM, for Excel on Chinese Windows
+    assert out.splitlines()[0].startswith("\ufeffunit,rung,rank,code") and C["G"] in out and C["F"] not in out
     xlsx = tmp_path / "c.xlsx"
     assert main(["candidates", "--region", LT, "--format", "xlsx", "--out", str(xlsx), "--store", str(store.dir)]) == 0
     assert pd.read_excel(xlsx, engine="openpyxl").shape[0] > 0

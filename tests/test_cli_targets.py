@@ -17,7 +17,8 @@ def run_cli(*args):
 def test_csv_has_the_interface_columns_and_exact_values():
     result = run_cli("targets", "--plan", "shijiazhuang-2022-leaders", "--format", "csv")
     assert result.returncode == 0, result.stderr
-    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert result.stdout.startswith("\ufeff")          # a BOM: Excel on Chinese Windows reads UTF-8 correctly
+    rows = list(csv.DictReader(io.StringIO(result.stdout.removeprefix("\ufeff"))))
     required = ["plan", "jurisdiction", "indicator", "kind", "period", "low", "high", "comparison", "unit", "aspirational", "quote", "source"]
     assert all(col in rows[0] for col in required)
     by_id = {r["id"]: r for r in rows}
@@ -47,3 +48,15 @@ def test_unknown_plan_is_a_chinese_error_without_traceback():
     result = run_cli("targets", "--plan", "nope")
     assert result.returncode == 2
     assert "未知方案“nope”" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_csv_cells_a_spreadsheet_would_run_are_neutralised():
+    import pandas as pd
+
+    from analysis.cli.console import render_frame
+
+    frame = pd.DataFrame({"名称": ['=HYPERLINK("http://x","y")', "@SUM(1)", "+86", "-1", "正常"], "数值": [1, -2, 3, 4, 5]})
+    text = render_frame(frame, "csv")
+    rows = list(csv.reader(io.StringIO(text)))
+    assert [r[0] for r in rows[1:]] == ["'=HYPERLINK(\"http://x\",\"y\")", "'@SUM(1)", "'+86", "'-1", "正常"]
+    assert [r[1] for r in rows[1:]] == ["1", "-2", "3", "4", "5"]       # numbers stay numbers

@@ -85,4 +85,4 @@ def test_cli_table_and_csv(store, capsys):
     assert "奖补资金测算" in out and "县区或园区" in out and "95.0" in out   # 80 + 15 in the 合计 row
     assert main(["incentives", "--period", "2024-Q1", "--region", LT, "--format", "csv", "--store", str(store.dir)]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
-    assert lines[0].startswith("unit,target_id") and len(lines) == 2 and lines[1].endswith(",5.0")
+    assert lines[0].startswith("\ufeffunit,target_id") and len(lines) == 2 and lines[1].endswith(",5.0")

@@ -5,7 +5,7 @@ import sys
 from pathlib import Path
 
 from analysis.analysts.candidates import LIST_HEADERS, candidates, resolve_rung, rung_order
-from analysis.cli.console import print_frame, render_frame
+from analysis.cli.console import print_frame, render_frame, write_csv_text
 from analysis.errors import UserError
 from analysis.analysts.incentives import DETAIL_HEADERS, by_source, by_unit, estimate, not_estimable
 from analysis.store.history import Store
@@ -58,11 +58,10 @@ def run_candidates(args) -> int:
 
 
 def _emit(text: str, out: str | None) -> int:
+    """CSV text (with a BOM, for Excel) to a file or standard output."""
+    write_csv_text(text, out)
     if out:
-        Path(out).write_text(text, encoding="utf-8")
         print(f"已写入 {out}")
-    else:
-        sys.stdout.write(text)
     return 0
 
 

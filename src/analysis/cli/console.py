@@ -1,4 +1,10 @@
-"""Writing tables to the terminal: aligned Chinese tables, CSV or JSON."""
+"""Writing tables to the terminal: aligned Chinese tables, CSV or JSON.
+
+CSV is written for Excel: UTF-8 with a BOM (Excel on Chinese Windows otherwise reads it as GBK and shows
+mojibake), CRLF line ends, and every text cell that a spreadsheet would take for a formula (starting with
+=, +, -, @, a tab or a carriage return) neutralised with a leading apostrophe, as OWASP advises for CSV
+injection; numbers stay numbers.
+"""
 from __future__ import annotations
 
 import io
@@ -8,13 +14,31 @@ import sys
 import pandas as pd
 
 FORMATS = ("table", "csv", "json")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(value):
+    """A text cell a spreadsheet would run as a formula gets a leading apostrophe; other values unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def safe_for_spreadsheets(df: pd.DataFrame) -> pd.DataFrame:
+    """`df` with its text cells (and column names) neutralised; numeric columns untouched."""
+    out = df.copy()
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
+            # element by element into an object column: 8 stays 8 (a map would infer floats beside a None)
+            out[col] = pd.Series([neutralise(v) for v in out[col]], index=out.index, dtype=object)
+    return out.rename(columns=neutralise)
 
 
 def render_frame(df: pd.DataFrame, fmt: str = "table", headers: dict[str, str] | None = None) -> str:
     """`df` as text. `headers` renames columns for the table view only (CSV/JSON keep the interface names)."""
     if fmt == "csv":
         buf = io.StringIO()
-        df.to_csv(buf, index=False, lineterminator="\n")
+        safe_for_spreadsheets(df).to_csv(buf, index=False, lineterminator="\r\n")
         return buf.getvalue()
     if fmt == "json":
         records = json.loads(df.to_json(orient="records", force_ascii=False))
@@ -30,4 +54,21 @@ def render_frame(df: pd.DataFrame, fmt: str = "table", headers: dict[str, str] |
 
 
 def print_frame(df: pd.DataFrame, fmt: str = "table", headers: dict[str, str] | None = None) -> None:
-    sys.stdout.write(render_frame(df, fmt, headers))
+    text = render_frame(df, fmt, headers)
+    if fmt == "csv":
+        write_csv_text(text)
+    else:
+        sys.stdout.write(text)
+
+
+def write_csv_text(text: str, path=None) -> None:
+    """CSV text with a BOM, to a file or to standard output (as bytes, so the BOM is not re-encoded)."""
+    data = text.encode("utf-8-sig")
+    if path is not None:
+        from pathlib import Path
+
+        Path(path).write_bytes(data)
+        return
+    sys.stdout.flush()
+    sys.stdout.buffer.write(data)
+    sys.stdout.buffer.flush()

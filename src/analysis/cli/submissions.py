@@ -161,11 +161,9 @@ def _missing_rows(missing: list[str], period: str) -> pd.DataFrame:
 
 def _write_csv_with_bom(frame: pd.DataFrame) -> None:
     # Excel opens a UTF-8 CSV correctly only with a BOM (otherwise it assumes the ANSI/GBK code page).
-    buf = io.StringIO()
-    frame.to_csv(buf, index=False, lineterminator="\r\n")
-    sys.stdout.flush()
-    sys.stdout.buffer.write(buf.getvalue().encode("utf-8-sig"))
-    sys.stdout.buffer.flush()
+    from analysis.cli.console import render_frame, write_csv_text
+
+    write_csv_text(render_frame(frame, "csv"))
 
 
 # ---------------------------------------------------------------- template
