@@ -10,3 +10,9 @@ class UserError(Exception):
 
 class DataFileError(UserError):
     """A project data file (catalog, registry) is malformed."""
+
+
+class InputError(UserError):
+    """Input that cannot be used (a missing store, refused data): exit code 1, where a usage mistake gives 2."""
+
+    exit_code = 1

@@ -35,19 +35,29 @@ def report_date(as_of: dt.date, on: dt.date | None = None) -> dt.date:
     return min(as_of, on or today())
 
 
+_MONTH_FORMS = re.compile(r"^(\d{4})\s*(?:-|/|\.|年)\s*(\d{1,2})\s*月?$")
+_QUARTER_FORMS = re.compile(r"^(\d{4})\s*(?:-?\s*Q([1-4])|年\s*第?\s*([一二三四1-4])\s*季度?)$", re.IGNORECASE)
+_CHINESE_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4}
+
+
 def parse_month(period: str) -> str:
-    """Check a month written YYYY-MM and return it."""
-    if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", period or ""):
-        raise UserError(f"月份“{period}”格式不对，应为 YYYY-MM（如 2025-09）")
-    return period
+    """A month as YYYY-MM, from the forms the contract accepts: 2025-06, 2025-6, 2025/6, 2025.6, 2025年6月."""
+    text = str(period or "").strip()
+    match = _MONTH_FORMS.match(text)
+    if match and 1 <= int(match.group(2)) <= 12:
+        return f"{match.group(1)}-{int(match.group(2)):02d}"
+    hint = "（202506 这种写法无法区分年月，请写成 2025-06）" if re.fullmatch(r"\d{6}", text) else ""
+    raise UserError(f"月份“{period}”格式不对，应为 YYYY-MM（如 2025-09，也可写 2025/9 或 2025年9月）{hint}")
 
 
 def parse_quarter(period: str) -> tuple[int, int]:
-    """Year and quarter number of a quarter written YYYY-Qn (or YYYYQn)."""
-    match = re.fullmatch(r"(\d{4})-?Q([1-4])", (period or "").upper())
+    """Year and quarter number of a quarter: 2025-Q3, 2025Q3, 2025年三季度, 2025年第三季度."""
+    text = str(period or "").strip()
+    match = _QUARTER_FORMS.match(text)
     if not match:
-        raise UserError(f"季度“{period}”格式不对，应为 YYYY-Qn（如 2025-Q3）")
-    return int(match.group(1)), int(match.group(2))
+        raise UserError(f"季度“{period}”格式不对，应为 YYYY-Qn（如 2025-Q3，也可写 2025Q3 或 2025年三季度）")
+    q = match.group(2) or match.group(3)
+    return int(match.group(1)), int(_CHINESE_DIGITS.get(q, q))
 
 
 def quarter_months(period: str) -> list[str]:

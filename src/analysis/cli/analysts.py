@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 from analysis.analysts.candidates import LIST_HEADERS, candidates, resolve_rung, rung_order
+from analysis.periods import parse_month
 from analysis.cli.console import print_frame, render_frame, write_csv_text
 from analysis.errors import UserError
 from analysis.analysts.incentives import DETAIL_HEADERS, by_source, by_unit, estimate, not_estimable
@@ -41,7 +42,8 @@ def _store(path: str | None) -> Store:
 
 def run_candidates(args) -> int:
     rungs = [resolve_rung(r) for r in args.rung] if args.rung else None
-    table = rung_order(candidates(_store(args.store), args.region, rungs, args.period, args.top))
+    period = parse_month(args.period) if args.period else None
+    table = rung_order(candidates(_store(args.store), args.region, rungs, period, args.top))
     if args.format == "xlsx":
         if not args.out:
             raise UserError("输出 xlsx 时须用 --out 指定文件路径")

@@ -5,7 +5,7 @@ import datetime as dt
 import sys
 from pathlib import Path
 
-from analysis.errors import UserError
+from analysis.errors import InputError, UserError
 
 
 def register(subparsers) -> None:
@@ -48,6 +48,23 @@ def _today(text: str | None) -> dt.date:
         return dt.date.fromisoformat(text)
     except ValueError:
         raise UserError(f"日期“{text}”格式不对，应为 YYYY-MM-DD") from None
+
+
+def _since(text: str | None) -> str | None:
+    """--since as a month (2025-09, 2025/9, 2025年9月); anything else is refused, never silently ignored."""
+    from analysis.periods import parse_month
+
+    return parse_month(text) if text else None
+
+
+def _existing_store(path: str | None) -> str | None:
+    """A missing or empty store is an error: a misconfigured cron job must not do nothing quietly every day."""
+    from analysis.store.history import Store
+
+    store = Store(path)
+    if not store.periods():
+        raise InputError(f"数据库 {store.db_path} 不存在或尚无报送数据；请检查 --store 或环境变量 WORKBOOK_STORE")
+    return path
 
 
 def _finish(result) -> int:
@@ -93,7 +110,8 @@ def run_due_list(args) -> int:
     from analysis.reports.render import KIND_ZH
     from analysis.batch.schedule import due_reports
 
-    due = due_reports(_today(args.today), store=args.store, out=Path(args.out) if args.out else None, since=args.since)
+    due = due_reports(_today(args.today), store=_existing_store(args.store), out=Path(args.out) if args.out else None,
+                      since=_since(args.since))
     if not due:
         print("没有到期未生成的报告。")
         return 0
@@ -110,7 +128,7 @@ def run_due_cmd(args) -> int:
 
     today = _today(args.today)
     out = Path(args.out) if args.out else None
-    due = due_reports(today, store=args.store, out=out, since=args.since)
+    due = due_reports(today, store=_existing_store(args.store), out=out, since=_since(args.since))
     print(f"{today.isoformat()}：到期待生成报告 {len(due)} 份。", flush=True)
     if not due:
         return 0
