@@ -134,6 +134,6 @@ def test_a_final_assessment_is_due_once_the_plan_has_ended_and_its_last_month_is
     # 石家庄 (2025) and 新乐 (2023) have ended and the store holds 2025-12; 石家庄 also for the units it issued to
     assert ("xinle-2023-cluster-upgrade", X) in finals and ("shijiazhuang-2022-leaders", SJZ) in finals
     assert ("shijiazhuang-2022-leaders", X) in finals
-    # before the 2025-12 submission deadline (5 January) nothing of the 2025 plans is due
-    early = {(d.period, d.region) for d in due_reports(dt.date(2026, 1, 4), store=store, out=demo / "due") if d.kind == "final"}
+    # before the 2025-12 submission deadline (10 January) nothing of the 2025 plans is due
+    early = {(d.period, d.region) for d in due_reports(dt.date(2026, 1, 9), store=store, out=demo / "due") if d.kind == "final"}
     assert ("shijiazhuang-2022-leaders", SJZ) not in early

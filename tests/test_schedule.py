@@ -1,4 +1,4 @@
-"""Which reports are due, by the submission deadline in data/progress.yml (day 5 of the next month)."""
+"""Which reports are due, by the submission deadline in data/progress.yml (day 10 of the next month, as the template's 填报说明 says)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -17,9 +17,9 @@ def _store(tmp_path) -> Store:
     return store
 
 
-def test_deadline_is_day_five_of_the_next_month():
-    assert deadline("2025-09") == dt.date(2025, 10, 5)
-    assert deadline("2025-12") == dt.date(2026, 1, 5)
+def test_deadline_is_day_ten_of_the_next_month():
+    assert deadline("2025-09") == dt.date(2025, 10, 10)
+    assert deadline("2025-12") == dt.date(2026, 1, 10)
 
 
 def test_due_lists_exactly_the_hand_computed_reports(tmp_path):
@@ -29,9 +29,9 @@ def test_due_lists_exactly_the_hand_computed_reports(tmp_path):
     def due(day):
         return sorted((d.kind, d.period, d.region) for d in due_reports(day, store=store.dir, out=out, regions=regions))
 
-    assert due(dt.date(2025, 9, 5)) == []                                   # August's deadline not yet passed
-    assert due(dt.date(2025, 10, 5)) == [("monthly", "2025-08", "井陉县"), ("monthly", "2025-08", "石家庄市")]
-    assert due(dt.date(2025, 10, 6)) == [
+    assert due(dt.date(2025, 9, 10)) == []                                   # August's deadline not yet passed
+    assert due(dt.date(2025, 10, 10)) == [("monthly", "2025-08", "井陉县"), ("monthly", "2025-08", "石家庄市")]
+    assert due(dt.date(2025, 10, 11)) == [
         ("monthly", "2025-08", "井陉县"), ("monthly", "2025-08", "石家庄市"),
         ("monthly", "2025-09", "井陉县"), ("monthly", "2025-09", "石家庄市"),
         ("quarterly", "2025-Q3", "井陉县"), ("quarterly", "2025-Q3", "石家庄市"),
@@ -43,10 +43,10 @@ def test_due_lists_exactly_the_hand_computed_reports(tmp_path):
     key = batch.input_key(store, "monthly", "2025-08", "井陉县", ("ipynb", "html", "pdf", "xlsx"))
     (folder / "manifest.json").write_text(json.dumps({"reports": {"井陉县": {
         "status": "ok", "key": key, "files": {"html": "井陉县.html"}}}}), encoding="utf-8")
-    assert ("monthly", "2025-08", "井陉县") not in due(dt.date(2025, 10, 6))
-    assert len(due(dt.date(2025, 10, 6))) == 5
+    assert ("monthly", "2025-08", "井陉县") not in due(dt.date(2025, 10, 11))
+    assert len(due(dt.date(2025, 10, 11))) == 5
     # a correction to August makes it due again
     store.add(submission("2025-08", "井陉县", 情况说明=[{"地区": "井陉县", "指标": "规上工业企业数", "说明": "更正"}]))
-    assert ("monthly", "2025-08", "井陉县") in due(dt.date(2025, 10, 6))
-    groups = plan(due_reports(dt.date(2025, 10, 6), store=store.dir, out=out, regions=regions))
+    assert ("monthly", "2025-08", "井陉县") in due(dt.date(2025, 10, 11))
+    groups = plan(due_reports(dt.date(2025, 10, 11), store=store.dir, out=out, regions=regions))
     assert ("quarterly", "2025-Q3", ["井陉县", "石家庄市"]) in groups
