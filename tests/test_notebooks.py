@@ -38,3 +38,28 @@ def test_targets_notebook_runs_and_exports_chinese_html(tmp_path):
     assert "力争年内培育“专精特新”中小企业6家" in page
     assert "data:image/png;base64," in page  # the chart is embedded
     assert not list(tmp_path.glob(".*.part*"))  # no temporary leftovers
+
+
+def test_a_users_mistake_inside_a_notebook_reaches_the_user_as_one_chinese_line(tmp_path):
+    import subprocess
+    import sys
+
+    from analysis.reports.notebooks import NotebookError
+    from analysis.reports.render import render_report
+
+    empty = tmp_path / "empty-store"
+    empty.mkdir()
+    with pytest.raises(NotebookError) as info:
+        render_report("monthly", "2025-09", "新乐市", out=tmp_path / "out", store=empty)
+    message = str(info.value)
+    assert "数据库" in message and "Traceback" not in message and "Papermill" not in message and "\x1b[" not in message
+    # the analyst keeps the executed notebook with the full traceback
+    failed = tmp_path / "out" / "2025-09" / "monthly" / "新乐市.failed.ipynb"
+    assert failed.is_file() and "StoreError" in failed.read_text(encoding="utf-8")
+    result = subprocess.run([sys.executable, "-m", "analysis", "render", "monthly", "--period", "2025-09", "--region", "新乐市",
+                             "--store", str(empty), "--out", str(tmp_path / "cli")], capture_output=True, text=True,
+                            cwd=paths.PROJECT_ROOT)
+    # an empty store is refused input (exit 1), said in Chinese, with where the executed notebook is
+    assert result.returncode == 1 and result.stderr.startswith("错误：") and "Traceback" not in result.stderr
+    assert "执行记录" in result.stderr
+    assert len(result.stderr.strip().splitlines()) <= 2

@@ -53,17 +53,48 @@ def kernel_config() -> Config:
     return config
 
 
+# Errors a notebook raises for a user's mistake: their message is the Chinese sentence to show.
+USER_ERRORS = {"UserError": 2, "InputError": 1, "DataFileError": 1, "StoreError": 1}
+
+
+class NotebookError(UserError):
+    """A notebook stopped: the user sees one Chinese message; the executed notebook (`executed`) keeps the
+    full traceback for the analyst."""
+
+    def __init__(self, message: str, executed: Path | None, exit_code: int = 1):
+        super().__init__(message)
+        self.executed, self.exit_code = executed, exit_code
+
+
 def execute(name: str, out_ipynb: Path, parameters: dict | None = None) -> Path:
-    """Run a notebook top to bottom with papermill; the output lands atomically."""
+    """Run a notebook top to bottom with papermill; the output lands atomically.
+
+    A failing cell raises `NotebookError`: a user's mistake (a `UserError` in the notebook) with its own
+    Chinese message, anything else with the error's name; the executed notebook is kept beside `out_ipynb`
+    as `<name>.failed.ipynb`.
+    """
     import papermill as pm
+    from papermill.exceptions import PapermillExecutionError
 
     source = notebook_path(name)
-    with atomic_path(out_ipynb) as tmp:
-        pm.execute_notebook(
-            str(source), str(tmp), parameters=parameters or {}, kernel_name=KERNEL_NAME,
-            cwd=str(source.parent), progress_bar=False, execution_timeout=CELL_TIMEOUT_S,
-            config=kernel_config(),  # papermill hands it to nbclient, which gives it to the kernel manager
-        )
+    failed = Path(out_ipynb).with_name(Path(out_ipynb).stem + ".failed.ipynb")
+    try:
+        with atomic_path(out_ipynb) as tmp:
+            try:
+                pm.execute_notebook(
+                    str(source), str(tmp), parameters=parameters or {}, kernel_name=KERNEL_NAME,
+                    cwd=str(source.parent), progress_bar=False, execution_timeout=CELL_TIMEOUT_S,
+                    config=kernel_config(),  # papermill hands it to nbclient, which gives it to the kernel manager
+                )
+            except PapermillExecutionError:
+                if tmp.exists():
+                    failed.write_bytes(tmp.read_bytes())
+                raise
+    except PapermillExecutionError as err:
+        kept = failed if failed.exists() else None
+        if err.ename in USER_ERRORS:
+            raise NotebookError(str(err.evalue), kept, USER_ERRORS[err.ename]) from None
+        raise NotebookError(f"笔记本“{name}”运行出错（{err.ename}：{err.evalue}），请把执行记录交给分析人员", kept) from None
     return Path(out_ipynb)
 
 

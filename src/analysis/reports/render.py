@@ -16,7 +16,7 @@ import pandas as pd
 
 from analysis import paths
 from analysis.errors import UserError
-from analysis.reports.notebooks import execute, html_body, page
+from analysis.reports.notebooks import NotebookError, execute, html_body, page
 from analysis.fsutil import atomic_path, write_text_atomic
 from analysis.catalog.regions import load_regions
 from analysis.periods import is_complete, latest_complete_month, parse_month, parse_quarter, quarter_months
@@ -114,7 +114,13 @@ def render_report(kind: str, period: str, region: str | None, formats=FORMATS, o
         # the notebook runs in notebooks/: a relative store path must not be resolved there
         params = notebook_params(kind, period, region, store, str(target / f"{stem}.facts.json"),
                                  str(tables) if "xlsx" in formats else None, as_of, draft)
-        ipynb = execute(NOTEBOOKS[kind], scratch / f"{stem}.ipynb", params)
+        try:
+            ipynb = execute(NOTEBOOKS[kind], scratch / f"{stem}.ipynb", params)
+        except NotebookError as err:
+            if err.executed is not None:   # the analyst's copy, with the full traceback
+                kept = _place(err.executed, target / f"{stem}.failed.ipynb")
+                raise NotebookError(f"{err}（执行记录：{kept}）", kept, err.exit_code) from None
+            raise
         nb = nbformat.read(str(ipynb), as_version=4)
         title = _title(nb) or f"{region}{KIND_ZH[kind]}（{period}）"
         result.files["facts"] = target / f"{stem}.facts.json"
