@@ -30,3 +30,16 @@ def test_index_links_every_output_relatively_and_escapes_names(tmp_path):
     assert "href=\"/" not in page and "file:" not in page
     assert page.index("2025-Q3") < page.index("2025-09") or page.index("<h2 id=\"2025-Q3\"") < page.index("<h2 id=\"2025-09\"")
     assert {(r["period"], r["kind"]) for r in collect(tmp_path)} == {("2025-09", "monthly"), ("2025-Q3", "quarterly")}
+
+
+def test_reports_made_by_render_show_when_they_were_written_and_regions_in_registry_order(tmp_path):
+    from analysis.batch.index import collect
+
+    folder = tmp_path / "2025-09" / "monthly"
+    folder.mkdir(parents=True)
+    for region in ("正定县", "石家庄市", "河北省"):
+        (folder / f"{region}.html").write_text("x", encoding="utf-8")
+    records = collect(tmp_path)
+    # province, city, county — not code-point order (正 < 河 < 石)
+    assert [r["region"] for r in records] == ["河北省", "石家庄市", "正定县"]
+    assert all(r["rendered_at"] and r["rendered_at"][:4].isdigit() for r in records)

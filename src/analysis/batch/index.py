@@ -55,15 +55,33 @@ def _folder_records(folder: Path, period: str, kind: str, prefix: str) -> list[d
                 if not p.name.startswith(".") and not p.name.endswith(".failed.ipynb")}
     regions |= {p.name[: -len(".failed.ipynb")] for p in folder.glob("*.failed.ipynb")}
     records = []
-    for region in sorted(regions):
+    for region in sorted(regions, key=_region_order):
         files = {fmt: f"{prefix}/{region}.{fmt}" for fmt, _ in FORMATS if (folder / f"{region}.{fmt}").is_file()}
         entry = manifest.get(region, {})
         failed = (folder / f"{region}.failed.ipynb").is_file()
         records.append({"period": period, "kind": kind, "region": region, "files": files,
                         "failed": f"{prefix}/{region}.failed.ipynb" if failed else None,
                         "error": entry.get("error") if entry.get("status") == "failed" else None,
-                        "rendered_at": entry.get("rendered_at")})
+                        "rendered_at": entry.get("rendered_at") or _file_time(folder, region)})
     return records
+
+
+def _file_time(folder: Path, region: str) -> str | None:
+    """When a report made by `render` (no batch manifest) was written: its newest file's time."""
+    times = [p.stat().st_mtime for fmt, _ in FORMATS for p in [folder / f"{region}.{fmt}"] if p.is_file()]
+    return dt.datetime.fromtimestamp(max(times)).isoformat(timespec="seconds") if times else None
+
+
+def _region_order(name: str) -> tuple:
+    """Province, then city, then county, in registry order (a draft or unknown name after its region)."""
+    from analysis.catalog.regions import load_regions
+
+    registry = load_regions()
+    order = {region.name: i for i, region in enumerate(registry.regions.values())}
+    base = name.removesuffix("-草稿")
+    region = registry.resolve(base)
+    level = {"province": 0, "city": 1}.get(region.level, 2) if region is not None else 3
+    return (level, order.get(region.name if region else "", len(order)), name)
 
 
 def _link(path: str, label: str) -> str:
