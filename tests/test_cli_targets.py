@@ -60,3 +60,11 @@ def test_csv_cells_a_spreadsheet_would_run_are_neutralised():
     rows = list(csv.reader(io.StringIO(text)))
     assert [r[0] for r in rows[1:]] == ["'=HYPERLINK(\"http://x\",\"y\")", "'@SUM(1)", "'+86", "'-1", "正常"]
     assert [r[1] for r in rows[1:]] == ["1", "-2", "3", "4", "5"]       # numbers stay numbers
+
+
+def test_kind_accepts_the_chinese_names_the_table_prints():
+    by_code = run_cli("targets", "--plan", "shijiazhuang-2022-leaders", "--kind", "annual", "--format", "csv")
+    by_name = run_cli("targets", "--plan", "shijiazhuang-2022-leaders", "--kind", "每年新增", "--format", "csv")
+    assert by_name.returncode == 0 and by_name.stdout == by_code.stdout and by_code.stdout.count("\n") > 10
+    unknown = run_cli("targets", "--kind", "独角兽")
+    assert unknown.returncode == 2 and "未知目标类型“独角兽”" in unknown.stderr and "存量（stock）" in unknown.stderr

@@ -170,7 +170,7 @@ def test_folder_ingest_orders_csv_sheets_and_lists_missing_units(tmp_path, store
     code_, out, _ = run(capsys, "status", "--store", str(store_dir))
     assert "最新填报期 2023-06 未报送的县级单位（核对范围：曾经报送过的县级单位）：1 个\n正定县" in out
     code_, out, _ = run(capsys, "status", "--region", "石家庄市", "--store", str(store_dir))
-    assert "石家庄市下全部县级单位）：21 个" in out and "新乐市" not in out.split("核对范围")[1]
+    assert "石家庄市下全部县级单位）：20 个" in out and "新乐市" not in out.split("核对范围")[1]  # 21 units, 新乐市 sent
 
 
 def test_status_csv_has_bom_and_one_row_per_submission_and_missing_unit(tmp_path, store_dir, capsysbinary):
@@ -310,3 +310,15 @@ def test_a_file_with_thousands_of_problems_lists_the_first_ones_and_counts_the_r
     listed = [line for line in out.splitlines() if "｜列“统一社会信用代码”｜" in line]
     assert len(listed) == PROBLEMS_SHOWN and "第2行" in listed[0]
     assert "……另有 50 个问题未列出" in out
+
+
+def test_status_narrows_to_a_region_and_a_period(tmp_path, store_dir, capsys):
+    from support.builders import enterprise, submission
+
+    store = Store(store_dir)
+    for period, unit in (("2023-05", "新乐市"), ("2023-06", "新乐市"), ("2023-06", "鹿泉区")):
+        store.add(submission(period, unit, 企业名录=[enterprise("91130184MA00000011", unit)]))
+    code, out, _ = run(capsys, "status", "--store", str(store_dir), "--region", "鹿泉区", "--period", "2023-06")
+    listed = [line for line in out.splitlines() if line.strip().startswith("2023-")]
+    assert code == 0 and len(listed) == 1 and "鹿泉区" in listed[0] and "新乐市" not in out.split("未报送")[0]
+    assert "填报期 2023-06 未报送的县级单位" in out

@@ -33,6 +33,7 @@ def register(subparsers) -> None:
     p.add_argument("--format", choices=STATUS_FORMATS, default="table", help="table（默认）或 csv（UTF-8 带 BOM，可直接用 Excel 打开）")
     p.add_argument("--region", metavar="地区",
                    help="按该地区下全部县级单位核对未报送情况（默认只核对曾经报送过的单位）")
+    p.add_argument("--period", metavar="YYYY-MM", help="只列出该填报期（默认全部；未报送单位按该期核对，默认最新期）")
     p.add_argument("--all", action="store_true", help="同时列出已被更正替换的报送")
     p.set_defaults(func=run_status)
 
@@ -96,7 +97,17 @@ def run_status(args) -> int:
     if table.empty:
         print(f"库中尚无报送记录（{store.db_path}）")
         return 0
-    latest = store.latest_period()
+    from analysis.catalog.regions import load_regions
+    from analysis.periods import parse_month
+
+    latest = parse_month(args.period) if getattr(args, "period", None) else store.latest_period()
+    if getattr(args, "period", None):
+        table = table[table["填报期"] == latest]
+    if args.region:
+        # --region narrows the list to the region and the units under it, as it narrows the check of who is missing
+        registry = load_regions()
+        places = {registry.get(args.region).name, *(u.name for u in registry.units_under(args.region))}
+        table = table[table["地区"].isin(places)]
     missing, scope = missing_units(store, latest, args.region)
     if args.format == "csv":
         rows = pd.concat([table, _missing_rows(missing, latest)], ignore_index=True)
@@ -108,7 +119,7 @@ def run_status(args) -> int:
     shown = table.assign(SHA256=table["SHA256"].str[:12])
     shown[list(SHEET_COLUMNS)] = shown[list(SHEET_COLUMNS)].astype(object).where(shown[list(SHEET_COLUMNS)].notna(), "")
     sys.stdout.write("已入库的报送：\n" + render_frame(shown))
-    header = f"\n最新填报期 {latest} 未报送的县级单位（核对范围：{scope}）："
+    header = f"\n{'填报期' if getattr(args, 'period', None) else '最新填报期'} {latest} 未报送的县级单位（核对范围：{scope}）："
     print(header + (f"{len(missing)} 个\n" + "、".join(missing) if missing else "无"))
     return 0
 

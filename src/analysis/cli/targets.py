@@ -6,6 +6,7 @@ import sys
 from analysis.catalog.targets import CATALOG_COLUMNS, KIND_NAMES_ZH, PERIOD_NAMES_ZH, PROGRESS_KINDS, check_quotes, load_catalog, select
 from analysis.catalog.checks import cascades, contradictions, implied_flows
 from analysis.catalog.views import plan_summary
+from analysis.errors import UserError
 from analysis.cli.console import FORMATS, print_frame
 
 TABLE_HEADERS = {
@@ -22,7 +23,7 @@ def register(subparsers) -> None:
                    help="list（默认，逐条列出）、summary（各方案汇总）或 check（口径与分解检查）")
     p.add_argument("--plan", help="方案编号，如 shijiazhuang-2022-leaders")
     p.add_argument("--region", help="地区名称（含其下级地区的方案）")
-    p.add_argument("--kind", action="append", help="只列出某类目标（可重复），如 stock、incentive")
+    p.add_argument("--kind", action="append", help="只列出某类目标（可重复），如 stock 或 存量、incentive 或 奖补标准")
     p.add_argument("--format", choices=FORMATS, default="table", help="输出格式（默认 table）")
     p.set_defaults(func=run)
 
@@ -34,7 +35,7 @@ def run(args) -> int:
     if args.action == "summary":
         print_frame(plan_summary(catalog), args.format)
         return 0
-    frame = catalog.to_frame(select(catalog, args.plan, args.region, args.kind))
+    frame = catalog.to_frame(select(catalog, args.plan, args.region, _kinds(args.kind)))
     if args.format == "table":
         shown = frame[TABLE_COLUMNS].assign(
             kind=frame["kind"].map(KIND_NAMES_ZH), period=frame["period"].map(PERIOD_NAMES_ZH),
@@ -63,3 +64,17 @@ def _run_check(catalog, fmt: str) -> int:
     if fmt == "table":
         print(f"\n引文核对：{len(catalog.targets) - len(missing)}/{len(catalog.targets)} 条引文在原文中逐字找到。")
     return 0
+
+
+def _kinds(kinds: list[str] | None) -> list[str] | None:
+    """Kinds as given: the code (stock) or the Chinese name the table prints (存量)."""
+    if not kinds:
+        return kinds
+    by_name = {zh: code for code, zh in KIND_NAMES_ZH.items()}
+    out = []
+    for kind in kinds:
+        code = by_name.get(kind.strip(), kind.strip())
+        if code not in KIND_NAMES_ZH:
+            raise UserError(f"未知目标类型“{kind}”，可选：" + "、".join(f"{zh}（{c}）" for c, zh in KIND_NAMES_ZH.items()))
+        out.append(code)
+    return out
