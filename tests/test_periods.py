@@ -53,3 +53,18 @@ def test_due_with_a_missing_store_is_an_error(tmp_path):
     assert result.returncode == 1 and "不存在或尚无报送数据" in result.stderr and "Traceback" not in result.stderr
     result = _cli("run-due", "--store", str(tmp_path / "nowhere"), "--no-progress")
     assert result.returncode == 1 and "不存在或尚无报送数据" in result.stderr
+
+
+@pytest.mark.parametrize("args", [
+    ["render", "monthly", "--period", "2025-09", "--region", "新乐市", "--out", "{file}"],
+    ["batch", "--kind", "monthly", "--period", "2025-09", "--out", "{file}"],
+    ["template", "--out", "{file}"],
+    ["candidates", "--region", "新乐市", "--format", "xlsx", "--out", "{folder}"],
+])
+def test_a_folder_where_a_file_is_expected_or_the_reverse_is_refused_before_any_work(tmp_path, args):
+    existing = tmp_path / "a-file.txt"
+    existing.write_text("x", encoding="utf-8")
+    result = _cli(*[a.format(file=existing, folder=tmp_path) for a in args])
+    assert result.returncode == 2 and result.stderr.startswith("错误：") and "Traceback" not in result.stderr
+    assert str(existing if "{file}" in args else tmp_path) in result.stderr
+    assert existing.read_text(encoding="utf-8") == "x"

@@ -34,3 +34,25 @@ def write_text_atomic(target: Path, text: str) -> Path:
     with atomic_path(target) as tmp:
         tmp.write_text(text, encoding="utf-8")
     return Path(target)
+
+
+def check_output_dir(path, what: str = "输出目录") -> Path:
+    """A folder to write into: refused before any work starts when it is an existing file."""
+    from analysis.errors import UserError
+
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        raise UserError(f"{what}“{path}”是一个已有文件，不是文件夹；请指定一个文件夹")
+    return path
+
+
+def check_output_file(path, force: bool = False, what: str = "输出文件") -> Path:
+    """A file to write: refused when it is a folder, or when it exists and `force` is not given."""
+    from analysis.errors import UserError
+
+    path = Path(path)
+    if path.is_dir():
+        raise UserError(f"{what}“{path}”是一个文件夹；请指定文件名，如 {path / '后备培育库.xlsx'}")
+    if path.exists() and not force:
+        raise UserError(f"{what}“{path}”已存在；如需覆盖请加 --force")
+    return path

@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 from analysis.analysts.candidates import LIST_HEADERS, candidates, resolve_rung, rung_order
+from analysis.fsutil import check_output_file
 from analysis.periods import parse_month
 from analysis.cli.console import print_frame, render_frame, write_csv_text
 from analysis.errors import UserError
@@ -47,6 +48,7 @@ def run_candidates(args) -> int:
     if args.format == "xlsx":
         if not args.out:
             raise UserError("输出 xlsx 时须用 --out 指定文件路径")
+        check_output_file(args.out, force=True)
         from analysis.reports.xlsx import write_tables
 
         shown = table.drop(columns=["shortfall_score"]).rename(columns=LIST_HEADERS)
@@ -54,6 +56,8 @@ def run_candidates(args) -> int:
         print(f"已写入 {args.out}（{len(table)} 行）")
         return 0
     if args.format == "csv":
+        if args.out:
+            check_output_file(args.out, force=True)
         return _emit(render_frame(table.round(4), "csv"), args.out)
     print_frame(table[CANDIDATE_SHOWN], "table", LIST_HEADERS)
     return 0

@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 from analysis.errors import InputError, UserError
+from analysis.fsutil import check_output_dir
 
 
 def register(subparsers) -> None:
@@ -80,6 +81,8 @@ def run_batch_cmd(args) -> int:
 
     if args.workers is not None and args.workers < 1:
         raise UserError("--workers 应为正整数")
+    if args.out:
+        check_output_dir(args.out)
     groups = None
     if args.kind == "final":
         groups = _final_groups(args)
@@ -127,7 +130,7 @@ def run_due_cmd(args) -> int:
     from analysis.batch.schedule import due_reports, plan
 
     today = _today(args.today)
-    out = Path(args.out) if args.out else None
+    out = check_output_dir(args.out) if args.out else None
     due = due_reports(today, store=_existing_store(args.store), out=out, since=_since(args.since))
     print(f"{today.isoformat()}：到期待生成报告 {len(due)} 份。", flush=True)
     if not due:

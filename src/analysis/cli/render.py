@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from analysis.errors import UserError
+from analysis.fsutil import check_output_dir
 from analysis.reports.render import KIND_ZH, parse_formats, render_report
 
 
@@ -37,6 +38,8 @@ def _requests(args) -> list[tuple[str, str | None]]:
 
 def run(args) -> int:
     formats = parse_formats(args.formats)
+    if args.out:
+        check_output_dir(args.out)
     for period, region in _requests(args):
         result = render_report(args.kind, period, region, formats, Path(args.out) if args.out else None, args.store,
                                draft=args.draft, as_of=args.as_of)

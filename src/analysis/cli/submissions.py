@@ -182,7 +182,9 @@ def _write_csv_with_bom(frame: pd.DataFrame) -> None:
 def run_template(args) -> int:
     from analysis.submissions.template import write_templates
 
-    written = write_templates(Path(args.out))
+    from analysis.fsutil import check_output_dir
+
+    written = write_templates(check_output_dir(args.out, "模板输出目录"))
     for path in written:
         print(f"已生成：{path}")
     return 0
