@@ -175,3 +175,27 @@ def test_html_file_with_relative_image(font_cache, tmp_path):
     out = html_to_pdf(page, tmp_path / "out" / "报告.pdf")
     assert list(PdfReader(out).pages[0].images)
     assert "附图" in page_texts(out)[0]
+
+
+def test_a_cell_of_excels_maximum_length_is_cut_visibly_in_the_pdf_and_kept_whole_in_the_xlsx(tmp_path):
+    import time
+
+    import openpyxl
+    import pandas as pd
+
+    from analysis.reports import html as rh
+    from analysis.reports.notebooks import page
+    from analysis.reports.pdf import html_to_pdf
+    from analysis.reports.xlsx import write_tables
+
+    note = ("企业申报材料正在补充完善" * 3000)[:32767]          # Excel's cell limit
+    frame = pd.DataFrame({"地区": ["新乐市"], "情况说明": [note], "备注": ["x" * 100000]})
+    start = time.monotonic()
+    pdf = html_to_pdf(page("长文本", rh.table(frame, status_column="")), tmp_path / "long.pdf")
+    assert time.monotonic() - start < 60
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert text.count("全文见附表") == 2                     # both long cells say they were cut
+    write_tables(tmp_path / "long.xlsx", {"情况说明": frame})
+    sheet = openpyxl.load_workbook(tmp_path / "long.xlsx").active
+    values = [c.value for row in sheet.iter_rows() for c in row if isinstance(c.value, str)]
+    assert note in values

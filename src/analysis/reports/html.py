@@ -54,7 +54,23 @@ def paragraph(text: str, css: str = "") -> str:
 
 
 def bullets(items: list[str]) -> str:
-    return "<ul>" + "".join(f"<li>{esc(i)}</li>" for i in items) + "</ul>"
+    return "<ul>" + "".join(f"<li>{esc(shorten(i))}</li>" for i in items) + "</ul>"
+
+
+CUT_MARK = "……（全文见附表）"
+
+
+def cell_limit() -> int:
+    """The longest text a report cell shows (data/progress.yml: report_cell_limit); the xlsx keeps it whole."""
+    from analysis.progress.verdicts import settings
+
+    return int(settings().get("report_cell_limit", 1000))
+
+
+def shorten(text: str) -> str:
+    """A long text cut for the page, saying so: a 32,767-character 情况说明 would stall the PDF."""
+    limit = cell_limit()
+    return text if len(text) <= limit else text[:limit] + CUT_MARK
 
 
 def _cell(value, column: str) -> str:
@@ -62,6 +78,8 @@ def _cell(value, column: str) -> str:
         if pd.isna(value):
             return "—"
         return f"{value:,.1f}" if not value.is_integer() or "%" in column or "率" in column or "进度" in column else f"{int(value):,}"
+    if isinstance(value, str):
+        return esc(shorten(value))
     return esc(value)
 
 
