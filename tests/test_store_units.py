@@ -110,3 +110,43 @@ def test_a_version_one_store_is_brought_up_to_date_keeping_every_row(tmp_path):
     conn = sqlite3.connect(db)
     assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     assert conn.execute("SELECT COUNT(*) FROM submissions").fetchone()[0] == 3
+
+
+def test_damaged_empty_and_foreign_files_end_in_one_chinese_line_and_nothing_is_written(tmp_path):
+    import os
+
+    store = store_with(tmp_path / "good", [luquan_file()])
+    db = store.db_path
+    conn = sqlite3.connect(db)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    pages = conn.execute("PRAGMA page_count").fetchone()[0]
+    conn.close()
+    assert pages > 4
+    damaged = bytearray(db.read_bytes())
+    damaged[4096:4096 * 3] = os.urandom(4096 * 2)          # garbage over pages 2 and 3 (schema and data)
+    for name, content in (("damaged", bytes(damaged)), ("zero", b""), ("text", "这不是数据库".encode() * 500)):
+        folder = tmp_path / name
+        folder.mkdir()
+        (folder / "workbook.sqlite").write_bytes(content)
+        before = (folder / "workbook.sqlite").read_bytes()
+        for args in (["status"], ["ingest", "--empty", "情况说明", "--region", L, "--period", "2026-11"]):
+            result = subprocess.run([sys.executable, "-m", "analysis", *args, "--store", str(folder)],
+                                    capture_output=True, text=True, cwd=paths.PROJECT_ROOT)
+            if name == "damaged" and args == ["status"] and result.returncode == 0:
+                continue                                   # a read that never touches the damaged pages may succeed
+            assert result.returncode == 1, (name, args, result.stdout, result.stderr)
+            assert result.stderr.startswith("错误：") and "Traceback" not in result.stderr
+            assert str(folder / "workbook.sqlite") in result.stderr
+        assert (folder / "workbook.sqlite").read_bytes() == before          # nothing written
+
+
+def test_store_backup_copies_a_consistent_store_and_check_finds_it_sound(tmp_path):
+    store_with(tmp_path, [luquan_file()])
+    backup = subprocess.run([sys.executable, "-m", "analysis", "store", "backup", str(tmp_path / "copy"),
+                             "--store", str(tmp_path / "store")], capture_output=True, text=True, cwd=paths.PROJECT_ROOT)
+    assert backup.returncode == 0, backup.stderr
+    copy = Store(tmp_path / "copy")
+    assert counts(copy, L) == {"企业名录": 3, "资质认定": 3, "情况说明": 1, "指标填报": 0}
+    check = subprocess.run([sys.executable, "-m", "analysis", "store", "check", "--store", str(tmp_path / "copy")],
+                           capture_output=True, text=True, cwd=paths.PROJECT_ROOT)
+    assert check.returncode == 0 and "完好" in check.stdout
