@@ -15,6 +15,7 @@ COMMAND_MODULES = (
     "analysis.cli.targets",
     "analysis.cli.notebooks",
     "analysis.cli.submissions",
+    "analysis.cli.store",
     "analysis.cli.demo",
     "analysis.cli.progress",
     "analysis.cli.render",
