@@ -13,6 +13,7 @@ from analysis.errors import UserError
 # Modules that contribute commands, in the order `--help` lists them.
 COMMAND_MODULES = (
     "analysis.cli.targets",
+    "analysis.cli.regions",
     "analysis.cli.notebooks",
     "analysis.cli.submissions",
     "analysis.cli.store",

@@ -3,17 +3,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from analysis.catalog.regions import load_regions
+from analysis.catalog.regions import Region, load_regions
 from analysis.demo.base import _rng
 
-# group of a unit: by the city it belongs to
-GROUP_OF_CITY = {"石家庄市": "sjz", "唐山市": "lutai", "西宁市": "xining"}
+# The demo simulates the units of the plans' places, grouped by the place they lie in (by GB
+# parent: 辛集市 is a 石家庄 unit here, though it reports to the province).
+DEMO_PLACES = {"石家庄市": "sjz", "芦台经济开发区": "lutai", "西宁市": "xining"}
 
 # Strength multipliers (1 = average); the rest is drawn from the seed.
 STRENGTH = {
     "鹿泉区": 2.2, "藁城区": 1.8, "正定县": 1.7, "栾城区": 1.5, "辛集市": 1.6, "裕华区": 1.4, "长安区": 1.3,
-    "新乐市": 1.2, "晋州市": 1.1, "无极县": 1.0, "元氏县": 1.0, "赵县": 0.9, "平山县": 0.8, "桥西区": 1.0,
-    "新华区": 0.9, "井陉县": 0.6, "高邑县": 0.6, "深泽县": 0.5, "行唐县": 0.5, "灵寿县": 0.45, "赞皇县": 0.45,
+    "新乐市": 1.2, "晋州市": 1.1, "无极县": 1.0, "元氏县": 1.0, "赵县": 0.9, "平山县": 0.8, "石家庄市桥西区": 1.0,
+    "石家庄市新华区": 0.9, "井陉县": 0.6, "高邑县": 0.6, "深泽县": 0.5, "行唐县": 0.5, "灵寿县": 0.45, "赞皇县": 0.45,
     "井陉矿区": 0.3,
     "城东区": 1.4, "城中区": 1.0, "城西区": 1.1, "城北区": 1.3, "湟中区": 1.2, "大通回族土族自治县": 0.9, "湟源县": 0.5,
 }
@@ -48,8 +49,8 @@ INDUSTRIES = {
 # unit -> clusters: (name part, industry key, 集群级别)
 CLUSTERS = {
     "长安区": [("数字经济", "digital", "市级"), ("智能装备", "equip", "其他")],
-    "桥西区": [("电子信息", "electronics", "市级")],
-    "新华区": [("装备制造", "equip", "市级"), ("生物医药", "pharma", "其他")],
+    "石家庄市桥西区": [("电子信息", "electronics", "市级")],
+    "石家庄市新华区": [("装备制造", "equip", "市级"), ("生物医药", "pharma", "其他")],
     "井陉矿区": [("建材", "building", "其他")],
     "裕华区": [("电子信息", "electronics", "市级"), ("生物医药", "pharma", "市级")],
     "藁城区": [("宫灯", "craft", "省级重点"), ("农机装备", "equip", "市级"), ("食品", "food", "其他")],
@@ -96,19 +97,31 @@ class Unit:
     province: str
     strength: float
     trend: float
+    short_name: str = ""      # the GB name (桥西区 for 石家庄市桥西区), for enterprise names
+
+
+def demo_units() -> list[Region]:
+    """The registry's units the demo simulates (those of DEMO_PLACES), in GB code order within each place."""
+    reg = load_regions()
+    chosen = []
+    for r in reg.units():
+        place = next((p for p in DEMO_PLACES if reg.is_within(r.name, p)), None)
+        if place is not None:
+            chosen.append((list(DEMO_PLACES).index(place), r.code is None, r.code or "", r))
+    return [r for *_, r in sorted(chosen, key=lambda c: c[:3])]
 
 
 def _units(seed: int) -> list[Unit]:
-    """Every county-level unit of the registry with its group, strength and trend."""
+    """The demo's county-level units with their group, strength and trend."""
     reg = load_regions()
     rng = _rng(seed, "units")
     out = []
-    for i, r in enumerate(reg.units()):
-        anc = reg.ancestors(r.name)
-        city = next((a.name for a in anc if a.level == "city"), None)
+    for i, r in enumerate(demo_units()):
+        place = next(p for p in DEMO_PLACES if reg.is_within(r.name, p))
+        anc = reg.gb_ancestors(r.name)
         province = next((a.name for a in anc if a.level == "province"), "")
         division = r.code or next((a.code for a in anc if a.code), "110000")
         strength = STRENGTH.get(r.name, 1.0) * float(rng.lognormal(0, 0.3))
-        out.append(Unit(i, r.name, r.code, division, GROUP_OF_CITY.get(city, "other"), province, strength,
-                        float(rng.normal(0, 0.07))))
+        out.append(Unit(i, r.name, r.code, division, DEMO_PLACES[place], province, strength,
+                        float(rng.normal(0, 0.07)), r.short_name))
     return out

@@ -157,9 +157,10 @@ def _names(rng: np.random.Generator, unit: Unit, ind_keys: list[str], taken: set
     """地名 + 字号 + 行业 + 有限公司 names, unique across the whole world."""
     province_short = unit.province[:2] if unit.province else "河北"
     city_short = {"sjz": "石家庄", "lutai": "唐山", "xining": "西宁"}.get(unit.group, province_short)
-    prefixes = [province_short, city_short, _short(unit.name)]
+    short = _short(unit.short_name or unit.name)
+    prefixes = [province_short, city_short, short]
     if unit.group == "xining":
-        prefixes = ["青海", "西宁", "青海", _short(unit.name)]
+        prefixes = ["青海", "西宁", "青海", short]
     if unit.name.endswith("市") and unit.group == "sjz":
         prefixes.append(unit.name)
     suffixes = ["有限公司"] * 14 + ["股份有限公司"] * 3 + ["有限责任公司"] * 3

@@ -13,8 +13,8 @@ import numpy as np
 
 from analysis import paths
 from analysis.catalog.regions import load_regions
-from analysis.submissions.cells import _Bad
-from analysis.submissions.contract import Column, Sheet
+from analysis.submissions.cells import _Bad, parse_text
+from analysis.submissions.contract import REGION, UNIT, Column, Sheet
 from analysis.yamlio import load_yaml
 
 
@@ -68,11 +68,14 @@ def known_names(mapping: Mapping[str, object] | None) -> ResolvedNames:
 
 # --- checks -----------------------------------------------------------------------------------
 
+SUGGESTED_VALUES = 200  # distinct unknown region names per file that get suggestions (a hostile file has thousands)
+
 
 class ReferenceChecks:
     """The validator's checks of names against the registries and of references between sheets.
     A mixin of validate._Validator, whose __init__ sets regions, awards, indicators, enterprises
-    and clusters (ChainMaps: this file's own names over the known ones)."""
+    and clusters (ChainMaps: this file's own names over the known ones), notes, _suggested,
+    _table and _column; `run` sets `within` (the file's city, see _file_place)."""
 
     # -- names in the registries and among known enterprises and clusters
 
@@ -81,21 +84,64 @@ class ReferenceChecks:
             if text not in column.choices:
                 raise _Bad(f"应为以下之一：{'、'.join(column.choices)}")
             return text
+        self._column = column
         return getattr(self, f"_domain_{column.domain}")(text, record)
 
     def _domain_unit(self, text: str, record: dict) -> str:
-        region = self.regions.resolve(text)
-        if region is None:
-            raise _Bad("不是地区注册表中的地区（应填县级单位名称或6位行政区划代码）")
-        if not region.is_unit:
-            raise _Bad(f"“{region.name}”不是县级填报单位，应填所辖县（市、区）或开发区")
-        return region.name
+        found = self._region_named(text, "不是地区注册表中的地区（应填县级单位名称或6位行政区划代码）", units_only=True)
+        if not found.region.is_unit:
+            raise _Bad(f"“{found.region.name}”不是县级填报单位，应填所辖县（市、区）或开发区")
+        self._note_region(found)
+        return found.region.name
 
     def _domain_region(self, text: str, record: dict) -> str:
-        region = self.regions.resolve(text)
-        if region is None:
-            raise _Bad("不是地区注册表中的地区（应填地区名称或6位行政区划代码）")
-        return region.name
+        found = self._region_named(text, "不是地区注册表中的地区（应填地区名称或6位行政区划代码）")
+        self._note_region(found)
+        return found.region.name
+
+    def _region_named(self, text: str, unknown: str, units_only: bool = False):
+        """The registry's resolution of a region cell; a name several units bear is placed by the
+        file's city (`within`), else refused naming every candidate; an unknown name is refused
+        with the nearest registry names."""
+        found = self.regions.lookup(text, self.within)
+        if found.region is not None:
+            return found
+        if found.candidates:
+            raise _Bad(found.ambiguity())
+        if text not in self._suggested and len(self._suggested) < SUGGESTED_VALUES:
+            self._suggested[text] = self.regions.suggestion_text(text, units_only)
+        raise _Bad(unknown + self._suggested.get(text, ""))
+
+    def _note_region(self, found) -> None:
+        """A former name, retired code or placed shared name: kept as a note of the file (never silent)."""
+        note = found.note
+        if note:
+            where = [f"工作表“{self._table.sheet_name}”" if self._table is not None else None,
+                     f"列“{self._column.name}”" if self._column is not None else None]
+            self.notes.setdefault("｜".join(w for w in where if w) + "：" + note, None)
+
+    def _file_place(self, tables: dict) -> str | None:
+        """The one city (地级) that the file's region cells and its file name name, if there is one:
+        it places a name several units bear (桥西区 among 石家庄市 units: 石家庄市桥西区)."""
+        written: set = set()
+        for table in tables.values():
+            for column in table.sheet.columns:
+                if column.domain in (UNIT, REGION) and column.name in table.columns:
+                    written.update(table.data[column.name].tolist())
+        cities = self.regions.cities_named_in(Path(self.file).stem)
+        for value in written - {None}:
+            try:
+                text = parse_text(value)
+            except _Bad:
+                continue
+            found = self.regions.lookup(text)
+            if found.former is None and self.regions.is_former_name(text):
+                continue  # 桥东区: 张家口市's, or 邢台市's former one: no evidence either way
+            if found.region is not None and (city := self.regions.city_of(found.region.name)):
+                cities.add(city)
+                if len(cities) > 1:
+                    return None
+        return next(iter(cities)) if len(cities) == 1 else None
 
     def _domain_award_type(self, text: str, record: dict) -> str:
         if text not in self.awards:

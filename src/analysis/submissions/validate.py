@@ -83,6 +83,9 @@ class Submission:
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     units: set[str] = field(default_factory=set)
     extra_columns: dict[str, list[str]] = field(default_factory=dict)
+    # Chinese lines for the ingest summary: region names taken as another (a former name or
+    # retired code as the current unit, a shared name placed by the file's city)
+    notes: list[str] = field(default_factory=list)
 
 
 # Sheets checked before the ones that refer to them.
@@ -102,6 +105,11 @@ class _Validator(ColumnChecks, RowChecks, ReferenceChecks):
         self.awards = load_award_types()
         self.indicators = load_indicator_names()
         self.problems: list[Problem] = []
+        self.notes: dict[str, None] = {}           # ordered and without repeats
+        self.within: str | None = None             # the file's city, set by run
+        self._suggested: dict[str, str] = {}
+        self._table: readers.Table | None = None   # the table and column being checked (for notes)
+        self._column: contract.Column | None = None
         # This file's own names over the known ones (which are shared by a run, never copied).
         self.enterprises = ChainMap({}, known_names(known_enterprises))
         self.clusters = ChainMap({}, known_names(known_clusters))
@@ -117,6 +125,7 @@ class _Validator(ColumnChecks, RowChecks, ReferenceChecks):
 
     def run(self, raw: readers.RawWorkbook) -> tuple[dict[str, pd.DataFrame], dict[str, list[str]]]:
         tables, blank = self._locate(raw)
+        self.within = self._file_place(tables)
         frames, extras = {}, {}
         for name in _ORDER:
             if name in tables:
@@ -177,6 +186,7 @@ class _Validator(ColumnChecks, RowChecks, ReferenceChecks):
         """Every cell and row rule, column-wise; rows the fast checks cannot pass are checked
         cell by cell (_check_row), which reports their problems in the usual order."""
         sheet = table.sheet
+        self._table = table
         if not self._check_headers(table):
             return pd.DataFrame()
         self._report_error_cells(table)
@@ -286,4 +296,4 @@ def read_submission(path: str | Path, period: str | None = None, *,
         raise SubmissionRejected(path.name, validator.problems)
     units = {r for frame in frames.values() for r in frame["地区"].dropna().unique().tolist()}
     digest = raw.sha256 or hashlib.sha256(path.read_bytes()).hexdigest()
-    return Submission(path, path.name, digest, resolved, frames, units, extras)
+    return Submission(path, path.name, digest, resolved, frames, units, extras, list(validator.notes))
