@@ -160,3 +160,19 @@ def test_the_store_knows_enterprises_by_their_canonical_unit(tmp_path):
     path = register_csv(tmp_path, f"报送-{PERIOD}-企业名录.csv", ["鹿泉市"])
     sub = read_submission(path, PERIOD)
     assert sub.tables["企业名录"]["地区"].tolist() == ["鹿泉区"]
+
+
+def test_the_ingest_summary_prints_the_note_even_when_quiet(tmp_path):
+    import subprocess
+    import sys
+
+    from analysis import paths
+
+    path = register_csv(tmp_path, f"报送-{PERIOD}-企业名录.csv", ["鹿泉市"])
+    for quiet in ([], ["--quiet"]):
+        store = tmp_path / f"store{len(quiet)}"
+        result = subprocess.run([sys.executable, "-m", "analysis", "ingest", str(path), "--store", str(store), *quiet],
+                                capture_output=True, text=True, cwd=paths.PROJECT_ROOT)
+        assert result.returncode == 0, result.stderr
+        notes = [line for line in result.stdout.splitlines() if line.strip().startswith("注：")]
+        assert len(notes) == 1 and "“鹿泉市”" in notes[0] and "鹿泉区" in notes[0]

@@ -51,14 +51,20 @@ class Job:
 
 # --- planning ---------------------------------------------------------------------
 
-def select_regions(spec: str | list[str] | None) -> list[str]:
-    """`all` (or nothing): every region, county-level units first, then cities, then provinces."""
+def select_regions(spec: str | list[str] | None, store=None) -> list[str]:
+    """`all` (or nothing): every region with data — the units that submitted to `store` and the regions above
+    them (every region of the registry when no store is given) — county-level units first, then cities,
+    then provinces. The registry holds the whole of two provinces; most of it may never report."""
     from analysis.catalog.regions import load_regions
 
     registry = load_regions()
     if spec is None or spec == "all" or spec == ["all"]:
         order = {"county": 0, "zone": 0, "city": 1, "province": 2}
         regions = sorted(registry, key=lambda r: order[r.level])
+        if store is not None:
+            reporting = {registry.resolve(u) for u in set(store.parts()["unit"])} - {None}
+            wanted = {r.name for r in reporting} | {a.name for r in reporting for a in registry.ancestors(r.name)}
+            regions = [r for r in regions if r.name in wanted]
         return [r.name for r in regions]
     names = spec if isinstance(spec, list) else [spec]
     out: list[str] = []
@@ -352,7 +358,7 @@ def run_batch(kind: str, period: str, regions=None, *, workers: int | None = Non
             g_regions = _final_regions(db, g_period, g_regions)
         else:
             g_period = normalise_period(g_kind, g_period, store)
-        for region in select_regions(g_regions):
+        for region in select_regions(g_regions, db):
             jobs.append(Job(g_kind, g_period, region, input_key(db, g_kind, g_period, region, formats)))
     start = time.monotonic()
     with batch_lock(out):

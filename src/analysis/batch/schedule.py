@@ -60,7 +60,7 @@ def due_reports(today: dt.date, store=None, out: Path | None = None, since: str 
     db = Store(store)
     out = Path(out or paths.REPORTS_DIR)
     months = [m for m in db.periods() if not since or m >= since]
-    names = select_regions(regions)
+    names = select_regions(regions, db)
     result = []
     wanted = [(kind, period, names) for kind, period in due_periods(today, months)]
     wanted += [("final", plan_id, [r for r in regions_ if r in names]) for plan_id, regions_ in due_finals(today, db)]

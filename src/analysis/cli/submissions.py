@@ -66,7 +66,7 @@ def run_ingest(args) -> int:
               disable=True if len(files) < PROGRESS_MIN_FILES else None) as bar:
         def show(outcome) -> None:
             bar.update(1)
-            if outcome.rejected or not quiet:
+            if outcome.rejected or outcome.notes or not quiet:   # a resolved name is never passed over silently
                 for line in describe(outcome, cwd):
                     tqdm.write(line, file=sys.stdout)
         outcomes = list(ingest_files(store, files, period, on_outcome=show))

@@ -34,6 +34,7 @@ class Outcome:
     status: str                                    # added | correction | duplicate | rejected
     result: AddResult | None = None
     problems: list[str] = field(default_factory=list)   # Chinese lines, for rejections
+    notes: list[str] = field(default_factory=list)      # Chinese lines the user must see (a former name resolved …)
 
     @property
     def rejected(self) -> bool:
@@ -116,11 +117,12 @@ def _store(store: Store, path: Path, submission, defined: dict, known: dict) -> 
     correction dropped stays referable until the next run, which only loosens a check.
     """
     result = store.add(submission)
+    notes = list(getattr(submission, "notes", None) or [])
     if result.status == "duplicate":
-        return Outcome(path, result.status, result), _NOTHING
+        return Outcome(path, result.status, result, notes=notes), _NOTHING
     for name, names in defined.items():
         known[name].update(names)
-    return Outcome(path, result.status, result), defined
+    return Outcome(path, result.status, result, notes=notes), defined
 
 
 def ingest(paths: Iterable[str | Path], period: str | None = None, store: Store | None = None,
@@ -324,15 +326,16 @@ def describe(outcome: Outcome, base: Path | None = None) -> list[str]:
         return lines
     r = outcome.result
     detail = f"填报期 {r.period}，{'、'.join(r.units)}"
+    notes = [f"    注：{note}" for note in outcome.notes]
     if outcome.status == "duplicate":
-        return [f"{label}：{name}（与第 {r.submission_id} 号报送内容相同，{detail}）"]
+        return [f"{label}：{name}（与第 {r.submission_id} 号报送内容相同，{detail}）", *notes]
     rows = "，".join(f"{sheet} {n} 行" for sheet, n in r.rows.items())
     line = f"{label}：{name}（第 {r.submission_id} 号报送，{detail}；{rows}）"
     if r.restored is not None:
         line += f"，恢复第 {r.restored} 号报送（与之内容相同，此前已被更正替换）"
     if r.superseded:
         line += f"，替换第 {'、'.join(map(str, r.superseded))} 号报送的相应内容"
-    return [line]
+    return [line, *notes]
 
 
 def summary(outcomes: list[Outcome]) -> str:

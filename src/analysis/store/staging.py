@@ -55,6 +55,7 @@ class PreparedSubmission:
     extra_columns: dict[str, list[str]]
     sheets: list[PreparedSheet]
     stage: Path | None = None        # the SQLite file holding the rows (see `stage`)
+    notes: list[str] = field(default_factory=list)   # what the validator resolved for the user (a former name …)
 
 
 # ---------------------------------------------------------------- value kinds
@@ -143,7 +144,8 @@ def prepare(submission) -> PreparedSubmission:
     extra = {s: list(c) for s, c in (submission.extra_columns or {}).items()}
     sheets = [_prepare_sheet(name, df, extra.get(name, [])) for name, df in submission.tables.items() if name in SHEETS]
     units = sorted(set(submission.units) | {u for sheet in sheets for u in sheet.unit_rows})
-    return PreparedSubmission(submission.file_name, submission.sha256, submission.period, units, extra, sheets)
+    return PreparedSubmission(submission.file_name, submission.sha256, submission.period, units, extra, sheets,
+                              notes=list(getattr(submission, "notes", None) or []))
 
 
 def _prepare_sheet(name: str, df: pd.DataFrame, extra: list[str]) -> PreparedSheet:
