@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from analysis.cli import argparse_zh
 from analysis.errors import UserError
 
 # Modules that contribute commands, in the order `--help` lists them.
@@ -28,8 +29,10 @@ COMMAND_MODULES = (
 def build_parser() -> argparse.ArgumentParser:
     import importlib
 
-    parser = argparse.ArgumentParser(prog="python -m analysis", description="产业集群目标调度工作簿")
-    sub = parser.add_subparsers(dest="command", metavar="命令")
+    argparse_zh.install()
+    parser = argparse_zh.ArgumentParser(prog="python -m analysis", description="产业集群目标调度工作簿")
+    # sub-commands' parsers are built by add_parser with the parent's class, so they speak Chinese too
+    sub = parser.add_subparsers(dest="command", metavar="命令", parser_class=argparse_zh.ArgumentParser)
     for module_name in COMMAND_MODULES:
         importlib.import_module(module_name).register(sub)
     return parser
