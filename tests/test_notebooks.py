@@ -63,3 +63,25 @@ def test_a_users_mistake_inside_a_notebook_reaches_the_user_as_one_chinese_line(
     assert result.returncode == 1 and result.stderr.startswith("错误：") and "Traceback" not in result.stderr
     assert "执行记录" in result.stderr
     assert len(result.stderr.strip().splitlines()) <= 2
+
+
+@pytest.mark.parametrize("name, params, words", [
+    ("monthly-dispatch", {"region": "新乐市", "period": "2025-09", "as_of": "2025/9/20"}, None),
+    ("monthly-dispatch", {"region": "新乐市", "period": 202509}, "202506 这种写法"),
+    ("00-targets", {"plan": "xinle"}, "未知方案“xinle”"),
+])
+def test_notebook_parameters_in_other_forms_work_or_are_refused_in_chinese(tmp_path, name, params, words):
+    from analysis.reports.notebooks import NotebookError, execute
+
+    store = tmp_path / "store"
+    from support.builders import enterprise, store_with, submission
+
+    store_with(tmp_path, [submission("2025-09", "新乐市", 企业名录=[enterprise("91130184MA00000011", "新乐市")])])
+    params = {**params, "store": str(store)} if name != "00-targets" else params
+    if words is None:
+        assert execute(name, tmp_path / "out.ipynb", params).is_file()
+        return
+    with pytest.raises(NotebookError) as info:
+        execute(name, tmp_path / "out.ipynb", params)
+    assert words.replace("202506", "2025") in str(info.value) or words in str(info.value)
+    assert "Traceback" not in str(info.value)

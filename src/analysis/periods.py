@@ -40,6 +40,22 @@ _QUARTER_FORMS = re.compile(r"^(\d{4})\s*(?:-?\s*Q([1-4])|年\s*第?\s*([一二�
 _CHINESE_DIGITS = {"一": 1, "二": 2, "三": 3, "四": 4}
 
 
+_DATE_FORMS = re.compile(r"^(\d{4})\s*(?:-|/|\.|年)\s*(\d{1,2})\s*(?:-|/|\.|月)\s*(\d{1,2})\s*日?$")
+
+
+def parse_date(text) -> dt.date:
+    """A date from 2025-06-20, 2025/6/20, 2025.6.20 or 2025年6月20日 (a date object passes through)."""
+    if isinstance(text, dt.date):
+        return text
+    match = _DATE_FORMS.match(str(text or "").strip())
+    if match:
+        try:
+            return dt.date(*map(int, match.groups()))
+        except ValueError:
+            pass
+    raise UserError(f"日期“{text}”格式不对，应为 YYYY-MM-DD（如 2025-06-30，也可写 2025/6/30 或 2025年6月30日）")
+
+
 def parse_month(period: str) -> str:
     """A month as YYYY-MM, from the forms the contract accepts: 2025-06, 2025-6, 2025/6, 2025.6, 2025年6月."""
     text = str(period or "").strip()

@@ -4,6 +4,7 @@ from __future__ import annotations
 import pandas as pd
 
 from analysis.catalog.targets import KIND_NAMES_ZH, PERIOD_NAMES_ZH, Catalog
+from analysis.errors import UserError
 
 
 def plan_summary(catalog: Catalog) -> pd.DataFrame:
@@ -42,8 +43,17 @@ def indicator_matrix(catalog: Catalog, plan: str | None = None) -> pd.DataFrame:
     return table.fillna("")
 
 
+def plan_ids(catalog: Catalog, plan: str | None) -> list[str]:
+    """The plans a notebook shows: the one asked for (checked), else all of them."""
+    if plan and plan not in catalog.plans:
+        raise UserError(f"未知方案“{plan}”，可选：{'、'.join(catalog.plans)}")
+    return [plan] if plan else list(catalog.plans)
+
+
 def plan_targets(catalog: Catalog, plan: str) -> pd.DataFrame:
     """A plan's targets with their quotes, as the analyst reads them."""
+    if plan not in catalog.plans:
+        raise UserError(f"未知方案“{plan}”，可选：{'、'.join(catalog.plans)}")
     frame = catalog.to_frame([t for t in catalog.targets if t.plan == plan])
     return pd.DataFrame({
         "指标": frame["indicator_name"], "类型": frame["kind"].map(KIND_NAMES_ZH),

@@ -17,7 +17,7 @@ from analysis import paths
 from analysis.errors import UserError
 from analysis.yamlio import load_yaml
 from analysis.periods import (date_text as _date_text, month_end, parse_month, parse_quarter, quarter_months, quarter_of,
-                              latest_complete_month, report_date)
+                              latest_complete_month, parse_date, report_date)
 from analysis.progress.facts import load_facts
 from analysis.progress.measures import actual_values
 from analysis.progress.narrative import as_of_phrase, final_sentence, overview, sentence
@@ -216,7 +216,7 @@ def stock_series(store: Store, progress: pd.DataFrame, region: str, period: str,
 def monthly_report(store: Store, region: str, period: str, as_of: dt.date | None = None) -> Report:
     store.require_latest_period()
     region, period = _region(region), parse_month(period)
-    as_of = as_of or month_end(period).date()
+    as_of = parse_date(as_of) if as_of else month_end(period).date()
     progress = compute_progress(store, as_of)
     rows = region_rows(progress, region)
     quoted, unexplained = explanations(store, progress, region, period)

@@ -15,7 +15,7 @@ import pandas as pd
 from analysis.catalog.regions import load_regions
 from analysis.catalog.targets import KIND_NAMES_ZH, Catalog, Plan, load_catalog
 from analysis.errors import UserError
-from analysis.periods import date_text, latest_complete_month, month_end, report_date
+from analysis.periods import date_text, latest_complete_month, month_end, parse_date, report_date
 from analysis.progress.allocations import BASIS_ISSUED, BASIS_PLAN
 from analysis.progress.engine import compute_progress
 from analysis.progress.facts import load_facts
@@ -39,6 +39,7 @@ def final_as_of(store: Store, plan: Plan, as_of: dt.date | None = None) -> dt.da
     """The assessment date: the one asked for, else the store's latest month end; never before the plan's end."""
     if as_of is None:
         as_of = month_end(min(store.require_latest_period(), latest_complete_month())).date()
+    as_of = parse_date(as_of)
     if as_of < plan.end:
         raise UserError(f"《{plan.title}》{date_text(plan.end)}到期，{date_text(as_of)}尚未到期，"
                         "终期评估须在方案到期后生成")
