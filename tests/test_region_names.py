@@ -86,28 +86,31 @@ def test_a_former_name_or_retired_code_is_stored_as_the_current_unit_with_a_note
 def test_a_note_is_given_once_per_name_however_many_rows_use_it(tmp_path):
     sub = read_submission(indicator_csv(tmp_path, f"报送-{PERIOD}-指标填报.csv", ["湟中县"] * 1), PERIOD)
     assert sub.tables["指标填报"]["地区"].tolist() == ["湟中区"]
-    path = register_csv(tmp_path, f"多行-{PERIOD}-企业名录.csv", ["鹿泉市", "鹿泉市", "鹿泉区", "藁城市"])
+    # two counties in one file: the city forwards them (its name leads the file name)
+    path = register_csv(tmp_path, f"石家庄市-{PERIOD}-企业名录.csv", ["鹿泉市", "鹿泉市", "鹿泉区", "藁城市"])
     sub = read_submission(path, PERIOD)
     assert sub.tables["企业名录"]["所属地区"].tolist() == ["鹿泉区", "鹿泉区", "鹿泉区", "藁城区"]
     assert [n.split("：", 1)[1].split("”")[0] for n in sub.notes] == ["“鹿泉市", "“藁城市"]
 
 
 def test_current_names_give_no_note(tmp_path):
-    sub = read_submission(register_csv(tmp_path, f"报送-{PERIOD}-企业名录.csv",
-                                       ["鹿泉区", "130110", "新乐", "大通县", "石家庄市桥西区"]), PERIOD)
-    assert sub.tables["企业名录"]["所属地区"].tolist() == ["鹿泉区", "鹿泉区", "新乐市", "大通回族土族自治县",
-                                                         "石家庄市桥西区"]
+    sub = read_submission(register_csv(tmp_path, f"石家庄市-{PERIOD}-企业名录.csv",
+                                       ["鹿泉区", "130110", "新乐", "石家庄市桥西区"]), PERIOD)
+    assert sub.tables["企业名录"]["所属地区"].tolist() == ["鹿泉区", "鹿泉区", "新乐市", "石家庄市桥西区"]
     assert sub.notes == []
+    sub = read_submission(register_csv(tmp_path, f"报送-{PERIOD}-企业名录.csv", ["大通县"]), PERIOD)
+    assert sub.tables["企业名录"]["所属地区"].tolist() == ["大通回族土族自治县"] and sub.notes == []
 
 
 # --- names several units bear ----------------------------------------------------------------------
 
 def test_a_shared_name_is_accepted_as_full_name_city_and_name_or_code(tmp_path):
-    sub = read_submission(indicator_csv(tmp_path, f"报送-{PERIOD}-指标填报.csv",
+    # units of three cities in one file: the province forwards them (its name leads the file name)
+    sub = read_submission(indicator_csv(tmp_path, f"河北省-{PERIOD}-指标填报.csv",
                                         ["石家庄市桥西区", "张家口桥西区", "河北省沧州市新华区"]), PERIOD)
     assert sub.tables["指标填报"]["地区"].tolist() == ["石家庄市桥西区", "张家口市桥西区", "沧州市新华区"]
     assert sub.notes == []
-    sub = read_submission(register_csv(tmp_path, f"报送-{PERIOD}-企业名录.csv", ["130703", "130104"]), PERIOD)
+    sub = read_submission(register_csv(tmp_path, f"河北省-{PERIOD}-企业名录.csv", ["130703", "130104"]), PERIOD)
     assert sub.tables["企业名录"]["所属地区"].tolist() == ["张家口市桥西区", "石家庄市桥西区"]
 
 
@@ -118,7 +121,7 @@ def test_a_bare_shared_name_alone_is_refused_naming_every_candidate(tmp_path):
 
 
 def test_a_bare_shared_name_is_placed_by_the_files_other_rows(tmp_path):
-    sub = read_submission(indicator_csv(tmp_path, f"报送-{PERIOD}-指标填报.csv",
+    sub = read_submission(indicator_csv(tmp_path, f"石家庄市-{PERIOD}-指标填报.csv",
                                         ["长安区", "桥西区", "新华区", "正定县"]), PERIOD)
     assert sub.tables["指标填报"]["地区"].tolist() == ["长安区", "石家庄市桥西区", "石家庄市新华区", "正定县"]
     assert sub.notes == [
@@ -151,7 +154,7 @@ def test_a_former_name_shared_with_a_current_unit_follows_the_files_city(tmp_pat
     sub = read_submission(indicator_csv(tmp_path, f"邢台市-{PERIOD}-指标填报.csv", ["桥东区", "桥西区"]), PERIOD)
     assert sub.tables["指标填报"]["地区"].tolist() == ["襄都区", "信都区"]
     assert len(sub.notes) == 2 and all("旧称（2020年更名）" in n for n in sub.notes)
-    sub = read_submission(indicator_csv(tmp_path, f"报送-{PERIOD}-指标填报.csv", ["任泽区", "邢台市桥东区"]), PERIOD)
+    sub = read_submission(indicator_csv(tmp_path, f"邢台市-{PERIOD}-指标填报.csv", ["任泽区", "邢台市桥东区"]), PERIOD)
     assert sub.tables["指标填报"]["地区"].tolist() == ["任泽区", "襄都区"]
 
 
@@ -176,3 +179,24 @@ def test_the_ingest_summary_prints_the_note_even_when_quiet(tmp_path):
         assert result.returncode == 0, result.stderr
         notes = [line for line in result.stdout.splitlines() if line.strip().startswith("注：")]
         assert len(notes) == 1 and "“鹿泉市”" in notes[0] and "鹿泉区" in notes[0]
+
+
+
+# --- who may submit for whom ------------------------------------------------------------------------
+
+def test_a_countys_file_with_another_countys_rows_is_refused_naming_them(tmp_path):
+    reasons = refusal(register_csv(tmp_path, f"新乐市-{PERIOD}-企业名录.csv", ["新乐市", "鹿泉区"]))
+    assert reasons == ["填报单位为“新乐市”，文件中却有其他单位的数据（鹿泉区）；"
+                       "一个单位的文件只能报送本单位及所辖单位的数据，请删去这些行或由相应单位报送"]
+
+
+def test_an_undeclared_file_naming_two_counties_is_refused(tmp_path):
+    reasons = refusal(register_csv(tmp_path, f"报送-{PERIOD}-企业名录.csv", ["新乐市", "鹿泉区"]))
+    assert len(reasons) == 1 and "多个县级单位的数据（新乐市、鹿泉区）" in reasons[0] and "填报单位" in reasons[0]
+
+
+def test_a_city_may_forward_its_counties_rows_but_not_another_citys(tmp_path):
+    sub = read_submission(register_csv(tmp_path, f"石家庄市-{PERIOD}-企业名录.csv", ["新乐市", "鹿泉区"]), PERIOD)
+    assert sub.units == {"新乐市", "鹿泉区"}
+    reasons = refusal(register_csv(tmp_path, f"石家庄市-{PERIOD}-企业名录.csv", ["新乐市", "迁安市"]))
+    assert "迁安市" in reasons[0] and "填报单位为“石家庄市”" in reasons[0]

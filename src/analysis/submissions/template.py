@@ -47,6 +47,9 @@ def _instructions(ws: Worksheet) -> None:
     ws.title = contract.INSTRUCTIONS_SHEET
     ws["A1"] = "产业集群目标调度 月调度填报模板"
     ws["A1"].font = Font(bold=True, size=14)
+    ws["A2"] = "填报单位"
+    ws["A2"].font = _REQUIRED_FONT
+    ws["C2"] = "← 本单位名称（如 新乐市）；市、省转报所辖单位数据时填本市、本省"
     ws["A3"] = contract.PERIOD_LABEL
     ws["A3"].font = _REQUIRED_FONT
     ws[PERIOD_CELL].number_format = "@"
@@ -61,6 +64,7 @@ def _instructions(ws: Worksheet) -> None:
         "6. 百分比指标填 76 或 76%，不要填 0.76；单元格不要设为百分比格式。",
         "7. 有公式的单元格不得出现 #REF!、#DIV/0!、#VALUE!、#N/A 等错误。",
         "8. 地区、资质类型、级别、指标等请从下拉列表中选择。",
+        "9. 一个单位的文件只能报送本单位及所辖单位的数据；某表本期确无数据的，请联系汇总单位登记“本期无数据”，不要只删空该表。",
         "",
         "各工作表说明：",
     ]

@@ -27,7 +27,8 @@ from analysis.errors import UserError
 from analysis.submissions import contract, readers
 from analysis.submissions.cells import _CONTROL, _control_reason, _error_cell_reason, _has_control, _visible
 from analysis.submissions.columns import ColumnChecks
-from analysis.submissions.file_period import _resolve_period
+from analysis.submissions.file_period import _instructions, _resolve_period
+from analysis.submissions.submitter import declared_submitter, submitter_problem
 from analysis.submissions.references import ReferenceChecks, known_names, load_indicator_names
 from analysis.submissions.rows import RowChecks
 
@@ -295,5 +296,10 @@ def read_submission(path: str | Path, period: str | None = None, *,
     if validator.problems:
         raise SubmissionRejected(path.name, validator.problems)
     units = {r for frame in frames.values() for r in frame["地区"].dropna().unique().tolist()}
+    instructions = _instructions(raw)
+    problem = submitter_problem(path.name, declared_submitter(path, raw.sheets.get(instructions) if instructions else None),
+                                units)
+    if problem:
+        raise SubmissionRejected(path.name, [Problem(path.name, contract.INSTRUCTIONS_SHEET, None, "填报单位", None, problem)])
     digest = raw.sha256 or hashlib.sha256(path.read_bytes()).hexdigest()
     return Submission(path, path.name, digest, resolved, frames, units, extras, list(validator.notes))
