@@ -47,14 +47,14 @@ def test_numbers_stay_numbers_with_formats(book):
     sheet = wb["市级汇总"]
     counts = column(sheet, "企业数")
     assert [c.value for c in counts] == [612, 480, 300, 12, 0, 77]
-    assert all(c.data_type == "n" and c.number_format == "0" for c in counts)
+    assert all(c.data_type == "n" and c.number_format == "#,##0" for c in counts)   # thousands separators
     rates = column(sheet, "完成率(%)")
     assert rates[0].value == pytest.approx(81.64) and rates[0].number_format == "0.0"
     assert rates[3].value is None  # NaN -> empty cell
     assert column(sheet, "落后序时进度百分点")[1].value == pytest.approx(-1.2)
     assert column(sheet, "落后序时进度百分点")[1].number_format == "0.0"
     amounts = column(sheet, "金额")
-    assert amounts[0].value == pytest.approx(1234.5) and amounts[0].number_format == "0.00"
+    assert amounts[0].value == pytest.approx(1234.5) and amounts[0].number_format == "#,##0.00"
     assert amounts[2].value is None
 
 
@@ -137,6 +137,20 @@ def test_nullable_and_numpy_values(tmp_path):
     frame = pd.DataFrame({"数": pd.array([1, None], dtype="Int64"), "比重": pd.array([0.5, None], dtype="Float64"),
                           "是否": [True, False], "文字": pd.array(["甲", None], dtype="string")})
     sheet = load_workbook(write_tables(tmp_path / "c.xlsx", {"表": frame}))["表"]
-    assert [c.value for c in sheet[2]] == [1, 0.5, True, "甲"]
-    assert [c.value for c in sheet[3]] == [None, None, False, None]
+    assert [c.value for c in sheet[2]] == [1, 0.5, "是", "甲"]                 # yes/no in words, not TRUE/FALSE
+    assert [c.value for c in sheet[3]] == [None, None, "否", None]
     assert not any(isinstance(c.value, float) and math.isnan(c.value) for row in sheet.iter_rows() for c in row)
+
+
+
+def test_every_sheet_can_be_filtered_and_long_text_wraps(tmp_path):
+    import openpyxl
+
+    from analysis.reports.xlsx import write_tables
+
+    frame = pd.DataFrame({"地区": ["新乐市", "鹿泉区"], "情况说明": ["说明" * 80, "短"], "完成": [True, False]})
+    wb = openpyxl.load_workbook(write_tables(tmp_path / "t.xlsx", {"说明": frame}))
+    sheet = wb["说明"]
+    assert sheet.auto_filter.ref == "A1:C3"
+    assert sheet["B2"].alignment.wrap_text and not sheet["B3"].alignment.wrap_text
+    assert [sheet["C2"].value, sheet["C3"].value] == ["是", "否"]

@@ -40,7 +40,7 @@ STATUS_FILLS = {
 HEADER_FILL = "DDEBF7"
 # Column-name hints for rates and percentages: one decimal (58.3), other floats two.
 RATE_HINTS = ("%", "％", "率", "进度", "百分点", "占比", "比重", "增速", "增幅")
-RATE_FORMAT, FLOAT_FORMAT, INT_FORMAT = "0.0", "0.00", "0"
+RATE_FORMAT, FLOAT_FORMAT, INT_FORMAT = "0.0", "#,##0.00", "#,##0"   # counts with thousands separators
 DATE_FORMAT, DATETIME_FORMAT = "yyyy-mm-dd", "yyyy-mm-dd hh:mm"
 # First characters that make Excel/WPS read text as a formula (OWASP CSV injection list + full-width).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠")
@@ -101,6 +101,8 @@ def _write_sheet(sheet, frame: pd.DataFrame, status_column: str, fills: dict, ti
     for c, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(c)].width = min(max(width + 2, MIN_WIDTH), MAX_WIDTH)
     sheet.freeze_panes = "A2"
+    if len(frame):
+        sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{len(frame) + 1}"   # sort and filter in Excel/WPS
     _print_setup(sheet, len(columns), title)
 
 
@@ -141,8 +143,12 @@ def _set_value(cell, raw, number_format: str | None) -> None:
     value = _plain(raw)
     if value is None:
         return
-    if isinstance(value, str):
+    if isinstance(value, bool):
+        _set_text(cell, "是" if value else "否")   # not TRUE/FALSE
+    elif isinstance(value, str):
         _set_text(cell, value)
+        if display_width(value) > MAX_WIDTH:
+            cell.alignment = Alignment(wrap_text=True, vertical="top")   # long text wraps in its column
     elif isinstance(value, dt.datetime):
         cell.value = value
         cell.number_format = DATETIME_FORMAT if value.time() != dt.time(0) else DATE_FORMAT
