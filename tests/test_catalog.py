@@ -155,3 +155,19 @@ def test_missing_required_field(data_copy):
     path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
     with pytest.raises(DataFileError, match="第3条目标（lutai.high_tech.2025）：缺少必填字段“quote”"):
         load_catalog.__wrapped__(data_copy)
+
+
+@pytest.mark.parametrize("typed, expected", [("专精特新小巨人", "专精特新“小巨人”企业"), ("科技型", "科技型中小企业"),
+                                             ("高新技术企业", "高新技术企业"), ("high_tech", "高新技术企业")])
+def test_short_names_analysts_type_find_one_indicator(typed, expected):
+    assert load_catalog().find_indicator(typed).name == expected
+
+
+@pytest.mark.parametrize("typed, candidates", [("专精特新", ["专精特新中小企业", "专精特新“小巨人”企业"]),
+                                               ("專精特新", ["专精特新中小企业", "专精特新“小巨人”企业"])])
+def test_an_ambiguous_short_name_lists_the_candidates(typed, candidates):
+    from analysis.errors import UserError
+
+    with pytest.raises(UserError) as info:
+        load_catalog().find_indicator(typed)
+    assert all(c in str(info.value) for c in candidates) and "请写全称" in str(info.value)

@@ -138,9 +138,7 @@ def whatif_chart(table: pd.DataFrame, title: str) -> plt.Figure:
 def catalog_entries(plan: str | None, region: str, indicator: str) -> pd.DataFrame:
     """The catalog rows (with the plan's own words) of an indicator that apply to the region."""
     catalog = load_catalog()
-    ind = catalog.indicator_by_name(indicator)
-    if ind is None:
-        raise UserError(f"未知指标“{indicator}”")
+    ind = catalog.find_indicator(indicator)
     targets = [t for t in select(catalog, plan=plan) if t.indicator == ind.id
                and t.jurisdiction in _self_and_above(load_regions().get(region).name)]
     frame = catalog.to_frame(targets)

@@ -145,6 +145,23 @@ class Catalog:
             self._lookup = _indicator_lookup(self)
         return self._lookup.get(str(name).strip())
 
+    def find_indicator(self, text: str) -> Indicator:
+        """The indicator a name, alias, id or short name (专精特新小巨人, 科技型) identifies; a short name that
+        fits several is refused listing them (专精特新 → 专精特新中小企业 or 专精特新“小巨人”企业)."""
+        key = str(text).strip()
+        found = self.indicator_by_name(key)
+        if found is not None:
+            return found
+        plain = _plain_name(key)
+        hits = [ind for ind in self.indicators.values()
+                if any(plain in _plain_name(n) for n in (ind.name, *ind.aliases))]
+        if len(hits) == 1:
+            return hits[0]
+        if hits:
+            shown = "、".join(ind.name for ind in hits[:8]) + ("等" if len(hits) > 8 else "")
+            raise UserError(f"“{text}”可指多个指标：{shown}；请写全称")
+        raise UserError(f"未知指标“{text}”：不在指标目录（data/indicators.yml）中；可用 python -m analysis targets 查看指标名称")
+
     def progress_targets(self) -> list[Target]:
         return [t for t in self.targets if t.is_progress]
 
@@ -177,6 +194,11 @@ def _target_row(t: Target, catalog: Catalog) -> dict:
         "aspirational": t.aspirational, "quote": t.quote, "source": t.source,
         "note": t.extra.get("note", ""),
     }
+
+
+def _plain_name(text: str) -> str:
+    """A name without quotation marks and spaces, for matching what analysts type (专精特新小巨人)."""
+    return "".join(ch for ch in str(text) if ch not in "“”\"'‘’「」 　")
 
 
 def _indicator_lookup(catalog: Catalog) -> dict[str, Indicator]:
