@@ -44,11 +44,12 @@ def _store(path: str | None) -> Store:
 def run_candidates(args) -> int:
     rungs = [resolve_rung(r) for r in args.rung] if args.rung else None
     period = parse_month(args.period) if args.period else None
+    if args.format == "xlsx" and not args.out:
+        raise UserError("输出 xlsx 时须用 --out 指定文件路径")
+    if args.out:
+        check_output_file(args.out, force=True)   # before any work: a folder given for a file is refused at once
     table = rung_order(candidates(_store(args.store), args.region, rungs, period, args.top))
     if args.format == "xlsx":
-        if not args.out:
-            raise UserError("输出 xlsx 时须用 --out 指定文件路径")
-        check_output_file(args.out, force=True)
         from analysis.reports.xlsx import write_tables
 
         shown = table.drop(columns=["shortfall_score"]).rename(columns=LIST_HEADERS)
@@ -56,8 +57,6 @@ def run_candidates(args) -> int:
         print(f"已写入 {args.out}（{len(table)} 行）")
         return 0
     if args.format == "csv":
-        if args.out:
-            check_output_file(args.out, force=True)
         return _emit(render_frame(table.round(4), "csv"), args.out)
     print_frame(table[CANDIDATE_SHOWN], "table", LIST_HEADERS)
     return 0
