@@ -2,8 +2,11 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import re
+import subprocess
+import sys
 import zipfile
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -14,12 +17,13 @@ import pytest
 from analysis.submissions import creditcode
 from analysis.cli.main import main
 from analysis.demo import base as demo_base
-from analysis.demo.base import BEIJING, _period, last_complete_month
+from analysis.demo.base import BEIJING, _month_end, _period, last_complete_month
 from analysis.demo.generate import CSV_UNITS, _mi, build_world, generate_demo
 from analysis.demo.regions import demo_units
 from analysis.errors import UserError
 from analysis.store.ingest import collect_files
 from analysis.catalog.regions import load_regions
+from analysis.catalog.targets import load_catalog
 from analysis.submissions.validate import read_submission
 
 PERIOD_IN_NAME = re.compile(r"-(20\d{2}-(0[1-9]|1[0-2]))(?:（更正）)?(?:-[^-]+)?\.(xlsx|csv)$")
@@ -183,12 +187,181 @@ def test_lagging_units_explain_some_but_not_all(world):
     assert not notes["进展情况"].str.contains(r"20\d{2}-\d{2}").any()
 
 
-def test_province_size(tmp_path):
-    summary = generate_demo(tmp_path / "prov", seed=0, size="province", until="2026-06")
-    assert summary.enterprises >= 100_000
-    assert summary.awards >= 150_000
-    assert summary.first_period == summary.last_period == "2026-06"
-    assert summary.seconds < 120
+# -- --size province: every county-level unit of the registry
+
+PROVINCE_MONTH = "2026-06"
+
+
+@pytest.fixture(scope="module")
+def province(tmp_path_factory):
+    """The province-size demo of one month (the default for --size province)."""
+    return generate_demo(tmp_path_factory.mktemp("demo-province"), seed=0, size="province", until=PROVINCE_MONTH)
+
+
+def _unit_of(path: Path) -> str:
+    return PERIOD_IN_NAME.split(path.name)[0]
+
+
+def test_province_size_has_every_unit_of_the_registry(province):
+    registry = {r.name for r in load_regions().units()}
+    assert len(registry) == 212 and province.units == 212
+    assert [r.name for r in demo_units("province")][:30] == [r.name for r in demo_units()]
+    assert {u.name for u in province.world.units} == registry
+    assert province.first_period == province.last_period == PROVINCE_MONTH
+    with_files = {_unit_of(p) for p in province.files if "目标分解" not in p.name}
+    missing = {unit for unit, period in province.missing}
+    assert with_files | missing == registry | {"河北省", "青海省"}
+    assert len(missing) <= 3 and not missing & with_files
+    assert province.enterprises >= 30_000 and province.awards >= 40_000
+    assert province.seconds < 120
+
+
+def test_province_sizes_differ_by_city_and_kind(province):
+    registry = load_regions()
+    sizes = province.world.enterprises.groupby("unit").size()
+    kinds = {u.name: (registry.city_of(u.name), u.kind) for u in province.world.units}
+    frame = pd.DataFrame({"n": sizes, "city": [kinds[u][0] for u in sizes.index],
+                          "kind": [kinds[u][1] for u in sizes.index]})
+    median = frame.groupby(["city", "kind"])["n"].median()
+    assert median["石家庄市", "市辖区"] > 2 * median["承德市", "县"]
+    assert frame[frame["city"] == "唐山市"]["n"].median() > frame[frame["city"] == "承德市"]["n"].median()
+    hebei = frame[frame.index.isin({u.name for u in province.world.units if u.group == "hebei"})]
+    by_kind = hebei.groupby("kind")["n"].median()
+    assert by_kind["市辖区"] > by_kind["县"] > by_kind["自治县"]
+    qinghai = frame[frame.index.isin({u.name for u in province.world.units if u.province == "青海省"})]
+    assert qinghai.groupby("city")["n"].sum().idxmax() == "西宁市"
+    assert frame["n"].max() > 10 * frame["n"].min()
+
+
+def test_province_keeps_the_plans_units_as_they_are(province, world):
+    """The 30 units of the small demo are the same enterprises and awards at province size."""
+    small, big = world, province.world
+    for unit in ("新乐市", "鹿泉区", "芦台经济开发区", "城北区", "深泽县"):
+        a = small.enterprises[small.enterprises["unit"] == unit]
+        b = big.enterprises[big.enterprises["unit"] == unit]
+        assert a["统一社会信用代码"].tolist() == b["统一社会信用代码"].tolist()
+        assert a["企业名称"].tolist() == b["企业名称"].tolist()
+        cols = ["资质类型", "级别", "grant_day", "expiry_day", "revoke_day", "批次文号"]
+        assert small.awards[small.awards["unit"] == unit][cols].reset_index(drop=True).equals(
+            big.awards[big.awards["unit"] == unit][cols].reset_index(drop=True))
+        assert small.finance[small.finance["unit"] == unit].reset_index(drop=True).equals(
+            big.finance[big.finance["unit"] == unit].reset_index(drop=True))
+        assert small.notes[small.notes["unit"] == unit].reset_index(drop=True).equals(
+            big.notes[big.notes["unit"] == unit].reset_index(drop=True))
+    xinle = big.indicators[big.indicators["unit"] == "新乐市"].reset_index(drop=True)
+    assert xinle.equals(small.indicators[small.indicators["unit"] == "新乐市"].reset_index(drop=True))
+    assert [big.first_granted(t, 2023, ["新乐市"]) for t in ("专精特新中小企业", "专精特新小巨人", "高新技术企业")] \
+        == [5, 3, 6]
+
+
+def test_province_totals_cover_the_simulated_province(province):
+    w = province.world
+    regions = load_regions()
+    for month in ("2022-12", "2023-12", "2025-12"):
+        mi = _mi(*map(int, month.split("-")))
+        end = _month_end(mi)
+        reported = w.indicators[w.indicators["mi"] == mi].set_index(["地区", "指标"])["数值"]
+        for province_name in ("河北省", "青海省"):
+            units = [u.name for u in regions.units_under(province_name)]
+            for indicator, award in (("专精特新中小企业", "专精特新中小企业"), ("专精特新“小巨人”企业", "专精特新小巨人")):
+                assert reported[province_name, indicator] > w.valid_at(award, end, units), (month, province_name)
+        xining = w.valid_at("专精特新中小企业", end, [u.name for u in regions.units_under("西宁市")])
+        assert 0.55 <= xining / reported["青海省", "专精特新中小企业"] <= 0.75
+    # the province as a whole meets the Hebei plan's yearly 创新型中小企业 and 高新技术企业 roughly
+    hebei = [u.name for u in regions.units_under("河北省")]
+    assert 4_000 <= w.first_granted("创新型中小企业", 2023, hebei) <= 6_000      # 5,000 a year
+    assert 70 <= w.first_granted("高新技术企业", 2023, hebei) <= 130              # 100 a year
+
+
+def _hebei_targets() -> dict[tuple[str, int], int]:
+    """(indicator name, 期限) -> the Hebei plan's figure, from the catalog."""
+    catalog = load_catalog()
+    by_id = {t.id: t for t in catalog.targets}
+    name = {i.id: i.name for i in catalog.indicators.values()}
+    out = {}
+    for target_id, terms in (("hebei.srdi_sme.2025", [2025]), ("hebei.little_giant.2025", [2025]),
+                             ("hebei.high_tech.annual", [2023, 2024, 2025]),
+                             ("hebei.innovative_sme.annual", [2023, 2024, 2025])):
+        t = by_id[target_id]
+        out.update({(name[t.indicator], term): int(t.low) for term in terms})
+    return out
+
+
+def _allocations(folder: Path, issuer: str) -> pd.DataFrame:
+    frames = []
+    for path in sorted(folder.glob(f"{issuer}-*-目标分解.csv")):
+        sub = read_submission(path)   # raises SubmissionRejected on any problem
+        assert sub.period == PERIOD_IN_NAME.search(path.name).group(1)
+        frames.append(sub.tables["目标分解"].assign(file=path.name))
+    return pd.concat(frames, ignore_index=True)
+
+
+def test_provincial_allocation_is_valid_and_adds_up(province):
+    issued = _allocations(province.out_dir, "河北省")
+    assert sorted(set(issued["file"])) == [f"河北省-{y}-02-目标分解.csv" for y in (2023, 2024, 2025)]
+    reporting = [r.name for r in load_regions().children("河北省")]
+    assert len(reporting) == 13 and {"辛集市", "定州市", "承德市"} <= set(reporting)
+    targets = _hebei_targets()
+    issued["期限"] = issued["期限"].astype(int)
+    issued["目标值"] = issued["目标值"].astype(float)
+    assert set(map(tuple, issued[["指标", "期限"]].drop_duplicates().to_numpy())) == set(targets)
+    for (indicator, term), rows in issued.groupby(["指标", "期限"]):
+        assert sorted(rows["地区"]) == sorted(reporting), (indicator, term)   # every unit holds some
+        assert rows["目标值"].sum() == targets[indicator, term], (indicator, term)
+        assert (rows["目标值"] >= 1).all() and (rows["目标值"] % 1 == 0).all()
+    docs = issued.groupby("file")["下达文号"].unique()
+    assert all(len(d) == 1 and d[0].startswith("冀工信〔") for d in docs)
+    # shares follow holdings: the biggest holder of 专精特新 at the end of 2022 gets the biggest target
+    w = province.world
+    srdi = issued[issued["指标"] == "专精特新中小企业"].set_index("地区")["目标值"]
+    held = {r: w.valid_at("专精特新中小企业", date(2022, 12, 31),
+                          [u.name for u in load_regions().units_under(r)]) for r in reporting}
+    assert srdi.idxmax() == max(held, key=held.get)
+
+
+def test_small_provincial_allocation_goes_to_the_simulated_cities(short):
+    issued = _allocations(short.out_dir, "河北省")
+    targets = _hebei_targets()
+    assert set(issued["地区"]) <= {"石家庄市", "唐山市", "辛集市"} and "石家庄市" in set(issued["地区"])
+    assert (issued["目标值"].astype(float) >= 1).all()
+    issued = issued.set_index(["地区", "指标", "期限"])["目标值"].astype(float)
+    # 石家庄市's provincial share, as in the whole province: near its own plan (750 by 2025, 500 a year)
+    assert 600 <= issued["石家庄市", "专精特新中小企业", 2025] <= 1000
+    assert 350 <= issued["石家庄市", "创新型中小企业", 2023] <= 700
+    assert issued.groupby(level=[1, 2]).sum()["专精特新中小企业", 2025] < targets["专精特新中小企业", 2025]
+
+
+def test_province_demo_ingests_and_hebei_issues_to_its_13_units(province, tmp_path):
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")}
+    store = tmp_path / "store"
+
+    def run(*args: str) -> str:
+        done = subprocess.run([sys.executable, "-m", "analysis", *args], env=env, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr[-2000:]
+        return done.stdout
+
+    summary = run("ingest", str(province.out_dir), "--store", str(store), "--quiet")
+    assert "拒收 0" in summary.strip().splitlines()[-1]
+    month_end = (pd.Period(PROVINCE_MONTH, "M").end_time.date()).isoformat()
+    rows = pd.read_csv(io.StringIO(run("progress", "--as-of", month_end, "--plan", "hebei-province-2022-leaders",
+                                       "--format", "csv", "--store", str(store)).lstrip("\ufeff")))
+    issued = rows[rows["basis"] == "分解目标"]
+    reporting = {r.name for r in load_regions().children("河北省")}
+    main_ids = ["hebei.srdi_sme.2025", "hebei.little_giant.2025", "hebei.high_tech.annual", "hebei.innovative_sme.annual"]
+    for target_id in main_ids:
+        assert set(issued[issued["target_id"] == target_id]["jurisdiction"]) == reporting, target_id
+    stock = issued[issued["target_id"] == "hebei.srdi_sme.2025"]
+    assert stock["target_value"].sum() == 5000 and stock["basis_source"].eq("冀工信〔2023〕15号").all()
+    yearly = issued[(issued["target_id"] == "hebei.innovative_sme.annual")]
+    assert set(yearly["term"].astype(str)) >= {"2023", "2024", "2025"}
+    # the province's own rows stay its plan's; a city sees what the province issued it
+    own = pd.read_csv(io.StringIO(run("progress", "--as-of", month_end, "--region", "河北省", "--format", "csv",
+                                      "--store", str(store)).lstrip("\ufeff")))
+    assert set(own["jurisdiction"]) == {"河北省"} and set(own["basis"]) == {"方案目标"}
+    city = pd.read_csv(io.StringIO(run("progress", "--as-of", month_end, "--region", "承德市",
+                                       "--plan", "hebei-province-2022-leaders", "--format", "csv",
+                                       "--store", str(store)).lstrip("\ufeff")))
+    assert set(city["target_id"][city["basis"] == "分解目标"]) >= set(main_ids)
 
 
 def test_cli(tmp_path, capsys):

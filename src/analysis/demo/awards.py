@@ -3,24 +3,23 @@ them, and the chains of renewals, expiries, revocations and 批次文号 that fo
 from __future__ import annotations
 
 from datetime import date
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
 
-from analysis.demo.base import HIST_START, HORIZON_YEAR, _day, _rng
-from analysis.demo.plans import AWARD_PLANS, PINNED, VALIDITY, AwardPlan
-from analysis.demo.regions import Unit
+from analysis.demo.base import HIST_START, _day, _rng
+from analysis.demo.plans import AWARD_PLANS, PINNED, REST_INTENSITY, VALIDITY, AwardPlan
+from analysis.demo.regions import BASE_GROUP, Unit
 
 NEVER = np.iinfo(np.int64).max  # "not yet" in first-grant arrays
 FAR = NEVER // 2                # expiry / revocation day of awards that never expire / are never revoked
 
 
-def _schedule(plan: AwardPlan, group: str, year: int, scale: int, n_group_units: int) -> int:
-    """A group's first-time grants of a plan in a year (the last scheduled year carries on)."""
-    if group == "other":  # a unit outside the five plans: an average Shijiazhuang unit
-        n = plan.schedule.get("sjz", {}).get(min(year, HORIZON_YEAR), 0) / 22
-        return int(round(n * scale))
-    sched = plan.schedule.get(group)
+def _schedule(plan: AwardPlan, group: str, year: int, factor: float = 1.0) -> int:
+    """A group's first-time grants of a plan in a year (the last scheduled year carries on); a
+    province's other units (BASE_GROUP) follow their base group's schedule times `factor`."""
+    sched = plan.schedule.get(BASE_GROUP.get(group, group))
     if not sched:
         return 0
     if year in sched:
@@ -29,10 +28,22 @@ def _schedule(plan: AwardPlan, group: str, year: int, scale: int, n_group_units:
         n = sched[max(sched)]
     else:
         n = 0
-    return int(round(n * scale))
+    return int(round(n * factor))
 
 
-def _allocate(seed: int, units: list[Unit], scale: int, horizon: int) -> dict[tuple[int, int, int], np.ndarray]:
+def rest_factor(plan: AwardPlan, group: str, groups: dict[str, list[Unit]]) -> float:
+    """A province group's grants against its base group's: the plan's intensity per unit of strength
+    (REST_INTENSITY) times the group's strength over the base group's; 0 for a city's own list."""
+    base = BASE_GROUP[group]
+    levels = plan.levels.get(base)
+    if not levels or set(levels) == {"市级"}:
+        return 0.0
+    intensity = REST_INTENSITY.get(group, {}).get(plan.type, 0.0)
+    base_strength = sum(u.strength for u in groups.get(base, [])) or 1.0
+    return intensity * sum(u.strength for u in groups[group]) / base_strength
+
+
+def _allocate(seed: int, units: list[Unit], horizon: int) -> dict[tuple[int, int, int], np.ndarray]:
     """(unit index, plan index, year) -> first-time grants per batch month (array over 1..12)."""
     out: dict[tuple[int, int, int], np.ndarray] = {}
     groups: dict[str, list[Unit]] = {}
@@ -44,12 +55,13 @@ def _allocate(seed: int, units: list[Unit], scale: int, horizon: int) -> dict[tu
             bw[m - 1] = w
         bw /= bw.sum()
         for group, members in groups.items():
-            if group not in plan.levels and group != "other":
+            factor = rest_factor(plan, group, groups) if group in BASE_GROUP else 1.0
+            if (group not in plan.levels and group not in BASE_GROUP) or not factor:
                 continue
             rng = _rng(seed, "alloc", p_i, group)
             noise = rng.lognormal(0, 0.25, len(members))
             for year in range(HIST_START, horizon + 1):
-                totals = _year_totals(rng, plan, group, members, noise, year, scale)
+                totals = _year_totals(rng, plan, group, members, noise, year, factor)
                 for ui, n in totals.items():
                     if n:
                         out[(ui, p_i, year)] = rng.multinomial(n, bw)
@@ -57,13 +69,11 @@ def _allocate(seed: int, units: list[Unit], scale: int, horizon: int) -> dict[tu
 
 
 def _year_totals(rng: np.random.Generator, plan: AwardPlan, group: str, members: list[Unit], noise: np.ndarray,
-                 year: int, scale: int) -> dict[int, int]:
+                 year: int, factor: float = 1.0) -> dict[int, int]:
     """Unit index -> first-time grants of a plan in a year: the group's total spread by strength and trend."""
-    if group == "other":
-        return {u.index: _schedule(plan, group, year, scale, 1) for u in members}
-    total = _schedule(plan, group, year, scale, len(members))
+    total = _schedule(plan, group, year, factor)
     pinned = {u.index: PINNED[(u.name, plan.type, year)]
-              for u in members if (u.name, plan.type, year) in PINNED and scale == 1}
+              for u in members if (u.name, plan.type, year) in PINNED}
     free = [u for u in members if u.index not in pinned]
     rest = max(0, total - sum(pinned.values()))
     w = np.array([u.strength * max(0.15, 1 + u.trend * (year - 2022)) for u in free])
@@ -86,7 +96,8 @@ def _unit_awards(seed: int, u: Unit, alloc: dict, ent: pd.DataFrame, horizon: in
         if grants is None:
             continue
         frame = _chains(seed, u, p_i, plan, *grants, horizon_day)
-        frame["批次文号"] = _doc_numbers(seed, p_i, plan, u.group, frame["grant_day"].to_numpy())
+        # a province's other units share their base group's batch documents (one provincial list a batch)
+        frame["批次文号"] = _doc_numbers(seed, p_i, plan, BASE_GROUP.get(u.group, u.group), frame["grant_day"].to_numpy())
         frames.append(frame)
     return frames
 
@@ -97,7 +108,7 @@ def _first_grants(seed: int, u: Unit, p_i: int, plan: AwardPlan, alloc: dict, sc
     enterprises (Gumbel noise on `plan.beta * score`) win each batch. Marks them in `first_grant`."""
     entered = first_grant[plan.type]
     n = len(entered)
-    levels = plan.levels.get(u.group) or plan.levels.get("other") or {"": 1.0}
+    levels = plan.levels.get(u.group) or plan.levels.get(BASE_GROUP.get(u.group, "")) or {"": 1.0}
     lv_names, lv_w = list(levels), np.array(list(levels.values()))
     brng = _rng(seed, "batch", u.index, p_i)
     rows_e, rows_d, rows_lv = [], [], []
@@ -109,8 +120,7 @@ def _first_grants(seed: int, u: Unit, p_i: int, plan: AwardPlan, alloc: dict, sc
             k = int(per_batch[m - 1])
             if not k:
                 continue
-            day_of_month = int(_rng(seed, "day", p_i, year, m).integers(5, 29))
-            d = _day(date(year, m, day_of_month))
+            d = _batch_day(seed, p_i, year, m)
             ok = (entered == NEVER) & (entry <= d)
             if plan.prereq:
                 ok &= first_grant.get(plan.prereq, np.full(n, NEVER)) <= d
@@ -127,6 +137,12 @@ def _first_grants(seed: int, u: Unit, p_i: int, plan: AwardPlan, alloc: dict, sc
     if not rows_e:
         return None
     return np.concatenate(rows_e), np.concatenate(rows_d), np.array(rows_lv, dtype=object)
+
+
+@lru_cache(maxsize=8192)
+def _batch_day(seed: int, p_i: int, year: int, m: int) -> int:
+    """The day (since 1970-01-01) of a plan's batch in a month: the same for every unit."""
+    return _day(date(year, m, int(_rng(seed, "day", p_i, year, m).integers(5, 29))))
 
 
 def _chains(seed, u: Unit, p_i: int, plan: AwardPlan, ent: np.ndarray, day: np.ndarray, lv: np.ndarray,

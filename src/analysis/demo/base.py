@@ -11,7 +11,6 @@ from analysis.errors import UserError
 FIRST_MONTH = (2022, 1)
 HIST_START = 2015           # awards are simulated from this year so 2022 starts with a realistic stock
 HORIZON_YEAR = 2027          # the world is simulated to the end of this year (or `until`'s year if later)
-PROVINCE_SCALE = 20          # registers and award counts of --size province
 BEIJING = timezone(timedelta(hours=8))
 EXCEL_EPOCH = date(1899, 12, 30)
 

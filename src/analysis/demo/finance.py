@@ -8,9 +8,19 @@ from analysis.demo.base import _mi, _rng
 from analysis.demo.regions import Unit
 
 
-def _finance(seed: int, ent: pd.DataFrame, horizon: int) -> pd.DataFrame:
-    """Annual figures 2019..horizon-1 with spreads around the eligibility thresholds."""
-    rng = _rng(seed, "finance")
+def _finance(seed: int, ent: pd.DataFrame, horizon: int, others: np.ndarray | None = None) -> pd.DataFrame:
+    """Annual figures 2019..horizon-1 with spreads around the eligibility thresholds. `others` marks the
+    enterprises of units outside the plans' places (--size province): they draw from a generator of
+    their own, so the plans' units get the same figures at either size."""
+    if others is not None and others.any():
+        parts = [_finance_block(_rng(seed, "finance"), ent[~others], horizon),
+                 _finance_block(_rng(seed, "finance", "others"), ent[others], horizon)]
+        return pd.concat(parts, ignore_index=True).sort_values(["ent", "年度"], kind="stable").reset_index(drop=True)
+    return _finance_block(_rng(seed, "finance"), ent, horizon)
+
+
+def _finance_block(rng: np.random.Generator, ent: pd.DataFrame, horizon: int) -> pd.DataFrame:
+    """Annual figures of the enterprises of `ent`, drawn from `rng`."""
     n = len(ent)
     years = list(range(2019, horizon))
     q = ent["q"].to_numpy()

@@ -1,13 +1,15 @@
 """Deterministic synthetic monthly submissions (月调度报送) for demos, tests and benchmarks.
 
 `generate_demo(out_dir, seed=0, size="small", until=None)` simulates a world of
-enterprises, awards, finances, clusters and reported indicators for every
-county-level unit of the region registry, then writes one submission per unit
-and month following the input contract (docs: /work/shared/spec/workbook-contract.md,
-analysis.submissions.contract). Same seed and same `until` give byte-identical files: the
-world is always simulated to a fixed horizon (end of 2027, or of `until`'s year
-if later) and only truncated when written, xlsx metadata carries the
-submission date, zip entries carry a fixed timestamp.
+enterprises, awards, finances, clusters and reported indicators for the
+county-level units of the region registry (small: the 30 units of the plans'
+places, 石家庄市's, 芦台经济开发区 and 西宁市's; province: all 212 of 河北省 and
+青海省), then writes one submission per unit and month following the input
+contract (docs: /work/shared/spec/workbook-contract.md, analysis.submissions.contract).
+Same seed and same `until` give byte-identical files: the world is always
+simulated to a fixed horizon (end of 2027, or of `until`'s year if later) and
+only truncated when written, xlsx metadata carries the submission date, zip
+entries carry a fixed timestamp.
 
 Nothing is dated after today (`base.today()`, the system clock). A month's files
 arrive in the next month (on time the 3rd–9th), so a month is complete once its
@@ -35,9 +37,14 @@ What the files look like (and why):
   county register carries (专精特新中小企业, 专精特新“小巨人”企业 in effect;
   for 河北省 also flows and rates of the provincial plan) in 指标填报 with
   地区 = the province. 青海省's totals are derived from 西宁市's simulated
-  stock so that 西宁市's shares sit near its 65% / 50% targets.
-- `石家庄市-{YYYY-MM}-目标分解.csv` (2023-02, 2024-02, 2025-02): the targets the city
-  issues its counties, whole numbers with a 文号 (analysis.demo.allocations).
+  stock so that 西宁市's shares sit near its 65% / 50% targets; 河北省's follow
+  the province's own curve. Neither falls below what the province's simulated
+  units hold (which matters at --size province).
+- `石家庄市-{YYYY-MM}-目标分解.csv` and `河北省-{YYYY-MM}-目标分解.csv` (2023-02,
+  2024-02, 2025-02): the targets the city issues its counties and the province its
+  13 reporting units (11 cities, 定州市, 辛集市), whole numbers with a 文号
+  (analysis.demo.allocations); in the small demo the province's table has rows
+  only for the reporting units that have simulated units.
 - Late submissions: 填报说明's 报送类型 is “逾期报送”, 填报日期 is after the
   10th of the following month (the deadline), and the file's mtime is that
   date (normal files: the 3rd–9th of the following month, Beijing time).
@@ -53,8 +60,14 @@ What the files look like (and why):
 - Units whose registry code is null (development zones) issue credit codes
   with the nearest ancestor's division code (芦台经济开发区: 唐山市 130200).
 
-`--size province` scales every register about twenty-fold (≥100,000
-enterprises, ≥150,000 awards) and writes only the latest month by default.
+`--size province` simulates every county-level unit of the registry at the
+plans' real magnitudes (about 40,000 enterprises and 55,000 award rows in a
+month's files): the plans' 30 units exactly as in the small demo, every other
+unit sized by its city and kind (市辖区 > 县级市 > 县 > 自治县) and a seeded
+factor (analysis.demo.regions), its awards following the plans of its
+province's base group (analysis.demo.plans.REST_INTENSITY) so that the
+province's totals sit near the Hebei plan's figures and below the provinces'
+reported totals. It writes only the latest month by default.
 
 The generator's modules: base (settings, month indices, seeded generators), regions (the units and
 their profiles), plans (the award plans), awards, finance, indicators and notes (how each plan's
@@ -122,7 +135,7 @@ def _schedule_files(seed: int, units: list[Unit], all_months: list[int]):
     missing: set[tuple[str, int]] = set()
     candidates = [u for u in units if u.name not in ("新乐市",) and u.name not in CSV_UNITS]
     order = rng.permutation(len(candidates))
-    for j in order[:4]:
+    for j in order[:max(4, len(candidates) // 7)]:   # 4 of the plans' 26 units; one in seven of the province's
         u = candidates[j]
         k = int(rng.integers(1, 4))
         inner = [mi for mi in all_months[1:-1]]

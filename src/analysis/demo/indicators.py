@@ -12,6 +12,8 @@ from analysis.demo.regions import Unit
 from analysis.yamlio import load_yaml
 
 PERCENT_TEXT_UNITS = {"灵寿县"}         # rates written as text with a % sign
+# the stocks the provinces report themselves: (indicator, award type)
+PROVINCE_TOTALS = (("专精特新中小企业", "专精特新中小企业"), ("专精特新“小巨人”企业", "专精特新小巨人"))
 
 # rate indicators of the Shijiazhuang plan (and Hebei's): (name, start mean, start sd, yearly rise, cap)
 RATES = [
@@ -58,9 +60,9 @@ def _indicators(seed: int, units: list[Unit], horizon: int, awards: pd.DataFrame
     sjz_total = sum(u.strength for u in sjz)
     for u in units:
         rng = _rng(seed, "ind", u.index)
-        if u.group in ("sjz", "other"):
+        if u.group in ("sjz", "hebei"):  # 河北省's other units report like a 石家庄 unit of their strength
             rel = u.strength / (sjz_total / len(sjz)) if sjz else 1.0
-            share = u.strength / sjz_total if u.group == "sjz" else 1 / 22
+            share = u.strength / sjz_total if sjz else 1 / 22
             _rates(add, rng, u, months, t, rel)
             _flows(add, rng, u, months, share)
         if u.name == "新乐市":
@@ -69,7 +71,12 @@ def _indicators(seed: int, units: list[Unit], horizon: int, awards: pd.DataFrame
             _lutai(add, rng, u, months, t)
         if u.group == "xining":
             _xining(add, rng, u, months)
-    _hebei(add, _rng(seed, "province"), months, t)
+        if u.group == "qinghai":
+            for mi in months:
+                add(u.name, u.name, mi, "新增发明专利", int(rng.poisson(2.0 * u.strength)), "当月数")
+    hebei = [u.name for u in units if u.province == "河北省"]
+    _hebei(add, _rng(seed, "province"), months, t, {
+        name: _held(awards, hebei, atype, months) for name, atype in PROVINCE_TOTALS})
     _qinghai(add, units, awards, months, t)
     return pd.DataFrame(rows, columns=["unit", "mi", "地区", "指标", "数值", "单位", "备注"])
 
@@ -137,8 +144,21 @@ def _step(months: np.ndarray, points: list[tuple[int, int, float]]) -> np.ndarra
     return np.interp(months, [_mi(y, m) for y, m, _ in points], [v for _, _, v in points])
 
 
-def _hebei(add, rng: np.random.Generator, months: np.ndarray, t: np.ndarray) -> None:
-    """河北省's province-wide totals, flows and rates."""
+def _held(awards: pd.DataFrame, units: list[str], atype: str, months: np.ndarray) -> np.ndarray:
+    """Distinct enterprises of `units` holding a valid award of the type at each month's end."""
+    a = awards[(awards["资质类型"] == atype) & awards["unit"].isin(units)]
+    grant, expiry, revoke = (a[c].to_numpy() for c in ("grant_day", "expiry_day", "revoke_day"))
+    ent = a["ent"].to_numpy()
+    out = np.zeros(len(months), dtype=np.int64)
+    for k, mi in enumerate(months):
+        d = _day(_month_end(mi))
+        out[k] = len(np.unique(ent[(grant <= d) & (expiry >= d) & ~(revoke <= d)]))
+    return out
+
+
+def _hebei(add, rng: np.random.Generator, months: np.ndarray, t: np.ndarray, held: dict[str, np.ndarray]) -> None:
+    """河北省's province-wide totals, flows and rates. The totals follow the province's own curve, never
+    below what the simulated units hold (`held`: indicator -> distinct holders per month)."""
     hb_srdi = _step(months, [(2022, 1, 2650), (2022, 12, 3150), (2023, 12, 3620), (2024, 12, 4300),
                              (2025, 12, 4870), (2027, 12, 5800)])
     hb_lg = np.array([175 + sum(inc for (yy, inc) in ((2022, 68), (2023, 47), (2024, 95), (2025, 125), (2026, 80),
@@ -147,8 +167,9 @@ def _hebei(add, rng: np.random.Generator, months: np.ndarray, t: np.ndarray) -> 
     for k, mi in enumerate(months):
         y, m = _ym(mi)
         srdi = int(round(hb_srdi[k] / 10) * 10 + (rng.integers(-3, 4) if m in (3, 7, 11) else 0))
-        add("河北省", "河北省", mi, "专精特新中小企业", srdi, "全省有效期内企业数")
-        add("河北省", "河北省", mi, "专精特新“小巨人”企业", int(hb_lg[k]), "全省有效期内企业数")
+        add("河北省", "河北省", mi, "专精特新中小企业", max(srdi, int(held["专精特新中小企业"][k])), "全省有效期内企业数")
+        add("河北省", "河北省", mi, "专精特新“小巨人”企业", max(int(hb_lg[k]), int(held["专精特新“小巨人”企业"][k])),
+            "全省有效期内企业数")
         add("河北省", "河北省", mi, "新增发明专利", int(rng.normal(88, 12)), "当月数")
         add("河北省", "河北省", mi, "对接活动场次", int(rng.poisson(8.5)), "当月数")
         add("河北省", "河北省", mi, "认定首台(套)重大技术装备和核心零部件", int(rng.poisson(2.5)), "当月数")
@@ -157,15 +178,15 @@ def _hebei(add, rng: np.random.Generator, months: np.ndarray, t: np.ndarray) -> 
 
 
 def _qinghai(add, units: list[Unit], awards: pd.DataFrame, months: np.ndarray, t: np.ndarray) -> None:
-    """青海省's totals, derived from Xining's simulated stock so its shares sit near 65% / 50%."""
+    """青海省's totals, derived from Xining's simulated stock so its shares sit near 65% / 50%, and
+    above what all of the province's simulated units hold."""
     xn_units = [u.name for u in units if u.group == "xining"]
-    a = awards[awards["unit"].isin(xn_units)]
+    qh_units = [u.name for u in units if u.province == "青海省"]
+    held = {name: (_held(awards, xn_units, atype, months), _held(awards, qh_units, atype, months))
+            for name, atype in PROVINCE_TOTALS}
     for k, mi in enumerate(months):
-        d = _day(_month_end(mi))
         share_srdi = 0.58 + 0.09 * min(1.0, t[k] / 4)
         share_lg = 0.44 + 0.08 * min(1.0, t[k] / 4)
-        for name, atype, share in (("专精特新中小企业", "专精特新中小企业", share_srdi),
-                                   ("专精特新“小巨人”企业", "专精特新小巨人", share_lg)):
-            m_ = (a["资质类型"] == atype) & (a["grant_day"] <= d) & (a["expiry_day"] >= d) & ~(a["revoke_day"] <= d)
-            xn = a.loc[m_, "ent"].nunique()
-            add("青海省", "青海省", mi, name, int(max(xn + 1, round(xn / share))), "全省有效期内企业数")
+        for name, share in (("专精特新中小企业", share_srdi), ("专精特新“小巨人”企业", share_lg)):
+            xn, everyone = (int(x[k]) for x in held[name])
+            add("青海省", "青海省", mi, name, int(max(everyone + 1, round(xn / share))), "全省有效期内企业数")

@@ -56,9 +56,9 @@ def _notes(seed: int, units: list[Unit], horizon: int, awards: pd.DataFrame, ind
     ind_by = dict(tuple(ind.groupby(["unit", "指标"], sort=False)))
     for u in units:
         members = by_group.get(u.group, [u])
-        share = u.strength / sum(x.strength for x in members) if u.group != "other" else 1 / 22
+        share = u.strength / sum(x.strength for x in members)
         checks = _award_checks(u, share, first_by)  # (indicator, kind, fn(mi) -> (progress text, lagging))
-        if u.group == "sjz":
+        if u.group in ("sjz", "hebei"):  # 河北省's other units report the same rates
             checks += _rate_checks(u, ind_by)
         if u.name == "新乐市":
             checks.append(_cluster_check(u, cm))

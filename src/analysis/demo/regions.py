@@ -3,12 +3,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from analysis.catalog.regions import Region, load_regions
 from analysis.demo.base import _rng
 
 # The demo simulates the units of the plans' places, grouped by the place they lie in (by GB
-# parent: 辛集市 is a 石家庄 unit here, though it reports to the province).
+# parent: 辛集市 is a 石家庄 unit here, though it reports to the province). --size province adds
+# every other county-level unit of the registry, grouped by province; such a unit's awards follow
+# its base group's plans (awards.py), scaled by its strength.
 DEMO_PLACES = {"石家庄市": "sjz", "芦台经济开发区": "lutai", "西宁市": "xining"}
+PROVINCE_GROUPS = {"河北省": "hebei", "青海省": "qinghai"}
+BASE_GROUP = {"hebei": "sjz", "qinghai": "xining"}     # the plans' group a province group follows
 
 # Strength multipliers (1 = average); the rest is drawn from the seed.
 STRENGTH = {
@@ -18,6 +24,18 @@ STRENGTH = {
     "井陉矿区": 0.3,
     "城东区": 1.4, "城中区": 1.0, "城西区": 1.1, "城北区": 1.3, "湟中区": 1.2, "大通回族土族自治县": 0.9, "湟源县": 0.5,
 }
+
+# The other units' strength: city (per unit, against an average unit of the base city: 石家庄市 for
+# 河北省, 西宁市 for 青海省; roughly the cities' output per county-level unit) × kind × a seeded
+# lognormal factor. 定州市 (省直管, GB parent 保定市) stands on its own.
+CITY_WEIGHT = {
+    "唐山市": 1.2, "廊坊市": 1.0, "沧州市": 0.85, "秦皇岛市": 0.75, "邯郸市": 0.75, "保定市": 0.65, "衡水市": 0.6,
+    "邢台市": 0.55, "承德市": 0.4, "张家口市": 0.35, "定州市": 0.9,
+    "海西蒙古族藏族自治州": 0.5, "海东市": 0.45, "海北藏族自治州": 0.15, "海南藏族自治州": 0.15,
+    "黄南藏族自治州": 0.12, "玉树藏族自治州": 0.06, "果洛藏族自治州": 0.05,
+}
+KIND_WEIGHT = {"市辖区": 1.25, "县级市": 1.1, "县": 0.8, "自治县": 0.6, "开发区": 1.0}
+STRENGTH_SPREAD = 0.35    # sd of the log of the other units' random factor
 
 # industry key -> (主导产业 label, GB/T 4754-2017 codes, name words)
 INDUSTRIES = {
@@ -81,6 +99,18 @@ CLUSTERS = {
 }
 XINING_CLUSTER_SUFFIX = "中小企业特色产业集群"
 DEFAULT_CLUSTERS = [("装备制造", "equip", "其他")]
+# the industries the other units' clusters are drawn from, by city (the first is the most likely)
+CITY_INDUSTRIES = {
+    "唐山市": ["equip", "building", "auto", "chem", "food"], "秦皇岛市": ["equip", "food", "auto", "newmat"],
+    "邯郸市": ["equip", "building", "textile", "food"], "邢台市": ["equip", "textile", "building", "food", "leather"],
+    "保定市": ["leather", "textile", "auto", "food", "newmat", "pv"], "张家口市": ["food", "equip", "pv", "newmat"],
+    "承德市": ["food", "building", "pharma", "newmat"], "沧州市": ["equip", "chem", "pharma", "leather", "textile"],
+    "廊坊市": ["board", "electronics", "equip", "digital", "food"], "衡水市": ["equip", "textile", "chem", "leather"],
+    "定州市": ["auto", "food", "building"],
+    "海东市": ["agri", "food", "building", "tibetan"], "海西蒙古族藏族自治州": ["lithium", "chem", "alloy", "newmat"],
+    "海北藏族自治州": ["agri", "tibetan"], "海南藏族自治州": ["agri", "pv", "tibetan"],
+    "黄南藏族自治州": ["agri", "tibetan", "craft"], "玉树藏族自治州": ["agri", "tibetan"], "果洛藏族自治州": ["agri", "tibetan"],
+}
 
 TRADE_CHARS = list("华龙恒信金泰鑫源宏达博远瑞丰康中诚德润正天海佳新明盛通安利永兴昌隆峰祥和嘉宇晟晨凯旭辉创"
                    "弘鼎立航腾跃钧铭卓越强益顺汇聚禾泓浩升誉冀燕泽晶睿")
@@ -98,30 +128,59 @@ class Unit:
     strength: float
     trend: float
     short_name: str = ""      # the GB name (桥西区 for 石家庄市桥西区), for enterprise names
+    city: str = ""            # the city it lies in by GB (辛集市: 石家庄市), or itself for 定州市
+    kind: str = ""            # 市辖区, 县级市, 县, 自治县, 开发区
 
 
-def demo_units() -> list[Region]:
-    """The registry's units the demo simulates (those of DEMO_PLACES), in GB code order within each place."""
+def demo_units(size: str = "small") -> list[Region]:
+    """The registry's units the demo simulates: those of DEMO_PLACES in GB code order within each
+    place; for --size province then every other county-level unit, in registry order."""
     reg = load_regions()
     chosen = []
     for r in reg.units():
         place = next((p for p in DEMO_PLACES if reg.is_within(r.name, p)), None)
         if place is not None:
             chosen.append((list(DEMO_PLACES).index(place), r.code is None, r.code or "", r))
-    return [r for *_, r in sorted(chosen, key=lambda c: c[:3])]
+    places = [r for *_, r in sorted(chosen, key=lambda c: c[:3])]
+    if size != "province":
+        return places
+    taken = {r.name for r in places}
+    return places + [r for r in reg.units() if r.name not in taken]
 
 
-def _units(seed: int) -> list[Unit]:
-    """The demo's county-level units with their group, strength and trend."""
+def _units(seed: int, size: str = "small") -> list[Unit]:
+    """The demo's county-level units with their group, strength and trend: the plans' units first
+    (strength from STRENGTH), then, for --size province, the others (strength from city and kind)."""
     reg = load_regions()
     rng = _rng(seed, "units")
     out = []
-    for i, r in enumerate(demo_units()):
-        place = next(p for p in DEMO_PLACES if reg.is_within(r.name, p))
+    for i, r in enumerate(demo_units(size)):
         anc = reg.gb_ancestors(r.name)
         province = next((a.name for a in anc if a.level == "province"), "")
         division = r.code or next((a.code for a in anc if a.code), "110000")
-        strength = STRENGTH.get(r.name, 1.0) * float(rng.lognormal(0, 0.3))
-        out.append(Unit(i, r.name, r.code, division, DEMO_PLACES[place], province, strength,
-                        float(rng.normal(0, 0.07)), r.short_name))
+        city = r.name if r.name in CITY_WEIGHT else (reg.city_of(r.name) or "")
+        place = next((p for p in DEMO_PLACES if reg.is_within(r.name, p)), None)
+        if place is not None:
+            group = DEMO_PLACES[place]
+            strength = STRENGTH.get(r.name, 1.0) * float(rng.lognormal(0, 0.3))
+            trend = float(rng.normal(0, 0.07))
+        else:  # its own generator: the plans' units draw the same with or without the others
+            group = PROVINCE_GROUPS[province]
+            own = _rng(seed, "profile", r.name)
+            strength = CITY_WEIGHT[city] * KIND_WEIGHT[r.kind] * float(own.lognormal(0, STRENGTH_SPREAD))
+            trend = float(own.normal(0, 0.07))
+        out.append(Unit(i, r.name, r.code, division, group, province, strength, trend, r.short_name, city, r.kind or ""))
     return out
+
+
+def other_clusters(seed: int, u: Unit) -> list[tuple[str, str, str]]:
+    """1–3 clusters of a unit outside the plans' places: (name part, industry key, 集群级别), drawn
+    from its city's industries; the strongest units more often have a 省级重点 cluster."""
+    rng = _rng(seed, "clusters", u.name)
+    keys = CITY_INDUSTRIES.get(u.city) or ["equip", "food"]
+    n = int(min(len(keys), 1 + rng.binomial(2, min(0.9, 0.25 + 0.3 * u.strength))))
+    w = np.array([2.0] + [1.0] * (len(keys) - 1))
+    picks = rng.choice(len(keys), n, replace=False, p=w / w.sum())
+    top = "省级重点" if rng.random() < min(0.6, 0.2 * u.strength) else "市级"
+    return [(INDUSTRIES[keys[k]][0], keys[k], top if j == 0 else ("市级" if rng.random() < 0.4 else "其他"))
+            for j, k in enumerate(picks)]

@@ -11,15 +11,17 @@ import numpy as np
 import pandas as pd
 
 from analysis.demo.awards import _allocate, _unit_awards
-from analysis.demo.base import FIRST_MONTH, HORIZON_YEAR, PROVINCE_SCALE, _day, _rng, _ym
+from analysis.demo.base import FIRST_MONTH, HORIZON_YEAR, _day, _rng, _ym
 from analysis.demo.finance import _cluster_months, _finance
 from analysis.demo.indicators import _indicators
 from analysis.demo.notes import _notes
 from analysis.demo.plans import AWARD_PLANS
-from analysis.demo.regions import (CLUSTERS, DEFAULT_CLUSTERS, INDUSTRIES, TRADE_CHARS, XINING_CLUSTER_SUFFIX, Unit,
-                                   _units)
+from analysis.demo.regions import (CLUSTERS, DEFAULT_CLUSTERS, DEMO_PLACES, INDUSTRIES, TRADE_CHARS,
+                                   XINING_CLUSTER_SUFFIX, Unit, _units, other_clusters)
 from analysis.errors import UserError
 from analysis.submissions import creditcode
+
+REGISTER_MARGIN = 12   # enterprises a register holds beyond 1.35 times its longest award list
 
 
 @dataclass
@@ -60,28 +62,32 @@ class DemoWorld:
 
 
 def build_world(seed: int = 0, size: str = "small", until: int | None = None) -> DemoWorld:
-    """Simulate the whole world to the horizon (deterministic in `seed`, `size` and the horizon)."""
+    """Simulate the whole world to the horizon (deterministic in `seed`, `size` and the horizon).
+
+    small: the plans' units (石家庄市's, 芦台经济开发区, 西宁市's); province: every county-level unit
+    of the registry, the plans' units first and unchanged, the others sized by city and kind.
+    """
     if size not in ("small", "province"):
         raise UserError(f"规模“{size}”无效，应为 small 或 province")
-    scale = PROVINCE_SCALE if size == "province" else 1
     horizon = max(HORIZON_YEAR, _ym(until)[0] if until is not None else HORIZON_YEAR)
-    units = _units(seed)
-    alloc = _allocate(seed, units, scale, horizon)
+    units = _units(seed, size)
+    alloc = _allocate(seed, units, horizon)
     days = (_day(date(*FIRST_MONTH, 1)), _day(date(horizon, 12, 31)))   # first day, horizon day
     ent_frames, award_frames, cluster_rows = [], [], []
     code_rng = random.Random(seed * 1_000_003 + 17)
     taken: tuple[set[str], set[str]] = (set(), set())                   # credit codes, names
+    sizes = _register_sizes(alloc)
     for u in units:
-        specs, cl_names, rows = _clusters(u)
+        specs, cl_names, rows = _clusters(seed, u)
         cluster_rows += rows
-        n = _register_size(u, alloc, scale)
-        ent = _register(seed, u, specs, cl_names, n, days, code_rng, taken)
+        ent = _register(seed, u, specs, cl_names, sizes.get(u.index, REGISTER_MARGIN), days, code_rng, taken)
         ent_frames.append(ent)
         award_frames += _unit_awards(seed, u, alloc, ent, horizon, days[1])
     enterprises = pd.concat(ent_frames, ignore_index=True)
     enterprises.insert(0, "ent", np.arange(len(enterprises)))
     awards = _number_awards(award_frames, units, ent_frames)
-    finance = _finance(seed, enterprises, horizon)
+    places = [u.name for u in units if u.group in DEMO_PLACES.values()]
+    finance = _finance(seed, enterprises, horizon, ~enterprises["unit"].isin(places).to_numpy())
     clusters = pd.DataFrame(cluster_rows)
     cluster_months = _cluster_months(seed, clusters, enterprises, finance, units, horizon)
     indicators = _indicators(seed, units, horizon, awards)
@@ -90,9 +96,9 @@ def build_world(seed: int = 0, size: str = "small", until: int | None = None) ->
                      cluster_months, indicators, notes)
 
 
-def _clusters(u: Unit) -> tuple[list, list[str], list[dict]]:
+def _clusters(seed: int, u: Unit) -> tuple[list, list[str], list[dict]]:
     """The unit's cluster specs, cluster names and 集群名录 rows (with helper columns unit, ind)."""
-    specs = CLUSTERS.get(u.name, DEFAULT_CLUSTERS)
+    specs = CLUSTERS.get(u.name, DEFAULT_CLUSTERS) if u.group in DEMO_PLACES.values() else other_clusters(seed, u)
     suffix = XINING_CLUSTER_SUFFIX if u.group == "xining" else "产业集群"
     cl_names = [f"{u.name}{part}{suffix}" for part, _, _ in specs]
     rows = [{"集群名称": cname, "所属地区": u.name, "主导产业": INDUSTRIES[ind][0], "集群级别": level,
@@ -100,13 +106,14 @@ def _clusters(u: Unit) -> tuple[list, list[str], list[dict]]:
     return specs, cl_names, rows
 
 
-def _register_size(u: Unit, alloc: dict, scale: int) -> int:
-    """Register size: a margin over the unit's largest award list."""
-    need: dict[str, int] = {}
+def _register_sizes(alloc: dict) -> dict[int, int]:
+    """Unit index -> register size: a margin over the unit's largest award list."""
+    need: dict[int, dict[str, int]] = {}
     for (ui, p_i, year), per_batch in alloc.items():
-        if ui == u.index:
-            need[AWARD_PLANS[p_i].type] = need.get(AWARD_PLANS[p_i].type, 0) + int(per_batch.sum())
-    return int(math.ceil(1.35 * max(need.values(), default=0) + 12 * scale))
+        per_type = need.setdefault(ui, {})
+        per_type[AWARD_PLANS[p_i].type] = per_type.get(AWARD_PLANS[p_i].type, 0) + int(per_batch.sum())
+    return {ui: int(math.ceil(1.35 * max(per_type.values(), default=0) + REGISTER_MARGIN))
+            for ui, per_type in need.items()}
 
 
 def _register(seed: int, u: Unit, specs: list, cl_names: list[str], n: int, days: tuple[int, int],
@@ -144,10 +151,17 @@ def _codes(code_rng: random.Random, division: str, n: int, taken: set[str]) -> l
     return codes
 
 
+def _city_short(city: str) -> str:
+    """A city's name as used inside enterprise names (承德市 -> 承德, 海西蒙古族藏族自治州 -> 海西)."""
+    if city.endswith("自治州"):
+        return city[:2]
+    return city[:-1] if city.endswith("市") else city
+
+
 def _short(unit: str) -> str:
-    """The unit's name as used inside enterprise names (鹿泉区 -> 鹿泉)."""
-    if unit.startswith("大通"):
-        return "大通"
+    """The unit's name as used inside enterprise names (鹿泉区 -> 鹿泉, 大通回族土族自治县 -> 大通)."""
+    if unit.endswith("自治县"):
+        return unit[:2]
     if unit.endswith("经济开发区"):
         return unit[:-5]
     return unit[:-1] if len(unit) > 2 and unit[-1] in "市区县" else unit
@@ -156,7 +170,8 @@ def _short(unit: str) -> str:
 def _names(rng: np.random.Generator, unit: Unit, ind_keys: list[str], taken: set[str]) -> list[str]:
     """地名 + 字号 + 行业 + 有限公司 names, unique across the whole world."""
     province_short = unit.province[:2] if unit.province else "河北"
-    city_short = {"sjz": "石家庄", "lutai": "唐山", "xining": "西宁"}.get(unit.group, province_short)
+    city_short = {"sjz": "石家庄", "lutai": "唐山", "xining": "西宁"}.get(unit.group) or _city_short(unit.city) \
+        or province_short
     short = _short(unit.short_name or unit.name)
     prefixes = [province_short, city_short, short]
     if unit.group == "xining":
