@@ -278,3 +278,19 @@ def test_the_one_pass_flow_series_gives_the_month_by_month_met_on(store, monkeyp
     assert fast["met_on"].tolist() == slow["met_on"].tolist()
     # 新乐市's first 高新技术企业 of 2023 was granted in November
     assert row(fast, "sjz.high_tech.annual", X, "2023")["met_on"] == "2023-11"
+
+
+def test_an_allocation_for_a_year_goes_to_the_level_target_unless_it_says_新增(tmp_path):
+    # 石家庄市's plan has both 专精特新 到2025年750家 (a level) and 每年新增80家; an issued 2025 row with no 目标类型
+    # is the level's; one marked 新增 is the yearly target's
+    from support.builders import allocation as issued
+
+    rows = [issued(X, "专精特新中小企业", 2025, 40), {**issued(L, "专精特新中小企业", 2025, 6), "目标类型": "新增"}]
+    store = store_with(tmp_path, [submission("2023-02", SJZ, 目标分解=rows),
+                                  submission("2025-06", X, 企业名录=[enterprise(E[1], X)])])
+    frame = compute_progress(store, "2025-06-30", [target("sjz.srdi_sme.2025"), target("sjz.srdi_sme.annual")],
+                             with_previous=False)
+    level = frame[frame["target_id"] == "sjz.srdi_sme.2025"].set_index("jurisdiction")
+    yearly = frame[(frame["target_id"] == "sjz.srdi_sme.annual") & (frame["term"] == "2025")].set_index("jurisdiction")
+    assert (level.loc[X, "target_value"], level.loc[X, "basis"]) == (40, "分解目标") and level.loc[L, "basis"] == ""
+    assert (yearly.loc[L, "target_value"], yearly.loc[L, "basis"]) == (6, "分解目标") and yearly.loc[X, "basis"] == ""

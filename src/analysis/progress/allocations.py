@@ -34,7 +34,7 @@ def issued_allocations(store: Store, catalog: Catalog, period: str) -> pd.DataFr
 
     Columns: region, indicator (id), term, value, doc, issued_on, responsible.
     """
-    columns = ["region", "indicator", "term", "value", "doc", "issued_on", "responsible"]
+    columns = ["region", "indicator", "term", "value", "doc", "issued_on", "responsible", "type"]
     try:
         raw = store.snapshot(ALLOCATION_SHEET, period)
     except ValueError:  # a store written before the sheet existed
@@ -49,10 +49,11 @@ def issued_allocations(store: Store, catalog: Catalog, period: str) -> pd.DataFr
         "doc": raw["下达文号"].astype(str),
         "issued_on": pd.to_datetime(raw["下达日期"]),
         "responsible": raw.get("责任单位", pd.Series("", index=raw.index)).fillna(""),
+        "type": raw.get("目标类型", pd.Series("", index=raw.index)).fillna("").astype(str),
         "_order": range(len(raw)),
     })
     frame = frame.dropna(subset=["indicator", "value"]).sort_values(["issued_on", "_order"])
-    latest = frame.groupby(["region", "indicator", "term"], sort=False).tail(1)
+    latest = frame.groupby(["region", "indicator", "term", "type"], sort=False).tail(1)
     return latest[columns].reset_index(drop=True)
 
 
@@ -65,9 +66,21 @@ def _term_text(value) -> str:
         return text
 
 
-def issued_goals(allocations: pd.DataFrame, target: Target, term: str, children: list[str]) -> dict[str, Goal]:
-    """The children's issued goals for a target's term (a 每年 target's year, or its plan-period total)."""
+YEARLY_KINDS = ("annual", "in-year")
+
+
+def issued_goals(allocations: pd.DataFrame, target: Target, term: str, children: list[str],
+                 dated_years: frozenset = frozenset()) -> dict[str, Goal]:
+    """The children's issued goals for a target's term (a 每年 target's year, or its plan-period total).
+
+    `dated_years`: the years for which the plan has a level target of the same indicator."""
     rows = allocations[(allocations["indicator"] == target.indicator) & allocations["region"].isin(children)]
+    # 目标类型 新增 goes to a yearly target, 存量 to a level; left empty, a row goes to the level target when the
+    # plan has both for the indicator and year (an issued table that says nothing says 达到)
+    if target.kind in YEARLY_KINDS:
+        rows = rows[(rows["type"] == "新增") | ((rows["type"] == "") & ~rows["term"].isin(dated_years))]
+    else:
+        rows = rows[rows["type"] != "新增"]
     if "-" in term:  # a plan-period total: the sum of the years issued, only when every year was issued
         first, last = map(int, term.split("-"))
         years = {str(y) for y in range(first, last + 1)}

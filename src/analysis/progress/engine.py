@@ -121,6 +121,12 @@ class _Context:
         self.with_met_on = with_met_on
         self._series: dict = {}
 
+    def dated_years(self, target: Target) -> frozenset:
+        """Years for which the target's plan sets a level target of the same indicator (see allocations)."""
+        return frozenset(t.period for t in self.catalog.targets
+                         if t.plan == target.plan and t.indicator == target.indicator and t.period != "annual"
+                         and t.kind not in alloc.YEARLY_KINDS)
+
     def flow_series(self, target: Target, window) -> pd.DataFrame | None:
         """Month-end values of a flow over a window (memoised: many places and terms share one)."""
         key = (repr(sorted(target.measure.items())), target.kind, target.indicator, window)
@@ -137,7 +143,8 @@ def _goals(ctx: _Context, target: Target, term: Term, base: pd.DataFrame, now: p
     children = _children(target.jurisdiction)
     if not children:
         return out
-    issued = alloc.issued_goals(ctx.allocations, target, term.label, children) if alloc.can_split(target) else {}
+    issued = (alloc.issued_goals(ctx.allocations, target, term.label, children, ctx.dated_years(target))
+              if alloc.can_split(target) else {})
     estimated = {}
     if ctx.estimate_splits:
         estimated = alloc.estimated_split(target, goal, base, children, _parent_report(target, now, reports))

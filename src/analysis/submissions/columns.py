@@ -204,7 +204,8 @@ class ColumnChecks:
             return
         present = np.ones(len(table.row_numbers), dtype=bool)
         for k in keys:
-            present &= values[k] != None  # noqa: E711 - elementwise on an object array
+            if table.sheet.column(k).required:   # an optional key column (目标类型) may be empty and still counts
+                present &= values[k] != None  # noqa: E711 - elementwise on an object array
         tuples = list(zip(*(values[k][present].tolist() for k in keys)))
         if len(set(tuples)) == len(tuples):
             return

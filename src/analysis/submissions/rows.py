@@ -138,10 +138,11 @@ class RowChecks:
         seen: dict[tuple, int] = {}
         for record in records:
             key = tuple(record.get(k) for k in keys)
-            if any(v is None for v in key):
+            # a missing required key is reported elsewhere; an optional one (目标类型) may be empty and still counts
+            if any(v is None and table.sheet.column(k).required for k, v in zip(keys, key)):
                 continue
             if key in seen:
-                value = "、".join(readers.cell_text(v) or "" for v in key)
+                value = "、".join(readers.cell_text(v) for v in key if v is not None)
                 self.report(table, record["_row"], keys[0], value,
                             f"与第{seen[key]}行重复（{'+'.join(keys)}相同）")
             else:
