@@ -69,7 +69,7 @@ def time_ingest(files: list[Path], store_dir: Path) -> tuple[float, float, int, 
 def main() -> int:
     parser = argparse.ArgumentParser(description="入库速度基准：本工具完整入库 vs. pandas+openpyxl 仅读取")
     parser.add_argument("--size", choices=("province", "small"), default="province",
-                        help="演示数据规模：province（默认，全省规模，约50个大文件）或 small（数千个小文件）")
+                        help="演示数据规模：province（默认，两省全部县级单位，约240个文件）或 small（数千个小文件）")
     parser.add_argument("--until", metavar="YYYY-MM", help="演示数据的最后填报期（默认本月）")
     parser.add_argument("--data", type=Path, help="使用此目录中已生成的报送文件，不再生成")
     parser.add_argument("--keep", type=Path, help="把生成的文件和数据库留在此目录")

@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/progress.py [--keep DIR]
 
-Builds the province-size demo (one month, ≥100,000 enterprises), ingests it into a
+Builds the province-size demo (one month, every county-level unit of Hebei and Qinghai), ingests it into a
 temporary store, then times in the same process: reading the store's facts
 (the baseline: what any computation must pay), and compute_progress for every
 target and every jurisdiction, with and without the previous month (环比).

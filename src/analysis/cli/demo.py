@@ -12,7 +12,7 @@ def register(subparsers) -> None:
     p.add_argument("--out", required=True, metavar="目录", help="输出目录（不存在时自动创建）")
     p.add_argument("--seed", type=int, default=0, metavar="N", help="随机种子（默认 0）")
     p.add_argument("--size", choices=("small", "province"), default="small",
-                   help="规模：small 为每单位数十至数百家企业（默认）；province 为全省规模（10万家以上企业），用于性能测试")
+                   help="规模：small 为方案涉及的30个县级单位（默认）；province 为河北、青海两省全部212个县级单位（约4万家企业），用于性能测试")
     p.add_argument("--until", metavar="YYYY-MM",
                    help="最后一个填报期（默认为报送已截止的最近一个月：某月的数据于次月 10 日前报送；不能晚于该月）")
     p.add_argument("--months", type=int, metavar="N",
