@@ -224,6 +224,13 @@ def test_control_character_refused_in_the_fast_path_too(tmp_path):
     assert (p.row, p.column) == (3, "企业名称") and "U+000C" in p.reason
 
 
+@pytest.mark.parametrize("char", ["\u202e", "\u202a", "\u2066", "\u2069"])
+def test_bidirectional_controls_are_refused_like_other_control_characters(tmp_path, char):
+    # a right-to-left override would make 甲公司 display reversed in the HTML and xlsx
+    [p] = problems_of(_csv(tmp_path, [f"{C1},新乐{char}甲公司,新乐市,是,"]))
+    assert (p.row, p.column) == (2, "企业名称") and f"U+{ord(char):04X}" in p.reason
+
+
 def test_tab_and_line_breaks_in_text_are_accepted(tmp_path):
     def change(s):
         make_bad.set_cell(s, "情况说明", 2, "进展情况", "一、完成60%\n二、\t推进中\r\n")

@@ -123,7 +123,7 @@ def parse_code(value: object) -> str:
 
 # Control characters (C0 but tab, line feed and carriage return; DEL; C1) have no place in a cell:
 # they come from damaged files or copy-paste and are invisible in Excel.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")  # C0, C1 and bidirectional controls
 
 
 def _has_control(text: str) -> bool:
