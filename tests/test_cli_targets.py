@@ -68,3 +68,19 @@ def test_kind_accepts_the_chinese_names_the_table_prints():
     assert by_name.returncode == 0 and by_name.stdout == by_code.stdout and by_code.stdout.count("\n") > 10
     unknown = run_cli("targets", "--kind", "独角兽")
     assert unknown.returncode == 2 and "未知目标类型“独角兽”" in unknown.stderr and "存量（stock）" in unknown.stderr
+
+
+def test_xlsx_export_has_chinese_headers_and_numbers(tmp_path):
+    import openpyxl
+
+    out = tmp_path / "目标.xlsx"
+    result = run_cli("targets", "--plan", "shijiazhuang-2022-leaders", "--format", "xlsx", "--out", str(out))
+    assert result.returncode == 0 and "已写入" in result.stdout
+    sheet = openpyxl.load_workbook(out)["目标"]
+    headers = [c.value for c in sheet[1]]
+    assert headers[:4] == ["编号", "方案", "地区", "指标代码"] and "原文" in headers
+    lows = [row[headers.index("下限")].value for row in sheet.iter_rows(min_row=2)]
+    assert 750 in lows and all(isinstance(v, (int, float)) for v in lows if v is not None)
+    assert "存量" in [row[headers.index("类型")].value for row in sheet.iter_rows(min_row=2)]
+    missing = run_cli("targets", "--format", "xlsx")
+    assert missing.returncode == 2 and "--out" in missing.stderr

@@ -7,7 +7,7 @@ from pathlib import Path
 from analysis.analysts.candidates import LIST_HEADERS, candidates, resolve_rung, rung_order
 from analysis.fsutil import check_output_file
 from analysis.periods import parse_month
-from analysis.cli.console import print_frame, render_frame, write_csv_text
+from analysis.cli.console import print_frame, render_frame, write_csv_text, write_xlsx
 from analysis.errors import UserError
 from analysis.analysts.incentives import DETAIL_HEADERS, by_source, by_unit, estimate, not_estimable
 from analysis.store.history import Store
@@ -30,7 +30,8 @@ def register(subparsers) -> None:
     q = subparsers.add_parser("incentives", help="奖补资金测算：按期间新认定资质估算各级财政奖补")
     q.add_argument("--period", required=True, help="期间 YYYY、YYYY-MM 或 YYYY-Qn")
     q.add_argument("--region", help="只看该地区下的单位")
-    q.add_argument("--format", choices=("table", "csv"), default="table")
+    q.add_argument("--format", choices=("table", "csv", "xlsx"), default="table", help="输出格式（默认 table；xlsx 须给 --out）")
+    q.add_argument("--out", help="xlsx 输出文件")
     q.add_argument("--store", help="数据库目录（默认 data/store 或环境变量 WORKBOOK_STORE）")
     q.set_defaults(func=run_incentives)
 
@@ -74,6 +75,10 @@ def run_incentives(args) -> int:
     detail = estimate(_store(args.store), args.period, args.region)
     if args.format == "csv":
         print_frame(detail, "csv")
+        return 0
+    if args.format == "xlsx":
+        write_xlsx({"明细": detail[INCENTIVE_SHOWN].rename(columns=DETAIL_HEADERS), "按地区": by_unit(detail).round(2),
+                    "按资金来源": by_source(detail).round(2)}, args.out, f"奖补资金测算（{args.period}，万元）")
         return 0
     print(f"奖补资金测算（{args.period}，单位：万元；标准为“最高”的按上限计）")
     print_frame(detail[INCENTIVE_SHOWN], "table", DETAIL_HEADERS)

@@ -61,6 +61,19 @@ def print_frame(df: pd.DataFrame, fmt: str = "table", headers: dict[str, str] | 
         sys.stdout.write(text)
 
 
+def write_xlsx(sheets: dict[str, pd.DataFrame], out, title: str, headers: dict[str, str] | None = None) -> None:
+    """Tables as a formatted xlsx (Chinese headers; the CSV keeps the English column names, an interface)."""
+    from analysis.errors import UserError
+    from analysis.fsutil import check_output_file
+    from analysis.reports.xlsx import write_tables
+
+    if not out:
+        raise UserError("输出 xlsx 时须用 --out 指定文件路径（如 --out 目标.xlsx）")
+    path = check_output_file(out, force=True)
+    write_tables(path, {name: frame.rename(columns=headers or {}) for name, frame in sheets.items()}, title=title)
+    print(f"已写入 {path}（{sum(len(f) for f in sheets.values())} 行）")
+
+
 def write_csv_text(text: str, path=None) -> None:
     """CSV text with a BOM, to a file or to standard output (as bytes, so the BOM is not re-encoded)."""
     data = text.encode("utf-8-sig")

@@ -6,7 +6,7 @@ import datetime as dt
 import pandas as pd
 
 from analysis.catalog.targets import load_catalog, select
-from analysis.cli.console import print_frame
+from analysis.cli.console import print_frame, write_xlsx
 from analysis.errors import UserError
 from analysis.progress.narrative import sentence
 from analysis.progress.engine import compute_progress
@@ -37,7 +37,8 @@ def register(subparsers) -> None:
     p.add_argument("--as-of", required=True, help="截至日期 YYYY-MM-DD")
     p.add_argument("--region", help="只看该地区（含上级方案分解到该地区的目标）")
     p.add_argument("--plan", help="方案编号")
-    p.add_argument("--format", choices=("table", "csv"), default="table")
+    p.add_argument("--format", choices=("table", "csv", "xlsx"), default="table", help="输出格式（默认 table；xlsx 须给 --out）")
+    p.add_argument("--out", help="xlsx 输出文件")
     p.add_argument("--estimate-splits", action="store_true",
                    help="为未下达分解目标的下级单位按基期占比测算目标（标注“测算”，仅供分析，不用于通报）")
     p.add_argument("--store", help="数据库目录（默认 data/store 或环境变量 WORKBOOK_STORE）")
@@ -72,5 +73,9 @@ def run(args) -> int:
         return 0
     shown = frame[list(TABLE_HEADERS)].round(1)
     shown["basis"] = shown["basis"].replace("", "未下达")  # a unit without an issued target: shown, not judged
+    if args.format == "xlsx":
+        where = load_regions().get(args.region).name if args.region else "全部地区"
+        write_xlsx({"进度": shown}, args.out, f"{where}目标进度（截至{args.as_of}）", TABLE_HEADERS)
+        return 0
     print_frame(shown, "table", TABLE_HEADERS)
     return 0

@@ -7,7 +7,7 @@ from analysis.catalog.targets import CATALOG_COLUMNS, KIND_NAMES_ZH, PERIOD_NAME
 from analysis.catalog.checks import cascades, contradictions, implied_flows
 from analysis.catalog.views import plan_summary
 from analysis.errors import UserError
-from analysis.cli.console import FORMATS, print_frame
+from analysis.cli.console import FORMATS, print_frame, write_xlsx
 
 TABLE_HEADERS = {
     "id": "编号", "plan": "方案", "jurisdiction": "地区", "indicator": "指标代码", "indicator_name": "指标",
@@ -24,7 +24,8 @@ def register(subparsers) -> None:
     p.add_argument("--plan", help="方案编号，如 shijiazhuang-2022-leaders")
     p.add_argument("--region", help="地区名称（含其下级地区的方案）")
     p.add_argument("--kind", action="append", help="只列出某类目标（可重复），如 stock 或 存量、incentive 或 奖补标准")
-    p.add_argument("--format", choices=FORMATS, default="table", help="输出格式（默认 table）")
+    p.add_argument("--format", choices=(*FORMATS, "xlsx"), default="table", help="输出格式（默认 table；xlsx 须给 --out）")
+    p.add_argument("--out", help="xlsx 输出文件")
     p.set_defaults(func=run)
 
 
@@ -43,6 +44,10 @@ def run(args) -> int:
         )
         print_frame(shown, "table", TABLE_HEADERS)
         print(f"\n共 {len(frame)} 条（其中进度目标 {int(frame['kind'].isin(PROGRESS_KINDS).sum())} 条）")
+    elif args.format == "xlsx":
+        shown = frame[CATALOG_COLUMNS].assign(kind=frame["kind"].map(KIND_NAMES_ZH),
+                                              aspirational=frame["aspirational"].map({True: "力争", False: ""}))
+        write_xlsx({"目标": shown}, args.out, "量化目标一览", TABLE_HEADERS)
     else:
         print_frame(frame[CATALOG_COLUMNS], args.format)
     return 0
