@@ -322,3 +322,54 @@ def test_status_narrows_to_a_region_and_a_period(tmp_path, store_dir, capsys):
     listed = [line for line in out.splitlines() if line.strip().startswith("2023-")]
     assert code == 0 and len(listed) == 1 and "鹿泉区" in listed[0] and "新乐市" not in out.split("未报送")[0]
     assert "填报期 2023-06 未报送的县级单位" in out
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def _gone(pid: int, seconds: float = 10) -> bool:
+    import time
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            status = Path(f"/proc/{pid}/stat").read_text().split()[2]
+        except OSError:
+            return True
+        if status == "Z":            # a zombie is dead; only its parent (pytest's init here) has not reaped it
+            return True
+        time.sleep(0.1)
+    return False
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL])
+def test_a_stopped_ingest_leaves_no_worker_and_no_temporary_folder(tmp_path, store_dir, sig):
+    folder = tmp_path / "in"
+    indicator_csvs(folder, TEN_UNITS)
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    env = {**os.environ, SLEEP_HOOK_ENV: "60", "PYTHONPATH": str(SRC), "WORKBOOK_INGEST_WORKERS": "2",
+           "TMPDIR": str(scratch)}
+    proc = subprocess.Popen([sys.executable, "-m", "analysis", "ingest", str(folder), "--store", str(store_dir)],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    assert any(line.endswith("store: inside transaction\n") for line in proc.stderr)
+    workers = _children(proc.pid)
+    assert workers                                   # the pool is running
+    os.kill(proc.pid, sig)                           # the ingest alone, not its process group
+    try:
+        rest = proc.communicate(timeout=30)[1]       # an orphaned worker would hold stderr open
+    except subprocess.TimeoutExpired:
+        rest = None
+    finally:
+        orphans = [w for w in workers if not _gone(w, 5)]
+        for w in orphans:
+            os.kill(w, signal.SIGKILL)
+    assert orphans == [] and rest is not None         # no worker left behind under PID 1
+    code = proc.wait(timeout=10)
+    if sig == signal.SIGTERM:
+        assert code == 143 and "已终止" in rest and "Traceback" not in rest
+        assert not list(scratch.glob("workbook-ingest-*"))   # its temporary folder removed

@@ -38,14 +38,31 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class Terminated(BaseException):
+    """SIGTERM, turned into an exception so that every `finally` runs (workers stopped, temporary files removed)."""
+
+
+def _terminate_cleanly() -> None:
+    import signal
+
+    def handler(signum, frame):
+        raise Terminated
+
+    signal.signal(signal.SIGTERM, handler)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    _terminate_cleanly()
     try:
         return int(args.func(args) or 0)
+    except Terminated:
+        print("已终止（收到终止信号），本次未完成的文件未入库，已入库的不受影响。", file=sys.stderr)
+        return 143
     except UserError as err:
         print(f"错误：{err}", file=sys.stderr)
         return err.exit_code

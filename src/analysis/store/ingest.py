@@ -187,9 +187,30 @@ class _Ahead:
     refers: tuple[set, set]          # enterprises and clusters it refers to without defining them
 
 
-def _init_worker(known: dict) -> None:
+def _init_worker(known: dict, parent: int | None = None) -> None:
     global _WORKER_KNOWN
     _WORKER_KNOWN = known
+    _die_with_parent(parent)
+
+
+def _die_with_parent(parent: int | None) -> None:
+    """A worker ends when the ingest that started it dies (SIGKILL included), instead of lingering under PID 1.
+
+    Linux's parent-death signal (prctl PR_SET_PDEATHSIG); the parent's own SIGTERM handler (inherited by fork)
+    is reset so that the signal ends the worker quietly."""
+    import signal
+
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)   # Ctrl-C is the parent's to handle
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM)   # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):   # not Linux: the pool's own shutdown still applies
+        return
+    if parent is not None and os.getppid() != parent:   # the parent died before the signal was set
+        os._exit(1)
 
 
 def _validate_ahead(path: Path, period: str | None, stage_path: Path) -> _Ahead | None:
@@ -277,7 +298,7 @@ class _ReadAhead:
         from concurrent.futures import ProcessPoolExecutor
 
         return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
-                                   initializer=_init_worker, initargs=(self.known,))
+                                   initializer=_init_worker, initargs=(self.known, os.getpid()))
 
     def result(self, index: int):
         """The worker's _Ahead for file `index`, None (redo in order) or _CRASHED."""
