@@ -102,18 +102,33 @@ def _calendar_clause(row) -> str:
     return f"，{word}{abs(gap):.1f}个百分点"
 
 
-def _difference(value: float, unit: str) -> str:
+def difference(value: float, unit: str) -> str:
+    """A distance in the target's own unit: 4家, 0.11个百分点."""
     return f"{number(abs(value), unit)}个百分点" if unit == "%" else f"{number(abs(value), unit)}{unit}"
 
 
-def _months_early(row) -> str:
+AT_START = "方案实施之初"
+
+
+def met_timing(row) -> tuple[str, int] | None:
+    """When a final row's target was first met: ("2024年8月", months before the deadline), (AT_START, 0) when it
+    was met in the plan's first month, None when unknown."""
     met_on = row.get("met_on")
     if not isinstance(met_on, str) or not met_on:
-        return ""
+        return None
     if met_on == row["window_start"][:7]:
-        return "，方案实施之初即已达到"
+        return AT_START, 0
     early = (pd.Period(row["window_end"][:7], "M") - pd.Period(met_on, "M")).n
-    when = f"{int(met_on[:4])}年{int(met_on[5:])}月"
+    return f"{int(met_on[:4])}年{int(met_on[5:])}月", early
+
+
+def _months_early(row) -> str:
+    timing = met_timing(row)
+    if timing is None:
+        return ""
+    when, early = timing
+    if when == AT_START:
+        return f"，{AT_START}即已达到"
     return f"，{when}达到目标" + (f"，提前{early}个月" if early > 0 else "")
 
 
@@ -167,10 +182,10 @@ def final_sentence(row) -> str:
     else:
         head = f"{place}{_level_subject(row, words)}{goal}，实际{_level_value(row, words)}"
     if row["status"] == STATUS_MISSED:
-        return f"{head}，未完成，差{_difference(row['shortfall'], unit)}。"
+        return f"{head}，未完成，差{difference(row['shortfall'], unit)}。"
     word = "超额完成" if row["status"] == STATUS_EXCEEDED else "已完成"
     over = row["actual"] - row["target_value"]
-    extra = f"，超出{_difference(over, unit)}" if over > 0 and row["comparison"] != "≈" else ""
+    extra = f"，超出{difference(over, unit)}" if over > 0 and row["comparison"] != "≈" else ""
     stretch = ""
     if row["status"] == STATUS_DONE and row.get("high") is not None and not pd.isna(row.get("high")) and row["aspirational"]:
         stretch = "（达到下限，未达到上限）"
@@ -202,7 +217,7 @@ def sentence(row, as_of=None) -> str:
         return f"{head}，已达到{goal}{goal_text(row)}。"
     if row["status"] == STATUS_LEVEL_MISSED or unit == "%":
         # a level without a baseline, or a rate: its distance is in points of the rate itself
-        return f"{head}，距{goal}{goal_text(row)}还差{_difference(row['target_value'] - row['actual'], unit)}。"
+        return f"{head}，距{goal}{goal_text(row)}还差{difference(row['target_value'] - row['actual'], unit)}。"
     text = f"{head}，完成{goal}的{row['progress_pct']:.1f}%"
     if row["status"] == STATUS_BATCH:
         return f"{text}，该类资质集中批次认定，待批次认定后再作比较。"

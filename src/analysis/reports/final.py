@@ -19,9 +19,9 @@ from analysis.periods import date_text, latest_complete_month, month_end, parse_
 from analysis.progress.allocations import BASIS_ISSUED, BASIS_PLAN
 from analysis.progress.engine import compute_progress
 from analysis.progress.facts import load_facts
-from analysis.progress.narrative import final_sentence, number
+from analysis.progress.narrative import difference, final_sentence, met_timing, number
 from analysis.progress.verdicts import STATUS_DONE, STATUS_EXCEEDED, STATUS_MISSED, STATUS_NO_DATA
-from analysis.reports.content import Report, issuer_of
+from analysis.reports.content import Report, issuer_of, term_label
 from analysis.store.history import Store
 
 MET = (STATUS_DONE, STATUS_EXCEEDED)
@@ -58,31 +58,21 @@ def headline_rows(rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def _met_text(row) -> str:
-    met_on = row["met_on"]
-    if not isinstance(met_on, str) or not met_on:
+    timing = met_timing(row)
+    if timing is None:
         return ""
-    if met_on == row["window_start"][:7]:
-        return "方案实施之初"
-    early = (pd.Period(row["window_end"][:7], "M") - pd.Period(met_on, "M")).n
-    when = f"{int(met_on[:4])}年{int(met_on[5:])}月"
+    when, early = timing
     return f"{when}（提前{early}个月）" if early > 0 else when
 
 
 def _difference(row) -> str:
-    if pd.isna(row["shortfall"]):
-        return ""
-    unit = row["unit"]
-    return f"差{number(row['shortfall'], unit)}{'个百分点' if unit == '%' else unit}"
-
-
-def _term_text(term: str) -> str:
-    return f"{term.replace('-', '—')}年合计" if "-" in str(term) else f"{term}年"
+    return "" if pd.isna(row["shortfall"]) else f"差{difference(row['shortfall'], row['unit'])}"
 
 
 def result_table(heads: pd.DataFrame) -> pd.DataFrame:
     """Every target with its quote, final value, result, shortfall, when it was met and the source of the figure."""
     return pd.DataFrame({
-        "序号": range(1, len(heads) + 1), "目标（方案原文）": heads["quote"], "期限": heads["term"].map(_term_text),
+        "序号": range(1, len(heads) + 1), "目标（方案原文）": heads["quote"], "期限": heads["term"].map(term_label),
         "目标": [f"{number(v, u)}{u}" + ("（力争）" if a else "")
                for v, u, a in zip(heads["target_value"], heads["unit"], heads["aspirational"].astype(bool))],
         "实际": [f"{number(v, u)}{u}" if pd.notna(v) else "—" for v, u in zip(heads["actual"], heads["unit"])],
@@ -100,7 +90,7 @@ def yearly_tables(rows: pd.DataFrame) -> dict[str, pd.DataFrame]:
             continue
         first = group.iloc[0]
         out[f"{first['indicator_name']}（{first['quote']}）"] = pd.DataFrame({
-            "年度": group["term"].map(_term_text), "目标": group["target_value"], "实际": group["actual"],
+            "年度": group["term"].map(term_label), "目标": group["target_value"], "实际": group["actual"],
             "结果": group["status"], "差额": [_difference(r) for _, r in group.iterrows()],
         }).reset_index(drop=True)
     return out
@@ -113,7 +103,7 @@ def unit_results(progress: pd.DataFrame, region: str) -> pd.DataFrame:
                       & progress["final"].astype(bool) & ~progress["term"].astype(str).str.contains("-")]
     if issued.empty:
         return pd.DataFrame(columns=["地区", "下达目标数", "完成数", "完成比例%", "排名", "未完成指标"])
-    label = issued["indicator_name"] + "（" + issued["term"].map(_term_text) + "）"
+    label = issued["indicator_name"] + "（" + issued["term"].map(term_label) + "）"
     table = pd.DataFrame({
         "下达目标数": issued.groupby("jurisdiction").size(),
         "完成数": issued[issued["status"].isin(MET)].groupby("jurisdiction").size(),
