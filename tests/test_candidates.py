@@ -8,7 +8,7 @@ from analysis.analysts.candidates import (applicable, candidates, in_tier, margi
 from analysis.cli.main import main
 from analysis.errors import UserError
 from analysis.progress.facts import load_facts
-from analysis.progress.engine import month_end
+from analysis.periods import month_end
 from support.builders import award, enterprise, store_with, submission
 
 LT, CD = "芦台经济开发区", "城东区"

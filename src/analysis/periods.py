@@ -82,11 +82,6 @@ def quarter_months(period: str) -> list[str]:
     return [f"{year}-{m:02d}" for m in range(3 * q - 2, 3 * q + 1)]
 
 
-def quarter_of(month: str) -> str:
-    """The quarter (YYYY-Qn) a month (YYYY-MM) belongs to."""
-    return f"{month[:4]}-Q{(int(month[5:7]) - 1) // 3 + 1}"
-
-
 def month_end(period: str) -> pd.Timestamp:
     """The last day of a month YYYY-MM."""
     year, month = map(int, period.split("-"))

@@ -30,7 +30,7 @@ class DueReport:
 
 def deadline(month: str) -> dt.date:
     """The submission deadline of monthly data for `month` (YYYY-MM)."""
-    from analysis.progress.engine import settings
+    from analysis.progress.verdicts import settings
 
     day = int(settings()["submission_deadline_day"])
     nxt = pd.Period(month, "M") + 1

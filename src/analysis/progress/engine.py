@@ -26,22 +26,19 @@ from analysis.catalog.regions import load_regions
 from analysis.catalog.targets import Catalog, Target, load_catalog
 from analysis.periods import month_end, previous_period
 from analysis.progress import allocations as alloc
-from analysis.progress.allocations import BASIS_ESTIMATE, BASIS_ISSUED, BASIS_PLAN, BASIS_REPORTED, Goal
+from analysis.progress.allocations import BASIS_PLAN, Goal
 from analysis.progress.facts import Facts, load_facts
 from analysis.progress.lifecycle import Term, terms
 from analysis.progress.measures import FLOW_KINDS, SOURCE_REPORTED, actual_values, first_reports, flow_series
-from analysis.progress.trajectory import (TRAJ_AWAY, TRAJ_LIMITED, TRAJ_MET, TRAJ_MODERATE, TRAJ_NONE,
-                                          TRAJ_ON_TRACK, Trajectory, trajectory)
-from analysis.progress.verdicts import (STATUS_AHEAD, STATUS_BATCH, STATUS_BEHIND, STATUS_DONE, STATUS_EXCEEDED,
-                                        STATUS_FAR_BEHIND, STATUS_IN_STEP, STATUS_LEVEL_MET, STATUS_LEVEL_MISSED,
-                                        STATUS_MISSED, STATUS_NO_DATA, STATUSES, calendar_status, final_status,
-                                        is_exceeded, is_met, light_of, settings, shortfall)
+from analysis.progress.trajectory import Trajectory, trajectory
+from analysis.progress.verdicts import (STATUS_BATCH, STATUS_BEHIND, STATUS_DONE, STATUS_FAR_BEHIND, STATUS_LEVEL_MET,
+                                        STATUS_LEVEL_MISSED, STATUS_NO_DATA, calendar_status, final_status,
+                                        is_exceeded, is_met, light_of, shortfall)
 from analysis.store.history import Store
 
 LEVEL_KINDS = ("stock", "ratio", "rate", "share", "pool")  # a path from the baseline value
 PERCENT_KINDS = alloc.PERCENT_KINDS
 NO_BASELINE_KINDS = ("ratio", "rate", "share")             # levels judged 达标/未达标 when their base is unknown
-TRAJ_CLOSED = "已到期"
 
 PROGRESS_COLUMNS = [
     "plan", "jurisdiction", "indicator", "kind", "period", "low", "high", "actual", "expected",

@@ -72,12 +72,3 @@ def _annual_terms(plan: Plan, as_of: pd.Timestamp, plan_end: pd.Timestamp) -> li
                         pd.Timestamp(all_years[-1], 12, 31), final=True, in_force=False, years=len(all_years)))
     return out
 
-
-def term_for_year(target: Target, plan: Plan, as_of: pd.Timestamp) -> Term | None:
-    """The one term an analyst tool (what-if, candidates) works on: the open one, else the latest final."""
-    found = terms(target, plan, as_of)
-    open_terms = [t for t in found if not t.final]
-    if open_terms:
-        return open_terms[-1]
-    finals = [t for t in found if not t.is_total]
-    return finals[-1] if finals else None

@@ -131,7 +131,7 @@ def heatmap_chart(matrix: pd.DataFrame, title: str) -> plt.Figure:
     import seaborn as sns
     from matplotlib.colors import BoundaryNorm, ListedColormap
 
-    from analysis.progress.engine import settings
+    from analysis.progress.verdicts import settings
 
     use_chart_style()
     # the same bands as the status words: the lowest gap of each light (data/progress.yml: status_bands)

@@ -6,7 +6,6 @@ what they return; every number comes from one `compute_progress` run.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -16,12 +15,14 @@ from analysis.catalog.targets import load_catalog
 from analysis import paths
 from analysis.errors import UserError
 from analysis.yamlio import load_yaml
-from analysis.periods import (date_text as _date_text, month_end, parse_month, parse_quarter, quarter_months, quarter_of,
+from analysis.periods import (date_text as _date_text, month_end, parse_month, parse_quarter, quarter_months,
                               latest_complete_month, parse_date, report_date)
 from analysis.progress.facts import load_facts
 from analysis.progress.measures import actual_values
-from analysis.progress.narrative import as_of_phrase, final_sentence, overview, sentence
-from analysis.progress.engine import (BASIS_PLAN, STATUS_BEHIND, STATUS_FAR_BEHIND, compute_progress, row_window)
+from analysis.progress.narrative import as_of_phrase, overview, sentence
+from analysis.progress.allocations import BASIS_PLAN
+from analysis.progress.engine import compute_progress, row_window
+from analysis.progress.verdicts import STATUS_BEHIND, STATUS_FAR_BEHIND
 from analysis.catalog.regions import load_regions
 from analysis.store.history import Store
 from analysis.progress.views import (ahead_and_behind, honour_lists, indicator_ranking, scored_rows, sub_unit_rows,

@@ -12,14 +12,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
-import pandas as pd
 
 from analysis import paths
 from analysis.errors import UserError
 from analysis.reports.notebooks import NotebookError, execute, html_body, page
 from analysis.fsutil import atomic_path, write_text_atomic
 from analysis.catalog.regions import load_regions
-from analysis.periods import is_complete, latest_complete_month, parse_month, parse_quarter, quarter_months
+from analysis.periods import is_complete, parse_month, parse_quarter, quarter_months
 
 NOTEBOOKS = {"monthly": "monthly-dispatch", "quarterly": "quarterly-bulletin", "final": "final-assessment"}
 KIND_ZH = {"monthly": "月调度", "quarterly": "季通报", "final": "终期评估"}

@@ -26,7 +26,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
 from analysis.fsutil import atomic_path
-from analysis.progress.engine import (STATUS_AHEAD, STATUS_BEHIND, STATUS_DONE, STATUS_FAR_BEHIND, STATUS_IN_STEP,
+from analysis.progress.verdicts import (STATUS_AHEAD, STATUS_BEHIND, STATUS_DONE, STATUS_FAR_BEHIND, STATUS_IN_STEP,
                        STATUS_NO_DATA)
 
 # Fill colours (RGB hex) by status, the usual Excel "good / neutral / bad" palette.
