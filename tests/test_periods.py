@@ -68,3 +68,18 @@ def test_a_folder_where_a_file_is_expected_or_the_reverse_is_refused_before_any_
     assert result.returncode == 2 and result.stderr.startswith("错误：") and "Traceback" not in result.stderr
     assert str(existing if "{file}" in args else tmp_path) in result.stderr
     assert existing.read_text(encoding="utf-8") == "x"
+
+
+def test_ingest_and_progress_take_the_forms_of_the_one_parser(tmp_path):
+    from support.builders import enterprise, store_with, submission
+
+    store_with(tmp_path, [submission("2025-09", "新乐市", 企业名录=[enterprise("91130184MA00000011", "新乐市")])])
+    store = str(tmp_path / "store")
+    canonical = _cli("progress", "--as-of", "2025-09-30", "--plan", "xinle-2023-cluster-upgrade", "--format", "csv", "--store", store)
+    for form in ("2025/9/30", "2025年9月30日"):
+        other = _cli("progress", "--as-of", form, "--plan", "xinle-2023-cluster-upgrade", "--format", "csv", "--store", store)
+        assert other.returncode == 0 and other.stdout == canonical.stdout
+    bad = _cli("progress", "--as-of", "2025-09-31", "--store", store)
+    assert bad.returncode == 2 and "应为 YYYY-MM-DD" in bad.stderr
+    refused = _cli("ingest", str(tmp_path), "--period", "202509", "--store", store)
+    assert refused.returncode == 2 and "202506 这种写法" in refused.stderr

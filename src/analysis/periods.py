@@ -56,14 +56,15 @@ def parse_date(text) -> dt.date:
     raise UserError(f"日期“{text}”格式不对，应为 YYYY-MM-DD（如 2025-06-30，也可写 2025/6/30 或 2025年6月30日）")
 
 
-def parse_month(period: str) -> str:
-    """A month as YYYY-MM, from the forms the contract accepts: 2025-06, 2025-6, 2025/6, 2025.6, 2025年6月."""
+def parse_month(period: str, what: str = "月份") -> str:
+    """A month as YYYY-MM, from the forms the contract accepts: 2025-06, 2025-6, 2025/6, 2025.6, 2025年6月.
+    `what` names the value in the message (月份, 填报期)."""
     text = str(period or "").strip()
     match = _MONTH_FORMS.match(text)
     if match and 1 <= int(match.group(2)) <= 12:
         return f"{match.group(1)}-{int(match.group(2)):02d}"
     hint = "（202506 这种写法无法区分年月，请写成 2025-06）" if re.fullmatch(r"\d{6}", text) else ""
-    raise UserError(f"月份“{period}”格式不对，应为 YYYY-MM（如 2025-09，也可写 2025/9 或 2025年9月）{hint}")
+    raise UserError(f"{what}“{period}”格式不对，应为 YYYY-MM（如 2025-09，也可写 2025/9 或 2025年9月）{hint}")
 
 
 def parse_quarter(period: str) -> tuple[int, int]:

@@ -43,12 +43,9 @@ def _common(p) -> None:
 
 
 def _today(text: str | None) -> dt.date:
-    if not text:
-        return dt.date.today()
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise UserError(f"日期“{text}”格式不对，应为 YYYY-MM-DD") from None
+    from analysis.periods import parse_date, today
+
+    return parse_date(text) if text else today()
 
 
 def _since(text: str | None) -> str | None:

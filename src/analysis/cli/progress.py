@@ -7,7 +7,6 @@ import pandas as pd
 
 from analysis.catalog.targets import load_catalog, select
 from analysis.cli.console import print_frame, write_xlsx
-from analysis.errors import UserError
 from analysis.progress.narrative import sentence
 from analysis.progress.engine import compute_progress
 from analysis.catalog.regions import load_regions
@@ -46,10 +45,9 @@ def register(subparsers) -> None:
 
 
 def _as_of(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise UserError(f"截至日期“{text}”格式不对，应为 YYYY-MM-DD（如 2025-09-30）") from None
+    from analysis.periods import parse_date
+
+    return parse_date(text)
 
 
 def progress_frame(store: Store, as_of: dt.date, plan: str | None = None, region: str | None = None,

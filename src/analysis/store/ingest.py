@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import copy
 import os
-import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +21,6 @@ SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv")
 # Sheets referenced by others come first (clusters, then enterprises, then what cites them).
 SHEET_ORDER = ("集群名录", "企业名录", "资质认定", "企业年度财务", "集群月度", "指标填报", "情况说明")
 DEBUG_ENV = "WORKBOOK_DEBUG"  # set to see the traceback of a file the reader cannot handle
-PERIOD_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 STATUS_ZH = {"added": "已入库", "correction": "已入库（更正）", "restored": "已入库（恢复）", "duplicate": "重复，跳过（已入库）",
              "rejected": "拒收"}
 
@@ -42,9 +40,10 @@ class Outcome:
 
 
 def check_period(period: str | None) -> str | None:
-    if period is not None and not PERIOD_RE.match(period):
-        raise UserError(f"填报期“{period}”格式不对，应为 YYYY-MM（如 2023-06）")
-    return period
+    """--period as a month, by the one parser every argument uses (2023-06, 2023/6, 2023年6月)."""
+    from analysis.periods import parse_month
+
+    return parse_month(period, "填报期") if period is not None else None
 
 
 def collect_files(paths: Iterable[str | Path]) -> list[Path]:
