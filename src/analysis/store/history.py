@@ -318,19 +318,17 @@ class Store:
             raise StoreError(f"未知工作表“{sheet}”，应为：{'、'.join(SHEETS)}")
         conn = self._connect(write=True)
         try:
-            conn.execute("BEGIN IMMEDIATE")
-            _create_schema(conn)
-            text = f"{unit}-{period}-{sheet}（本期无数据{('：' + note) if note else ''}）"
-            digest = hashlib.sha256(f"empty|{unit}|{sheet}|{period}|{_now()}|{time.time_ns()}".encode()).hexdigest()
-            sid = conn.execute(
-                "INSERT INTO submissions (file_name, sha256, period, units, ingested_at, extra_columns) VALUES (?,?,?,?,?,?)",
-                (text, digest, period, json.dumps([unit], ensure_ascii=False), _now(), "{}")).lastrowid
-            superseded = self._add_part(conn, sid, unit, sheet, period, 0)
-            conn.execute("COMMIT")
-        except BaseException:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            raise
+            with _immediate(conn):
+                _create_schema(conn)
+                text = f"{unit}-{period}-{sheet}（本期无数据{('：' + note) if note else ''}）"
+                digest = hashlib.sha256(f"empty|{unit}|{sheet}|{period}|{_now()}|{time.time_ns()}".encode()).hexdigest()
+                sid = conn.execute(
+                    "INSERT INTO submissions (file_name, sha256, period, units, ingested_at, extra_columns) "
+                    "VALUES (?,?,?,?,?,?)",
+                    (text, digest, period, json.dumps([unit], ensure_ascii=False), _now(), "{}")).lastrowid
+                superseded = self._add_part(conn, sid, unit, sheet, period, 0)
+        except sqlite3.DatabaseError as err:
+            raise store_fault(self.db_path, err) from None
         finally:
             conn.close()
         return AddResult("emptied", sid, period, [unit], {sheet: 0}, sorted(superseded))
@@ -564,18 +562,26 @@ def _migrate_to_2(conn: sqlite3.Connection) -> None:
     transaction (SQLite's table rebuild: foreign keys off while the parent table is swapped, on again after)."""
     conn.execute("PRAGMA foreign_keys = OFF")   # only outside a transaction
     try:
-        conn.execute("BEGIN IMMEDIATE")
-        if conn.execute("PRAGMA user_version").fetchone()[0] == 1:   # another writer may have done it
-            _drop_file_uniqueness(conn)
-            conn.execute("CREATE INDEX IF NOT EXISTS submissions_by_file ON submissions(sha256, period)")
-            conn.execute("PRAGMA user_version = 2")
+        with _immediate(conn):
+            if conn.execute("PRAGMA user_version").fetchone()[0] == 1:   # another writer may have done it
+                _drop_file_uniqueness(conn)
+                conn.execute("CREATE INDEX IF NOT EXISTS submissions_by_file ON submissions(sha256, period)")
+                conn.execute("PRAGMA user_version = 2")
+    finally:
+        conn.execute("PRAGMA foreign_keys = ON")
+
+
+@contextmanager
+def _immediate(conn: sqlite3.Connection) -> Iterator[None]:
+    """One write transaction: committed when the block ends, rolled back on any exception (a kill included)."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
         conn.execute("COMMIT")
     except BaseException:
         if conn.in_transaction:
             conn.execute("ROLLBACK")
         raise
-    finally:
-        conn.execute("PRAGMA foreign_keys = ON")
 
 
 def _drop_file_uniqueness(conn: sqlite3.Connection) -> None:
