@@ -14,24 +14,26 @@ import sys
 import pandas as pd
 
 FORMATS = ("table", "csv", "json")
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def neutralise(value):
+def neutralise(value, starts: tuple[str, ...]):
     """A text cell a spreadsheet would run as a formula gets a leading apostrophe; other values unchanged."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+    if isinstance(value, str) and value.startswith(starts):
         return "'" + value
     return value
 
 
 def safe_for_spreadsheets(df: pd.DataFrame) -> pd.DataFrame:
-    """`df` with its text cells (and column names) neutralised; numeric columns untouched."""
+    """`df` with its text cells (and column names) neutralised; numeric columns untouched.
+    The first characters are the xlsx export's (OWASP's list and their full-width forms)."""
+    from analysis.reports.xlsx import FORMULA_STARTS
+
     out = df.copy()
     for col in out.columns:
         if out[col].dtype == object or pd.api.types.is_string_dtype(out[col]):
             # element by element into an object column: 8 stays 8 (a map would infer floats beside a None)
-            out[col] = pd.Series([neutralise(v) for v in out[col]], index=out.index, dtype=object)
-    return out.rename(columns=neutralise)
+            out[col] = pd.Series([neutralise(v, FORMULA_STARTS) for v in out[col]], index=out.index, dtype=object)
+    return out.rename(columns=lambda name: neutralise(name, FORMULA_STARTS))
 
 
 def render_frame(df: pd.DataFrame, fmt: str = "table", headers: dict[str, str] | None = None) -> str:
