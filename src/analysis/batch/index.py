@@ -11,6 +11,7 @@ import datetime as dt
 import html
 import json
 import re
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import quote
 
@@ -72,12 +73,18 @@ def _file_time(folder: Path, region: str) -> str | None:
     return dt.datetime.fromtimestamp(max(times)).isoformat(timespec="seconds") if times else None
 
 
+@lru_cache(maxsize=1)
+def _registry_positions() -> dict[str, int]:
+    from analysis.catalog.regions import load_regions
+
+    return {region.name: i for i, region in enumerate(load_regions().regions.values())}
+
+
 def _region_order(name: str) -> tuple:
     """Province, then city, then county, in registry order (a draft or unknown name after its region)."""
     from analysis.catalog.regions import load_regions
 
-    registry = load_regions()
-    order = {region.name: i for i, region in enumerate(registry.regions.values())}
+    registry, order = load_regions(), _registry_positions()
     base = name.removesuffix("-草稿")
     region = registry.resolve(base)
     level = {"province": 0, "city": 1}.get(region.level, 2) if region is not None else 3

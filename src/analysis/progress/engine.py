@@ -117,12 +117,18 @@ class _Context:
         self.estimate_splits = estimate_splits
         self.with_met_on = with_met_on
         self._series: dict = {}
+        self._dated: dict | None = None
 
     def dated_years(self, target: Target) -> frozenset:
-        """Years for which the target's plan sets a level target of the same indicator (see allocations)."""
-        return frozenset(t.period for t in self.catalog.targets
-                         if t.plan == target.plan and t.indicator == target.indicator and t.period != "annual"
-                         and t.kind not in alloc.YEARLY_KINDS)
+        """Years for which the target's plan sets a level target of the same indicator (see allocations);
+        built once per run for every (plan, indicator), not once per target and term."""
+        if self._dated is None:
+            dated: dict[tuple[str, str], set[str]] = {}
+            for t in self.catalog.targets:
+                if t.period != "annual" and t.kind not in alloc.YEARLY_KINDS:
+                    dated.setdefault((t.plan, t.indicator), set()).add(t.period)
+            self._dated = {key: frozenset(years) for key, years in dated.items()}
+        return self._dated.get((target.plan, target.indicator), frozenset())
 
     def flow_series(self, target: Target, window) -> pd.DataFrame | None:
         """Month-end values of a flow over a window (memoised: many places and terms share one)."""
