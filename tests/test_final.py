@@ -94,6 +94,19 @@ def test_a_unit_gets_its_own_assessment_against_what_it_was_issued(small_store):
     assert set(report.rows["basis"]) == {"分解目标"} and len(report.rows) == 2
 
 
+def test_a_units_own_assessment_names_only_itself_among_the_silent(tmp_path):
+    # both units miss their issued 小巨人 target and explain nothing: 鹿泉区's report names 鹿泉区 alone
+    store = store_with(tmp_path, [
+        submission("2023-02", SJZ, 目标分解=[allocation(u, "专精特新“小巨人”企业", 2025, 3) for u in (X, L)]),
+        submission("2025-12", X, 企业名录=[enterprise(E[1], X)], 资质认定=[award(E[1], X, "专精特新小巨人", "2024-08-01", "国家级")]),
+        submission("2025-12", L, 企业名录=[enterprise(E[7], L)], 资质认定=[award(E[7], L, "专精特新小巨人", "2024-08-01", "国家级")]),
+    ])
+    city = final_report(store, "shijiazhuang-2022-leaders", as_of=dt.date(2025, 12, 31))
+    assert city.tables["未作说明的单位"].set_index("指标").loc["专精特新“小巨人”企业", "未作说明的单位"] == "鹿泉区、新乐市"   # registry order
+    unit = final_report(store, "shijiazhuang-2022-leaders", region=L, as_of=dt.date(2025, 12, 31))
+    assert unit.tables["未作说明的单位"].set_index("指标").loc["专精特新“小巨人”企业", "未作说明的单位"] == L
+
+
 # --- rendered from a demo store ------------------------------------------------------------------
 
 @pytest.fixture(scope="module")

@@ -136,6 +136,7 @@ def explanations_for_misses(store: Store, progress: pd.DataFrame, heads: pd.Data
         "进展情况": latest["progress"], "存在问题": latest["problems"], "下步措施": latest["next_steps"],
     }).sort_values(["指标", "地区"]).reset_index(drop=True)
     units_missed = progress[(progress["basis"] == BASIS_ISSUED) & (progress["status"] == STATUS_MISSED)
+                            & progress["jurisdiction"].isin(places)     # a unit's own report names only itself
                             & progress["indicator"].isin(set(missed["indicator"])) & progress["final"].astype(bool)]
     explained = set(zip(latest["region"], latest["indicator"]))
     unexplained = pd.Series([(j, i) not in explained for j, i in zip(units_missed["jurisdiction"], units_missed["indicator"])],
