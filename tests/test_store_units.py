@@ -150,3 +150,110 @@ def test_store_backup_copies_a_consistent_store_and_check_finds_it_sound(tmp_pat
     check = subprocess.run([sys.executable, "-m", "analysis", "store", "check", "--store", str(tmp_path / "copy")],
                            capture_output=True, text=True, cwd=paths.PROJECT_ROOT)
     assert check.returncode == 0 and "完好" in check.stdout
+
+
+# --- faults of the disk and of concurrent use ---------------------------------------------------
+
+@pytest.fixture(scope="module")
+def demo_files(tmp_path_factory):
+    from analysis.demo.generate import generate_demo
+
+    folder = tmp_path_factory.mktemp("faults") / "demo"
+    generate_demo(folder, until="2025-09", months=2)
+    return folder
+
+
+def _cli(*args, **kwargs):
+    return subprocess.run([sys.executable, "-m", "analysis", *map(str, args)], capture_output=True, text=True,
+                          cwd=paths.PROJECT_ROOT, **kwargs)
+
+
+def _submissions(folder) -> int:
+    conn = sqlite3.connect(folder / "workbook.sqlite")
+    try:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        return conn.execute("SELECT COUNT(*) FROM submissions").fetchone()[0]
+    finally:
+        conn.close()
+
+
+def test_disk_full_during_ingest_ends_in_one_line_and_keeps_every_file_stored_before(tmp_path, demo_files):
+    from support.mounts import tmpfs
+
+    with tmpfs(tmp_path / "disk", "1m") as disk:
+        if disk is None:                     # not root: a store that may not grow past 64 pages is as full
+            from analysis.store.ingest import ingest
+
+            class Full(Store):
+                def _connect(self, write=False):
+                    conn = super()._connect(write)
+                    conn.execute("PRAGMA max_page_count = 64")
+                    return conn
+
+            with pytest.raises(Exception) as err:
+                ingest([demo_files], store=Full(tmp_path / "store"))
+            assert "磁盘已满" in str(err.value)
+            folder = tmp_path / "store"
+        else:
+            result = _cli("ingest", demo_files, "--store", disk / "store")
+            assert result.returncode == 1 and "Traceback" not in result.stderr
+            assert result.stderr.strip().splitlines()[-1].startswith("错误：磁盘已满")
+            stored = result.stdout.count("已入库")
+            folder = disk / "store"
+            assert 0 < _submissions(folder) == stored       # each file before the fault whole, nothing of the next
+        assert _submissions(folder) >= 0
+
+
+def test_a_read_only_store_can_be_read_and_refuses_writes_in_one_line(tmp_path, demo_files):
+    import os
+    import shutil
+
+    from support.mounts import remount_read_only, tmpfs
+
+    source = store_with(tmp_path / "src", [luquan_file()])
+    with tmpfs(tmp_path / "published", "16m") as disk:
+        if disk is not None:
+            shutil.copytree(source.dir, disk / "store")
+            assert remount_read_only(disk)
+            folder = disk / "store"
+        elif os.geteuid() != 0:               # a folder and file owned by someone else, as a non-root user sees them
+            folder = tmp_path / "store"
+            shutil.copytree(source.dir, folder)
+            (folder / "workbook.sqlite").chmod(0o444)
+            folder.chmod(0o555)
+        else:
+            pytest.skip("root without mount: no way to make a folder read-only")
+        status = _cli("status", "--store", folder)
+        assert status.returncode == 0 and L in status.stdout, status.stderr
+        assert counts(Store(folder), L) == {"企业名录": 3, "资质认定": 3, "情况说明": 1, "指标填报": 0}
+        refused = _cli("ingest", demo_files / "井陉县-2025-09.xlsx", "--store", folder)
+        assert refused.returncode == 1 and "Traceback" not in refused.stderr
+        assert "只读" in refused.stderr and str(folder / "workbook.sqlite") in refused.stderr
+
+
+def test_concurrent_ingests_of_one_folder_queue_and_refuse_nothing(tmp_path, demo_files):
+    import fcntl
+
+    store = Store(tmp_path / "store")
+    store.dir.mkdir()
+    # while another ingest holds the store, a new one says it waits, and stores nothing
+    with open(store.dir / ".ingest.lock", "a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        waiting = subprocess.Popen([sys.executable, "-m", "analysis", "ingest", str(demo_files), "--store",
+                                    str(store.dir), "--quiet"], cwd=paths.PROJECT_ROOT, stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, text=True)
+        import time
+        time.sleep(3)
+        assert waiting.poll() is None and not store.exists()
+    out, err = waiting.communicate(timeout=120)
+    assert waiting.returncode == 0 and "等待其结束" in err, err
+    # three at once, as three cron jobs might: every file stored once, none refused
+    runs = [subprocess.Popen([sys.executable, "-m", "analysis", "ingest", str(demo_files), "--store",
+                              str(tmp_path / "three"), "--quiet"], cwd=paths.PROJECT_ROOT, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True) for _ in range(3)]
+    results = [(run.communicate(timeout=300), run.returncode) for run in runs]
+    assert all(code == 0 for _, code in results), results
+    # the folder holds a file and its correction: sent again, neither is "restored" (the folder is its current state)
+    summaries = sorted(out.strip().splitlines()[-1] for (out, _), _ in results)
+    assert summaries == ["共 107 个文件：入库 0，更正 0，重复跳过 107，拒收 0"] * 2 + ["共 107 个文件：入库 106，更正 1，重复跳过 0，拒收 0"]
+    assert _submissions(tmp_path / "three") == _submissions(store.dir) == len(list(demo_files.iterdir()))

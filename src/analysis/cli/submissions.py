@@ -69,7 +69,10 @@ def run_ingest(args) -> int:
             if outcome.rejected or outcome.notes or not quiet:   # a resolved name is never passed over silently
                 for line in describe(outcome, cwd):
                     tqdm.write(line, file=sys.stdout)
-        outcomes = list(ingest_files(store, files, period, on_outcome=show))
+        def wait() -> None:
+            print(f"另一个导入正在写入数据库 {store.db_path}，等待其结束后继续……", file=sys.stderr, flush=True)
+
+        outcomes = list(ingest_files(store, files, period, on_outcome=show, on_wait=wait))
     print(summary(outcomes))
     return 1 if any(o.rejected for o in outcomes) else 0
 

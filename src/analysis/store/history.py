@@ -55,6 +55,7 @@ from analysis.store.staging import (
 )
 
 DB_NAME = "workbook.sqlite"
+INGEST_LOCK = ".ingest.lock"
 YEAR_COLUMNS = {"企业年度财务": "年度"}   # registers read per year as well (snapshot's latest_per)
 SCHEMA_VERSION = 2   # 2: the same file may be stored again (a restore), so (sha256, period) is not unique
 # Test hook: seconds to sleep inside the write transaction (crash-safety tests).
@@ -117,7 +118,8 @@ def store_fault(db_path: Path, err: sqlite3.Error) -> StoreError:
     if "locked" in text or "busy" in text:
         return StoreError(f"数据库 {db_path} 正被其他程序占用，请稍后重试")
     if "full" in text:
-        return StoreError(f"磁盘已满，数据库 {db_path} 未写入任何内容；请清理磁盘空间后重新导入")
+        return StoreError(f"磁盘已满，数据库 {db_path} 未能写入：正在导入的文件未入库，此前已入库的不受影响；"
+                          "请清理磁盘空间后重新导入")
     if "readonly" in text or "read-only" in text:
         return StoreError(f"数据库 {db_path} 只读（或其所在文件夹不可写），无法写入；请换用可写的数据库目录或联系管理员")
     if "malformed" in text or "not a database" in text or "corrupt" in text:
@@ -158,9 +160,12 @@ class Store:
             # SQLite would take an empty file for a new store and start numbering again at 1
             raise StoreError(f"数据库文件 {self.db_path} 为空（0 字节），可能已损坏或被截断；请用备份恢复，或删除该文件后重新导入")
         if write:
-            self.dir.mkdir(parents=True, exist_ok=True)
+            self._check_writable()
         try:
-            conn = sqlite3.connect(self.db_path, timeout=30, isolation_level=None)
+            if write:
+                conn = sqlite3.connect(self.db_path, timeout=30, isolation_level=None)
+            else:
+                conn = sqlite3.connect(self._read_only_uri(), uri=True, timeout=30, isolation_level=None)
             conn.execute("PRAGMA foreign_keys = ON")
             version = conn.execute("PRAGMA user_version").fetchone()[0]
             if version > SCHEMA_VERSION:
@@ -175,6 +180,30 @@ class Store:
         except sqlite3.DatabaseError as err:
             raise store_fault(self.db_path, err) from None
         return conn
+
+    def _check_writable(self) -> None:
+        """A read-only store (a published copy, a read-only disk, a folder or file owned by someone else) is
+        refused in one line before anything is tried."""
+        try:
+            self.dir.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise StoreError(f"无法创建数据库目录 {self.dir}（{os.strerror(err.errno or 0)}）；请换用可写的目录") from None
+        files = [self.db_path] if self.db_path.exists() else []
+        if not os.access(self.dir, os.W_OK) or any(not os.access(f, os.W_OK) for f in files):
+            raise StoreError(f"数据库 {self.db_path} 只读（或其所在文件夹不可写），本次未写入任何内容；"
+                             "只读的数据库可以查询，导入请换用可写的数据库目录或联系管理员")
+
+    def _read_only_uri(self) -> str:
+        """Reads open the store read-only, so a published copy, a read-only disk or a folder owned by someone else
+        can be read. SQLite reads a WAL store through its -shm file, which it must be able to create: where the
+        folder is not writable and nothing is left in a WAL, the file is opened as immutable (no -shm needed)."""
+        from urllib.parse import quote
+
+        uri = f"file:{quote(str(self.db_path.resolve()))}?mode=ro"
+        wal = self.db_path.with_name(self.db_path.name + "-wal")
+        if not os.access(self.dir, os.W_OK) and not (wal.exists() and wal.stat().st_size > 0):
+            uri += "&immutable=1"
+        return uri
 
     def _quick_check(self, conn: sqlite3.Connection) -> None:
         """Refuse to write into a damaged store (a write would spread the damage); ~0.3 s for 200 MB."""
@@ -236,6 +265,26 @@ class Store:
     # -- writing ----------------------------------------------------------
 
     @contextmanager
+    def ingest_lock(self, on_wait=None) -> Iterator[None]:
+        """One ingest at a time per store: a second one waits (calling `on_wait` once) instead of validating its
+        files against enterprises the first is still adding. Each add() is a transaction of its own anyway;
+        the lock keeps what a run knows at its start true until its end."""
+        import fcntl
+
+        self._check_writable()
+        with open(self.dir / INGEST_LOCK, "a") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                if on_wait:
+                    on_wait()
+                fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    @contextmanager
     def writing(self) -> Iterator[Store]:
         """Keep one connection, opened at the first add(), for the add() calls of a run
         (each still one transaction). A run that stores nothing creates nothing."""
@@ -248,9 +297,13 @@ class Store:
                 self._writer.close()
                 self._writer = None
 
-    def add(self, submission) -> AddResult:
+    def add(self, submission, sent_with: frozenset[str] = frozenset()) -> AddResult:
         """Store an accepted submission (a Submission or a PreparedSubmission) in one
-        transaction; idempotent on (sha256, period)."""
+        transaction; idempotent on (sha256, period).
+
+        The bytes of a file a later one superseded restore it — unless a file that superseded it is sent in the
+        same run (`sent_with`: the sha256 of the run's files): a folder ingested again as a whole is its current
+        state, and must not restore the original and then the correction every time."""
         prepared = submission if isinstance(submission, PreparedSubmission) else prepare(submission)
         if self._writing and self._writer is None:
             self._writer = self._connect(write=True)
@@ -263,7 +316,7 @@ class Store:
             _create_schema(conn)
             same = conn.execute("SELECT MAX(id) FROM submissions WHERE sha256 = ? AND period = ?",
                                 (prepared.sha256, prepared.period)).fetchone()[0]
-            if same is not None and _is_current(conn, same):
+            if same is not None and (_is_current(conn, same) or _superseders(conn, same) & sent_with):
                 conn.execute("ROLLBACK")
                 return AddResult("duplicate", same, prepared.period, prepared.units)
             result = self._insert(conn, prepared)
@@ -591,6 +644,18 @@ def _drop_file_uniqueness(conn: sqlite3.Connection) -> None:
                  "FROM submissions")
     conn.execute("DROP TABLE submissions")
     conn.execute("ALTER TABLE submissions_v2 RENAME TO submissions")
+
+
+def _superseders(conn: sqlite3.Connection, sid: int) -> set[str]:
+    """The sha256 of every submission that superseded `sid`, directly or through later corrections."""
+    rows = conn.execute("""
+        WITH RECURSIVE later(id) AS (
+            SELECT superseded_by FROM parts WHERE submission_id = ? AND superseded_by IS NOT NULL
+            UNION
+            SELECT p.superseded_by FROM parts p JOIN later ON p.submission_id = later.id
+            WHERE p.superseded_by IS NOT NULL)
+        SELECT DISTINCT s.sha256 FROM submissions s JOIN later ON s.id = later.id""", (sid,)).fetchall()
+    return {row[0] for row in rows}
 
 
 def _is_current(conn: sqlite3.Connection, sid: int) -> bool:

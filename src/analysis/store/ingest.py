@@ -115,7 +115,7 @@ def _store(store: Store, path: Path, submission, defined: dict, known: dict) -> 
     Incremental (not re-read from the store) so a batch stays linear; an enterprise a
     correction dropped stays referable until the next run, which only loosens a check.
     """
-    result = store.add(submission)
+    result = store.add(submission, known.get("sent", frozenset()))
     notes = list(getattr(submission, "notes", None) or [])
     if result.status == "duplicate":
         return Outcome(path, result.status, result, notes=notes), _NOTHING
@@ -148,10 +148,19 @@ def _workers() -> int:
 
 
 def ingest_files(store: Store, files: list[Path], period: str | None,
-                 on_outcome: Callable[[Outcome], None] | None = None) -> Iterator[Outcome]:
+                 on_outcome: Callable[[Outcome], None] | None = None,
+                 on_wait: Callable[[], None] | None = None) -> Iterator[Outcome]:
     """Ingest `files` in the order given (see collect_files), yielding each Outcome in turn;
-    with PARALLEL_MIN_FILES files or more, workers read and validate ahead."""
+    with PARALLEL_MIN_FILES files or more, workers read and validate ahead. Concurrent ingests into one store
+    queue behind each other (`on_wait` is called when this one has to wait)."""
+    with store.ingest_lock(on_wait):
+        yield from _ingest_locked(store, files, period, on_outcome)
+
+
+def _ingest_locked(store: Store, files: list[Path], period: str | None,
+                   on_outcome: Callable[[Outcome], None] | None) -> Iterator[Outcome]:
     known = known_names(store)
+    known["sent"] = _digests(files) if store.exists() else frozenset()
     workers = _workers()
     with store.writing():
         if workers < 2 or len(files) < PARALLEL_MIN_FILES:
@@ -162,6 +171,17 @@ def ingest_files(store: Store, files: list[Path], period: str | None,
             if on_outcome:
                 on_outcome(outcome)
             yield outcome
+
+
+def _digests(files: list[Path]) -> frozenset[str]:
+    """The sha256 of every file of the run (a superseded file is not restored when its correction comes along)."""
+    import hashlib
+
+    out = set()
+    for path in files:
+        with open(path, "rb") as handle:
+            out.add(hashlib.file_digest(handle, "sha256").hexdigest())
+    return frozenset(out)
 
 
 # --- reading, validating and staging ahead in worker processes ----------------------
