@@ -66,9 +66,9 @@ def test_batch_fails_one_renders_the_rest_links_them_and_reruns_only_what_change
     from tests.support.builders import submission
     Store(store_dir).add(submission("2025-09", "井陉县", 情况说明=[{"地区": "井陉县", "指标": "规上工业企业数", "说明": "补报"}]))
     key = batch.input_key(Store(store_dir), "monthly", "2025-09", "井陉县", FORMATS)
-    assert not batch.is_current(out, batch.Job("monthly", "2025-09", "井陉县", key))
+    assert not batch.is_current(out, batch.Job("monthly", "2025-09", "井陉县", key), FORMATS)
     assert batch.is_current(out, batch.Job("monthly", "2025-09", "正定县",
-                                           batch.input_key(Store(store_dir), "monthly", "2025-09", "正定县", FORMATS)))
+                                           batch.input_key(Store(store_dir), "monthly", "2025-09", "正定县")), FORMATS)
 
 
 def test_a_killed_batch_leaves_no_partial_files_and_a_rerun_completes(store_dir, tmp_path):

@@ -39,12 +39,21 @@ def test_due_lists_exactly_the_hand_computed_reports(tmp_path):
     # rendered from the current data: no longer due
     folder = out / "2025-08" / "monthly"
     folder.mkdir(parents=True)
-    (folder / "井陉县.html").write_text("x", encoding="utf-8")
-    key = batch.input_key(store, "monthly", "2025-08", "井陉县", ("ipynb", "html", "pdf", "xlsx"))
+    files = {fmt: f"井陉县.{fmt}" for fmt in ("ipynb", "html", "pdf", "xlsx")}
+    for name in files.values():
+        (folder / name).write_text("x", encoding="utf-8")
+    key = batch.input_key(store, "monthly", "2025-08", "井陉县")
     (folder / "manifest.json").write_text(json.dumps({"reports": {"井陉县": {
-        "status": "ok", "key": key, "files": {"html": "井陉县.html"}}}}), encoding="utf-8")
+        "status": "ok", "key": key, "files": files}}}), encoding="utf-8")
     assert ("monthly", "2025-08", "井陉县") not in due(dt.date(2025, 10, 11))
     assert len(due(dt.date(2025, 10, 11))) == 5
+    # a format missing: due again for a run that wants it, not for one that does not (due and run-due agree)
+    (folder / "井陉县.pdf").unlink()
+    [reason] = [d.reason for d in due_reports(dt.date(2025, 10, 11), store=store.dir, out=out, regions=regions)
+                if (d.period, d.region) == ("2025-08", "井陉县")]
+    assert reason == "缺少格式：pdf"
+    assert not [d for d in due_reports(dt.date(2025, 10, 11), store=store.dir, out=out, regions=regions,
+                                       formats=("html", "xlsx")) if (d.period, d.region) == ("2025-08", "井陉县")]
     # a correction to August makes it due again
     store.add(submission("2025-08", "井陉县", 情况说明=[{"地区": "井陉县", "指标": "规上工业企业数", "说明": "更正"}]))
     assert ("monthly", "2025-08", "井陉县") in due(dt.date(2025, 10, 11))

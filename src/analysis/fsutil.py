@@ -15,7 +15,7 @@ def atomic_path(target: Path):
     # keep the real suffix last: tools such as papermill look at it
     fd, tmp = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=f".part{target.suffix}", dir=target.parent)
     os.close(fd)
-    os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; reports are meant to be shared
+    os.chmod(tmp, 0o666 & ~current_umask())  # mkstemp makes 0600; reports are meant to be shared
     try:
         yield Path(tmp)
         os.replace(tmp, target)
@@ -24,7 +24,7 @@ def atomic_path(target: Path):
             os.unlink(tmp)
 
 
-def _umask() -> int:
+def current_umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask

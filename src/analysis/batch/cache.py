@@ -69,9 +69,14 @@ def _cached(cache_dir: Path, key: str, compute):
                 return pickle.load(fh)
         value = compute()
         tmp = path.with_name(f".{key}.{os.getpid()}.tmp")
-        with open(tmp, "wb") as fh:
-            pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
+        try:
+            with open(tmp, "wb") as fh:
+                pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, path)
+        except OSError:
+            pass   # a cache that cannot be written (a full disk) only costs time: the value is still right
+        finally:
+            tmp.unlink(missing_ok=True)
     return value
 
 

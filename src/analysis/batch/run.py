@@ -27,7 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from analysis import paths
-from analysis.errors import UserError
+from analysis.errors import UserError, os_error_text
+from analysis.fsutil import current_umask
 
 MANIFEST = "manifest.json"
 TMP_DIR = ".batch-tmp"
@@ -35,6 +36,7 @@ CACHE_DIR = ".cache/progress"
 LOCK = ".batch.lock"
 MANIFEST_VERSION = 1
 SETUP_CELL_TAG = "batch-setup"
+REPORT_TIME_LIMIT_S = 300   # per report, in batch and run-due (--time-limit)
 
 
 @dataclass
@@ -90,8 +92,9 @@ def _file_hash(path: Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
-def input_key(store, kind: str, period: str, region: str, formats) -> str:
-    """What a report depends on: the store's data for its units up to the period, the notebook, the parameters."""
+def input_key(store, kind: str, period: str, region: str, formats=None) -> str:
+    """What a report depends on: the store's data for its units up to the period, the notebook, the parameters.
+    Not the formats (`formats` is ignored): which files a report has is the manifest's `files` (see report_state)."""
     from analysis.reports.notebooks import notebook_path
     from analysis.batch.cache import code_and_settings_hash
     from analysis.catalog.regions import load_regions
@@ -103,7 +106,7 @@ def input_key(store, kind: str, period: str, region: str, formats) -> str:
         "store": store.fingerprint(sorted({*units, region}), last_month(kind, period)),
         "notebook": _file_hash(notebook_path(NOTEBOOKS[kind])),
         "settings": code_and_settings_hash(),
-        "params": [kind, period, region, sorted(formats)],
+        "params": [kind, period, region],
     }
     return hashlib.sha256(json.dumps(parts, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
 
@@ -122,15 +125,26 @@ def _write_manifest(out: Path, folder: Path, data: dict) -> None:
     _place_text(out, folder / MANIFEST, json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True))
 
 
-def is_current(out: Path, job: Job) -> bool:
-    """The report was rendered from exactly these inputs and its files are all there."""
+def report_state(out: Path, job: Job, formats) -> str | None:
+    """Why the report must be rendered (None: it is up to date). The one judge for batch, due and run-due:
+    up to date means rendered from exactly these inputs, with a file for every format asked for."""
     from analysis.reports.render import output_dir
 
-    entry = read_manifest(output_dir(out, job.kind, job.period))["reports"].get(job.region)
-    if not entry or entry.get("status") != "ok" or entry.get("key") != job.key:
-        return False
     folder = output_dir(out, job.kind, job.period)
-    return all((folder / name).is_file() for name in entry.get("files", {}).values())
+    entry = read_manifest(folder)["reports"].get(job.region)
+    if not entry:
+        return "未生成"
+    if entry.get("status") != "ok":
+        return "上次生成失败"
+    if entry.get("key") != job.key:
+        return "数据或笔记本已更新"
+    files = entry.get("files", {})
+    missing = [fmt for fmt in formats if fmt not in files or not (folder / files[fmt]).is_file()]
+    return f"缺少格式：{'、'.join(missing)}" if missing else None
+
+
+def is_current(out: Path, job: Job, formats=("ipynb", "html", "pdf", "xlsx")) -> bool:
+    return report_state(out, job, formats) is None
 
 
 # --- atomic placement through <out>/.batch-tmp ----------------------------------------
@@ -143,26 +157,19 @@ def _scratch(out: Path) -> Path:
     return Path(tempfile.mkdtemp(prefix=f"{os.getpid()}-", dir=base))
 
 
-def _place(source: Path, target: Path) -> Path:
-    """Rename a finished file from the scratch folder into place (same file system: atomic)."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    os.chmod(source, 0o666 & ~_umask())
-    os.replace(source, target)
-    return target
-
-
 def _place_text(out: Path, target: Path, text: str) -> Path:
+    """Write a text file through the scratch folder and rename it into place (same file system: atomic)."""
     scratch = Path(out) / TMP_DIR
     scratch.mkdir(parents=True, exist_ok=True)
     tmp = scratch / f"{os.getpid()}-{time.monotonic_ns()}.part"
-    tmp.write_text(text, encoding="utf-8")
-    return _place(tmp, target)
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.chmod(tmp, 0o666 & ~current_umask())
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return target
 
 
 @contextmanager
@@ -187,8 +194,10 @@ def batch_lock(out: Path):
 class Worker:
     """One process: a kernel kept between notebooks, converters loaded once."""
 
-    def __init__(self, out: Path, store: str | None, formats, cache_dir: Path):
+    def __init__(self, out: Path, store: str | None, formats, cache_dir: Path,
+                 time_limit: float | None = REPORT_TIME_LIMIT_S):
         self.out, self.store, self.formats, self.cache_dir = Path(out), store, tuple(formats), Path(cache_dir)
+        self.time_limit = time_limit
         self.km = None
 
     def _kernel(self):
@@ -229,62 +238,79 @@ class Worker:
         return nb
 
     def render(self, job: Job) -> Job:
+        """Render one report into a scratch folder, then place its files as a set; any failure (a notebook error,
+        a full disk, the time limit) is this report's, recorded in `job`, and the next report goes on."""
+        start = time.monotonic()
+        scratch = None
+        try:
+            with time_limit(self.time_limit):
+                scratch = _scratch(self.out)
+                self._render_into(job, scratch)
+        except ReportTimeout:
+            job.status, job.error = "failed", f"超过单份报告时限（{self.time_limit:g} 秒），已停止；可用 --time-limit 放宽"
+            self.close()   # the kernel may still be running the cell
+        except Exception as err:  # noqa: BLE001 - any failure is this report's, not the batch's
+            job.status, job.error = "failed", _error_text(err)
+        finally:
+            if scratch is not None:
+                shutil.rmtree(scratch, ignore_errors=True)
+            job.seconds = time.monotonic() - start
+        return job
+
+    def _render_into(self, job: Job, scratch: Path) -> None:
         import nbformat
         import papermill as pm
 
         from analysis.reports.notebooks import CELL_TIMEOUT_S, KERNEL_NAME, html_body, page
-        from analysis.reports.render import KIND_ZH, _title, output_dir
+        from analysis.reports.render import (KIND_ZH, _title, keep_failed, notebook_params, output_dir, place_set,
+                                             produce_formats)
 
-        start = time.monotonic()
-        target = output_dir(self.out, job.kind, job.period)
-        scratch = _scratch(self.out)
-        region = job.region
+        target, region = output_dir(self.out, job.kind, job.period), job.region
+        params = notebook_params(job.kind, job.period, region, self.store, str(scratch / "facts.json"),
+                                 str(scratch / "tables.xlsx") if "xlsx" in self.formats else None)
+        ipynb = scratch / f"{region}.ipynb"
         try:
-            from analysis.reports.render import notebook_params
-
-            params = notebook_params(job.kind, job.period, region, self.store, str(scratch / "facts.json"),
-                                     str(scratch / "tables.xlsx") if "xlsx" in self.formats else None)
-            ipynb = scratch / f"{region}.ipynb"
-            try:
-                pm.execute_notebook(self.notebook(job.kind), str(ipynb), parameters=params, kernel_name=KERNEL_NAME,
-                                    cwd=str(paths.NOTEBOOKS_DIR), progress_bar=False,
-                                    execution_timeout=CELL_TIMEOUT_S, km=self._kernel())
-            except Exception as err:  # noqa: BLE001 - any failure is this report's, not the batch's
-                job.status, job.error = "failed", _error_text(err)
-                if ipynb.exists():
-                    _place(ipynb, target / f"{region}.failed.ipynb")
-                    job.files["failed"] = f"{region}.failed.ipynb"
-                self.close()  # a fresh kernel for the next report
-                return job
-            nb = nbformat.read(str(ipynb), as_version=4)
-            title = _title(nb) or f"{region}{KIND_ZH[job.kind]}（{job.period}）"
-            markup = page(title, html_body(nb))
-            produced = {"facts": (scratch / "facts.json", f"{region}.facts.json")}
-            if "ipynb" in self.formats:
-                produced["ipynb"] = (ipynb, f"{region}.ipynb")
-            if "html" in self.formats:
-                (scratch / "page.html").write_text(markup, encoding="utf-8")
-                produced["html"] = (scratch / "page.html", f"{region}.html")
-            if "pdf" in self.formats:
-                from analysis.reports.pdf import html_to_pdf
-
-                produced["pdf"] = (html_to_pdf(markup, scratch / "report.pdf"), f"{region}.pdf")
-            if "xlsx" in self.formats:
-                produced["xlsx"] = (scratch / "tables.xlsx", f"{region}.xlsx")
-            for fmt, (source, name) in produced.items():
-                if source.exists():
-                    _place(source, target / name)
-                    job.files[fmt] = name
-            stale = target / f"{region}.failed.ipynb"
-            if stale.exists():
-                stale.unlink()
-            job.status = "ok"
-        except Exception as err:  # noqa: BLE001
+            pm.execute_notebook(self.notebook(job.kind), str(ipynb), parameters=params, kernel_name=KERNEL_NAME,
+                                cwd=str(paths.NOTEBOOKS_DIR), progress_bar=False,
+                                execution_timeout=min(CELL_TIMEOUT_S, int(self.time_limit) + 1), km=self._kernel())
+        except Exception as err:  # noqa: BLE001 - the notebook failed: keep its run for the analyst
             job.status, job.error = "failed", _error_text(err)
-        finally:
-            shutil.rmtree(scratch, ignore_errors=True)
-            job.seconds = time.monotonic() - start
-        return job
+            if keep_failed(ipynb, target / f"{region}.failed.ipynb"):
+                job.files["failed"] = f"{region}.failed.ipynb"
+            self.close()  # a fresh kernel for the next report
+            return
+        nb = nbformat.read(str(ipynb), as_version=4)
+        markup = page(_title(nb) or f"{region}{KIND_ZH[job.kind]}（{job.period}）", html_body(nb))
+        produced = produce_formats(scratch, ipynb, markup, scratch / "tables.xlsx", self.formats)
+        placed = place_set(produced, target, region)
+        job.files = {fmt: path.name for fmt, path in placed.items()}
+        job.status = "ok"
+
+
+class ReportTimeout(BaseException):
+    """A report ran past its time limit (a BaseException, so no library's `except Exception` swallows it)."""
+
+
+@contextmanager
+def time_limit(seconds: float | None):
+    """Interrupt the block after `seconds` (SIGALRM; only in a process's main thread, else no limit)."""
+    import signal
+    import threading
+
+    if not seconds or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def expired(signum, frame):
+        raise ReportTimeout
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def _alive(km) -> bool:
@@ -297,6 +323,8 @@ def _alive(km) -> bool:
 
 
 def _error_text(err: Exception) -> str:
+    if isinstance(err, OSError) and os_error_text(err):
+        return os_error_text(err)
     text = str(err).strip() or type(err).__name__
     lines = [line for line in text.splitlines() if line.strip()]
     # papermill's message ends with the exception line of the failing cell
@@ -306,14 +334,14 @@ def _error_text(err: Exception) -> str:
 _WORKER: Worker | None = None
 
 
-def _init_worker(out, store, formats, cache_dir, ignore_sigint=True):
+def _init_worker(out, store, formats, cache_dir, time_limit=REPORT_TIME_LIMIT_S, ignore_sigint=True):
     global _WORKER
     import atexit
     import signal
 
     if ignore_sigint:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides what an interrupt means
-    _WORKER = Worker(out, store, formats, cache_dir)
+    _WORKER = Worker(out, store, formats, cache_dir, time_limit)
     atexit.register(_WORKER.close)
 
 
@@ -332,6 +360,7 @@ class BatchResult:
     jobs: list[Job]
     seconds: float
     index: Path | None = None
+    problems: list[str] = field(default_factory=list)   # what went wrong beside the reports (the index)
 
     @property
     def failed(self) -> list[Job]:
@@ -340,7 +369,8 @@ class BatchResult:
 
 def run_batch(kind: str, period: str, regions=None, *, workers: int | None = None, store=None, out=None,
               formats=("ipynb", "html", "pdf", "xlsx"), force: bool = False, progress: bool = True,
-              index: bool = True, plan: list[tuple[str, str, list[str]]] | None = None) -> BatchResult:
+              index: bool = True, plan: list[tuple[str, str, list[str]]] | None = None,
+              time_limit: float | None = REPORT_TIME_LIMIT_S) -> BatchResult:
     """Render `kind` for `period` and `regions` (or several (kind, period, regions) groups with `plan`)."""
     import multiprocessing as mp
 
@@ -364,7 +394,7 @@ def run_batch(kind: str, period: str, regions=None, *, workers: int | None = Non
     with batch_lock(out):
         todo = []
         for job in jobs:
-            if not force and is_current(out, job):
+            if not force and is_current(out, job, formats):
                 job.status = "skipped"
             else:
                 todo.append(job)
@@ -374,7 +404,7 @@ def run_batch(kind: str, period: str, regions=None, *, workers: int | None = Non
         cache_dir = out / CACHE_DIR
         if todo and workers == 1:
             # one worker: render in this process (no pool to start)
-            _init_worker(out, str(store) if store else None, tuple(formats), cache_dir, ignore_sigint=False)
+            _init_worker(out, str(store) if store else None, tuple(formats), cache_dir, time_limit, ignore_sigint=False)
             try:
                 for job in todo:
                     _run_job(job)
@@ -386,7 +416,8 @@ def run_batch(kind: str, period: str, regions=None, *, workers: int | None = Non
         elif todo:
             context = mp.get_context("spawn")
             with context.Pool(workers, initializer=_init_worker,
-                              initargs=(out, str(store) if store else None, tuple(formats), cache_dir)) as pool:
+                              initargs=(out, str(store) if store else None, tuple(formats), cache_dir,
+                                        time_limit)) as pool:
                 by_name = {(j.kind, j.period, j.region): j for j in todo}
                 for result in pool.imap_unordered(_run_job, todo):
                     original = by_name[(result.kind, result.period, result.region)]
@@ -402,7 +433,10 @@ def run_batch(kind: str, period: str, regions=None, *, workers: int | None = Non
         if index:
             from analysis.batch.index import write_index
 
-            result.index = write_index(out)
+            try:
+                result.index = write_index(out)
+            except OSError as err:   # a full disk: the reports stand, the index is the previous one
+                result.problems.append(f"报告索引未能更新：{os_error_text(err) or err}")
     return result
 
 
@@ -416,6 +450,16 @@ def _final_regions(db, plan_id: str, regions) -> list[str]:
 
 
 def _record(out: Path, job: Job) -> None:
+    """Note the job in its folder's manifest; a manifest that cannot be written (a full disk) fails the report,
+    never the batch."""
+    try:
+        _write_record(out, job)
+    except OSError as err:
+        job.status = "failed"
+        job.error = (job.error + "；" if job.error else "") + f"清单未能写入（{os_error_text(err) or err}）"
+
+
+def _write_record(out: Path, job: Job) -> None:
     from analysis.reports.render import output_dir
 
     folder = output_dir(out, job.kind, job.period)
@@ -458,4 +502,5 @@ def summary_lines(result: BatchResult) -> list[str]:
             lines.append(f"失败报告的已执行笔记本：{job.kind}/{job.period}/{job.files['failed']}")
     if result.index:
         lines.append(f"报告索引：{result.index}")
+    lines += result.problems
     return lines

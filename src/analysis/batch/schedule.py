@@ -53,8 +53,7 @@ def due_periods(today: dt.date, months: list[str]) -> list[tuple[str, str]]:
 def due_reports(today: dt.date, store=None, out: Path | None = None, since: str | None = None,
                 regions=None, formats=FORMATS) -> list[DueReport]:
     from analysis import paths
-    from analysis.batch.run import Job, input_key, is_current, read_manifest, select_regions
-    from analysis.reports.render import output_dir
+    from analysis.batch.run import Job, input_key, report_state, select_regions
     from analysis.store.history import Store
 
     db = Store(store)
@@ -65,14 +64,10 @@ def due_reports(today: dt.date, store=None, out: Path | None = None, since: str 
     wanted = [(kind, period, names) for kind, period in due_periods(today, months)]
     wanted += [("final", plan_id, [r for r in regions_ if r in names]) for plan_id, regions_ in due_finals(today, db)]
     for kind, period, region_names in wanted:
-        manifest = read_manifest(output_dir(out, kind, period))["reports"]
         for region in region_names:
-            job = Job(kind, period, region, input_key(db, kind, period, region, formats))
-            if is_current(out, job):
-                continue
-            entry = manifest.get(region)
-            reason = "未生成" if not entry else ("上次生成失败" if entry.get("status") == "failed" else "数据或笔记本已更新")
-            result.append(DueReport(kind, period, region, reason))
+            reason = report_state(out, Job(kind, period, region, input_key(db, kind, period, region)), formats)
+            if reason:
+                result.append(DueReport(kind, period, region, reason))
     return result
 
 

@@ -5,6 +5,7 @@ import datetime as dt
 import sys
 from pathlib import Path
 
+from analysis.batch.run import REPORT_TIME_LIMIT_S
 from analysis.errors import InputError, UserError
 from analysis.fsutil import check_output_dir
 
@@ -24,6 +25,8 @@ def register(subparsers) -> None:
     p.add_argument("--today", default=None, help="按此日期判断（YYYY-MM-DD，默认今天）")
     p.add_argument("--store", default=None, help="数据库目录")
     p.add_argument("--out", default=None, help="报告根目录（默认 reports/）")
+    p.add_argument("--formats", default="ipynb,html,pdf,xlsx",
+                   help="按这些输出格式判断是否已生成（与 run-due 的 --formats 一致，默认全部）")
     p.add_argument("--since", default=None, help="只看此月份（YYYY-MM）及以后")
     p.set_defaults(func=run_due_list)
 
@@ -40,6 +43,8 @@ def _common(p) -> None:
     p.add_argument("--out", default=None, help="报告根目录（默认 reports/）")
     p.add_argument("--formats", default="ipynb,html,pdf,xlsx", help="输出格式，逗号分隔（默认全部）")
     p.add_argument("--no-progress", action="store_true", help="不显示进度条")
+    p.add_argument("--time-limit", dest="time_limit", type=float, default=REPORT_TIME_LIMIT_S,
+                   help=f"单份报告的时限（秒，默认 {REPORT_TIME_LIMIT_S}）；超时的报告记为失败，其余照常生成")
 
 
 def _today(text: str | None) -> dt.date:
@@ -69,7 +74,13 @@ def _finish(result) -> int:
     from analysis.batch.run import summary_lines
 
     print("\n".join(summary_lines(result)))
-    return 1 if result.failed else 0
+    return 1 if result.failed or result.problems else 0
+
+
+def _time_limit(args) -> float:
+    if args.time_limit <= 0:
+        raise UserError(f"--time-limit 应为正数（秒），如 --time-limit 600，而不是 {args.time_limit:g}")
+    return args.time_limit
 
 
 def run_batch_cmd(args) -> int:
@@ -87,7 +98,7 @@ def run_batch_cmd(args) -> int:
         raise UserError("批量生成月调度或季通报须指定 --period（如 2025-09、2025-Q3 或 latest）")
     result = run_batch(args.kind, args.period, args.regions, workers=args.workers, store=args.store,
                        out=Path(args.out) if args.out else None, formats=parse_formats(args.formats),
-                       force=args.force, progress=not args.no_progress, plan=groups)
+                       force=args.force, progress=not args.no_progress, plan=groups, time_limit=_time_limit(args))
     return _finish(result)
 
 
@@ -107,11 +118,11 @@ def _final_groups(args) -> list[tuple[str, str, str]]:
 
 
 def run_due_list(args) -> int:
-    from analysis.reports.render import KIND_ZH
+    from analysis.reports.render import KIND_ZH, parse_formats
     from analysis.batch.schedule import due_reports
 
     due = due_reports(_today(args.today), store=_existing_store(args.store), out=Path(args.out) if args.out else None,
-                      since=_since(args.since))
+                      since=_since(args.since), formats=parse_formats(args.formats))
     if not due:
         print("没有到期未生成的报告。")
         return 0
@@ -128,10 +139,11 @@ def run_due_cmd(args) -> int:
 
     today = _today(args.today)
     out = check_output_dir(args.out) if args.out else None
-    due = due_reports(today, store=_existing_store(args.store), out=out, since=_since(args.since))
+    formats, limit = parse_formats(args.formats), _time_limit(args)
+    due = due_reports(today, store=_existing_store(args.store), out=out, since=_since(args.since), formats=formats)
     print(f"{today.isoformat()}：到期待生成报告 {len(due)} 份。", flush=True)
     if not due:
         return 0
     result = run_batch(None, None, None, workers=args.workers, store=args.store, out=out,
-                       formats=parse_formats(args.formats), progress=not args.no_progress, plan=plan(due))
+                       formats=formats, progress=not args.no_progress, plan=plan(due), time_limit=limit)
     return _finish(result)

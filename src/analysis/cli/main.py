@@ -31,6 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     argparse_zh.install()
     parser = argparse_zh.ArgumentParser(prog="python -m analysis", description="产业集群目标调度工作簿")
+    parser.add_argument("--debug", action="store_true", help="出错时显示完整的调用栈（供维护人员排查）")
     # sub-commands' parsers are built by add_parser with the parent's class, so they speak Chinese too
     sub = parser.add_subparsers(dest="command", metavar="命令", parser_class=argparse_zh.ArgumentParser)
     for module_name in COMMAND_MODULES:
@@ -51,13 +52,33 @@ def _terminate_cleanly() -> None:
     signal.signal(signal.SIGTERM, handler)
 
 
+DEBUG_ENV = "WORKBOOK_DEBUG"   # set (or pass --debug) to see the traceback behind a message
+
+
 def main(argv: list[str] | None = None) -> int:
+    import os
+
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
+    if args.debug:
+        os.environ[DEBUG_ENV] = "1"
     _terminate_cleanly()
+    try:
+        return _run(args)
+    except Exception as err:  # noqa: BLE001 - a fault that is not the user's: one line, the traceback on request
+        if os.environ.get(DEBUG_ENV):
+            raise
+        print(f"错误：程序内部出错（{type(err).__name__}：{str(err)[:200]}）；"
+              f"请加 --debug（或设置环境变量 {DEBUG_ENV}=1）重新运行，并把输出交给维护人员", file=sys.stderr)
+        return 1
+
+
+def _run(args) -> int:
+    from analysis.errors import os_error_text
+
     try:
         return int(args.func(args) or 0)
     except Terminated:
@@ -71,3 +92,8 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except OSError as err:
+        if os_error_text(err) is None:
+            raise
+        print(f"错误：{os_error_text(err)}", file=sys.stderr)
+        return 1

@@ -7,7 +7,10 @@ draft (`draft=True`: 草稿 on every page and in the file names).
 """
 from __future__ import annotations
 
+import os
+import shutil
 import tempfile
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,7 +19,7 @@ import nbformat
 from analysis import paths
 from analysis.errors import UserError
 from analysis.reports.notebooks import NotebookError, execute, html_body, page
-from analysis.fsutil import atomic_path, write_text_atomic
+from analysis.fsutil import atomic_path, current_umask
 from analysis.catalog.regions import load_regions
 from analysis.periods import is_complete, parse_month, parse_quarter, quarter_months
 
@@ -107,36 +110,94 @@ def render_report(kind: str, period: str, region: str | None, formats=FORMATS, o
     target = output_dir(out, kind, period)
     stem = region + (DRAFT_SUFFIX if draft and kind != "final" else "")
     result = Rendered(kind, period, region)
-    with tempfile.TemporaryDirectory(prefix="render-") as scratch:
-        scratch = Path(scratch)
+    with report_scratch(out) as scratch:
         tables = scratch / "tables.xlsx"
         # the notebook runs in notebooks/: a relative store path must not be resolved there
-        params = notebook_params(kind, period, region, store, str(target / f"{stem}.facts.json"),
+        params = notebook_params(kind, period, region, store, str(scratch / "facts.json"),
                                  str(tables) if "xlsx" in formats else None, as_of, draft)
         try:
             ipynb = execute(NOTEBOOKS[kind], scratch / f"{stem}.ipynb", params)
         except NotebookError as err:
-            if err.executed is not None:   # the analyst's copy, with the full traceback
-                kept = _place(err.executed, target / f"{stem}.failed.ipynb")
+            kept = keep_failed(err.executed, target / f"{stem}.failed.ipynb")
+            if kept is not None:   # the analyst's copy, with the full traceback
                 raise NotebookError(f"{err}（执行记录：{kept}）", kept, err.exit_code) from None
             raise
         nb = nbformat.read(str(ipynb), as_version=4)
         title = _title(nb) or f"{region}{KIND_ZH[kind]}（{period}）"
-        result.files["facts"] = target / f"{stem}.facts.json"
-        if "ipynb" in formats:
-            result.files["ipynb"] = _place(ipynb, target / f"{stem}.ipynb")
         markup = page(title, html_body(nb))
         if draft and kind != "final":
             markup = markup.replace("</head>", DRAFT_CSS + "</head>", 1)
-        if "html" in formats:
-            result.files["html"] = write_text_atomic(target / f"{stem}.html", markup)
-        if "pdf" in formats:
-            from analysis.reports.pdf import html_to_pdf
-
-            result.files["pdf"] = html_to_pdf(markup, target / f"{stem}.pdf")
-        if "xlsx" in formats:
-            result.files["xlsx"] = _place(tables, target / f"{stem}.xlsx")
+        produced = produce_formats(scratch, ipynb, markup, tables, formats)
+        result.files = place_set(produced, target, stem)
     return result
+
+
+REPORT_SCRATCH = ".render-tmp"
+
+
+@contextmanager
+def report_scratch(out: Path | None):
+    """A scratch folder on the reports' own file system (so finished files are renamed into place, not copied),
+    removed on every exit path."""
+    base = Path(out or paths.REPORTS_DIR) / REPORT_SCRATCH
+    base.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix=f"{os.getpid()}-", dir=base))
+    try:
+        yield scratch
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+        with suppress(OSError):
+            base.rmdir()   # only when no other render is using it
+
+
+def produce_formats(scratch: Path, ipynb: Path, markup: str, tables: Path, formats) -> dict[str, Path]:
+    """Every requested format, finished in `scratch` (nothing is placed before all of them are complete)."""
+    produced = {"facts": scratch / "facts.json"}
+    if "ipynb" in formats:
+        produced["ipynb"] = ipynb
+    if "html" in formats:
+        (scratch / "page.html").write_text(markup, encoding="utf-8")
+        produced["html"] = scratch / "page.html"
+    if "pdf" in formats:
+        from analysis.reports.pdf import html_to_pdf
+
+        produced["pdf"] = html_to_pdf(markup, scratch / "report.pdf")
+    if "xlsx" in formats:
+        produced["xlsx"] = tables
+    return {fmt: path for fmt, path in produced.items() if path.exists()}
+
+
+def place_set(produced: dict[str, Path], target: Path, stem: str) -> dict[str, Path]:
+    """Rename a report's finished files into `target` together (renames within one file system cannot fail
+    for lack of space), facts last: a report is either its old set of files or its new one."""
+    target.mkdir(parents=True, exist_ok=True)
+    placed = {}
+    for fmt in sorted(produced, key=lambda f: f == "facts"):
+        source, name = produced[fmt], target / (f"{stem}.facts.json" if fmt == "facts" else f"{stem}.{fmt}")
+        os.chmod(source, 0o666 & ~current_umask())
+        os.replace(source, name)
+        placed[fmt] = name
+    # an earlier failure, and formats of an earlier set not rendered now (they would show older data), are gone
+    for stale in [f for f in FORMATS if f not in produced] + ["failed.ipynb"]:
+        (target / f"{stem}.{stale}").unlink(missing_ok=True)
+    return placed
+
+
+def keep_failed(executed: Path | None, target: Path) -> Path | None:
+    """Keep a failed run's executed notebook for the analyst, only when it is a complete notebook (a disk that
+    filled up mid-write leaves a truncated one, which would only mislead)."""
+    if executed is None or not Path(executed).is_file():
+        return None
+    try:
+        nbformat.read(str(executed), as_version=4)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if Path(executed).stat().st_dev == target.parent.stat().st_dev:
+            os.replace(executed, target)
+        else:
+            _place(Path(executed), target)
+    except (OSError, ValueError):
+        return None
+    return target
 
 
 def _place(source: Path, target: Path) -> Path:
