@@ -33,6 +33,7 @@ class Outcome:
     result: AddResult | None = None
     problems: list[str] = field(default_factory=list)   # Chinese lines, for rejections
     notes: list[str] = field(default_factory=list)      # Chinese lines the user must see (a former name resolved …)
+    moves: int = 0                                      # enterprises the file moved from another unit (企业迁移)
 
     @property
     def rejected(self) -> bool:
@@ -119,9 +120,39 @@ def _store(store: Store, path: Path, submission, defined: dict, known: dict) -> 
     notes = list(getattr(submission, "notes", None) or [])
     if result.status == "duplicate":
         return Outcome(path, result.status, result, notes=notes), _NOTHING
+    moves = moved_enterprises(defined["enterprises"], known["enterprises"])
+    notes += migration_notes(moves, getattr(submission, "tables", None) or {})
     for name, names in defined.items():
         known[name].update(names)
-    return Outcome(path, result.status, result, notes=notes), defined
+    return Outcome(path, result.status, result, notes=notes, moves=len(moves)), defined
+
+
+MOVES_SHOWN = 10
+
+
+def moved_enterprises(defined: dict[str, str], known: dict[str, str]) -> list[tuple[str, str, str]]:
+    """(credit code, from unit, to unit) of each enterprise a file lists under another unit than the store did."""
+    from analysis.catalog.regions import load_regions
+
+    registry = load_regions()
+
+    def canonical(name: str) -> str:
+        region = registry.resolve(str(name))
+        return region.name if region else str(name)
+
+    return [(code, known[code], canonical(unit)) for code, unit in defined.items()
+            if code in known and canonical(unit) != known[code]]
+
+
+def migration_notes(moves: list[tuple[str, str, str]], tables: dict) -> list[str]:
+    """企业迁移 lines: the enterprise now in its new unit's register; the old unit's rows are left as they are."""
+    frame = tables.get("企业名录")
+    names = dict(zip(frame["统一社会信用代码"], frame["企业名称"])) if frame is not None and "企业名称" in frame else {}
+    lines = [f"企业迁移：{names.get(code, '')}（{code}）由{old}迁至{new}；{old}已报送的其他内容不变，"
+             f"请{old}在下次报送的企业名录中删去该企业" for code, old, new in moves[:MOVES_SHOWN]]
+    if len(moves) > MOVES_SHOWN:
+        lines.append(f"另有 {len(moves) - MOVES_SHOWN} 家企业迁移，未逐一列出")
+    return lines
 
 
 def ingest(paths: Iterable[str | Path], period: str | None = None, store: Store | None = None,
@@ -381,8 +412,10 @@ def describe(outcome: Outcome, base: Path | None = None) -> list[str]:
 def summary(outcomes: list[Outcome]) -> str:
     counts = {s: sum(o.status == s for o in outcomes) for s in STATUS_ZH}
     restored = f"，恢复 {counts['restored']}" if counts["restored"] else ""
+    moves = sum(o.moves for o in outcomes)
+    moved = f"；企业迁移 {moves} 家（见各文件下的注）" if moves else ""
     return (f"共 {len(outcomes)} 个文件：入库 {counts['added']}，更正 {counts['correction']}{restored}，"
-            f"重复跳过 {counts['duplicate']}，拒收 {counts['rejected']}")
+            f"重复跳过 {counts['duplicate']}，拒收 {counts['rejected']}{moved}")
 
 
 def _shown(path: Path, base: Path | None) -> str:
