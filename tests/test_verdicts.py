@@ -280,6 +280,27 @@ def test_the_one_pass_flow_series_gives_the_month_by_month_met_on(store, monkeyp
     assert row(fast, "sjz.high_tech.annual", X, "2023")["met_on"] == "2023-11"
 
 
+def test_the_one_pass_level_series_gives_the_month_by_month_values_and_met_on(store, monkeypatch):
+    from analysis.progress import engine
+    from analysis.progress.facts import load_facts
+    from analysis.progress.measures import actual_values, level_series
+
+    levels = [t for t in load_catalog().targets if t.is_progress and t.kind == "stock" and "award" in t.measure]
+    facts = load_facts(store, "2026-01")
+    window = (pd.Timestamp("2023-01-01"), pd.Timestamp("2025-12-31"))
+    for t in levels[:6]:
+        series = level_series(t, facts, window)
+        for month in ("2023-01", "2023-11", "2024-06", "2025-12"):
+            day = pd.Period(month, "M").to_timestamp(how="end").normalize()
+            one = actual_values(t, facts, day, window)["value"]
+            assert series[month].dropna().sort_index().to_dict() == one.sort_index().to_dict(), (t.id, month)
+    low = [replace(t, low=1) for t in levels]
+    fast = compute_progress(store, "2026-01-01", low, with_previous=False)
+    monkeypatch.setattr(engine._Context, "flow_series", lambda self, t, window: None)
+    slow = compute_progress(store, "2026-01-01", low, with_previous=False)
+    assert fast["met_on"].tolist() == slow["met_on"].tolist() and (fast["met_on"] != "").sum() > 0
+
+
 def test_an_allocation_for_a_year_goes_to_the_level_target_unless_it_says_新增(tmp_path):
     # 石家庄市's plan has both 专精特新 到2025年750家 (a level) and 每年新增80家; an issued 2025 row with no 目标类型
     # is the level's; one marked 新增 is the yearly target's

@@ -29,7 +29,7 @@ from analysis.progress import allocations as alloc
 from analysis.progress.allocations import BASIS_PLAN, Goal
 from analysis.progress.facts import Facts, load_facts
 from analysis.progress.lifecycle import Term, terms
-from analysis.progress.measures import FLOW_KINDS, SOURCE_REPORTED, actual_values, first_reports, flow_series
+from analysis.progress.measures import FLOW_KINDS, SOURCE_REPORTED, actual_values, first_reports, flow_series, level_series
 from analysis.progress.trajectory import Trajectory, trajectory
 from analysis.progress.verdicts import (STATUS_BATCH, STATUS_BEHIND, STATUS_DONE, STATUS_FAR_BEHIND, STATUS_LEVEL_MET,
                                         STATUS_LEVEL_MISSED, STATUS_NO_DATA, calendar_status, final_status,
@@ -117,6 +117,7 @@ class _Context:
         self.estimate_splits = estimate_splits
         self.with_met_on = with_met_on
         self._series: dict = {}
+        self._data_month: dict = {}
         self._dated: dict | None = None
 
     def dated_years(self, target: Target) -> frozenset:
@@ -130,11 +131,28 @@ class _Context:
             self._dated = {key: frozenset(years) for key, years in dated.items()}
         return self._dated.get((target.plan, target.indicator), frozenset())
 
+    def first_reports(self, indicator: str, since: pd.Timestamp) -> pd.DataFrame:
+        """measures.first_reports, once per (indicator, start) of a run."""
+        key = ("first_reports", indicator, since)
+        if key not in self._series:
+            self._series[key] = first_reports(self.actuals.facts, indicator, since)
+        return self._series[key]
+
+    def data_month(self, place: str):
+        """The newest month the place, or else any unit below it, has submitted (NaN: none)."""
+        if place not in self._data_month:
+            months = self.data_months
+            self._data_month[place] = months[place] if place in months.index else \
+                months.reindex(_units_below(place)).max()
+        return self._data_month[place]
+
     def flow_series(self, target: Target, window) -> pd.DataFrame | None:
-        """Month-end values of a flow over a window (memoised: many places and terms share one)."""
+        """Month-end values of a flow, or of an award count, over a window, in one pass (None for other
+        measures); memoised: many places and terms share one."""
         key = (repr(sorted(target.measure.items())), target.kind, target.indicator, window)
         if key not in self._series:
-            self._series[key] = flow_series(target, self.actuals.facts, window)
+            series = flow_series(target, self.actuals.facts, window)
+            self._series[key] = series if series is not None else level_series(target, self.actuals.facts, window)
         return self._series[key]
 
 
@@ -166,7 +184,7 @@ def _rows_for_term(ctx: _Context, target: Target, term: Term) -> list[dict]:
     eval_date = min(ctx.as_of, term.deadline)
     now = ctx.actuals(target, eval_date, window)
     base = _base_values(target, ctx.actuals, window)
-    reports = first_reports(ctx.actuals.facts, target.indicator, window[0])
+    reports = ctx.first_reports(target.indicator, window[0])
     prev = None
     prev_date = month_end(previous_period(ctx.period))
     if ctx.previous is not None and not term.final:
@@ -273,7 +291,7 @@ def _row(ctx: _Context, target: Target, term: Term, place: str, goal: Goal | Non
     previous_value = np.nan
     if prev is not None:
         previous_value = float(prev["value"].get(place, 0.0 if (target.kind in FLOW_KINDS and prev_date < term.start) else np.nan))
-    data_month = ctx.data_months.get(place, ctx.data_months.reindex(_units_below(place)).max())
+    data_month = ctx.data_month(place)
     status = verdict["status"]
     met_on = _met_on(ctx, target, term, place, value) if (term.final and met and ctx.with_met_on) else ""
     return {

@@ -7,7 +7,7 @@ hierarchy flattened to (unit, jurisdiction) pairs for roll-ups.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import pandas as pd
@@ -32,6 +32,7 @@ class Facts:
     data_months: pd.Series         # unit -> newest period the unit has submitted (<= period)
     covered: pd.Index | None = None  # jurisdictions with register data (measures.covered fills it)
     by_award: dict | None = None      # award type -> its rows (measures.award_rows fills it)
+    memo: dict = field(default_factory=dict)   # what measures derive once per snapshot (first grants per measure)
 
 
 @lru_cache(maxsize=1)
@@ -150,7 +151,8 @@ def _store_state(store: Store) -> tuple:
     for path in (store.db_path, store.db_path.with_name(store.db_path.name + "-wal")):
         try:
             info = path.stat()
-            state.append((info.st_size, info.st_mtime_ns))
+            # an empty WAL holds nothing (a read-only reader leaves one behind: it may not delete it)
+            state.append((info.st_size, info.st_mtime_ns) if info.st_size else None)
         except FileNotFoundError:
             state.append(None)
     return tuple(state)

@@ -56,6 +56,13 @@ def award_rows(facts: Facts, measure: dict) -> pd.DataFrame:
     return rows
 
 
+def reported_of(facts: Facts, indicator: str) -> pd.DataFrame:
+    """The 指标填报 rows of one indicator (split by indicator once per snapshot: every measure filters by one)."""
+    if "reported" not in facts.memo:
+        facts.memo["reported"] = dict(tuple(facts.reported.groupby("indicator", sort=False)))
+    return facts.memo["reported"].get(indicator, facts.reported.iloc[0:0])
+
+
 def _distinct_by_jurisdiction(rows: pd.DataFrame) -> pd.Series:
     expanded = rows[["code", "unit"]].merge(jurisdiction_map(), on="unit")
     return expanded.groupby("jurisdiction")["code"].nunique()
@@ -76,14 +83,27 @@ def first_grants(rows: pd.DataFrame) -> pd.DataFrame:
     return rows[["code", "unit"]].drop_duplicates().merge(first, left_on="code", right_index=True)
 
 
+def measure_first_grants(facts: Facts, measure: dict) -> pd.DataFrame:
+    """first_grants of the measure's award rows, derived once per snapshot (many targets and terms share one)."""
+    key = ("first_grants", measure["award"], tuple(_levels(measure) or ()))
+    if key not in facts.memo:
+        facts.memo[key] = first_grants(award_rows(facts, measure))
+    return facts.memo[key]
+
+
 def count_first_grants(rows: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> pd.Series:
-    first = first_grants(rows)
+    return count_firsts(first_grants(rows), start, end)
+
+
+def count_firsts(first: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> pd.Series:
+    """Distinct enterprises per jurisdiction first granted in [start, end] (`first`: first_grants' frame)."""
     return _distinct_by_jurisdiction(first[(first["first_granted"] >= start) & (first["first_granted"] <= end)])
 
 
 def _reported_rows(facts: Facts, indicator: str, date: pd.Timestamp, since: pd.Timestamp | None) -> pd.DataFrame:
     month = date.strftime("%Y-%m")
-    rows = facts.reported[(facts.reported["indicator"] == indicator) & (facts.reported["month"] <= month)]
+    rows = reported_of(facts, indicator)
+    rows = rows[rows["month"] <= month]
     if since is not None:
         rows = rows[rows["month"] >= since.strftime("%Y-%m")]
     return rows.sort_values("month").groupby("region").tail(1).set_index("region")
@@ -101,9 +121,8 @@ def reported_values(facts: Facts, indicator: str, date: pd.Timestamp, since: pd.
 
 def reported_flow(facts: Facts, indicator: str, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
     """A flow reported month by month (当月数): the sum of a region's monthly figures in [start, end]."""
-    rows = facts.reported[(facts.reported["indicator"] == indicator)
-                          & (facts.reported["month"] >= start.strftime("%Y-%m"))
-                          & (facts.reported["month"] <= end.strftime("%Y-%m"))]
+    rows = reported_of(facts, indicator)
+    rows = rows[rows["month"].between(start.strftime("%Y-%m"), end.strftime("%Y-%m"))]
     return _with_roll_up(rows.groupby("region")["value"].sum(), additive=True)
 
 
@@ -153,7 +172,8 @@ def cluster_growth(facts: Facts, date: pd.Timestamp) -> pd.DataFrame:
 def reported_growth(facts: Facts, indicator: str, date: pd.Timestamp, base_date: pd.Timestamp) -> pd.DataFrame:
     """Growth (%) of a reported level since the report nearest after the baseline."""
     latest = reported_values(facts, indicator, date)
-    base = facts.reported[(facts.reported["indicator"] == indicator) & (facts.reported["month"] >= base_date.strftime("%Y-%m"))]
+    base = reported_of(facts, indicator)
+    base = base[base["month"] >= base_date.strftime("%Y-%m")]
     base = base.sort_values("month").groupby("region").head(1).set_index("region")["value"]
     growth = (100 * (latest["value"] / base.reindex(latest.index).replace(0, np.nan) - 1)).dropna()
     return _frame(growth, latest.loc[growth.index, "source"].iloc[0] if len(growth) else SOURCE_REPORTED)
@@ -172,7 +192,7 @@ def actual_values(target: Target, facts: Facts, date: pd.Timestamp,
         return values
     if "award" in measure and kind in FLOW_KINDS:
         # a region's reported figure for an award indicator is its stock, so it never replaces a flow
-        return _counts(count_first_grants(award_rows(facts, measure), start, end), facts)
+        return _counts(count_firsts(measure_first_grants(facts, measure), start, end), facts)
     if "numerator" in measure:
         # a region's own reported ratio is its actual, marked 填报, over one derived from enterprises
         return _override_with_reports(ratio_values(facts, measure, date), facts, target.indicator, date, None)
@@ -197,7 +217,8 @@ def _share(values: pd.DataFrame, parent: str) -> pd.DataFrame:
 
 def first_reports(facts: Facts, indicator: str, since: pd.Timestamp) -> pd.DataFrame:
     """Each region's first report of an indicator at or after `since`: value and month-end date."""
-    rows = facts.reported[(facts.reported["indicator"] == indicator) & (facts.reported["month"] >= since.strftime("%Y-%m"))]
+    rows = reported_of(facts, indicator)
+    rows = rows[rows["month"] >= since.strftime("%Y-%m")]
     first = rows.sort_values("month").groupby("region").head(1).set_index("region")
     dates = pd.PeriodIndex(first["month"], freq="M").to_timestamp(how="end").normalize()
     return pd.DataFrame({"value": first["value"], "date": dates}, index=first.index)
@@ -213,7 +234,7 @@ def flow_series(target: Target, facts: Facts, window: tuple[pd.Timestamp, pd.Tim
     if target.kind not in FLOW_KINDS:
         return None
     if "award" in target.measure:
-        first = first_grants(award_rows(facts, target.measure))
+        first = measure_first_grants(facts, target.measure)
         first = first[(first["first_granted"] >= window[0]) & (first["first_granted"] <= window[1])]
         spread = first.merge(jurisdiction_map(), on="unit").drop_duplicates(["jurisdiction", "code"])
         spread = spread.assign(month=spread["first_granted"].dt.strftime("%Y-%m"))
@@ -221,8 +242,8 @@ def flow_series(target: Target, facts: Facts, window: tuple[pd.Timestamp, pd.Tim
         counts = counts.reindex(columns=months, fill_value=0).cumsum(axis=1)
         return counts.reindex(counts.index.union(covered(facts)), fill_value=0).astype("float64")
     if "reported" in target.measure:
-        rows = facts.reported[(facts.reported["indicator"] == target.indicator)
-                              & facts.reported["month"].between(months[0], months[-1])]
+        rows = reported_of(facts, target.indicator)
+        rows = rows[rows["month"].between(months[0], months[-1])]
         own = rows.pivot_table(index="region", columns="month", values="value", aggfunc="sum").reindex(columns=months)
         # a region counts as reporting from its first figure in the window on
         own = own.fillna(0).cumsum(axis=1).where(own.notna().cumsum(axis=1) > 0)
@@ -231,3 +252,33 @@ def flow_series(target: Target, facts: Facts, window: tuple[pd.Timestamp, pd.Tim
         below = own.reindex(links["unit"]).set_axis(links["jurisdiction"]).groupby(level=0).sum(min_count=1)
         return own.combine_first(below)
     return None
+
+
+def level_series(target: Target, facts: Facts, window: tuple[pd.Timestamp, pd.Timestamp]) -> pd.DataFrame | None:
+    """An award count's value at every month end of its window (columns YYYY-MM) for every jurisdiction.
+
+    The same numbers `actual_values` gives month by month for a stock of an award (distinct enterprises holding
+    it at the month end, a region's own latest report ≤ the month replacing its count), with the rows joined to
+    the jurisdictions once instead of once a month; None for other measures.
+    """
+    if target.kind != "stock" or "award" not in target.measure:
+        return None
+    months = pd.period_range(window[0], window[1], freq="M")
+    labels = list(months.strftime("%Y-%m"))
+    rows = award_rows(facts, target.measure)[["code", "unit", "granted", "valid_until", "revoked"]]
+    rows = rows.merge(jurisdiction_map(), on="unit")
+    ends = months.to_timestamp(how="end").normalize().to_numpy()[None, :]
+    # rows × month ends: does the row's award hold at that month end (valid_at, for every month at once)
+    held = ((rows["granted"].to_numpy()[:, None] <= ends) & (rows["valid_until"].to_numpy()[:, None] >= ends)
+            & (rows["revoked"].to_numpy()[:, None] > ends))
+    held = pd.DataFrame(held, columns=labels).set_axis(pd.MultiIndex.from_frame(rows[["jurisdiction", "code"]]))
+    counts = held.groupby(level=[0, 1]).any().groupby(level=0).sum()    # distinct enterprises per jurisdiction
+    counts = counts.reindex(counts.index.union(covered(facts)), fill_value=0).astype("float64")
+    reported = reported_of(facts, target.indicator)
+    reported = reported[reported["month"] <= labels[-1]]
+    if reported.empty:
+        return counts
+    latest = reported.sort_values("month", kind="stable").groupby(["region", "month"]).tail(1)
+    own = latest.pivot(index="region", columns="month", values="value")
+    own = own.reindex(columns=sorted(set(own.columns) | set(labels))).ffill(axis=1)[labels]
+    return own.combine_first(counts.reindex(counts.index.union(own.index))).astype("float64")
