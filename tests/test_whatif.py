@@ -7,11 +7,17 @@ import matplotlib.pyplot as plt
 import pytest
 
 from analysis.catalog.targets import load_catalog
-from analysis.analysts.whatif import close_row, screenable, whatif, whatif_chart, whatif_targets
+from analysis.analysts.display import listing
+from analysis.analysts.whatif import (NO_CRITERIA, close_row, pool_display, rung_pool, screenable, whatif, whatif_chart,
+                                     whatif_display, whatif_labels, whatif_targets)
 from support.builders import award, enterprise, store_with, submission
 
 LT = "芦台经济开发区"
 E = {i: f"91130200MA0000{i:03d}X" for i in range(1, 7)}
+CD = "城东区"           # a unit of 西宁市, whose plan has 科技型中小企业 targets at two levels
+X = {i: f"91630100MA0000{i:03d}X" for i in range(1, 4)}
+XINING_IDS = ("xining.tech_sme.2025.provincial", "xining.tech_sme.2025.municipal",
+              "xining.little_giant.2025.cumulative", "xining.little_giant.2025.stock")
 
 
 def fin(code, revenue, rd, patents=1):
@@ -30,6 +36,20 @@ def store(tmp_path_factory):
     subs = [submission("2025-06", LT, 企业名录=[enterprise(c, LT) for c in E.values()], 资质认定=awards,
                        企业年度财务=finance)]
     return store_with(tmp_path_factory.mktemp("whatif"), subs)
+
+
+@pytest.fixture(scope="module")
+def xining_store(tmp_path_factory):
+    awards = [award(X[1], CD, "科技型中小企业", "2024-03-01", "省级"), award(X[2], CD, "科技型中小企业", "2024-03-01", "省级"),
+              award(X[3], CD, "科技型中小企业", "2024-03-01", "市级")]
+    subs = [submission("2025-06", CD, 企业名录=[enterprise(c, CD) for c in X.values()], 资质认定=awards)]
+    return store_with(tmp_path_factory.mktemp("xining"), subs)
+
+
+@pytest.fixture(scope="module")
+def xining(xining_store):
+    targets = [t for t in load_catalog().targets if t.id in XINING_IDS]
+    return whatif(xining_store, "西宁市", 10, "2025-06-30", targets)
 
 
 @pytest.fixture(scope="module")
@@ -72,3 +92,58 @@ def test_chart(store, high_tech_4):
     fig = whatif_chart(whatif(store, LT, 2, "2025-06-30", [high_tech_4]), "芦台经济开发区 假设测算")
     assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == ["高新技术企业"]
     plt.close(fig)
+
+
+def test_rows_of_one_indicator_carry_their_level_kind_and_target_id(xining):
+    rows = xining.set_index("target_id")
+    assert (rows.loc["xining.tech_sme.2025.provincial", ["level", "actual"]].tolist(),
+            rows.loc["xining.tech_sme.2025.municipal", ["level", "actual"]].tolist()) == (["省级", 2], ["市级", 1])
+    shown = whatif_display(xining).set_index("目标编号")
+    assert shown.loc["xining.tech_sme.2025.municipal", ["指标", "级别", "类型"]].tolist() == ["科技型中小企业", "市级", "存量"]
+    assert shown.loc["xining.little_giant.2025.cumulative", "类型"] == "累计培育"
+    labels = dict(zip(xining["target_id"], whatif_labels(xining)))
+    assert labels == {"xining.tech_sme.2025.provincial": "科技型中小企业（省级）",
+                      "xining.tech_sme.2025.municipal": "科技型中小企业（市级）",
+                      "xining.little_giant.2025.cumulative": "专精特新“小巨人”企业（国家级，累计培育）",
+                      "xining.little_giant.2025.stock": "专精特新“小巨人”企业（国家级，存量）"}
+    fig = whatif_chart(xining, "西宁市 假设测算")
+    ticks = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert sorted(ticks) == sorted(labels.values()) and ticks[::-1] == whatif_labels(xining)     # top row first
+    plt.close(fig)
+
+
+def _overlaps(box, other) -> bool:
+    return box.x0 < other.x1 and other.x0 < box.x1 and box.y0 < other.y1 and other.y0 < box.y1
+
+
+@pytest.mark.parametrize("which", ["xining", "lutai"])
+def test_chart_legend_covers_no_bar_and_stays_on_the_figure(which, xining, store, high_tech_4):
+    table = xining if which == "xining" else whatif(store, LT, 2, "2025-06-30", [high_tech_4])
+    fig = whatif_chart(table, "假设测算")
+    fig.canvas.draw()
+    ax = fig.axes[0]
+    legends = [*fig.legends, *([ax.get_legend()] if ax.get_legend() else [])]
+    assert len(legends) == 1
+    box = legends[0].get_window_extent()
+    bars = [p.get_window_extent() for p in ax.patches if p.get_width() > 0]
+    assert len(bars) >= len(table)
+    assert [b for b in bars if _overlaps(box, b)] == []
+    assert not _overlaps(box, ax.get_window_extent())                 # outside the plot area altogether
+    assert fig.bbox.x0 <= box.x0 and box.x1 <= fig.bbox.x1 and fig.bbox.y0 <= box.y0   # not cut off
+    plt.close(fig)
+
+
+def test_the_candidate_list_counts_every_candidate_as_the_whatif_does(store, high_tech_4):
+    pool = rung_pool(store, LT, "高新技术企业", "2025-06")
+    counted = whatif(store, LT, 2, "2025-06-30", [high_tech_4]).iloc[0]["candidates"]
+    assert (len(pool), counted) == (4, 4)
+    assert pool["rank"].tolist() == [1, 2, 3, 4] and pool["code"].iloc[0] == E[3]       # E3 meets every criterion
+    note, shown = listing(pool_display(pool), 2)
+    assert note == "共4家，显示前2家"
+    assert shown.data["统一社会信用代码"].tolist() == [E[3], E[4]] and "shortfall_score" not in shown.data
+
+
+def test_a_rung_without_criteria_says_so_instead_of_counting_none(xining_store):
+    pool = rung_pool(xining_store, "西宁市", "科技型中小企业", "2025-06")      # 西宁 catalogues no 科技型 criteria
+    note, shown = listing(pool_display(pool), 50)
+    assert (note, shown.data["说明"].tolist()) == ("", [NO_CRITERIA])

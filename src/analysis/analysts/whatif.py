@@ -18,8 +18,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from analysis.analysts.candidates import PREREQUISITES, RUNGS, applicable, candidates, region_units
-from analysis.catalog.targets import Target, load_catalog, select
+from analysis.analysts.candidates import LIST_HEADERS, PREREQUISITES, RUNGS, applicable, candidates, region_units
+from analysis.analysts.display import NOTE_COLUMN
+from analysis.catalog.targets import KIND_NAMES_ZH, PERIOD_NAMES_ZH, Target, load_catalog, select
 from analysis.errors import UserError
 from analysis.progress.facts import jurisdiction_map, load_facts
 from analysis.fonts import use_chart_style
@@ -30,12 +31,14 @@ from analysis.catalog.regions import load_regions
 from analysis.store.history import Store
 
 WHATIF_KINDS = ("stock", "cumulative")
-WHATIF_COLUMNS = ["target_id", "indicator_name", "award", "comparison", "target_value", "actual", "gap",
-                  "candidates", "ready", "top_n", "added", "projected", "closes", "still_short", "note"]
-WHATIF_HEADERS = {"indicator_name": "指标", "comparison": "比较", "target_value": "2025年目标", "actual": "现有",
-                  "gap": "缺口", "candidates": "后备企业", "ready": "条件全部达标", "top_n": "假设认定前N家",
-                  "added": "新增", "projected": "预计", "closes": "能否完成", "still_short": "仍差", "note": "说明"}
+WHATIF_COLUMNS = ["target_id", "indicator_name", "level", "kind", "award", "comparison", "target_value", "actual",
+                  "gap", "candidates", "ready", "top_n", "added", "projected", "closes", "still_short", "note"]
+WHATIF_HEADERS = {"target_id": "目标编号", "indicator_name": "指标", "level": "级别", "kind": "类型",
+                  "comparison": "比较", "target_value": "2025年目标", "actual": "现有", "gap": "缺口",
+                  "candidates": "后备企业", "ready": "条件全部达标", "top_n": "假设认定前N家", "added": "新增",
+                  "projected": "预计", "closes": "能否完成", "still_short": "仍差", "note": "说明"}
 NO_CRITERIA = "适用方案未编目该资质的认定条件，无后备名单"
+COMPARISON_NAMES_ZH = {"between": "区间"}
 
 
 def _as_of(store: Store, as_of) -> pd.Timestamp:
@@ -49,6 +52,12 @@ def whatif_targets(region: str) -> list[Target]:
     """2025 count targets on a ladder rung that apply to the region (its own, or split from above)."""
     return [t for t in load_catalog().targets if t.period == "2025" and t.kind in WHATIF_KINDS
             and t.measure.get("award") in RUNGS and t.jurisdiction in _self_and_above(region)]
+
+
+def level_text(target: Target) -> str:
+    """The award level a target counts ('省级', '国家级、省级'); '' when it counts every level."""
+    level = target.measure.get("level") or ""
+    return level if isinstance(level, str) else "、".join(level)
 
 
 def _self_and_above(region: str) -> set[str]:
@@ -98,11 +107,13 @@ def whatif(store: Store, region: str, top_n: int = 10, as_of=None, targets: list
     by_id = {t.id: t for t in chosen}
     out = []
     for _, row in rows.iterrows():
-        award = by_id[row["target_id"]].measure["award"]
+        target = by_id[row["target_id"]]
+        award = target.measure["award"]
         mine = pool[pool["rung"] == award]
         actual = 0.0 if pd.isna(row["actual"]) else float(row["actual"])
         n = len(mine) if screenable(region, award) else None
-        out.append({"target_id": row["target_id"], "indicator_name": row["indicator_name"], "award": award,
+        out.append({"target_id": row["target_id"], "indicator_name": row["indicator_name"],
+                    "level": level_text(target), "kind": target.kind, "award": award,
                     "comparison": row["comparison"],
                     **close_row(actual, float(row["target_value"]), row["comparison"], n, int(mine["all_met"].sum()), top_n)})
     frame = pd.DataFrame(out, columns=WHATIF_COLUMNS)
@@ -111,24 +122,39 @@ def whatif(store: Store, region: str, top_n: int = 10, as_of=None, targets: list
 
 
 def whatif_display(table: pd.DataFrame) -> pd.DataFrame:
-    shown = table.drop(columns=["target_id", "award"]).assign(closes=table["closes"].map({True: "能", False: "不能"}))
+    """The what-if table with Chinese headers; each row names its target and the award level it counts."""
+    shown = table.drop(columns=["award"]).assign(closes=table["closes"].map({True: "能", False: "不能"}),
+                                                 kind=table["kind"].map(lambda k: KIND_NAMES_ZH.get(k, k)),
+                                                 comparison=table["comparison"].replace(COMPARISON_NAMES_ZH))
     return shown.rename(columns=WHATIF_HEADERS)
+
+
+def whatif_labels(table: pd.DataFrame) -> list[str]:
+    """Chart labels: '科技型中小企业（省级）'; two rows still alike add their kind: '…（国家级，累计培育）'."""
+    names = pd.Series([f"{n}（{lv}）" for n, lv in zip(table["indicator_name"], table["level"])])
+    shared = names.duplicated(keep=False)
+    labels = []
+    for name, level, kind, dup in zip(table["indicator_name"], table["level"], table["kind"], shared):
+        notes = [level] + ([KIND_NAMES_ZH.get(kind, kind)] if dup else [])
+        labels.append(name + (f"（{'，'.join(n for n in notes if n)}）" if any(notes) else ""))
+    return labels
 
 
 def whatif_chart(table: pd.DataFrame, title: str) -> plt.Figure:
     """Per target: the current count, the top-N added on top, and the 2025 target as a marker."""
     use_chart_style()
     data = table.iloc[::-1]
-    fig, ax = plt.subplots(figsize=(8, 0.5 * len(data) + 1.4))
+    fig, ax = plt.subplots(figsize=(8, 0.5 * len(data) + 1.8), layout="constrained")
     y = np.arange(len(data))
-    ax.barh(y, data["actual"], color="#2171b5", label="现有")
-    ax.barh(y, data["added"], left=data["actual"], color="#9ecae1", label="假设认定的后备企业")
-    ax.scatter(data["target_value"], y, marker="|", s=300, color="#d73027", zorder=3, label="2025年目标")
-    ax.set_yticks(y, data["indicator_name"], fontsize=8)
+    parts = [ax.barh(y, data["actual"], color="#2171b5"),
+             ax.barh(y, data["added"], left=data["actual"], color="#9ecae1"),
+             ax.scatter(data["target_value"], y, marker="|", s=300, color="#d73027", zorder=3)]
+    ax.set_yticks(y, whatif_labels(data), fontsize=8)
     ax.set_xlabel("家")
-    ax.legend(fontsize=7, loc="lower right")
+    # below the axes, outside them: the legend never covers a bar
+    fig.legend(parts, ["现有", "假设认定的后备企业", "2025年目标"], fontsize=7, loc="outside lower center", ncols=3,
+               markerscale=0.4)
     ax.set_title(title, fontsize=12)
-    fig.tight_layout()
     return fig
 
 
@@ -143,6 +169,17 @@ def catalog_entries(plan: str | None, region: str, indicator: str) -> pd.DataFra
                and t.jurisdiction in _self_and_above(load_regions().get(region).name)]
     frame = catalog.to_frame(targets)
     return frame[["id", "plan", "jurisdiction", "kind", "period", "low", "high", "comparison", "unit", "quote", "note"]]
+
+
+CATALOG_HEADERS = {"id": "目标编号", "plan": "方案", "jurisdiction": "地区", "kind": "类型", "period": "期限",
+                   "low": "目标值", "high": "上限", "comparison": "比较", "unit": "单位", "quote": "原文", "note": "备注"}
+
+
+def catalog_display(entries: pd.DataFrame) -> pd.DataFrame:
+    """`catalog_entries` for reading: Chinese headers, kinds (存量, 奖补标准…), periods and comparisons."""
+    return entries.assign(kind=entries["kind"].map(lambda k: KIND_NAMES_ZH.get(k, k)),
+                          period=entries["period"].map(lambda p: PERIOD_NAMES_ZH.get(p, f"{p}年")),
+                          comparison=entries["comparison"].replace(COMPARISON_NAMES_ZH)).rename(columns=CATALOG_HEADERS)
 
 
 def target_progress(store: Store, target_id: str, region: str, as_of=None, estimate_splits: bool = False) -> pd.Series:
@@ -181,7 +218,7 @@ def behind_number(store: Store, row: pd.Series) -> pd.DataFrame:
     catalog = load_catalog()
     target = next(t for t in catalog.targets if t.id == row["target_id"])
     if "award" not in target.measure:
-        return pd.DataFrame(columns=["说明"], data=[["该指标不是按企业资质计数，没有可下钻的企业名单"]])
+        return pd.DataFrame(columns=[NOTE_COLUMN], data=[["该指标不是按企业资质计数，没有可下钻的企业名单"]])
     eval_date = pd.Timestamp(row["eval_date"])
     facts = load_facts(store, eval_date.strftime("%Y-%m"))
     jmap = jurisdiction_map()
@@ -219,6 +256,19 @@ def rung_of(target_id: str) -> str | None:
     target = next(t for t in load_catalog().targets if t.id == target_id)
     award = target.measure.get("award")
     return award if award in RUNGS else None
+
+
+def rung_pool(store: Store, region: str, rung: str, period: str) -> pd.DataFrame:
+    """The region's whole candidate list for one rung, ranked across its units as the what-if counts it (序号 1..N);
+    a 说明 row when no applicable plan has criteria for the rung."""
+    if not screenable(load_regions().get(region).name, rung):
+        return pd.DataFrame({NOTE_COLUMN: [NO_CRITERIA]})
+    pool = ranked_pool(candidates(store, region, [rung], period))
+    return pool.assign(rank=np.arange(1, len(pool) + 1))
+
+
+def pool_display(pool: pd.DataFrame) -> pd.DataFrame:
+    return pool.drop(columns=["shortfall_score"], errors="ignore").rename(columns=LIST_HEADERS)
 
 
 SUMMARY_FIELDS = {"jurisdiction": "地区", "indicator_name": "指标", "basis": "口径", "target_value": "目标",
