@@ -274,3 +274,27 @@ def test_an_enterprise_moving_to_another_unit_is_reported_and_the_old_units_rows
     assert summary([outcome]).endswith("企业迁移 1 家（见各文件下的注）")
     assert counts(store, L, "2026-12") == counts(store, L, "2026-11") == {"企业名录": 3, "资质认定": 3, "情况说明": 1, "指标填报": 0}
     assert counts(store, X, "2026-12")["企业名录"] == 4
+
+
+def test_a_store_written_before_the_whole_province_gets_its_shared_district_names_with_their_city(tmp_path):
+    # the registry then knew one 桥西区 (石家庄市's); the name is now shared with 张家口市桥西区
+    Q = "石家庄市桥西区"
+    store = store_with(tmp_path, [submission("2026-11", Q, 企业名录=[enterprise(CL[0], Q)],
+                                             资质认定=[award(CL[0], Q, "高新技术企业", "2024-05-01")])])
+    conn = sqlite3.connect(store.db_path)
+    with conn:
+        conn.execute("UPDATE parts SET unit = '桥西区'")
+        for table in ("企业名录", "资质认定"):
+            conn.execute(f'UPDATE "{table}" SET "地区" = \'桥西区\'')
+        conn.execute("UPDATE 企业名录 SET 所属地区 = '桥西区'")
+        conn.execute("UPDATE submissions SET units = '[\"桥西区\"]'")
+        conn.execute("PRAGMA user_version = 2")
+    conn.close()
+    reopened = Store(store.dir)
+    assert set(reopened.parts()["unit"]) == {Q}                       # a read brings it up to date
+    assert reopened.snapshot("企业名录", "2026-11", Q)["所属地区"].tolist() == [Q]
+    assert len(reopened.snapshot("资质认定", "2026-11", Q)) == 1
+    conn = sqlite3.connect(store.db_path)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
+    assert conn.execute("SELECT units FROM submissions").fetchone()[0] == f'["{Q}"]'
+    assert conn.execute("SELECT COUNT(*) FROM parts WHERE unit = '桥西区'").fetchone()[0] == 0

@@ -57,7 +57,11 @@ from analysis.store.staging import (
 DB_NAME = "workbook.sqlite"
 INGEST_LOCK = ".ingest.lock"
 YEAR_COLUMNS = {"企业年度财务": "年度"}   # registers read per year as well (snapshot's latest_per)
-SCHEMA_VERSION = 2   # 2: the same file may be stored again (a restore), so (sha256, period) is not unique
+SCHEMA_VERSION = 3   # 2: the same file may be stored again (a restore), so (sha256, period) is not unique
+#                      3: units stored under a name the registry now gives to several places carry their city
+# The registry before the whole of Hebei knew one 桥西区 and one 新华区, both of 石家庄市: a store written then
+# holds the bare names, which are now shared (张家口市桥西区, 沧州市新华区).
+LEGACY_UNIT_NAMES = {"桥西区": "石家庄市桥西区", "新华区": "石家庄市新华区"}
 # Test hook: seconds to sleep inside the write transaction (crash-safety tests).
 SLEEP_HOOK_ENV = "WORKBOOK_STORE_TEST_SLEEP"
 
@@ -174,6 +178,12 @@ class Store:
                 conn.execute("PRAGMA journal_mode = WAL")  # persistent; cannot be set inside a transaction
             if write and version == 1:
                 _migrate_to_2(conn)
+            if write and version in (1, 2):
+                _migrate_to_3(conn)
+            if not write and 0 < version < SCHEMA_VERSION and os.access(self.dir, os.W_OK):
+                conn.close()   # an older store is brought up to date by its first use, read or write
+                self._connect(write=True).close()
+                return self._connect()
             if write and version and not self._checked:
                 self._quick_check(conn)
             conn.execute("PRAGMA synchronous = FULL")
@@ -622,6 +632,27 @@ def _migrate_to_2(conn: sqlite3.Connection) -> None:
                 conn.execute("PRAGMA user_version = 2")
     finally:
         conn.execute("PRAGMA foreign_keys = ON")
+
+
+def _migrate_to_3(conn: sqlite3.Connection) -> None:
+    """Version 2 → 3: the legacy bare unit names (LEGACY_UNIT_NAMES) renamed in parts, submissions and every data
+    table's 地区, in one transaction; nothing else changes (ids, provenance, superseded links)."""
+    with _immediate(conn):
+        if conn.execute("PRAGMA user_version").fetchone()[0] not in (1, 2):   # another writer may have done it
+            return
+        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        for old, new in LEGACY_UNIT_NAMES.items():
+            conn.execute("UPDATE parts SET unit = ? WHERE unit = ?", (new, old))
+            for sheet in SHEETS:
+                if sheet not in tables:
+                    continue
+                names = {row[1] for row in conn.execute(f"PRAGMA table_info({_q(sheet)})")}
+                for column in names & {UNIT_COLUMN, "所属地区"}:
+                    conn.execute(f"UPDATE {_q(sheet)} SET {_q(column)} = ? WHERE {_q(column)} = ?", (new, old))
+            for sid, units in conn.execute("SELECT id, units FROM submissions WHERE units LIKE ?", (f'%"{old}"%',)).fetchall():
+                renamed = [new if u == old else u for u in json.loads(units)]
+                conn.execute("UPDATE submissions SET units = ? WHERE id = ?", (json.dumps(renamed, ensure_ascii=False), sid))
+        conn.execute("PRAGMA user_version = 3")
 
 
 @contextmanager
