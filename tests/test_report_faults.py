@@ -156,3 +156,11 @@ def test_a_fault_that_is_not_the_users_is_one_line_and_the_traceback_comes_with_
     monkeypatch.setenv("WORKBOOK_DEBUG", "")
     with pytest.raises(KeyError):
         main(["--debug", *parser_args])
+
+
+def test_a_period_before_every_plan_is_refused_before_anything_runs(capsys, tmp_path):
+    assert main(["render", "monthly", "--period", "2019-05", "--region", "石家庄市", "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("错误：2019年5月早于最早方案的基期（2022年1月）") and not any(tmp_path.iterdir())
+    assert main(["render", "quarterly", "--period", "2021Q4", "--region", "石家庄市", "--draft"]) == 2
+    assert "2021年第四季度早于最早方案的基期" in capsys.readouterr().err

@@ -66,13 +66,30 @@ def output_dir(out: Path | None, kind: str, period: str) -> Path:
 
 
 def check_complete(kind: str, period: str, draft: bool) -> None:
-    """An open month or quarter is rendered only as a draft."""
-    if kind == "final" or draft:
+    """An open month or quarter is rendered only as a draft; one before every plan's baseline not at all."""
+    if kind == "final":
         return
     last = period if kind == "monthly" else quarter_months(period)[-1]
+    first = first_plan_month()
+    if last < first:
+        raise UserError(f"{_period_text(kind, period)}早于最早方案的基期（{first[:4]}年{int(first[5:])}月），"
+                        f"没有可调度的目标；请选择 {first[:4]}年{int(first[5:])}月 及以后的期间")
+    if draft:
+        return
     if not is_complete(last):
-        what = f"{period[:4]}年{int(period[5:])}月" if kind == "monthly" else f"{period[:4]}年第{'一二三四'[int(period[-1]) - 1]}季度"
-        raise UserError(f"{what}尚未结束，不能生成正式{KIND_ZH[kind]}；如需预览，请加 --draft（每页标注“草稿”）")
+        raise UserError(f"{_period_text(kind, period)}尚未结束，不能生成正式{KIND_ZH[kind]}；"
+                        "如需预览，请加 --draft（每页标注“草稿”）")
+
+
+def _period_text(kind: str, period: str) -> str:
+    return f"{period[:4]}年{int(period[5:])}月" if kind == "monthly" else f"{period[:4]}年第{'一二三四'[int(period[-1]) - 1]}季度"
+
+
+def first_plan_month() -> str:
+    """The month of the earliest plan's baseline (YYYY-MM): nothing is tracked before it."""
+    from analysis.catalog.targets import load_catalog
+
+    return min(p.baseline_date for p in load_catalog().plans.values()).strftime("%Y-%m")
 
 
 def notebook_params(kind: str, period: str, region: str, store, facts_out: str, tables_out: str | None,
