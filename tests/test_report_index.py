@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 from analysis.batch.index import collect, write_index
 
@@ -25,7 +26,8 @@ def test_index_links_every_output_relatively_and_escapes_names(tmp_path):
     for fmt in ("html", "pdf", "xlsx", "ipynb"):
         assert f'href="2025-09/monthly/%E4%BA%95%E9%99%89%E5%8E%BF.{fmt}"' in page
     assert 'href="2025-Q3/quarterly/%E7%9F%B3%E5%AE%B6%E5%BA%84%E5%B8%82.pdf"' in page
-    assert "<script>" not in page and "&lt;script&gt;" in page and "Boom &lt;b&gt;" in page
+    assert "<script>alert" not in page and "&lt;script&gt;" in page and "Boom &lt;b&gt;" in page
+    assert page.count("<script>") == 1                     # the filter's own script, nothing from a name
     assert "failed.ipynb" in page and "生成失败" in page
     assert "href=\"/" not in page and "file:" not in page
     assert page.index("2025-Q3") < page.index("2025-09") or page.index("<h2 id=\"2025-Q3\"") < page.index("<h2 id=\"2025-09\"")
@@ -43,3 +45,18 @@ def test_reports_made_by_render_show_when_they_were_written_and_regions_in_regis
     # province, city, county — not code-point order (正 < 河 < 石)
     assert [r["region"] for r in records] == ["河北省", "石家庄市", "正定县"]
     assert all(r["rendered_at"] and r["rendered_at"][:4].isdigit() for r in records)
+
+
+def test_the_filter_finds_a_county_by_its_name_alias_city_or_province(tmp_path):
+    folder = tmp_path / "2025-09" / "monthly"
+    folder.mkdir(parents=True)
+    for region in ("大通回族土族自治县", "新乐市", "石家庄市桥西区"):
+        (folder / f"{region}.html").write_text("x", encoding="utf-8")
+    page = write_index(tmp_path).read_text(encoding="utf-8")
+    assert 'id="region-filter"' in page and "筛选地区" in page
+    rows = dict(re.findall(r'<tr data-search="([^"]*)"><td>([^<]*)</td>', page))
+    search = {region: text for text, region in rows.items()}
+    assert "大通县" in search["大通回族土族自治县"] and "西宁市" in search["大通回族土族自治县"] \
+        and "青海省" in search["大通回族土族自治县"]
+    assert "石家庄市" in search["新乐市"] and "河北省" in search["新乐市"]
+    assert "张家口市" not in search["石家庄市桥西区"]

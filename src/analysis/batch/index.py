@@ -91,6 +91,44 @@ def _region_order(name: str) -> tuple:
     return (level, order.get(region.name if region else "", len(order)), name)
 
 
+# A province holds hundreds of reports: a box that keeps the rows whose region (or its city or province) contains
+# what is typed. Plain script in the page, so the index still works opened as a file.
+SEARCH_BOX = ('<p><label>筛选地区：<input type="search" id="region-filter" placeholder="如 新乐 或 石家庄市（含其所辖县区）" '
+              'size="32"></label> <span id="filter-count"></span></p>')
+SEARCH_SCRIPT = """
+(function () {
+  var box = document.getElementById('region-filter'), count = document.getElementById('filter-count');
+  box.addEventListener('input', function () {
+    var q = box.value.trim(), shown = 0;
+    document.querySelectorAll('tr[data-search]').forEach(function (row) {
+      var hit = !q || row.getAttribute('data-search').indexOf(q) >= 0;
+      row.style.display = hit ? '' : 'none';
+      if (hit) { shown += 1; }
+    });
+    document.querySelectorAll('table').forEach(function (table) {
+      var any = table.querySelector('tr[data-search]:not([style*="none"])');
+      table.style.display = any ? '' : 'none';
+      var head = table.previousElementSibling;
+      if (head && head.tagName === 'H3') { head.style.display = any ? '' : 'none'; }
+    });
+    count.textContent = q ? '显示 ' + shown + ' 份' : '';
+  });
+})();
+"""
+
+
+def _search_text(name: str) -> str:
+    """What the filter matches a report's row on: its region, the region's aliases, and the regions above it."""
+    from analysis.catalog.regions import load_regions
+
+    registry = load_regions()
+    region = registry.resolve(name.removesuffix("-草稿"))
+    if region is None:
+        return name
+    above = [a.name for a in registry.ancestors(region.name)]
+    return " ".join([name, *region.aliases, *above])
+
+
 def _link(path: str, label: str) -> str:
     return f'<a href="{html.escape(quote(path), quote=True)}">{html.escape(label)}</a>'
 
@@ -99,7 +137,8 @@ def build_html(records: list[dict]) -> str:
     parts = ['<!DOCTYPE html>', '<html lang="zh-CN">', '<head>', '<meta charset="utf-8">',
              '<meta name="viewport" content="width=device-width, initial-scale=1">',
              '<title>报告索引</title>', f'<style>{CSS}</style>', '</head>', '<body>', '<h1>报告索引</h1>',
-             f'<p>共 {len(records)} 份报告；更新于 {html.escape(dt.datetime.now().strftime("%Y-%m-%d %H:%M"))}。</p>']
+             f'<p>共 {len(records)} 份报告；更新于 {html.escape(dt.datetime.now().strftime("%Y-%m-%d %H:%M"))}。</p>',
+             SEARCH_BOX]
     if not records:
         parts.append("<p>尚未生成任何报告。</p>")
     finals = [r for r in records if r["kind"] == "final"]
@@ -117,7 +156,7 @@ def build_html(records: list[dict]) -> str:
                 continue
             parts.append(f"<h3>{kind_zh}</h3>")
             parts += _table(rows)
-    parts += ["</body>", "</html>", ""]
+    parts += [f"<script>{SEARCH_SCRIPT}</script>", "</body>", "</html>", ""]
     return "\n".join(parts)
 
 
@@ -135,7 +174,8 @@ def _table(rows: list[dict]) -> list[str]:
         if r["failed"]:
             note = f'生成失败：{html.escape(r["error"])}' if r["error"] else "生成失败"
             links += f' <span class="failed">{note}</span> ' + _link(r["failed"], "失败的笔记本")
-        parts.append(f'<tr><td>{html.escape(r["region"])}</td><td>{links or "（无文件）"}</td>'
+        parts.append(f'<tr data-search="{html.escape(_search_text(r["region"]), quote=True)}">'
+                     f'<td>{html.escape(r["region"])}</td><td>{links or "（无文件）"}</td>'
                      f'<td>{html.escape(r["rendered_at"] or "")}</td></tr>')
     parts.append("</tbody></table>")
     return parts
