@@ -149,4 +149,5 @@ def test_rung_names_and_cli(store, capsys, tmp_path):
     assert out.splitlines()[0].startswith("\ufeffunit,rung,rank,code") and C["G"] in out and C["F"] not in out
     xlsx = tmp_path / "c.xlsx"
     assert main(["candidates", "--region", LT, "--format", "xlsx", "--out", str(xlsx), "--store", str(store.dir)]) == 0
-    assert pd.read_excel(xlsx, engine="openpyxl").shape[0] > 0
+    table = pd.read_excel(xlsx, engine="openpyxl", header=1)         # row 1 is the title
+    assert table.shape[0] > 0 and "企业名称" in table.columns

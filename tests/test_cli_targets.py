@@ -77,10 +77,11 @@ def test_xlsx_export_has_chinese_headers_and_numbers(tmp_path):
     result = run_cli("targets", "--plan", "shijiazhuang-2022-leaders", "--format", "xlsx", "--out", str(out))
     assert result.returncode == 0 and "已写入" in result.stdout
     sheet = openpyxl.load_workbook(out)["目标"]
-    headers = [c.value for c in sheet[1]]
+    assert sheet["A1"].value == "量化目标一览（石家庄市县域特色产业集群“领跑者”企业培育行动实施方案）"
+    headers = [c.value for c in sheet[2]]
     assert headers[:4] == ["编号", "方案", "地区", "指标代码"] and "原文" in headers
-    lows = [row[headers.index("下限")].value for row in sheet.iter_rows(min_row=2)]
+    lows = [row[headers.index("下限")].value for row in sheet.iter_rows(min_row=3)]
     assert 750 in lows and all(isinstance(v, (int, float)) for v in lows if v is not None)
-    assert "存量" in [row[headers.index("类型")].value for row in sheet.iter_rows(min_row=2)]
+    assert "存量" in [row[headers.index("类型")].value for row in sheet.iter_rows(min_row=3)]
     missing = run_cli("targets", "--format", "xlsx")
     assert missing.returncode == 2 and "--out" in missing.stderr

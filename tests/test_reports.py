@@ -129,15 +129,16 @@ def test_quarterly_ranks_units_and_names_the_lists(quarterly, demo_store):
     assert facts["period"] == "2025-Q3" and facts["as_of"] == "2025-09-30"
     book = openpyxl.load_workbook(quarterly.files["xlsx"])
     ranking = book["综合排名"]
-    assert ranking["A1"].value == "地区" and ranking.freeze_panes == "A2"
-    assert isinstance(ranking["B2"].value, float)
+    assert ranking["A1"].value.endswith("（数据截至2025-09-30）")           # the title row: region, period, cut-off
+    assert ranking["A2"].value == "地区" and ranking.freeze_panes == "A3"
+    assert isinstance(ranking["B3"].value, float)
 
 
 def test_xlsx_keeps_numbers_and_neutralises_formulas(monthly):
     book = openpyxl.load_workbook(monthly.files["xlsx"])
     sheet = book["目标完成情况"]
-    header = [c.value for c in sheet[1]]
-    assert isinstance(sheet.cell(2, header.index("目标") + 1).value, (int, float))
+    header = [c.value for c in sheet[2]]
+    assert isinstance(sheet.cell(3, header.index("目标") + 1).value, (int, float))
     names = [c.value for c in book["本月新认定企业"]["A"]]
     assert HOSTILE in names
 

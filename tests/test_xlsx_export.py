@@ -10,9 +10,10 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from analysis.reports.xlsx import STATUS_FILLS, display_width, write_tables
+from analysis.reports.xlsx import STATUS_FILLS, data_cutoff, display_width, export_title, period_label, write_tables
 
 HOSTILE = ["=1+1", "+SUM(A1)", "-2+3", "@cmd", "\t=1", "\r=1", "＝1+1", "＋1", "－1", "＠x"]
+TITLE = "石家庄市 2025年9月 专精特新企业培育进度（数据截至2025-09-30）"
 
 
 @pytest.fixture
@@ -32,14 +33,20 @@ def progress() -> pd.DataFrame:
 def book(tmp_path, progress):
     hostile = pd.DataFrame({"企业名称": HOSTILE, "备注": ["正常"] * len(HOSTILE)})
     out = write_tables(tmp_path / "进度表.xlsx", {"市级汇总": progress, "可疑/名称:表?": hostile},
-                       title="2025年9月专精特新企业培育进度")
+                       title=TITLE)
     return out, load_workbook(out)
 
 
+def header_row(sheet) -> int:
+    """The header is the row above the frozen panes: 2 under a title, else 1."""
+    return int(sheet.freeze_panes[1:]) - 1
+
+
 def column(sheet, header: str) -> list:
-    names = [c.value for c in sheet[1]]
+    top = header_row(sheet)
+    names = [c.value for c in sheet[top]]
     idx = names.index(header)
-    return [row[idx] for row in sheet.iter_rows(min_row=2)]
+    return [row[idx] for row in sheet.iter_rows(min_row=top + 1)]
 
 
 def test_numbers_stay_numbers_with_formats(book):
@@ -66,12 +73,67 @@ def test_dates_are_dates(book):
     assert dates[2].value is None  # NaT
 
 
-def test_header_frozen_bold_filled(book):
+def test_title_row_above_a_frozen_filtered_header(book, progress):
     _, wb = book
     for sheet in wb.worksheets:
-        assert sheet.freeze_panes == "A2"
-        assert all(c.font.b and c.fill.fgColor.rgb.endswith("DDEBF7") for c in sheet[1])
-        assert sheet.print_title_rows == "$1:$1"
+        assert sheet["A1"].value == TITLE and sheet["A1"].font.b and sheet["B1"].value is None
+        assert sheet.freeze_panes == "A3"                      # panes frozen below the header row
+        assert all(c.font.b and c.fill.fgColor.rgb.endswith("DDEBF7") for c in sheet[2])
+        assert sheet.print_title_rows == "$2:$2"
+    assert wb["市级汇总"].auto_filter.ref == f"A2:G{len(progress) + 2}"     # header and data, not the title
+    assert wb["可疑_名称_表_"].auto_filter.ref == f"A2:B{len(HOSTILE) + 2}"
+
+
+def test_pandas_reads_the_table_under_the_title(book, progress):
+    path, _ = book
+    back = pd.read_excel(path, sheet_name="市级汇总", header=1, engine="openpyxl")
+    assert list(back.columns) == list(progress.columns)
+    assert back["企业数"].tolist() == [612, 480, 300, 12, 0, 77] and back["地区"][0] == "石家庄市"
+    assert back["截至日期"][0] == pd.Timestamp("2025-09-30")
+
+
+def test_without_a_title_the_header_is_row_one(tmp_path):
+    sheet = load_workbook(write_tables(tmp_path / "n.xlsx", {"表": pd.DataFrame({"地区": ["新乐市"], "数": [3]})})).active
+    assert [c.value for c in sheet[1]] == ["地区", "数"] and sheet.freeze_panes == "A2"
+    assert sheet.auto_filter.ref == "A1:B2" and sheet.print_title_rows == "$1:$1"
+
+
+def test_export_titles():
+    assert export_title("目标进度", "石家庄市", "2025-09", dt.date(2025, 9, 30)) == TITLE.replace("专精特新企业培育进度", "目标进度")
+    assert export_title("奖补资金测算", "西宁市", "2025-Q3", dt.date(2025, 9, 30), note="单位：万元") == \
+        "西宁市 2025年第三季度 奖补资金测算（单位：万元；数据截至2025-09-30）"
+    assert export_title("量化目标一览") == "量化目标一览"
+    assert [period_label(p) for p in ("2025-09", "2025-Q1", "2025q4", "2025")] == \
+        ["2025年9月", "2025年第一季度", "2025年第四季度", "2025年"]
+    assert data_cutoff("2025-09") == dt.date(2025, 9, 30)                        # the store's latest month
+    assert data_cutoff("2025-09", dt.date(2025, 6, 30)) == dt.date(2025, 6, 30)  # or an earlier as-of date
+    assert data_cutoff("2024-02", dt.date(2025, 6, 30)) == dt.date(2024, 2, 29)
+
+
+def test_iso_date_text_becomes_excel_dates(tmp_path):
+    frame = pd.DataFrame({"认定日期": ["2025-09-15", "", "2024-02-29"], "入库时间": ["2025-10-01 08:30:00", None, "2025-10-02T09:00"],
+                          "达标月份": ["2025-09", "", "2025-08"], "错日期": ["2025-02-30", "2025-01-01", ""]})
+    sheet = load_workbook(write_tables(tmp_path / "d.xlsx", {"表": frame}))["表"]
+    granted = column(sheet, "认定日期")
+    assert granted[0].value == dt.datetime(2025, 9, 15) and granted[0].is_date and granted[0].number_format == "yyyy-mm-dd"
+    assert granted[1].value is None and granted[2].value == dt.datetime(2024, 2, 29)
+    stamp = column(sheet, "入库时间")[0]
+    assert stamp.value == dt.datetime(2025, 10, 1, 8, 30) and stamp.number_format == "yyyy-mm-dd hh:mm"
+    assert column(sheet, "达标月份")[0].value == "2025-09"       # a month is not a day: text
+    assert column(sheet, "错日期")[0].value == "2025-02-30"      # not a real date: the column stays text
+
+
+def test_actual_over_target_text_becomes_two_numeric_columns(tmp_path):
+    frame = pd.DataFrame({"地区": ["井陉县", "井陉矿区", "赵县"], "专精特新中小企业（2025年）": ["17/19", "5/6", "—"],
+                          "研发投入占比": ["3.5/3", "2/3", "1/2"], "说明": ["1/2家", "", ""]})
+    sheet = load_workbook(write_tables(tmp_path / "p.xlsx", {"分地区情况": frame}, title="石家庄市 2025年9月 分地区情况"))["分地区情况"]
+    assert [c.value for c in sheet[2]] == ["地区", "专精特新中小企业（2025年）实际", "专精特新中小企业（2025年）目标",
+                                           "研发投入占比实际", "研发投入占比目标", "说明"]
+    assert [c.value for c in column(sheet, "专精特新中小企业（2025年）实际")] == [17, 5, None]
+    assert [c.value for c in column(sheet, "专精特新中小企业（2025年）目标")] == [19, 6, None]
+    assert all(c.data_type == "n" and c.number_format == "#,##0" for c in column(sheet, "专精特新中小企业（2025年）目标")[:2])
+    assert column(sheet, "研发投入占比实际")[0].value == 3.5
+    assert column(sheet, "说明")[0].value == "1/2家"              # other text is left alone
 
 
 def test_status_cells_coloured(book):
@@ -112,7 +174,7 @@ def test_column_widths_count_cjk_double(book):
     _, wb = book
     sheet = wb["市级汇总"]
     assert display_width("石家庄市") == 8 and display_width("ab") == 2
-    width = {c.value: sheet.column_dimensions[c.column_letter].width for c in sheet[1]}
+    width = {c.value: sheet.column_dimensions[c.column_letter].width for c in sheet[header_row(sheet)]}
     assert width["落后序时进度百分点"] == 2 * 9 + 2
     assert width["地区"] == len("<script>alert(1)</script>") + 2
     assert width["截至日期"] == 10 + 2
@@ -128,8 +190,8 @@ def test_sheet_names_valid_unique_and_short(tmp_path):
 
 def test_title_and_atomic_write(book, tmp_path):
     path, wb = book
-    assert wb.properties.title == "2025年9月专精特新企业培育进度"
-    assert wb["市级汇总"].oddHeader.center.text == "2025年9月专精特新企业培育进度"
+    assert wb.properties.title == TITLE
+    assert wb["市级汇总"].oddHeader.center.text == TITLE
     assert [p.name for p in path.parent.iterdir()] == ["进度表.xlsx"]
 
 

@@ -6,10 +6,10 @@ from pathlib import Path
 
 from analysis.analysts.candidates import LIST_HEADERS, candidates, resolve_rung, rung_order
 from analysis.fsutil import check_output_file
-from analysis.periods import parse_month
-from analysis.cli.console import print_frame, render_frame, write_csv_text, write_xlsx
+from analysis.periods import month_end, parse_month
+from analysis.cli.console import add_encoding_option, print_frame, render_frame, write_csv_text, write_xlsx
 from analysis.errors import UserError
-from analysis.analysts.incentives import DETAIL_HEADERS, by_source, by_unit, estimate, not_estimable
+from analysis.analysts.incentives import DETAIL_HEADERS, by_source, by_unit, estimate, not_estimable, parse_period
 from analysis.store.history import Store
 
 CANDIDATE_SHOWN = ["unit", "rung", "rank", "name", "n_met", "n_criteria", "met_text", "missed_text"]
@@ -25,6 +25,7 @@ def register(subparsers) -> None:
     p.add_argument("--format", choices=("table", "csv", "xlsx"), default="table")
     p.add_argument("--store", help="数据库目录（默认 data/store 或环境变量 WORKBOOK_STORE）")
     p.add_argument("--out", help="输出文件（xlsx 必填；csv 默认输出到屏幕）")
+    add_encoding_option(p)
     p.set_defaults(func=run_candidates)
 
     q = subparsers.add_parser("incentives", help="奖补资金测算：按期间新认定资质估算各级财政奖补")
@@ -32,6 +33,7 @@ def register(subparsers) -> None:
     q.add_argument("--region", help="只看该地区下的单位")
     q.add_argument("--format", choices=("table", "csv", "xlsx"), default="table", help="输出格式（默认 table；xlsx 须给 --out）")
     q.add_argument("--out", help="xlsx 输出文件")
+    add_encoding_option(q)
     q.add_argument("--store", help="数据库目录（默认 data/store 或环境变量 WORKBOOK_STORE）")
     q.set_defaults(func=run_incentives)
 
@@ -49,36 +51,56 @@ def run_candidates(args) -> int:
         raise UserError("输出 xlsx 时须用 --out 指定文件路径")
     if args.out:
         check_output_file(args.out, force=True)   # before any work: a folder given for a file is refused at once
-    table = rung_order(candidates(_store(args.store), args.region, rungs, period, args.top))
+    store = _store(args.store)
+    period = period or store.latest_period()
+    table = rung_order(candidates(store, args.region, rungs, period, args.top))
     if args.format == "xlsx":
-        from analysis.reports.xlsx import write_tables
+        from analysis.reports.xlsx import data_cutoff, export_title, write_tables
 
         shown = table.drop(columns=["shortfall_score"]).rename(columns=LIST_HEADERS)
-        write_tables(Path(args.out), {"后备培育库": shown}, title=f"{args.region}梯度培育后备库")
+        title = export_title("梯度培育后备库", _region_name(args.region), period,
+                             data_cutoff(store.latest_period(), month_end(period).date()))
+        write_tables(Path(args.out), {"后备培育库": shown}, title=title)
         print(f"已写入 {args.out}（{len(table)} 行）")
         return 0
     if args.format == "csv":
-        return _emit(render_frame(table.round(4), "csv"), args.out)
+        return _emit(render_frame(table.round(4), "csv"), args.out, args.encoding)
     print_frame(table[CANDIDATE_SHOWN], "table", LIST_HEADERS)
     return 0
 
 
-def _emit(text: str, out: str | None) -> int:
-    """CSV text (with a BOM, for Excel) to a file or standard output."""
-    write_csv_text(text, out)
+def _region_name(region: str | None) -> str:
+    from analysis.catalog.regions import load_regions
+
+    return load_regions().get(region).name if region else "全部地区"
+
+
+def _emit(text: str, out: str | None, encoding: str = "utf-8") -> int:
+    """CSV text (UTF-8 with a BOM for Excel, or GBK / GB18030) to a file or standard output."""
+    write_csv_text(text, out, encoding)
     if out:
         print(f"已写入 {out}")
     return 0
 
 
+def _incentive_title(store: Store, period: str, region: str | None) -> str:
+    """"西宁市 2025年第三季度 奖补资金测算（单位：万元；数据截至2025-09-30）"."""
+    from analysis.reports.xlsx import data_cutoff, export_title
+
+    until = parse_period(period)[1].date()
+    return export_title("奖补资金测算", _region_name(region), period.strip(), data_cutoff(store.latest_period(), until),
+                        note="单位：万元")
+
+
 def run_incentives(args) -> int:
-    detail = estimate(_store(args.store), args.period, args.region)
+    store = _store(args.store)
+    detail = estimate(store, args.period, args.region)
     if args.format == "csv":
-        print_frame(detail, "csv")
+        print_frame(detail, "csv", encoding=args.encoding)
         return 0
     if args.format == "xlsx":
         write_xlsx({"明细": detail[INCENTIVE_SHOWN].rename(columns=DETAIL_HEADERS), "按地区": by_unit(detail).round(2),
-                    "按资金来源": by_source(detail).round(2)}, args.out, f"奖补资金测算（{args.period}，万元）")
+                    "按资金来源": by_source(detail).round(2)}, args.out, _incentive_title(store, args.period, args.region))
         return 0
     print(f"奖补资金测算（{args.period}，单位：万元；标准为“最高”的按上限计）")
     print_frame(detail[INCENTIVE_SHOWN], "table", DETAIL_HEADERS)

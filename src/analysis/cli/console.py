@@ -3,7 +3,9 @@
 CSV is written for Excel: UTF-8 with a BOM (Excel on Chinese Windows otherwise reads it as GBK and shows
 mojibake), CRLF line ends, and every text cell that a spreadsheet would take for a formula (starting with
 =, +, -, @, a tab or a carriage return) neutralised with a leading apostrophe, as OWASP advises for CSV
-injection; numbers stay numbers.
+injection; numbers stay numbers. `--encoding gbk` writes GBK without a BOM, for systems that take only GBK;
+a character GBK cannot encode is refused (a UserError naming the value), never dropped or replaced;
+`--encoding gb18030` (GBK's superset, no BOM) encodes every character.
 """
 from __future__ import annotations
 
@@ -14,6 +16,9 @@ import sys
 import pandas as pd
 
 FORMATS = ("table", "csv", "json")
+ENCODINGS = ("utf-8", "gbk", "gb18030")
+ENCODING_HELP = ("CSV 的编码：utf-8（默认，带 BOM，Excel、WPS 双击即可正确打开）、gbk（不带 BOM，供只收 GBK 的系统；"
+                 "含 GBK 无法表示的字符时报错，不写出文件）或 gb18030（不带 BOM，GBK 的扩展，能表示全部字符）")
 
 
 def neutralise(value, starts: tuple[str, ...]):
@@ -55,10 +60,16 @@ def render_frame(df: pd.DataFrame, fmt: str = "table", headers: dict[str, str] |
         return shown.to_string(index=False, na_rep="") + "\n"
 
 
-def print_frame(df: pd.DataFrame, fmt: str = "table", headers: dict[str, str] | None = None) -> None:
+def add_encoding_option(parser) -> None:
+    """The --encoding option of a command that writes CSV."""
+    parser.add_argument("--encoding", choices=ENCODINGS, default="utf-8", help=ENCODING_HELP)
+
+
+def print_frame(df: pd.DataFrame, fmt: str = "table", headers: dict[str, str] | None = None,
+                encoding: str = "utf-8") -> None:
     text = render_frame(df, fmt, headers)
     if fmt == "csv":
-        write_csv_text(text)
+        write_csv_text(text, encoding=encoding)
     else:
         sys.stdout.write(text)
 
@@ -76,9 +87,10 @@ def write_xlsx(sheets: dict[str, pd.DataFrame], out, title: str, headers: dict[s
     print(f"已写入 {path}（{sum(len(f) for f in sheets.values())} 行）")
 
 
-def write_csv_text(text: str, path=None) -> None:
-    """CSV text with a BOM, to a file or to standard output (as bytes, so the BOM is not re-encoded)."""
-    data = text.encode("utf-8-sig")
+def write_csv_text(text: str, path=None, encoding: str = "utf-8") -> None:
+    """CSV text in `encoding` (UTF-8 with a BOM by default), to a file or to standard output (as bytes, so the
+    BOM is not re-encoded). Nothing is written when the text cannot be encoded."""
+    data = csv_bytes(text, encoding)
     if path is not None:
         from pathlib import Path
 
@@ -87,3 +99,37 @@ def write_csv_text(text: str, path=None) -> None:
     sys.stdout.flush()
     sys.stdout.buffer.write(data)
     sys.stdout.buffer.flush()
+
+
+def csv_bytes(text: str, encoding: str = "utf-8") -> bytes:
+    """CSV text as bytes: UTF-8 with a BOM, or GBK / GB18030 without one. A character the encoding lacks is a
+    UserError naming the value: never a dropped or replaced character."""
+    from analysis.errors import UserError
+
+    if encoding not in ENCODINGS:
+        raise UserError(f"不支持的编码“{encoding}”，可选：" + "、".join(ENCODINGS))
+    if encoding == "utf-8":
+        return text.encode("utf-8-sig")
+    try:
+        return text.encode(encoding)
+    except UnicodeEncodeError as error:
+        raise UserError(_unencodable(text, error.object[error.start], encoding)) from None
+
+
+def _unencodable(text: str, char: str, encoding: str) -> str:
+    """The Chinese message for a character `encoding` cannot represent: where it is, and what to do instead."""
+    import csv
+
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    where = next((f"第 {n} 行“{name}”列的值“{_around(value, char)}”" for n, row in enumerate(rows[1:], start=1)
+                  for name, value in zip(rows[0], row) if char in value), "表头")
+    return (f"{where}含 {encoding.upper()} 无法表示的字符“{char}”（U+{ord(char):04X}），未写出：请改用 --encoding utf-8"
+            "（带 BOM，Excel 2016 及以后、WPS 均可直接打开），或 --encoding gb18030（GBK 的扩展，能表示全部字符）")
+
+
+def _around(value: str, char: str, reach: int = 20) -> str:
+    """`value` on one line, cut to the `reach` characters either side of `char` when it is long."""
+    at = value.index(char)
+    start, end = max(at - reach, 0), min(at + reach + 1, len(value))
+    text = ("…" if start else "") + value[start:end] + ("…" if end < len(value) else "")
+    return text.replace("\r", " ").replace("\n", " ")   # the message stays one line

@@ -6,7 +6,7 @@ import datetime as dt
 import pandas as pd
 
 from analysis.catalog.targets import load_catalog, select
-from analysis.cli.console import print_frame, write_xlsx
+from analysis.cli.console import add_encoding_option, print_frame, write_xlsx
 from analysis.progress.narrative import sentence
 from analysis.progress.engine import compute_progress
 from analysis.catalog.regions import load_regions
@@ -38,10 +38,19 @@ def register(subparsers) -> None:
     p.add_argument("--plan", help="方案编号")
     p.add_argument("--format", choices=("table", "csv", "xlsx"), default="table", help="输出格式（默认 table；xlsx 须给 --out）")
     p.add_argument("--out", help="xlsx 输出文件")
+    add_encoding_option(p)
     p.add_argument("--estimate-splits", action="store_true",
                    help="为未下达分解目标的下级单位按基期占比测算目标（标注“测算”，仅供分析，不用于通报）")
     p.add_argument("--store", help="数据库目录（默认 data/store 或环境变量 WORKBOOK_STORE）")
     p.set_defaults(func=run)
+
+
+def _title(region: str | None, as_of: dt.date, latest: str) -> str:
+    """"石家庄市 2025年9月 目标进度（数据截至2025-09-30）": the data end at the as-of date or the store's latest month."""
+    from analysis.reports.xlsx import data_cutoff, export_title
+
+    where = load_regions().get(region).name if region else "全部地区"
+    return export_title("目标进度", where, f"{as_of:%Y-%m}", data_cutoff(latest, as_of))
 
 
 def _as_of(text: str) -> dt.date:
@@ -64,16 +73,16 @@ def progress_frame(store: Store, as_of: dt.date, plan: str | None = None, region
 
 def run(args) -> int:
     store = Store(args.store)
-    store.require_latest_period()
-    frame = progress_frame(store, _as_of(args.as_of), args.plan, args.region, args.estimate_splits)
+    latest = store.require_latest_period()
+    as_of = _as_of(args.as_of)
+    frame = progress_frame(store, as_of, args.plan, args.region, args.estimate_splits)
     if args.format == "csv":
-        print_frame(frame[CSV_COLUMNS + EXTRA_CSV_COLUMNS].round(4), "csv")
+        print_frame(frame[CSV_COLUMNS + EXTRA_CSV_COLUMNS].round(4), "csv", encoding=args.encoding)
         return 0
     shown = frame[list(TABLE_HEADERS)].round(1)
     shown["basis"] = shown["basis"].replace("", "未下达")  # a unit without an issued target: shown, not judged
     if args.format == "xlsx":
-        where = load_regions().get(args.region).name if args.region else "全部地区"
-        write_xlsx({"进度": shown}, args.out, f"{where}目标进度（截至{args.as_of}）", TABLE_HEADERS)
+        write_xlsx({"进度": shown}, args.out, _title(args.region, as_of, latest), TABLE_HEADERS)
         return 0
     print_frame(shown, "table", TABLE_HEADERS)
     return 0

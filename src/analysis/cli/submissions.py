@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from analysis.cli.console import add_encoding_option
 from analysis.errors import UserError
 from analysis.store.history import Store
 
@@ -31,6 +32,7 @@ def register(subparsers) -> None:
                                           "以及最新填报期尚未报送的县级单位。")
     p.add_argument("--store", metavar="目录", help="数据库目录（默认 data/store，或环境变量 WORKBOOK_STORE）")
     p.add_argument("--format", choices=STATUS_FORMATS, default="table", help="table（默认）或 csv（UTF-8 带 BOM，可直接用 Excel 打开）")
+    add_encoding_option(p)
     p.add_argument("--region", metavar="地区",
                    help="按该地区下全部县级单位核对未报送情况（默认只核对曾经报送过的单位）")
     p.add_argument("--period", metavar="YYYY-MM", help="只列出该填报期（默认全部；未报送单位按该期核对，默认最新期）")
@@ -115,7 +117,7 @@ def run_status(args) -> int:
     if args.format == "csv":
         rows = pd.concat([table, _missing_rows(missing, latest)], ignore_index=True)
         rows["报送号"] = rows["报送号"].astype("Int64")
-        _write_csv_with_bom(rows)
+        _write_csv_with_bom(rows, args.encoding)
         return 0
     from analysis.cli.console import render_frame
 
@@ -173,11 +175,11 @@ def _missing_rows(missing: list[str], period: str) -> pd.DataFrame:
     return pd.DataFrame({"填报期": period, "地区": missing, "状态": "未报送"})
 
 
-def _write_csv_with_bom(frame: pd.DataFrame) -> None:
+def _write_csv_with_bom(frame: pd.DataFrame, encoding: str = "utf-8") -> None:
     # Excel opens a UTF-8 CSV correctly only with a BOM (otherwise it assumes the ANSI/GBK code page).
     from analysis.cli.console import render_frame, write_csv_text
 
-    write_csv_text(render_frame(frame, "csv"))
+    write_csv_text(render_frame(frame, "csv"), encoding=encoding)
 
 
 # ---------------------------------------------------------------- template

@@ -7,7 +7,7 @@ from analysis.catalog.targets import CATALOG_COLUMNS, KIND_NAMES_ZH, PERIOD_NAME
 from analysis.catalog.checks import cascades, contradictions, implied_flows
 from analysis.catalog.views import plan_summary
 from analysis.errors import UserError
-from analysis.cli.console import FORMATS, print_frame, write_xlsx
+from analysis.cli.console import FORMATS, add_encoding_option, print_frame, render_frame, write_csv_text, write_xlsx
 
 TABLE_HEADERS = {
     "id": "编号", "plan": "方案", "jurisdiction": "地区", "indicator": "指标代码", "indicator_name": "指标",
@@ -26,15 +26,16 @@ def register(subparsers) -> None:
     p.add_argument("--kind", action="append", help="只列出某类目标（可重复），如 stock 或 存量、incentive 或 奖补标准")
     p.add_argument("--format", choices=(*FORMATS, "xlsx"), default="table", help="输出格式（默认 table；xlsx 须给 --out）")
     p.add_argument("--out", help="xlsx 输出文件")
+    add_encoding_option(p)
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
     catalog = load_catalog()
     if args.action == "check":
-        return _run_check(catalog, args.format)
+        return _run_check(catalog, args.format, args.encoding)
     if args.action == "summary":
-        print_frame(plan_summary(catalog), args.format)
+        print_frame(plan_summary(catalog), args.format, encoding=args.encoding)
         return 0
     frame = catalog.to_frame(select(catalog, args.plan, args.region, _kinds(args.kind)))
     if args.format == "table":
@@ -47,22 +48,34 @@ def run(args) -> int:
     elif args.format == "xlsx":
         shown = frame[CATALOG_COLUMNS].assign(kind=frame["kind"].map(KIND_NAMES_ZH),
                                               aspirational=frame["aspirational"].map({True: "力争", False: ""}))
-        write_xlsx({"目标": shown}, args.out, "量化目标一览", TABLE_HEADERS)
+        write_xlsx({"目标": shown}, args.out, _title(catalog, args.plan, args.region), TABLE_HEADERS)
     else:
-        print_frame(frame[CATALOG_COLUMNS], args.format)
+        print_frame(frame[CATALOG_COLUMNS], args.format, encoding=args.encoding)
     return 0
 
 
-def _run_check(catalog, fmt: str) -> int:
+def _title(catalog, plan: str | None, region: str | None) -> str:
+    """The xlsx title row: the region and the plan when given (a catalog has no data cut-off)."""
+    from analysis.catalog.regions import load_regions
+    from analysis.reports.xlsx import export_title
+
+    note = catalog.plans[plan].title if plan in catalog.plans else None
+    return export_title("量化目标一览", load_regions().get(region).name if region else None, note=note)
+
+
+def _run_check(catalog, fmt: str, encoding: str = "utf-8") -> int:
     sections = [
         ("方案内部口径不一致（同一地区、指标、期限的数量目标不同）", contradictions(catalog)),
         ("存量目标隐含的年增量与“每年”目标对比", implied_flows(catalog)),
         ("目标逐级分解（下级目标占上级目标的比例，%）", cascades(catalog)),
     ]
+    if fmt == "csv":   # the three tables one after another, a blank line between, in one file (one BOM)
+        write_csv_text("\r\n".join(render_frame(frame, "csv") for _, frame in sections), encoding=encoding)
     for title, frame in sections:
         if fmt == "table":
             print(f"\n【{title}】")
-        print_frame(frame, fmt)
+        if fmt != "csv":
+            print_frame(frame, fmt)
     missing = check_quotes(catalog)
     for line in missing:
         print(line, file=sys.stderr)

@@ -388,7 +388,7 @@ def save_outputs(report: Report, facts_out=None, tables_out=None) -> None:
     from pathlib import Path
 
     from analysis.fsutil import write_text_atomic
-    from analysis.reports.xlsx import write_tables
+    from analysis.reports.xlsx import export_title, write_tables
 
     if facts_out:
         write_text_atomic(Path(facts_out), json.dumps(report.facts_json(), ensure_ascii=False, indent=1, default=str))
@@ -397,7 +397,7 @@ def save_outputs(report: Report, facts_out=None, tables_out=None) -> None:
         heat = sheets.pop("热力图数据", None)
         if heat is not None:
             sheets["热力图数据"] = heat.round(1).reset_index()
-        write_tables(Path(tables_out), sheets, title=report.title)
+        write_tables(Path(tables_out), sheets, title=export_title(report.title, as_of=report.as_of))
 
 
 def analyst_appendix(store: Store, region: str, month: str, quarter: str) -> dict[str, pd.DataFrame]:

@@ -2,12 +2,18 @@
 
     write_tables(reports_dir / "进度表.xlsx", {"市级汇总": df_city, "县区明细": df_county})
 
-One sheet per table; header row bold, filled and frozen; columns as wide as
-their content (a Chinese character counts as two); numbers stay numbers,
-dates stay dates, NaN becomes an empty cell; the status column is coloured.
-Text that a spreadsheet would take for a formula (= + - @, tab, CR, and their
-full-width forms) is stored as text with the quote prefix set, so a hostile
-enterprise name in a submission never becomes a live formula.
+One sheet per table. With a `title` (see export_title: region, period, data
+cut-off) row 1 of every sheet holds it and the header is row 2, so read one back
+with `pd.read_excel(path, header=1)`; without one the header is row 1. The
+header row is bold, filled, frozen (panes below it), repeated on every printed
+page and carries the autofilter; columns are as wide as their content (a Chinese
+character counts as two); numbers stay numbers, NaN becomes an empty cell; the
+status column is coloured. Dates are Excel dates with a date format, including a
+text column whose every value is an ISO date (2025-09-30); a text column of
+"实际/目标" pairs (484/400, as the report's 分地区情况 prints them) becomes two
+numeric columns, "…实际" and "…目标". Text that a spreadsheet would take for a
+formula (= + - @, tab, CR, and their full-width forms) is stored as text with
+the quote prefix set, so a hostile enterprise name never becomes a live formula.
 """
 from __future__ import annotations
 
@@ -26,6 +32,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
 from analysis.fsutil import atomic_path
+from analysis.periods import month_end
 from analysis.progress.verdicts import (STATUS_AHEAD, STATUS_BEHIND, STATUS_DONE, STATUS_FAR_BEHIND, STATUS_IN_STEP,
                        STATUS_NO_DATA)
 
@@ -41,6 +48,7 @@ HEADER_FILL = "DDEBF7"
 # Column-name hints for rates and percentages: one decimal (58.3), other floats two.
 RATE_HINTS = ("%", "％", "率", "进度", "百分点", "占比", "比重", "增速", "增幅")
 RATE_FORMAT, FLOAT_FORMAT, INT_FORMAT = "0.0", "#,##0.00", "#,##0"   # counts with thousands separators
+YEAR_HINTS, YEAR_FORMAT = ("年度", "年份"), "0"                      # a year is 2024, not 2,024
 DATE_FORMAT, DATETIME_FORMAT = "yyyy-mm-dd", "yyyy-mm-dd hh:mm"
 # First characters that make Excel/WPS read text as a formula (OWASP CSV injection list + full-width).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠")
@@ -48,14 +56,20 @@ SHEET_NAME_MAX = 31
 INVALID_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 MIN_WIDTH, MAX_WIDTH = 6, 60
 EXCEL_TEXT_MAX = 32767
+TITLE_FONT_SIZE = 14
+PAIR_NAMES = ("实际", "目标")
+PAIR_TEXT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*/\s*(\d+(?:\.\d+)?)\s*$")   # 484/400
+MISSING_TEXT = ("", "—", "-", "－", "–")
+ISO_DATE_TEXT = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
+QUARTER_NAMES = "一二三四"
 
 
 def write_tables(out_path: Path, sheets: dict[str, pd.DataFrame], *, status_column: str = "状态",
                  title: str | None = None, status_fills: dict[str, str] | None = None) -> Path:
     """Write each DataFrame to its own sheet of `out_path`, atomically; return the path.
 
-    `title` becomes the workbook's title property and the printed page header.
-    `status_fills` maps status text to an RGB fill and replaces STATUS_FILLS.
+    `title` becomes row 1 of every sheet (the header then is row 2), the workbook's title property and the
+    printed page header. `status_fills` maps status text to an RGB fill and replaces STATUS_FILLS.
     """
     workbook = Workbook()
     workbook.remove(workbook.active)
@@ -63,7 +77,7 @@ def write_tables(out_path: Path, sheets: dict[str, pd.DataFrame], *, status_colu
     names: set[str] = set()
     for name, frame in sheets.items():
         sheet = workbook.create_sheet(unique_sheet_name(name, names))
-        _write_sheet(sheet, frame, status_column, fills, title)
+        _write_sheet(sheet, for_excel(frame), status_column, fills, title)
     if title:
         workbook.properties.title = title
     if not sheets:
@@ -71,6 +85,84 @@ def write_tables(out_path: Path, sheets: dict[str, pd.DataFrame], *, status_colu
     with atomic_path(out_path) as tmp:
         workbook.save(tmp)
     return Path(out_path)
+
+
+def export_title(subject: str, region: str | None = None, period: str | None = None,
+                 as_of: dt.date | None = None, note: str | None = None) -> str:
+    """The title row of an export: "石家庄市 2025年9月 目标进度（数据截至2025-09-30）"; missing parts are left out."""
+    head = " ".join(part for part in (region, period_label(period) if period else None, subject) if part)
+    tail = "；".join(part for part in (note, f"数据截至{as_of:%Y-%m-%d}" if as_of else None) if part)
+    return f"{head}（{tail}）" if tail else head
+
+
+def period_label(period: str) -> str:
+    """2025-09 → 2025年9月, 2025-Q3 → 2025年第三季度, 2025 → 2025年; anything else as given."""
+    text = str(period).strip()
+    if match := re.fullmatch(r"(\d{4})-(\d{1,2})", text):
+        return f"{match[1]}年{int(match[2])}月"
+    if match := re.fullmatch(r"(\d{4})-?Q([1-4])", text, re.IGNORECASE):
+        return f"{match[1]}年第{QUARTER_NAMES[int(match[2]) - 1]}季度"
+    return f"{text}年" if re.fullmatch(r"\d{4}", text) else text
+
+
+def data_cutoff(latest_period: str, until: dt.date | None = None) -> dt.date:
+    """The last day the data cover: the end of the latest month in the store, or `until` when earlier."""
+    end = month_end(latest_period).date()
+    return min(end, until) if until else end
+
+
+def for_excel(frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame` as it is written: "实际/目标" text pairs split into two numeric columns, ISO date text as dates."""
+    columns = []
+    for i, name in enumerate(frame.columns):   # by position: a frame may repeat a column name
+        column = frame.iloc[:, i]
+        pairs = _pair_columns(column)
+        if pairs is None:
+            columns.append(_dates_from_text(column).rename(name))
+        else:
+            columns += [values.rename(f"{name}{label}") for label, values in zip(PAIR_NAMES, pairs)]
+    return pd.concat(columns, axis=1) if columns else frame
+
+
+def _texts(column: pd.Series) -> list[str] | None:
+    """The non-empty values of a text column, stripped; None for a column that is not all text."""
+    if not (pd.api.types.is_object_dtype(column) or pd.api.types.is_string_dtype(column)):
+        return None
+    values = [v for v in column if not (v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)))]
+    if not all(isinstance(v, str) for v in values):
+        return None
+    return [v.strip() for v in values if v.strip() not in MISSING_TEXT]
+
+
+def _pair_columns(column: pd.Series) -> tuple[pd.Series, pd.Series] | None:
+    """The two numbers of a column of "484/400" texts ("—" for none), or None for any other column."""
+    texts = _texts(column)
+    if not texts or not all(PAIR_TEXT.match(t) for t in texts):
+        return None
+    parts = [PAIR_TEXT.match(v.strip()) if isinstance(v, str) else None for v in column]
+    return tuple(pd.Series([_number(m[i]) if m else None for m in parts], index=column.index, dtype=object)
+                 for i in (1, 2))
+
+
+def _number(text: str) -> int | float:
+    value = float(text)
+    return int(value) if value.is_integer() else value
+
+
+def _dates_from_text(column: pd.Series) -> pd.Series:
+    """A text column whose every value is an ISO date (or date and time) as dates; any other column unchanged."""
+    texts = _texts(column)
+    if not texts or not all(ISO_DATE_TEXT.match(t) for t in texts):
+        return column
+    try:
+        values = [_iso(v.strip()) if isinstance(v, str) and v.strip() not in MISSING_TEXT else None for v in column]
+    except ValueError:   # 2025-02-30: not a date, so the column stays text
+        return column
+    return pd.Series(values, index=column.index, dtype=object)
+
+
+def _iso(text: str) -> dt.date:
+    return dt.date.fromisoformat(text) if len(text) == 10 else dt.datetime.fromisoformat(text)
 
 
 def unique_sheet_name(name: str, taken: set[str]) -> str:
@@ -87,11 +179,12 @@ def unique_sheet_name(name: str, taken: set[str]) -> str:
 
 def _write_sheet(sheet, frame: pd.DataFrame, status_column: str, fills: dict, title: str | None) -> None:
     columns = [str(c) for c in frame.columns]
-    _write_header(sheet, columns)
+    header_row = _write_title(sheet, title) + 1
+    _write_header(sheet, columns, header_row)
     formats = [_number_format(name, frame.iloc[:, i]) for i, name in enumerate(columns)]
     status_index = columns.index(status_column) if status_column in columns else None
     widths = [display_width(name) for name in columns]
-    for r, row in enumerate(frame.itertuples(index=False, name=None), start=2):
+    for r, row in enumerate(frame.itertuples(index=False, name=None), start=header_row + 1):
         for c, raw in enumerate(row):
             cell = sheet.cell(row=r, column=c + 1)
             _set_value(cell, raw, formats[c])
@@ -100,16 +193,28 @@ def _write_sheet(sheet, frame: pd.DataFrame, status_column: str, fills: dict, ti
                 cell.fill = fills[cell.value]
     for c, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(c)].width = min(max(width + 2, MIN_WIDTH), MAX_WIDTH)
-    sheet.freeze_panes = "A2"
-    if len(frame):
-        sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{len(frame) + 1}"   # sort and filter in Excel/WPS
-    _print_setup(sheet, len(columns), title)
+    sheet.freeze_panes = f"A{header_row + 1}"   # the header (and the title above it) stay in view
+    if len(frame):   # sort and filter in Excel/WPS: the header row and the data, never the title
+        sheet.auto_filter.ref = f"A{header_row}:{get_column_letter(len(columns))}{len(frame) + header_row}"
+    _print_setup(sheet, len(columns), title, header_row)
 
 
-def _write_header(sheet, columns: list[str]) -> None:
+def _write_title(sheet, title: str | None) -> int:
+    """The title in A1 (it runs on over the empty cells to its right); the number of rows used."""
+    if not title:
+        return 0
+    cell = sheet.cell(row=1, column=1)
+    _set_text(cell, title)
+    cell.font = Font(bold=True, size=TITLE_FONT_SIZE)
+    cell.alignment = Alignment(vertical="center")
+    sheet.row_dimensions[1].height = TITLE_FONT_SIZE * 2
+    return 1
+
+
+def _write_header(sheet, columns: list[str], row: int) -> None:
     thin = Side(style="thin", color="808080")
     for c, name in enumerate(columns, start=1):
-        cell = sheet.cell(row=1, column=c)
+        cell = sheet.cell(row=row, column=c)
         _set_text(cell, name)
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor=HEADER_FILL)
@@ -117,8 +222,8 @@ def _write_header(sheet, columns: list[str]) -> None:
         cell.border = Border(bottom=thin)
 
 
-def _print_setup(sheet, n_columns: int, title: str | None) -> None:
-    sheet.print_title_rows = "1:1"  # header on every printed page
+def _print_setup(sheet, n_columns: int, title: str | None, header_row: int) -> None:
+    sheet.print_title_rows = f"{header_row}:{header_row}"  # header on every printed page (the title is the page header)
     sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
     sheet.page_setup.orientation = "landscape" if n_columns > 6 else "portrait"
     sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
@@ -133,7 +238,7 @@ def _number_format(name: str, column: pd.Series) -> str | None:
     if pd.api.types.is_bool_dtype(column):
         return None
     if pd.api.types.is_integer_dtype(column):
-        return INT_FORMAT
+        return YEAR_FORMAT if any(h in name for h in YEAR_HINTS) else INT_FORMAT
     if pd.api.types.is_float_dtype(column) or pd.api.types.is_object_dtype(column):
         return RATE_FORMAT if any(h in name for h in RATE_HINTS) else FLOAT_FORMAT
     return None
@@ -157,8 +262,8 @@ def _set_value(cell, raw, number_format: str | None) -> None:
         cell.number_format = DATE_FORMAT
     else:
         cell.value = value
-        if number_format and not isinstance(value, bool):
-            cell.number_format = INT_FORMAT if isinstance(value, int) else number_format
+        if number_format and not isinstance(value, bool):   # a whole number in a column of amounts is a count
+            cell.number_format = INT_FORMAT if isinstance(value, int) and number_format == FLOAT_FORMAT else number_format
 
 
 def _plain(raw):
