@@ -82,4 +82,4 @@ def test_ingest_and_progress_take_the_forms_of_the_one_parser(tmp_path):
     bad = _cli("progress", "--as-of", "2025-09-31", "--store", store)
     assert bad.returncode == 2 and "应为 YYYY-MM-DD" in bad.stderr
     refused = _cli("ingest", str(tmp_path), "--period", "202509", "--store", store)
-    assert refused.returncode == 2 and "202506 这种写法" in refused.stderr
+    assert refused.returncode == 2 and "202509 这种写法无法区分年月，请写成 2025-09" in refused.stderr

@@ -63,7 +63,7 @@ def parse_month(period: str, what: str = "月份") -> str:
     match = _MONTH_FORMS.match(text)
     if match and 1 <= int(match.group(2)) <= 12:
         return f"{match.group(1)}-{int(match.group(2)):02d}"
-    hint = "（202506 这种写法无法区分年月，请写成 2025-06）" if re.fullmatch(r"\d{6}", text) else ""
+    hint = f"（{text} 这种写法无法区分年月，请写成 {text[:4]}-{text[4:]}）" if re.fullmatch(r"\d{6}", text) else ""
     raise UserError(f"{what}“{period}”格式不对，应为 YYYY-MM（如 2025-09，也可写 2025/9 或 2025年9月）{hint}")
 
 

@@ -33,16 +33,23 @@ DETAIL_HEADERS = {"unit": "地区", "item": "奖补项目", "count": "新认定(
 
 
 def parse_period(text: str) -> tuple[pd.Timestamp, pd.Timestamp]:
-    """'2025' | '2025-03' | '2025-Q1' → first and last day."""
-    text = (text or "").strip()
-    if re.fullmatch(r"\d{4}", text):
-        return pd.Timestamp(int(text), 1, 1), pd.Timestamp(int(text), 12, 31)
-    if m := re.fullmatch(r"(\d{4})-(0[1-9]|1[0-2])", text):
-        return pd.Timestamp(int(m[1]), int(m[2]), 1), month_end(text)
-    if m := re.fullmatch(r"(\d{4})-Q([1-4])", text, re.I):
-        first = pd.Timestamp(int(m[1]), 3 * int(m[2]) - 2, 1)
-        return first, month_end(f"{m[1]}-{3 * int(m[2]):02d}")
-    raise UserError(f"期间“{text}”格式不对，应为 YYYY、YYYY-MM 或 YYYY-Qn（如 2025、2025-03、2025-Q1）")
+    """A year (2025, 2025年), a quarter or a month in the forms every argument accepts → first and last day."""
+    from analysis.periods import parse_month, parse_quarter
+
+    text = str(text or "").strip()
+    if m := re.fullmatch(r"(\d{4})\s*年?", text):
+        return pd.Timestamp(int(m[1]), 1, 1), pd.Timestamp(int(m[1]), 12, 31)
+    for parse in (parse_quarter, parse_month):
+        try:
+            found = parse(text)
+        except UserError:
+            continue
+        if isinstance(found, tuple):   # a quarter: (year, n)
+            year, q = found
+            return pd.Timestamp(year, 3 * q - 2, 1), month_end(f"{year}-{3 * q:02d}")
+        return pd.Timestamp(f"{found}-01"), month_end(found)
+    hint = f"（{text} 这种写法无法区分年月，请写成 {text[:4]}-{text[4:]}）" if re.fullmatch(r"\d{6}", text) else ""
+    raise UserError(f"期间“{text}”格式不对，应为年份、季度或月份（如 2025、2025-Q1 或 2025年一季度、2025-03 或 2025年3月）{hint}")
 
 
 def award_incentives() -> list[Target]:

@@ -205,11 +205,11 @@ class Worker:
             from jupyter_client.manager import AsyncKernelManager
             from jupyter_core.utils import run_sync
 
-            from analysis.reports.notebooks import KERNEL_NAME, kernel_config
+            from analysis.reports.notebooks import KERNEL_NAME, kernel_arguments, kernel_config
 
             self.close()
             self.km = AsyncKernelManager(kernel_name=KERNEL_NAME, config=kernel_config())
-            run_sync(self.km.start_kernel)(cwd=str(paths.NOTEBOOKS_DIR))
+            run_sync(self.km.start_kernel)(cwd=str(paths.NOTEBOOKS_DIR), extra_arguments=kernel_arguments())
         return self.km
 
     def close(self):

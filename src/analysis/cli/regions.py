@@ -7,7 +7,7 @@ import sys
 import pandas as pd
 
 from analysis.catalog.regions import LEVEL_NAMES_ZH, Region, RegionRegistry, load_regions
-from analysis.cli.console import FORMATS, print_frame
+from analysis.cli.console import FORMATS, add_encoding_option, print_frame
 
 COLUMNS = ["名称", "代码", "级别", "类型", "上级", "报送上级", "别名", "曾用名"]
 
@@ -22,6 +22,7 @@ def register(subparsers) -> None:
     p.add_argument("--recursive", action="store_true", help="与 --under 同用：列出其下全部各级地区，而不只是直接下级")
     p.add_argument("--format", choices=FORMATS, default="table",
                    help="table（默认）、csv（UTF-8 带 BOM，可直接用 Excel 打开）或 json")
+    add_encoding_option(p)
     p.set_defaults(func=run)
 
 
@@ -30,7 +31,7 @@ def run(args) -> int:
     regions = select(registry, args.under, args.recursive)
     frame = regions_frame(registry, regions)
     if args.format == "csv":
-        print_frame(frame, "csv")      # UTF-8 with a BOM, for Excel on Chinese Windows
+        print_frame(frame, "csv", encoding=args.encoding)   # UTF-8 with a BOM by default, for Excel
     elif args.format == "json":
         records = [{**row, "别名": row["别名"].split("、") if row["别名"] else [],
                     "曾用名": row["曾用名"].split("、") if row["曾用名"] else []} for row in frame.to_dict("records")]

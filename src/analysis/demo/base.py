@@ -78,13 +78,12 @@ def last_complete_month(day: date) -> int:
 
 
 def parse_month(text: str) -> int:
-    """Month index of a YYYY-MM text (UserError when malformed)."""
-    try:
-        y, m = (int(x) for x in str(text).strip().split("-"))
-        if not 1 <= m <= 12 or y < 2000:
-            raise ValueError
-    except ValueError:
-        raise UserError(f"年月“{text}”格式不对，应为 YYYY-MM（如 2023-06）") from None
+    """Month index of a month in the forms every argument accepts (UserError when malformed or before 2000)."""
+    from analysis.periods import parse_month as canonical_month
+
+    y, m = map(int, canonical_month(text, "年月").split("-"))
+    if y < 2000:
+        raise UserError(f"年月“{text}”早于 2000 年，演示数据不能这样早")
     return _mi(y, m)
 
 

@@ -53,6 +53,20 @@ def kernel_config() -> Config:
     return config
 
 
+def kernel_arguments() -> list[str]:
+    """Extra command-line arguments of the kernel a notebook runs in (pass as `extra_arguments=`).
+
+    jupyter_client interrupts a kernel (SIGINT) before it shuts it down; when the signal lands while the
+    kernel is still finishing a request (typically right after a failing cell), ipykernel logs
+    "[IPKernelApp] ERROR | KeyboardInterrupt caught in kernel." to the terminal: English noise under the
+    user's one Chinese line. The kernel's own log is for maintainers: it is silenced unless WORKBOOK_DEBUG
+    is set (`--debug`). What the cells print, and their tracebacks, are in the executed notebook either way.
+    """
+    import os
+
+    return [] if os.environ.get("WORKBOOK_DEBUG") else ["--IPKernelApp.log_level=CRITICAL"]
+
+
 # Errors a notebook raises for a user's mistake: their message is the Chinese sentence to show.
 USER_ERRORS = {"UserError": 2, "InputError": 1, "DataFileError": 1, "StoreError": 1}
 
@@ -85,6 +99,7 @@ def execute(name: str, out_ipynb: Path, parameters: dict | None = None) -> Path:
                     str(source), str(tmp), parameters=parameters or {}, kernel_name=KERNEL_NAME,
                     cwd=str(source.parent), progress_bar=False, execution_timeout=CELL_TIMEOUT_S,
                     config=kernel_config(),  # papermill hands it to nbclient, which gives it to the kernel manager
+                    extra_arguments=kernel_arguments(),  # nbclient starts the kernel with them
                 )
             except PapermillExecutionError:
                 if tmp.exists():
