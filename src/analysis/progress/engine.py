@@ -118,6 +118,7 @@ class _Context:
         self.with_met_on = with_met_on
         self._series: dict = {}
         self._data_month: dict = {}
+        self._by_indicator: dict | None = None
         self._dated: dict | None = None
 
     def dated_years(self, target: Target) -> frozenset:
@@ -130,6 +131,12 @@ class _Context:
                     dated.setdefault((t.plan, t.indicator), set()).add(t.period)
             self._dated = {key: frozenset(years) for key, years in dated.items()}
         return self._dated.get((target.plan, target.indicator), frozenset())
+
+    def allocations_of(self, indicator: str) -> pd.DataFrame:
+        """The issued allocations of one indicator (split once per run)."""
+        if self._by_indicator is None:
+            self._by_indicator = dict(tuple(self.allocations.groupby("indicator", sort=False)))
+        return self._by_indicator.get(indicator, self.allocations.iloc[0:0])
 
     def first_reports(self, indicator: str, since: pd.Timestamp) -> pd.DataFrame:
         """measures.first_reports, once per (indicator, start) of a run."""
@@ -164,7 +171,8 @@ def _goals(ctx: _Context, target: Target, term: Term, base: pd.DataFrame, now: p
     children = _children(target.jurisdiction)
     if not children:
         return out
-    issued = (alloc.issued_goals(ctx.allocations, target, term.label, children, ctx.dated_years(target))
+    issued = (alloc.issued_goals(ctx.allocations_of(target.indicator), target, term.label, children,
+                                 ctx.dated_years(target))
               if alloc.can_split(target) else {})
     estimated = {}
     if ctx.estimate_splits:
@@ -183,15 +191,21 @@ def _rows_for_term(ctx: _Context, target: Target, term: Term) -> list[dict]:
     window = (term.start, term.deadline)
     eval_date = min(ctx.as_of, term.deadline)
     now = ctx.actuals(target, eval_date, window)
-    base = _base_values(target, ctx.actuals, window)
+    # a flow's base (the stock at the start) only serves an estimated split
+    base = (_base_values(target, ctx.actuals, window) if target.kind in LEVEL_KINDS or ctx.estimate_splits
+            else pd.DataFrame(columns=["value", "source"]))
     reports = ctx.first_reports(target.indicator, window[0])
     prev = None
     prev_date = month_end(previous_period(ctx.period))
     if ctx.previous is not None and not term.final:
         prev = ctx.previous(target, min(prev_date, term.deadline), window)
+    goals = _goals(ctx, target, term, base, now, reports)
+    # per place, plain dicts: a Series look-up costs microseconds, ~2,700 rows × several look-ups add up
+    now, base = _by_place(now), _by_place(base)
+    prev = _by_place(prev) if prev is not None else None
     parent_actual = float(now["value"].get(target.jurisdiction, np.nan))
     rows = []
-    for place, goal in _goals(ctx, target, term, base, now, reports).items():
+    for place, goal in goals.items():
         actual = float(now["value"].get(place, np.nan))
         base_value, base_date = _base_for(target, place, now, base, reports, window[0])
         row = _row(ctx, target, term, place, goal, actual, now["source"].get(place, ""), base_value, base_date,
@@ -201,6 +215,12 @@ def _rows_for_term(ctx: _Context, target: Target, term: Term) -> list[dict]:
             row["share_of_parent"] = 100 * actual / parent_actual
         rows.append(row)
     return rows
+
+
+def _by_place(frame: pd.DataFrame) -> dict[str, dict]:
+    """A measure's frame (value, source by jurisdiction) as dicts, looked up like the Series they were."""
+    return {"value": frame["value"].to_dict() if "value" in frame else {},
+            "source": frame["source"].to_dict() if "source" in frame else {}}
 
 
 def _children(name: str) -> list[str]:
@@ -224,7 +244,7 @@ def _base_values(target: Target, actuals: _Actuals, window) -> pd.DataFrame:
     return pd.DataFrame(columns=["value", "source"])
 
 
-def _base_for(target: Target, place: str, now: pd.DataFrame, base: pd.DataFrame, reports, start: pd.Timestamp):
+def _base_for(target: Target, place: str, now: dict, base: dict, reports, start: pd.Timestamp):
     """(base value, base date): zero at the start for flows; for levels the value at the start, except that a
     count the region reports itself is compared with its own first report, not with a count. A ratio or rate
     reported later than the start has no baseline (it is compared as a level: 达标 / 未达标)."""

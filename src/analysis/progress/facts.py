@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+import numpy as np
 import pandas as pd
 
 from analysis.catalog.awards import load_award_types
@@ -43,6 +44,30 @@ def jurisdiction_map() -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["unit", "jurisdiction"])
 
 
+@lru_cache(maxsize=1)
+def _unit_links() -> tuple[pd.Index, np.ndarray, np.ndarray, np.ndarray]:
+    """jurisdiction_map as arrays: the units, where each unit's jurisdictions start and how many, and all of them."""
+    jmap = jurisdiction_map()
+    units = pd.Index(jmap["unit"].drop_duplicates())
+    counts = jmap.groupby("unit", sort=False).size().reindex(units).to_numpy()
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    return units, starts, counts, jmap["jurisdiction"].to_numpy()
+
+
+def with_jurisdictions(frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame` (with a `unit` column) with one row per jurisdiction its unit belongs to: exactly
+    `frame.merge(jurisdiction_map(), on="unit")` (same rows, same order), without a hash join each time."""
+    units, starts, counts, jurisdictions = _unit_links()
+    where = units.get_indexer(frame["unit"])
+    keep = where >= 0
+    frame, where = frame[keep], where[keep]
+    repeat = counts[where]
+    offsets = np.arange(repeat.sum()) - np.repeat(np.cumsum(repeat) - repeat, repeat)
+    out = frame.iloc[np.repeat(np.arange(len(frame)), repeat)].reset_index(drop=True)
+    out["jurisdiction"] = jurisdictions[np.repeat(starts[where], repeat) + offsets]
+    return out
+
+
 def _effective_validity(awards: pd.DataFrame) -> pd.Series:
     """有效期至, else 认定日期 + the type's default validity − 1 day, else never."""
     years = awards["award"].map({n: t.default_validity_years for n, t in load_award_types().items()})
@@ -62,7 +87,7 @@ def _effective_validity(awards: pd.DataFrame) -> pd.Series:
 
 
 def _awards(store: Store, period: str) -> pd.DataFrame:
-    raw = store.snapshot("资质认定", period)
+    raw = store.snapshot("资质认定", period, columns=AWARD_COLUMNS)
     frame = pd.DataFrame({
         "code": raw["统一社会信用代码"].astype(str), "unit": raw["地区"], "award": raw["资质类型"],
         "level": raw.get("级别", pd.Series(pd.NA, index=raw.index)).astype("string"),
@@ -78,6 +103,7 @@ def _awards(store: Store, period: str) -> pd.DataFrame:
     return frame.reset_index(drop=True)
 
 
+AWARD_COLUMNS = ("统一社会信用代码", "资质类型", "级别", "认定日期", "有效期至", "撤销日期")
 _FINANCE_COLUMNS = {
     "统一社会信用代码": "code", "地区": "unit", "年度": "year", "营业收入(万元)": "revenue",
     "主营业务收入(万元)": "main_revenue", "研发费用(万元)": "rd", "职工人数": "staff",
@@ -88,7 +114,7 @@ _FINANCE_COLUMNS = {
 def _finance(store: Store, period: str) -> pd.DataFrame:
     """Every enterprise year any register gave up to the period, the latest submission's figures winning: a
     register lists its latest years only, and an earlier year it no longer lists has not gone away."""
-    raw = store.snapshot("企业年度财务", period, latest_per="年度")
+    raw = store.snapshot("企业年度财务", period, latest_per="年度", columns=_FINANCE_COLUMNS)
     frame = pd.DataFrame({new: raw[old] if old in raw else pd.NA for old, new in _FINANCE_COLUMNS.items()})
     frame["code"] = frame["code"].astype(str)
     for col in ("revenue", "main_revenue", "rd", "staff", "rd_staff", "tertiary", "patents"):
@@ -132,7 +158,7 @@ def _notes(store: Store, period: str) -> pd.DataFrame:
 
 
 def _enterprises(store: Store, period: str) -> pd.DataFrame:
-    raw = store.snapshot("企业名录", period)
+    raw = store.snapshot("企业名录", period, columns=("统一社会信用代码", "企业名称", "所属集群"))
     return pd.DataFrame({
         "code": raw["统一社会信用代码"].astype(str), "name": raw["企业名称"], "unit": raw["地区"],
         "cluster": raw["所属集群"] if "所属集群" in raw else pd.NA,

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.catalog.targets import Target
-from analysis.progress.facts import Facts, jurisdiction_map
+from analysis.progress.facts import Facts, jurisdiction_map, with_jurisdictions
 
 SOURCE_COUNTED = "计数"
 SOURCE_REPORTED = "填报"
@@ -64,7 +64,7 @@ def reported_of(facts: Facts, indicator: str) -> pd.DataFrame:
 
 
 def _distinct_by_jurisdiction(rows: pd.DataFrame) -> pd.Series:
-    expanded = rows[["code", "unit"]].merge(jurisdiction_map(), on="unit")
+    expanded = with_jurisdictions(rows[["code", "unit"]])
     return expanded.groupby("jurisdiction")["code"].nunique()
 
 
@@ -129,7 +129,7 @@ def reported_flow(facts: Facts, indicator: str, start: pd.Timestamp, end: pd.Tim
 def _with_roll_up(own: pd.Series, additive: bool) -> pd.DataFrame:
     """Regions' own figures, plus a roll-up of their units' for regions that reported none themselves."""
     out = _frame(own, SOURCE_REPORTED)
-    unit_values = own.rename("value").rename_axis("unit").reset_index().merge(jurisdiction_map(), on="unit")
+    unit_values = with_jurisdictions(own.rename("value").rename_axis("unit").reset_index())
     unit_values = unit_values[unit_values["unit"] != unit_values["jurisdiction"]]
     rolled = unit_values.groupby("jurisdiction")["value"].agg("sum" if additive else "mean")
     rolled = rolled[~rolled.index.isin(out.index)]
@@ -151,7 +151,7 @@ def ratio_values(facts: Facts, measure: dict, date: pd.Timestamp) -> pd.DataFram
     population = valid_at(award_rows(facts, measure["population"]), date)[["code"]].drop_duplicates()
     finance = facts.finance[facts.finance["year"] <= date.year].dropna(subset=["year"])
     latest = finance.sort_values("year").groupby("code").tail(1).merge(population, on="code")
-    latest = latest.merge(jurisdiction_map(), on="unit").drop_duplicates(["jurisdiction", "code"])
+    latest = with_jurisdictions(latest).drop_duplicates(["jurisdiction", "code"])
     sums = latest.groupby("jurisdiction")[["rd", "revenue"]].sum()
     values = (100 * sums["rd"] / sums["revenue"].replace(0, np.nan)).dropna()
     return _frame(values, SOURCE_COUNTED)
@@ -163,7 +163,7 @@ def cluster_growth(facts: Facts, date: pd.Timestamp) -> pd.DataFrame:
     this = months[months["month"] == date.strftime("%Y-%m")]
     last = months[months["month"] == f"{date.year - 1}-{date.month:02d}"]
     paired = this.merge(last[["cluster", "ytd_revenue"]], on="cluster", suffixes=("", "_prev"))
-    paired = paired.merge(jurisdiction_map(), on="unit")
+    paired = with_jurisdictions(paired)
     sums = paired.groupby("jurisdiction")[["ytd_revenue", "ytd_revenue_prev"]].sum()
     values = (100 * (sums["ytd_revenue"] / sums["ytd_revenue_prev"].replace(0, np.nan) - 1)).dropna()
     return _frame(values, SOURCE_COUNTED)
@@ -236,7 +236,7 @@ def flow_series(target: Target, facts: Facts, window: tuple[pd.Timestamp, pd.Tim
     if "award" in target.measure:
         first = measure_first_grants(facts, target.measure)
         first = first[(first["first_granted"] >= window[0]) & (first["first_granted"] <= window[1])]
-        spread = first.merge(jurisdiction_map(), on="unit").drop_duplicates(["jurisdiction", "code"])
+        spread = with_jurisdictions(first).drop_duplicates(["jurisdiction", "code"])
         spread = spread.assign(month=spread["first_granted"].dt.strftime("%Y-%m"))
         counts = spread.groupby(["jurisdiction", "month"]).size().unstack(fill_value=0)
         counts = counts.reindex(columns=months, fill_value=0).cumsum(axis=1)
@@ -266,7 +266,7 @@ def level_series(target: Target, facts: Facts, window: tuple[pd.Timestamp, pd.Ti
     months = pd.period_range(window[0], window[1], freq="M")
     labels = list(months.strftime("%Y-%m"))
     rows = award_rows(facts, target.measure)[["code", "unit", "granted", "valid_until", "revoked"]]
-    rows = rows.merge(jurisdiction_map(), on="unit")
+    rows = with_jurisdictions(rows)
     ends = months.to_timestamp(how="end").normalize().to_numpy()[None, :]
     # rows × month ends: does the row's award hold at that month end (valid_at, for every month at once)
     held = ((rows["granted"].to_numpy()[:, None] <= ends) & (rows["valid_until"].to_numpy()[:, None] >= ends)

@@ -466,7 +466,8 @@ class Store:
         return sorted(rows, key=lambda r: order.index(r[0]) if r[0] in order else len(order))
 
     def snapshot(self, sheet: str, as_of_period: str | None = None, units: Iterable[str] | str | None = None,
-                 *, as_at: str | None = None, latest_per: str | None = None) -> pd.DataFrame:
+                 *, as_at: str | None = None, latest_per: str | None = None,
+                 columns: Iterable[str] | None = None) -> pd.DataFrame:
         """The rows of a sheet as the store saw them for a period.
 
         Register sheets (集群名录, 企业名录, 资质认定, 企业年度财务): for each unit, the
@@ -480,15 +481,19 @@ class Store:
         latest years only, and an older year stays as the last register that listed it gave it).
         `as_at` ('YYYY-MM-DD[ HH:MM:SS]') replays the store as it was at that time:
         later ingests are ignored and parts superseded later count as current.
-        Columns: the sheet's columns in first-seen order, then 地区, period,
-        submission_id, _sheet, _row. Rows are ordered by unit, then as submitted.
+        Columns: the sheet's columns in first-seen order (only those of `columns` that the sheet has, when
+        given: reading fewer is faster), then 地区, period, submission_id, _sheet, _row. Rows are ordered by
+        unit, then as submitted.
         """
         if sheet not in SHEETS:
             raise ValueError(f"unknown sheet {sheet!r}")
-        cols = self._columns(sheet)
+        cols = stored = self._columns(sheet)
+        if cols and columns is not None:
+            wanted = {*columns, MONTH_COLUMN, latest_per}   # the query orders and groups by these
+            cols = [(n, k) for n, k in cols if n in wanted]
         names = [n for n, _ in cols]
         out_cols = [*names, UNIT_COLUMN, "period", "submission_id", "_sheet", "_row"]
-        if not cols:
+        if not stored:
             names = [c for c in _contract_columns(sheet) if c != UNIT_COLUMN]
             return pd.DataFrame(columns=_with_unit_in_place(sheet, [*names, *out_cols[len(out_cols) - 5:]]))
         vis_sql, params = _visible_parts_sql(sheet, as_of_period, units, as_at)
