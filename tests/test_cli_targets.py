@@ -85,3 +85,14 @@ def test_xlsx_export_has_chinese_headers_and_numbers(tmp_path):
     assert "存量" in [row[headers.index("类型")].value for row in sheet.iter_rows(min_row=3)]
     missing = run_cli("targets", "--format", "xlsx")
     assert missing.returncode == 2 and "--out" in missing.stderr
+
+
+def test_an_existing_output_file_is_replaced_only_with_force(tmp_path):
+    out = tmp_path / "目标.xlsx"
+    out.write_bytes(b"earlier work")
+    refused = run_cli("targets", "--plan", "shijiazhuang-2022-leaders", "--format", "xlsx", "--out", str(out))
+    assert refused.returncode == 2 and "已存在" in refused.stderr and "--force" in refused.stderr
+    assert out.read_bytes() == b"earlier work"
+    forced = run_cli("targets", "--plan", "shijiazhuang-2022-leaders", "--format", "xlsx", "--out", str(out), "--force")
+    import openpyxl
+    assert forced.returncode == 0 and openpyxl.load_workbook(out)["目标"]["A2"].value == "编号"

@@ -106,7 +106,7 @@ def test_gbk_refuses_a_character_it_cannot_encode(rare_store, tmp_path, capsys):
     assert main([*args, "--encoding", "gb18030"]) == 0
     table = pd.read_csv(out, encoding="gb18030")
     assert RARE in set(table["name"]) and not out.read_bytes().startswith(b"\xef\xbb\xbf")
-    assert main(args) == 0 and RARE in set(pd.read_csv(out, encoding="utf-8-sig")["name"])
+    assert main([*args, "--force"]) == 0 and RARE in set(pd.read_csv(out, encoding="utf-8-sig")["name"])
 
 
 def test_targets_check_is_one_csv_with_one_bom(capsysbinary):

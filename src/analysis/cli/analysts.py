@@ -1,13 +1,11 @@
 """`python -m analysis candidates` (后备培育库) and `python -m analysis incentives` (奖补资金测算)."""
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 from analysis.analysts.candidates import LIST_HEADERS, candidates, resolve_rung, rung_order
-from analysis.fsutil import check_output_file
 from analysis.periods import month_end, parse_month
-from analysis.cli.console import add_encoding_option, print_frame, render_frame, write_csv_text, write_xlsx
+from analysis.cli.console import add_force_option, check_out, add_encoding_option, print_frame, render_frame, write_csv_text, write_xlsx
 from analysis.errors import UserError
 from analysis.analysts.incentives import DETAIL_HEADERS, by_source, by_unit, estimate, not_estimable, parse_period
 from analysis.store.history import Store
@@ -25,6 +23,7 @@ def register(subparsers) -> None:
     p.add_argument("--format", choices=("table", "csv", "xlsx"), default="table")
     p.add_argument("--store", help="数据库目录（默认 data/store 或环境变量 WORKBOOK_STORE）")
     p.add_argument("--out", help="输出文件（xlsx 必填；csv 默认输出到屏幕）")
+    add_force_option(p)
     add_encoding_option(p)
     p.set_defaults(func=run_candidates)
 
@@ -33,6 +32,7 @@ def register(subparsers) -> None:
     q.add_argument("--region", help="只看该地区下的单位")
     q.add_argument("--format", choices=("table", "csv", "xlsx"), default="table", help="输出格式（默认 table；xlsx 须给 --out）")
     q.add_argument("--out", help="xlsx 输出文件")
+    add_force_option(q)
     add_encoding_option(q)
     q.add_argument("--store", help="数据库目录（默认 data/store 或环境变量 WORKBOOK_STORE）")
     q.set_defaults(func=run_incentives)
@@ -50,7 +50,7 @@ def run_candidates(args) -> int:
     if args.format == "xlsx" and not args.out:
         raise UserError("输出 xlsx 时须用 --out 指定文件路径")
     if args.out:
-        check_output_file(args.out, force=True)   # before any work: a folder given for a file is refused at once
+        check_out(args)   # before any work: a folder, or an existing file without --force, is refused at once
     store = _store(args.store)
     period = period or store.latest_period()
     table = rung_order(candidates(store, args.region, rungs, period, args.top))
@@ -93,6 +93,7 @@ def _incentive_title(store: Store, period: str, region: str | None) -> str:
 
 
 def run_incentives(args) -> int:
+    check_out(args)
     store = _store(args.store)
     detail = estimate(store, args.period, args.region)
     if args.format == "csv":
@@ -100,7 +101,8 @@ def run_incentives(args) -> int:
         return 0
     if args.format == "xlsx":
         write_xlsx({"明细": detail[INCENTIVE_SHOWN].rename(columns=DETAIL_HEADERS), "按地区": by_unit(detail).round(2),
-                    "按资金来源": by_source(detail).round(2)}, args.out, _incentive_title(store, args.period, args.region))
+                    "按资金来源": by_source(detail).round(2)}, args.out, _incentive_title(store, args.period, args.region),
+                   force=args.force)
         return 0
     print(f"奖补资金测算（{args.period}，单位：万元；标准为“最高”的按上限计）")
     print_frame(detail[INCENTIVE_SHOWN], "table", DETAIL_HEADERS)

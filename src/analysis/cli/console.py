@@ -74,7 +74,21 @@ def print_frame(df: pd.DataFrame, fmt: str = "table", headers: dict[str, str] | 
         sys.stdout.write(text)
 
 
-def write_xlsx(sheets: dict[str, pd.DataFrame], out, title: str, headers: dict[str, str] | None = None) -> None:
+def add_force_option(parser) -> None:
+    """--force: an existing output file is replaced (atomically); without it the command refuses before any work."""
+    parser.add_argument("--force", action="store_true", help="--out 指定的文件已存在时覆盖它（默认拒绝，以免误删）")
+
+
+def check_out(args) -> None:
+    """The --out file of a command, checked before any work: not a folder, not an existing file unless --force."""
+    from analysis.fsutil import check_output_file
+
+    if getattr(args, "out", None):
+        check_output_file(args.out, force=getattr(args, "force", False))
+
+
+def write_xlsx(sheets: dict[str, pd.DataFrame], out, title: str, headers: dict[str, str] | None = None,
+               force: bool = False) -> None:
     """Tables as a formatted xlsx (Chinese headers; the CSV keeps the English column names, an interface)."""
     from analysis.errors import UserError
     from analysis.fsutil import check_output_file
@@ -82,7 +96,7 @@ def write_xlsx(sheets: dict[str, pd.DataFrame], out, title: str, headers: dict[s
 
     if not out:
         raise UserError("输出 xlsx 时须用 --out 指定文件路径（如 --out 目标.xlsx）")
-    path = check_output_file(out, force=True)
+    path = check_output_file(out, force=force)
     write_tables(path, {name: frame.rename(columns=headers or {}) for name, frame in sheets.items()}, title=title)
     print(f"已写入 {path}（{sum(len(f) for f in sheets.values())} 行）")
 
@@ -92,9 +106,10 @@ def write_csv_text(text: str, path=None, encoding: str = "utf-8") -> None:
     BOM is not re-encoded). Nothing is written when the text cannot be encoded."""
     data = csv_bytes(text, encoding)
     if path is not None:
-        from pathlib import Path
+        from analysis.fsutil import atomic_path
 
-        Path(path).write_bytes(data)
+        with atomic_path(path) as tmp:
+            tmp.write_bytes(data)
         return
     sys.stdout.flush()
     sys.stdout.buffer.write(data)

@@ -6,7 +6,7 @@ import datetime as dt
 import pandas as pd
 
 from analysis.catalog.targets import load_catalog, select
-from analysis.cli.console import add_encoding_option, print_frame, write_xlsx
+from analysis.cli.console import add_force_option, check_out, add_encoding_option, print_frame, write_xlsx
 from analysis.progress.narrative import sentence
 from analysis.progress.engine import compute_progress
 from analysis.catalog.regions import load_regions
@@ -38,6 +38,7 @@ def register(subparsers) -> None:
     p.add_argument("--plan", help="方案编号")
     p.add_argument("--format", choices=("table", "csv", "xlsx"), default="table", help="输出格式（默认 table；xlsx 须给 --out）")
     p.add_argument("--out", help="xlsx 输出文件")
+    add_force_option(p)
     add_encoding_option(p)
     p.add_argument("--estimate-splits", action="store_true",
                    help="为未下达分解目标的下级单位按基期占比测算目标（标注“测算”，仅供分析，不用于通报）")
@@ -72,6 +73,7 @@ def progress_frame(store: Store, as_of: dt.date, plan: str | None = None, region
 
 
 def run(args) -> int:
+    check_out(args)
     store = Store(args.store)
     latest = store.require_latest_period()
     as_of = _as_of(args.as_of)
@@ -82,7 +84,7 @@ def run(args) -> int:
     shown = frame[list(TABLE_HEADERS)].round(1)
     shown["basis"] = shown["basis"].replace("", "未下达")  # a unit without an issued target: shown, not judged
     if args.format == "xlsx":
-        write_xlsx({"进度": shown}, args.out, _title(args.region, as_of, latest), TABLE_HEADERS)
+        write_xlsx({"进度": shown}, args.out, _title(args.region, as_of, latest), TABLE_HEADERS, force=args.force)
         return 0
     print_frame(shown, "table", TABLE_HEADERS)
     return 0

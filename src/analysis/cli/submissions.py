@@ -1,7 +1,6 @@
 """Commands for submissions: `ingest`, `status`, `template`."""
 from __future__ import annotations
 
-import io
 import sys
 from pathlib import Path
 

@@ -7,7 +7,7 @@ from analysis.catalog.targets import CATALOG_COLUMNS, KIND_NAMES_ZH, PERIOD_NAME
 from analysis.catalog.checks import cascades, contradictions, implied_flows
 from analysis.catalog.views import plan_summary
 from analysis.errors import UserError
-from analysis.cli.console import FORMATS, add_encoding_option, print_frame, render_frame, write_csv_text, write_xlsx
+from analysis.cli.console import add_force_option, check_out, FORMATS, add_encoding_option, print_frame, render_frame, write_csv_text, write_xlsx
 
 TABLE_HEADERS = {
     "id": "编号", "plan": "方案", "jurisdiction": "地区", "indicator": "指标代码", "indicator_name": "指标",
@@ -26,11 +26,13 @@ def register(subparsers) -> None:
     p.add_argument("--kind", action="append", help="只列出某类目标（可重复），如 stock 或 存量、incentive 或 奖补标准")
     p.add_argument("--format", choices=(*FORMATS, "xlsx"), default="table", help="输出格式（默认 table；xlsx 须给 --out）")
     p.add_argument("--out", help="xlsx 输出文件")
+    add_force_option(p)
     add_encoding_option(p)
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
+    check_out(args)
     catalog = load_catalog()
     if args.action == "check":
         return _run_check(catalog, args.format, args.encoding)
@@ -48,7 +50,7 @@ def run(args) -> int:
     elif args.format == "xlsx":
         shown = frame[CATALOG_COLUMNS].assign(kind=frame["kind"].map(KIND_NAMES_ZH),
                                               aspirational=frame["aspirational"].map({True: "力争", False: ""}))
-        write_xlsx({"目标": shown}, args.out, _title(catalog, args.plan, args.region), TABLE_HEADERS)
+        write_xlsx({"目标": shown}, args.out, _title(catalog, args.plan, args.region), TABLE_HEADERS, force=args.force)
     else:
         print_frame(frame[CATALOG_COLUMNS], args.format, encoding=args.encoding)
     return 0
