@@ -150,3 +150,18 @@ def test_a_final_assessment_is_due_once_the_plan_has_ended_and_its_last_month_is
     # before the 2025-12 submission deadline (10 January) nothing of the 2025 plans is due
     early = {(d.period, d.region) for d in due_reports(dt.date(2026, 1, 9), store=store, out=demo / "due") if d.kind == "final"}
     assert ("shijiazhuang-2022-leaders", SJZ) not in early
+
+
+def test_the_100_percent_label_of_the_final_chart_touches_neither_title_nor_bars():
+    from analysis.reports.charts import final_completion_chart
+
+    rows = pd.DataFrame({"indicator_name": ["专精特新中小企业", "专精特新“小巨人”企业", "上市企业"],
+                         "term": ["2023", "2025", "2023-2025"], "progress_pct": [82.0, 400.0, 150.0],
+                         "status": ["未完成", "超额完成", "已完成"]})
+    fig = final_completion_chart(rows, "各项目标终期完成率")
+    fig.canvas.draw()
+    ax, renderer = fig.axes[0], fig.canvas.get_renderer()
+    [label] = [t.get_window_extent(renderer) for t in ax.texts if t.get_text() == "100%（目标）"]
+    assert not ax.title.get_window_extent(renderer).overlaps(label)          # it ran into the title before
+    assert not any(bar.get_window_extent(renderer).overlaps(label) for bar in ax.patches)
+    assert ax.get_window_extent(renderer).contains(label.x0, label.y0)

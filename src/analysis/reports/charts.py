@@ -177,7 +177,10 @@ def final_completion_chart(rows: pd.DataFrame, title: str) -> plt.Figure:
     bars = ax.barh(range(len(data)), values, color=colours)
     ax.bar_label(bars, labels=[f"{v:.0f}%" for v in data["progress_pct"]], fontsize=7, padding=2)
     ax.axvline(100, color="#333333", linewidth=1)
-    ax.text(100, len(data) - 0.3, "100%（目标）", fontsize=8, ha="left", va="bottom")
+    # the line's label inside the plot, in a free band above the top bar (above the axes it ran into the title)
+    ax.set_ylim(-0.6, len(data) + 0.4)
+    ax.annotate("100%（目标）", xy=(100, 1), xycoords=("data", "axes fraction"), xytext=(3, -2),
+                textcoords="offset points", fontsize=8, ha="left", va="top")
     ax.set_yticks(range(len(data)), labels, fontsize=7)
     ax.set_xlabel("终期完成率（实际/目标，%；超过300%按300%画出）")
     ax.set_title(title, fontsize=12)
