@@ -69,28 +69,34 @@ def _term_text(value) -> str:
 YEARLY_KINDS = ("annual", "in-year")
 
 
-def issued_goals(allocations: pd.DataFrame, target: Target, term: str, children: list[str],
+def issued_goals(allocations: pd.DataFrame | list[dict], target: Target, term: str, children: list[str],
                  dated_years: frozenset = frozenset()) -> dict[str, Goal]:
     """The children's issued goals for a target's term (a 每年 target's year, or its plan-period total).
 
-    `dated_years`: the years for which the plan has a level target of the same indicator."""
-    rows = allocations[(allocations["indicator"] == target.indicator) & allocations["region"].isin(children)]
+    `allocations`: the issued table, or its rows as records (a run splits them by indicator once; the rows are
+    few, so plain Python is faster here than a frame per call). `dated_years`: the years for which the plan
+    has a level target of the same indicator."""
+    records = allocations.to_dict("records") if isinstance(allocations, pd.DataFrame) else allocations
+    kids = set(children)
+    rows = [r for r in records if r["indicator"] == target.indicator and r["region"] in kids]
     # 目标类型 新增 goes to a yearly target, 存量 to a level; left empty, a row goes to the level target when the
     # plan has both for the indicator and year (an issued table that says nothing says 达到)
     if target.kind in YEARLY_KINDS:
-        rows = rows[(rows["type"] == "新增") | ((rows["type"] == "") & ~rows["term"].isin(dated_years))]
+        rows = [r for r in rows if r["type"] == "新增" or (r["type"] == "" and r["term"] not in dated_years)]
     else:
-        rows = rows[rows["type"] != "新增"]
-    if "-" in term:  # a plan-period total: the sum of the years issued, only when every year was issued
-        first, last = map(int, term.split("-"))
-        years = {str(y) for y in range(first, last + 1)}
-        rows = rows[rows["term"].isin(years)]
-        complete = rows.groupby("region")["term"].nunique() == len(years)
-        sums = rows.groupby("region")["value"].sum()
-        docs = rows.groupby("region")["doc"].agg(lambda d: "、".join(dict.fromkeys(d)))
-        return {r: Goal(float(sums[r]), BASIS_ISSUED, docs[r]) for r in sums.index if complete.get(r)}
-    rows = rows[rows["term"] == term]
-    return {r.region: Goal(float(r.value), BASIS_ISSUED, r.doc) for r in rows.itertuples()}
+        rows = [r for r in rows if r["type"] != "新增"]
+    if "-" not in term:
+        return {r["region"]: Goal(float(r["value"]), BASIS_ISSUED, r["doc"]) for r in rows if r["term"] == term}
+    # a plan-period total: the sum of the years issued, only when every year was issued
+    first, last = map(int, term.split("-"))
+    years = {str(y) for y in range(first, last + 1)}
+    by_region: dict[str, list[dict]] = {}
+    for r in rows:
+        if r["term"] in years:
+            by_region.setdefault(r["region"], []).append(r)
+    return {region: Goal(float(sum(r["value"] for r in issued)), BASIS_ISSUED,
+                         "、".join(dict.fromkeys(r["doc"] for r in issued)))
+            for region, issued in sorted(by_region.items()) if len({r["term"] for r in issued}) == len(years)}
 
 
 def can_split(target: Target) -> bool:

@@ -132,11 +132,13 @@ class _Context:
             self._dated = {key: frozenset(years) for key, years in dated.items()}
         return self._dated.get((target.plan, target.indicator), frozenset())
 
-    def allocations_of(self, indicator: str) -> pd.DataFrame:
-        """The issued allocations of one indicator (split once per run)."""
+    def allocations_of(self, indicator: str) -> list[dict]:
+        """The issued allocations of one indicator, as records (split once per run)."""
         if self._by_indicator is None:
-            self._by_indicator = dict(tuple(self.allocations.groupby("indicator", sort=False)))
-        return self._by_indicator.get(indicator, self.allocations.iloc[0:0])
+            self._by_indicator = {}
+            for row in self.allocations.to_dict("records"):
+                self._by_indicator.setdefault(row["indicator"], []).append(row)
+        return self._by_indicator.get(indicator, [])
 
     def first_reports(self, indicator: str, since: pd.Timestamp) -> pd.DataFrame:
         """measures.first_reports, once per (indicator, start) of a run."""

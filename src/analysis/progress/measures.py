@@ -63,6 +63,14 @@ def reported_of(facts: Facts, indicator: str) -> pd.DataFrame:
     return facts.memo["reported"].get(indicator, facts.reported.iloc[0:0])
 
 
+def reported_by_month(facts: Facts, indicator: str) -> pd.DataFrame:
+    """reported_of, sorted by month (once per snapshot and indicator)."""
+    key = ("reported_by_month", indicator)
+    if key not in facts.memo:
+        facts.memo[key] = reported_of(facts, indicator).sort_values("month", kind="stable")
+    return facts.memo[key]
+
+
 def _distinct_by_jurisdiction(rows: pd.DataFrame) -> pd.Series:
     expanded = with_jurisdictions(rows[["code", "unit"]])
     return expanded.groupby("jurisdiction")["code"].nunique()
@@ -102,11 +110,11 @@ def count_firsts(first: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) ->
 
 def _reported_rows(facts: Facts, indicator: str, date: pd.Timestamp, since: pd.Timestamp | None) -> pd.DataFrame:
     month = date.strftime("%Y-%m")
-    rows = reported_of(facts, indicator)
+    rows = reported_by_month(facts, indicator)
     rows = rows[rows["month"] <= month]
     if since is not None:
         rows = rows[rows["month"] >= since.strftime("%Y-%m")]
-    return rows.sort_values("month").groupby("region").tail(1).set_index("region")
+    return rows.drop_duplicates("region", keep="last").set_index("region")   # each region's latest report
 
 
 def reported_values(facts: Facts, indicator: str, date: pd.Timestamp, since: pd.Timestamp | None = None,
@@ -217,9 +225,9 @@ def _share(values: pd.DataFrame, parent: str) -> pd.DataFrame:
 
 def first_reports(facts: Facts, indicator: str, since: pd.Timestamp) -> pd.DataFrame:
     """Each region's first report of an indicator at or after `since`: value and month-end date."""
-    rows = reported_of(facts, indicator)
+    rows = reported_by_month(facts, indicator)
     rows = rows[rows["month"] >= since.strftime("%Y-%m")]
-    first = rows.sort_values("month").groupby("region").head(1).set_index("region")
+    first = rows.drop_duplicates("region").set_index("region")   # one report per region and month
     dates = pd.PeriodIndex(first["month"], freq="M").to_timestamp(how="end").normalize()
     return pd.DataFrame({"value": first["value"], "date": dates}, index=first.index)
 
