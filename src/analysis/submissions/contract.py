@@ -9,6 +9,7 @@ once.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 import unicodedata
 from dataclasses import dataclass
 
@@ -58,8 +59,8 @@ class Column:
     help: str = ""                 # one line for the template's instructions
     width: int = 14                # template column width
 
-    def header_keys(self) -> set[str]:
-        return {normalise_header(n) for n in (self.name, *self.aliases)}
+    def header_keys(self) -> frozenset[str]:
+        return _header_keys(self.name, self.aliases)
 
 
 @dataclass(frozen=True)
@@ -88,9 +89,22 @@ class Sheet:
         return [c for c in self.columns if c.required]
 
 
+@lru_cache(maxsize=None)
+def _header_keys(name: str, aliases: tuple[str, ...]) -> frozenset[str]:
+    """A column's header forms (asked for every header cell of every file: computed once per column)."""
+    return frozenset(normalise_header(n) for n in (name, *aliases))
+
+
 def normalise_header(text: object) -> str:
     """Forgiving header form: NFKC (full-width → half-width), no whitespace, no leading '*'."""
-    s = unicodedata.normalize("NFKC", str(text))
+    if isinstance(text, str):
+        return _normalised_text(text)
+    return _normalised_text(str(text))
+
+
+@lru_cache(maxsize=4096)
+def _normalised_text(text: str) -> str:
+    s = unicodedata.normalize("NFKC", text)
     s = re.sub(r"\s+", "", s)
     return s.lstrip("*")
 
