@@ -11,8 +11,6 @@ from pathlib import Path
 import pytest
 
 from analysis.batch import run as batch
-from analysis.demo.generate import generate_demo
-from analysis.store.ingest import ingest
 from analysis.store.history import Store
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -20,12 +18,8 @@ FORMATS = ("ipynb", "html")
 
 
 @pytest.fixture(scope="module")
-def store_dir(tmp_path_factory):
-    base = tmp_path_factory.mktemp("batch")
-    generate_demo(base / "demo", until="2025-09", months=2)
-    store = Store(base / "store")
-    ingest(sorted((base / "demo").glob("*")), store=store)
-    return store.dir
+def store_dir(demo_store):
+    return demo_store
 
 
 def test_batch_fails_one_renders_the_rest_links_them_and_reruns_only_what_changed(store_dir, tmp_path, monkeypatch):

@@ -13,21 +13,14 @@ import pytest
 
 from analysis.batch import run as batch
 from analysis.cli.main import main
-from analysis.demo.generate import generate_demo
-from analysis.store.history import Store
-from analysis.store.ingest import ingest
 
 ROOT = Path(__file__).resolve().parents[1]
 ALL = ("ipynb", "html", "pdf", "xlsx")
 
 
 @pytest.fixture(scope="module")
-def store_dir(tmp_path_factory):
-    base = tmp_path_factory.mktemp("faults")
-    generate_demo(base / "demo", until="2025-09", months=2)
-    store = Store(base / "store")
-    ingest(sorted((base / "demo").glob("*")), store=store)
-    return store.dir
+def store_dir(demo_store):
+    return demo_store
 
 
 def _disk_full(path):

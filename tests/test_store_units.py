@@ -154,15 +154,6 @@ def test_store_backup_copies_a_consistent_store_and_check_finds_it_sound(tmp_pat
 
 # --- faults of the disk and of concurrent use ---------------------------------------------------
 
-@pytest.fixture(scope="module")
-def demo_files(tmp_path_factory):
-    from analysis.demo.generate import generate_demo
-
-    folder = tmp_path_factory.mktemp("faults") / "demo"
-    generate_demo(folder, until="2025-09", months=2)
-    return folder
-
-
 def _cli(*args, **kwargs):
     return subprocess.run([sys.executable, "-m", "analysis", *map(str, args)], capture_output=True, text=True,
                           cwd=paths.PROJECT_ROOT, **kwargs)

@@ -20,9 +20,6 @@ from pathlib import Path
 import pytest
 
 from analysis import paths
-from analysis.demo.generate import generate_demo
-from analysis.store.history import Store
-from analysis.store.ingest import ingest
 
 ROOT = Path(paths.PROJECT_ROOT)
 ENV = {key: value for key, value in os.environ.items() if key not in ("WORKBOOK_STORE", "WORKBOOK_DEBUG")}
@@ -39,13 +36,9 @@ TODAY = "2025-10-20"        # a fixed "today" for due
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory) -> Path:
+def store(demo_store) -> Path:
     """Two months of demo submissions (2025-08, 2025-09) for the 30 county-level units, ingested."""
-    base = tmp_path_factory.mktemp("mistakes")
-    generate_demo(base / "demo", until=PERIOD, months=2)
-    db = Store(base / "store")
-    ingest(sorted((base / "demo").glob("*")), store=db)
-    return db.dir
+    return demo_store
 
 
 def cli(*args, timeout: float = 300) -> subprocess.CompletedProcess:
