@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from analysis.reports.xlsx import STATUS_FILLS, data_cutoff, display_width, export_title, period_label, write_tables
+from analysis.periods import period_text as period_label
+from analysis.reports.xlsx import STATUS_FILLS, data_cutoff, display_width, export_title, write_tables
 
 HOSTILE = ["=1+1", "+SUM(A1)", "-2+3", "@cmd", "\t=1", "\r=1", "＝1+1", "＋1", "－1", "＠x"]
 TITLE = "石家庄市 2025年9月 专精特新企业培育进度（数据截至2025-09-30）"

@@ -63,8 +63,7 @@ def parse_month(period: str, what: str = "月份") -> str:
     match = _MONTH_FORMS.match(text)
     if match and 1 <= int(match.group(2)) <= 12:
         return f"{match.group(1)}-{int(match.group(2)):02d}"
-    hint = f"（{text} 这种写法无法区分年月，请写成 {text[:4]}-{text[4:]}）" if re.fullmatch(r"\d{6}", text) else ""
-    raise UserError(f"{what}“{period}”格式不对，应为 YYYY-MM（如 2025-09，也可写 2025/9 或 2025年9月）{hint}")
+    raise UserError(f"{what}“{period}”格式不对，应为 YYYY-MM（如 2025-09，也可写 2025/9 或 2025年9月）{six_digit_hint(text)}")
 
 
 def parse_quarter(period: str) -> tuple[int, int]:
@@ -92,6 +91,22 @@ def month_end(period: str) -> pd.Timestamp:
 def previous_period(period: str) -> str:
     """The month before a month YYYY-MM."""
     return (pd.Period(period, "M") - 1).strftime("%Y-%m")
+
+
+def period_text(period: str) -> str:
+    """A period as written in Chinese: 2025-09 → 2025年9月, 2025-Q3 → 2025年第三季度, 2025 → 2025年;
+    anything else as given."""
+    text = str(period).strip()
+    if match := re.fullmatch(r"(\d{4})-(\d{1,2})", text):
+        return f"{match[1]}年{int(match[2])}月"
+    if match := re.fullmatch(r"(\d{4})-?Q([1-4])", text, re.IGNORECASE):
+        return f"{match[1]}年第{'一二三四'[int(match[2]) - 1]}季度"
+    return f"{text}年" if re.fullmatch(r"\d{4}", text) else text
+
+
+def six_digit_hint(text: str) -> str:
+    """The hint for a month written as six digits (202506), which cannot be told from other numbers."""
+    return f"（{text} 这种写法无法区分年月，请写成 {text[:4]}-{text[4:]}）" if re.fullmatch(r"\d{6}", text) else ""
 
 
 def date_text(day: dt.date) -> str:

@@ -34,7 +34,7 @@ DETAIL_HEADERS = {"unit": "地区", "item": "奖补项目", "count": "新认定(
 
 def parse_period(text: str) -> tuple[pd.Timestamp, pd.Timestamp]:
     """A year (2025, 2025年), a quarter or a month in the forms every argument accepts → first and last day."""
-    from analysis.periods import parse_month, parse_quarter
+    from analysis.periods import parse_month, parse_quarter, six_digit_hint
 
     text = str(text or "").strip()
     if m := re.fullmatch(r"(\d{4})\s*年?", text):
@@ -48,8 +48,8 @@ def parse_period(text: str) -> tuple[pd.Timestamp, pd.Timestamp]:
             year, q = found
             return pd.Timestamp(year, 3 * q - 2, 1), month_end(f"{year}-{3 * q:02d}")
         return pd.Timestamp(f"{found}-01"), month_end(found)
-    hint = f"（{text} 这种写法无法区分年月，请写成 {text[:4]}-{text[4:]}）" if re.fullmatch(r"\d{6}", text) else ""
-    raise UserError(f"期间“{text}”格式不对，应为年份、季度或月份（如 2025、2025-Q1 或 2025年一季度、2025-03 或 2025年3月）{hint}")
+    raise UserError(f"期间“{text}”格式不对，应为年份、季度或月份（如 2025、2025-Q1 或 2025年一季度、2025-03 或 2025年3月）"
+                    f"{six_digit_hint(text)}")
 
 
 def award_incentives() -> list[Target]:

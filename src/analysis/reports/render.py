@@ -19,9 +19,9 @@ import nbformat
 from analysis import paths
 from analysis.errors import UserError
 from analysis.reports.notebooks import NotebookError, execute, html_body, page
-from analysis.fsutil import atomic_path, current_umask
+from analysis.fsutil import current_umask
 from analysis.catalog.regions import load_regions
-from analysis.periods import is_complete, parse_month, parse_quarter, quarter_months
+from analysis.periods import is_complete, parse_month, parse_quarter, period_text, quarter_months
 
 NOTEBOOKS = {"monthly": "monthly-dispatch", "quarterly": "quarterly-bulletin", "final": "final-assessment"}
 KIND_ZH = {"monthly": "月调度", "quarterly": "季通报", "final": "终期评估"}
@@ -72,17 +72,13 @@ def check_complete(kind: str, period: str, draft: bool) -> None:
     last = period if kind == "monthly" else quarter_months(period)[-1]
     first = first_plan_month()
     if last < first:
-        raise UserError(f"{_period_text(kind, period)}早于最早方案的基期（{first[:4]}年{int(first[5:])}月），"
-                        f"没有可调度的目标；请选择 {first[:4]}年{int(first[5:])}月 及以后的期间")
+        raise UserError(f"{period_text(period)}早于最早方案的基期（{period_text(first)}），"
+                        f"没有可调度的目标；请选择 {period_text(first)} 及以后的期间")
     if draft:
         return
     if not is_complete(last):
-        raise UserError(f"{_period_text(kind, period)}尚未结束，不能生成正式{KIND_ZH[kind]}；"
+        raise UserError(f"{period_text(period)}尚未结束，不能生成正式{KIND_ZH[kind]}；"
                         "如需预览，请加 --draft（每页标注“草稿”）")
-
-
-def _period_text(kind: str, period: str) -> str:
-    return f"{period[:4]}年{int(period[5:])}月" if kind == "monthly" else f"{period[:4]}年第{'一二三四'[int(period[-1]) - 1]}季度"
 
 
 def first_plan_month() -> str:
@@ -153,10 +149,10 @@ REPORT_SCRATCH = ".render-tmp"
 
 
 @contextmanager
-def report_scratch(out: Path | None):
-    """A scratch folder on the reports' own file system (so finished files are renamed into place, not copied),
-    removed on every exit path."""
-    base = Path(out or paths.REPORTS_DIR) / REPORT_SCRATCH
+def report_scratch(out: Path | None, folder: str = REPORT_SCRATCH):
+    """A scratch folder under `<out>/<folder>`, on the reports' own file system (so finished files are renamed
+    into place, not copied), removed on every exit path."""
+    base = Path(out or paths.REPORTS_DIR) / folder
     base.mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix=f"{os.getpid()}-", dir=base))
     try:
@@ -208,18 +204,9 @@ def keep_failed(executed: Path | None, target: Path) -> Path | None:
     try:
         nbformat.read(str(executed), as_version=4)
         target.parent.mkdir(parents=True, exist_ok=True)
-        if Path(executed).stat().st_dev == target.parent.stat().st_dev:
-            os.replace(executed, target)
-        else:
-            _place(Path(executed), target)
+        os.replace(executed, target)   # the scratch folder is on the reports' disk: a rename
     except (OSError, ValueError):
         return None
-    return target
-
-
-def _place(source: Path, target: Path) -> Path:
-    with atomic_path(target) as tmp:
-        tmp.write_bytes(source.read_bytes())
     return target
 
 

@@ -32,6 +32,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
 from analysis.fsutil import atomic_path
+from analysis.periods import period_text
 from analysis.periods import month_end
 from analysis.progress.verdicts import (STATUS_AHEAD, STATUS_BEHIND, STATUS_DONE, STATUS_FAR_BEHIND, STATUS_IN_STEP,
                        STATUS_NO_DATA)
@@ -61,7 +62,6 @@ PAIR_NAMES = ("实际", "目标")
 PAIR_TEXT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*/\s*(\d+(?:\.\d+)?)\s*$")   # 484/400
 MISSING_TEXT = ("", "—", "-", "－", "–")
 ISO_DATE_TEXT = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
-QUARTER_NAMES = "一二三四"
 
 
 def write_tables(out_path: Path, sheets: dict[str, pd.DataFrame], *, status_column: str = "状态",
@@ -90,19 +90,9 @@ def write_tables(out_path: Path, sheets: dict[str, pd.DataFrame], *, status_colu
 def export_title(subject: str, region: str | None = None, period: str | None = None,
                  as_of: dt.date | None = None, note: str | None = None) -> str:
     """The title row of an export: "石家庄市 2025年9月 目标进度（数据截至2025-09-30）"; missing parts are left out."""
-    head = " ".join(part for part in (region, period_label(period) if period else None, subject) if part)
+    head = " ".join(part for part in (region, period_text(period) if period else None, subject) if part)
     tail = "；".join(part for part in (note, f"数据截至{as_of:%Y-%m-%d}" if as_of else None) if part)
     return f"{head}（{tail}）" if tail else head
-
-
-def period_label(period: str) -> str:
-    """2025-09 → 2025年9月, 2025-Q3 → 2025年第三季度, 2025 → 2025年; anything else as given."""
-    text = str(period).strip()
-    if match := re.fullmatch(r"(\d{4})-(\d{1,2})", text):
-        return f"{match[1]}年{int(match[2])}月"
-    if match := re.fullmatch(r"(\d{4})-?Q([1-4])", text, re.IGNORECASE):
-        return f"{match[1]}年第{QUARTER_NAMES[int(match[2]) - 1]}季度"
-    return f"{text}年" if re.fullmatch(r"\d{4}", text) else text
 
 
 def data_cutoff(latest_period: str, until: dt.date | None = None) -> dt.date:
