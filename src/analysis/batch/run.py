@@ -149,14 +149,6 @@ def is_current(out: Path, job: Job, formats=("ipynb", "html", "pdf", "xlsx")) ->
 
 # --- atomic placement through <out>/.batch-tmp ----------------------------------------
 
-def _scratch(out: Path) -> Path:
-    import tempfile
-
-    base = Path(out) / TMP_DIR
-    base.mkdir(parents=True, exist_ok=True)
-    return Path(tempfile.mkdtemp(prefix=f"{os.getpid()}-", dir=base))
-
-
 def _place_text(out: Path, target: Path, text: str) -> Path:
     """Write a text file through the scratch folder and rename it into place (same file system: atomic)."""
     scratch = Path(out) / TMP_DIR
@@ -240,11 +232,11 @@ class Worker:
     def render(self, job: Job) -> Job:
         """Render one report into a scratch folder, then place its files as a set; any failure (a notebook error,
         a full disk, the time limit) is this report's, recorded in `job`, and the next report goes on."""
+        from analysis.reports.render import report_scratch
+
         start = time.monotonic()
-        scratch = None
         try:
-            with time_limit(self.time_limit):
-                scratch = _scratch(self.out)
+            with time_limit(self.time_limit), report_scratch(self.out, TMP_DIR) as scratch:
                 self._render_into(job, scratch)
         except ReportTimeout:
             job.status, job.error = "failed", f"超过单份报告时限（{self.time_limit:g} 秒），已停止；可用 --time-limit 放宽"
@@ -252,8 +244,6 @@ class Worker:
         except Exception as err:  # noqa: BLE001 - any failure is this report's, not the batch's
             job.status, job.error = "failed", _error_text(err)
         finally:
-            if scratch is not None:
-                shutil.rmtree(scratch, ignore_errors=True)
             job.seconds = time.monotonic() - start
         return job
 

@@ -282,11 +282,11 @@ def level_series(target: Target, facts: Facts, window: tuple[pd.Timestamp, pd.Ti
     held = pd.DataFrame(held, columns=labels).set_axis(pd.MultiIndex.from_frame(rows[["jurisdiction", "code"]]))
     counts = held.groupby(level=[0, 1]).any().groupby(level=0).sum()    # distinct enterprises per jurisdiction
     counts = counts.reindex(counts.index.union(covered(facts)), fill_value=0).astype("float64")
-    reported = reported_of(facts, target.indicator)
+    reported = reported_by_month(facts, target.indicator)
     reported = reported[reported["month"] <= labels[-1]]
     if reported.empty:
         return counts
-    latest = reported.sort_values("month", kind="stable").groupby(["region", "month"]).tail(1)
+    latest = reported.groupby(["region", "month"]).tail(1)
     own = latest.pivot(index="region", columns="month", values="value")
     own = own.reindex(columns=sorted(set(own.columns) | set(labels))).ffill(axis=1)[labels]
     return own.combine_first(counts.reindex(counts.index.union(own.index))).astype("float64")

@@ -26,7 +26,7 @@ import os
 import sqlite3
 import sys
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Set
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -307,12 +307,12 @@ class Store:
                 self._writer.close()
                 self._writer = None
 
-    def add(self, submission, sent_with: frozenset[str] = frozenset()) -> AddResult:
+    def add(self, submission, sent_with: Callable[[], Set[str]] | None = None) -> AddResult:
         """Store an accepted submission (a Submission or a PreparedSubmission) in one
         transaction; idempotent on (sha256, period).
 
         The bytes of a file a later one superseded restore it — unless a file that superseded it is sent in the
-        same run (`sent_with`: the sha256 of the run's files): a folder ingested again as a whole is its current
+        same run (`sent_with()`: the sha256 of the run's files, asked for only then): a folder ingested again as a whole is its current
         state, and must not restore the original and then the correction every time."""
         prepared = submission if isinstance(submission, PreparedSubmission) else prepare(submission)
         if self._writing and self._writer is None:
@@ -326,7 +326,8 @@ class Store:
             _create_schema(conn)
             same = conn.execute("SELECT MAX(id) FROM submissions WHERE sha256 = ? AND period = ?",
                                 (prepared.sha256, prepared.period)).fetchone()[0]
-            if same is not None and (_is_current(conn, same) or _superseders(conn, same) & sent_with):
+            if same is not None and (_is_current(conn, same)
+                                     or (sent_with is not None and _superseders(conn, same) & sent_with())):
                 conn.execute("ROLLBACK")
                 return AddResult("duplicate", same, prepared.period, prepared.units)
             result = self._insert(conn, prepared)

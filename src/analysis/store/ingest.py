@@ -116,7 +116,7 @@ def _store(store: Store, path: Path, submission, defined: dict, known: dict) -> 
     Incremental (not re-read from the store) so a batch stays linear; an enterprise a
     correction dropped stays referable until the next run, which only loosens a check.
     """
-    result = store.add(submission, known.get("sent", frozenset()))
+    result = store.add(submission, known.get("sent"))
     notes = list(getattr(submission, "notes", None) or [])
     if result.status == "duplicate":
         return Outcome(path, result.status, result, notes=notes), _NOTHING
@@ -131,17 +131,9 @@ MOVES_SHOWN = 10
 
 
 def moved_enterprises(defined: dict[str, str], known: dict[str, str]) -> list[tuple[str, str, str]]:
-    """(credit code, from unit, to unit) of each enterprise a file lists under another unit than the store did."""
-    from analysis.catalog.regions import load_regions
-
-    registry = load_regions()
-
-    def canonical(name: str) -> str:
-        region = registry.resolve(str(name))
-        return region.name if region else str(name)
-
-    return [(code, known[code], canonical(unit)) for code, unit in defined.items()
-            if code in known and canonical(unit) != known[code]]
+    """(credit code, from unit, to unit) of each enterprise a file lists under another unit than the store did
+    (both sides carry the registry's names: the validator wrote the file's, known_names resolved the store's)."""
+    return [(code, known[code], unit) for code, unit in defined.items() if code in known and unit != known[code]]
 
 
 def migration_notes(moves: list[tuple[str, str, str]], tables: dict) -> list[str]:
@@ -191,7 +183,7 @@ def ingest_files(store: Store, files: list[Path], period: str | None,
 def _ingest_locked(store: Store, files: list[Path], period: str | None,
                    on_outcome: Callable[[Outcome], None] | None) -> Iterator[Outcome]:
     known = known_names(store)
-    known["sent"] = _digests(files) if store.exists() else frozenset()
+    known["sent"] = _RunDigests(files)
     workers = _workers()
     with store.writing():
         if workers < 2 or len(files) < PARALLEL_MIN_FILES:
@@ -204,15 +196,23 @@ def _ingest_locked(store: Store, files: list[Path], period: str | None,
             yield outcome
 
 
-def _digests(files: list[Path]) -> frozenset[str]:
-    """The sha256 of every file of the run (a superseded file is not restored when its correction comes along)."""
-    import hashlib
+class _RunDigests:
+    """The sha256 of every file of the run, read only when a file turns out to be a superseded one (a restore
+    is not made when its correction comes along in the same run): the common run never reads its files twice."""
 
-    out = set()
-    for path in files:
-        with open(path, "rb") as handle:
-            out.add(hashlib.file_digest(handle, "sha256").hexdigest())
-    return frozenset(out)
+    def __init__(self, files: list[Path]):
+        self.files, self._digests = files, None
+
+    def __call__(self) -> frozenset[str]:
+        import hashlib
+
+        if self._digests is None:
+            digests = set()
+            for path in self.files:
+                with open(path, "rb") as handle:
+                    digests.add(hashlib.file_digest(handle, "sha256").hexdigest())
+            self._digests = frozenset(digests)
+        return self._digests
 
 
 # --- reading, validating and staging ahead in worker processes ----------------------
