@@ -68,3 +68,41 @@ def test_a_file_that_kills_its_worker_is_refused_and_the_others_go_in(tmp_path, 
     assert store.submitted_units("2023-06") == set(units) - {VICTIM}
     victim = next(o for o in ingest([folder / f"{VICTIM}-2023-06-指标填报.csv"], store=Store(tmp_path / "other")))
     assert victim.status == "added"   # alone (fewer than 8 files), it is read in-process: the file itself is fine
+
+
+def test_an_enterprise_moving_unit_is_named_in_its_note_whether_read_ahead_or_not(tmp_path, monkeypatch):
+    import openpyxl
+
+    folder = tmp_path / "in"
+    generate_demo(folder, seed=3, until="2023-07", months=2)
+    workbooks = sorted(p for p in folder.glob("*-2023-07.xlsx"))
+    old, new = workbooks[0], workbooks[-1]
+    old_unit, new_unit = old.name.split("-")[0], new.name.split("-")[0]
+    code, name, _ = _first_enterprise(openpyxl.load_workbook(old)["企业名录"])
+    book = openpyxl.load_workbook(new)
+    sheet = book["企业名录"]
+    _, _, row = _first_enterprise(sheet)
+    row.update({"统一社会信用代码": code, "企业名称": name})   # the new unit lists the old unit's enterprise
+    sheet.append([row.get(header) for header in _headers(sheet)])
+    book.save(new)
+    notes = []
+    for workers in (1, 2):
+        monkeypatch.setenv(WORKERS_ENV, str(workers))
+        outcomes = ingest([folder], store=Store(tmp_path / f"store{workers}"))
+        [moved] = [o for o in outcomes if o.path.name == new.name]
+        assert moved.status == "added" and moved.moves == 1, moved.problems[:3]
+        notes.append(moved.notes)
+    assert notes[0] == notes[1]
+    assert any(note.startswith(f"企业迁移：{name}（{code}）由{old_unit}迁至{new_unit}") for note in notes[1]), notes[1]
+
+
+def _headers(sheet) -> list:
+    """The header row of a demo sheet (the row naming 统一社会信用代码; the demo varies layouts)."""
+    return next([c.value for c in row] for row in sheet.iter_rows() if any(c.value == "统一社会信用代码" for c in row))
+
+
+def _first_enterprise(sheet) -> tuple[str, str, dict]:
+    headers = _headers(sheet)
+    rows = [dict(zip(headers, (c.value for c in row))) for row in sheet.iter_rows()]
+    first = rows[rows.index(dict(zip(headers, headers))) + 1]
+    return first["统一社会信用代码"], first["企业名称"], first

@@ -171,3 +171,75 @@ def test_resolved_known_names_are_shared_not_copied():
     assert validate.known_names(known) is known
     validator = validate._Validator("x.xlsx", PERIOD, known, None)
     assert validator.enterprises.maps[1] is known
+
+
+# --- the columns ingest stores (read_checked) against the frames an analyst gets (read_submission) ---------
+
+
+def _stored_form(prepared) -> tuple:
+    """Everything of a PreparedSubmission the store writes, each value with its type (5 and 5.0 differ in SQLite)."""
+    sheets = [(s.name, s.columns, s.kinds, s.empty, s.unit_rows, [[(type(v).__name__, v) for v in column]
+                                                                 for column in s.values]) for s in prepared.sheets]
+    return (prepared.file_name, prepared.sha256, prepared.period, prepared.units, prepared.extra_columns,
+            prepared.notes, sheets)
+
+
+def _both_routes(path) -> list:
+    """The stored form of the file by the frames and by the checked columns (or the problems each refused it with)."""
+    from analysis.store.staging import prepare, prepare_checked
+
+    out = []
+    for read, to_store in ((validate.read_submission, prepare), (validate.read_checked, prepare_checked)):
+        try:
+            out.append(_stored_form(to_store(read(path))))
+        except validate.SubmissionRejected as err:
+            out.append([str(p) for p in err.problems])
+    return out
+
+
+@pytest.mark.parametrize("path", sorted((FIXTURES / "bad").glob("*.xlsx")) + sorted((FIXTURES / "good").glob("*.xlsx")),
+                         ids=lambda p: p.stem)
+def test_fixture_files_store_the_same_by_either_route(path):
+    by_frames, by_columns = _both_routes(path)
+    assert by_columns == by_frames
+    assert isinstance(by_frames, tuple) == (path.parent.name == "good")   # the good ones are stored, the bad refused
+
+
+def test_the_demo_files_store_the_same_by_either_route(demo_files):
+    from analysis.store.ingest import collect_files, defined_names
+    from analysis.store.staging import prepare, prepare_checked
+
+    files = collect_files([demo_files])
+    known = {"known_enterprises": {}, "known_clusters": {}}
+    for path in files:   # in ingest order, each file knowing the names the ones before it defined
+        submission = validate.read_submission(path, **known)
+        checked = validate.read_checked(path, **known)
+        assert _stored_form(prepare_checked(checked)) == _stored_form(prepare(submission)), path.name
+        defined = defined_names(submission.tables)
+        assert defined_names(checked.tables) == defined
+        known["known_enterprises"].update(defined["enterprises"])
+        known["known_clusters"].update(defined["clusters"])
+    assert len(known["known_enterprises"]) > 1000
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(changes=st.lists(st.tuples(st.sampled_from(CELLS), st.sampled_from(HOSTILE)), min_size=1, max_size=12),
+       known=st.booleans())
+def test_mutated_submissions_store_the_same_by_either_route(changes, known):
+    from analysis.store.staging import prepare, prepare_checked
+
+    sheets = copy.deepcopy(GOOD)
+    for (name, i, j), value in changes:
+        sheets[name][i][j] = value
+    names = ({OUTSIDER: "130184"}, {"新乐市食品集群": "新乐"}) if known else (None, None)
+    forms = []
+    for run, to_store, kind in (("run", prepare, validate.Submission), ("run_columns", prepare_checked,
+                                                                         validate.CheckedSubmission)):
+        validator = validate._Validator("新乐市-2023-06.xlsx", PERIOD, *names)
+        tables, extras = getattr(validator, run)(_raw(copy.deepcopy(sheets)))
+        if validator.problems:
+            forms.append([str(p) for p in validator.problems])
+            continue
+        units = {u for t in tables.values() for u in t["地区"].tolist() if isinstance(u, str)}
+        forms.append(_stored_form(to_store(kind(Path("x.xlsx"), "x.xlsx", "0" * 64, PERIOD, tables, units, extras))))
+    assert forms[1] == forms[0]

@@ -253,15 +253,17 @@ def test_concurrent_ingests_of_one_folder_queue_and_refuse_nothing(tmp_path, dem
 def test_an_enterprise_moving_to_another_unit_is_reported_and_the_old_units_rows_stay(tmp_path):
     from pathlib import Path
 
-    from analysis.store.ingest import _store, defined_names, describe, known_names, summary
+    from analysis.store.ingest import _store, defined_names, describe, enterprise_names, known_names, summary
 
     store = store_with(tmp_path, [luquan_file()])
     known = known_names(store)
     moved = submission("2026-12", X, 企业名录=[enterprise(c, X) for c in CX] + [enterprise(CL[0], X)])
-    outcome, _ = _store(store, Path("新乐市-2026-12.xlsx"), moved, defined_names(moved.tables), known)
+    outcome, _ = _store(store, Path("新乐市-2026-12.xlsx"), moved, defined_names(moved.tables), known,
+                        enterprise_names(moved.tables))
     assert outcome.status == "added" and outcome.moves == 1
     [line] = [line for line in describe(outcome) if "企业迁移" in line]
-    assert f"（{CL[0]}）由鹿泉区迁至新乐市" in line and "鹿泉区已报送的其他内容不变" in line
+    name = moved.tables["企业名录"].set_index("统一社会信用代码").loc[CL[0], "企业名称"]
+    assert f"{name}（{CL[0]}）由鹿泉区迁至新乐市" in line and "鹿泉区已报送的其他内容不变" in line
     assert summary([outcome]).endswith("企业迁移 1 家（见各文件下的注）")
     assert counts(store, L, "2026-12") == counts(store, L, "2026-11") == {"企业名录": 3, "资质认定": 3, "情况说明": 1, "指标填报": 0}
     assert counts(store, X, "2026-12")["企业名录"] == 4

@@ -81,11 +81,11 @@ def ingest_file(store: Store, path: Path, period: str | None, known: dict) -> Ou
 
 def _ingest_one(store: Store, path: Path, period: str | None, known: dict) -> tuple[Outcome, dict]:
     """ingest_file, plus the enterprises and clusters the file defined (empty unless stored)."""
-    from analysis.submissions.validate import SubmissionRejected, read_submission
+    from analysis.store.staging import prepare_checked
+    from analysis.submissions.validate import SubmissionRejected, read_checked
 
     try:
-        submission = read_submission(path, period, known_enterprises=known["enterprises"],
-                                     known_clusters=known["clusters"])
+        checked = read_checked(path, period, known_enterprises=known["enterprises"], known_clusters=known["clusters"])
     except SubmissionRejected as err:
         return Outcome(path, "rejected", problems=[str(p) for p in err.problems] or [str(err)]), _NOTHING
     except UserError as err:
@@ -95,23 +95,35 @@ def _ingest_one(store: Store, path: Path, period: str | None, known: dict) -> tu
             raise
         return Outcome(path, "rejected", problems=[f"无法读取该文件（{type(err).__name__}: {err}）；"
                                                    "如确认文件无误，请将其发给维护人员"]), _NOTHING
-    return _store(store, path, submission, defined_names(submission.tables), known)
+    return _store(store, path, prepare_checked(checked), defined_names(checked.tables), known,
+                  enterprise_names(checked.tables))
 
 
 _NOTHING: dict = {"enterprises": {}, "clusters": {}}
 
 
 def defined_names(tables: dict) -> dict[str, dict]:
-    """The enterprises (credit code -> 地区) and clusters (name -> 地区) a submission defines."""
+    """The enterprises (credit code -> 地区) and clusters (name -> 地区) a submission defines
+    (`tables`: a Submission's DataFrames or a CheckedSubmission's CheckedTables)."""
     out = {}
     for name, sheet, key in (("enterprises", "企业名录", "统一社会信用代码"), ("clusters", "集群名录", "集群名称")):
-        frame = tables.get(sheet)
-        out[name] = dict(zip(frame[key].tolist(), frame["地区"].tolist())) if frame is not None and key in frame else {}
+        table = tables.get(sheet)
+        out[name] = dict(zip(table[key].tolist(), table["地区"].tolist())) if table is not None and key in table else {}
     return out
 
 
-def _store(store: Store, path: Path, submission, defined: dict, known: dict) -> tuple[Outcome, dict]:
-    """Store a validated submission and make what it defines known to the files after it.
+def enterprise_names(tables: dict) -> dict[str, str]:
+    """Credit code -> 企业名称 of the enterprises a submission lists (for the 企业迁移 notes)."""
+    table = tables.get("企业名录")
+    if table is None or "企业名称" not in table:
+        return {}
+    return dict(zip(table["统一社会信用代码"].tolist(), table["企业名称"].tolist()))
+
+
+def _store(store: Store, path: Path, submission, defined: dict, known: dict,
+           names: dict[str, str]) -> tuple[Outcome, dict]:
+    """Store a validated submission and make what it defines known to the files after it
+    (`names`: enterprise_names of the file, for its 企业迁移 notes).
 
     Incremental (not re-read from the store) so a batch stays linear; an enterprise a
     correction dropped stays referable until the next run, which only loosens a check.
@@ -121,7 +133,7 @@ def _store(store: Store, path: Path, submission, defined: dict, known: dict) -> 
     if result.status == "duplicate":
         return Outcome(path, result.status, result, notes=notes), _NOTHING
     moves = moved_enterprises(defined["enterprises"], known["enterprises"])
-    notes += migration_notes(moves, getattr(submission, "tables", None) or {})
+    notes += migration_notes(moves, names)
     for name, names in defined.items():
         known[name].update(names)
     return Outcome(path, result.status, result, notes=notes, moves=len(moves)), defined
@@ -136,10 +148,9 @@ def moved_enterprises(defined: dict[str, str], known: dict[str, str]) -> list[tu
     return [(code, known[code], unit) for code, unit in defined.items() if code in known and unit != known[code]]
 
 
-def migration_notes(moves: list[tuple[str, str, str]], tables: dict) -> list[str]:
-    """企业迁移 lines: the enterprise now in its new unit's register; the old unit's rows are left as they are."""
-    frame = tables.get("企业名录")
-    names = dict(zip(frame["统一社会信用代码"], frame["企业名称"])) if frame is not None and "企业名称" in frame else {}
+def migration_notes(moves: list[tuple[str, str, str]], names: dict[str, str]) -> list[str]:
+    """企业迁移 lines (`names`: credit code -> 企业名称): the enterprise now in its new unit's register; the old
+    unit's rows are left as they are."""
     lines = [f"企业迁移：{names.get(code, '')}（{code}）由{old}迁至{new}；{old}已报送的其他内容不变，"
              f"请{old}在下次报送的企业名录中删去该企业" for code, old, new in moves[:MOVES_SHOWN]]
     if len(moves) > MOVES_SHOWN:
@@ -225,8 +236,9 @@ class _RunDigests:
 # run, so the outcome is exactly that of ingesting the files one after another.
 
 _WORKER_KNOWN: dict = {}
-# Smaller files come back in memory: for them a scratch file costs more than it saves.
-STAGE_MIN_ROWS = 2000
+# Smaller files come back in memory: for them a scratch file costs more than it saves. Above, the copy
+# from a scratch file takes the one writer less time than binding the rows (the writer paces the run).
+STAGE_MIN_ROWS = 500
 
 
 @dataclass
@@ -235,6 +247,7 @@ class _Ahead:
     prepared: object                 # store.PreparedSubmission, staged when large
     defines: dict[str, dict]         # defined_names() of the file
     refers: tuple[set, set]          # enterprises and clusters it refers to without defining them
+    names: dict[str, str]            # enterprise_names() of the file
 
 
 def _init_worker(known: dict, parent: int | None = None) -> None:
@@ -264,16 +277,17 @@ def _die_with_parent(parent: int | None) -> None:
 
 
 def _validate_ahead(path: Path, period: str | None, stage_path: Path) -> _Ahead | None:
-    from analysis.store.staging import prepare, stage
-    from analysis.submissions.validate import read_submission
+    from analysis.store.staging import prepare_checked, stage
+    from analysis.submissions.validate import read_checked
 
     try:
-        submission = read_submission(path, period, known_enterprises=_WORKER_KNOWN["enterprises"],
-                                     known_clusters=_WORKER_KNOWN["clusters"])
-        prepared = prepare(submission)
+        checked = read_checked(path, period, known_enterprises=_WORKER_KNOWN["enterprises"],
+                               known_clusters=_WORKER_KNOWN["clusters"])
+        prepared = prepare_checked(checked)
         if sum(sum(sheet.unit_rows.values()) for sheet in prepared.sheets) >= STAGE_MIN_ROWS:
             prepared = stage(prepared, stage_path)
-        return _Ahead(prepared, defined_names(submission.tables), _references(submission.tables))
+        tables = checked.tables
+        return _Ahead(prepared, defined_names(tables), _references(tables), enterprise_names(tables))
     except Exception:  # noqa: BLE001 - the main process redoes the file and reports it exactly
         return None
 
@@ -288,7 +302,7 @@ def _references(tables: dict) -> tuple[set, set]:
     own_clusters = set(tables["集群名录"]["集群名称"]) if "集群名录" in tables else set()
     clusters = set(tables["集群月度"]["集群名称"]) if "集群月度" in tables else set()
     if "企业名录" in tables and "所属集群" in tables["企业名录"]:
-        clusters |= set(tables["企业名录"]["所属集群"].dropna())
+        clusters |= {c for c in tables["企业名录"]["所属集群"].tolist() if isinstance(c, str)}
     return codes - own_codes, clusters - own_clusters
 
 
@@ -311,7 +325,7 @@ def _pipelined(store: Store, files: list[Path], period: str | None, known: dict,
                 elif done is None or _depends_on(done.refers, learnt):
                     outcome, defined = _ingest_one(store, path, period, known)
                 else:
-                    outcome, defined = _store(store, path, done.prepared, done.defines, known)
+                    outcome, defined = _store(store, path, done.prepared, done.defines, known, done.names)
                 stage_path.unlink(missing_ok=True)
                 for name, names in defined.items():
                     learnt[name] |= names.keys()

@@ -15,6 +15,7 @@ from json.encoder import encode_basestring as _json_text  # C-accelerated, keeps
 import sqlite3
 from collections import Counter
 from dataclasses import dataclass, field, replace
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -167,6 +168,64 @@ def _prepare_sheet(name: str, df: pd.DataFrame, extra: list[str]) -> PreparedShe
     return PreparedSheet(name, columns, kinds, empty, unit_rows, values)
 
 
+def prepare_checked(checked) -> PreparedSubmission:
+    """prepare() of a CheckedSubmission (submissions.checked): the same values, straight from the checked
+    columns of Python values instead of through typed DataFrames."""
+    extra = {s: list(c) for s, c in (checked.extra_columns or {}).items()}
+    sheets = [_prepare_checked_sheet(table) for name, table in checked.tables.items() if name in SHEETS]
+    units = sorted(set(checked.units) | {u for sheet in sheets for u in sheet.unit_rows})
+    return PreparedSubmission(checked.file_name, checked.sha256, checked.period, units, extra, sheets,
+                              notes=list(checked.notes or []))
+
+
+def _prepare_checked_sheet(table) -> PreparedSheet:
+    n = len(table.row_numbers)
+    columns = [c for c in table.columns if c not in META_COLUMNS]
+    units = _plain_to_db(table.columns[UNIT_COLUMN], "text")
+    extras = {name: [v if v is None or type(v) is str else (None if _missing_cell(v) else v) for v in cells.tolist()]
+              for name, cells in table.extras.items()}
+    values = [units, [table.sheet_name] * n, table.row_numbers.astype(np.int64).tolist(), _json_rows(extras, n)]
+    kinds = {c: "text" if c == MONTH_COLUMN else table.kinds[c] for c in columns}
+    for col in columns:
+        cells = table.columns[col]
+        if col == MONTH_COLUMN:
+            cells = [v if _missing_cell(v) else str(v)[:7] for v in cells.tolist()]
+        values.append(_plain_to_db(cells, kinds[col]))
+    empty = frozenset(c for c, v in zip(columns, values[len(META_COLUMNS) - 1:]) if v.count(None) == n)
+    unit_rows = {u: k for u, k in Counter(units).items() if u is not None}
+    return PreparedSheet(table.name, columns, kinds, empty, unit_rows, values)
+
+
+def _plain_to_db(cells, kind: str) -> list:
+    """_to_db of a column of Python values (what a typed Series of them converts to). The validator's values
+    already have their kind's type: each comprehension passes those on and converts anything else."""
+    cells = cells.tolist() if isinstance(cells, np.ndarray) else list(cells)
+    if kind == "text":
+        return [v if type(v) is str else (None if _missing_cell(v) else str(v)) for v in cells]
+    if kind == "int":
+        return [v if v is None or type(v) is int else (None if _missing_cell(v) else int(v)) for v in cells]
+    if kind == "float":
+        return [v if v is None or (type(v) is float and v == v) else (None if _missing_cell(v) else float(v))
+                for v in cells]
+    if kind == "bool":
+        return [v if v is None or type(v) is bool else (None if _missing_cell(v) else bool(v)) for v in cells]
+    if all(v is None or type(v) is date for v in cells):   # what the validator gives: dates, never times
+        return [None if v is None else v.isoformat() for v in cells]
+    return _dates_to_db(pd.to_datetime(pd.Series(cells, dtype=object)).to_numpy())
+
+
+def _missing_cell(value) -> bool:
+    """_missing, with the common cases decided before pandas is asked."""
+    if value is None:
+        return True
+    kind = type(value)
+    if kind is float:
+        return value != value
+    if kind in (str, int, bool):
+        return False
+    return bool(pd.isna(value))
+
+
 def stage(prepared: PreparedSubmission, path: Path) -> PreparedSubmission:
     """Write a prepared submission's rows into a new SQLite file `path`; the copy returned
     carries no rows, only the file (cheap to hand from a worker process to the writer).
@@ -208,11 +267,16 @@ def _stage_table(index: int) -> str:
 def _extra_json(df: pd.DataFrame, extra: list[str]) -> list:
     """Per row, the JSON object of the extra columns' values: json.dumps(ensure_ascii=False)
     of {column: value}, written column by column (a json.dumps per row is slow for big sheets)."""
-    if not extra:
-        return [None] * len(df)
+    return _json_rows({name: df[name].astype(object).where(df[name].notna(), None).tolist() for name in extra},
+                      len(df))
+
+
+def _json_rows(columns: dict[str, list], n: int) -> list:
+    """_extra_json of columns of Python values (None where missing)."""
+    if not columns:
+        return [None] * n
     pairs = []
-    for name in extra:
-        values = df[name].astype(object).where(df[name].notna(), None).tolist()
+    for name, values in columns.items():
         key = _json_text(name)
         pairs.append([f"{key}: {_json_scalar(v)}" for v in values])
     return ["{" + ", ".join(row) + "}" for row in zip(*pairs)]

@@ -25,6 +25,7 @@ from analysis.catalog.awards import load_award_types
 from analysis.catalog.regions import load_regions
 from analysis.errors import UserError
 from analysis.submissions import contract, readers
+from analysis.submissions.checked import CheckedSubmission, CheckedTable, checked_table
 from analysis.submissions.cells import _CONTROL, _control_reason, _error_cell_reason, _has_control, _visible
 from analysis.submissions.columns import ColumnChecks
 from analysis.submissions.file_period import _instructions, _resolve_period
@@ -125,22 +126,35 @@ class _Validator(ColumnChecks, RowChecks, ReferenceChecks):
     # -- whole file
 
     def run(self, raw: readers.RawWorkbook) -> tuple[dict[str, pd.DataFrame], dict[str, list[str]]]:
+        """Every check of the file; its tables as typed DataFrames, and each table's extra columns."""
+        return self._run(raw, frames=True)
+
+    def run_columns(self, raw: readers.RawWorkbook) -> tuple[dict[str, CheckedTable], dict[str, list[str]]]:
+        """The same checks; the tables as CheckedTables (no DataFrame is built)."""
+        return self._run(raw, frames=False)
+
+    def _run(self, raw: readers.RawWorkbook, frames: bool) -> tuple[dict, dict[str, list[str]]]:
         tables, blank = self._locate(raw)
         self.within = self._file_place(tables)
-        frames, extras = {}, {}
+        out, extras = {}, {}
         for name in _ORDER:
             if name in tables:
                 table = tables[name]
-                frame = self._check_table(table)
+                checked = self._check_table(table) if frames else self._check_columns(table)
                 extra = self._extra_values(table)
-                if extra and "_row" in frame:  # (no columns at all when the headers were refused)
+                headed = "_row" in checked if frames else checked is not None  # (headers refused: no columns)
+                if extra and headed:
                     self._check_extra_text(table, extra)
-                    for column, cells in extra.items():  # as written; object dtype (pandas would infer str)
-                        frame[column] = pd.Series(cells, index=frame.index, dtype=object)
-                frames[name] = frame
+                    if frames:
+                        for column, cells in extra.items():  # as written; object dtype (pandas would infer str)
+                            checked[column] = pd.Series(cells, index=checked.index, dtype=object)
+                    else:
+                        checked.extras = extra
+                if checked is not None:
+                    out[name] = checked
                 extras[name] = list(extra)
         self._check_has_rows(list(tables.values()), blank)
-        return frames, extras
+        return out, extras
 
     def _locate(self, raw: readers.RawWorkbook) -> tuple[dict[str, readers.Table], list[str]]:
         """The contract tables of the file, and the contract sheets that are blank (no cell at
@@ -184,12 +198,23 @@ class _Validator(ColumnChecks, RowChecks, ReferenceChecks):
     # -- one table
 
     def _check_table(self, table: readers.Table) -> pd.DataFrame:
+        """The table checked (_check_values), as a typed DataFrame."""
+        values = self._check_values(table)
+        return pd.DataFrame() if values is None else self._frame_columns(table, values)
+
+    def _check_columns(self, table: readers.Table) -> CheckedTable | None:
+        """The table checked (_check_values), as a CheckedTable; None when its headers were refused."""
+        values = self._check_values(table)
+        return None if values is None else checked_table(table, values)
+
+    def _check_values(self, table: readers.Table) -> dict[str, np.ndarray] | None:
         """Every cell and row rule, column-wise; rows the fast checks cannot pass are checked
-        cell by cell (_check_row), which reports their problems in the usual order."""
+        cell by cell (_check_row), which reports their problems in the usual order. Returns each
+        column's clean values (None when the headers were refused)."""
         sheet = table.sheet
         self._table = table
         if not self._check_headers(table):
-            return pd.DataFrame()
+            return None
         self._report_error_cells(table)
         self._report_merged_numbers(table)
         n = len(table.row_numbers)
@@ -214,7 +239,7 @@ class _Validator(ColumnChecks, RowChecks, ReferenceChecks):
         values["地区"] = region
         self._check_unique_columns(table, values)
         self._register_columns(sheet, values)
-        return self._frame_columns(table, values)
+        return values
 
     def _check_headers(self, table: readers.Table) -> bool:
         sheet = table.sheet
@@ -288,18 +313,30 @@ def read_submission(path: str | Path, period: str | None = None, *,
                     known_enterprises: Mapping[str, str] | None = None,
                     known_clusters: Mapping[str, str] | None = None) -> Submission:
     """Read and validate one submitted file; SubmissionRejected lists every problem."""
-    path = Path(path)
+    return Submission(*_read(Path(path), period, known_enterprises, known_clusters, frames=True))
+
+
+def read_checked(path: str | Path, period: str | None = None, *,
+                 known_enterprises: Mapping[str, str] | None = None,
+                 known_clusters: Mapping[str, str] | None = None) -> CheckedSubmission:
+    """read_submission without the DataFrames: the checked columns ingest stores (see checked.py)."""
+    return CheckedSubmission(*_read(Path(path), period, known_enterprises, known_clusters, frames=False))
+
+
+def _read(path: Path, period: str | None, known_enterprises: Mapping[str, str] | None,
+          known_clusters: Mapping[str, str] | None, frames: bool) -> tuple:
+    """The fields of a Submission / CheckedSubmission of the file, in order."""
     raw = readers.read_workbook(path)
     resolved = _resolve_period(path, raw, period)
     validator = _Validator(path.name, resolved, known_enterprises, known_clusters)
-    frames, extras = validator.run(raw)
+    tables, extras = validator.run(raw) if frames else validator.run_columns(raw)
     if validator.problems:
         raise SubmissionRejected(path.name, validator.problems)
-    units = {r for frame in frames.values() for r in frame["地区"].dropna().unique().tolist()}
+    units = {r for table in tables.values() for r in table["地区"].tolist() if isinstance(r, str)}
     instructions = _instructions(raw)
     problem = submitter_problem(path.name, declared_submitter(path, raw.sheets.get(instructions) if instructions else None),
                                 units)
     if problem:
         raise SubmissionRejected(path.name, [Problem(path.name, contract.INSTRUCTIONS_SHEET, None, "填报单位", None, problem)])
     digest = raw.sha256 or hashlib.sha256(path.read_bytes()).hexdigest()
-    return Submission(path, path.name, digest, resolved, frames, units, extras, list(validator.notes))
+    return path, path.name, digest, resolved, tables, units, extras, list(validator.notes)
