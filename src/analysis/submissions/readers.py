@@ -141,19 +141,24 @@ def _calamine_grid(rows: list[list]) -> pd.DataFrame:
     grid[:] = rows
     flat = grid.reshape(-1)
     kinds = TYPE_OF(flat)
-    texts = np.flatnonzero(kinds == str)
+    is_text, is_float = kinds == str, kinds == float
+    texts = np.flatnonzero(is_text)
     if len(texts):  # empty cells come as '': they and blank text are missing
         cells = flat[texts]
         flat[texts[(cells == "") | IS_SPACE(cells).astype(bool)]] = None
-    floats = np.flatnonzero(kinds == float)
+    floats = np.flatnonzero(is_float)
     if len(floats):
         values = flat[floats].astype(np.float64)
         flat[floats[np.isnan(values)]] = None
         whole = np.isfinite(values) & (np.floor(values) == values)
-        flat[floats[whole]] = [int(v) for v in values[whole].tolist()]
-    for i in np.flatnonzero(kinds == date):
-        value = flat[i]
-        flat[i] = datetime(value.year, value.month, value.day)
+        exact = whole & (np.abs(values) < 2.0 ** 62)   # within int64: converted in one go
+        flat[floats[exact]] = values[exact].astype(np.int64).tolist()
+        flat[floats[whole & ~exact]] = [int(v) for v in values[whole & ~exact].tolist()]
+    rest = np.flatnonzero(~(is_text | is_float))   # None, bool, date, datetime, time …
+    days = rest[kinds[rest] == date]
+    if len(days):
+        as_datetime = {d: datetime(d.year, d.month, d.day) for d in set(flat[days].tolist())}
+        flat[days] = [as_datetime[d] for d in flat[days].tolist()]
     return pd.DataFrame(grid, dtype=object)
 
 

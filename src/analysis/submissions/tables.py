@@ -100,6 +100,8 @@ def find_header_row(grid: pd.DataFrame, sheet: Sheet) -> int | None:
         count = _header_matches(sheet, [clean(v) for v in values])
         if count > best_count:
             best, best_count = i, count
+        if count == len(sheet.columns):  # every column named: no later row can name more
+            break
     return best
 
 
