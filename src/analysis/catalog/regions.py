@@ -226,9 +226,11 @@ class RegionRegistry:
     def cities_named_in(self, text: str) -> set[str]:
         """The cities (地级) of the regions whose name or alias occurs in `text` (a file name, say)."""
         key = _key(text)
-        return {city for form, name in self._lookup.items()
-                if len(form) >= 2 and not _CODE.fullmatch(form) and form in key
-                for city in [self.city_of(name)] if city}
+        if "city_forms" not in self._derived:   # (name or alias, its city), worked out once: this runs per file
+            self._derived["city_forms"] = [(form, city) for form, name in self._lookup.items()
+                                           if len(form) >= 2 and not _CODE.fullmatch(form)
+                                           for city in [self.city_of(name)] if city]
+        return {city for form, city in self._derived["city_forms"] if form in key}
 
     def resolve(self, name_or_code: object, within: str | None = None) -> Region | None:
         """The current region a name, alias, 6-digit code or city + name denotes, or None

@@ -41,9 +41,8 @@ def submitter_problem(file_name: str, submitter: str | None, units: set[str]) ->
     """Why the file may not carry these units' rows (None: it may)."""
     registry = load_regions()
     if submitter is not None:
-        allowed = {submitter} | {r.name for r in registry.regions.values()
-                                 if submitter in {a.name for a in registry.ancestors(r.name)}}
-        foreign = sorted(units - allowed)
+        foreign = sorted(u for u in units if u != submitter and not (
+            u in registry.regions and any(a.name == submitter for a in registry.ancestors(u))))
         if foreign:
             return (f"填报单位为“{submitter}”，文件中却有其他单位的数据（{'、'.join(foreign)}）；"
                     "一个单位的文件只能报送本单位及所辖单位的数据，请删去这些行或由相应单位报送")
