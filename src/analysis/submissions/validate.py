@@ -2,7 +2,9 @@
 
 `read_submission` reads one file, checks every rule and returns clean typed
 tables, or raises SubmissionRejected listing every problem of the file at once
-(file, sheet, Excel row, column, value, reason — in Chinese).
+(file, sheet, Excel row, column, value, reason — in Chinese). `read_checked` runs
+the same checks and returns the checked columns as plain values (checked.py):
+what ingest stores, without building the DataFrames.
 
 The checks live beside this module: cells.py (one cell), periods.py (the file's
 period), references.py (registries and references between sheets), rows.py (row by
