@@ -75,15 +75,20 @@ def test_progress_bars_on_a_terminal(tmp_path):
     assert "导入" in drawn and f"{files}/{files}" in drawn
 
 
-def test_rendering_starts_the_kernel_without_the_transport_warning(tmp_path, monkeypatch, capfd):
+def _tiny_notebook(folder: Path, *lines: str) -> None:
     nb = nbformat.v4.new_notebook(cells=[
         nbformat.v4.new_code_cell("x = 1", metadata={"tags": ["parameters"]}),
-        # the kernel's own stderr goes to the same descriptor as its start-up warnings
-        nbformat.v4.new_code_cell("import os\nos.write(2, b'kernel-stderr-seen\\n')\nprint(x + 1)"),
+        nbformat.v4.new_code_cell("\n".join(lines)),
     ])
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    (tmp_path / "nb").mkdir()
-    nbformat.write(nb, str(tmp_path / "nb" / "tiny.ipynb"))
+    folder.mkdir()
+    nbformat.write(nb, str(folder / "tiny.ipynb"))
+
+
+def test_rendering_starts_the_kernel_without_the_transport_warning(tmp_path, monkeypatch, capfd):
+    monkeypatch.setenv("WORKBOOK_DEBUG", "1")   # (otherwise nothing of the kernel's own stderr reaches ours)
+    # the kernel's own stderr goes to the same descriptor as its start-up warnings
+    _tiny_notebook(tmp_path / "nb", "import os", "os.write(2, b'kernel-stderr-seen\\n')", "print(x + 1)")
     monkeypatch.setattr(paths, "NOTEBOOKS_DIR", tmp_path / "nb")
     out = execute("tiny", tmp_path / "out" / "tiny.ipynb", {"x": 41})
     done = nbformat.read(str(out), as_version=4)
@@ -91,3 +96,14 @@ def test_rendering_starts_the_kernel_without_the_transport_warning(tmp_path, mon
     err = capfd.readouterr().err
     assert "kernel-stderr-seen" in err                    # the kernel's stderr is captured here
     assert "without encryption" not in err and "IPKernelApp" not in err
+
+
+def test_what_a_kernel_process_writes_as_it_ends_stays_off_the_users_terminal(tmp_path, monkeypatch, capfd):
+    # like libzmq's "Assertion failed: pfd.revents & POLLIN (src/signaler.cpp)" when a kernel is torn down
+    _tiny_notebook(tmp_path / "nb", "import atexit, os",
+                   "atexit.register(os.write, 2, b'Assertion failed: kernel-dying-noise\\n')", "print(x + 1)")
+    monkeypatch.setattr(paths, "NOTEBOOKS_DIR", tmp_path / "nb")
+    out = execute("tiny", tmp_path / "out" / "tiny.ipynb", {"x": 41})
+    done = nbformat.read(str(out), as_version=4)
+    assert "42" in "".join(o.get("text", "") for c in done.cells for o in c.get("outputs", []))
+    assert "kernel-dying-noise" not in capfd.readouterr().err

@@ -197,11 +197,12 @@ class Worker:
             from jupyter_client.manager import AsyncKernelManager
             from jupyter_core.utils import run_sync
 
-            from analysis.reports.notebooks import KERNEL_NAME, kernel_arguments, kernel_config
+            from analysis.reports.notebooks import KERNEL_NAME, kernel_arguments, kernel_config, kernel_streams
 
             self.close()
             self.km = AsyncKernelManager(kernel_name=KERNEL_NAME, config=kernel_config())
-            run_sync(self.km.start_kernel)(cwd=str(paths.NOTEBOOKS_DIR), extra_arguments=kernel_arguments())
+            run_sync(self.km.start_kernel)(cwd=str(paths.NOTEBOOKS_DIR), extra_arguments=kernel_arguments(),
+                                           **kernel_streams())
         return self.km
 
     def close(self):

@@ -67,6 +67,38 @@ def kernel_arguments() -> list[str]:
     return [] if os.environ.get("WORKBOOK_DEBUG") else ["--IPKernelApp.log_level=CRITICAL"]
 
 
+def kernel_streams() -> dict:
+    """Where a notebook kernel's own stdout/stderr go (pass to `start_kernel`): nowhere, unless WORKBOOK_DEBUG is set.
+
+    What cells print reaches the notebook through the kernel's messages, not these file descriptors; they only
+    carry what the kernel process itself writes as it dies, such as libzmq's "Assertion failed: pfd.revents &
+    POLLIN (src/signaler.cpp)" when its context is torn down during a shutdown. That is a C++ line under the user's
+    one Chinese line; the notebook's outcome (and the executed notebook) does not depend on it.
+    """
+    import os
+    import subprocess
+
+    return {} if os.environ.get("WORKBOOK_DEBUG") else {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+
+
+def kernel_manager_class():
+    """The kernel manager papermill's client starts kernels with: nbclient's own (AsyncKernelManager), with
+    kernel_streams() applied (pass as `kernel_manager_class=`)."""
+    global _QUIET_KERNEL_MANAGER
+    if _QUIET_KERNEL_MANAGER is None:
+        from jupyter_client.manager import AsyncKernelManager
+
+        class QuietKernelManager(AsyncKernelManager):
+            async def start_kernel(self, **kw):
+                await super().start_kernel(**{**kernel_streams(), **kw})
+
+        _QUIET_KERNEL_MANAGER = QuietKernelManager
+    return _QUIET_KERNEL_MANAGER
+
+
+_QUIET_KERNEL_MANAGER = None
+
+
 # Errors a notebook raises for a user's mistake: their message is the Chinese sentence to show.
 USER_ERRORS = {"UserError": 2, "InputError": 1, "DataFileError": 1, "StoreError": 1}
 
@@ -100,6 +132,7 @@ def execute(name: str, out_ipynb: Path, parameters: dict | None = None) -> Path:
                     cwd=str(source.parent), progress_bar=False, execution_timeout=CELL_TIMEOUT_S,
                     config=kernel_config(),  # papermill hands it to nbclient, which gives it to the kernel manager
                     extra_arguments=kernel_arguments(),  # nbclient starts the kernel with them
+                    kernel_manager_class=kernel_manager_class(),
                 )
             except PapermillExecutionError:
                 if tmp.exists():
