@@ -173,3 +173,24 @@ def test_the_pdfs_carry_no_comparison_sign_and_none_of_the_known_defects(monthly
         assert found == [], rendered.files["pdf"].name
         # no 序时 word for a target that is final, no target below one in a sentence
         assert not re.search(r"目标0(\.\d+)?[家个件项名场]", squash(text))
+
+
+def test_every_target_row_is_named_and_carries_its_unit_so_a_share_is_not_read_as_a_count(demo_store):
+    from analysis.reports.charts import calendar_chart
+    from analysis.reports.content import monthly_report
+    from analysis.store.history import Store
+
+    store = Store(demo_store / "store")
+    report = monthly_report(store, "西宁市", "2025-09")
+    running = report.tables["目标完成情况"].set_index("指标")
+    # the Xining plan sets three 2025 targets of 专精特新 enterprises: 80户 新培育, 占全省的65%, 70户 国家级和省级
+    assert (running.loc["累计新认定专精特新中小企业", "目标"], running.loc["累计新认定专精特新中小企业", "单位"]) == (80, "户")
+    assert (running.loc["专精特新中小企业占全省比重", "目标"], running.loc["专精特新中小企业占全省比重", "单位"]) == (65, "%")
+    assert running.loc["国家级和省级专精特新中小企业", "目标"] == 70
+    assert {"省级科技型中小企业", "市级科技型中小企业"} <= set(running.index)
+    assert running.index.is_unique
+    closed = monthly_report(store, "西宁市", "2026-01").tables["已到期目标"]
+    assert list(closed.columns[:6]) == ["指标", "期限", "口径", "目标", "实际", "单位"] and closed["指标"].is_unique
+    chart = calendar_chart(report.rows[report.rows["in_force"].astype(bool)], "")
+    labels = [t.get_text() for t in chart.axes[0].get_yticklabels()]
+    assert len(labels) == len(set(labels)) and "专精特新中小企业占全省比重（2025年）" in labels

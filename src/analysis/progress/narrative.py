@@ -159,6 +159,27 @@ def _level_subject(row, words: dict) -> str:
     return words["subject"]
 
 
+def target_name(row) -> str:
+    """A target's name in tables and charts, as the sentences name what it counts: 省级科技型中小企业,
+    累计新认定专精特新中小企业, 专精特新中小企业占全省比重, 新认定高新技术企业 (its term is in the 期限 column).
+    One plan may set several targets of an indicator for one term (80户 累计培育, 占全省的65%, 70户 in all):
+    the bare indicator name would give them one label."""
+    words = wording(row)
+    kind = row["kind"]
+    if kind in ("annual", "in-year"):
+        return f"{words['verb']}{words['subject']}"
+    if kind == "cumulative":
+        return f"累计{words['verb'] or '培育'}{words['subject']}"
+    return _level_subject(row, words)
+
+
+def target_names(rows: pd.DataFrame) -> pd.Series:
+    """target_name of each row, worked out once per target."""
+    first = rows.drop_duplicates("target_id")
+    names = {row["target_id"]: target_name(row) for _, row in first.iterrows()}
+    return rows["target_id"].map(names).astype(object)
+
+
 def _level_value(row, words: dict) -> str:
     return f"{number(row['actual'], row['unit'])}{row['unit']}"
 

@@ -16,6 +16,7 @@ import pandas as pd
 
 from analysis.catalog.regions import load_regions
 from analysis.progress.allocations import BASIS_ISSUED, BASIS_PLAN
+from analysis.progress.narrative import target_names
 from analysis.progress.verdicts import (CALENDAR_STATUSES, STATUS_AHEAD, STATUS_BEHIND, STATUS_DONE, STATUS_EXCEEDED,
                                         STATUS_FAR_BEHIND, STATUS_IN_STEP, STATUS_LEVEL_MET, STATUS_LEVEL_MISSED,
                                         STATUS_MISSED, STATUS_NO_DATA, light_of, settings)
@@ -65,7 +66,7 @@ def calendar_index(rows: pd.DataFrame) -> pd.Series:
 def _tied_names(group: pd.DataFrame, best: bool) -> str:
     """The indicators at a unit's best (or worst) index, all of them when tied."""
     edge = group["index"].round(1).max() if best else group["index"].round(1).min()
-    names = list(dict.fromkeys(group.loc[group["index"].round(1) == edge, "indicator_name"]))
+    names = list(dict.fromkeys(group.loc[group["index"].round(1) == edge, "target_name"]))
     if len(names) > MANY_TIED:
         return f"多项并列（{len(names)}项）"
     return "、".join(names)
@@ -82,6 +83,7 @@ def unit_scores(progress: pd.DataFrame, region: str, min_targets: int | None = N
     scored = scored_rows(rows, since).copy()
     scored["index"] = calendar_index(scored)
     scored = scored.dropna(subset=["index"])
+    scored["target_name"] = target_names(scored) if len(scored) else pd.Series(dtype=object)
     groups = scored.groupby("jurisdiction")
     table = pd.DataFrame(index=pd.Index(units, name="地区"))
     table["综合得分"] = groups["index"].mean()

@@ -9,6 +9,7 @@ import pandas as pd
 
 from analysis.catalog.targets import Catalog, period_label
 from analysis.fonts import use_chart_style
+from analysis.progress.narrative import target_names
 from analysis.catalog.regions import load_regions
 
 LEVEL_ORDER = {"province": 0, "city": 1, "county": 2, "zone": 2}
@@ -76,7 +77,7 @@ def calendar_chart(rows: pd.DataFrame, title: str) -> plt.Figure:
     """Each target's 完成率 (bar, coloured by status) against its 序时进度 (black tick)."""
     use_chart_style()
     rows = rows.dropna(subset=["progress_pct"]).copy()
-    rows["label"] = rows["indicator_name"] + "（" + rows["period"].map(period_label) + "）"
+    rows["label"] = target_names(rows) + "（" + rows["period"].map(period_label) + "）"
     rows = rows.iloc[::-1]
     fig, ax = plt.subplots(figsize=(9, 0.38 * len(rows) + 1.4))
     ys = range(len(rows))

@@ -19,7 +19,7 @@ from analysis.periods import (date_text as _date_text, month_end, parse_month, p
                               latest_complete_month, parse_date, report_date)
 from analysis.progress.facts import load_facts
 from analysis.progress.measures import actual_values
-from analysis.progress.narrative import as_of_phrase, overview, sentence
+from analysis.progress.narrative import as_of_phrase, overview, sentence, target_names
 from analysis.progress.allocations import BASIS_PLAN
 from analysis.progress.engine import compute_progress, row_window
 from analysis.progress.verdicts import STATUS_BEHIND, STATUS_FAR_BEHIND
@@ -28,8 +28,9 @@ from analysis.store.history import Store
 from analysis.progress.views import (ahead_and_behind, honour_lists, indicator_ranking, scored_rows, sub_unit_rows,
                                      submission_status, tied_groups, under_floor, unit_scores)
 
+# 单位 beside the two numbers: 65 beside 80 in one table is 65% of the province's count, not 65 enterprises.
 TARGET_TABLE = {
-    "indicator_name": "指标", "term": "期限", "basis": "口径", "target_value": "目标", "actual": "实际",
+    "indicator_name": "指标", "term": "期限", "basis": "口径", "target_value": "目标", "actual": "实际", "unit": "单位",
     "progress_pct": "完成率%", "expected_pct": "序时进度%", "gap_pp": "偏差(百分点)", "status": "状态",
     "mom": "环比", "actual_source": "来源",
 }
@@ -87,7 +88,7 @@ def region_rows(progress: pd.DataFrame, region: str) -> pd.DataFrame:
 
 
 FINAL_TABLE = {"indicator_name": "指标", "term": "期限", "basis": "口径", "target_value": "目标", "actual": "实际",
-               "status": "结果", "shortfall": "差额", "met_on": "达标月份", "actual_source": "来源"}
+               "unit": "单位", "status": "结果", "shortfall": "差额", "met_on": "达标月份", "actual_source": "来源"}
 
 
 def term_label(term: str) -> str:
@@ -99,6 +100,7 @@ def target_table(rows: pd.DataFrame) -> pd.DataFrame:
     """Targets in force: actual against target and calendar, with the light of the status."""
     running = rows[rows["in_force"].astype(bool)]
     table = running[list(TARGET_TABLE)].rename(columns=TARGET_TABLE)
+    table["指标"] = target_names(running)
     table["期限"] = table["期限"].map(term_label)
     table.insert(table.columns.get_loc("状态") + 1, "灯", running["light"].to_numpy())
     return table.reset_index(drop=True)
@@ -108,7 +110,7 @@ def trajectory_table(rows: pd.DataFrame) -> pd.DataFrame:
     """Each in-force stock target: base, latest, observed and required yearly growth, and the trajectory verdict."""
     stocks = rows[rows["in_force"].astype(bool) & (rows["kind"] == "stock")]
     return pd.DataFrame({
-        "指标": stocks["indicator_name"], "期限": stocks["term"].map(term_label),
+        "指标": target_names(stocks), "期限": stocks["term"].map(term_label),
         "基期": [f"{b[:7]}：{v:,.0f}" if b and pd.notna(v) else "—" for b, v in zip(stocks["base_date"], stocks["base_value"])],
         "最新": stocks["actual"], "目标": stocks["target_value"],
         "实际年均增速%": (100 * stocks["cagr_observed"]).round(1),
@@ -127,6 +129,7 @@ def closed_table(rows: pd.DataFrame) -> pd.DataFrame:
     """Final results (from the deadline day on): 已完成 / 超额完成 / 未完成, the shortfall, the month first met."""
     final = rows[rows["final"].astype(bool)]
     table = final[list(FINAL_TABLE)].rename(columns=FINAL_TABLE)
+    table["指标"] = target_names(final)
     table["期限"] = table["期限"].map(term_label)
     return table.reset_index(drop=True)
 
@@ -157,7 +160,7 @@ def unit_breakdown(progress: pd.DataFrame, region: str) -> pd.DataFrame:
     rows = rows[rows["indicator"].isin(MAIN_STOCK_INDICATORS + ("innovative_sme",))]
     if rows.empty:
         return pd.DataFrame()
-    rows = rows.assign(col=rows["indicator_name"] + "（" + rows["term"].map(term_label) + "）",
+    rows = rows.assign(col=target_names(rows) + "（" + rows["term"].map(term_label) + "）",
                        cell=rows.apply(lambda r: f"{r['actual']:.0f}/{r['target_value']:.0f}" if pd.notna(r["actual"]) else "—", axis=1))
     table = rows.pivot_table(index="jurisdiction", columns="col", values="cell", aggfunc="first")
     return table.rename_axis(index="地区", columns=None).reset_index()
@@ -305,8 +308,9 @@ def _rank_matrix(progress: pd.DataFrame, region: str, since: str) -> pd.DataFram
     ranks = ranks[ranks["target_id"].isin(set(main))]
     if ranks.empty:
         return pd.DataFrame()
-    terms = progress[running].drop_duplicates("target_id").set_index("target_id")["term"]
-    ranks = ranks.assign(indicator_name=ranks["indicator_name"] + "（" + ranks["target_id"].map(terms)
+    first = progress[running].drop_duplicates("target_id").set_index("target_id", drop=False)
+    names, terms = target_names(first), first["term"]
+    ranks = ranks.assign(indicator_name=ranks["target_id"].map(names) + "（" + ranks["target_id"].map(terms)
                          .map(term_label) + "）")
     table = ranks.pivot_table(index="jurisdiction", columns="indicator_name", values="名次", aggfunc="min")
     return table.rename_axis(index="地区", columns=None).reset_index()
@@ -321,7 +325,7 @@ def heat_matrix(progress: pd.DataFrame, region: str, since: str | None = None) -
     # a final row's gap is to 100% (its whole term has elapsed)
     gaps = rows["gap_pp"].astype(float).where(~rows["final"].astype(bool), rows["progress_pct"] - 100)
     rows = rows.assign(index=gaps.where(~rows["met"].astype(bool), gaps.clip(lower=0).fillna(0)),
-                       label=rows["indicator_name"] + "（" + rows["term"].map(term_label) + "）")
+                       label=target_names(rows) + "（" + rows["term"].map(term_label) + "）")
     return rows.pivot_table(index="jurisdiction", columns="label", values="index", aggfunc="mean").rename_axis(index="地区", columns=None)
 
 

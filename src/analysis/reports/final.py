@@ -19,7 +19,7 @@ from analysis.periods import date_text, latest_complete_month, month_end, parse_
 from analysis.progress.allocations import BASIS_ISSUED, BASIS_PLAN
 from analysis.progress.engine import compute_progress
 from analysis.progress.facts import load_facts
-from analysis.progress.narrative import difference, final_sentence, met_timing, number
+from analysis.progress.narrative import difference, final_sentence, met_timing, number, target_names
 from analysis.progress.verdicts import STATUS_DONE, STATUS_EXCEEDED, STATUS_MISSED, STATUS_NO_DATA
 from analysis.reports.content import Report, issuer_of, term_label
 from analysis.store.history import Store
@@ -103,7 +103,7 @@ def unit_results(progress: pd.DataFrame, region: str) -> pd.DataFrame:
                       & progress["final"].astype(bool) & ~progress["term"].astype(str).str.contains("-")]
     if issued.empty:
         return pd.DataFrame(columns=["地区", "下达目标数", "完成数", "完成比例%", "排名", "未完成指标"])
-    label = issued["indicator_name"] + "（" + issued["term"].map(term_label) + "）"
+    label = target_names(issued) + "（" + issued["term"].map(term_label) + "）"
     table = pd.DataFrame({
         "下达目标数": issued.groupby("jurisdiction").size(),
         "完成数": issued[issued["status"].isin(MET)].groupby("jurisdiction").size(),

@@ -16,6 +16,7 @@ fontTools (~1.4 s with the reduced fonts, ~12 s with the full Noto fonts).
 """
 from __future__ import annotations
 
+import atexit
 import re
 from functools import lru_cache
 from importlib import resources
@@ -109,6 +110,10 @@ def _weasy_fonts(fonts: tuple[tuple[str, Path], ...] | None):
     from weasyprint.text.fonts import FontConfiguration
 
     font_config = FontConfiguration()
+    if not _weasy_fonts.cache_info().currsize:
+        # dropped at exit while modules still work: FontConfiguration.__del__ run during interpreter teardown
+        # prints "Exception ignored … TypeError: 'NoneType' object is not callable"
+        atexit.register(_weasy_fonts.cache_clear)
     if fonts is None:
         return font_config, None
     return font_config, CSS(string=font_face_css(dict(fonts)), font_config=font_config)
