@@ -82,6 +82,10 @@ def test_submission_status_names_missing_and_lagging_units(tmp_path):
     assert status.loc["正定县", "状态"] == "未报送" and status.loc["正定县", "滞后月数"] == 4
     assert status.loc["长安区", "最近报送期"] == "从未报送"
     assert len(status) == 21                  # 石家庄市's units: 辛集市 reports to the province
+    # a report on an earlier month, rendered later, names no month after its own
+    earlier = submission_status(store, "石家庄市", "2025-08").set_index("地区")
+    assert earlier.loc["新乐市", "最近报送期"] == "从未报送" and earlier.loc["新乐市", "状态"] == "未报送"
+    assert earlier.loc["鹿泉区", "状态"] == "已报送" and earlier.loc["正定县", "滞后月数"] == 3
 
 
 def test_status_and_light_come_from_one_band_table():

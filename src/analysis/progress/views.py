@@ -160,9 +160,11 @@ def ahead_and_behind(progress: pd.DataFrame, region: str) -> tuple[pd.DataFrame,
 
 
 def submission_status(store: Store, region: str, period: str) -> pd.DataFrame:
-    """Each county-level unit under `region`: submitted for `period`, its newest period, and whether it is 未报送 or 数据滞后."""
+    """Each county-level unit under `region`: submitted for `period`, its newest period up to `period` (a report on
+    2025-09 does not name a later month), and whether it is 未报送 or 数据滞后."""
     stale_after = int(settings()["stale_after_months"])
     parts = store.parts()
+    parts = parts[parts["period"] <= period] if not parts.empty else parts
     newest = parts.groupby("unit")["period"].max() if not parts.empty else pd.Series(dtype=str)
     submitted = store.submitted_units(period)
     rows = []
