@@ -156,6 +156,8 @@ def test_the_100_percent_label_of_the_final_chart_touches_neither_title_nor_bars
     from analysis.reports.charts import final_completion_chart
 
     rows = pd.DataFrame({"indicator_name": ["专精特新中小企业", "专精特新“小巨人”企业", "上市企业"],
+                         "indicator": ["srdi_sme", "little_giant", "listed_company"], "target_id": ["a", "b", "c"],
+                         "kind": ["stock", "stock", "stock"],
                          "term": ["2023", "2025", "2023-2025"], "progress_pct": [82.0, 400.0, 150.0],
                          "status": ["未完成", "超额完成", "已完成"]})
     fig = final_completion_chart(rows, "各项目标终期完成率")

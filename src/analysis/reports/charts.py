@@ -171,7 +171,7 @@ def final_completion_chart(rows: pd.DataFrame, title: str) -> plt.Figure:
     """One bar per target: its final completion (实际 / 目标, %), the 100% line drawn; missed bars in red."""
     use_chart_style()
     data = rows.dropna(subset=["progress_pct"]).iloc[::-1]
-    labels = [f"{name}（{str(term).replace('-', '—')}年）" for name, term in zip(data["indicator_name"], data["term"])]
+    labels = [f"{name}（{str(term).replace('-', '—')}年）" for name, term in zip(target_names(data), data["term"])]
     values = data["progress_pct"].clip(upper=300)
     colours = ["#1a9850" if status in ("已完成", "超额完成") else "#d73027" for status in data["status"]]
     fig, ax = plt.subplots(figsize=(9, 0.32 * len(data) + 1.6))

@@ -19,7 +19,7 @@ from analysis.periods import (date_text as _date_text, month_end, parse_month, p
                               latest_complete_month, parse_date, report_date)
 from analysis.progress.facts import load_facts
 from analysis.progress.measures import actual_values
-from analysis.progress.narrative import as_of_phrase, overview, sentence, target_names
+from analysis.progress.narrative import as_of_phrase, overview, sentence, target_name, target_names
 from analysis.progress.allocations import BASIS_PLAN
 from analysis.progress.engine import compute_progress, row_window
 from analysis.progress.verdicts import STATUS_BEHIND, STATUS_FAR_BEHIND
@@ -203,15 +203,15 @@ def stock_series(store: Store, progress: pd.DataFrame, region: str, period: str,
     by_id = {t.id: t for t in catalog.targets}
     out = []
     for _, row in own.iterrows():
-        target = by_id[row["target_id"]]
+        target, name = by_id[row["target_id"]], target_name(row)   # 国家级和省级专精特新中小企业: what is counted
         window = row_window(row)
         months = pd.period_range(window[0], pd.Timestamp(row["eval_date"]), freq="M")
         for month in months:
             day = month.to_timestamp(how="end").normalize()
             value = actual_values(target, facts, day, window)["value"].get(region)
-            out.append({"indicator": row["indicator_name"], "date": day, "value": value, "kind": "实际"})
-        out.append({"indicator": row["indicator_name"], "date": window[0], "value": row["base_value"], "kind": "路径"})
-        out.append({"indicator": row["indicator_name"], "date": window[1], "value": row["target_value"], "kind": "路径"})
+            out.append({"indicator": name, "date": day, "value": value, "kind": "实际"})
+        out.append({"indicator": name, "date": window[0], "value": row["base_value"], "kind": "路径"})
+        out.append({"indicator": name, "date": window[1], "value": row["target_value"], "kind": "路径"})
     return pd.DataFrame(out, columns=["indicator", "date", "value", "kind"])
 
 
