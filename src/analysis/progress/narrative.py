@@ -152,9 +152,9 @@ def _what(row, words: dict) -> str:
 
 def _level_subject(row, words: dict) -> str:
     """The subject of a level's final sentence: 专精特新中小企业 / …占全省比重 / 营业收入同比增长."""
-    if row["kind"] == "share":
+    if row.get("kind") == "share":
         return f"{words['subject']}{_share_subject(words['share_of'])}比重"
-    if row["kind"] == "growth":
+    if row.get("kind") == "growth":
         return f"{words['subject']}{words['growth']}"
     return words["subject"]
 
@@ -165,7 +165,7 @@ def target_name(row) -> str:
     One plan may set several targets of an indicator for one term (80户 累计培育, 占全省的65%, 70户 in all):
     the bare indicator name would give them one label."""
     words = wording(row)
-    kind = row["kind"]
+    kind = row.get("kind")
     if kind in ("annual", "in-year"):
         return f"{words['verb']}{words['subject']}"
     if kind == "cumulative":
