@@ -87,7 +87,7 @@ def _effective_validity(awards: pd.DataFrame) -> pd.Series:
 
 
 def _awards(store: Store, period: str) -> pd.DataFrame:
-    raw = store.snapshot("资质认定", period, columns=AWARD_COLUMNS)
+    raw = store.snapshot("资质认定", period, columns=AWARD_COLUMNS, provenance=False)
     frame = pd.DataFrame({
         "code": raw["统一社会信用代码"].astype(str), "unit": raw["地区"], "award": raw["资质类型"],
         "level": raw.get("级别", pd.Series(pd.NA, index=raw.index)).astype("string"),
@@ -114,7 +114,8 @@ _FINANCE_COLUMNS = {
 def _finance(store: Store, period: str) -> pd.DataFrame:
     """Every enterprise year any register gave up to the period, the latest submission's figures winning: a
     register lists its latest years only, and an earlier year it no longer lists has not gone away."""
-    raw = store.snapshot("企业年度财务", period, latest_per="年度", columns=_FINANCE_COLUMNS)
+    raw = store.snapshot("企业年度财务", period, latest_per="年度", columns=_FINANCE_COLUMNS,
+                         provenance=False)
     frame = pd.DataFrame({new: raw[old] if old in raw else pd.NA for old, new in _FINANCE_COLUMNS.items()})
     frame["code"] = frame["code"].astype(str)
     for col in ("revenue", "main_revenue", "rd", "staff", "rd_staff", "tertiary", "patents"):
@@ -124,7 +125,7 @@ def _finance(store: Store, period: str) -> pd.DataFrame:
 
 
 def _cluster_months(store: Store, period: str) -> pd.DataFrame:
-    raw = store.snapshot("集群月度", period)
+    raw = store.snapshot("集群月度", period, provenance=False)
     return pd.DataFrame({
         "cluster": raw["集群名称"], "unit": raw["地区"], "month": raw["年月"].astype(str).str[:7],
         "ytd_revenue": pd.to_numeric(raw["本年累计营业收入(万元)"], errors="coerce").astype("float64"),
@@ -138,7 +139,7 @@ def _indicator_ids(names: pd.Series) -> pd.Series:
 
 
 def _reported(store: Store, period: str) -> pd.DataFrame:
-    raw = store.snapshot("指标填报", period)
+    raw = store.snapshot("指标填报", period, provenance=False)
     frame = pd.DataFrame({
         "region": raw["地区"], "month": raw["年月"].astype(str).str[:7],
         "indicator": _indicator_ids(raw["指标"].astype(str)),
@@ -148,7 +149,7 @@ def _reported(store: Store, period: str) -> pd.DataFrame:
 
 
 def _notes(store: Store, period: str) -> pd.DataFrame:
-    raw = store.snapshot("情况说明", period)
+    raw = store.snapshot("情况说明", period, provenance=False)
     text = lambda col: raw[col].astype("string").fillna("") if col in raw else pd.Series("", index=raw.index)  # noqa: E731
     return pd.DataFrame({
         "region": raw["地区"], "month": raw["年月"].astype(str).str[:7],
@@ -158,7 +159,7 @@ def _notes(store: Store, period: str) -> pd.DataFrame:
 
 
 def _enterprises(store: Store, period: str) -> pd.DataFrame:
-    raw = store.snapshot("企业名录", period, columns=("统一社会信用代码", "企业名称", "所属集群"))
+    raw = store.snapshot("企业名录", period, columns=("统一社会信用代码", "企业名称", "所属集群"), provenance=False)
     return pd.DataFrame({
         "code": raw["统一社会信用代码"].astype(str), "name": raw["企业名称"], "unit": raw["地区"],
         "cluster": raw["所属集群"] if "所属集群" in raw else pd.NA,
