@@ -221,8 +221,9 @@ def _rows_for_term(ctx: _Context, target: Target, term: Term) -> list[dict]:
 
 def _by_place(frame: pd.DataFrame) -> dict[str, dict]:
     """A measure's frame (value, source by jurisdiction) as dicts, looked up like the Series they were."""
-    return {"value": frame["value"].to_dict() if "value" in frame else {},
-            "source": frame["source"].to_dict() if "source" in frame else {}}
+    # zip of tolist(): Series.to_dict walks a string array element by element (a tenth of the run)
+    return {name: dict(zip(frame.index.tolist(), frame[name].tolist())) if name in frame else {}
+            for name in ("value", "source")}
 
 
 def _children(name: str) -> list[str]:
