@@ -95,7 +95,8 @@ def test_rendering_starts_the_kernel_without_the_transport_warning(tmp_path, mon
     assert "42" in "".join(o.get("text", "") for c in done.cells for o in c.get("outputs", []))
     err = capfd.readouterr().err
     assert "kernel-stderr-seen" in err                    # the kernel's stderr is captured here
-    assert "without encryption" not in err and "IPKernelApp" not in err
+    # (under --debug the kernel logs at its usual level: an interrupt at shutdown may be logged, a warning is not)
+    assert "without encryption" not in err
 
 
 def test_what_a_kernel_process_writes_as_it_ends_stays_off_the_users_terminal(tmp_path, monkeypatch, capfd):
