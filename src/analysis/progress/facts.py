@@ -166,7 +166,8 @@ def _enterprises(store: Store, period: str) -> pd.DataFrame:
     })
 
 
-def _data_months(store: Store, period: str) -> pd.Series:
+def data_months(store: Store, period: str) -> pd.Series:
+    """Unit -> the newest period it has submitted, up to `period`."""
     parts = store.parts()
     parts = parts[parts["period"] <= period]
     return parts.groupby("unit")["period"].max()
@@ -208,5 +209,5 @@ def _read_facts(store: Store, period: str) -> Facts:
         period=period, awards=_awards(store, period), finance=_finance(store, period),
         cluster_months=_cluster_months(store, period), reported=_reported(store, period),
         notes=_notes(store, period), enterprises=_enterprises(store, period),
-        data_months=_data_months(store, period),
+        data_months=data_months(store, period),
     )

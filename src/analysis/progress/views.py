@@ -16,6 +16,7 @@ import pandas as pd
 
 from analysis.catalog.regions import load_regions
 from analysis.progress.allocations import BASIS_ISSUED, BASIS_PLAN
+from analysis.progress.facts import data_months
 from analysis.progress.narrative import target_names
 from analysis.progress.verdicts import (CALENDAR_STATUSES, STATUS_AHEAD, STATUS_BEHIND, STATUS_DONE, STATUS_EXCEEDED,
                                         STATUS_FAR_BEHIND, STATUS_IN_STEP, STATUS_LEVEL_MET, STATUS_LEVEL_MISSED,
@@ -83,7 +84,7 @@ def unit_scores(progress: pd.DataFrame, region: str, min_targets: int | None = N
     scored = scored_rows(rows, since).copy()
     scored["index"] = calendar_index(scored)
     scored = scored.dropna(subset=["index"])
-    scored["target_name"] = target_names(scored) if len(scored) else pd.Series(dtype=object)
+    scored["target_name"] = target_names(scored)
     groups = scored.groupby("jurisdiction")
     table = pd.DataFrame(index=pd.Index(units, name="地区"))
     table["综合得分"] = groups["index"].mean()
@@ -163,9 +164,7 @@ def submission_status(store: Store, region: str, period: str) -> pd.DataFrame:
     """Each county-level unit under `region`: submitted for `period`, its newest period up to `period` (a report on
     2025-09 does not name a later month), and whether it is 未报送 or 数据滞后."""
     stale_after = int(settings()["stale_after_months"])
-    parts = store.parts()
-    parts = parts[parts["period"] <= period] if not parts.empty else parts
-    newest = parts.groupby("unit")["period"].max() if not parts.empty else pd.Series(dtype=str)
+    newest = data_months(store, period)
     submitted = store.submitted_units(period)
     rows = []
     for unit in load_regions().units_under(region):

@@ -7,6 +7,7 @@ and embeds its images, so one file can be mailed.
 from __future__ import annotations
 
 import html
+from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -81,22 +82,17 @@ def kernel_streams() -> dict:
     return {} if os.environ.get("WORKBOOK_DEBUG") else {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
 
 
+@lru_cache(maxsize=1)
 def kernel_manager_class():
     """The kernel manager papermill's client starts kernels with: nbclient's own (AsyncKernelManager), with
     kernel_streams() applied (pass as `kernel_manager_class=`)."""
-    global _QUIET_KERNEL_MANAGER
-    if _QUIET_KERNEL_MANAGER is None:
-        from jupyter_client.manager import AsyncKernelManager
+    from jupyter_client.manager import AsyncKernelManager
 
-        class QuietKernelManager(AsyncKernelManager):
-            async def start_kernel(self, **kw):
-                await super().start_kernel(**{**kernel_streams(), **kw})
+    class QuietKernelManager(AsyncKernelManager):
+        async def start_kernel(self, **kw):
+            await super().start_kernel(**{**kernel_streams(), **kw})
 
-        _QUIET_KERNEL_MANAGER = QuietKernelManager
-    return _QUIET_KERNEL_MANAGER
-
-
-_QUIET_KERNEL_MANAGER = None
+    return QuietKernelManager
 
 
 # Errors a notebook raises for a user's mistake: their message is the Chinese sentence to show.

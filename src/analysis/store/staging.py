@@ -115,7 +115,15 @@ def _dates_to_db(stamps: np.ndarray) -> list:
 
 
 def _missing(value) -> bool:
-    return value is None or (not isinstance(value, str) and pd.isna(value))
+    """None, NaN, NaT, NA: the common cases decided before pandas is asked (this runs per cell)."""
+    if value is None:
+        return True
+    kind = type(value)
+    if kind is float:
+        return value != value
+    if kind in (str, int, bool):
+        return False
+    return bool(pd.isna(value))
 
 
 def _from_db(values: pd.Series, kind: str) -> pd.Series:
@@ -182,14 +190,14 @@ def _prepare_checked_sheet(table) -> PreparedSheet:
     n = len(table.row_numbers)
     columns = [c for c in table.columns if c not in META_COLUMNS]
     units = _plain_to_db(table.columns[UNIT_COLUMN], "text")
-    extras = {name: [v if v is None or type(v) is str else (None if _missing_cell(v) else v) for v in cells.tolist()]
+    extras = {name: [v if v is None or type(v) is str else (None if _missing(v) else v) for v in cells.tolist()]
               for name, cells in table.extras.items()}
     values = [units, [table.sheet_name] * n, table.row_numbers.astype(np.int64).tolist(), _json_rows(extras, n)]
     kinds = {c: "text" if c == MONTH_COLUMN else table.kinds[c] for c in columns}
     for col in columns:
         cells = table.columns[col]
         if col == MONTH_COLUMN:
-            cells = [v if _missing_cell(v) else str(v)[:7] for v in cells.tolist()]
+            cells = [v if _missing(v) else str(v)[:7] for v in cells.tolist()]
         values.append(_plain_to_db(cells, kinds[col]))
     empty = frozenset(c for c, v in zip(columns, values[len(META_COLUMNS) - 1:]) if v.count(None) == n)
     unit_rows = {u: k for u, k in Counter(units).items() if u is not None}
@@ -201,29 +209,17 @@ def _plain_to_db(cells, kind: str) -> list:
     already have their kind's type: each comprehension passes those on and converts anything else."""
     cells = cells.tolist() if isinstance(cells, np.ndarray) else list(cells)
     if kind == "text":
-        return [v if type(v) is str else (None if _missing_cell(v) else str(v)) for v in cells]
+        return [v if type(v) is str else (None if _missing(v) else str(v)) for v in cells]
     if kind == "int":
-        return [v if v is None or type(v) is int else (None if _missing_cell(v) else int(v)) for v in cells]
+        return [v if v is None or type(v) is int else (None if _missing(v) else int(v)) for v in cells]
     if kind == "float":
-        return [v if v is None or (type(v) is float and v == v) else (None if _missing_cell(v) else float(v))
+        return [v if v is None or (type(v) is float and v == v) else (None if _missing(v) else float(v))
                 for v in cells]
     if kind == "bool":
-        return [v if v is None or type(v) is bool else (None if _missing_cell(v) else bool(v)) for v in cells]
+        return [v if v is None or type(v) is bool else (None if _missing(v) else bool(v)) for v in cells]
     if all(v is None or type(v) is date for v in cells):   # what the validator gives: dates, never times
         return [None if v is None else v.isoformat() for v in cells]
-    return _dates_to_db(pd.to_datetime(pd.Series(cells, dtype=object)).to_numpy())
-
-
-def _missing_cell(value) -> bool:
-    """_missing, with the common cases decided before pandas is asked."""
-    if value is None:
-        return True
-    kind = type(value)
-    if kind is float:
-        return value != value
-    if kind in (str, int, bool):
-        return False
-    return bool(pd.isna(value))
+    return _to_db(pd.Series(cells, dtype=object), "date")
 
 
 def stage(prepared: PreparedSubmission, path: Path) -> PreparedSubmission:
