@@ -7,6 +7,7 @@ from --data (a folder made by it earlier). Prints a plain table with both times 
 (goal for --size province: ingest at least 5x faster than openpyxl's read alone). --size small
 (thousands of small files) measures the per-file overhead; --no-openpyxl skips the comparison.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -22,8 +23,8 @@ sys.path.insert(0, str(ROOT / "src"))
 
 import pandas as pd  # noqa: E402
 
-from analysis.store.ingest import collect_files, ingest  # noqa: E402
 from analysis.store.history import Store  # noqa: E402
+from analysis.store.ingest import collect_files, ingest  # noqa: E402
 
 
 def demo_files(out: Path, size: str, until: str | None) -> None:
@@ -58,6 +59,7 @@ def time_calamine(files: list[Path]) -> tuple[float, int]:
 
 class _TimedStore(Store):
     """A Store that adds up the time spent writing, to split the ingest time."""
+
     write_seconds = 0.0
 
     def add(self, submission, *args, **kwargs):
@@ -80,8 +82,12 @@ def time_ingest(files: list[Path], store_dir: Path) -> tuple[float, float, int, 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description="入库速度基准：本工具完整入库 vs. pandas+openpyxl 仅读取")
-    parser.add_argument("--size", choices=("province", "small"), default="province",
-                        help="演示数据规模：province（默认，两省全部县级单位，约240个文件）或 small（数千个小文件）")
+    parser.add_argument(
+        "--size",
+        choices=("province", "small"),
+        default="province",
+        help="演示数据规模：province（默认，两省全部县级单位，约240个文件）或 small（数千个小文件）",
+    )
     parser.add_argument("--until", metavar="YYYY-MM", help="演示数据的最后填报期（默认本月）")
     parser.add_argument("--data", type=Path, help="使用此目录中已生成的报送文件，不再生成")
     parser.add_argument("--keep", type=Path, help="把生成的文件和数据库留在此目录")
@@ -98,7 +104,11 @@ def main() -> int:
         files = collect_files([data_dir])
         size_mb = sum(f.stat().st_size for f in files) / 1e6
         ours, writing, stored_rows, n_files, n_rejected = time_ingest(files, store_dir)
-        source = f"已有目录 {data_dir}" if args.data else f"python -m analysis demo --size {args.size}，生成用时 {generated:.1f} 秒"
+        source = (
+            f"已有目录 {data_dir}"
+            if args.data
+            else f"python -m analysis demo --size {args.size}，生成用时 {generated:.1f} 秒"
+        )
         print(f"数据来源：{source}；{n_files} 个文件（拒收 {n_rejected}），{size_mb:.1f} MB；CPU {os.cpu_count()} 核")
         print(f"{'步骤':<34}{'行数':>10}{'用时(秒)':>12}")
         print(f"{'本工具入库（读取+校验+入库）':<26}{stored_rows:>10}{ours:>12.2f}")

@@ -12,6 +12,7 @@ one page 12.6 s full vs 1.41 s reduced (9x); three pages 10.4 s vs 1.44 s (7x).
 With libharfbuzz-subset0 loaded: 0.21 s vs 0.10 s; 0.30 s vs 0.18 s.
 Reusing the FontConfiguration saved nothing measurable.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -31,15 +32,18 @@ sys.path.insert(0, str(ROOT / "src"))
 from analysis.reports import pdf  # noqa: E402
 from analysis.reports.pdffonts import ensure_report_fonts  # noqa: E402
 
-NARRATIVE = ("截至2025年9月底，全市专精特新中小企业达到612家，完成年度目标的81.6%，落后序时进度3.4个百分点；"
-             "高新技术企业净增长128家，研发经费投入强度≥3.0%，较上年同期提高0.2个百分点。"
-             "各县（市、区）要对照目标任务，压实工作责任，加快培育进度，确保按期完成。")
+NARRATIVE = (
+    "截至2025年9月底，全市专精特新中小企业达到612家，完成年度目标的81.6%，落后序时进度3.4个百分点；"
+    "高新技术企业净增长128家，研发经费投入强度≥3.0%，较上年同期提高0.2个百分点。"
+    "各县（市、区）要对照目标任务，压实工作责任，加快培育进度，确保按期完成。"
+)
 CITIES = ["石家庄", "唐山", "秦皇岛", "邯郸", "邢台", "保定", "张家口", "承德", "沧州", "廊坊", "衡水", "辛集", "定州"]
 STATUSES = ["已完成", "超序时", "基本同步", "落后序时", "严重滞后"]
 
 
 def chart_png() -> str:
     import matplotlib
+
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
@@ -54,7 +58,9 @@ def chart_png() -> str:
 def report(rows: int, paragraphs: int, png: str) -> str:
     body = "".join(
         f"<tr><td>{CITIES[i % len(CITIES)]}市第{i + 1}县</td><td class='num'>{50 + i * 1.7:.1f}</td>"
-        f"<td class='num'>{i * 3 % 40}</td><td>{STATUSES[i % len(STATUSES)]}</td></tr>" for i in range(rows))
+        f"<td class='num'>{i * 3 % 40}</td><td>{STATUSES[i % len(STATUSES)]}</td></tr>"
+        for i in range(rows)
+    )
     prose = "".join(f"<h2>{'一二三四五六'[i % 6]}、工作进展</h2><p>{NARRATIVE}</p>" for i in range(paragraphs))
     return f"""<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"></head><body>
 <div class="issuer">某某市科学技术局</div><hr class="red-rule">
@@ -86,6 +92,7 @@ def median_fresh(html: str, out: Path, runs: int) -> float:
 
 def _pages(path: Path) -> int:
     from pypdf import PdfReader
+
     return len(PdfReader(path).pages)
 
 
@@ -99,11 +106,16 @@ def main() -> None:
     ensure_report_fonts()
     print(f"ensure_report_fonts(): {time.perf_counter() - start:.2f} s (0 s when cached)")
     from weasyprint.text.ffi import harfbuzz_subset
-    print("WeasyPrint subsets with", "HarfBuzz (libharfbuzz-subset)" if harfbuzz_subset else
-          "fontTools (libharfbuzz-subset0 not installed: slow)")
+
+    print(
+        "WeasyPrint subsets with",
+        "HarfBuzz (libharfbuzz-subset)" if harfbuzz_subset else "fontTools (libharfbuzz-subset0 not installed: slow)",
+    )
     png = chart_png()
     docs = {"one-page": report(5, 1, png), "three-page": report(40, 3, png)}
-    print(f"{'report':<11} {'pages':>5} {'full Noto':>10} {'reduced':>10} {'ratio':>6} {'reduced, new FontConfiguration':>31}")
+    print(
+        f"{'report':<11} {'pages':>5} {'full Noto':>10} {'reduced':>10} {'ratio':>6} {'reduced, new FontConfiguration':>31}"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         for name, html in docs.items():
             full, pages = median_seconds(html, Path(tmp) / "full.pdf", args.runs, reduced_fonts=False)

@@ -7,6 +7,7 @@ temporary store, then times in the same process: reading the store's facts
 (the baseline: what any computation must pay), and compute_progress for every
 target and every jurisdiction, with and without the previous month (环比).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -44,8 +45,12 @@ def main() -> None:
     if not (store_dir / "workbook.sqlite").exists():
         summary = generate_demo(work / "in", seed=0, size="province")
         print(summary.text())
-        subprocess.run([sys.executable, "-m", "analysis", "ingest", str(work / "in"), "--store", str(store_dir)],
-                       check=True, stdout=subprocess.DEVNULL, cwd=ROOT)
+        subprocess.run(
+            [sys.executable, "-m", "analysis", "ingest", str(work / "in"), "--store", str(store_dir)],
+            check=True,
+            stdout=subprocess.DEVNULL,
+            cwd=ROOT,
+        )
     store = Store(store_dir)
     period = store.latest_period()
     as_of = f"{period}-28"
@@ -53,7 +58,7 @@ def main() -> None:
     t_facts, facts = timed(lambda: facts_module._read_facts(store, period))
 
     def cold(**kwargs):
-        facts_module._MEMO.clear()          # every run pays the read, as a report of a new period does
+        facts_module._MEMO.clear()  # every run pays the read, as a report of a new period does
         return compute_progress(store, as_of, **kwargs)
 
     t_now, frame = timed(lambda: cold(with_previous=False))

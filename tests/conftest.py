@@ -1,4 +1,5 @@
 """Shared test set-up: the project's package on the path and headless matplotlib."""
+
 from __future__ import annotations
 
 import os

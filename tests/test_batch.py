@@ -1,4 +1,5 @@
 """Batch rendering: index links, a failing report, reruns that skip unchanged reports, a killed batch."""
+
 from __future__ import annotations
 
 import os
@@ -28,13 +29,15 @@ def test_batch_fails_one_renders_the_rest_links_them_and_reruns_only_what_change
     def broken(self, kind):
         nb = original(self, kind)
         import nbformat
+
         nb.cells.append(nbformat.v4.new_code_cell("if region == '正定县':\n    raise RuntimeError('故意失败')"))
         return nb
 
     monkeypatch.setattr(batch.Worker, "notebook", broken)
     out = tmp_path / "reports"
-    result = batch.run_batch("monthly", "2025-09", "井陉县,正定县", workers=1, store=store_dir, out=out,
-                             formats=FORMATS, progress=False)
+    result = batch.run_batch(
+        "monthly", "2025-09", "井陉县,正定县", workers=1, store=store_dir, out=out, formats=FORMATS, progress=False
+    )
     status = {j.region: j.status for j in result.jobs}
     assert status == {"井陉县": "ok", "正定县": "failed"}
     folder = out / "2025-09" / "monthly"
@@ -46,30 +49,55 @@ def test_batch_fails_one_renders_the_rest_links_them_and_reruns_only_what_change
     assert '<html lang="zh-CN">' in index
     assert 'href="2025-09/monthly/%E4%BA%95%E9%99%89%E5%8E%BF.html"' in index  # 井陉县.html, relative
     assert "2025-09/monthly/%E4%BA%95%E9%99%89%E5%8E%BF.ipynb" in index
-    assert "正定县.failed.ipynb".encode("utf-8") and "failed.ipynb" in index
+    assert "正定县.failed.ipynb".encode() and "failed.ipynb" in index
     assert not list(out.rglob("*.part*"))
 
     # unchanged inputs: skipped; the failed one is redone (and now renders)
     monkeypatch.setattr(batch.Worker, "notebook", original)
-    again = batch.run_batch("monthly", "2025-09", "井陉县,正定县", workers=1, store=store_dir, out=out,
-                            formats=FORMATS, progress=False)
+    again = batch.run_batch(
+        "monthly", "2025-09", "井陉县,正定县", workers=1, store=store_dir, out=out, formats=FORMATS, progress=False
+    )
     assert {j.region: j.status for j in again.jobs} == {"井陉县": "skipped", "正定县": "ok"}
     assert not (folder / "正定县.failed.ipynb").exists()
 
     # new data for one unit: that report only is redone
     from tests.support.builders import submission
-    Store(store_dir).add(submission("2025-09", "井陉县", 情况说明=[{"地区": "井陉县", "指标": "规上工业企业数", "说明": "补报"}]))
+
+    Store(store_dir).add(
+        submission("2025-09", "井陉县", 情况说明=[{"地区": "井陉县", "指标": "规上工业企业数", "说明": "补报"}])
+    )
     key = batch.input_key(Store(store_dir), "monthly", "2025-09", "井陉县", FORMATS)
     assert not batch.is_current(out, batch.Job("monthly", "2025-09", "井陉县", key), FORMATS)
-    assert batch.is_current(out, batch.Job("monthly", "2025-09", "正定县",
-                                           batch.input_key(Store(store_dir), "monthly", "2025-09", "正定县")), FORMATS)
+    assert batch.is_current(
+        out,
+        batch.Job("monthly", "2025-09", "正定县", batch.input_key(Store(store_dir), "monthly", "2025-09", "正定县")),
+        FORMATS,
+    )
 
 
 def test_a_killed_batch_leaves_no_partial_files_and_a_rerun_completes(store_dir, tmp_path):
     out = tmp_path / "reports"
-    cmd = [sys.executable, "-m", "analysis", "batch", "--kind", "monthly", "--period", "2025-09",
-           "--regions", "井陉县", "--workers", "1", "--store", str(store_dir), "--out", str(out),
-           "--formats", "ipynb,html", "--no-progress"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "analysis",
+        "batch",
+        "--kind",
+        "monthly",
+        "--period",
+        "2025-09",
+        "--regions",
+        "井陉县",
+        "--workers",
+        "1",
+        "--store",
+        str(store_dir),
+        "--out",
+        str(out),
+        "--formats",
+        "ipynb,html",
+        "--no-progress",
+    ]
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
     proc = subprocess.Popen(cmd, env=env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 40

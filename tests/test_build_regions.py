@@ -1,5 +1,6 @@
 """scripts/build_regions.py: the rules that turn the ministry's list into data/regions.yml, run on a
 small source shaped like the package's data files (the real one is not installed here)."""
+
 from __future__ import annotations
 
 import importlib.util
@@ -21,34 +22,58 @@ def _code(six: str) -> str:
     return six + "000000"
 
 
-DIVISIONS = {"meta": {}, "provinces": {
-    "河北省": {"code": _code("130000"), "cities": {
-        "石家庄市": {"code": _code("130100"), "counties": {
-            "桥西区": _code("130104"), "鹿泉区": _code("130110"), "正定县": _code("130123"), "赵县": _code("130133"),
-            "辛集市": _code("130181"), "新乐市": _code("130184")}},
-        "唐山市": {"code": _code("130200"), "counties": {"路南区": _code("130202")}},
-        "张家口市": {"code": _code("130700"), "counties": {"桥西区": _code("130703")}},
-        "承德市": {"code": _code("130800"), "counties": {"承德县": _code("130821")}},
-    }},
-    "青海省": {"code": _code("630000"), "cities": {
-        "黄南藏族自治州": {"code": _code("632300"), "counties": {"河南蒙古族自治县": _code("632324")}},
-        "海南藏族自治州": {"code": _code("632500"), "counties": {"共和县": _code("632521")}},
-        "海东市": {"code": _code("630200"), "counties": {"民和回族土族自治县": _code("630222")}},
-    }},
-}}
+DIVISIONS = {
+    "meta": {},
+    "provinces": {
+        "河北省": {
+            "code": _code("130000"),
+            "cities": {
+                "石家庄市": {
+                    "code": _code("130100"),
+                    "counties": {
+                        "桥西区": _code("130104"),
+                        "鹿泉区": _code("130110"),
+                        "正定县": _code("130123"),
+                        "赵县": _code("130133"),
+                        "辛集市": _code("130181"),
+                        "新乐市": _code("130184"),
+                    },
+                },
+                "唐山市": {"code": _code("130200"), "counties": {"路南区": _code("130202")}},
+                "张家口市": {"code": _code("130700"), "counties": {"桥西区": _code("130703")}},
+                "承德市": {"code": _code("130800"), "counties": {"承德县": _code("130821")}},
+            },
+        },
+        "青海省": {
+            "code": _code("630000"),
+            "cities": {
+                "黄南藏族自治州": {"code": _code("632300"), "counties": {"河南蒙古族自治县": _code("632324")}},
+                "海南藏族自治州": {"code": _code("632500"), "counties": {"共和县": _code("632521")}},
+                "海东市": {"code": _code("630200"), "counties": {"民和回族土族自治县": _code("630222")}},
+            },
+        },
+    },
+}
 
 
 def _event(year, kind, old, new):
-    return {"year": year, "type": kind, "old": {"code": _code(old[0]), "name": old[1]},
-            "new": {"code": _code(new[0]), "name": new[1]}}
+    return {
+        "year": year,
+        "type": kind,
+        "old": {"code": _code(old[0]), "name": old[1]},
+        "new": {"code": _code(new[0]), "name": new[1]},
+    }
 
 
-CHANGES = {"meta": {}, "events": [
-    _event(2014, "撤市设区", ("130185", "鹿泉市"), ("130110", "鹿泉区")),
-    _event(2014, "撤销", ("130103", "桥东区"), ("130104", "桥西区")),            # merged: not a former name
-    _event(1994, "撤县设市", ("130126", "鹿泉县"), ("130185", "鹿泉市")),       # before 2000: left out
-    _event(2013, "同名改码", ("632122", "民和回族土族自治县"), ("630222", "民和回族土族自治县")),
-]}
+CHANGES = {
+    "meta": {},
+    "events": [
+        _event(2014, "撤市设区", ("130185", "鹿泉市"), ("130110", "鹿泉区")),
+        _event(2014, "撤销", ("130103", "桥东区"), ("130104", "桥西区")),  # merged: not a former name
+        _event(1994, "撤县设市", ("130126", "鹿泉县"), ("130185", "鹿泉市")),  # before 2000: left out
+        _event(2013, "同名改码", ("632122", "民和回族土族自治县"), ("630222", "民和回族土族自治县")),
+    ],
+}
 
 
 @pytest.fixture(scope="module")
@@ -85,8 +110,8 @@ def test_aliases_follow_the_rules(built):
     assert aliases["河北省"] == ["河北"] and aliases["石家庄市"] == ["石家庄"]
     assert aliases["新乐市"] == ["新乐"] and aliases["正定县"] == ["正定"]
     assert aliases["赵县"] == [] and aliases["鹿泉区"] == [] and aliases["石家庄市桥西区"] == []
-    assert aliases["承德市"] == ["承德"] and aliases["承德县"] == []         # the higher level keeps 承德
-    assert aliases["河南蒙古族自治县"] == ["河南县"]                            # not 河南, a province
+    assert aliases["承德市"] == ["承德"] and aliases["承德县"] == []  # the higher level keeps 承德
+    assert aliases["河南蒙古族自治县"] == ["河南县"]  # not 河南, a province
     assert aliases["海南藏族自治州"] == ["海南州"] and aliases["黄南藏族自治州"] == ["黄南州", "黄南"]
     assert aliases["民和回族土族自治县"] == ["民和县", "民和"]
 
@@ -95,8 +120,9 @@ def test_former_names_come_from_one_to_one_changes_since_2000(built):
     flat = _flat(built[0])
     assert flat["鹿泉区"]["former"] == [{"name": "鹿泉市", "code": "130185", "year": 2014, "change": "撤市设区"}]
     assert "former" not in flat["石家庄市桥西区"]
-    assert flat["民和回族土族自治县"]["former"] == [{"name": "民和回族土族自治县", "code": "632122", "year": 2013,
-                                                  "change": "同名改码"}]
+    assert flat["民和回族土族自治县"]["former"] == [
+        {"name": "民和回族土族自治县", "code": "632122", "year": 2013, "change": "同名改码"}
+    ]
 
 
 def test_the_written_file_loads_and_check_compares(tmp_path):

@@ -1,14 +1,15 @@
 """Candidate screening on hand-computed fixtures: tiers, boundaries, strict and inclusive thresholds."""
+
 from __future__ import annotations
 
 import pandas as pd
 import pytest
 
-from analysis.analysts.candidates import (applicable, candidates, in_tier, margin, passes, resolve_rung, screen_unit)
+from analysis.analysts.candidates import applicable, candidates, in_tier, margin, passes, resolve_rung, screen_unit
 from analysis.cli.main import main
 from analysis.errors import UserError
-from analysis.progress.facts import load_facts
 from analysis.periods import month_end
+from analysis.progress.facts import load_facts
 from support.builders import award, enterprise, store_with, submission
 
 LT, CD = "芦台经济开发区", "城东区"
@@ -20,32 +21,51 @@ LARGE = {"indicator": "annual_revenue", "above": 20000, "unit": "万元"}
 
 
 def fin(code, unit, revenue, rd, staff=100, rd_staff=10, tertiary=20, patents=1, main=None, year=2025):
-    return {"统一社会信用代码": code, "年度": year, "营业收入(万元)": revenue, "主营业务收入(万元)": main,
-            "研发费用(万元)": rd, "职工人数": staff, "研发人员数": rd_staff, "大专以上学历人数": tertiary,
-            "有效发明专利数": patents, "地区": unit}
+    return {
+        "统一社会信用代码": code,
+        "年度": year,
+        "营业收入(万元)": revenue,
+        "主营业务收入(万元)": main,
+        "研发费用(万元)": rd,
+        "职工人数": staff,
+        "研发人员数": rd_staff,
+        "大专以上学历人数": tertiary,
+        "有效发明专利数": patents,
+        "地区": unit,
+    }
 
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory):
     lutai_fin = [
-        fin(C["A"], LT, 5000, 250),                       # ≤5000 tier: 5.0% ≥ 5% passes; 10% staff passes
-        fin(C["B"], LT, 6000, 240),                       # 5000–20000 tier: 4.0% ≥ 4% passes
-        fin(C["C"], LT, 5000, 200),                       # ≤5000 tier: 4.0% < 5%, short by 1
+        fin(C["A"], LT, 5000, 250),  # ≤5000 tier: 5.0% ≥ 5% passes; 10% staff passes
+        fin(C["B"], LT, 6000, 240),  # 5000–20000 tier: 4.0% ≥ 4% passes
+        fin(C["C"], LT, 5000, 200),  # ≤5000 tier: 4.0% < 5%, short by 1
         fin(C["D"], LT, 30000, 900, staff=0, patents=0),  # >20000 tier: 3%; no staff (no data); no IP (short by 1)
-        fin(C["E"], LT, 1000, 20, main=600, patents=2),   # 2% exactly: fails 专精特新 '>2', passes 科技型 '≥2'
-        fin(C["F"], LT, 9000, 900),                       # holds a valid 高新: not a 高新 candidate
-        fin(C["G"], LT, 9000, 900),                       # 高新 lapsed at 2023-12-31: a candidate again
-        fin(C["A"], LT, 100, 0, year=2024),               # an older year, ignored
+        fin(C["E"], LT, 1000, 20, main=600, patents=2),  # 2% exactly: fails 专精特新 '>2', passes 科技型 '≥2'
+        fin(C["F"], LT, 9000, 900),  # holds a valid 高新: not a 高新 candidate
+        fin(C["G"], LT, 9000, 900),  # 高新 lapsed at 2023-12-31: a candidate again
+        fin(C["A"], LT, 100, 0, year=2024),  # an older year, ignored
     ]
     lutai_awards = [
         award(C["F"], LT, "高新技术企业", "2024-01-01"),
-        award(C["G"], LT, "高新技术企业", "2021-01-01"),    # default 3 years: valid to 2023-12-31
+        award(C["G"], LT, "高新技术企业", "2021-01-01"),  # default 3 years: valid to 2023-12-31
         award(C["E"], LT, "创新型中小企业", "2025-01-01"),
     ]
-    xining_fin = [fin(X["P"], CD, 1000, 0), fin(X["Q"], CD, 2000, 0), fin(X["R"], CD, 2000.5, 0), fin(X["S"], CD, 999, 0)]
+    xining_fin = [
+        fin(X["P"], CD, 1000, 0),
+        fin(X["Q"], CD, 2000, 0),
+        fin(X["R"], CD, 2000.5, 0),
+        fin(X["S"], CD, 999, 0),
+    ]
     subs = [
-        submission("2025-12", LT, 企业名录=[enterprise(c, LT) for c in C.values() if c != C["H"]],
-                   资质认定=lutai_awards, 企业年度财务=lutai_fin),
+        submission(
+            "2025-12",
+            LT,
+            企业名录=[enterprise(c, LT) for c in C.values() if c != C["H"]],
+            资质认定=lutai_awards,
+            企业年度财务=lutai_fin,
+        ),
         submission("2025-12", CD, 企业名录=[enterprise(c, CD) for c in X.values()], 企业年度财务=xining_fin),
     ]
     return store_with(tmp_path_factory.mktemp("cand"), subs)
@@ -84,11 +104,11 @@ def test_strict_and_inclusive_comparisons_at_the_boundary():
 def test_high_tech_rd_ratio_uses_the_revenue_tier(facts):
     rows = _criteria(facts, LT, "高新技术企业")
     a, b, c, d = (_one(rows, C[k], "rd_intensity") for k in "ABCD")
-    assert (a["low"], a["value"], a["met"], a["margin"]) == (5, 5.0, True, 0.0)   # 5000 is the ≤5000 tier
+    assert (a["low"], a["value"], a["met"], a["margin"]) == (5, 5.0, True, 0.0)  # 5000 is the ≤5000 tier
     assert (b["low"], b["value"], b["met"]) == (4, 4.0, True)
     assert (c["low"], c["value"], c["met"], c["margin"]) == (5, 4.0, False, -1.0)
     assert (d["low"], d["value"], d["met"]) == (3, 3.0, True)
-    assert rows[rows["code"] == C["A"]]["year"].eq(2025).all()                    # the latest year, not 2024
+    assert rows[rows["code"] == C["A"]]["year"].eq(2025).all()  # the latest year, not 2024
 
 
 def test_missing_staff_is_no_data_and_ip_shortfall_is_counted(facts):
@@ -107,9 +127,9 @@ def test_holders_are_excluded_and_lapsed_holders_return(facts):
 def test_two_percent_fails_strict_srdi_but_passes_tech_sme(facts):
     srdi = _criteria(facts, LT, "专精特新中小企业")
     assert not _one(srdi, C["E"], "rd_intensity")["met"]
-    assert _one(srdi, C["E"], "main_product_revenue_share")["value"] == 60.0   # 600/1000, ≥60 passes
+    assert _one(srdi, C["E"], "main_product_revenue_share")["value"] == 60.0  # 600/1000, ≥60 passes
     prereq = srdi[(srdi["code"] == C["E"]) & (srdi["criterion"] == "prerequisite")].iloc[0]
-    assert prereq["met"]                                                           # holds 创新型
+    assert prereq["met"]  # holds 创新型
     assert _one(_criteria(facts, LT, "科技型中小企业"), C["E"], "rd_intensity")["met"]
 
 
@@ -149,5 +169,5 @@ def test_rung_names_and_cli(store, capsys, tmp_path):
     assert out.splitlines()[0].startswith("\ufeffunit,rung,rank,code") and C["G"] in out and C["F"] not in out
     xlsx = tmp_path / "c.xlsx"
     assert main(["candidates", "--region", LT, "--format", "xlsx", "--out", str(xlsx), "--store", str(store.dir)]) == 0
-    table = pd.read_excel(xlsx, engine="openpyxl", header=1)         # row 1 is the title
+    table = pd.read_excel(xlsx, engine="openpyxl", header=1)  # row 1 is the title
     assert table.shape[0] > 0 and "企业名称" in table.columns

@@ -1,4 +1,5 @@
 """The target catalog: complete, exact, verbatim and validated."""
+
 from __future__ import annotations
 
 import shutil
@@ -8,9 +9,9 @@ import pytest
 import yaml
 
 from analysis import paths
+from analysis.catalog.regions import load_regions
 from analysis.catalog.targets import PERIODS, PROGRESS_KINDS, check_quotes, load_catalog, select
 from analysis.errors import DataFileError
-from analysis.catalog.regions import load_regions
 
 
 @pytest.fixture(scope="module")
@@ -51,8 +52,11 @@ def test_about_a_hundred_progress_targets_across_five_plans(catalog):
     assert len(progress) == 99
     per_plan = {p: sum(t.plan == p for t in progress) for p in catalog.plans}
     assert per_plan == {
-        "hebei-province-2022-leaders": 26, "shijiazhuang-2022-leaders": 36, "xinle-2023-cluster-upgrade": 15,
-        "lutai-zone-specialised-smes": 10, "xining-2023-sme-clusters": 12,
+        "hebei-province-2022-leaders": 26,
+        "shijiazhuang-2022-leaders": 36,
+        "xinle-2023-cluster-upgrade": 15,
+        "lutai-zone-specialised-smes": 10,
+        "xining-2023-sme-clusters": 12,
     }
     assert {t.kind for t in progress} == set(PROGRESS_KINDS)
 
@@ -93,7 +97,11 @@ def test_traditional_and_simplified_spellings_are_one_indicator(catalog):
 
 
 def test_thresholds_and_incentives_are_catalogued_but_not_progress(catalog):
-    tiers = [t for t in catalog.targets if t.kind == "threshold" and t.indicator == "rd_intensity" and t.extra.get("rung") == "高新技术企业"]
+    tiers = [
+        t
+        for t in catalog.targets
+        if t.kind == "threshold" and t.indicator == "rd_intensity" and t.extra.get("rung") == "高新技术企业"
+    ]
     assert sorted(t.low for t in tiers) == [3, 4, 5]
     giant_award = by_id(catalog, "lutai.incentive.little_giant")
     assert (giant_award.kind, giant_award.low, giant_award.unit) == ("incentive", 10, "万元")
@@ -124,15 +132,18 @@ def _edit_first_target(data_dir: Path, **changes):
     path.write_text(yaml.safe_dump(doc, allow_unicode=True), encoding="utf-8")
 
 
-@pytest.mark.parametrize("changes, message", [
-    ({"kind": "stok"}, "kind “stok”无效"),
-    ({"period": "24"}, "period “24”无效"),
-    ({"indicator": "no_such"}, "未知指标“no_such”"),
-    ({"low": "12%"}, "字段“low”的值 '12%' 类型不对"),
-    ({"jurisdiction": "火星市"}, "未知地区“火星市”"),
-    ({"high": 5}, "high 5 小于 low 12"),
-    ({"colour": "red"}, "未知字段 colour"),
-])
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        ({"kind": "stok"}, "kind “stok”无效"),
+        ({"period": "24"}, "period “24”无效"),
+        ({"indicator": "no_such"}, "未知指标“no_such”"),
+        ({"low": "12%"}, "字段“low”的值 '12%' 类型不对"),
+        ({"jurisdiction": "火星市"}, "未知地区“火星市”"),
+        ({"high": 5}, "high 5 小于 low 12"),
+        ({"colour": "red"}, "未知字段 colour"),
+    ],
+)
 def test_schema_errors_name_file_target_and_field(data_copy, changes, message):
     _edit_first_target(data_copy, **changes)
     with pytest.raises(DataFileError) as err:
@@ -157,14 +168,26 @@ def test_missing_required_field(data_copy):
         load_catalog.__wrapped__(data_copy)
 
 
-@pytest.mark.parametrize("typed, expected", [("专精特新小巨人", "专精特新“小巨人”企业"), ("科技型", "科技型中小企业"),
-                                             ("高新技术企业", "高新技术企业"), ("high_tech", "高新技术企业")])
+@pytest.mark.parametrize(
+    "typed, expected",
+    [
+        ("专精特新小巨人", "专精特新“小巨人”企业"),
+        ("科技型", "科技型中小企业"),
+        ("高新技术企业", "高新技术企业"),
+        ("high_tech", "高新技术企业"),
+    ],
+)
 def test_short_names_analysts_type_find_one_indicator(typed, expected):
     assert load_catalog().find_indicator(typed).name == expected
 
 
-@pytest.mark.parametrize("typed, candidates", [("专精特新", ["专精特新中小企业", "专精特新“小巨人”企业"]),
-                                               ("專精特新", ["专精特新中小企业", "专精特新“小巨人”企业"])])
+@pytest.mark.parametrize(
+    "typed, candidates",
+    [
+        ("专精特新", ["专精特新中小企业", "专精特新“小巨人”企业"]),
+        ("專精特新", ["专精特新中小企业", "专精特新“小巨人”企业"]),
+    ],
+)
 def test_an_ambiguous_short_name_lists_the_candidates(typed, candidates):
     from analysis.errors import UserError
 

@@ -1,4 +1,5 @@
 """`python -m analysis targets`: the CSV interface and the check report."""
+
 from __future__ import annotations
 
 import csv
@@ -11,15 +12,30 @@ from analysis import paths
 
 
 def run_cli(*args):
-    return subprocess.run([sys.executable, "-m", "analysis", *args], capture_output=True, text=True, cwd=paths.PROJECT_ROOT)
+    return subprocess.run(
+        [sys.executable, "-m", "analysis", *args], capture_output=True, text=True, cwd=paths.PROJECT_ROOT
+    )
 
 
 def test_csv_has_the_interface_columns_and_exact_values():
     result = run_cli("targets", "--plan", "shijiazhuang-2022-leaders", "--format", "csv")
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith("\ufeff")          # a BOM: Excel on Chinese Windows reads UTF-8 correctly
+    assert result.stdout.startswith("\ufeff")  # a BOM: Excel on Chinese Windows reads UTF-8 correctly
     rows = list(csv.DictReader(io.StringIO(result.stdout.removeprefix("\ufeff"))))
-    required = ["plan", "jurisdiction", "indicator", "kind", "period", "low", "high", "comparison", "unit", "aspirational", "quote", "source"]
+    required = [
+        "plan",
+        "jurisdiction",
+        "indicator",
+        "kind",
+        "period",
+        "low",
+        "high",
+        "comparison",
+        "unit",
+        "aspirational",
+        "quote",
+        "source",
+    ]
     assert all(col in rows[0] for col in required)
     by_id = {r["id"]: r for r in rows}
     listed = by_id["sjz.listed_company.2025"]
@@ -55,11 +71,13 @@ def test_csv_cells_a_spreadsheet_would_run_are_neutralised():
 
     from analysis.cli.console import render_frame
 
-    frame = pd.DataFrame({"名称": ['=HYPERLINK("http://x","y")', "@SUM(1)", "+86", "-1", "正常"], "数值": [1, -2, 3, 4, 5]})
+    frame = pd.DataFrame(
+        {"名称": ['=HYPERLINK("http://x","y")', "@SUM(1)", "+86", "-1", "正常"], "数值": [1, -2, 3, 4, 5]}
+    )
     text = render_frame(frame, "csv")
     rows = list(csv.reader(io.StringIO(text)))
-    assert [r[0] for r in rows[1:]] == ["'=HYPERLINK(\"http://x\",\"y\")", "'@SUM(1)", "'+86", "'-1", "正常"]
-    assert [r[1] for r in rows[1:]] == ["1", "-2", "3", "4", "5"]       # numbers stay numbers
+    assert [r[0] for r in rows[1:]] == ['\'=HYPERLINK("http://x","y")', "'@SUM(1)", "'+86", "'-1", "正常"]
+    assert [r[1] for r in rows[1:]] == ["1", "-2", "3", "4", "5"]  # numbers stay numbers
 
 
 def test_kind_accepts_the_chinese_names_the_table_prints():
@@ -95,4 +113,5 @@ def test_an_existing_output_file_is_replaced_only_with_force(tmp_path):
     assert out.read_bytes() == b"earlier work"
     forced = run_cli("targets", "--plan", "shijiazhuang-2022-leaders", "--format", "xlsx", "--out", str(out), "--force")
     import openpyxl
+
     assert forced.returncode == 0 and openpyxl.load_workbook(out)["目标"]["A2"].value == "编号"

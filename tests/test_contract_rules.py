@@ -3,6 +3,7 @@
 The expectations below are stated here, not taken from the generator: each bad file must be
 blamed on the right sheet, Excel row, column and value, with the right reason.
 """
+
 from __future__ import annotations
 
 import copy
@@ -13,8 +14,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis.submissions import contract
 from analysis.errors import UserError
+from analysis.submissions import contract
 from analysis.submissions.validate import Problem, SubmissionRejected, period_from, read_submission
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -135,6 +136,7 @@ def test_all_problems_of_a_file_are_reported_at_once(tmp_path):
         make_bad.set_cell(s, "企业名录", 3, "是否规上", "有")
         make_bad.set_cell(s, "集群月度", 2, "企业数", "很多")
         make_bad.set_cell(s, "指标填报", 2, "年月", "2023-08")
+
     with pytest.raises(SubmissionRejected) as info:
         read_submission(_write(tmp_path, change))
     places = [(p.sheet, p.row, p.column) for p in info.value.problems]
@@ -207,22 +209,55 @@ def _allocations(tmp_path, rows, name="石家庄市-2023-02.xlsx"):
 
 
 def test_an_issued_allocation_table_is_read_with_its_document(tmp_path):
-    path = _allocations(tmp_path, [["新乐市", "专精特新中小企业", 2025, 40, "石工信〔2023〕5号", "2023-02-15", None],
-                                   ["鹿泉区", "专精特新“小巨人”企业", "2025", 6, "石工信〔2023〕5号", "2023-02-15", "区工信局"]])
+    path = _allocations(
+        tmp_path,
+        [
+            ["新乐市", "专精特新中小企业", 2025, 40, "石工信〔2023〕5号", "2023-02-15", None],
+            ["鹿泉区", "专精特新“小巨人”企业", "2025", 6, "石工信〔2023〕5号", "2023-02-15", "区工信局"],
+        ],
+    )
     table = read_submission(path).tables["目标分解"]
     assert table["地区"].tolist() == ["新乐市", "鹿泉区"] and table["目标值"].tolist() == [40, 6]
     assert table["下达文号"].tolist() == ["石工信〔2023〕5号"] * 2
 
 
-@pytest.mark.parametrize("row, column, value, reason", [
-    (["新乐县", "专精特新中小企业", 2025, 40, "石工信〔2023〕5号", "2023-02-15", None], "地区", "新乐县", "不是地区注册表中的地区"),
-    (["新乐市", "独角兽企业", 2025, 40, "石工信〔2023〕5号", "2023-02-15", None], "指标", "独角兽企业", "不是指标目录"),
-    (["新乐市", "专精特新中小企业", 2025, "四十", "石工信〔2023〕5号", "2023-02-15", None], "目标值", "四十", "不是数字"),
-    (["新乐市", "专精特新中小企业", 2025, -1, "石工信〔2023〕5号", "2023-02-15", None], "目标值", "-1", "不能为负数"),
-    (["新乐市", "专精特新中小企业", 2025, 40, None, "2023-02-15", None], "下达文号", None, "必填"),
-    (["新乐市", "专精特新中小企业", 25, 40, "石工信〔2023〕5号", "2023-02-15", None], "期限", "25", "4位年份"),
-    (["新乐市", "专精特新中小企业", 2025, 40, "石工信〔2023〕5号", "2023-03-15", None], "下达日期", "2023-03-15", "晚于填报期"),
-])
+@pytest.mark.parametrize(
+    "row, column, value, reason",
+    [
+        (
+            ["新乐县", "专精特新中小企业", 2025, 40, "石工信〔2023〕5号", "2023-02-15", None],
+            "地区",
+            "新乐县",
+            "不是地区注册表中的地区",
+        ),
+        (
+            ["新乐市", "独角兽企业", 2025, 40, "石工信〔2023〕5号", "2023-02-15", None],
+            "指标",
+            "独角兽企业",
+            "不是指标目录",
+        ),
+        (
+            ["新乐市", "专精特新中小企业", 2025, "四十", "石工信〔2023〕5号", "2023-02-15", None],
+            "目标值",
+            "四十",
+            "不是数字",
+        ),
+        (
+            ["新乐市", "专精特新中小企业", 2025, -1, "石工信〔2023〕5号", "2023-02-15", None],
+            "目标值",
+            "-1",
+            "不能为负数",
+        ),
+        (["新乐市", "专精特新中小企业", 2025, 40, None, "2023-02-15", None], "下达文号", None, "必填"),
+        (["新乐市", "专精特新中小企业", 25, 40, "石工信〔2023〕5号", "2023-02-15", None], "期限", "25", "4位年份"),
+        (
+            ["新乐市", "专精特新中小企业", 2025, 40, "石工信〔2023〕5号", "2023-03-15", None],
+            "下达日期",
+            "2023-03-15",
+            "晚于填报期",
+        ),
+    ],
+)
 def test_a_bad_allocation_row_is_refused_naming_row_column_and_value(tmp_path, row, column, value, reason):
     [p] = problems_of(_allocations(tmp_path, [row]))
     assert (p.sheet, p.row, p.column, p.value) == ("目标分解", 2, column, value) and reason in p.reason
@@ -234,10 +269,13 @@ def test_a_duplicate_allocation_is_refused(tmp_path):
     assert (p.sheet, p.row) == ("目标分解", 3) and "与第2行重复" in p.reason
 
 
-@pytest.mark.parametrize("column, value, reason", [
-    ("大专以上学历人数", 81, "大专以上学历人数多于职工人数"),
-    ("有效发明专利数", -1, "不能为负数"),
-])
+@pytest.mark.parametrize(
+    "column, value, reason",
+    [
+        ("大专以上学历人数", 81, "大专以上学历人数多于职工人数"),
+        ("有效发明专利数", -1, "不能为负数"),
+    ],
+)
 def test_other_finance_rules(tmp_path, column, value, reason):
     path = _write(tmp_path, lambda s: make_bad.set_cell(s, "企业年度财务", 3, column, value))
     [p] = problems_of(path)
@@ -271,9 +309,19 @@ def test_other_date_forms_are_refused(tmp_path, written):
 
 def test_headers_are_matched_forgivingly_and_extra_columns_kept_aside(tmp_path):
     def change(s):
-        s["企业年度财务"][0] = [" ＊信用代码 ", "年 度", "营业收入（万元）", "主营业务收入(万元)", "研发费用（万元）",
-                              "职工人数", "研发人员数", "大专以上学历人数", "有效发明专利数"]
+        s["企业年度财务"][0] = [
+            " ＊信用代码 ",
+            "年 度",
+            "营业收入（万元）",
+            "主营业务收入(万元)",
+            "研发费用（万元）",
+            "职工人数",
+            "研发人员数",
+            "大专以上学历人数",
+            "有效发明专利数",
+        ]
         s["企业年度财务"][0].append("联系人")
+
     sub = read_submission(_write(tmp_path, change))
     assert sub.tables["企业年度财务"].loc[0, "营业收入(万元)"] == 12000.5
     assert sub.extra_columns["企业年度财务"] == ["联系人"]
@@ -282,6 +330,7 @@ def test_headers_are_matched_forgivingly_and_extra_columns_kept_aside(tmp_path):
 def test_an_unmatched_header_is_strict(tmp_path):
     def change(s):
         s["企业名录"][0][1] = "企业全称"
+
     problems = problems_of(_write(tmp_path, change))
     assert (problems[0].column, problems[0].reason) == ("企业名称", "缺少必填列")
 
@@ -289,6 +338,7 @@ def test_an_unmatched_header_is_strict(tmp_path):
 def test_duplicate_header_is_refused(tmp_path):
     def change(s):
         s["企业名录"][0][4] = "社会信用代码"
+
     [p] = problems_of(_write(tmp_path, change))
     assert (p.sheet, p.row, p.column, p.value) == ("企业名录", 1, "统一社会信用代码", "社会信用代码")
 
@@ -296,7 +346,12 @@ def test_duplicate_header_is_refused(tmp_path):
 def test_header_below_title_rows_keeps_excel_row_numbers(tmp_path):
     def change(s):
         make_bad.set_cell(s, "企业名录", 4, "是否规上", "对")
-        s["企业名录"][0:0] = [["新乐市企业名录（2023年6月）"], [None], ["填表单位：新乐市工信局"]]  # header now on row 4
+        s["企业名录"][0:0] = [
+            ["新乐市企业名录（2023年6月）"],
+            [None],
+            ["填表单位：新乐市工信局"],
+        ]  # header now on row 4
+
     [p] = problems_of(_write(tmp_path, change))
     assert (p.sheet, p.row, p.column, p.value) == ("企业名录", 7, "是否规上", "对")
 
@@ -304,6 +359,7 @@ def test_header_below_title_rows_keeps_excel_row_numbers(tmp_path):
 def test_no_header_row_is_reported(tmp_path):
     def change(s):
         s["集群名录"] = [["集群"], ["新乐市电线电缆集群"]]
+
     problems = problems_of(_write(tmp_path, change))
     assert problems[0].sheet == "集群名录" and "没有找到表头行" in problems[0].reason
 
@@ -322,23 +378,30 @@ def test_leading_zero_all_digit_text_codes_are_quoted_unchanged(tmp_path):
 # --- periods -------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name, expected", [
-    ("新乐市-2023-06-企业名录.csv", "2023-06"),
-    ("xinle_202306.xlsx", "2023-06"),
-    ("新乐市2023年6月调度.xlsx", "2023-06"),
-    ("新乐市-企业名录.xlsx", None),
-    ("130184-企业名录.xlsx", None),
-])
+@pytest.mark.parametrize(
+    "name, expected",
+    [
+        ("新乐市-2023-06-企业名录.csv", "2023-06"),
+        ("xinle_202306.xlsx", "2023-06"),
+        ("新乐市2023年6月调度.xlsx", "2023-06"),
+        ("新乐市-企业名录.xlsx", None),
+        ("130184-企业名录.xlsx", None),
+    ],
+)
 def test_period_from_file_name(name, expected):
     assert period_from(Path(name), None) == expected
 
 
 def test_period_cell_and_file_name_must_agree():
-    grid = pd.DataFrame([["填报说明", None, None], [None, None, None], ["＊填报期（年月）", None, "2023年5月"]], dtype=object)
+    grid = pd.DataFrame(
+        [["填报说明", None, None], [None, None, None], ["＊填报期（年月）", None, "2023年5月"]], dtype=object
+    )
     assert period_from(Path("x-2023-05.xlsx"), grid) == period_from(Path("x.xlsx"), grid) == "2023-05"
-    with pytest.raises(UserError, match=r"x-2023-06.xlsx：文件名中的填报期（2023-06）与工作表“填报说明”中的填报期（2023-05）不一致"):
-        period_from(Path("x-2023-06.xlsx"), grid)   # last month's file renamed: not a silent correction of May
-    assert period_from(Path("x-报送于2023-06-03.xlsx"), grid) == "2023-05"   # a full date is the sending day
+    with pytest.raises(
+        UserError, match=r"x-2023-06.xlsx：文件名中的填报期（2023-06）与工作表“填报说明”中的填报期（2023-05）不一致"
+    ):
+        period_from(Path("x-2023-06.xlsx"), grid)  # last month's file renamed: not a silent correction of May
+    assert period_from(Path("x-报送于2023-06-03.xlsx"), grid) == "2023-05"  # a full date is the sending day
 
 
 @pytest.mark.parametrize("name", ["新乐市-2023-07-05.xlsx", "新乐市2023年7月5日报送.xlsx", "新乐市_2023.07.05.xlsx"])
@@ -355,6 +418,7 @@ def test_period_cell_from_excel_date_and_bad_period_cell():
 def test_file_without_period_is_refused(tmp_path):
     def change(s):
         s["填报说明"] = [["说明"]]
+
     path = _write(tmp_path, change, name="新乐市月调度.xlsx")
     with pytest.raises(UserError, match="无法确定填报期"):
         read_submission(path)
@@ -369,6 +433,18 @@ def test_given_period_must_agree_with_the_file(tmp_path):
 
 
 def test_contract_sheets_match_the_documented_names():
-    assert [s.name for s in contract.SHEETS] == ["企业名录", "资质认定", "企业年度财务", "集群名录", "集群月度", "指标填报",
-                                               "情况说明", "目标分解"]
-    assert {c.name for c in contract.SHEETS_BY_NAME["资质认定"].required} == {"统一社会信用代码", "资质类型", "认定日期"}
+    assert [s.name for s in contract.SHEETS] == [
+        "企业名录",
+        "资质认定",
+        "企业年度财务",
+        "集群名录",
+        "集群月度",
+        "指标填报",
+        "情况说明",
+        "目标分解",
+    ]
+    assert {c.name for c in contract.SHEETS_BY_NAME["资质认定"].required} == {
+        "统一社会信用代码",
+        "资质类型",
+        "认定日期",
+    }

@@ -1,4 +1,5 @@
 """The demo generator: deterministic, contract-conforming, magnitudes that straddle the plans."""
+
 from __future__ import annotations
 
 import hashlib
@@ -14,7 +15,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis.submissions import creditcode
+from analysis.catalog.regions import load_regions
+from analysis.catalog.targets import load_catalog
 from analysis.cli.main import main
 from analysis.demo import base as demo_base
 from analysis.demo.base import BEIJING, _month_end, _period, last_complete_month
@@ -22,8 +24,7 @@ from analysis.demo.generate import CSV_UNITS, _mi, build_world, generate_demo
 from analysis.demo.regions import demo_units
 from analysis.errors import UserError
 from analysis.store.ingest import collect_files
-from analysis.catalog.regions import load_regions
-from analysis.catalog.targets import load_catalog
+from analysis.submissions import creditcode
 from analysis.submissions.validate import read_submission
 
 PERIOD_IN_NAME = re.compile(r"-(20\d{2}-(0[1-9]|1[0-2]))(?:（更正）)?(?:-[^-]+)?\.(xlsx|csv)$")
@@ -88,8 +89,11 @@ def test_correction_sorts_after_original_and_differs(short):
     assert order.index("新乐市-2023-06.xlsx") < order.index("新乐市-2023-06（更正）.xlsx")
     original = read_submission(short.out_dir / "新乐市-2023-06.xlsx")
     corrected = read_submission(short.out_dir / "新乐市-2023-06（更正）.xlsx")
-    assert not original.tables["集群月度"].drop(columns=["_row"]).equals(
-        corrected.tables["集群月度"].drop(columns=["_row"]))
+    assert (
+        not original.tables["集群月度"]
+        .drop(columns=["_row"])
+        .equals(corrected.tables["集群月度"].drop(columns=["_row"]))
+    )
     assert os.path.getmtime(short.corrections[0]) > os.path.getmtime(short.out_dir / "新乐市-2023-06.xlsx")
 
 
@@ -121,8 +125,10 @@ def _valid_from_files(folder: Path, units: list[str], award: str, when: date) ->
         csv_ = folder / f"{unit}-{when:%Y-%m}-资质认定.csv"
         if xlsx.exists():
             df = pd.read_excel(xlsx, sheet_name="资质认定", engine="calamine")
-            df.columns = [str(c).lstrip("*").replace("社会信用代码", "统一社会信用代码").replace("统一统一", "统一")
-                          for c in df.columns]
+            df.columns = [
+                str(c).lstrip("*").replace("社会信用代码", "统一社会信用代码").replace("统一统一", "统一")
+                for c in df.columns
+            ]
         elif csv_.exists():
             df = pd.read_csv(csv_, encoding=CSV_UNITS[unit], dtype=str)
         else:
@@ -150,18 +156,19 @@ def test_magnitudes_straddle_the_plans(world):
     sjz = [u.name for u in units.units_under("石家庄市")]
     xn = [u.name for u in units.units_under("西宁市")]
     end25 = date(2025, 12, 31)
-    assert 680 <= world.valid_at("专精特新中小企业", end25, sjz) <= 820      # 750
+    assert 680 <= world.valid_at("专精特新中小企业", end25, sjz) <= 820  # 750
     assert 60 <= world.valid_at("专精特新小巨人", date(2023, 12, 31), sjz) <= 90  # 75
-    assert 85 <= world.valid_at("专精特新小巨人", end25, sjz) <= 125         # 105
-    assert 60 <= world.valid_at("专精特新中小企业", end25, xn) <= 90          # 70–80
-    assert 180 <= world.valid_at("高新技术企业", end25, xn) <= 260           # 220
-    assert 260 <= world.valid_at("规上工业企业", end25, xn) <= 340           # 300
-    assert 25 <= world.valid_at("专精特新中小企业", end25, ["芦台经济开发区"]) <= 45   # 35
-    assert 420 <= world.first_granted("创新型中小企业", 2023, sjz) <= 600     # 500 a year
-    assert [world.first_granted(t, 2023, ["新乐市"]) for t in ("专精特新中小企业", "专精特新小巨人", "高新技术企业")] \
-        == [5, 3, 6]                                                          # targets 6, 3, 5
+    assert 85 <= world.valid_at("专精特新小巨人", end25, sjz) <= 125  # 105
+    assert 60 <= world.valid_at("专精特新中小企业", end25, xn) <= 90  # 70–80
+    assert 180 <= world.valid_at("高新技术企业", end25, xn) <= 260  # 220
+    assert 260 <= world.valid_at("规上工业企业", end25, xn) <= 340  # 300
+    assert 25 <= world.valid_at("专精特新中小企业", end25, ["芦台经济开发区"]) <= 45  # 35
+    assert 420 <= world.first_granted("创新型中小企业", 2023, sjz) <= 600  # 500 a year
+    assert [
+        world.first_granted(t, 2023, ["新乐市"]) for t in ("专精特新中小企业", "专精特新小巨人", "高新技术企业")
+    ] == [5, 3, 6]  # targets 6, 3, 5
     per_unit = pd.Series({u: world.valid_at("专精特新中小企业", end25, [u]) for u in sjz})
-    assert per_unit.max() >= 4 * max(per_unit.min(), 1)                       # uneven: rankings mean something
+    assert per_unit.max() >= 4 * max(per_unit.min(), 1)  # uneven: rankings mean something
     # leaders' R&D ratio: above 3% (2023 target), below 3.5% (2025 target)
     leaders = world.awards.loc[world.awards["资质类型"] == "领跑者企业", "ent"].unique()
     fin = world.finance[world.finance["ent"].isin(leaders)].groupby("年度")[["研发费用(万元)", "营业收入(万元)"]].sum()
@@ -220,8 +227,9 @@ def test_province_sizes_differ_by_city_and_kind(province):
     registry = load_regions()
     sizes = province.world.enterprises.groupby("unit").size()
     kinds = {u.name: (registry.city_of(u.name), u.kind) for u in province.world.units}
-    frame = pd.DataFrame({"n": sizes, "city": [kinds[u][0] for u in sizes.index],
-                          "kind": [kinds[u][1] for u in sizes.index]})
+    frame = pd.DataFrame(
+        {"n": sizes, "city": [kinds[u][0] for u in sizes.index], "kind": [kinds[u][1] for u in sizes.index]}
+    )
     median = frame.groupby(["city", "kind"])["n"].median()
     assert median["石家庄市", "市辖区"] > 2 * median["承德市", "县"]
     assert frame[frame["city"] == "唐山市"]["n"].median() > frame[frame["city"] == "承德市"]["n"].median()
@@ -242,16 +250,28 @@ def test_province_keeps_the_plans_units_as_they_are(province, world):
         assert a["统一社会信用代码"].tolist() == b["统一社会信用代码"].tolist()
         assert a["企业名称"].tolist() == b["企业名称"].tolist()
         cols = ["资质类型", "级别", "grant_day", "expiry_day", "revoke_day", "批次文号"]
-        assert small.awards[small.awards["unit"] == unit][cols].reset_index(drop=True).equals(
-            big.awards[big.awards["unit"] == unit][cols].reset_index(drop=True))
-        assert small.finance[small.finance["unit"] == unit].reset_index(drop=True).equals(
-            big.finance[big.finance["unit"] == unit].reset_index(drop=True))
-        assert small.notes[small.notes["unit"] == unit].reset_index(drop=True).equals(
-            big.notes[big.notes["unit"] == unit].reset_index(drop=True))
+        assert (
+            small.awards[small.awards["unit"] == unit][cols]
+            .reset_index(drop=True)
+            .equals(big.awards[big.awards["unit"] == unit][cols].reset_index(drop=True))
+        )
+        assert (
+            small.finance[small.finance["unit"] == unit]
+            .reset_index(drop=True)
+            .equals(big.finance[big.finance["unit"] == unit].reset_index(drop=True))
+        )
+        assert (
+            small.notes[small.notes["unit"] == unit]
+            .reset_index(drop=True)
+            .equals(big.notes[big.notes["unit"] == unit].reset_index(drop=True))
+        )
     xinle = big.indicators[big.indicators["unit"] == "新乐市"].reset_index(drop=True)
     assert xinle.equals(small.indicators[small.indicators["unit"] == "新乐市"].reset_index(drop=True))
-    assert [big.first_granted(t, 2023, ["新乐市"]) for t in ("专精特新中小企业", "专精特新小巨人", "高新技术企业")] \
-        == [5, 3, 6]
+    assert [big.first_granted(t, 2023, ["新乐市"]) for t in ("专精特新中小企业", "专精特新小巨人", "高新技术企业")] == [
+        5,
+        3,
+        6,
+    ]
 
 
 def test_province_totals_cover_the_simulated_province(province):
@@ -263,14 +283,17 @@ def test_province_totals_cover_the_simulated_province(province):
         reported = w.indicators[w.indicators["mi"] == mi].set_index(["地区", "指标"])["数值"]
         for province_name in ("河北省", "青海省"):
             units = [u.name for u in regions.units_under(province_name)]
-            for indicator, award in (("专精特新中小企业", "专精特新中小企业"), ("专精特新“小巨人”企业", "专精特新小巨人")):
+            for indicator, award in (
+                ("专精特新中小企业", "专精特新中小企业"),
+                ("专精特新“小巨人”企业", "专精特新小巨人"),
+            ):
                 assert reported[province_name, indicator] > w.valid_at(award, end, units), (month, province_name)
         xining = w.valid_at("专精特新中小企业", end, [u.name for u in regions.units_under("西宁市")])
         assert 0.55 <= xining / reported["青海省", "专精特新中小企业"] <= 0.75
     # the province as a whole meets the Hebei plan's yearly 创新型中小企业 and 高新技术企业 roughly
     hebei = [u.name for u in regions.units_under("河北省")]
-    assert 4_000 <= w.first_granted("创新型中小企业", 2023, hebei) <= 6_000      # 5,000 a year
-    assert 70 <= w.first_granted("高新技术企业", 2023, hebei) <= 130              # 100 a year
+    assert 4_000 <= w.first_granted("创新型中小企业", 2023, hebei) <= 6_000  # 5,000 a year
+    assert 70 <= w.first_granted("高新技术企业", 2023, hebei) <= 130  # 100 a year
 
 
 def _hebei_targets() -> dict[tuple[str, int], int]:
@@ -279,9 +302,12 @@ def _hebei_targets() -> dict[tuple[str, int], int]:
     by_id = {t.id: t for t in catalog.targets}
     name = {i.id: i.name for i in catalog.indicators.values()}
     out = {}
-    for target_id, terms in (("hebei.srdi_sme.2025", [2025]), ("hebei.little_giant.2025", [2025]),
-                             ("hebei.high_tech.annual", [2023, 2024, 2025]),
-                             ("hebei.innovative_sme.annual", [2023, 2024, 2025])):
+    for target_id, terms in (
+        ("hebei.srdi_sme.2025", [2025]),
+        ("hebei.little_giant.2025", [2025]),
+        ("hebei.high_tech.annual", [2023, 2024, 2025]),
+        ("hebei.innovative_sme.annual", [2023, 2024, 2025]),
+    ):
         t = by_id[target_id]
         out.update({(name[t.indicator], term): int(t.low) for term in terms})
     return out
@@ -290,7 +316,7 @@ def _hebei_targets() -> dict[tuple[str, int], int]:
 def _allocations(folder: Path, issuer: str) -> pd.DataFrame:
     frames = []
     for path in sorted(folder.glob(f"{issuer}-*-目标分解.csv")):
-        sub = read_submission(path)   # raises SubmissionRejected on any problem
+        sub = read_submission(path)  # raises SubmissionRejected on any problem
         assert sub.period == PERIOD_IN_NAME.search(path.name).group(1)
         frames.append(sub.tables["目标分解"].assign(file=path.name))
     return pd.concat(frames, ignore_index=True)
@@ -306,7 +332,7 @@ def test_provincial_allocation_is_valid_and_adds_up(province):
     issued["目标值"] = issued["目标值"].astype(float)
     assert set(map(tuple, issued[["指标", "期限"]].drop_duplicates().to_numpy())) == set(targets)
     for (indicator, term), rows in issued.groupby(["指标", "期限"]):
-        assert sorted(rows["地区"]) == sorted(reporting), (indicator, term)   # every unit holds some
+        assert sorted(rows["地区"]) == sorted(reporting), (indicator, term)  # every unit holds some
         assert rows["目标值"].sum() == targets[indicator, term], (indicator, term)
         assert (rows["目标值"] >= 1).all() and (rows["目标值"] % 1 == 0).all()
     docs = issued.groupby("file")["下达文号"].unique()
@@ -314,8 +340,10 @@ def test_provincial_allocation_is_valid_and_adds_up(province):
     # shares follow holdings: the biggest holder of 专精特新 at the end of 2022 gets the biggest target
     w = province.world
     srdi = issued[issued["指标"] == "专精特新中小企业"].set_index("地区")["目标值"]
-    held = {r: w.valid_at("专精特新中小企业", date(2022, 12, 31),
-                          [u.name for u in load_regions().units_under(r)]) for r in reporting}
+    held = {
+        r: w.valid_at("专精特新中小企业", date(2022, 12, 31), [u.name for u in load_regions().units_under(r)])
+        for r in reporting
+    }
     assert srdi.idxmax() == max(held, key=held.get)
 
 
@@ -343,11 +371,29 @@ def test_province_demo_ingests_and_hebei_issues_to_its_13_units(province, tmp_pa
     summary = run("ingest", str(province.out_dir), "--store", str(store), "--quiet")
     assert "拒收 0" in summary.strip().splitlines()[-1]
     month_end = (pd.Period(PROVINCE_MONTH, "M").end_time.date()).isoformat()
-    rows = pd.read_csv(io.StringIO(run("progress", "--as-of", month_end, "--plan", "hebei-province-2022-leaders",
-                                       "--format", "csv", "--store", str(store)).lstrip("\ufeff")))
+    rows = pd.read_csv(
+        io.StringIO(
+            run(
+                "progress",
+                "--as-of",
+                month_end,
+                "--plan",
+                "hebei-province-2022-leaders",
+                "--format",
+                "csv",
+                "--store",
+                str(store),
+            ).lstrip("\ufeff")
+        )
+    )
     issued = rows[rows["basis"] == "分解目标"]
     reporting = {r.name for r in load_regions().children("河北省")}
-    main_ids = ["hebei.srdi_sme.2025", "hebei.little_giant.2025", "hebei.high_tech.annual", "hebei.innovative_sme.annual"]
+    main_ids = [
+        "hebei.srdi_sme.2025",
+        "hebei.little_giant.2025",
+        "hebei.high_tech.annual",
+        "hebei.innovative_sme.annual",
+    ]
     for target_id in main_ids:
         assert set(issued[issued["target_id"] == target_id]["jurisdiction"]) == reporting, target_id
     stock = issued[issued["target_id"] == "hebei.srdi_sme.2025"]
@@ -355,12 +401,31 @@ def test_province_demo_ingests_and_hebei_issues_to_its_13_units(province, tmp_pa
     yearly = issued[(issued["target_id"] == "hebei.innovative_sme.annual")]
     assert set(yearly["term"].astype(str)) >= {"2023", "2024", "2025"}
     # the province's own rows stay its plan's; a city sees what the province issued it
-    own = pd.read_csv(io.StringIO(run("progress", "--as-of", month_end, "--region", "河北省", "--format", "csv",
-                                      "--store", str(store)).lstrip("\ufeff")))
+    own = pd.read_csv(
+        io.StringIO(
+            run(
+                "progress", "--as-of", month_end, "--region", "河北省", "--format", "csv", "--store", str(store)
+            ).lstrip("\ufeff")
+        )
+    )
     assert set(own["jurisdiction"]) == {"河北省"} and set(own["basis"]) == {"方案目标"}
-    city = pd.read_csv(io.StringIO(run("progress", "--as-of", month_end, "--region", "承德市",
-                                       "--plan", "hebei-province-2022-leaders", "--format", "csv",
-                                       "--store", str(store)).lstrip("\ufeff")))
+    city = pd.read_csv(
+        io.StringIO(
+            run(
+                "progress",
+                "--as-of",
+                month_end,
+                "--region",
+                "承德市",
+                "--plan",
+                "hebei-province-2022-leaders",
+                "--format",
+                "csv",
+                "--store",
+                str(store),
+            ).lstrip("\ufeff")
+        )
+    )
     assert set(city["target_id"][city["basis"] == "分解目标"]) >= set(main_ids)
 
 
@@ -373,23 +438,29 @@ def test_cli(tmp_path, capsys):
 
 # -- nothing dated after today (base.today() stands for the system clock)
 
+
 @pytest.fixture
 def fake_today(monkeypatch):
     """Set the demo's today."""
+
     def set_today(day: date) -> date:
         monkeypatch.setattr(demo_base, "today", lambda: day)
         return day
+
     return set_today
 
 
-@pytest.mark.parametrize("day, complete", [
-    (date(2026, 12, 2), "2026-10"),    # November's files still arrive (the 3rd–9th)
-    (date(2026, 12, 9), "2026-10"),
-    (date(2026, 12, 10), "2026-11"),   # the 10th: every on-time November file is in
-    (date(2027, 1, 9), "2026-11"),
-    (date(2027, 1, 10), "2026-12"),
-    (date(2026, 12, 31), "2026-11"),
-])
+@pytest.mark.parametrize(
+    "day, complete",
+    [
+        (date(2026, 12, 2), "2026-10"),  # November's files still arrive (the 3rd–9th)
+        (date(2026, 12, 9), "2026-10"),
+        (date(2026, 12, 10), "2026-11"),  # the 10th: every on-time November file is in
+        (date(2027, 1, 9), "2026-11"),
+        (date(2027, 1, 10), "2026-12"),
+        (date(2026, 12, 31), "2026-11"),
+    ],
+)
 def test_last_complete_month(day, complete):
     assert _period(last_complete_month(day)) == complete
 
@@ -407,7 +478,14 @@ def test_default_until_is_the_last_complete_month(tmp_path, fake_today):
 def _dates_in(path: Path) -> dict[str, list]:
     """Every date a demo file carries, by what it is: grants, revocations, expiries, 填报日期,
     the xlsx creation stamp, 下达日期."""
-    out: dict[str, list] = {"认定日期": [], "撤销日期": [], "有效期至": [], "填报日期": [], "created": [], "下达日期": []}
+    out: dict[str, list] = {
+        "认定日期": [],
+        "撤销日期": [],
+        "有效期至": [],
+        "填报日期": [],
+        "created": [],
+        "下达日期": [],
+    }
     if path.suffix == ".xlsx":
         sheets = pd.read_excel(path, sheet_name=None, header=None, engine="calamine")
         info = sheets.pop("填报说明")
@@ -416,8 +494,10 @@ def _dates_in(path: Path) -> dict[str, list]:
         with zipfile.ZipFile(path) as zf:
             stamp = re.search(r"<dcterms:created[^>]*>([^<]+)<", zf.read("docProps/core.xml").decode()).group(1)
         out["created"].append(datetime.fromisoformat(stamp.replace("Z", "+00:00")).astimezone(BEIJING).date())
-        frames = {name: sheet.iloc[1:].set_axis([str(h).lstrip("*") for h in sheet.iloc[0]], axis=1)
-                  for name, sheet in sheets.items()}
+        frames = {
+            name: sheet.iloc[1:].set_axis([str(h).lstrip("*") for h in sheet.iloc[0]], axis=1)
+            for name, sheet in sheets.items()
+        }
     else:
         unit = path.name.split("-")[0]
         frame = pd.read_csv(path, encoding=CSV_UNITS.get(unit, "utf-8-sig"), dtype=str)
@@ -448,7 +528,7 @@ def test_nothing_written_is_dated_after_today(tmp_path, fake_today, short):
         assert max(dates[what]) <= date(2023, 6, 30), what
     for what in ("填报日期", "created"):
         assert max(dates[what]) < today, what
-    assert max(dates["有效期至"]) > today          # an expiry may lie ahead
+    assert max(dates["有效期至"]) > today  # an expiry may lie ahead
     # what has arrived is what an unconstrained run writes, byte for byte; only the pending files are missing
     written = _digests(summary.out_dir)
     full = _digests(short.out_dir)

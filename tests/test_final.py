@@ -1,5 +1,6 @@
 """The 终期评估 (final assessment): content on a hand-made store, and rendered, batched, scheduled and indexed
 from a demo store (read back as a reader would: PDF text, files, the index)."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -16,9 +17,8 @@ from analysis.batch.run import run_batch
 from analysis.batch.schedule import due_reports
 from analysis.demo.generate import generate_demo
 from analysis.errors import UserError
-from analysis.reports.final import final_report, tied_names, unit_results
+from analysis.reports.final import final_report, tied_names
 from analysis.reports.render import render_report
-from analysis.store.history import Store
 from support.builders import allocation, award, enterprise, note, store_with, submission
 
 X, L, SJZ = "新乐市", "鹿泉区", "石家庄市"
@@ -28,18 +28,30 @@ E = {i: f"91130184MA0000{i:03d}X" for i in range(1, 12)}
 @pytest.fixture(scope="module")
 def small_store(tmp_path_factory):
     """新乐市 and 鹿泉区, each issued 1 高新技术企业 a year for 2023–2025 and 2 小巨人 by 2025."""
-    x_awards = [award(E[1], X, "高新技术企业", "2023-11-20"), award(E[2], X, "高新技术企业", "2024-11-20"),
-                award(E[3], X, "高新技术企业", "2025-11-20"), award(E[4], X, "专精特新小巨人", "2024-08-01", "国家级"),
-                award(E[5], X, "专精特新小巨人", "2025-08-01", "国家级")]
+    x_awards = [
+        award(E[1], X, "高新技术企业", "2023-11-20"),
+        award(E[2], X, "高新技术企业", "2024-11-20"),
+        award(E[3], X, "高新技术企业", "2025-11-20"),
+        award(E[4], X, "专精特新小巨人", "2024-08-01", "国家级"),
+        award(E[5], X, "专精特新小巨人", "2025-08-01", "国家级"),
+    ]
     l_awards = [award(E[7], L, "高新技术企业", "2023-11-20"), award(E[8], L, "专精特新小巨人", "2024-08-01", "国家级")]
     issued = [allocation(u, "高新技术企业", y, 1) for u in (X, L) for y in (2023, 2024, 2025)]
     issued += [allocation(u, "专精特新“小巨人”企业", 2025, 2) for u in (X, L)]
-    return store_with(tmp_path_factory.mktemp("final"), [
-        submission("2023-02", SJZ, 目标分解=issued),
-        submission("2025-12", X, 企业名录=[enterprise(E[i], X) for i in range(1, 6)], 资质认定=x_awards),
-        submission("2025-12", L, 企业名录=[enterprise(E[i], L) for i in (7, 8)], 资质认定=l_awards,
-                   情况说明=[note(L, "2025-12", "高新技术企业", "2024、2025年申报企业未通过评审")]),
-    ])
+    return store_with(
+        tmp_path_factory.mktemp("final"),
+        [
+            submission("2023-02", SJZ, 目标分解=issued),
+            submission("2025-12", X, 企业名录=[enterprise(E[i], X) for i in range(1, 6)], 资质认定=x_awards),
+            submission(
+                "2025-12",
+                L,
+                企业名录=[enterprise(E[i], L) for i in (7, 8)],
+                资质认定=l_awards,
+                情况说明=[note(L, "2025-12", "高新技术企业", "2024、2025年申报企业未通过评审")],
+            ),
+        ],
+    )
 
 
 def test_a_plan_that_has_not_ended_is_refused(small_store):
@@ -50,13 +62,21 @@ def test_a_plan_that_has_not_ended_is_refused(small_store):
 def test_every_target_once_with_its_final_result(small_store):
     report = final_report(small_store, "shijiazhuang-2022-leaders", as_of=dt.date(2025, 12, 31))
     table = report.tables["目标完成情况"]
-    targets = [t for t in __import__("analysis.catalog.targets", fromlist=["x"]).load_catalog().targets
-               if t.plan == "shijiazhuang-2022-leaders" and t.is_progress]
-    assert len(table) == len(targets)                    # one row per target: 每年 targets as their 2023—2025 total
+    targets = [
+        t
+        for t in __import__("analysis.catalog.targets", fromlist=["x"]).load_catalog().targets
+        if t.plan == "shijiazhuang-2022-leaders" and t.is_progress
+    ]
+    assert len(table) == len(targets)  # one row per target: 每年 targets as their 2023—2025 total
     high_tech = table[table["目标（方案原文）"].str.contains("高新技术企业 20 家")].iloc[0]
     # 新乐市 3 + 鹿泉区 1 first grants in 2023–2025 against 3 × 20
-    assert (high_tech["期限"], high_tech["目标"], high_tech["实际"], high_tech["结果"], high_tech["差额"]) == \
-        ("2023—2025年合计", "60家", "4家", "未完成", "差56家")
+    assert (high_tech["期限"], high_tech["目标"], high_tech["实际"], high_tech["结果"], high_tech["差额"]) == (
+        "2023—2025年合计",
+        "60家",
+        "4家",
+        "未完成",
+        "差56家",
+    )
     yearly = report.tables["分年度：高新技术企业（高新技术企业 20 家）"[:31]]
     assert yearly["实际"].tolist() == [2, 1, 1, 4]
 
@@ -77,7 +97,7 @@ def test_missed_targets_quote_the_units_own_explanations_and_name_the_silent(sma
     quoted = report.tables["情况说明"]
     assert quoted.loc[quoted["地区"] == L, "进展情况"].tolist() == ["2024、2025年申报企业未通过评审"]
     silent = report.tables["未作说明的单位"].set_index("指标")
-    assert silent.loc["专精特新“小巨人”企业", "未作说明的单位"] == L   # missed its 小巨人 and explained nothing
+    assert silent.loc["专精特新“小巨人”企业", "未作说明的单位"] == L  # missed its 小巨人 and explained nothing
 
 
 def test_the_totals_paragraph_counts_by_result_and_kind(small_store):
@@ -96,25 +116,46 @@ def test_a_unit_gets_its_own_assessment_against_what_it_was_issued(small_store):
 
 def test_a_units_own_assessment_names_only_itself_among_the_silent(tmp_path):
     # both units miss their issued 小巨人 target and explain nothing: 鹿泉区's report names 鹿泉区 alone
-    store = store_with(tmp_path, [
-        submission("2023-02", SJZ, 目标分解=[allocation(u, "专精特新“小巨人”企业", 2025, 3) for u in (X, L)]),
-        submission("2025-12", X, 企业名录=[enterprise(E[1], X)], 资质认定=[award(E[1], X, "专精特新小巨人", "2024-08-01", "国家级")]),
-        submission("2025-12", L, 企业名录=[enterprise(E[7], L)], 资质认定=[award(E[7], L, "专精特新小巨人", "2024-08-01", "国家级")]),
-    ])
+    store = store_with(
+        tmp_path,
+        [
+            submission("2023-02", SJZ, 目标分解=[allocation(u, "专精特新“小巨人”企业", 2025, 3) for u in (X, L)]),
+            submission(
+                "2025-12",
+                X,
+                企业名录=[enterprise(E[1], X)],
+                资质认定=[award(E[1], X, "专精特新小巨人", "2024-08-01", "国家级")],
+            ),
+            submission(
+                "2025-12",
+                L,
+                企业名录=[enterprise(E[7], L)],
+                资质认定=[award(E[7], L, "专精特新小巨人", "2024-08-01", "国家级")],
+            ),
+        ],
+    )
     city = final_report(store, "shijiazhuang-2022-leaders", as_of=dt.date(2025, 12, 31))
-    assert city.tables["未作说明的单位"].set_index("指标").loc["专精特新“小巨人”企业", "未作说明的单位"] == "鹿泉区、新乐市"   # registry order
+    assert (
+        city.tables["未作说明的单位"].set_index("指标").loc["专精特新“小巨人”企业", "未作说明的单位"]
+        == "鹿泉区、新乐市"
+    )  # registry order
     unit = final_report(store, "shijiazhuang-2022-leaders", region=L, as_of=dt.date(2025, 12, 31))
     assert unit.tables["未作说明的单位"].set_index("指标").loc["专精特新“小巨人”企业", "未作说明的单位"] == L
 
 
 # --- rendered from a demo store ------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     root = tmp_path_factory.mktemp("final-demo")
     generate_demo(root / "in", seed=0, until="2026-01", months=2)
-    result = subprocess.run([sys.executable, "-m", "analysis", "ingest", str(root / "in"), "--store", str(root / "store")],
-                            capture_output=True, text=True, cwd=paths.PROJECT_ROOT)
+    result = subprocess.run(
+        [sys.executable, "-m", "analysis", "ingest", str(root / "in"), "--store", str(root / "store")],
+        capture_output=True,
+        text=True,
+        cwd=paths.PROJECT_ROOT,
+    )
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     return root
 
@@ -123,8 +164,9 @@ def test_render_final_writes_every_format_where_the_issue_says(demo):
     rendered = render_report("final", "xinle-2023-cluster-upgrade", None, out=demo / "reports", store=demo / "store")
     base = demo / "reports" / "final" / "xinle-2023-cluster-upgrade"
     assert {p.name for p in base.iterdir()} >= {f"新乐市.{ext}" for ext in ("ipynb", "html", "pdf", "xlsx")}
-    text = subprocess.run(["pdftotext", "-raw", str(rendered.files["pdf"]), "-"], capture_output=True, text=True,
-                          check=True).stdout
+    text = subprocess.run(
+        ["pdftotext", "-raw", str(rendered.files["pdf"]), "-"], capture_output=True, text=True, check=True
+    ).stdout
     flat = re.sub(r"\s+", "", text)
     assert "新乐市县域特色产业集群2023年提质跃升工作方案实施情况终期评估" in flat
     assert "新乐市科学技术和工业信息化局" in flat and "一、总体情况" in flat
@@ -132,8 +174,9 @@ def test_render_final_writes_every_format_where_the_issue_says(demo):
 
 
 def test_batch_renders_final_assessments_and_the_index_lists_them(demo):
-    result = run_batch("final", "xinle-2023-cluster-upgrade", None, workers=1, store=demo / "store",
-                       out=demo / "batch", progress=False)
+    result = run_batch(
+        "final", "xinle-2023-cluster-upgrade", None, workers=1, store=demo / "store", out=demo / "batch", progress=False
+    )
     assert [(j.region, j.status) for j in result.jobs] == [(X, "ok")]
     html = write_index(demo / "batch").read_text(encoding="utf-8")
     assert "方案终期评估" in html and "新乐市县域特色产业集群2023年提质跃升工作方案" in html
@@ -148,22 +191,32 @@ def test_a_final_assessment_is_due_once_the_plan_has_ended_and_its_last_month_is
     assert ("xinle-2023-cluster-upgrade", X) in finals and ("shijiazhuang-2022-leaders", SJZ) in finals
     assert ("shijiazhuang-2022-leaders", X) in finals
     # before the 2025-12 submission deadline (10 January) nothing of the 2025 plans is due
-    early = {(d.period, d.region) for d in due_reports(dt.date(2026, 1, 9), store=store, out=demo / "due") if d.kind == "final"}
+    early = {
+        (d.period, d.region)
+        for d in due_reports(dt.date(2026, 1, 9), store=store, out=demo / "due")
+        if d.kind == "final"
+    }
     assert ("shijiazhuang-2022-leaders", SJZ) not in early
 
 
 def test_the_100_percent_label_of_the_final_chart_touches_neither_title_nor_bars():
     from analysis.reports.charts import final_completion_chart
 
-    rows = pd.DataFrame({"indicator_name": ["专精特新中小企业", "专精特新“小巨人”企业", "上市企业"],
-                         "indicator": ["srdi_sme", "little_giant", "listed_company"], "target_id": ["a", "b", "c"],
-                         "kind": ["stock", "stock", "stock"],
-                         "term": ["2023", "2025", "2023-2025"], "progress_pct": [82.0, 400.0, 150.0],
-                         "status": ["未完成", "超额完成", "已完成"]})
+    rows = pd.DataFrame(
+        {
+            "indicator_name": ["专精特新中小企业", "专精特新“小巨人”企业", "上市企业"],
+            "indicator": ["srdi_sme", "little_giant", "listed_company"],
+            "target_id": ["a", "b", "c"],
+            "kind": ["stock", "stock", "stock"],
+            "term": ["2023", "2025", "2023-2025"],
+            "progress_pct": [82.0, 400.0, 150.0],
+            "status": ["未完成", "超额完成", "已完成"],
+        }
+    )
     fig = final_completion_chart(rows, "各项目标终期完成率")
     fig.canvas.draw()
     ax, renderer = fig.axes[0], fig.canvas.get_renderer()
     [label] = [t.get_window_extent(renderer) for t in ax.texts if t.get_text() == "100%（目标）"]
-    assert not ax.title.get_window_extent(renderer).overlaps(label)          # it ran into the title before
+    assert not ax.title.get_window_extent(renderer).overlaps(label)  # it ran into the title before
     assert not any(bar.get_window_extent(renderer).overlaps(label) for bar in ax.patches)
     assert ax.get_window_extent(renderer).contains(label.x0, label.y0)

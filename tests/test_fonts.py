@@ -1,4 +1,5 @@
 """Charts show Chinese: a CJK font is configured, and its absence is a loud error."""
+
 from __future__ import annotations
 
 import io

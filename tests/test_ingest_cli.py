@@ -1,4 +1,5 @@
 """`ingest`, `status` and `template` commands end to end, on real files and a real store."""
+
 from __future__ import annotations
 
 import csv
@@ -15,10 +16,10 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
-from analysis.submissions import creditcode
 from analysis.cli.main import main
-from analysis.store.ingest import PROBLEMS_SHOWN, STAGE_MIN_ROWS
 from analysis.store.history import SLEEP_HOOK_ENV, Store
+from analysis.store.ingest import PROBLEMS_SHOWN, STAGE_MIN_ROWS
+from analysis.submissions import creditcode
 from support.files import TEN_UNITS, indicator_csvs
 
 SRC = Path(__file__).resolve().parents[1] / "src"
@@ -46,10 +47,17 @@ def write_xlsx(path: Path, sheets: dict[str, list[list]], period: str | None = N
 
 
 def unit_file(path: Path, unit: str, period: str, credit_codes: list[str], cloud_rate: float = 76) -> Path:
-    return write_xlsx(path, {
-        "企业名录": [ENTERPRISE_HEADER, *([c, f"{unit}企业{i}", unit, None, "C13", "是"] for i, c in enumerate(credit_codes))],
-        "指标填报": [INDICATOR_HEADER, [unit, period, "工业云平台普及率", cloud_rate, "%", None]],
-    }, period)
+    return write_xlsx(
+        path,
+        {
+            "企业名录": [
+                ENTERPRISE_HEADER,
+                *([c, f"{unit}企业{i}", unit, None, "C13", "是"] for i, c in enumerate(credit_codes)),
+            ],
+            "指标填报": [INDICATOR_HEADER, [unit, period, "工业云平台普及率", cloud_rate, "%", None]],
+        },
+        period,
+    )
 
 
 def db_digest(store_dir: Path) -> str:
@@ -105,11 +113,17 @@ def test_rejected_file_lists_every_problem_and_changes_nothing(tmp_path, store_d
     good = unit_file(tmp_path / "good.xlsx", "新乐市", "2023-06", codes(2))
     run(capsys, "ingest", str(good), "--store", str(store_dir))
     before = db_digest(store_dir)
-    bad = write_xlsx(tmp_path / "bad.xlsx", {"企业名录": [
-        ENTERPRISE_HEADER,
-        ["91130184MA0000000X", "坏代码企业", "新乐市", None, None, "是"],
-        [codes(1, seed=9)[0], "地区不对", "火星县", None, None, "否"],
-    ]}, "2023-06")
+    bad = write_xlsx(
+        tmp_path / "bad.xlsx",
+        {
+            "企业名录": [
+                ENTERPRISE_HEADER,
+                ["91130184MA0000000X", "坏代码企业", "新乐市", None, None, "是"],
+                [codes(1, seed=9)[0], "地区不对", "火星县", None, None, "否"],
+            ]
+        },
+        "2023-06",
+    )
     code, out, err = run(capsys, "ingest", str(bad), "--store", str(store_dir))
     assert code == 1 and "Traceback" not in out + err
     assert "拒收：" in out and "（2 个问题）" in out
@@ -120,7 +134,10 @@ def test_rejected_file_lists_every_problem_and_changes_nothing(tmp_path, store_d
 
 def test_file_without_period_is_refused(tmp_path, store_dir, capsys):
     f = unit_file(tmp_path / "新乐市.xlsx", "新乐市", "2023-06", codes(1))
-    f2 = write_xlsx(tmp_path / "新乐市报送.xlsx", {"指标填报": [INDICATOR_HEADER, ["新乐市", "2023-06", "工业云平台普及率", 1, None, None]]})
+    f2 = write_xlsx(
+        tmp_path / "新乐市报送.xlsx",
+        {"指标填报": [INDICATOR_HEADER, ["新乐市", "2023-06", "工业云平台普及率", 1, None, None]]},
+    )
     code, out, _ = run(capsys, "ingest", str(f2), "--store", str(store_dir))
     assert code == 1 and "无法确定填报期" in out
     assert db_digest(store_dir) == "absent"
@@ -142,8 +159,13 @@ def test_correction_reported_and_other_units_untouched(tmp_path, store_dir, caps
     a, b = codes(2, seed=1), codes(2, "130123", seed=2)
     run(capsys, "ingest", str(unit_file(tmp_path / "a1.xlsx", "新乐市", "2023-06", a)), "--store", str(store_dir))
     run(capsys, "ingest", str(unit_file(tmp_path / "b1.xlsx", "正定县", "2023-06", b)), "--store", str(store_dir))
-    code, out, _ = run(capsys, "ingest", str(unit_file(tmp_path / "a2.xlsx", "新乐市", "2023-06", a[:1], 80)),
-                       "--store", str(store_dir))
+    code, out, _ = run(
+        capsys,
+        "ingest",
+        str(unit_file(tmp_path / "a2.xlsx", "新乐市", "2023-06", a[:1], 80)),
+        "--store",
+        str(store_dir),
+    )
     assert code == 0 and "已入库（更正）" in out and "替换第 1 号报送的相应内容" in out
     store = Store(store_dir)
     snap = store.snapshot("企业名录")
@@ -159,7 +181,8 @@ def test_folder_ingest_orders_csv_sheets_and_lists_missing_units(tmp_path, store
     code = codes(1)[0]
     (folder / "新乐市-2023-06-集群名录.csv").write_text("集群名称,所属地区\n新乐食品集群,新乐市\n", encoding="gbk")
     (folder / "新乐市-2023-06-企业名录.csv").write_text(
-        f"统一社会信用代码,企业名称,所属地区,所属集群\n{code},甲公司,新乐市,新乐食品集群\n", encoding="utf-8-sig")
+        f"统一社会信用代码,企业名称,所属地区,所属集群\n{code},甲公司,新乐市,新乐食品集群\n", encoding="utf-8-sig"
+    )
     (folder / "~$草稿.xlsx").write_bytes(b"lock file")
     unit_file(tmp_path / "5月" / "正定县.xlsx", "正定县", "2023-05", codes(1, "130123"))
     code_, out, _ = run(capsys, "ingest", str(tmp_path / "6月"), str(tmp_path / "5月"), "--store", str(store_dir))
@@ -170,19 +193,28 @@ def test_folder_ingest_orders_csv_sheets_and_lists_missing_units(tmp_path, store
     code_, out, _ = run(capsys, "status", "--store", str(store_dir))
     assert "最新填报期 2023-06 未报送的县级单位（核对范围：曾经报送过的县级单位）：1 个\n正定县" in out
     code_, out, _ = run(capsys, "status", "--region", "石家庄市", "--store", str(store_dir))
-    assert "石家庄市下全部县级单位）：20 个" in out and "新乐市" not in out.split("核对范围")[1]  # 21 units, 新乐市 sent
+    assert (
+        "石家庄市下全部县级单位）：20 个" in out and "新乐市" not in out.split("核对范围")[1]
+    )  # 21 units, 新乐市 sent
 
 
 def test_status_csv_has_bom_and_one_row_per_submission_and_missing_unit(tmp_path, store_dir, capsysbinary):
     run_bin = lambda *a: (main(list(a)), capsysbinary.readouterr())  # noqa: E731
     run_bin("ingest", str(unit_file(tmp_path / "a.xlsx", "新乐市", "2023-05", codes(2))), "--store", str(store_dir))
-    run_bin("ingest", str(unit_file(tmp_path / "b.xlsx", "正定县", "2023-06", codes(1, "130123"))), "--store", str(store_dir))
+    run_bin(
+        "ingest",
+        str(unit_file(tmp_path / "b.xlsx", "正定县", "2023-06", codes(1, "130123"))),
+        "--store",
+        str(store_dir),
+    )
     code, (out, _) = run_bin("status", "--format", "csv", "--store", str(store_dir))
     assert code == 0 and out.startswith(b"\xef\xbb\xbf")
     rows = list(csv.DictReader(io.StringIO(out.decode("utf-8-sig"))))
     assert [(r["填报期"], r["地区"], r["状态"], r["企业名录"], r["指标填报"]) for r in rows] == [
-        ("2023-05", "新乐市", "已报送", "2", "1"), ("2023-06", "正定县", "已报送", "1", "1"),
-        ("2023-06", "新乐市", "未报送", "", "")]
+        ("2023-05", "新乐市", "已报送", "2", "1"),
+        ("2023-06", "正定县", "已报送", "1", "1"),
+        ("2023-06", "新乐市", "未报送", "", ""),
+    ]
     assert rows[0]["文件"] == "a.xlsx" and len(rows[0]["SHA256"]) == 64
 
 
@@ -217,8 +249,13 @@ def test_sigkill_mid_ingest_leaves_store_as_before(tmp_path, store_dir, capsys):
     before = db_digest(store_dir)
     victim = unit_file(tmp_path / "b.xlsx", "新乐市", "2023-06", codes(3, seed=5))
     env = {**os.environ, SLEEP_HOOK_ENV: "60", "PYTHONPATH": str(SRC)}
-    proc = subprocess.Popen([sys.executable, "-m", "analysis", "ingest", str(victim), "--store", str(store_dir)],
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "analysis", "ingest", str(victim), "--store", str(store_dir)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert proc.stderr.readline().strip() == "store: inside transaction"
         # The ingest holds the write transaction now: nobody else can start one.
@@ -246,19 +283,32 @@ def test_sigkill_while_storing_a_staged_file_leaves_store_as_before(tmp_path, st
     units, folder = TEN_UNITS, tmp_path / "in"
     indicator_csvs(folder, units)
     # stored first (a register before indicators), and large enough to be staged
-    big = [",".join(ENTERPRISE_HEADER), *(f"{c},长安区企业{i},长安区,,C13,是" for i, c in enumerate(codes(STAGE_MIN_ROWS)))]
+    big = [
+        ",".join(ENTERPRISE_HEADER),
+        *(f"{c},长安区企业{i},长安区,,C13,是" for i, c in enumerate(codes(STAGE_MIN_ROWS))),
+    ]
     (folder / "长安区-2023-06-企业名录.csv").write_text("\n".join(big) + "\n", encoding="utf-8")
     scratch = tmp_path / "tmp"
     scratch.mkdir()
-    env = {**os.environ, SLEEP_HOOK_ENV: "60", "PYTHONPATH": str(SRC), "WORKBOOK_INGEST_WORKERS": "2",
-           "TMPDIR": str(scratch)}
-    proc = subprocess.Popen([sys.executable, "-m", "analysis", "ingest", str(folder), "--store", str(store_dir)],
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)
+    env = {
+        **os.environ,
+        SLEEP_HOOK_ENV: "60",
+        "PYTHONPATH": str(SRC),
+        "WORKBOOK_INGEST_WORKERS": "2",
+        "TMPDIR": str(scratch),
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "analysis", "ingest", str(folder), "--store", str(store_dir)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
     try:
         # the progress bar shares stderr (its lines end in \r): wait for the hook's line
         assert any(line.endswith("store: inside transaction\n") for line in proc.stderr)
-        assert list(scratch.glob("workbook-ingest-*/*.sqlite"))   # the file being stored was staged
+        assert list(scratch.glob("workbook-ingest-*/*.sqlite"))  # the file being stored was staged
     finally:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait(timeout=10)
@@ -272,8 +322,13 @@ def test_sigkill_while_storing_a_staged_file_leaves_store_as_before(tmp_path, st
 def test_sigkill_during_first_ingest_leaves_no_data(tmp_path, store_dir):
     victim = unit_file(tmp_path / "a.xlsx", "新乐市", "2023-06", codes(2))
     env = {**os.environ, SLEEP_HOOK_ENV: "60", "PYTHONPATH": str(SRC)}
-    proc = subprocess.Popen([sys.executable, "-m", "analysis", "ingest", str(victim), "--store", str(store_dir)],
-                            env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "analysis", "ingest", str(victim), "--store", str(store_dir)],
+        env=env,
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
+    )
     assert proc.stderr.readline().strip() == "store: inside transaction"
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait(timeout=10)
@@ -286,8 +341,13 @@ def test_sigkill_during_first_ingest_leaves_no_data(tmp_path, store_dir):
 
 def test_cli_subprocess_prints_chinese_error_without_traceback(tmp_path):
     env = {**os.environ, "PYTHONPATH": str(SRC)}
-    done = subprocess.run([sys.executable, "-m", "analysis", "ingest", str(tmp_path / "missing.xlsx"),
-                           "--store", str(tmp_path / "s")], env=env, capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "analysis", "ingest", str(tmp_path / "missing.xlsx"), "--store", str(tmp_path / "s")],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 2
     assert done.stderr.startswith("错误：找不到文件或文件夹") and "Traceback" not in done.stderr
 
@@ -340,7 +400,7 @@ def _gone(pid: int, seconds: float = 10) -> bool:
             status = Path(f"/proc/{pid}/stat").read_text().split()[2]
         except OSError:
             return True
-        if status == "Z":            # a zombie is dead; only its parent (pytest's init here) has not reaped it
+        if status == "Z":  # a zombie is dead; only its parent (pytest's init here) has not reaped it
             return True
         time.sleep(0.1)
     return False
@@ -352,24 +412,34 @@ def test_a_stopped_ingest_leaves_no_worker_and_no_temporary_folder(tmp_path, sto
     indicator_csvs(folder, TEN_UNITS)
     scratch = tmp_path / "tmp"
     scratch.mkdir()
-    env = {**os.environ, SLEEP_HOOK_ENV: "60", "PYTHONPATH": str(SRC), "WORKBOOK_INGEST_WORKERS": "2",
-           "TMPDIR": str(scratch)}
-    proc = subprocess.Popen([sys.executable, "-m", "analysis", "ingest", str(folder), "--store", str(store_dir)],
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    env = {
+        **os.environ,
+        SLEEP_HOOK_ENV: "60",
+        "PYTHONPATH": str(SRC),
+        "WORKBOOK_INGEST_WORKERS": "2",
+        "TMPDIR": str(scratch),
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "analysis", "ingest", str(folder), "--store", str(store_dir)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     assert any(line.endswith("store: inside transaction\n") for line in proc.stderr)
     workers = _children(proc.pid)
-    assert workers                                   # the pool is running
-    os.kill(proc.pid, sig)                           # the ingest alone, not its process group
+    assert workers  # the pool is running
+    os.kill(proc.pid, sig)  # the ingest alone, not its process group
     try:
-        rest = proc.communicate(timeout=30)[1]       # an orphaned worker would hold stderr open
+        rest = proc.communicate(timeout=30)[1]  # an orphaned worker would hold stderr open
     except subprocess.TimeoutExpired:
         rest = None
     finally:
         orphans = [w for w in workers if not _gone(w, 5)]
         for w in orphans:
             os.kill(w, signal.SIGKILL)
-    assert orphans == [] and rest is not None         # no worker left behind under PID 1
+    assert orphans == [] and rest is not None  # no worker left behind under PID 1
     code = proc.wait(timeout=10)
     if sig == signal.SIGTERM:
         assert code == 143 and "已终止" in rest and "Traceback" not in rest
-        assert not list(scratch.glob("workbook-ingest-*"))   # its temporary folder removed
+        assert not list(scratch.glob("workbook-ingest-*"))  # its temporary folder removed

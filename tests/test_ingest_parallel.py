@@ -1,4 +1,5 @@
 """Reading ahead in worker processes gives exactly the outcome of ingesting file after file."""
+
 from __future__ import annotations
 
 import os
@@ -8,11 +9,11 @@ import signal
 import pandas as pd
 import pytest
 
-from analysis.store import ingest as ingest_module
 from analysis import paths
 from analysis.demo.generate import generate_demo
-from analysis.store.ingest import WORKERS_ENV, ingest
+from analysis.store import ingest as ingest_module
 from analysis.store.history import SHEETS, Store
+from analysis.store.ingest import WORKERS_ENV, ingest
 from support.files import TEN_UNITS, indicator_csvs
 
 
@@ -34,15 +35,19 @@ def test_pipelined_ingest_equals_sequential(tmp_path, monkeypatch, stage_min_row
     one, seq = _ingest(folder, tmp_path / "seq", 1, monkeypatch)
     redone = []
     ingest_one = ingest_module._ingest_one
-    monkeypatch.setattr(ingest_module, "_ingest_one", lambda store, path, *a: redone.append(path) or ingest_one(store, path, *a))
+    monkeypatch.setattr(
+        ingest_module, "_ingest_one", lambda store, path, *a: redone.append(path) or ingest_one(store, path, *a)
+    )
     two, par = _ingest(folder, tmp_path / "par", 2, monkeypatch)
     assert len(one) > 40 and one == two
-    assert 0 < len(redone) < len(one) / 4   # the workers' results are used; refused and dependent files redone
+    assert 0 < len(redone) < len(one) / 4  # the workers' results are used; refused and dependent files redone
     assert any(status == "rejected" for _, status, _ in one)
     for sheet in SHEETS:
         left, right = seq.snapshot(sheet), par.snapshot(sheet)
         pd.testing.assert_frame_equal(left, right, check_like=False)
-    assert seq.submissions()[["file_name", "sha256", "period"]].equals(par.submissions()[["file_name", "sha256", "period"]])
+    assert seq.submissions()[["file_name", "sha256", "period"]].equals(
+        par.submissions()[["file_name", "sha256", "period"]]
+    )
 
 
 VICTIM = "裕华区"
@@ -67,7 +72,7 @@ def test_a_file_that_kills_its_worker_is_refused_and_the_others_go_in(tmp_path, 
     assert {(name.split("-")[0], status) for name, status, _ in outcomes if status != "added"} == {(VICTIM, "rejected")}
     assert store.submitted_units("2023-06") == set(units) - {VICTIM}
     victim = next(o for o in ingest([folder / f"{VICTIM}-2023-06-指标填报.csv"], store=Store(tmp_path / "other")))
-    assert victim.status == "added"   # alone (fewer than 8 files), it is read in-process: the file itself is fine
+    assert victim.status == "added"  # alone (fewer than 8 files), it is read in-process: the file itself is fine
 
 
 def test_an_enterprise_moving_unit_is_named_in_its_note_whether_read_ahead_or_not(tmp_path, monkeypatch):
@@ -82,7 +87,7 @@ def test_an_enterprise_moving_unit_is_named_in_its_note_whether_read_ahead_or_no
     book = openpyxl.load_workbook(new)
     sheet = book["企业名录"]
     _, _, row = _first_enterprise(sheet)
-    row.update({"统一社会信用代码": code, "企业名称": name})   # the new unit lists the old unit's enterprise
+    row.update({"统一社会信用代码": code, "企业名称": name})  # the new unit lists the old unit's enterprise
     sheet.append([row.get(header) for header in _headers(sheet)])
     book.save(new)
     notes = []

@@ -7,6 +7,7 @@ types, formats, full-width digits, NA strings, unknown names, duplicates, error 
 must give the same problems (file, sheet, row, column, value, reason, in order) and the same
 frames, dtypes included.
 """
+
 from __future__ import annotations
 
 import copy
@@ -44,17 +45,108 @@ class _Reference(validate._Validator):
 
 
 HOSTILE = [
-    None, "", "  ", "NA", "null", 0, -1, -5, -3.5, "-5", "-1,000", 1, 2, 0.5, -0.0, 300.5, 1e16, 911301841234567890, 130184, True, False,
-    "3,500", "1,23", "约30", "12万", "１２３", "٣", " 42 ", "+7", ".5", "5.", "1e3", "inf", "76%", "0.5%", "76 %",
-    "2023-06", "2023-6", "2023年6月", "2023/06", "2023.05", "2023-13", "2023-07", "2099-01",
-    "2023-06-30", "2023/6/30", "2023年6月30日", "2023-02-30", "2023-07-01", "2022.12.01",
-    dt.datetime(2023, 1, 5), dt.datetime(2023, 7, 1), dt.datetime(2023, 6, 30, 12, 30), dt.time(8, 30),
-    C1, C2, C3, OUTSIDER, C1.lower(), C1[:17] + "0", C1[:17] + "1", "91130184MA0I23456X", " " + C2 + " ", C1 + "0",
-    "新乐市", "130184", "新乐", "新乐县", "石家庄市", "河北省", "130199",
-    "新乐市电线电缆集群", "新乐市食品集群",
-    "专精特新中小企业", "高新技术企业", "创新型中小企业", "瞪羚企业", "国家级", "省级", "市级",
-    "数字化研发设计工具普及率", "數字化研發設計工具普及率", "对接活动场次", "工业云平台普及率", "招商引资额",
-    "%", "场", "个", "是", "否", "Y", " 是 ", "省级重点", "其他", "C3831", "3831", "C", "Z99", 13, 2022, 2024, 1899,
+    None,
+    "",
+    "  ",
+    "NA",
+    "null",
+    0,
+    -1,
+    -5,
+    -3.5,
+    "-5",
+    "-1,000",
+    1,
+    2,
+    0.5,
+    -0.0,
+    300.5,
+    1e16,
+    911301841234567890,
+    130184,
+    True,
+    False,
+    "3,500",
+    "1,23",
+    "约30",
+    "12万",
+    "１２３",
+    "٣",
+    " 42 ",
+    "+7",
+    ".5",
+    "5.",
+    "1e3",
+    "inf",
+    "76%",
+    "0.5%",
+    "76 %",
+    "2023-06",
+    "2023-6",
+    "2023年6月",
+    "2023/06",
+    "2023.05",
+    "2023-13",
+    "2023-07",
+    "2099-01",
+    "2023-06-30",
+    "2023/6/30",
+    "2023年6月30日",
+    "2023-02-30",
+    "2023-07-01",
+    "2022.12.01",
+    dt.datetime(2023, 1, 5),
+    dt.datetime(2023, 7, 1),
+    dt.datetime(2023, 6, 30, 12, 30),
+    dt.time(8, 30),
+    C1,
+    C2,
+    C3,
+    OUTSIDER,
+    C1.lower(),
+    C1[:17] + "0",
+    C1[:17] + "1",
+    "91130184MA0I23456X",
+    " " + C2 + " ",
+    C1 + "0",
+    "新乐市",
+    "130184",
+    "新乐",
+    "新乐县",
+    "石家庄市",
+    "河北省",
+    "130199",
+    "新乐市电线电缆集群",
+    "新乐市食品集群",
+    "专精特新中小企业",
+    "高新技术企业",
+    "创新型中小企业",
+    "瞪羚企业",
+    "国家级",
+    "省级",
+    "市级",
+    "数字化研发设计工具普及率",
+    "數字化研發設計工具普及率",
+    "对接活动场次",
+    "工业云平台普及率",
+    "招商引资额",
+    "%",
+    "场",
+    "个",
+    "是",
+    "否",
+    "Y",
+    " 是 ",
+    "省级重点",
+    "其他",
+    "C3831",
+    "3831",
+    "C",
+    "Z99",
+    13,
+    2022,
+    2024,
+    1899,
     "#REF!",  # stands for a formula error cell (see _raw)
 ]
 
@@ -108,8 +200,13 @@ def _assert_same(sheets, **known):
 
 
 def _cells(sheets):
-    return [(name, i, j) for name, rows in sheets.items() if name != "填报说明"
-            for i in range(1, len(rows)) for j in range(len(rows[0]))]
+    return [
+        (name, i, j)
+        for name, rows in sheets.items()
+        if name != "填报说明"
+        for i in range(1, len(rows))
+        for j in range(len(rows[0]))
+    ]
 
 
 GOOD = make_bad.good_sheets()
@@ -128,8 +225,11 @@ def test_the_good_submission_and_every_contract_case_agree():
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(changes=st.lists(st.tuples(st.sampled_from(CELLS), st.sampled_from(HOSTILE)), min_size=1, max_size=12),
-       extra_rows=st.integers(0, 2), known=st.booleans())
+@given(
+    changes=st.lists(st.tuples(st.sampled_from(CELLS), st.sampled_from(HOSTILE)), min_size=1, max_size=12),
+    extra_rows=st.integers(0, 2),
+    known=st.booleans(),
+)
 def test_mutated_submissions_agree(changes, extra_rows, known):
     sheets = copy.deepcopy(GOOD)
     for name in ("企业名录", "资质认定", "企业年度财务", "集群月度", "指标填报"):
@@ -141,8 +241,9 @@ def test_mutated_submissions_agree(changes, extra_rows, known):
     _assert_same(sheets, **kwargs)
 
 
-@pytest.mark.parametrize("path", sorted((FIXTURES / "bad").glob("*.xlsx")) + sorted((FIXTURES / "good").glob("*.xlsx")),
-                         ids=lambda p: p.stem)
+@pytest.mark.parametrize(
+    "path", sorted((FIXTURES / "bad").glob("*.xlsx")) + sorted((FIXTURES / "good").glob("*.xlsx")), ids=lambda p: p.stem
+)
 def test_fixture_files_agree(path):
     raw = readers.read_workbook(path)
     out = []
@@ -178,10 +279,26 @@ def test_resolved_known_names_are_shared_not_copied():
 
 def _stored_form(prepared) -> tuple:
     """Everything of a PreparedSubmission the store writes, each value with its type (5 and 5.0 differ in SQLite)."""
-    sheets = [(s.name, s.columns, s.kinds, s.empty, s.unit_rows, [[(type(v).__name__, v) for v in column]
-                                                                 for column in s.values]) for s in prepared.sheets]
-    return (prepared.file_name, prepared.sha256, prepared.period, prepared.units, prepared.extra_columns,
-            prepared.notes, sheets)
+    sheets = [
+        (
+            s.name,
+            s.columns,
+            s.kinds,
+            s.empty,
+            s.unit_rows,
+            [[(type(v).__name__, v) for v in column] for column in s.values],
+        )
+        for s in prepared.sheets
+    ]
+    return (
+        prepared.file_name,
+        prepared.sha256,
+        prepared.period,
+        prepared.units,
+        prepared.extra_columns,
+        prepared.notes,
+        sheets,
+    )
 
 
 def _both_routes(path) -> list:
@@ -197,12 +314,13 @@ def _both_routes(path) -> list:
     return out
 
 
-@pytest.mark.parametrize("path", sorted((FIXTURES / "bad").glob("*.xlsx")) + sorted((FIXTURES / "good").glob("*.xlsx")),
-                         ids=lambda p: p.stem)
+@pytest.mark.parametrize(
+    "path", sorted((FIXTURES / "bad").glob("*.xlsx")) + sorted((FIXTURES / "good").glob("*.xlsx")), ids=lambda p: p.stem
+)
 def test_fixture_files_store_the_same_by_either_route(path):
     by_frames, by_columns = _both_routes(path)
     assert by_columns == by_frames
-    assert isinstance(by_frames, tuple) == (path.parent.name == "good")   # the good ones are stored, the bad refused
+    assert isinstance(by_frames, tuple) == (path.parent.name == "good")  # the good ones are stored, the bad refused
 
 
 def test_the_demo_files_store_the_same_by_either_route(demo_files):
@@ -211,7 +329,7 @@ def test_the_demo_files_store_the_same_by_either_route(demo_files):
 
     files = collect_files([demo_files])
     known = {"known_enterprises": {}, "known_clusters": {}}
-    for path in files:   # in ingest order, each file knowing the names the ones before it defined
+    for path in files:  # in ingest order, each file knowing the names the ones before it defined
         submission = validate.read_submission(path, **known)
         checked = validate.read_checked(path, **known)
         assert _stored_form(prepare_checked(checked)) == _stored_form(prepare(submission)), path.name
@@ -223,8 +341,10 @@ def test_the_demo_files_store_the_same_by_either_route(demo_files):
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(changes=st.lists(st.tuples(st.sampled_from(CELLS), st.sampled_from(HOSTILE)), min_size=1, max_size=12),
-       known=st.booleans())
+@given(
+    changes=st.lists(st.tuples(st.sampled_from(CELLS), st.sampled_from(HOSTILE)), min_size=1, max_size=12),
+    known=st.booleans(),
+)
 def test_mutated_submissions_store_the_same_by_either_route(changes, known):
     from analysis.store.staging import prepare, prepare_checked
 
@@ -233,8 +353,10 @@ def test_mutated_submissions_store_the_same_by_either_route(changes, known):
         sheets[name][i][j] = value
     names = ({OUTSIDER: "130184"}, {"新乐市食品集群": "新乐"}) if known else (None, None)
     forms = []
-    for run, to_store, kind in (("run", prepare, validate.Submission), ("run_columns", prepare_checked,
-                                                                         validate.CheckedSubmission)):
+    for run, to_store, kind in (
+        ("run", prepare, validate.Submission),
+        ("run_columns", prepare_checked, validate.CheckedSubmission),
+    ):
         validator = validate._Validator("新乐市-2023-06.xlsx", PERIOD, *names)
         tables, extras = getattr(validator, run)(_raw(copy.deepcopy(sheets)))
         if validator.problems:

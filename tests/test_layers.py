@@ -3,6 +3,7 @@
 Walks every module of src/analysis with `ast` (imports inside functions count too),
 so a new import that breaks the architecture in docs/architecture.md fails here.
 """
+
 from __future__ import annotations
 
 import ast
@@ -48,9 +49,12 @@ def imports_in(source: str, package: str) -> set[str]:
                 base = ".".join(anchor + ([base] if base else []))
             found.add(base)
             # `from analysis.x import y` may import the module analysis.x.y
-            found |= {f"{base}.{alias.name}" for alias in node.names
-                      if (PACKAGE_DIR.parent / f"{base}.{alias.name}".replace(".", "/")).with_suffix(".py").exists()
-                      or (PACKAGE_DIR.parent / f"{base}.{alias.name}".replace(".", "/")).is_dir()}
+            found |= {
+                f"{base}.{alias.name}"
+                for alias in node.names
+                if (PACKAGE_DIR.parent / f"{base}.{alias.name}".replace(".", "/")).with_suffix(".py").exists()
+                or (PACKAGE_DIR.parent / f"{base}.{alias.name}".replace(".", "/")).is_dir()
+            }
     return {name for name in found if name == "analysis" or name.startswith("analysis.")}
 
 
@@ -64,9 +68,12 @@ def test_every_subpackage_is_a_known_layer():
 
 
 def test_lower_layers_never_import_higher_ones():
-    upward = [f"{module} ({LAYERS[layer_of(module)] or '顶层'}) → {target} ({LAYERS[layer_of(target)]})"
-              for module, targets in all_modules().items() for target in targets
-              if target != "analysis" and layer_of(target) > layer_of(module)]
+    upward = [
+        f"{module} ({LAYERS[layer_of(module)] or '顶层'}) → {target} ({LAYERS[layer_of(target)]})"
+        for module, targets in all_modules().items()
+        for target in targets
+        if target != "analysis" and layer_of(target) > layer_of(module)
+    ]
     assert upward == []
 
 
@@ -81,7 +88,7 @@ def test_no_import_cycles():
         state[node] = 1
         for nxt in sorted(graph.get(node, ())):
             if state.get(nxt) == 1:
-                cycles.append(trail[trail.index(nxt):] + [nxt])
+                cycles.append(trail[trail.index(nxt) :] + [nxt])
             elif nxt not in state:
                 visit(nxt, trail + [nxt])
         state[node] = 2
@@ -92,11 +99,14 @@ def test_no_import_cycles():
     assert cycles == []
 
 
-@pytest.mark.parametrize("source, expected", [
-    ("from analysis.reports.content import x\n", "analysis.reports.content"),
-    ("def f():\n    from analysis.store import history\n", "analysis.store.history"),
-    ("from ..reports import charts\n", "analysis.reports.charts"),
-])
+@pytest.mark.parametrize(
+    "source, expected",
+    [
+        ("from analysis.reports.content import x\n", "analysis.reports.content"),
+        ("def f():\n    from analysis.store import history\n", "analysis.store.history"),
+        ("from ..reports import charts\n", "analysis.reports.charts"),
+    ],
+)
 def test_the_walker_sees_upward_imports(source, expected):
     found = imports_in(source, "analysis.catalog")
     assert expected in found

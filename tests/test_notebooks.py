@@ -1,4 +1,5 @@
 """Notebooks: committed clean, run under papermill, export lean Chinese HTML."""
+
 from __future__ import annotations
 
 import json
@@ -27,9 +28,17 @@ def test_committed_without_outputs_and_with_a_parameters_cell(path):
 def test_targets_notebook_runs_and_exports_chinese_html(tmp_path):
     ipynb, html = render("00-targets", tmp_path, "目标库总览", {"plan": "xinle-2023-cluster-upgrade"})
     nb = nbformat.read(str(ipynb), as_version=4)
-    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []) if o.get("output_type") == "error"]
+    errors = [
+        o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []) if o.get("output_type") == "error"
+    ]
     assert errors == []
-    stderr = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []) if o.get("name") == "stderr")
+    stderr = "".join(
+        o.get("text", "")
+        for c in nb.cells
+        if c.cell_type == "code"
+        for o in c.get("outputs", [])
+        if o.get("name") == "stderr"
+    )
     assert "missing from font" not in stderr
     page = html.read_text(encoding="utf-8")
     assert page.startswith("<!DOCTYPE html>") and '<html lang="zh-CN">' in page
@@ -56,20 +65,40 @@ def test_a_users_mistake_inside_a_notebook_reaches_the_user_as_one_chinese_line(
     # the analyst keeps the executed notebook with the full traceback
     failed = tmp_path / "out" / "2025-09" / "monthly" / "新乐市.failed.ipynb"
     assert failed.is_file() and "StoreError" in failed.read_text(encoding="utf-8")
-    result = subprocess.run([sys.executable, "-m", "analysis", "render", "monthly", "--period", "2025-09", "--region", "新乐市",
-                             "--store", str(empty), "--out", str(tmp_path / "cli")], capture_output=True, text=True,
-                            cwd=paths.PROJECT_ROOT)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "analysis",
+            "render",
+            "monthly",
+            "--period",
+            "2025-09",
+            "--region",
+            "新乐市",
+            "--store",
+            str(empty),
+            "--out",
+            str(tmp_path / "cli"),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=paths.PROJECT_ROOT,
+    )
     # an empty store is refused input (exit 1), said in Chinese, with where the executed notebook is
     assert result.returncode == 1 and result.stderr.startswith("错误：") and "Traceback" not in result.stderr
     assert "执行记录" in result.stderr
     assert len(result.stderr.strip().splitlines()) <= 2
 
 
-@pytest.mark.parametrize("name, params, words", [
-    ("monthly-dispatch", {"region": "新乐市", "period": "2025-09", "as_of": "2025/9/20"}, None),
-    ("monthly-dispatch", {"region": "新乐市", "period": 202509}, "202509 这种写法无法区分年月，请写成 2025-09"),
-    ("00-targets", {"plan": "xinle"}, "未知方案“xinle”"),
-])
+@pytest.mark.parametrize(
+    "name, params, words",
+    [
+        ("monthly-dispatch", {"region": "新乐市", "period": "2025-09", "as_of": "2025/9/20"}, None),
+        ("monthly-dispatch", {"region": "新乐市", "period": 202509}, "202509 这种写法无法区分年月，请写成 2025-09"),
+        ("00-targets", {"plan": "xinle"}, "未知方案“xinle”"),
+    ],
+)
 def test_notebook_parameters_in_other_forms_work_or_are_refused_in_chinese(tmp_path, name, params, words):
     from analysis.reports.notebooks import NotebookError, execute
 

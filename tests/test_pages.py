@@ -1,5 +1,6 @@
 """Pages a 公文 can carry: the issuer is data, the masthead fits, the date is never after today,
 open periods only as drafts."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -15,14 +16,14 @@ from analysis.reports.render import check_complete, latest_period
 
 def test_the_issuer_is_a_body_that_exists_from_data():
     assert issuer_of("石家庄市") == "石家庄市工业和信息化局"
-    assert issuer_of("西宁市") == "西宁市工业和信息化局"             # no invented 工作专班
-    assert issuer_of("新乐市") == "新乐市科学技术和工业信息化局"     # the lead department the plan names
-    assert issuer_of("正定县") == "石家庄市工业和信息化局"           # not listed: its nearest listed ancestor
+    assert issuer_of("西宁市") == "西宁市工业和信息化局"  # no invented 工作专班
+    assert issuer_of("新乐市") == "新乐市科学技术和工业信息化局"  # the lead department the plan names
+    assert issuer_of("正定县") == "石家庄市工业和信息化局"  # not listed: its nearest listed ancestor
     assert issuer_of("城东区") == "西宁市工业和信息化局"
 
 
 def test_the_masthead_fits_one_line_or_breaks_evenly():
-    line = issuer_line("石家庄市县域特色产业集群工作专班")            # 16 characters: wrapped at 26 pt before
+    line = issuer_line("石家庄市县域特色产业集群工作专班")  # 16 characters: wrapped at 26 pt before
     assert "nowrap" in line and "font-size:24pt" in line and "<br>" not in line
     long = "河北省县域特色产业集群领跑者企业培育工作领导小组办公室"
     halves = issuer_line(long).split(">", 1)[1].split("</p>")[0].split("<br>")
@@ -40,7 +41,9 @@ def test_latest_is_the_last_complete_month_and_quarter(monkeypatch, tmp_path):
 
     monkeypatch.setattr(periods, "today", lambda: dt.date(2026, 12, 2))
     assert periods.latest_complete_month() == "2026-11"
-    store = store_with(tmp_path, [submission("2026-12", "新乐市", 企业名录=[enterprise("91130184MA00000011", "新乐市")])])
+    store = store_with(
+        tmp_path, [submission("2026-12", "新乐市", 企业名录=[enterprise("91130184MA00000011", "新乐市")])]
+    )
     # the store holds December, but December is not over: November, and the third quarter
     assert latest_period("monthly", tmp_path / "store") == "2026-11"
     assert latest_period("quarterly", tmp_path / "store") == "2026-Q3"

@@ -1,4 +1,5 @@
 """PDF output read back as a reader would: text per page, embedded fonts, rows whole."""
+
 from __future__ import annotations
 
 import base64
@@ -14,8 +15,9 @@ from pypdf import PdfReader
 from analysis.reports import pdffonts
 from analysis.reports.pdf import html_to_pdf, print_css, print_stylesheet
 
-pytestmark = pytest.mark.skipif(not shutil.which("pdftotext") or not shutil.which("pdffonts"),
-                                reason="poppler-utils not installed")
+pytestmark = pytest.mark.skipif(
+    not shutil.which("pdftotext") or not shutil.which("pdffonts"), reason="poppler-utils not installed"
+)
 
 RARE = "龘"  # in Noto Sans CJK SC, not in GB2312, so not in the reduced font
 ROWS = 60
@@ -34,8 +36,8 @@ def png_bytes() -> bytes:
 
 def report_html() -> str:
     rows = "\n".join(
-        f"<tr><td>企业{i:02d}号</td><td class='num'>{100 + i}.5</td><td>落后序时</td></tr>"
-        for i in range(1, ROWS + 1))
+        f"<tr><td>企业{i:02d}号</td><td class='num'>{100 + i}.5</td><td>落后序时</td></tr>" for i in range(1, ROWS + 1)
+    )
     img = base64.b64encode(png_bytes()).decode()
     return f"""<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><title>测试</title></head><body>
 <div class="issuer">某某市科学技术局</div><hr class="red-rule">
@@ -59,8 +61,7 @@ def pdf(font_cache, tmp_path_factory):
 
 
 def page_texts(path) -> list[str]:
-    text = subprocess.run(["pdftotext", "-raw", str(path), "-"], capture_output=True,
-                          text=True, check=True).stdout
+    text = subprocess.run(["pdftotext", "-raw", str(path), "-"], capture_output=True, text=True, check=True).stdout
     return text.split("\f")[:-1]
 
 
@@ -70,7 +71,7 @@ def embedded_fonts(path) -> list[dict]:
     header, rule, *rows = out.splitlines()
     spans = [m.span() for m in re.finditer(r"-+", rule)]
     keys = ["name", "type", "encoding", "emb", "sub", "uni"]
-    return [{k: row[a:b + 1].strip() for k, (a, b) in zip(keys, spans)} for row in rows]
+    return [{k: row[a : b + 1].strip() for k, (a, b) in zip(keys, spans)} for row in rows]
 
 
 def test_reduced_fonts_are_small_and_renamed(font_cache):
@@ -140,7 +141,7 @@ def test_fonts_embedded_reduced_and_fallback(pdf):
     names = " ".join(f["name"] for f in fonts)
     assert "Workbook-Sans-SC" in names
     assert "Workbook-Serif-SC" in names  # title, issuer, page numbers
-    assert "Noto-Sans-CJK-SC" in names   # fallback for the rare character only
+    assert "Noto-Sans-CJK-SC" in names  # fallback for the rare character only
     assert RARE in "".join(page_texts(pdf))
 
 
@@ -170,8 +171,10 @@ def test_stylesheet_for_templates(font_cache):
 def test_html_file_with_relative_image(font_cache, tmp_path):
     (tmp_path / "图表.png").write_bytes(png_bytes())
     page = tmp_path / "报告.html"
-    page.write_text('<html><head><meta charset="utf-8"></head><body><h1>附图</h1><img src="图表.png"></body></html>',
-                    encoding="utf-8")
+    page.write_text(
+        '<html><head><meta charset="utf-8"></head><body><h1>附图</h1><img src="图表.png"></body></html>',
+        encoding="utf-8",
+    )
     out = html_to_pdf(page, tmp_path / "out" / "报告.pdf")
     assert list(PdfReader(out).pages[0].images)
     assert "附图" in page_texts(out)[0]
@@ -188,13 +191,13 @@ def test_a_cell_of_excels_maximum_length_is_cut_visibly_in_the_pdf_and_kept_whol
     from analysis.reports.pdf import html_to_pdf
     from analysis.reports.xlsx import write_tables
 
-    note = ("企业申报材料正在补充完善" * 3000)[:32767]          # Excel's cell limit
+    note = ("企业申报材料正在补充完善" * 3000)[:32767]  # Excel's cell limit
     frame = pd.DataFrame({"地区": ["新乐市"], "情况说明": [note], "备注": ["x" * 100000]})
     start = time.monotonic()
     pdf = html_to_pdf(page("长文本", rh.table(frame, status_column="")), tmp_path / "long.pdf")
     assert time.monotonic() - start < 60
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
-    assert text.count("全文见附表") == 2                     # both long cells say they were cut
+    assert text.count("全文见附表") == 2  # both long cells say they were cut
     write_tables(tmp_path / "long.xlsx", {"情况说明": frame})
     sheet = openpyxl.load_workbook(tmp_path / "long.xlsx").active
     values = [c.value for row in sheet.iter_rows() for c in row if isinstance(c.value, str)]

@@ -1,4 +1,5 @@
 """One parser for months and quarters: the forms the contract accepts give the canonical period."""
+
 from __future__ import annotations
 
 import pytest
@@ -7,12 +8,16 @@ from analysis.errors import UserError
 from analysis.periods import parse_month, parse_quarter
 
 
-@pytest.mark.parametrize("text", ["2025-06", "2025-6", "2025/6", "2025/06", "2025.6", "2025年6月", "2025年06月", " 2025-06 "])
+@pytest.mark.parametrize(
+    "text", ["2025-06", "2025-6", "2025/6", "2025/06", "2025.6", "2025年6月", "2025年06月", " 2025-06 "]
+)
 def test_accepted_month_forms_give_the_canonical_month(text):
     assert parse_month(text) == "2025-06"
 
 
-@pytest.mark.parametrize("text, hint", [("202506", "202506 这种写法"), ("2025-13", ""), ("abc", ""), ("2025-Q3", ""), ("", "")])
+@pytest.mark.parametrize(
+    "text, hint", [("202506", "202506 这种写法"), ("2025-13", ""), ("abc", ""), ("2025-Q3", ""), ("", "")]
+)
 def test_other_month_forms_are_refused_in_chinese(text, hint):
     with pytest.raises(UserError, match="应为 YYYY-MM") as info:
         parse_month(text)
@@ -36,10 +41,19 @@ def _cli(*args):
 
     from analysis import paths
 
-    return subprocess.run([sys.executable, "-m", "analysis", *args], capture_output=True, text=True, cwd=paths.PROJECT_ROOT)
+    return subprocess.run(
+        [sys.executable, "-m", "analysis", *args], capture_output=True, text=True, cwd=paths.PROJECT_ROOT
+    )
 
 
-@pytest.mark.parametrize("args", [["due", "--since", "abc"], ["due", "--since", "2025-Q3"], ["candidates", "--region", "新乐市", "--period", "2025-Q3"]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["due", "--since", "abc"],
+        ["due", "--since", "2025-Q3"],
+        ["candidates", "--region", "新乐市", "--period", "2025-Q3"],
+    ],
+)
 def test_a_bad_month_argument_is_refused_not_ignored(tmp_path, args):
     from support.builders import enterprise, store_with, submission
 
@@ -55,12 +69,15 @@ def test_due_with_a_missing_store_is_an_error(tmp_path):
     assert result.returncode == 1 and "不存在或尚无报送数据" in result.stderr
 
 
-@pytest.mark.parametrize("args", [
-    ["render", "monthly", "--period", "2025-09", "--region", "新乐市", "--out", "{file}"],
-    ["batch", "--kind", "monthly", "--period", "2025-09", "--out", "{file}"],
-    ["template", "--out", "{file}"],
-    ["candidates", "--region", "新乐市", "--format", "xlsx", "--out", "{folder}"],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["render", "monthly", "--period", "2025-09", "--region", "新乐市", "--out", "{file}"],
+        ["batch", "--kind", "monthly", "--period", "2025-09", "--out", "{file}"],
+        ["template", "--out", "{file}"],
+        ["candidates", "--region", "新乐市", "--format", "xlsx", "--out", "{folder}"],
+    ],
+)
 def test_a_folder_where_a_file_is_expected_or_the_reverse_is_refused_before_any_work(tmp_path, args):
     existing = tmp_path / "a-file.txt"
     existing.write_text("x", encoding="utf-8")
@@ -75,9 +92,13 @@ def test_ingest_and_progress_take_the_forms_of_the_one_parser(tmp_path):
 
     store_with(tmp_path, [submission("2025-09", "新乐市", 企业名录=[enterprise("91130184MA00000011", "新乐市")])])
     store = str(tmp_path / "store")
-    canonical = _cli("progress", "--as-of", "2025-09-30", "--plan", "xinle-2023-cluster-upgrade", "--format", "csv", "--store", store)
+    canonical = _cli(
+        "progress", "--as-of", "2025-09-30", "--plan", "xinle-2023-cluster-upgrade", "--format", "csv", "--store", store
+    )
     for form in ("2025/9/30", "2025年9月30日"):
-        other = _cli("progress", "--as-of", form, "--plan", "xinle-2023-cluster-upgrade", "--format", "csv", "--store", store)
+        other = _cli(
+            "progress", "--as-of", form, "--plan", "xinle-2023-cluster-upgrade", "--format", "csv", "--store", store
+        )
         assert other.returncode == 0 and other.stdout == canonical.stdout
     bad = _cli("progress", "--as-of", "2025-09-31", "--store", store)
     assert bad.returncode == 2 and "应为 YYYY-MM-DD" in bad.stderr

@@ -1,4 +1,5 @@
 """The progress engine on hand-computed fixtures (each expected number is worked out in the comments)."""
+
 from __future__ import annotations
 
 import pandas as pd
@@ -7,9 +8,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from analysis.catalog.targets import load_catalog
+from analysis.progress.engine import compute_progress, time_fraction
 from analysis.progress.facts import load_facts
 from analysis.progress.measures import count_first_grants, count_valid
-from analysis.progress.engine import compute_progress, time_fraction
 from support.builders import award, enterprise, report, store_with, submission
 
 X, L, SJZ = "新乐市", "鹿泉区", "石家庄市"
@@ -28,26 +29,46 @@ def cluster_month(name, unit, month, ytd):
 def store(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("progress")
     xinle_awards = [
-        award(E[1], X, "专精特新中小企业", "2021-03-01", "省级"),                    # default 3 years: valid to 2024-02-29
+        award(E[1], X, "专精特新中小企业", "2021-03-01", "省级"),  # default 3 years: valid to 2024-02-29
         award(E[2], X, "专精特新中小企业", "2023-02-10", "省级", until="2026-02-09"),
         award(E[3], X, "专精特新中小企业", "2022-05-01", "省级", revoked="2023-06-30"),
-        award(E[5], X, "专精特新中小企业", "2022-01-15", "省级"),                    # also listed by 鹿泉区
+        award(E[5], X, "专精特新中小企业", "2022-01-15", "省级"),  # also listed by 鹿泉区
         award(E[6], X, "专精特新小巨人", "2023-07-01", "国家级"),
     ]
     subs = [
-        submission("2023-09", X, 企业名录=[enterprise(E[i], X) for i in (1, 2, 3, 5, 6)], 资质认定=xinle_awards,
-                   集群名录=[cluster("新乐市装备制造产业集群", X)],
-                   集群月度=[cluster_month("新乐市装备制造产业集群", X, "2022-09", 700.0),
-                            cluster_month("新乐市装备制造产业集群", X, "2023-09", 791.0)]),
-        submission("2023-12", X, 企业名录=[enterprise(E[i], X) for i in (1, 2, 3, 5, 6)], 资质认定=xinle_awards,
-                   集群名录=[cluster("新乐市装备制造产业集群", X)],
-                   集群月度=[cluster_month("新乐市装备制造产业集群", X, "2022-12", 1000.0),
-                            cluster_month("新乐市装备制造产业集群", X, "2023-12", 1130.0)],
-                   指标填报=[report(X, "2023-12", "工业云平台普及率", 48), report(X, "2023-12", "经营管理数字化普及率", 78)]),
-        submission("2023-12", L, 企业名录=[enterprise(E[i], L) for i in (4, 5)],
-                   资质认定=[award(E[4], L, "专精特新中小企业", "2023-11-20", "省级", until="2026-11-19"),
-                            award(E[5], L, "专精特新中小企业", "2022-01-15", "省级")],
-                   指标填报=[report(L, "2023-12", "工业云平台普及率", 52), report(L, "2023-12", "经营管理数字化普及率", 78.5)]),
+        submission(
+            "2023-09",
+            X,
+            企业名录=[enterprise(E[i], X) for i in (1, 2, 3, 5, 6)],
+            资质认定=xinle_awards,
+            集群名录=[cluster("新乐市装备制造产业集群", X)],
+            集群月度=[
+                cluster_month("新乐市装备制造产业集群", X, "2022-09", 700.0),
+                cluster_month("新乐市装备制造产业集群", X, "2023-09", 791.0),
+            ],
+        ),
+        submission(
+            "2023-12",
+            X,
+            企业名录=[enterprise(E[i], X) for i in (1, 2, 3, 5, 6)],
+            资质认定=xinle_awards,
+            集群名录=[cluster("新乐市装备制造产业集群", X)],
+            集群月度=[
+                cluster_month("新乐市装备制造产业集群", X, "2022-12", 1000.0),
+                cluster_month("新乐市装备制造产业集群", X, "2023-12", 1130.0),
+            ],
+            指标填报=[report(X, "2023-12", "工业云平台普及率", 48), report(X, "2023-12", "经营管理数字化普及率", 78)],
+        ),
+        submission(
+            "2023-12",
+            L,
+            企业名录=[enterprise(E[i], L) for i in (4, 5)],
+            资质认定=[
+                award(E[4], L, "专精特新中小企业", "2023-11-20", "省级", until="2026-11-19"),
+                award(E[5], L, "专精特新中小企业", "2022-01-15", "省级"),
+            ],
+            指标填报=[report(L, "2023-12", "工业云平台普及率", 52), report(L, "2023-12", "经营管理数字化普及率", 78.5)],
+        ),
         submission("2023-12", "河北省", 指标填报=[report("河北省", "2023-12", "专精特新中小企业", 3620)]),
     ]
     return store_with(tmp, subs)
@@ -67,8 +88,15 @@ def targets(*ids):
 
 @pytest.fixture(scope="module")
 def year_end(store):
-    ids = ("sjz.srdi_sme.2023", "sjz.srdi_sme.annual", "xinle.little_giant.2023", "hebei.srdi_sme.2023",
-           "sjz.industrial_cloud_rate.2023", "sjz.digital_mgmt_rate.2023", "xinle.cluster_revenue_growth.2023")
+    ids = (
+        "sjz.srdi_sme.2023",
+        "sjz.srdi_sme.annual",
+        "xinle.little_giant.2023",
+        "hebei.srdi_sme.2023",
+        "sjz.industrial_cloud_rate.2023",
+        "sjz.digital_mgmt_rate.2023",
+        "xinle.cluster_revenue_growth.2023",
+    )
     return compute_progress(store, "2023-12-31", targets(*ids))
 
 
@@ -103,8 +131,9 @@ def test_estimated_splits_follow_baseline_shares_and_are_labelled(year_end_estim
     # baseline 2022-08-28: 新乐市 E1, E3, E5 = 3; 鹿泉区 E5 = 1 → shares 3/4 and 1/4 of 580, whole numbers
     assert row(year_end_estimated, "sjz.srdi_sme.2023", X)["target_value"] == 435
     assert row(year_end_estimated, "sjz.srdi_sme.2023", L)["target_value"] == 145
-    units = year_end_estimated[(year_end_estimated["target_id"] == "sjz.srdi_sme.2023")
-                               & (year_end_estimated["jurisdiction"] != SJZ)]
+    units = year_end_estimated[
+        (year_end_estimated["target_id"] == "sjz.srdi_sme.2023") & (year_end_estimated["jurisdiction"] != SJZ)
+    ]
     split = units[units["basis"] == "测算"]
     assert sorted(split["jurisdiction"]) == sorted([X, L]) and split["target_value"].sum() == 580
     # the 19 other units of 石家庄市's 21 (辛集市 reports to the province) have no base and get no estimate
@@ -136,7 +165,10 @@ def test_rates_apply_unchanged_to_units_only_as_an_estimate(year_end_estimated):
     # 超过78%: 78 is not met, 78.5 is
     assert not row(year_end_estimated, "sjz.digital_mgmt_rate.2023", X)["met"]
     assert row(year_end_estimated, "sjz.digital_mgmt_rate.2023", L)["met"]
-    assert row(year_end_estimated, "sjz.industrial_cloud_rate.2023", X)[["basis", "target_value"]].tolist() == ["测算", 50]
+    assert row(year_end_estimated, "sjz.industrial_cloud_rate.2023", X)[["basis", "target_value"]].tolist() == [
+        "测算",
+        50,
+    ]
 
 
 def test_year_on_year_growth_of_cumulative_revenue(year_end, store):
@@ -163,7 +195,12 @@ def test_time_proportional_progress_mid_year(store):
 
 def test_time_fraction_quarters():
     year = pd.Timestamp(2025, 1, 1), pd.Timestamp(2025, 12, 31)
-    assert [time_fraction(*year, pd.Timestamp(2025, m, d)) for m, d in ((3, 31), (6, 30), (9, 30), (12, 31))] == [0.25, 0.5, 0.75, 1.0]
+    assert [time_fraction(*year, pd.Timestamp(2025, m, d)) for m, d in ((3, 31), (6, 30), (9, 30), (12, 31))] == [
+        0.25,
+        0.5,
+        0.75,
+        1.0,
+    ]
 
 
 def test_expiry_default_validity_and_revocation_at_dates(store):
@@ -210,8 +247,10 @@ def test_city_count_equals_distinct_enterprises_of_its_units(tmp_path_factory, a
     for code_no, unit, year in awards:
         code = f"91130184MA0{code_no:05d}X"
         by_unit.setdefault(unit, []).append(award(code, unit, "高新技术企业", f"{year}-06-01", until="2030-01-01"))
-    subs = [submission("2023-12", u, 企业名录=[enterprise(a["统一社会信用代码"], u) for a in rows], 资质认定=rows)
-            for u, rows in by_unit.items()]
+    subs = [
+        submission("2023-12", u, 企业名录=[enterprise(a["统一社会信用代码"], u) for a in rows], 资质认定=rows)
+        for u, rows in by_unit.items()
+    ]
     # the same enterprise twice in one unit's register would be a duplicate: keep each unit's codes unique
     for sub in subs:
         sub.tables["企业名录"] = sub.tables["企业名录"].drop_duplicates("统一社会信用代码")
@@ -227,10 +266,16 @@ def test_city_count_equals_distinct_enterprises_of_its_units(tmp_path_factory, a
 def test_reported_monthly_flows_sum_and_shares_use_the_parents_published_count(tmp_path):
     W, Q = "城东区", "青海省"
     subs = [
-        submission("2024-06", W, 企业名录=[enterprise(E[i], W) for i in (1, 2)],
-                   资质认定=[award(E[1], W, "专精特新中小企业", "2024-01-10", "省级"),
-                            award(E[2], W, "专精特新中小企业", "2024-03-10", "省级")],
-                   指标填报=[report(W, "2024-05", "新增发明专利", 4), report(W, "2024-06", "新增发明专利", 3)]),
+        submission(
+            "2024-06",
+            W,
+            企业名录=[enterprise(E[i], W) for i in (1, 2)],
+            资质认定=[
+                award(E[1], W, "专精特新中小企业", "2024-01-10", "省级"),
+                award(E[2], W, "专精特新中小企业", "2024-03-10", "省级"),
+            ],
+            指标填报=[report(W, "2024-05", "新增发明专利", 4), report(W, "2024-06", "新增发明专利", 3)],
+        ),
         submission("2024-06", Q, 指标填报=[report(Q, "2024-06", "专精特新中小企业", 4)]),
     ]
     store = store_with(tmp_path, subs)
@@ -239,9 +284,23 @@ def test_reported_monthly_flows_sum_and_shares_use_the_parents_published_count(t
     share = row(frame, "xining.srdi_sme.2025.share", "西宁市")
     assert (share["actual"], share["actual_source"]) == (50.0, "计数/填报")
     from analysis.catalog.targets import Target
-    flow = Target(id="t.flow", plan="xining-2023-sme-clusters", jurisdiction="西宁市", indicator="invention_patents_new",
-                  kind="annual", period="annual", low=12, high=None, comparison="≥", unit="件", aspirational=False,
-                  quote="", source="", measure={"reported": "新增发明专利"})
+
+    flow = Target(
+        id="t.flow",
+        plan="xining-2023-sme-clusters",
+        jurisdiction="西宁市",
+        indicator="invention_patents_new",
+        kind="annual",
+        period="annual",
+        low=12,
+        high=None,
+        comparison="≥",
+        unit="件",
+        aspirational=False,
+        quote="",
+        source="",
+        measure={"reported": "新增发明专利"},
+    )
     frame = compute_progress(store, "2024-06-30", [flow], with_previous=False)
     # monthly figures 4 + 3 = 7 of 12 by mid-year (expected 6)
     city = row(frame, "t.flow", "西宁市", term="2024")
@@ -251,19 +310,29 @@ def test_reported_monthly_flows_sum_and_shares_use_the_parents_published_count(t
 
 def test_a_missed_deadline_is_a_final_miss_not_a_calendar_word(store):
     # a 2023 rate target judged in 2024: its gap (78/78 = 100% of target) alone would read 基本同步
-    frame = compute_progress(store, "2024-03-31", targets("sjz.digital_mgmt_rate.2023"), with_previous=False,
-                             estimate_splits=True)
+    frame = compute_progress(
+        store, "2024-03-31", targets("sjz.digital_mgmt_rate.2023"), with_previous=False, estimate_splits=True
+    )
     xinle = row(frame, "sjz.digital_mgmt_rate.2023", X)
     # 78 against 超过78%: missed by a hair, and final
     assert (xinle["final"], xinle["met"], xinle["status"], xinle["trajectory"]) == (True, False, "未完成", "")
 
 
 def test_facts_are_remembered_until_the_store_changes(tmp_path):
-    store = store_with(tmp_path, [submission("2023-12", X, 企业名录=[enterprise(E[1], X)],
-                                             资质认定=[award(E[1], X, "高新技术企业", "2023-05-01")])])
+    store = store_with(
+        tmp_path,
+        [
+            submission(
+                "2023-12", X, 企业名录=[enterprise(E[1], X)], 资质认定=[award(E[1], X, "高新技术企业", "2023-05-01")]
+            )
+        ],
+    )
     first = load_facts(store, "2023-12")
     assert load_facts(store, "2023-12") is first
-    store.add(submission("2023-12", L, 企业名录=[enterprise(E[4], L)],
-                         资质认定=[award(E[4], L, "高新技术企业", "2023-06-01")]))
+    store.add(
+        submission(
+            "2023-12", L, 企业名录=[enterprise(E[4], L)], 资质认定=[award(E[4], L, "高新技术企业", "2023-06-01")]
+        )
+    )
     again = load_facts(store, "2023-12")
     assert again is not first and sorted(again.awards["unit"]) == sorted([X, L])

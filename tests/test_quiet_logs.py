@@ -1,4 +1,5 @@
 """What lands in a log: progress bars only on a terminal, no kernel transport warning when rendering."""
+
 from __future__ import annotations
 
 import fcntl
@@ -21,16 +22,27 @@ BAR_TRACES = ("\r", "写入", "导入", "it/s", "份/s", "个文件/s", "%|")
 
 
 def _cli(*args: str, stderr) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "analysis", *args], env=ENV, cwd=paths.PROJECT_ROOT,
-                          stdout=subprocess.PIPE, stderr=stderr, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "analysis", *args],
+        env=ENV,
+        cwd=paths.PROJECT_ROOT,
+        stdout=subprocess.PIPE,
+        stderr=stderr,
+        timeout=300,
+    )
 
 
 def _on_terminal(*args: str) -> str:
     """Run the command with stderr on a pseudo-terminal; what it wrote there."""
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 120, 0, 0))  # a new pty is 0 columns wide
-    proc = subprocess.Popen([sys.executable, "-m", "analysis", *args], env=ENV, cwd=paths.PROJECT_ROOT,
-                            stdout=subprocess.DEVNULL, stderr=slave)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "analysis", *args],
+        env=ENV,
+        cwd=paths.PROJECT_ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=slave,
+    )
     os.close(slave)
     chunks = []
     try:
@@ -50,14 +62,13 @@ def _on_terminal(*args: str) -> str:
 
 
 def test_no_progress_bars_when_stderr_is_not_a_terminal(tmp_path):
-    demo = _cli("demo", "--out", str(tmp_path / "demo"), "--until", "2022-02", "--months", "1",
-                stderr=subprocess.PIPE)
+    demo = _cli("demo", "--out", str(tmp_path / "demo"), "--until", "2022-02", "--months", "1", stderr=subprocess.PIPE)
     assert demo.returncode == 0 and "已生成演示报送数据" in demo.stdout.decode()
     assert demo.stderr == b""
     files = len(list((tmp_path / "demo").iterdir()))
-    assert files >= 10                                    # enough for ingest's bar
+    assert files >= 10  # enough for ingest's bar
     log = tmp_path / "ingest.log"
-    with log.open("wb") as err:                           # as make demo or cron would: stderr to a file
+    with log.open("wb") as err:  # as make demo or cron would: stderr to a file
         ingest = _cli("ingest", str(tmp_path / "demo"), "--store", str(tmp_path / "store"), stderr=err)
     assert ingest.returncode == 0
     out = ingest.stdout.decode()
@@ -76,17 +87,19 @@ def test_progress_bars_on_a_terminal(tmp_path):
 
 
 def _tiny_notebook(folder: Path, *lines: str) -> None:
-    nb = nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_code_cell("x = 1", metadata={"tags": ["parameters"]}),
-        nbformat.v4.new_code_cell("\n".join(lines)),
-    ])
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell("x = 1", metadata={"tags": ["parameters"]}),
+            nbformat.v4.new_code_cell("\n".join(lines)),
+        ]
+    )
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     folder.mkdir()
     nbformat.write(nb, str(folder / "tiny.ipynb"))
 
 
 def test_rendering_starts_the_kernel_without_the_transport_warning(tmp_path, monkeypatch, capfd):
-    monkeypatch.setenv("WORKBOOK_DEBUG", "1")   # (otherwise nothing of the kernel's own stderr reaches ours)
+    monkeypatch.setenv("WORKBOOK_DEBUG", "1")  # (otherwise nothing of the kernel's own stderr reaches ours)
     # the kernel's own stderr goes to the same descriptor as its start-up warnings
     _tiny_notebook(tmp_path / "nb", "import os", "os.write(2, b'kernel-stderr-seen\\n')", "print(x + 1)")
     monkeypatch.setattr(paths, "NOTEBOOKS_DIR", tmp_path / "nb")
@@ -94,15 +107,19 @@ def test_rendering_starts_the_kernel_without_the_transport_warning(tmp_path, mon
     done = nbformat.read(str(out), as_version=4)
     assert "42" in "".join(o.get("text", "") for c in done.cells for o in c.get("outputs", []))
     err = capfd.readouterr().err
-    assert "kernel-stderr-seen" in err                    # the kernel's stderr is captured here
+    assert "kernel-stderr-seen" in err  # the kernel's stderr is captured here
     # (under --debug the kernel logs at its usual level: an interrupt at shutdown may be logged, a warning is not)
     assert "without encryption" not in err
 
 
 def test_what_a_kernel_process_writes_as_it_ends_stays_off_the_users_terminal(tmp_path, monkeypatch, capfd):
     # like libzmq's "Assertion failed: pfd.revents & POLLIN (src/signaler.cpp)" when a kernel is torn down
-    _tiny_notebook(tmp_path / "nb", "import atexit, os",
-                   "atexit.register(os.write, 2, b'Assertion failed: kernel-dying-noise\\n')", "print(x + 1)")
+    _tiny_notebook(
+        tmp_path / "nb",
+        "import atexit, os",
+        "atexit.register(os.write, 2, b'Assertion failed: kernel-dying-noise\\n')",
+        "print(x + 1)",
+    )
     monkeypatch.setattr(paths, "NOTEBOOKS_DIR", tmp_path / "nb")
     out = execute("tiny", tmp_path / "out" / "tiny.ipynb", {"x": 41})
     done = nbformat.read(str(out), as_version=4)

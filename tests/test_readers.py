@@ -1,4 +1,5 @@
 """Reading files: CSV encodings, raw cell types, error cells, hostile and broken files."""
+
 from __future__ import annotations
 
 import io
@@ -8,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from analysis.submissions import contract, readers
 from analysis.errors import UserError
-from support.files import one_sheet_xlsx
+from analysis.submissions import contract, readers
 from analysis.submissions.validate import SubmissionRejected, read_submission
+from support.files import one_sheet_xlsx
 
 FIXTURES = Path(__file__).parent / "fixtures"
 GOOD = FIXTURES / "good" / "新乐市-2023-06-月调度.xlsx"
@@ -33,7 +34,12 @@ def test_csv_encodings_are_detected(tmp_path, encoding):
     sub = read_submission(path)
     assert sub.period == "2023-06"
     row = sub.tables["企业名录"].iloc[0]
-    assert (row["统一社会信用代码"], row["企业名称"], row["所属地区"], row["_row"]) == (CODE, "新乐甲电缆有限公司", "新乐市", 2)
+    assert (row["统一社会信用代码"], row["企业名称"], row["所属地区"], row["_row"]) == (
+        CODE,
+        "新乐甲电缆有限公司",
+        "新乐市",
+        2,
+    )
     assert row["_sheet"] == "企业名录"
 
 
@@ -74,8 +80,10 @@ def test_csv_leading_zero_text_is_kept(tmp_path):
 
 
 def test_calamine_keeps_text_codes_as_text_and_numbers_as_numbers(tmp_path):
-    path = _xlsx(tmp_path / "t.xlsx", [["统一社会信用代码"], ["012345678901234567"], ["911301841234567890"],
-                                       [911301841234567890], [130184]])
+    path = _xlsx(
+        tmp_path / "t.xlsx",
+        [["统一社会信用代码"], ["012345678901234567"], ["911301841234567890"], [911301841234567890], [130184]],
+    )
     grid = readers.read_workbook(path).sheets["企业名录"]
     cells = [readers.clean(v) for v in grid.iloc[1:, 0]]
     assert cells[:2] == ["012345678901234567", "911301841234567890"]  # text stays text, zeros kept
@@ -84,8 +92,16 @@ def test_calamine_keeps_text_codes_as_text_and_numbers_as_numbers(tmp_path):
 
 
 def test_header_row_found_below_title_rows(tmp_path):
-    path = _xlsx(tmp_path / "t.xlsx", [["2023年6月企业名录"], [], ["填报单位：新乐市"],
-                                       ["＊统一社会信用代码 ", "企业名称", "所属地区", "联系人（电话）"], [CODE, "甲", "新乐市", "张三"]])
+    path = _xlsx(
+        tmp_path / "t.xlsx",
+        [
+            ["2023年6月企业名录"],
+            [],
+            ["填报单位：新乐市"],
+            ["＊统一社会信用代码 ", "企业名称", "所属地区", "联系人（电话）"],
+            [CODE, "甲", "新乐市", "张三"],
+        ],
+    )
     raw = readers.read_workbook(path)
     table = readers.locate_table("企业名录", raw.sheets["企业名录"], contract.SHEETS_BY_NAME["企业名录"])
     assert table.header_row == 4
@@ -110,8 +126,11 @@ def test_formula_error_cells_are_found_with_their_cell(tmp_path):
 @pytest.mark.parametrize("error", ["#REF!", "#VALUE!", "#N/A", "#NAME?"])
 def test_each_error_kind_is_reported(tmp_path, error):
     path = _xlsx(tmp_path / "e-2023-06.xlsx", [["统一社会信用代码", "企业名称", "所属地区"], [CODE, "__E__", "新乐市"]])
-    _patch_part(path, "xl/worksheets/sheet1.xml",
-                lambda xml: xml.replace(b't="inlineStr"><is><t>__E__</t></is>', f't="e"><f>A9</f><v>{error}</v>'.encode()))
+    _patch_part(
+        path,
+        "xl/worksheets/sheet1.xml",
+        lambda xml: xml.replace(b't="inlineStr"><is><t>__E__</t></is>', f't="e"><f>A9</f><v>{error}</v>'.encode()),
+    )
     with pytest.raises(SubmissionRejected) as info:
         read_submission(path)
     [p] = info.value.problems
@@ -138,9 +157,11 @@ def _patch_part(path: Path, part: str, change) -> None:
 
 
 XXE = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
-LAUGHS = (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
-          + b"".join(f'<!ENTITY lol{i} "{f"&lol{i - 1};" * 10 if i > 1 else "&lol;" * 10}">'.encode() for i in range(1, 10))
-          + b"]>")
+LAUGHS = (
+    b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+    + b"".join(f'<!ENTITY lol{i} "{f"&lol{i - 1};" * 10 if i > 1 else "&lol;" * 10}">'.encode() for i in range(1, 10))
+    + b"]>"
+)
 
 
 @pytest.mark.parametrize("prolog, entity", [(XXE, b"&xxe;"), (LAUGHS, b"&lol9;")])
@@ -151,6 +172,7 @@ def test_xml_entity_attacks_are_refused_quickly(tmp_path, prolog, entity, part):
     def change(xml: bytes) -> bytes:
         body = xml.split(b"?>", 1)[1] if xml.startswith(b"<?xml") else xml
         return prolog + body.replace(b">x<", b">" + entity + b"<")
+
     _patch_part(path, part, change)
     start = time.monotonic()
     with pytest.raises(UserError) as info:
@@ -169,9 +191,15 @@ def test_broken_files_give_one_clear_line(tmp_path):
         "truncated.xlsx": GOOD.read_bytes()[:2000],
         "old.xls": b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600,
     }
-    expected = {"empty.xlsx": "文件为空", "report.xlsx": "PDF", "notes.xlsx": "改了扩展名",
-                "archive.xlsx": "不是 Excel 工作簿", "encrypted.xlsx": "密码", "truncated.xlsx": "损坏",
-                "old.xls": "无法读取"}
+    expected = {
+        "empty.xlsx": "文件为空",
+        "report.xlsx": "PDF",
+        "notes.xlsx": "改了扩展名",
+        "archive.xlsx": "不是 Excel 工作簿",
+        "encrypted.xlsx": "密码",
+        "truncated.xlsx": "损坏",
+        "old.xls": "无法读取",
+    }
     for name, data in cases.items():
         path = tmp_path / name
         path.write_bytes(data)
@@ -195,4 +223,3 @@ def test_unsupported_and_missing_files(tmp_path):
         readers.read_workbook(tmp_path / "a.ods")
     with pytest.raises(UserError, match="无法读取文件"):
         readers.read_workbook(tmp_path / "missing.xlsx")
-

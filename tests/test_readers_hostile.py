@@ -1,6 +1,7 @@
 """Reading hostile and unusual files: far stray cells, zip bombs, NA words, formulas without a
 result, error cells without r attributes or in Strict Open XML, renamed .xls files, DOCTYPEs
 the quick look missed, English error names, CSV separators. Files are made in tmp_path."""
+
 from __future__ import annotations
 
 import io
@@ -15,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from analysis.submissions import readers, xlsx_scan
 from analysis.errors import UserError
-from support.files import one_sheet_xlsx
+from analysis.submissions import readers, xlsx_scan
 from analysis.submissions.validate import SubmissionRejected, read_submission
+from support.files import one_sheet_xlsx
 
 ROOT = Path(__file__).resolve().parents[1]
 XLS = Path(__file__).parent / "fixtures" / "hostile" / "companies.xls"
@@ -43,8 +44,11 @@ def _rewrite(path: Path, change: dict | None = None, rename: dict | None = None)
             if info.filename in change:
                 body = change[info.filename](body)
             for old, new in rename.items():
-                body = body.replace(old.split("/", 1)[1].encode(), new.split("/", 1)[1].encode()) \
-                    if info.filename in ("xl/_rels/workbook.xml.rels", "[Content_Types].xml") else body
+                body = (
+                    body.replace(old.split("/", 1)[1].encode(), new.split("/", 1)[1].encode())
+                    if info.filename in ("xl/_rels/workbook.xml.rels", "[Content_Types].xml")
+                    else body
+                )
             zout.writestr(rename.get(info.filename, info.filename), body)
     path.write_bytes(out.getvalue())
     return path
@@ -71,29 +75,48 @@ def _companies(tmp_path: Path, name: str = "新乐市-2023-06.xlsx") -> Path:
 
 def test_stray_cells_that_abort_calamine_are_refused_in_a_subprocess(tmp_path):
     """A stray cell at XFD1048576 or a reference like ZZZZZZ4 made calamine abort the process."""
-    far = _rewrite(_companies(tmp_path, "far.xlsx"), {SHEET: _append_rows(
-        b'<row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t xml:space="preserve"> </t></is></c></row>')})
-    bad = _rewrite(_companies(tmp_path, "bad.xlsx"), {SHEET: _append_rows(
-        b'<row r="4"><c r="ZZZZZZ4" t="inlineStr"><is><t>x</t></is></c></row>')})
-    code = ("import sys; sys.path.insert(0, sys.argv[1])\n"
-            "from analysis.submissions import readers\nfrom analysis.errors import UserError\n"
-            "for path in sys.argv[2:]:\n"
-            "    try:\n        readers.read_workbook(path); print('read')\n"
-            "    except UserError as exc:\n        print(exc)\n")
-    done = subprocess.run([sys.executable, "-c", code, str(ROOT / "src"), str(far), str(bad)],
-                          capture_output=True, text=True, timeout=120)
+    far = _rewrite(
+        _companies(tmp_path, "far.xlsx"),
+        {
+            SHEET: _append_rows(
+                b'<row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t xml:space="preserve"> </t></is></c></row>'
+            )
+        },
+    )
+    bad = _rewrite(
+        _companies(tmp_path, "bad.xlsx"),
+        {SHEET: _append_rows(b'<row r="4"><c r="ZZZZZZ4" t="inlineStr"><is><t>x</t></is></c></row>')},
+    )
+    code = (
+        "import sys; sys.path.insert(0, sys.argv[1])\n"
+        "from analysis.submissions import readers\nfrom analysis.errors import UserError\n"
+        "for path in sys.argv[2:]:\n"
+        "    try:\n        readers.read_workbook(path); print('read')\n"
+        "    except UserError as exc:\n        print(exc)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(ROOT / "src"), str(far), str(bad)], capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 0, done.stderr[-500:]
     far_line, bad_line = done.stdout.splitlines()
-    assert far_line == ("far.xlsx：工作表“企业名录”的数据区域过大（最远的单元格是 XFD1048576）："
-                        "请删除表格右侧和下方多余的内容后重新报送")
+    assert far_line == (
+        "far.xlsx：工作表“企业名录”的数据区域过大（最远的单元格是 XFD1048576）："
+        "请删除表格右侧和下方多余的内容后重新报送"
+    )
     assert bad_line.startswith("bad.xlsx：工作表“企业名录”中有无效的单元格位置“ZZZZZZ4”") and "损坏" in bad_line
 
 
 @pytest.mark.parametrize("ref", ["Z1048576", "CV200000", "AZ1048576"])
 def test_a_far_stray_cell_is_refused_quickly(tmp_path, ref):
     row = ref.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
-    path = _rewrite(_companies(tmp_path), {SHEET: _append_rows(
-        f'<row r="{row}"><c r="{ref}" t="inlineStr"><is><t xml:space="preserve"> </t></is></c></row>'.encode())})
+    path = _rewrite(
+        _companies(tmp_path),
+        {
+            SHEET: _append_rows(
+                f'<row r="{row}"><c r="{ref}" t="inlineStr"><is><t xml:space="preserve"> </t></is></c></row>'.encode()
+            )
+        },
+    )
     start = time.monotonic()
     message = _refused(path)
     assert time.monotonic() - start < 2
@@ -103,8 +126,10 @@ def test_a_far_stray_cell_is_refused_quickly(tmp_path, ref):
 @pytest.mark.parametrize("ref", ["A0", "XFE4", "A1048577", "A4294967296", "a0", ""])
 def test_references_excel_cannot_have_are_refused(tmp_path, ref):
     row = re.sub(r"\D", "", ref) or "4"
-    path = _rewrite(_companies(tmp_path), {SHEET: _append_rows(
-        f'<row r="{row}"><c r="{ref}" t="inlineStr"><is><t>x</t></is></c></row>'.encode())})
+    path = _rewrite(
+        _companies(tmp_path),
+        {SHEET: _append_rows(f'<row r="{row}"><c r="{ref}" t="inlineStr"><is><t>x</t></is></c></row>'.encode())},
+    )
     message = _refused(path)
     assert f"无效的单元格位置“{ref}”" in message and "工作表“企业名录”" in message
 
@@ -116,16 +141,23 @@ def test_a_wide_stray_cell_above_the_last_row_is_found(tmp_path, monkeypatch):
     assert readers.read_workbook(path).sheets["企业名录"].shape == (2001, 4)  # 8,004 cells
 
     def stray(body: bytes) -> bytes:  # one value in AA5 (27 columns x 2001 rows > 10,000)
-        return body.replace(b'</c></row><row r="6"', b'</c><c r="AA5" t="inlineStr"><is><t>x</t></is></c></row><row r="6"')
+        return body.replace(
+            b'</c></row><row r="6"', b'</c><c r="AA5" t="inlineStr"><is><t>x</t></is></c></row><row r="6"'
+        )
+
     _rewrite(path, {SHEET: stray})
     assert "最远的单元格是 AA5" in _refused(path)
 
 
 def test_the_limit_is_rows_times_columns(tmp_path, monkeypatch):
     monkeypatch.setattr(xlsx_scan, "MAX_CELLS", 1_000)
-    ok = _rewrite(_companies(tmp_path, "ok.xlsx"), {SHEET: _append_rows(b'<row r="100"><c r="J100"><v>1</v></c></row>')})
+    ok = _rewrite(
+        _companies(tmp_path, "ok.xlsx"), {SHEET: _append_rows(b'<row r="100"><c r="J100"><v>1</v></c></row>')}
+    )
     assert readers.read_workbook(ok).sheets["企业名录"].shape == (100, 10)
-    big = _rewrite(_companies(tmp_path, "big.xlsx"), {SHEET: _append_rows(b'<row r="100"><c r="K100"><v>1</v></c></row>')})
+    big = _rewrite(
+        _companies(tmp_path, "big.xlsx"), {SHEET: _append_rows(b'<row r="100"><c r="K100"><v>1</v></c></row>')}
+    )
     assert "最远的单元格是 K100" in _refused(big)
 
 
@@ -138,12 +170,19 @@ def test_formatting_far_away_is_not_data(tmp_path):
 
 def _no_r_sheet(rows: list[list[int]]) -> bytes:
     cells = b"".join(b"<row>" + b"".join(b"<c><v>%d</v></c>" % v for v in row) + b"</row>" for row in rows)
-    return (b'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/'
-            b'spreadsheetml/2006/main"><sheetData>' + cells + b"</sheetData></worksheet>")
+    return (
+        b'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/'
+        b'spreadsheetml/2006/main"><sheetData>' + cells + b"</sheetData></worksheet>"
+    )
 
 
-@pytest.mark.parametrize("rows", [[[1] * 6] * 2000,                       # many rows of 6 cells (the zip bomb)
-                                  [[1] * 50] + [[1]] * 300])              # one wide row, then narrow ones
+@pytest.mark.parametrize(
+    "rows",
+    [
+        [[1] * 6] * 2000,  # many rows of 6 cells (the zip bomb)
+        [[1] * 50] + [[1]] * 300,
+    ],
+)  # one wide row, then narrow ones
 def test_sheets_without_r_attributes_are_measured_by_counting(tmp_path, monkeypatch, rows):
     monkeypatch.setattr(xlsx_scan, "MAX_CELLS", 10_000)
     path = _rewrite(_companies(tmp_path), {SHEET: lambda _: _no_r_sheet(rows)})
@@ -181,7 +220,7 @@ def _lie_about_size(data: bytes, part: str, size: int) -> bytes:
     for signature, header, size_at in ((b"PK\x03\x04", 30, 22), (b"PK\x01\x02", 46, 24)):
         i = 0
         while (i := out.find(signature, i)) >= 0:
-            if out[i + header:i + header + len(name)] == name:
+            if out[i + header : i + header + len(name)] == name:
                 struct.pack_into("<I", out, i + size_at, size)
             i += 4
     return bytes(out)
@@ -219,6 +258,7 @@ def test_na_words_stay_text_and_blank_cells_are_empty(tmp_path):
 def test_na_words_stay_text_in_the_pandas_fallback(tmp_path, monkeypatch):
     def fail(data):
         raise RuntimeError("calamine fast path unavailable")
+
     monkeypatch.setattr(readers, "_calamine_sheets", fail)
     rows = [FINANCE_HEADER] + [[CODE, 2022, word, 1, 1, 1] for word in NA_WORDS]
     raw = readers.read_workbook(_xlsx(tmp_path / "新乐市-2023-06.xlsx", rows, "企业年度财务"))
@@ -245,12 +285,17 @@ def test_formulas_without_a_result_are_error_cells(tmp_path):
     assert readers.read_workbook(path).error_cells == {"企业年度财务": {(2, 2): "=D2+E2"}}
 
     def cells(body: bytes) -> bytes:
-        return body.replace(b"</sheetData>", b'<row r="3"><c r="A3"><f>1+1</f></c><c r="B3"><f t="shared" si="0"/></c>'
-                            b'<c r="C3" t="str"><f>""</f><v></v></c><c r="D3"><f>2*3</f><v>6</v></c>'
-                            b'<c r="E3" t="e"><f>1/0</f><v>#DIV/0!</v></c></row></sheetData>')
+        return body.replace(
+            b"</sheetData>",
+            b'<row r="3"><c r="A3"><f>1+1</f></c><c r="B3"><f t="shared" si="0"/></c>'
+            b'<c r="C3" t="str"><f>""</f><v></v></c><c r="D3"><f>2*3</f><v>6</v></c>'
+            b'<c r="E3" t="e"><f>1/0</f><v>#DIV/0!</v></c></row></sheetData>',
+        )
+
     _rewrite(path, {SHEET: cells})
     assert readers.read_workbook(path).error_cells == {
-        "企业年度财务": {(2, 2): "=D2+E2", (3, 0): "=1+1", (3, 1): "=", (3, 4): "#DIV/0!"}}
+        "企业年度财务": {(2, 2): "=D2+E2", (3, 0): "=1+1", (3, 1): "=", (3, 4): "#DIV/0!"}
+    }
 
 
 def test_computed_formulas_are_not_error_cells(tmp_path):
@@ -260,23 +305,36 @@ def test_computed_formulas_are_not_error_cells(tmp_path):
     assert raw.error_cells == {"企业年度财务": {}} and raw.sheets["企业年度财务"].iloc[1, 2] == 15
 
 
-CELLS = [b'<c r="A{r}"><f>1+1</f></c>', b'<c r="B{r}" s="1"><f t="shared" si="0"/><v/></c>',
-         b'<c r="C{r}"><f>IF(A1=&quot;x&quot;,&quot;a&amp;b&quot;,1)</f>\n  <v></v>\n</c>',
-         b'<c r="D{r}" t="str"><f>""</f><v></v></c>', b'<c r="E{r}"><f>2*3</f><v>6</v></c>',
-         b'<c r="F{r}" t="e"><f>1/0</f><v>#DIV/0!</v></c>', b'<c r="G{r}" t="e"><v>#N/A</v></c>',
-         b'<c r="H{r}" t="e"><f>1/0</f></c>', b"<c r='I{r}' t='e'><v>#REF!</v></c>", b'<c r="J{r}" t="s"><v>0</v></c>',
-         b'<c r="K{r}" s="2"/>', b'<c r="L{r}" t="inlineStr"><is><t>=A1</t></is></c>']
+CELLS = [
+    b'<c r="A{r}"><f>1+1</f></c>',
+    b'<c r="B{r}" s="1"><f t="shared" si="0"/><v/></c>',
+    b'<c r="C{r}"><f>IF(A1=&quot;x&quot;,&quot;a&amp;b&quot;,1)</f>\n  <v></v>\n</c>',
+    b'<c r="D{r}" t="str"><f>""</f><v></v></c>',
+    b'<c r="E{r}"><f>2*3</f><v>6</v></c>',
+    b'<c r="F{r}" t="e"><f>1/0</f><v>#DIV/0!</v></c>',
+    b'<c r="G{r}" t="e"><v>#N/A</v></c>',
+    b'<c r="H{r}" t="e"><f>1/0</f></c>',
+    b"<c r='I{r}' t='e'><v>#REF!</v></c>",
+    b'<c r="J{r}" t="s"><v>0</v></c>',
+    b'<c r="K{r}" s="2"/>',
+    b'<c r="L{r}" t="inlineStr"><is><t>=A1</t></is></c>',
+]
 
 
 @pytest.mark.parametrize("prefix", [b"", b"x:"])
 @pytest.mark.parametrize("seed", range(5))
 def test_problem_cells_by_regex_are_those_a_parser_finds(prefix, seed):
     import random
+
     rng = random.Random(seed)
-    rows = b"".join(b'<row r="%d">' % r + b"".join(rng.sample(CELLS, 6)).replace(b"{r}", b"%d" % r) + b"</row>"
-                    for r in range(2, 30))
-    raw = (b'<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-           b"<sheetData>" + rows + b"</sheetData></worksheet>")
+    rows = b"".join(
+        b'<row r="%d">' % r + b"".join(rng.sample(CELLS, 6)).replace(b"{r}", b"%d" % r) + b"</row>"
+        for r in range(2, 30)
+    )
+    raw = (
+        b'<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        b"<sheetData>" + rows + b"</sheetData></worksheet>"
+    )
     if prefix:
         raw = re.sub(rb"<(/?)(worksheet|sheetData|row|c|f|v|is|t)\b", rb"<\1x:\2", raw).replace(b"xmlns=", b"xmlns:x=")
     found = readers._cell_problems(raw, prefix)
@@ -291,12 +349,24 @@ def _prefixed(body: bytes) -> bytes:
 
 
 def test_sheets_with_prefixed_elements_are_scanned_too(tmp_path):
-    path = _rewrite(_companies(tmp_path), {SHEET: lambda body: _prefixed(_append_rows(
-        b'<row r="3"><c r="B3" t="e"><v>#REF!</v></c><c r="C3"><f>A1</f><v/></c></row>')(body))})
+    path = _rewrite(
+        _companies(tmp_path),
+        {
+            SHEET: lambda body: _prefixed(
+                _append_rows(b'<row r="3"><c r="B3" t="e"><v>#REF!</v></c><c r="C3"><f>A1</f><v/></c></row>')(body)
+            )
+        },
+    )
     raw = readers.read_workbook(path)
     assert raw.error_cells == {"企业名录": {(3, 1): "#REF!", (3, 2): "=A1"}} and raw.sheets["企业名录"].shape == (3, 4)
-    _rewrite(path, {SHEET: lambda body: body.replace(
-        b"</x:sheetData>", b'<x:row r="5000"><x:c r="Z5000"><x:v>1</x:v></x:c></x:row></x:sheetData>')})
+    _rewrite(
+        path,
+        {
+            SHEET: lambda body: body.replace(
+                b"</x:sheetData>", b'<x:row r="5000"><x:c r="Z5000"><x:v>1</x:v></x:c></x:row></x:sheetData>'
+            )
+        },
+    )
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(xlsx_scan, "MAX_CELLS", 100_000)
         assert "最远的单元格是 Z5000" in _refused(path)
@@ -308,7 +378,9 @@ def test_sheets_with_prefixed_elements_are_scanned_too(tmp_path):
 def _error_file(tmp_path: Path) -> Path:
     rows = [FINANCE_HEADER, [CODE, 2022, 1, 1, 1, 1], [CODE, 2021, 1, 1, 1, 1]]
     path = _xlsx(tmp_path / "新乐市-2023-06.xlsx", rows, "企业年度财务")
-    return _rewrite(path, {SHEET: lambda body: re.sub(rb'(<c r="C3")[^>]*><v>1</v>', rb'\1 t="e"><v>#DIV/0!</v>', body)})
+    return _rewrite(
+        path, {SHEET: lambda body: re.sub(rb'(<c r="C3")[^>]*><v>1</v>', rb'\1 t="e"><v>#DIV/0!</v>', body)}
+    )
 
 
 def test_error_cells_without_r_attributes_are_counted_in_order(tmp_path):
@@ -317,14 +389,16 @@ def test_error_cells_without_r_attributes_are_counted_in_order(tmp_path):
 
 
 def test_error_cells_in_strict_open_xml_are_found(tmp_path):
-    strict = {b"http://schemas.openxmlformats.org/spreadsheetml/2006/main": b"http://purl.oclc.org/ooxml/spreadsheetml/main",
-              b"http://schemas.openxmlformats.org/officeDocument/2006/relationships":
-                  b"http://purl.oclc.org/ooxml/officeDocument/relationships"}
+    strict = {
+        b"http://schemas.openxmlformats.org/spreadsheetml/2006/main": b"http://purl.oclc.org/ooxml/spreadsheetml/main",
+        b"http://schemas.openxmlformats.org/officeDocument/2006/relationships": b"http://purl.oclc.org/ooxml/officeDocument/relationships",
+    }
 
     def strictify(body: bytes) -> bytes:
         for old, new in strict.items():
             body = body.replace(old, new)
         return body
+
     path = _error_file(tmp_path)
     with zipfile.ZipFile(path) as zf:
         parts = [n for n in zf.namelist() if n.endswith((".xml", ".rels")) and "Content_Types" not in n]
@@ -344,9 +418,11 @@ def test_an_xls_file_is_read_whatever_its_extension(tmp_path, suffix):
 
 def test_only_encryption_markers_mean_encrypted(tmp_path):
     ole = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600
-    for name, data, expected in [("a.xlsx", ole, "已损坏或不是 Excel 表格"),
-                                 ("b.xlsx", ole + "EncryptionInfo".encode("utf-16-le"), "已加密"),
-                                 ("c.xls", ole + "EncryptedPackage".encode("utf-16-le"), "已加密")]:
+    for name, data, expected in [
+        ("a.xlsx", ole, "已损坏或不是 Excel 表格"),
+        ("b.xlsx", ole + "EncryptionInfo".encode("utf-16-le"), "已加密"),
+        ("c.xls", ole + "EncryptedPackage".encode("utf-16-le"), "已加密"),
+    ]:
         path = tmp_path / name
         path.write_bytes(data)
         message = _refused(path)
@@ -362,15 +438,20 @@ def _with_prolog(prolog: bytes):
     def change(body: bytes) -> bytes:
         body = body.split(b"?>", 1)[1] if body.startswith(b"<?xml") else body
         return b'<?xml version="1.0" encoding="UTF-8"?>' + prolog + body.replace(b"</sheetData>", b"</sheetData>")
+
     return change
 
 
-@pytest.mark.parametrize("prolog", [
-    b"<!--" + b"a" * 70_000 + b"-->" + DOCTYPE,                          # past the first 64 KB
-    b"<!-- a -->\n<?pi x?>\n" * 5000 + DOCTYPE,                          # many small prolog items
-    b"<!--" + b"a" * 70_000 + b'--><!DOCTYPE worksheet SYSTEM "file:///etc/passwd">',
-    b"\n<!doctype x>",                                                   # any case
-], ids=["after-70KB-comment", "after-many-items", "external-after-70KB", "lower-case"])
+@pytest.mark.parametrize(
+    "prolog",
+    [
+        b"<!--" + b"a" * 70_000 + b"-->" + DOCTYPE,  # past the first 64 KB
+        b"<!-- a -->\n<?pi x?>\n" * 5000 + DOCTYPE,  # many small prolog items
+        b"<!--" + b"a" * 70_000 + b'--><!DOCTYPE worksheet SYSTEM "file:///etc/passwd">',
+        b"\n<!doctype x>",  # any case
+    ],
+    ids=["after-70KB-comment", "after-many-items", "external-after-70KB", "lower-case"],
+)
 def test_a_doctype_anywhere_in_the_prolog_is_refused(tmp_path, prolog):
     path = _rewrite(_companies(tmp_path), {SHEET: _with_prolog(prolog)})
     assert "实体声明（xl/worksheets/sheet1.xml）" in _refused(path)
@@ -385,6 +466,7 @@ def test_a_doctype_in_an_upper_case_part_is_refused(tmp_path):
 def test_a_doctype_in_a_utf16_part_is_refused(tmp_path, encoding):
     def utf16(body: bytes) -> bytes:
         return ('<?xml version="1.0" encoding="UTF-16"?>' + DOCTYPE.decode() + body.decode()).encode(encoding)
+
     path = _rewrite(_companies(tmp_path), {SHEET: utf16})
     assert "实体声明" in _refused(path)
 
@@ -397,16 +479,24 @@ def test_a_long_comment_without_doctype_is_read(tmp_path):
 # --- 8: no English exception names ----------------------------------------------------------------
 
 
-SST = (b'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-       b"<si><t>x</t></si></sst>")
+SST = (
+    b'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+    b"<si><t>x</t></si></sst>"
+)
 
 
 def _with_shared_strings(body: bytes, part: str) -> bytes:
     if part == "[Content_Types].xml":
-        return body.replace(b"</Types>", b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
-                            b'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>')
-    return body.replace(b"</Relationships>", b'<Relationship Id="rIdS" Type="http://schemas.openxmlformats.org/'
-                        b'officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>')
+        return body.replace(
+            b"</Types>",
+            b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+            b'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>',
+        )
+    return body.replace(
+        b"</Relationships>",
+        b'<Relationship Id="rIdS" Type="http://schemas.openxmlformats.org/'
+        b'officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>',
+    )
 
 
 @pytest.mark.parametrize("case", ["sst_missing", "sst_short", "bool_garbage"])
@@ -415,8 +505,13 @@ def test_unreadable_sheets_give_chinese_only(tmp_path, case):
     cell = b'<c r="A4" t="b"><v>7</v></c>' if case == "bool_garbage" else b'<c r="A4" t="s"><v>3</v></c>'
     _rewrite(path, {SHEET: _append_rows(b'<row r="4">' + cell + b"</row>")})
     if case == "sst_short":
-        _rewrite(path, {name: lambda body, name=name: _with_shared_strings(body, name)
-                        for name in ("[Content_Types].xml", "xl/_rels/workbook.xml.rels")})
+        _rewrite(
+            path,
+            {
+                name: lambda body, name=name: _with_shared_strings(body, name)
+                for name in ("[Content_Types].xml", "xl/_rels/workbook.xml.rels")
+            },
+        )
         with zipfile.ZipFile(path, "a") as zf:
             zf.writestr("xl/sharedStrings.xml", SST)
     assert "工作表“企业名录”无法读取，文件已损坏" in _refused(path)
@@ -435,7 +530,7 @@ def test_a_csv_with_another_separator_says_so(tmp_path, separator, named):
 
 def test_a_csv_with_commas_and_a_semicolon_in_a_name_is_read(tmp_path):
     path = tmp_path / "新乐市-2023-06-企业名录.csv"
-    path.write_text("统一社会信用代码,企业名称,所属地区\n" f"{CODE},甲;乙公司,新乐市\n", encoding="utf-8")
+    path.write_text(f"统一社会信用代码,企业名称,所属地区\n{CODE},甲;乙公司,新乐市\n", encoding="utf-8")
     assert readers.read_workbook(path).sheets["企业名录"].iloc[1, 1] == "甲;乙公司"
 
 

@@ -1,6 +1,7 @@
 """Region names in submissions: unknown names get suggestions, former names and retired codes are
 taken as the current unit with a note, and a name several units bear (桥西区) is placed by the rest
 of the file or refused naming every candidate."""
+
 from __future__ import annotations
 
 import random
@@ -39,6 +40,7 @@ def refusal(path: Path) -> list[str]:
 
 # --- unknown names: refused with the nearest registry names ----------------------------------------
 
+
 def test_an_unknown_unit_is_refused_with_the_nearest_names(tmp_path):
     reasons = refusal(register_csv(tmp_path, f"报送-{PERIOD}-企业名录.csv", ["鹿泉"]))
     assert len(reasons) == 1
@@ -63,15 +65,19 @@ def test_a_city_where_a_unit_is_required_is_refused(tmp_path):
 
 # --- former names and retired codes: the current unit, with a note ---------------------------------
 
-@pytest.mark.parametrize("written, current, code", [
-    ("鹿泉市", "鹿泉区", "130110"),
-    ("藁城市", "藁城区", "130109"),
-    ("栾城县", "栾城区", "130111"),
-    ("邢台市桥西区", "信都区", "130503"),
-    ("130185", "鹿泉区", "130110"),      # 鹿泉市's code
-    ("130182", "藁城区", "130109"),      # 藁城市's code
-    ("130124", "栾城区", "130111"),      # 栾城县's code
-])
+
+@pytest.mark.parametrize(
+    "written, current, code",
+    [
+        ("鹿泉市", "鹿泉区", "130110"),
+        ("藁城市", "藁城区", "130109"),
+        ("栾城县", "栾城区", "130111"),
+        ("邢台市桥西区", "信都区", "130503"),
+        ("130185", "鹿泉区", "130110"),  # 鹿泉市's code
+        ("130182", "藁城区", "130109"),  # 藁城市's code
+        ("130124", "栾城区", "130111"),  # 栾城县's code
+    ],
+)
 def test_a_former_name_or_retired_code_is_stored_as_the_current_unit_with_a_note(tmp_path, written, current, code):
     sub = read_submission(register_csv(tmp_path, f"报送-{PERIOD}-企业名录.csv", [written]), PERIOD)
     assert sub.tables["企业名录"]["所属地区"].tolist() == [current]
@@ -94,8 +100,10 @@ def test_a_note_is_given_once_per_name_however_many_rows_use_it(tmp_path):
 
 
 def test_current_names_give_no_note(tmp_path):
-    sub = read_submission(register_csv(tmp_path, f"石家庄市-{PERIOD}-企业名录.csv",
-                                       ["鹿泉区", "130110", "新乐", "石家庄市桥西区"]), PERIOD)
+    sub = read_submission(
+        register_csv(tmp_path, f"石家庄市-{PERIOD}-企业名录.csv", ["鹿泉区", "130110", "新乐", "石家庄市桥西区"]),
+        PERIOD,
+    )
     assert sub.tables["企业名录"]["所属地区"].tolist() == ["鹿泉区", "鹿泉区", "新乐市", "石家庄市桥西区"]
     assert sub.notes == []
     sub = read_submission(register_csv(tmp_path, f"报送-{PERIOD}-企业名录.csv", ["大通县"]), PERIOD)
@@ -104,10 +112,15 @@ def test_current_names_give_no_note(tmp_path):
 
 # --- names several units bear ----------------------------------------------------------------------
 
+
 def test_a_shared_name_is_accepted_as_full_name_city_and_name_or_code(tmp_path):
     # units of three cities in one file: the province forwards them (its name leads the file name)
-    sub = read_submission(indicator_csv(tmp_path, f"河北省-{PERIOD}-指标填报.csv",
-                                        ["石家庄市桥西区", "张家口桥西区", "河北省沧州市新华区"]), PERIOD)
+    sub = read_submission(
+        indicator_csv(
+            tmp_path, f"河北省-{PERIOD}-指标填报.csv", ["石家庄市桥西区", "张家口桥西区", "河北省沧州市新华区"]
+        ),
+        PERIOD,
+    )
     assert sub.tables["指标填报"]["地区"].tolist() == ["石家庄市桥西区", "张家口市桥西区", "沧州市新华区"]
     assert sub.notes == []
     sub = read_submission(register_csv(tmp_path, f"河北省-{PERIOD}-企业名录.csv", ["130703", "130104"]), PERIOD)
@@ -116,13 +129,16 @@ def test_a_shared_name_is_accepted_as_full_name_city_and_name_or_code(tmp_path):
 
 def test_a_bare_shared_name_alone_is_refused_naming_every_candidate(tmp_path):
     reasons = refusal(indicator_csv(tmp_path, f"桥西区-{PERIOD}-指标填报.csv", ["桥西区"]))
-    assert reasons == ["“桥西区”有多个同名地区：石家庄市桥西区（130104）、张家口市桥西区（130703）；"
-                       "请填写带市名的全称或6位行政区划代码"]
+    assert reasons == [
+        "“桥西区”有多个同名地区：石家庄市桥西区（130104）、张家口市桥西区（130703）；"
+        "请填写带市名的全称或6位行政区划代码"
+    ]
 
 
 def test_a_bare_shared_name_is_placed_by_the_files_other_rows(tmp_path):
-    sub = read_submission(indicator_csv(tmp_path, f"石家庄市-{PERIOD}-指标填报.csv",
-                                        ["长安区", "桥西区", "新华区", "正定县"]), PERIOD)
+    sub = read_submission(
+        indicator_csv(tmp_path, f"石家庄市-{PERIOD}-指标填报.csv", ["长安区", "桥西区", "新华区", "正定县"]), PERIOD
+    )
     assert sub.tables["指标填报"]["地区"].tolist() == ["长安区", "石家庄市桥西区", "石家庄市新华区", "正定县"]
     assert sub.notes == [
         "工作表“指标填报”｜列“地区”：“桥西区”有同名地区，按本文件所在的石家庄市认定为“石家庄市桥西区”（130104）",
@@ -174,20 +190,26 @@ def test_the_ingest_summary_prints_the_note_even_when_quiet(tmp_path):
     path = register_csv(tmp_path, f"报送-{PERIOD}-企业名录.csv", ["鹿泉市"])
     for quiet in ([], ["--quiet"]):
         store = tmp_path / f"store{len(quiet)}"
-        result = subprocess.run([sys.executable, "-m", "analysis", "ingest", str(path), "--store", str(store), *quiet],
-                                capture_output=True, text=True, cwd=paths.PROJECT_ROOT)
+        result = subprocess.run(
+            [sys.executable, "-m", "analysis", "ingest", str(path), "--store", str(store), *quiet],
+            capture_output=True,
+            text=True,
+            cwd=paths.PROJECT_ROOT,
+        )
         assert result.returncode == 0, result.stderr
         notes = [line for line in result.stdout.splitlines() if line.strip().startswith("注：")]
         assert len(notes) == 1 and "“鹿泉市”" in notes[0] and "鹿泉区" in notes[0]
 
 
-
 # --- who may submit for whom ------------------------------------------------------------------------
+
 
 def test_a_countys_file_with_another_countys_rows_is_refused_naming_them(tmp_path):
     reasons = refusal(register_csv(tmp_path, f"新乐市-{PERIOD}-企业名录.csv", ["新乐市", "鹿泉区"]))
-    assert reasons == ["填报单位为“新乐市”，文件中却有其他单位的数据（鹿泉区）；"
-                       "一个单位的文件只能报送本单位及所辖单位的数据，请删去这些行或由相应单位报送"]
+    assert reasons == [
+        "填报单位为“新乐市”，文件中却有其他单位的数据（鹿泉区）；"
+        "一个单位的文件只能报送本单位及所辖单位的数据，请删去这些行或由相应单位报送"
+    ]
 
 
 def test_an_undeclared_file_naming_two_counties_is_refused(tmp_path):

@@ -1,5 +1,6 @@
 """Reports as a set, and a batch that goes on: a render that fails midway leaves the old files; a unit that fails
 (a full disk, the time limit) is recorded and the next one renders; nothing truncated or temporary is left."""
+
 from __future__ import annotations
 
 import errno
@@ -29,13 +30,27 @@ def _disk_full(path):
 
 def _leftovers(out: Path) -> list[Path]:
     """Temporary files or folders a run must not leave behind."""
-    return [p for p in out.rglob("*") if ".part" in p.name or p.name.endswith(".tmp")
-            or p.name in (batch.TMP_DIR, ".render-tmp")]
+    return [
+        p
+        for p in out.rglob("*")
+        if ".part" in p.name or p.name.endswith(".tmp") or p.name in (batch.TMP_DIR, ".render-tmp")
+    ]
 
 
 def test_a_render_that_fails_midway_leaves_the_previous_set_untouched(store_dir, tmp_path, monkeypatch, capsys):
     out = tmp_path / "reports"
-    args = ["render", "monthly", "--period", "2025-09", "--region", "井陉县", "--store", str(store_dir), "--out", str(out)]
+    args = [
+        "render",
+        "monthly",
+        "--period",
+        "2025-09",
+        "--region",
+        "井陉县",
+        "--store",
+        str(store_dir),
+        "--out",
+        str(out),
+    ]
     assert main(args) == 0
     folder = out / "2025-09" / "monthly"
     old = {fmt: (folder / f"井陉县.{fmt}") for fmt in ALL}
@@ -44,7 +59,7 @@ def test_a_render_that_fails_midway_leaves_the_previous_set_untouched(store_dir,
     capsys.readouterr()
 
     def full(markup, target, **kwargs):
-        Path(target).write_bytes(b"%PDF-1.7 half")     # what a full disk leaves: a piece of the file
+        Path(target).write_bytes(b"%PDF-1.7 half")  # what a full disk leaves: a piece of the file
         raise _disk_full(target)
 
     monkeypatch.setattr("analysis.reports.pdf.html_to_pdf", full)
@@ -68,8 +83,16 @@ def test_a_batch_records_a_unit_that_ran_out_of_space_and_renders_the_next(store
 
     monkeypatch.setattr(render, "produce_formats", produce)
     out = tmp_path / "reports"
-    result = batch.run_batch("monthly", "2025-09", "井陉县,正定县", workers=1, store=store_dir, out=out,
-                             formats=("html", "xlsx"), progress=False)
+    result = batch.run_batch(
+        "monthly",
+        "2025-09",
+        "井陉县,正定县",
+        workers=1,
+        store=store_dir,
+        out=out,
+        formats=("html", "xlsx"),
+        progress=False,
+    )
     status = {j.region: (j.status, j.error) for j in result.jobs}
     assert status["正定县"] == ("ok", "")
     assert status["井陉县"][0] == "failed" and status["井陉县"][1].startswith("磁盘空间不足")
@@ -89,16 +112,38 @@ def test_a_batch_on_a_disk_that_is_full_fails_each_unit_cleanly_and_leaves_only_
             pytest.skip("a real full disk needs root (the simulated one is the test above)")
         out = disk / "reports"
         result = subprocess.run(
-            [sys.executable, "-m", "analysis", "batch", "--kind", "monthly", "--period", "2025-09",
-             "--regions", "井陉县,正定县,新乐市", "--workers", "1", "--store", str(store_dir), "--out", str(out),
-             "--no-progress"], capture_output=True, text=True, cwd=ROOT, timeout=600)
+            [
+                sys.executable,
+                "-m",
+                "analysis",
+                "batch",
+                "--kind",
+                "monthly",
+                "--period",
+                "2025-09",
+                "--regions",
+                "井陉县,正定县,新乐市",
+                "--workers",
+                "1",
+                "--store",
+                str(store_dir),
+                "--out",
+                str(out),
+                "--no-progress",
+            ],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            timeout=600,
+        )
         assert result.returncode == 1 and "Traceback" not in result.stdout + result.stderr
         lines = result.stdout.splitlines()
-        assert {region for region in ("井陉县", "正定县", "新乐市") if any(line.startswith(region) for line in lines)} \
-            == {"井陉县", "正定县", "新乐市"}                                  # every unit was attempted
+        assert {
+            region for region in ("井陉县", "正定县", "新乐市") if any(line.startswith(region) for line in lines)
+        } == {"井陉县", "正定县", "新乐市"}  # every unit was attempted
         assert "磁盘空间不足" in result.stdout
         assert not _leftovers(out)
-        for path in out.rglob("*"):                                           # whatever is there is whole
+        for path in out.rglob("*"):  # whatever is there is whole
             if path.suffix == ".ipynb":
                 nbformat.read(str(path), as_version=4)
             elif path.suffix == ".pdf":
@@ -109,14 +154,24 @@ def test_a_batch_on_a_disk_that_is_full_fails_each_unit_cleanly_and_leaves_only_
 
 def test_a_report_past_its_time_limit_is_stopped_and_the_batch_goes_on(store_dir, tmp_path):
     out = tmp_path / "reports"
-    slow = batch.run_batch("monthly", "2025-09", "井陉县,正定县", workers=1, store=store_dir, out=out,
-                           formats=("html",), progress=False, time_limit=0.5)
+    slow = batch.run_batch(
+        "monthly",
+        "2025-09",
+        "井陉县,正定县",
+        workers=1,
+        store=store_dir,
+        out=out,
+        formats=("html",),
+        progress=False,
+        time_limit=0.5,
+    )
     assert [(j.region, j.status) for j in slow.jobs] == [("井陉县", "failed"), ("正定县", "failed")]
     assert all(j.error.startswith("超过单份报告时限（0.5 秒）") and j.seconds < 10 for j in slow.jobs)
     assert not _leftovers(out)
     # the same process renders normally afterwards (a fresh kernel, no alarm left behind)
-    again = batch.run_batch("monthly", "2025-09", "井陉县,正定县", workers=1, store=store_dir, out=out,
-                            formats=("html",), progress=False)
+    again = batch.run_batch(
+        "monthly", "2025-09", "井陉县,正定县", workers=1, store=store_dir, out=out, formats=("html",), progress=False
+    )
     assert [j.status for j in again.jobs] == ["ok", "ok"]
 
 

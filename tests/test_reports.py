@@ -1,4 +1,5 @@
 """月调度 and 季通报 rendered from a demo store, read back as a reader would (PDF text, fonts, HTML)."""
+
 from __future__ import annotations
 
 import json
@@ -32,8 +33,11 @@ def _rename_a_new_awardee(folder) -> str:
             continue
         awards, register = book["资质认定"], book["企业名录"]
         head = _headers(awards)
-        codes = [row[head.index("统一社会信用代码")].value for row in awards.iter_rows(min_row=2)
-                 if str(row[head.index("认定日期")].value).startswith("2025-09")]
+        codes = [
+            row[head.index("统一社会信用代码")].value
+            for row in awards.iter_rows(min_row=2)
+            if str(row[head.index("认定日期")].value).startswith("2025-09")
+        ]
         if not codes:
             continue
         head = _headers(register)
@@ -50,8 +54,12 @@ def demo_store(tmp_path_factory):
     root = tmp_path_factory.mktemp("reports")
     generate_demo(root / "in", seed=0, until="2025-09", months=3)
     _rename_a_new_awardee(root / "in")
-    result = subprocess.run([sys.executable, "-m", "analysis", "ingest", str(root / "in"), "--store", str(root / "store")],
-                            capture_output=True, text=True, cwd=paths.PROJECT_ROOT)
+    result = subprocess.run(
+        [sys.executable, "-m", "analysis", "ingest", str(root / "in"), "--store", str(root / "store")],
+        capture_output=True,
+        text=True,
+        cwd=paths.PROJECT_ROOT,
+    )
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     return root
 
@@ -98,7 +106,9 @@ def test_monthly_pdf_reads_like_the_progress_table(monthly, demo_store):
 
 def test_pdf_embeds_real_cjk_fonts(monthly, quarterly):
     for rendered in (monthly, quarterly):
-        fonts = subprocess.run(["pdffonts", str(rendered.files["pdf"])], capture_output=True, text=True, check=True).stdout
+        fonts = subprocess.run(
+            ["pdffonts", str(rendered.files["pdf"])], capture_output=True, text=True, check=True
+        ).stdout
         cjk = [line for line in fonts.splitlines() if "Workbook-Sans-SC" in line or "NotoSansCJK" in line]
         assert cjk and all(" yes " in line for line in cjk)
         assert "Type 3" not in fonts
@@ -129,7 +139,7 @@ def test_quarterly_ranks_units_and_names_the_lists(quarterly, demo_store):
     assert facts["period"] == "2025-Q3" and facts["as_of"] == "2025-09-30"
     book = openpyxl.load_workbook(quarterly.files["xlsx"])
     ranking = book["综合排名"]
-    assert ranking["A1"].value.endswith("（数据截至2025-09-30）")           # the title row: region, period, cut-off
+    assert ranking["A1"].value.endswith("（数据截至2025-09-30）")  # the title row: region, period, cut-off
     assert ranking["A2"].value == "地区" and ranking.freeze_panes == "A3"
     assert isinstance(ranking["B3"].value, float)
 
@@ -152,14 +162,29 @@ def test_an_open_month_renders_only_as_a_draft_marked_on_every_page(demo_store, 
     monkeypatch.setattr(periods, "today", lambda: dt.date(2025, 9, 20))
     with pytest.raises(UserError, match="--draft"):
         render_report("monthly", "2025-09", "新乐市", out=demo_store / "drafts", store=demo_store / "store")
-    draft = render_report("monthly", "2025-09", "新乐市", formats=("pdf",), out=demo_store / "drafts",
-                          store=demo_store / "store", draft=True)
+    draft = render_report(
+        "monthly",
+        "2025-09",
+        "新乐市",
+        formats=("pdf",),
+        out=demo_store / "drafts",
+        store=demo_store / "store",
+        draft=True,
+    )
     assert draft.files["pdf"].name == "新乐市-草稿.pdf"
-    pages = int(re.search(r"Pages:\s+(\d+)", subprocess.run(["pdfinfo", str(draft.files["pdf"])], capture_output=True,
-                                                             text=True, check=True).stdout).group(1))
+    pages = int(
+        re.search(
+            r"Pages:\s+(\d+)",
+            subprocess.run(["pdfinfo", str(draft.files["pdf"])], capture_output=True, text=True, check=True).stdout,
+        ).group(1)
+    )
     for page in range(1, pages + 1):
-        text = subprocess.run(["pdftotext", "-f", str(page), "-l", str(page), str(draft.files["pdf"]), "-"],
-                              capture_output=True, text=True, check=True).stdout
+        text = subprocess.run(
+            ["pdftotext", "-f", str(page), "-l", str(page), str(draft.files["pdf"]), "-"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
         assert "草稿" in text, page
 
 
@@ -184,8 +209,14 @@ def test_every_target_row_is_named_and_carries_its_unit_so_a_share_is_not_read_a
     report = monthly_report(store, "西宁市", "2025-09")
     running = report.tables["目标完成情况"].set_index("指标")
     # the Xining plan sets three 2025 targets of 专精特新 enterprises: 80户 新培育, 占全省的65%, 70户 国家级和省级
-    assert (running.loc["累计新认定专精特新中小企业", "目标"], running.loc["累计新认定专精特新中小企业", "单位"]) == (80, "户")
-    assert (running.loc["专精特新中小企业占全省比重", "目标"], running.loc["专精特新中小企业占全省比重", "单位"]) == (65, "%")
+    assert (running.loc["累计新认定专精特新中小企业", "目标"], running.loc["累计新认定专精特新中小企业", "单位"]) == (
+        80,
+        "户",
+    )
+    assert (running.loc["专精特新中小企业占全省比重", "目标"], running.loc["专精特新中小企业占全省比重", "单位"]) == (
+        65,
+        "%",
+    )
     assert running.loc["国家级和省级专精特新中小企业", "目标"] == 70
     assert {"省级科技型中小企业", "市级科技型中小企业"} <= set(running.index)
     assert running.index.is_unique

@@ -1,5 +1,6 @@
 """No unit's file can change another unit's sheets where it says nothing; restoring a superseded file;
 emptying a sheet explicitly (issue "No unit's file can change another unit's data")."""
+
 from __future__ import annotations
 
 import sqlite3
@@ -19,31 +20,43 @@ CL = [f"91130110MA0000{i:03d}X" for i in range(1, 4)]
 
 def luquan_file(period="2026-11"):
     """鹿泉区's own full month: a register of 3, 3 awards, one explanation."""
-    return submission(period, L, 企业名录=[enterprise(c, L) for c in CL],
-                      资质认定=[award(c, L, "高新技术企业", "2024-05-01") for c in CL],
-                      情况说明=[note(L, period, "高新技术企业", "按计划推进")])
+    return submission(
+        period,
+        L,
+        企业名录=[enterprise(c, L) for c in CL],
+        资质认定=[award(c, L, "高新技术企业", "2024-05-01") for c in CL],
+        情况说明=[note(L, period, "高新技术企业", "按计划推进")],
+    )
 
 
 def xinle_file(period="2026-11", **stray):
     """新乐市's month, carrying one stray row of 鹿泉区 in one sheet (the three ways of the issue)."""
-    sheets = {"企业名录": [enterprise(c, X) for c in CX], "资质认定": [award(c, X, "高新技术企业", "2024-06-01") for c in CX],
-              "指标填报": [report(X, period, "新增发明专利", 3)]}
+    sheets = {
+        "企业名录": [enterprise(c, X) for c in CX],
+        "资质认定": [award(c, X, "高新技术企业", "2024-06-01") for c in CX],
+        "指标填报": [report(X, period, "新增发明专利", 3)],
+    }
     for sheet, row in stray.items():
         sheets[sheet] = sheets[sheet] + [row]
     sub = submission(period, X, **sheets)
-    sub.units = {X, L}          # the validator puts every unit its rows name in `units`
+    sub.units = {X, L}  # the validator puts every unit its rows name in `units`
     return sub
 
 
 def counts(store: Store, unit: str, period="2026-11") -> dict[str, int]:
-    return {sheet: len(store.snapshot(sheet, period, unit)) for sheet in ("企业名录", "资质认定", "情况说明", "指标填报")}
+    return {
+        sheet: len(store.snapshot(sheet, period, unit)) for sheet in ("企业名录", "资质认定", "情况说明", "指标填报")
+    }
 
 
-@pytest.mark.parametrize("stray", [
-    {"指标填报": report(L, "2026-11", "新增发明专利", 1)},                    # one 指标填报 row of 鹿泉区
-    {"企业名录": enterprise(CL[0].replace("0001", "0009"), L)},               # one enterprise with 所属地区 鹿泉区
-    {"资质认定": award(CL[1], L, "科技型中小企业", "2025-01-01", "省级")},     # one award citing a 鹿泉区 code
-])
+@pytest.mark.parametrize(
+    "stray",
+    [
+        {"指标填报": report(L, "2026-11", "新增发明专利", 1)},  # one 指标填报 row of 鹿泉区
+        {"企业名录": enterprise(CL[0].replace("0001", "0009"), L)},  # one enterprise with 所属地区 鹿泉区
+        {"资质认定": award(CL[1], L, "科技型中小企业", "2025-01-01", "省级")},  # one award citing a 鹿泉区 code
+    ],
+)
 def test_a_stray_row_of_another_unit_no_longer_wipes_its_other_sheets(tmp_path, stray):
     store = store_with(tmp_path, [luquan_file()])
     before = counts(store, L)
@@ -51,7 +64,7 @@ def test_a_stray_row_of_another_unit_no_longer_wipes_its_other_sheets(tmp_path, 
     store.add(xinle_file(**stray))
     after = counts(store, L)
     # only the sheet the stray row sits in is 鹿泉区's any longer in question; every other sheet is untouched
-    (sheet, _), = stray.items()
+    ((sheet, _),) = stray.items()
     untouched = {k: v for k, v in after.items() if k != sheet}
     assert untouched == {k: v for k, v in before.items() if k != sheet}
     assert after["情况说明"] == 1 and (sheet == "企业名录" or after["企业名录"] == 3)
@@ -60,11 +73,15 @@ def test_a_stray_row_of_another_unit_no_longer_wipes_its_other_sheets(tmp_path, 
 def test_a_superseded_file_sent_again_is_restored_as_a_new_correction(tmp_path):
     store = store_with(tmp_path, [luquan_file()])
     first = store.submissions()["id"].max()
-    corrected = submission("2026-11", L, 企业名录=[enterprise(c, L) for c in CL[:1]],
-                           资质认定=[award(CL[0], L, "高新技术企业", "2024-05-01")])
+    corrected = submission(
+        "2026-11",
+        L,
+        企业名录=[enterprise(c, L) for c in CL[:1]],
+        资质认定=[award(CL[0], L, "高新技术企业", "2024-05-01")],
+    )
     assert store.add(corrected).status == "correction"
     assert counts(store, L)["企业名录"] == 1
-    again = store.add(luquan_file())                     # the very same bytes as the first file
+    again = store.add(luquan_file())  # the very same bytes as the first file
     assert (again.status, again.restored) == ("restored", first)
     assert counts(store, L) == {"企业名录": 3, "资质认定": 3, "情况说明": 1, "指标填报": 0}
     # now it is what is current: sending it a third time is a duplicate
@@ -82,14 +99,34 @@ def test_emptying_a_sheet_is_explicit_and_logged(tmp_path):
 
 def test_ingest_empty_on_the_command_line(tmp_path):
     store = store_with(tmp_path, [luquan_file()])
-    result = subprocess.run([sys.executable, "-m", "analysis", "ingest", "--empty", "情况说明", "--region", L,
-                             "--period", "2026-11", "--store", str(tmp_path / "store")],
-                            capture_output=True, text=True, cwd=paths.PROJECT_ROOT)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "analysis",
+            "ingest",
+            "--empty",
+            "情况说明",
+            "--region",
+            L,
+            "--period",
+            "2026-11",
+            "--store",
+            str(tmp_path / "store"),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=paths.PROJECT_ROOT,
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("已登记本期无数据：鹿泉区 2026-11 情况说明") and "替换第" in result.stdout
     assert counts(store, L)["情况说明"] == 0
-    missing = subprocess.run([sys.executable, "-m", "analysis", "ingest", "--empty", "情况说明", "--store",
-                              str(tmp_path / "store")], capture_output=True, text=True, cwd=paths.PROJECT_ROOT)
+    missing = subprocess.run(
+        [sys.executable, "-m", "analysis", "ingest", "--empty", "情况说明", "--store", str(tmp_path / "store")],
+        capture_output=True,
+        text=True,
+        cwd=paths.PROJECT_ROOT,
+    )
     assert missing.returncode != 0 and "--region" in missing.stderr and "Traceback" not in missing.stderr
 
 
@@ -106,7 +143,7 @@ def test_a_version_one_store_is_brought_up_to_date_keeping_every_row(tmp_path):
         INSERT INTO submissions SELECT * FROM old; DROP TABLE old; PRAGMA user_version = 1;""")
     conn.close()
     store.add(submission("2026-11", L, 企业名录=[enterprise(CL[0], L)]))
-    assert store.add(luquan_file()).status == "restored"      # impossible under the old UNIQUE constraint
+    assert store.add(luquan_file()).status == "restored"  # impossible under the old UNIQUE constraint
     conn = sqlite3.connect(db)
     assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     assert conn.execute("SELECT COUNT(*) FROM submissions").fetchone()[0] == 3
@@ -123,40 +160,67 @@ def test_damaged_empty_and_foreign_files_end_in_one_chinese_line_and_nothing_is_
     conn.close()
     assert pages > 4
     damaged = bytearray(db.read_bytes())
-    damaged[4096:4096 * 3] = os.urandom(4096 * 2)          # garbage over pages 2 and 3 (schema and data)
+    damaged[4096 : 4096 * 3] = os.urandom(4096 * 2)  # garbage over pages 2 and 3 (schema and data)
     for name, content in (("damaged", bytes(damaged)), ("zero", b""), ("text", "这不是数据库".encode() * 500)):
         folder = tmp_path / name
         folder.mkdir()
         (folder / "workbook.sqlite").write_bytes(content)
         before = (folder / "workbook.sqlite").read_bytes()
         for args in (["status"], ["ingest", "--empty", "情况说明", "--region", L, "--period", "2026-11"]):
-            result = subprocess.run([sys.executable, "-m", "analysis", *args, "--store", str(folder)],
-                                    capture_output=True, text=True, cwd=paths.PROJECT_ROOT)
+            result = subprocess.run(
+                [sys.executable, "-m", "analysis", *args, "--store", str(folder)],
+                capture_output=True,
+                text=True,
+                cwd=paths.PROJECT_ROOT,
+            )
             if name == "damaged" and args == ["status"] and result.returncode == 0:
-                continue                                   # a read that never touches the damaged pages may succeed
+                continue  # a read that never touches the damaged pages may succeed
             assert result.returncode == 1, (name, args, result.stdout, result.stderr)
             assert result.stderr.startswith("错误：") and "Traceback" not in result.stderr
             assert str(folder / "workbook.sqlite") in result.stderr
-        assert (folder / "workbook.sqlite").read_bytes() == before          # nothing written
+        assert (folder / "workbook.sqlite").read_bytes() == before  # nothing written
 
 
 def test_store_backup_copies_a_consistent_store_and_check_finds_it_sound(tmp_path):
     store_with(tmp_path, [luquan_file()])
-    backup = subprocess.run([sys.executable, "-m", "analysis", "store", "backup", str(tmp_path / "copy"),
-                             "--store", str(tmp_path / "store")], capture_output=True, text=True, cwd=paths.PROJECT_ROOT)
+    backup = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "analysis",
+            "store",
+            "backup",
+            str(tmp_path / "copy"),
+            "--store",
+            str(tmp_path / "store"),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=paths.PROJECT_ROOT,
+    )
     assert backup.returncode == 0, backup.stderr
     copy = Store(tmp_path / "copy")
     assert counts(copy, L) == {"企业名录": 3, "资质认定": 3, "情况说明": 1, "指标填报": 0}
-    check = subprocess.run([sys.executable, "-m", "analysis", "store", "check", "--store", str(tmp_path / "copy")],
-                           capture_output=True, text=True, cwd=paths.PROJECT_ROOT)
+    check = subprocess.run(
+        [sys.executable, "-m", "analysis", "store", "check", "--store", str(tmp_path / "copy")],
+        capture_output=True,
+        text=True,
+        cwd=paths.PROJECT_ROOT,
+    )
     assert check.returncode == 0 and "完好" in check.stdout
 
 
 # --- faults of the disk and of concurrent use ---------------------------------------------------
 
+
 def _cli(*args, **kwargs):
-    return subprocess.run([sys.executable, "-m", "analysis", *map(str, args)], capture_output=True, text=True,
-                          cwd=paths.PROJECT_ROOT, **kwargs)
+    return subprocess.run(
+        [sys.executable, "-m", "analysis", *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=paths.PROJECT_ROOT,
+        **kwargs,
+    )
 
 
 def _submissions(folder) -> int:
@@ -172,7 +236,7 @@ def test_disk_full_during_ingest_ends_in_one_line_and_keeps_every_file_stored_be
     from support.mounts import tmpfs
 
     with tmpfs(tmp_path / "disk", "1m") as disk:
-        if disk is None:                     # not root: a store that may not grow past 64 pages is as full
+        if disk is None:  # not root: a store that may not grow past 64 pages is as full
             from analysis.store.ingest import ingest
 
             class Full(Store):
@@ -191,7 +255,7 @@ def test_disk_full_during_ingest_ends_in_one_line_and_keeps_every_file_stored_be
             assert result.stderr.strip().splitlines()[-1].startswith("错误：磁盘已满")
             stored = result.stdout.count("已入库")
             folder = disk / "store"
-            assert 0 < _submissions(folder) == stored       # each file before the fault whole, nothing of the next
+            assert 0 < _submissions(folder) == stored  # each file before the fault whole, nothing of the next
         assert _submissions(folder) >= 0
 
 
@@ -207,7 +271,7 @@ def test_a_read_only_store_can_be_read_and_refuses_writes_in_one_line(tmp_path, 
             shutil.copytree(source.dir, disk / "store")
             assert remount_read_only(disk)
             folder = disk / "store"
-        elif os.geteuid() != 0:               # a folder and file owned by someone else, as a non-root user sees them
+        elif os.geteuid() != 0:  # a folder and file owned by someone else, as a non-root user sees them
             folder = tmp_path / "store"
             shutil.copytree(source.dir, folder)
             (folder / "workbook.sqlite").chmod(0o444)
@@ -230,23 +294,46 @@ def test_concurrent_ingests_of_one_folder_queue_and_refuse_nothing(tmp_path, dem
     # while another ingest holds the store, a new one says it waits, and stores nothing
     with open(store.dir / ".ingest.lock", "a") as held:
         fcntl.flock(held, fcntl.LOCK_EX)
-        waiting = subprocess.Popen([sys.executable, "-m", "analysis", "ingest", str(demo_files), "--store",
-                                    str(store.dir), "--quiet"], cwd=paths.PROJECT_ROOT, stdout=subprocess.PIPE,
-                                   stderr=subprocess.PIPE, text=True)
+        waiting = subprocess.Popen(
+            [sys.executable, "-m", "analysis", "ingest", str(demo_files), "--store", str(store.dir), "--quiet"],
+            cwd=paths.PROJECT_ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         import time
+
         time.sleep(3)
         assert waiting.poll() is None and not store.exists()
     out, err = waiting.communicate(timeout=120)
     assert waiting.returncode == 0 and "等待其结束" in err, err
     # three at once, as three cron jobs might: every file stored once, none refused
-    runs = [subprocess.Popen([sys.executable, "-m", "analysis", "ingest", str(demo_files), "--store",
-                              str(tmp_path / "three"), "--quiet"], cwd=paths.PROJECT_ROOT, stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True) for _ in range(3)]
+    runs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "analysis",
+                "ingest",
+                str(demo_files),
+                "--store",
+                str(tmp_path / "three"),
+                "--quiet",
+            ],
+            cwd=paths.PROJECT_ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(3)
+    ]
     results = [(run.communicate(timeout=300), run.returncode) for run in runs]
     assert all(code == 0 for _, code in results), results
     # the folder holds a file and its correction: sent again, neither is "restored" (the folder is its current state)
     summaries = sorted(out.strip().splitlines()[-1] for (out, _), _ in results)
-    assert summaries == ["共 107 个文件：入库 0，更正 0，重复跳过 107，拒收 0"] * 2 + ["共 107 个文件：入库 106，更正 1，重复跳过 0，拒收 0"]
+    assert summaries == ["共 107 个文件：入库 0，更正 0，重复跳过 107，拒收 0"] * 2 + [
+        "共 107 个文件：入库 106，更正 1，重复跳过 0，拒收 0"
+    ]
     assert _submissions(tmp_path / "three") == _submissions(store.dir) == len(list(demo_files.iterdir()))
 
 
@@ -258,22 +345,33 @@ def test_an_enterprise_moving_to_another_unit_is_reported_and_the_old_units_rows
     store = store_with(tmp_path, [luquan_file()])
     known = known_names(store)
     moved = submission("2026-12", X, 企业名录=[enterprise(c, X) for c in CX] + [enterprise(CL[0], X)])
-    outcome, _ = _store(store, Path("新乐市-2026-12.xlsx"), moved, defined_names(moved.tables), known,
-                        enterprise_names(moved.tables))
+    outcome, _ = _store(
+        store, Path("新乐市-2026-12.xlsx"), moved, defined_names(moved.tables), known, enterprise_names(moved.tables)
+    )
     assert outcome.status == "added" and outcome.moves == 1
     [line] = [line for line in describe(outcome) if "企业迁移" in line]
     name = moved.tables["企业名录"].set_index("统一社会信用代码").loc[CL[0], "企业名称"]
     assert f"{name}（{CL[0]}）由鹿泉区迁至新乐市" in line and "鹿泉区已报送的其他内容不变" in line
     assert summary([outcome]).endswith("企业迁移 1 家（见各文件下的注）")
-    assert counts(store, L, "2026-12") == counts(store, L, "2026-11") == {"企业名录": 3, "资质认定": 3, "情况说明": 1, "指标填报": 0}
+    assert (
+        counts(store, L, "2026-12")
+        == counts(store, L, "2026-11")
+        == {"企业名录": 3, "资质认定": 3, "情况说明": 1, "指标填报": 0}
+    )
     assert counts(store, X, "2026-12")["企业名录"] == 4
 
 
 def test_a_store_written_before_the_whole_province_gets_its_shared_district_names_with_their_city(tmp_path):
     # the registry then knew one 桥西区 (石家庄市's); the name is now shared with 张家口市桥西区
     Q = "石家庄市桥西区"
-    store = store_with(tmp_path, [submission("2026-11", Q, 企业名录=[enterprise(CL[0], Q)],
-                                             资质认定=[award(CL[0], Q, "高新技术企业", "2024-05-01")])])
+    store = store_with(
+        tmp_path,
+        [
+            submission(
+                "2026-11", Q, 企业名录=[enterprise(CL[0], Q)], 资质认定=[award(CL[0], Q, "高新技术企业", "2024-05-01")]
+            )
+        ],
+    )
     conn = sqlite3.connect(store.db_path)
     with conn:
         conn.execute("UPDATE parts SET unit = '桥西区'")
@@ -284,7 +382,7 @@ def test_a_store_written_before_the_whole_province_gets_its_shared_district_name
         conn.execute("PRAGMA user_version = 2")
     conn.close()
     reopened = Store(store.dir)
-    assert set(reopened.parts()["unit"]) == {Q}                       # a read brings it up to date
+    assert set(reopened.parts()["unit"]) == {Q}  # a read brings it up to date
     assert reopened.snapshot("企业名录", "2026-11", Q)["所属地区"].tolist() == [Q]
     assert len(reopened.snapshot("资质认定", "2026-11", Q)) == 1
     conn = sqlite3.connect(store.db_path)

@@ -1,4 +1,5 @@
 """The blank template: sheets, headers, drop-downs, formats; filled in, it reads back."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -7,8 +8,8 @@ import random
 import openpyxl
 import pytest
 
-from analysis.submissions import contract, creditcode
 from analysis.errors import UserError
+from analysis.submissions import contract, creditcode
 from analysis.submissions.template import LISTS_SHEET, PERIOD_CELL, TEMPLATE_NAME, write_templates
 from analysis.submissions.validate import SubmissionRejected, read_submission
 
@@ -95,5 +96,5 @@ def test_filled_template_reads_back(template, tmp_path):
 def test_blank_template_needs_a_period_and_rows(template):
     with pytest.raises(UserError, match="无法确定填报期"):
         read_submission(template)
-    with pytest.raises(SubmissionRejected, match="文件中没有数据行"):   # nothing to store: refused, not stored empty
+    with pytest.raises(SubmissionRejected, match="文件中没有数据行"):  # nothing to store: refused, not stored empty
         read_submission(template, period="2023-06")

@@ -6,6 +6,7 @@ output of the canonical form) or refused: exit code 2 for a usage mistake, 1 for
 store; stderr starts with "错误：", is at most two lines, is Chinese, and has no traceback, no English argparse
 text, no papermill banner and no ANSI colours.
 """
+
 from __future__ import annotations
 
 import csv
@@ -26,13 +27,24 @@ ENV = {key: value for key, value in os.environ.items() if key not in ("WORKBOOK_
 ENV["PYTHONPATH"] = str(ROOT / "src")
 CJK = re.compile(r"[\u4e00-\u9fff]")
 # what must never reach the user: a traceback, argparse's English, papermill's banner, an internal fault's name
-FORBIDDEN = ("Traceback", "usage:", "error:", "Error:", "the following arguments", "invalid choice",
-             "unrecognized arguments", "PapermillExecutionError", "Exception encountered", "\x1b[", "程序内部出错",
-             "IPKernelApp")
+FORBIDDEN = (
+    "Traceback",
+    "usage:",
+    "error:",
+    "Error:",
+    "the following arguments",
+    "invalid choice",
+    "unrecognized arguments",
+    "PapermillExecutionError",
+    "Exception encountered",
+    "\x1b[",
+    "程序内部出错",
+    "IPKernelApp",
+)
 ERROR_NAME = re.compile(r"\b[A-Z][A-Za-z]*(?:Error|Exception)\b")
 
-PERIOD = "2025-09"          # the demo store's latest month
-TODAY = "2025-10-20"        # a fixed "today" for due
+PERIOD = "2025-09"  # the demo store's latest month
+TODAY = "2025-10-20"  # a fixed "today" for due
 
 
 @pytest.fixture(scope="module")
@@ -42,8 +54,14 @@ def store(demo_store) -> Path:
 
 
 def cli(*args, timeout: float = 300) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "analysis", *map(str, args)], capture_output=True, text=True,
-                          cwd=ROOT, env=ENV, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "analysis", *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=ENV,
+        timeout=timeout,
+    )
 
 
 def assert_clean(result: subprocess.CompletedProcess) -> None:
@@ -77,17 +95,22 @@ def csv_rows(text: str) -> list[dict]:
 
 # --- usage mistakes argparse catches: Chinese, exit 2 -----------------------------------------------------------
 
-@pytest.mark.parametrize("args, words", [
-    (["progress"], "缺少必填参数：--as-of"),
-    (["candidates", "--period", PERIOD], "缺少必填参数：--region"),
-    (["batch", "--period", PERIOD], "缺少必填参数：--kind"),
-    (["notebook"], "缺少必填参数：笔记本"),
-    (["render", "weekly"], "无效的取值：'weekly'"),
-    (["candidates", "--region", "井陉县", "--format", "pdf"], "无效的取值：'pdf'"),
-    (["status", "--what"], "无法识别的参数：--what"),
-    (["due", "--sinse", PERIOD], "无法识别的参数：--sinse"),
-    (["batch", "--kind", "monthly", "--workers", "two"], "无效的int值：'two'"),
-], ids=lambda v: " ".join(v) if isinstance(v, list) else None)
+
+@pytest.mark.parametrize(
+    "args, words",
+    [
+        (["progress"], "缺少必填参数：--as-of"),
+        (["candidates", "--period", PERIOD], "缺少必填参数：--region"),
+        (["batch", "--period", PERIOD], "缺少必填参数：--kind"),
+        (["notebook"], "缺少必填参数：笔记本"),
+        (["render", "weekly"], "无效的取值：'weekly'"),
+        (["candidates", "--region", "井陉县", "--format", "pdf"], "无效的取值：'pdf'"),
+        (["status", "--what"], "无法识别的参数：--what"),
+        (["due", "--sinse", PERIOD], "无法识别的参数：--sinse"),
+        (["batch", "--kind", "monthly", "--workers", "two"], "无效的int值：'two'"),
+    ],
+    ids=lambda v: " ".join(v) if isinstance(v, list) else None,
+)
 def test_argparse_mistakes_are_two_chinese_lines_and_exit_2(args, words):
     message = assert_refused(cli(*args), 2, words)
     assert "--help" in message.splitlines()[-1]
@@ -97,14 +120,36 @@ def test_argparse_mistakes_are_two_chinese_lines_and_exit_2(args, words):
 
 REFUSED = [
     # a month written without a separator: refused with a hint, not a TypeError
-    (["candidates", "--region", "井陉县", "--period", "202509", "--store", "{store}"], 2, ["202509 这种写法无法区分年月，请写成 2025-09"]),
+    (
+        ["candidates", "--region", "井陉县", "--period", "202509", "--store", "{store}"],
+        2,
+        ["202509 这种写法无法区分年月，请写成 2025-09"],
+    ),
     (["status", "--period", "202509", "--store", "{store}"], 2, ["202509", "应为 YYYY-MM"]),
     # --since must never be dropped silently (reports from 2026-01 on): a quarter or text is refused
     (["due", "--since", "2025-Q3", "--today", TODAY, "--store", "{store}"], 2, ["2025-Q3", "应为 YYYY-MM"]),
     (["due", "--since", "abc", "--today", TODAY, "--store", "{store}"], 2, ["abc", "应为 YYYY-MM"]),
-    (["due", "--since", "202509", "--today", TODAY, "--store", "{store}"], 2, ["202509 这种写法无法区分年月，请写成 2025-09"]),
-    (["run-due", "--since", "abc", "--today", TODAY, "--store", "{store}", "--out", "{tmp}/reports",
-      "--no-progress"], 2, ["abc", "应为 YYYY-MM"]),
+    (
+        ["due", "--since", "202509", "--today", TODAY, "--store", "{store}"],
+        2,
+        ["202509 这种写法无法区分年月，请写成 2025-09"],
+    ),
+    (
+        [
+            "run-due",
+            "--since",
+            "abc",
+            "--today",
+            TODAY,
+            "--store",
+            "{store}",
+            "--out",
+            "{tmp}/reports",
+            "--no-progress",
+        ],
+        2,
+        ["abc", "应为 YYYY-MM"],
+    ),
     (["progress", "--as-of", "2025-09", "--store", "{store}"], 2, ["2025-09", "YYYY-MM-DD"]),
     (["due", "--today", "20251020", "--store", "{store}"], 2, ["20251020", "YYYY-MM-DD"]),
     # a missing store: exit 1, one Chinese line
@@ -112,19 +157,35 @@ REFUSED = [
     (["run-due", "--store", "{tmp}/missing", "--out", "{tmp}/reports", "--no-progress"], 1, ["不存在或尚无报送数据"]),
     (["candidates", "--region", "井陉县", "--store", "{tmp}/missing"], 1, ["数据库", "不存在"]),
     # a file where a folder is expected, or the reverse: refused naming the path, before any work
-    (["candidates", "--region", "井陉县", "--format", "xlsx", "--out", "{folder}", "--store", "{store}"], 2,
-     ["{folder}", "文件夹"]),
+    (
+        ["candidates", "--region", "井陉县", "--format", "xlsx", "--out", "{folder}", "--store", "{store}"],
+        2,
+        ["{folder}", "文件夹"],
+    ),
     (["template", "--out", "{file}"], 2, ["{file}", "已有文件"]),
-    (["render", "monthly", "--period", PERIOD, "--region", "井陉县", "--out", "{file}", "--store", "{store}"], 2,
-     ["{file}", "已有文件"]),
-    (["batch", "--kind", "monthly", "--period", PERIOD, "--out", "{file}", "--store", "{store}", "--no-progress"], 2,
-     ["{file}", "已有文件"]),
-    (["run-due", "--today", TODAY, "--out", "{file}", "--store", "{store}", "--no-progress"], 2, ["{file}", "已有文件"]),
+    (
+        ["render", "monthly", "--period", PERIOD, "--region", "井陉县", "--out", "{file}", "--store", "{store}"],
+        2,
+        ["{file}", "已有文件"],
+    ),
+    (
+        ["batch", "--kind", "monthly", "--period", PERIOD, "--out", "{file}", "--store", "{store}", "--no-progress"],
+        2,
+        ["{file}", "已有文件"],
+    ),
+    (
+        ["run-due", "--today", TODAY, "--out", "{file}", "--store", "{store}", "--no-progress"],
+        2,
+        ["{file}", "已有文件"],
+    ),
     (["notebook", "00-targets", "--out", "{file}"], 2, ["{file}", "已有文件"]),
     # unknown names, listing the known ones
     (["notebook", "02-nosuch", "--out", "{tmp}/nb"], 2, ["未找到笔记本“02-nosuch”", "00-targets"]),
-    (["notebook", "monthly-dispatch", "-p", "Period", PERIOD, "--out", "{tmp}/nb"], 2,  # papermill would only warn
-     ["没有参数 Period", "period、as_of"]),
+    (
+        ["notebook", "monthly-dispatch", "-p", "Period", PERIOD, "--out", "{tmp}/nb"],
+        2,  # papermill would only warn
+        ["没有参数 Period", "period、as_of"],
+    ),
     (["targets", "--plan", "xinle"], 2, ["未知方案“xinle”", "xinle-2023-cluster-upgrade"]),
     (["status", "--region", "无此地", "--store", "{store}"], 2, ["未知地区“无此地”"]),
     (["candidates", "--region", "无此地", "--store", "{store}"], 2, ["未知地区“无此地”"]),
@@ -141,19 +202,34 @@ def test_commands_refuse_mistakes_in_chinese(store, tmp_path, args, code, words)
     result = cli(*[a.format(**fill) for a in args])
     assert_refused(result, code, *[w.format(**fill) for w in words])
     assert existing.read_text(encoding="utf-8") == "x" and not list(folder.iterdir())
-    assert "执行记录" not in result.stderr                     # refused before a notebook ran
+    assert "执行记录" not in result.stderr  # refused before a notebook ran
     assert not (tmp_path / "missing").exists() or not list((tmp_path / "missing").iterdir())
 
 
 # --- notebooks: parameters as the user types them ---------------------------------------------------------------
 
-@pytest.mark.parametrize("args, code, words", [
-    (["notebook", "monthly-dispatch", "-p", "period", "202506", "-p", "store", "{store}"], 2,
-     ["202506", "2025-06"]),
-    (["notebook", "00-targets", "-p", "plan", "xinle"], 2,
-     ["未知方案“xinle”", "xinle-2023-cluster-upgrade", "shijiazhuang-2022-leaders"]),
-    (["notebook", "01-explore", "-p", "indicator", "独角兽企业", "-p", "store", "{store}"], 2, ["未知指标“独角兽企业”"]),
-], ids=["monthly-dispatch period 202506", "00-targets plan xinle", "01-explore indicator 独角兽企业"])
+
+@pytest.mark.parametrize(
+    "args, code, words",
+    [
+        (
+            ["notebook", "monthly-dispatch", "-p", "period", "202506", "-p", "store", "{store}"],
+            2,
+            ["202506", "2025-06"],
+        ),
+        (
+            ["notebook", "00-targets", "-p", "plan", "xinle"],
+            2,
+            ["未知方案“xinle”", "xinle-2023-cluster-upgrade", "shijiazhuang-2022-leaders"],
+        ),
+        (
+            ["notebook", "01-explore", "-p", "indicator", "独角兽企业", "-p", "store", "{store}"],
+            2,
+            ["未知指标“独角兽企业”"],
+        ),
+    ],
+    ids=["monthly-dispatch period 202506", "00-targets plan xinle", "01-explore indicator 独角兽企业"],
+)
 def test_a_mistake_inside_a_notebook_is_one_chinese_line(store, tmp_path, args, code, words):
     result = cli(*[a.format(store=store) for a in args], "--out", tmp_path / "nb")
     assert_refused(result, code, *words)
@@ -162,9 +238,22 @@ def test_a_mistake_inside_a_notebook_is_one_chinese_line(store, tmp_path, args, 
 
 def test_notebook_monthly_dispatch_with_only_as_of_works(store, tmp_path):
     facts = tmp_path / "facts.json"
-    result = cli("notebook", "monthly-dispatch", "-p", "as_of", "2025-06-20", "-p", "store", store,
-                 "-p", "facts_out", facts, "--out", tmp_path / "nb")
-    if result.returncode:                                    # refusing is fine, if it is clean
+    result = cli(
+        "notebook",
+        "monthly-dispatch",
+        "-p",
+        "as_of",
+        "2025-06-20",
+        "-p",
+        "store",
+        store,
+        "-p",
+        "facts_out",
+        facts,
+        "--out",
+        tmp_path / "nb",
+    )
+    if result.returncode:  # refusing is fine, if it is clean
         assert result.returncode in (1, 2)
         assert_refused(result, result.returncode)
         return
@@ -176,8 +265,24 @@ def test_notebook_monthly_dispatch_with_only_as_of_works(store, tmp_path):
 def test_notebook_parameters_in_other_forms_give_the_same_report(store, tmp_path):
     def facts(name, *params):
         out = tmp_path / f"{name}.json"
-        assert_accepted(cli("notebook", "monthly-dispatch", "-p", "region", "井陉县", *params, "-p", "store", store,
-                            "-p", "facts_out", out, "--out", tmp_path / name))
+        assert_accepted(
+            cli(
+                "notebook",
+                "monthly-dispatch",
+                "-p",
+                "region",
+                "井陉县",
+                *params,
+                "-p",
+                "store",
+                store,
+                "-p",
+                "facts_out",
+                out,
+                "--out",
+                tmp_path / name,
+            )
+        )
         return json.loads(out.read_text(encoding="utf-8"))
 
     canonical = facts("canonical", "-p", "period", PERIOD, "-p", "as_of", "2025-09-20")
@@ -188,8 +293,20 @@ def test_notebook_parameters_in_other_forms_give_the_same_report(store, tmp_path
 
 def test_render_with_a_missing_store_is_one_or_two_chinese_lines(tmp_path):
     # the quarter in a Chinese form: the executed notebook is kept under the canonical folder name 2025-Q3
-    result = cli("render", "quarterly", "--period", "2025年三季度", "--region", "井陉县", "--store", tmp_path / "missing",
-                 "--out", tmp_path / "reports", "--formats", "ipynb,html")
+    result = cli(
+        "render",
+        "quarterly",
+        "--period",
+        "2025年三季度",
+        "--region",
+        "井陉县",
+        "--store",
+        tmp_path / "missing",
+        "--out",
+        tmp_path / "reports",
+        "--formats",
+        "ipynb,html",
+    )
     message = assert_refused(result, 1, "数据库")
     assert "Papermill" not in message and len(message) < 400
     assert (tmp_path / "reports" / "2025-Q3" / "quarterly" / "井陉县.failed.ipynb").is_file()
@@ -202,36 +319,54 @@ MONTH_FORMS = ["2025/9", "2025/09", "2025-9", "2025年9月", "2025.9"]
 QUARTER_FORMS = ["2025Q3", "2025-q3", "2025年三季度", "2025年第三季度", "2025年第3季度"]
 
 
-@pytest.mark.parametrize("command, canonical, forms", [
-    (["candidates", "--region", "井陉县", "--format", "csv", "--period"], PERIOD, ["2025/9", "2025年9月"]),
-    (["status", "--format", "csv", "--period"], PERIOD, ["2025/9", "2025年9月"]),
-    (["due", "--today", TODAY, "--out", "{tmp}/reports", "--since"], PERIOD, ["2025/9", "2025年9月"]),
-    (["progress", "--plan", "xinle-2023-cluster-upgrade", "--format", "csv", "--as-of"], "2025-09-30",
-     ["2025/9/30", "2025年9月30日"]),
-    (["due", "--out", "{tmp}/reports", "--today"], TODAY, ["2025/10/20", "2025年10月20日"]),
-    (["incentives", "--region", "西宁市", "--format", "csv", "--period"], "2025-Q3", ["2025Q3", "2025年三季度"]),
-    (["incentives", "--region", "西宁市", "--format", "csv", "--period"], PERIOD, ["2025/9", "2025年9月"]),
-], ids=["candidates --period", "status --period", "due --since", "progress --as-of", "due --today",
-        "incentives --period quarter", "incentives --period month"])
+@pytest.mark.parametrize(
+    "command, canonical, forms",
+    [
+        (["candidates", "--region", "井陉县", "--format", "csv", "--period"], PERIOD, ["2025/9", "2025年9月"]),
+        (["status", "--format", "csv", "--period"], PERIOD, ["2025/9", "2025年9月"]),
+        (["due", "--today", TODAY, "--out", "{tmp}/reports", "--since"], PERIOD, ["2025/9", "2025年9月"]),
+        (
+            ["progress", "--plan", "xinle-2023-cluster-upgrade", "--format", "csv", "--as-of"],
+            "2025-09-30",
+            ["2025/9/30", "2025年9月30日"],
+        ),
+        (["due", "--out", "{tmp}/reports", "--today"], TODAY, ["2025/10/20", "2025年10月20日"]),
+        (["incentives", "--region", "西宁市", "--format", "csv", "--period"], "2025-Q3", ["2025Q3", "2025年三季度"]),
+        (["incentives", "--region", "西宁市", "--format", "csv", "--period"], PERIOD, ["2025/9", "2025年9月"]),
+    ],
+    ids=[
+        "candidates --period",
+        "status --period",
+        "due --since",
+        "progress --as-of",
+        "due --today",
+        "incentives --period quarter",
+        "incentives --period month",
+    ],
+)
 def test_accepted_forms_give_the_canonical_output(store, tmp_path, command, canonical, forms):
     args = [a.format(tmp=tmp_path) for a in command]
     expected = assert_accepted(cli(*args, canonical, "--store", store))
-    assert len(expected.strip().splitlines()) > 1, expected            # a real table, not just a header
+    assert len(expected.strip().splitlines()) > 1, expected  # a real table, not just a header
     for form in forms:
         assert assert_accepted(cli(*args, form, "--store", store)) == expected, form
 
 
 def test_due_since_a_month_starts_at_that_month(store, tmp_path):
-    out = assert_accepted(cli("due", "--since", "2025/09", "--today", TODAY, "--out", tmp_path / "reports",
-                              "--store", store))
+    out = assert_accepted(
+        cli("due", "--since", "2025/09", "--today", TODAY, "--out", tmp_path / "reports", "--store", store)
+    )
     periods = [line.split("\t")[0] for line in out.splitlines()]
     assert periods and periods[0] == PERIOD and min(p[:7] for p in periods) == PERIOD
 
 
-@pytest.mark.parametrize("kind, forms, canonical", [
-    ("monthly", ["2025-09", *MONTH_FORMS], "2025-09"),
-    ("quarterly", ["2025-Q3", *QUARTER_FORMS], "2025-Q3"),
-])
+@pytest.mark.parametrize(
+    "kind, forms, canonical",
+    [
+        ("monthly", ["2025-09", *MONTH_FORMS], "2025-09"),
+        ("quarterly", ["2025-Q3", *QUARTER_FORMS], "2025-Q3"),
+    ],
+)
 def test_render_and_batch_periods_normalise_to_one_folder(kind, forms, canonical):
     from analysis.reports.render import normalise_period, output_dir
 
@@ -247,6 +382,7 @@ def test_demo_until_takes_the_forms_of_the_one_parser(tmp_path, form):
 
 
 # --- names in other forms ----------------------------------------------------------------------------------------
+
 
 def test_targets_kind_in_chinese_finds_the_stock_targets():
     chinese = assert_accepted(cli("targets", "--kind", "存量", "--format", "csv"))

@@ -4,6 +4,7 @@ cells, extra columns' values, control characters, formulas saved without results
 
 Every workbook is built in tmp_path from the good fixture's rows (tests/fixtures/make_bad.py).
 """
+
 from __future__ import annotations
 
 import copy
@@ -17,9 +18,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis.submissions import readers, validate
-from analysis.store.history import Store
 from analysis.errors import UserError
+from analysis.store.history import Store
+from analysis.submissions import readers, validate
 from analysis.submissions.validate import Problem, SubmissionRejected, read_submission
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -54,11 +55,12 @@ def _many_rows(sheets, copies: int = 3) -> None:
 # --- 1, 2: huge and infinite numbers -------------------------------------------------------
 
 
-@pytest.mark.parametrize("value", [10 ** 20, "100000000000000000000", 2 ** 53, "-9007199254740992", 2 ** 63])
+@pytest.mark.parametrize("value", [10**20, "100000000000000000000", 2**53, "-9007199254740992", 2**63])
 def test_whole_number_too_large_is_refused_with_its_cell(tmp_path, value):
     def change(s):
         _many_rows(s)
         make_bad.set_cell(s, "企业年度财务", 3, "有效发明专利数", value)
+
     problems = problems_of(_write(tmp_path, change))
     hits = [p for p in problems if (p.sheet, p.row, p.column) == ("企业年度财务", 3, "有效发明专利数")]
     assert hits and "数值过大" in hits[0].reason, "\n".join(map(str, problems))
@@ -66,28 +68,36 @@ def test_whole_number_too_large_is_refused_with_its_cell(tmp_path, value):
 
 
 def test_whole_number_below_the_bound_is_accepted(tmp_path):
-    path = _write(tmp_path, lambda s: make_bad.set_cell(s, "企业年度财务", 3, "有效发明专利数", 2 ** 53 - 1))
-    assert read_submission(path).tables["企业年度财务"].loc[1, "有效发明专利数"] == 2 ** 53 - 1
+    path = _write(tmp_path, lambda s: make_bad.set_cell(s, "企业年度财务", 3, "有效发明专利数", 2**53 - 1))
+    assert read_submission(path).tables["企业年度财务"].loc[1, "有效发明专利数"] == 2**53 - 1
 
 
-@pytest.mark.parametrize("sheet, row, column, value", [
-    ("企业年度财务", 2, "营业收入(万元)", "1" + "0" * 400),
-    ("企业年度财务", 3, "研发费用(万元)", "2" + "0" * 308),
-    ("指标填报", 3, "数值", "-1" + "0" * 400),
-    ("集群月度", 2, "本年累计营业收入(万元)", "9" * 400),
-], ids=["money", "money-309-digits", "negative-value", "cluster-income"])
+@pytest.mark.parametrize(
+    "sheet, row, column, value",
+    [
+        ("企业年度财务", 2, "营业收入(万元)", "1" + "0" * 400),
+        ("企业年度财务", 3, "研发费用(万元)", "2" + "0" * 308),
+        ("指标填报", 3, "数值", "-1" + "0" * 400),
+        ("集群月度", 2, "本年累计营业收入(万元)", "9" * 400),
+    ],
+    ids=["money", "money-309-digits", "negative-value", "cluster-income"],
+)
 def test_infinite_numbers_are_refused(tmp_path, sheet, row, column, value):
     def change(s):
         _many_rows(s)
         make_bad.set_cell(s, sheet, row, column, value)
+
     problems = problems_of(_write(tmp_path, change))
     hits = [p for p in problems if (p.sheet, p.row, p.column) == (sheet, row, column)]
     assert hits, "\n".join(map(str, problems))
     assert "数值过大" in hits[0].reason and hits[0].value.startswith(value[:20])
 
 
-@pytest.mark.parametrize("value", ["1" + "0" * 400, "-1" + "0" * 400, math.inf, -math.inf, 10 ** 400],
-                         ids=["text", "negative-text", "inf", "-inf", "huge-int"])
+@pytest.mark.parametrize(
+    "value",
+    ["1" + "0" * 400, "-1" + "0" * 400, math.inf, -math.inf, 10**400],
+    ids=["text", "negative-text", "inf", "-inf", "huge-int"],
+)
 def test_parse_number_refuses_non_finite(value):
     with pytest.raises(validate._Bad, match="数值过大"):
         validate.parse_number(value)
@@ -123,8 +133,9 @@ def test_header_only_sheet_beside_sheets_with_rows_is_kept(tmp_path):
 
 def test_blank_contract_sheet_is_treated_as_absent(tmp_path):
     def change(s):
-        s["情况说明"] = []            # the sheet exists, without a single cell
-        s["企业名录 "] = []           # a blank second sheet of the same name is no duplicate either
+        s["情况说明"] = []  # the sheet exists, without a single cell
+        s["企业名录 "] = []  # a blank second sheet of the same name is no duplicate either
+
     sub = read_submission(_write(tmp_path, change))
     assert "情况说明" not in sub.tables and len(sub.tables["企业名录"]) == 3
 
@@ -134,6 +145,7 @@ def test_workbook_whose_contract_sheets_are_all_blank_is_refused(tmp_path):
         for name in list(s):
             if name != "填报说明":
                 s[name] = []
+
     [p] = problems_of(_write(tmp_path, change))
     assert "没有数据行" in p.reason and "空白" in p.reason
 
@@ -145,9 +157,13 @@ def test_workbook_whose_contract_sheets_are_all_blank_is_refused(tmp_path):
 def test_period_label_with_trailing_colon(tmp_path, label):
     def change(s):
         s["填报说明"][0] = [label, "2023-06"]
+
     sub = read_submission(_write(tmp_path, change, name="新乐市月调度.xlsx"))  # no period in the name
     assert sub.period == "2023-06"
-    assert validate.period_from(Path("x.xlsx"), pd.DataFrame([[None, label, None, "2023年5月"]], dtype=object)) == "2023-05"
+    assert (
+        validate.period_from(Path("x.xlsx"), pd.DataFrame([[None, label, None, "2023年5月"]], dtype=object))
+        == "2023-05"
+    )
 
 
 def test_formula_error_in_the_period_cell_is_reported_not_the_hint_beside_it(tmp_path):
@@ -163,6 +179,7 @@ def test_formula_error_in_the_period_cell_is_reported_not_the_hint_beside_it(tmp
 def test_formula_error_in_the_period_cell_of_a_workbook(tmp_path):
     def change(s):
         s["填报说明"][0] = ["填报期（年月）", "#REF!", "↑ 必填，如 2023-06"]  # openpyxl saves "#REF!" as an error cell
+
     with pytest.raises(UserError) as info:
         read_submission(_write(tmp_path, change))
     assert "#REF!" in str(info.value) and "第1行B列" in str(info.value) and "必填" not in str(info.value)
@@ -177,6 +194,7 @@ def test_extra_column_values_reach_the_frame_and_the_store(tmp_path):
         s["企业名录"][1] += ["新入库企业", "别处"]
         s["企业名录"][2] += [None, None]
         s["企业名录"][3] += [42, None]
+
     sub = read_submission(_write(tmp_path, change))
     frame = sub.tables["企业名录"]
     assert sub.extra_columns["企业名录"] == ["备注"]
@@ -191,8 +209,10 @@ def test_extra_column_values_reach_the_frame_and_the_store(tmp_path):
 
 def test_extra_column_values_of_a_csv(tmp_path):
     path = tmp_path / "新乐市-2023-06-企业名录.csv"
-    path.write_text(f"统一社会信用代码,企业名称,所属地区,联系人\n{C1},甲公司,新乐市, 张三 \n{C2},乙公司,新乐市,  \n",
-                    encoding="utf-8")
+    path.write_text(
+        f"统一社会信用代码,企业名称,所属地区,联系人\n{C1},甲公司,新乐市, 张三 \n{C2},乙公司,新乐市,  \n",
+        encoding="utf-8",
+    )
     sub = read_submission(path)
     assert sub.tables["企业名录"]["联系人"].tolist() == [" 张三 ", None]
 
@@ -234,6 +254,7 @@ def test_bidirectional_controls_are_refused_like_other_control_characters(tmp_pa
 def test_tab_and_line_breaks_in_text_are_accepted(tmp_path):
     def change(s):
         make_bad.set_cell(s, "情况说明", 2, "进展情况", "一、完成60%\n二、\t推进中\r\n")
+
     sub = read_submission(_write(tmp_path, change))
     assert sub.tables["情况说明"].loc[0, "进展情况"] == "一、完成60%\n二、\t推进中"
 
@@ -248,8 +269,8 @@ def test_formula_without_cached_result_is_reported_as_such(tmp_path, monkeypatch
     def with_formulas(path):
         raw = read(path)
         cells = raw.error_cells.setdefault("企业年度财务", {})
-        cells[(2, 2)] = "=D2+E2"      # 营业收入(万元), required
-        cells[(3, 7)] = "#DIV/0!"     # 大专以上学历人数
+        cells[(2, 2)] = "=D2+E2"  # 营业收入(万元), required
+        cells[(3, 7)] = "#DIV/0!"  # 大专以上学历人数
         return raw
 
     monkeypatch.setattr(readers, "read_workbook", with_formulas)
@@ -263,11 +284,14 @@ def test_formula_without_cached_result_is_reported_as_such(tmp_path, monkeypatch
 # --- dates Excel makes out of 0 or NaN ----------------------------------------------------------
 
 
-@pytest.mark.parametrize("value, reason", [
-    (datetime(1899, 12, 30), "单元格是数字 0 或只有时间"),   # serial 0: calamine reads a time 00:00:00
-    (datetime(1900, 2, 28), "日期早于1950年"),
-    ("1949-12-31", "日期早于1950年"),
-])
+@pytest.mark.parametrize(
+    "value, reason",
+    [
+        (datetime(1899, 12, 30), "单元格是数字 0 或只有时间"),  # serial 0: calamine reads a time 00:00:00
+        (datetime(1900, 2, 28), "日期早于1950年"),
+        ("1949-12-31", "日期早于1950年"),
+    ],
+)
 def test_implausible_dates_are_refused_with_their_cell(tmp_path, value, reason):
     path = _write(tmp_path, lambda s: make_bad.set_cell(s, "资质认定", 2, "认定日期", value))
     [p] = problems_of(path)

@@ -2,6 +2,7 @@
 
 Every expectation is worked out by hand in the comments (issue "Verdicts a bureau can sign").
 """
+
 from __future__ import annotations
 
 import shutil
@@ -49,22 +50,41 @@ def store(tmp_path_factory):
         award(E[6], X, "高新技术企业", "2025-11-05"),
     ]
     mid_year = [a for a in awards if a["认定日期"] <= "2025-06-30"]
-    units = [submission("2025-06", X, 企业名录=[enterprise(E[i], X) for i in range(1, 7)], 资质认定=mid_year),
-             submission("2025-12", X, 企业名录=[enterprise(E[i], X) for i in range(1, 7)], 资质认定=awards),
-             submission("2025-12", L, 企业名录=[enterprise(E[9], L)],
-                        资质认定=[award(E[9], L, "专精特新小巨人", "2024-07-10", "国家级")])]
+    units = [
+        submission("2025-06", X, 企业名录=[enterprise(E[i], X) for i in range(1, 7)], 资质认定=mid_year),
+        submission("2025-12", X, 企业名录=[enterprise(E[i], X) for i in range(1, 7)], 资质认定=awards),
+        submission(
+            "2025-12",
+            L,
+            企业名录=[enterprise(E[9], L)],
+            资质认定=[award(E[9], L, "专精特新小巨人", "2024-07-10", "国家级")],
+        ),
+    ]
     issued = [
-        submission("2023-02", SJZ, 目标分解=[allocation(X, "专精特新“小巨人”企业", 2025, 2, issued="2023-02-15"),
-                                          allocation(X, "高新技术企业", 2023, 1, issued="2023-02-15")]),
+        submission(
+            "2023-02",
+            SJZ,
+            目标分解=[
+                allocation(X, "专精特新“小巨人”企业", 2025, 2, issued="2023-02-15"),
+                allocation(X, "高新技术企业", 2023, 1, issued="2023-02-15"),
+            ],
+        ),
         # re-issued in 2024: the 2025 小巨人 target raised to 3, and the 2024 and 2025 高新技术企业 years
-        submission("2024-02", SJZ, 目标分解=[allocation(X, "专精特新“小巨人”企业", 2025, 3, "石工信〔2024〕2号", "2024-02-20"),
-                                          allocation(X, "高新技术企业", 2024, 1, "石工信〔2024〕2号", "2024-02-20"),
-                                          allocation(X, "高新技术企业", 2025, 1, "石工信〔2024〕2号", "2024-02-20")]),
+        submission(
+            "2024-02",
+            SJZ,
+            目标分解=[
+                allocation(X, "专精特新“小巨人”企业", 2025, 3, "石工信〔2024〕2号", "2024-02-20"),
+                allocation(X, "高新技术企业", 2024, 1, "石工信〔2024〕2号", "2024-02-20"),
+                allocation(X, "高新技术企业", 2025, 1, "石工信〔2024〕2号", "2024-02-20"),
+            ],
+        ),
     ]
     return store_with(tmp_path_factory.mktemp("verdicts"), units + issued)
 
 
 # --- 1 and 2: lifecycle and final results ------------------------------------------------------
+
 
 def test_the_day_before_the_deadline_is_still_judged_on_the_calendar(store):
     # 小巨人 2025 for the city: 4 valid on 2025-12-30 (E1, E2, E3, E9) of a target of 5 → open
@@ -79,7 +99,13 @@ def test_from_the_deadline_day_on_a_missed_target_is_final_with_its_shortfall(st
     frame = compute_progress(store, as_of, [target("sjz.little_giant.2025", low=5)], with_previous=False)
     city = row(frame, "sjz.little_giant.2025", SJZ)
     # judged at the deadline whatever the as-of date: 4 of 5, 未完成, 差1家, no calendar, no light, no trajectory
-    assert (city["actual"], city["status"], city["shortfall"], city["final"], city["in_force"]) == (4, "未完成", 1, True, False)
+    assert (city["actual"], city["status"], city["shortfall"], city["final"], city["in_force"]) == (
+        4,
+        "未完成",
+        1,
+        True,
+        False,
+    )
     assert city["eval_date"] == "2025-12-31" and pd.isna(city["expected_pct"]) and pd.isna(city["gap_pp"])
     assert (city["light"], city["trajectory"]) == ("", "")
     assert final_sentence(city) == "石家庄市专精特新“小巨人”企业2025年目标5家，实际4家，未完成，差1家。"
@@ -91,7 +117,10 @@ def test_a_met_target_names_the_month_it_was_first_met(store):
     city = row(frame, "sjz.little_giant.2025", SJZ)
     assert (city["status"], city["met_on"], city["actual"]) == ("已完成", "2024-08", 4)
     assert pd.isna(city["shortfall"])
-    assert final_sentence(city) == "石家庄市专精特新“小巨人”企业2025年目标3家，实际4家，已完成，超出1家，2024年8月达到目标，提前16个月。"
+    assert (
+        final_sentence(city)
+        == "石家庄市专精特新“小巨人”企业2025年目标3家，实际4家，已完成，超出1家，2024年8月达到目标，提前16个月。"
+    )
 
 
 def test_a_range_reached_at_its_top_is_exceeded_and_at_its_floor_says_so():
@@ -117,7 +146,9 @@ def test_yearly_targets_keep_a_final_row_per_year_and_a_plan_period_total(store)
     assert city["target_value"].tolist() == [20, 20, 20, 60]
     assert city["shortfall"].tolist() == [19, 19, 19, 57]
     total = city.iloc[-1]
-    assert final_sentence(total) == "石家庄市2023—2025年累计新认定高新技术企业3家，2023—2025年目标60家，未完成，差57家。"
+    assert (
+        final_sentence(total) == "石家庄市2023—2025年累计新认定高新技术企业3家，2023—2025年目标60家，未完成，差57家。"
+    )
 
 
 def test_a_one_year_plan_has_no_rows_in_force_in_the_following_year(store):
@@ -138,17 +169,25 @@ def test_nothing_is_judged_against_the_calendar_once_every_plan_has_ended(store)
 
 def test_a_successor_plan_added_as_data_is_tracked(tmp_path, store):
     data = tmp_path / "data"
-    shutil.copytree(load_catalog().plans["xinle-2023-cluster-upgrade"].text_path.parent.parent, data,
-                    ignore=shutil.ignore_patterns("store", "demo"))
-    (data / "policies" / "xinle-2026-followup.txt").write_text("到2026年，全市专精特新“小巨人”企业达到4家。\n", encoding="utf-8")
+    shutil.copytree(
+        load_catalog().plans["xinle-2023-cluster-upgrade"].text_path.parent.parent,
+        data,
+        ignore=shutil.ignore_patterns("store", "demo"),
+    )
+    (data / "policies" / "xinle-2026-followup.txt").write_text(
+        "到2026年，全市专精特新“小巨人”企业达到4家。\n", encoding="utf-8"
+    )
     (data / "policies" / "xinle-2026-followup.meta.yml").write_text(
         "id: xinle-2026-followup\ntitle: 新乐市后续方案（测试）\nissuer: 新乐市人民政府办公室\njurisdiction: 新乐市\n"
-        "level: county\nbaseline_date: 2026-01-01\nhorizon: 2026\nsource_file: xinle-2026-followup.txt\n", encoding="utf-8")
+        "level: county\nbaseline_date: 2026-01-01\nhorizon: 2026\nsource_file: xinle-2026-followup.txt\n",
+        encoding="utf-8",
+    )
     (data / "targets" / "xinle-2026-followup.yml").write_text(
         "plan: xinle-2026-followup\njurisdiction: 新乐市\ntargets:\n"
         "  - {id: xf.little_giant.2026, indicator: little_giant, kind: stock, period: '2026', low: 4,\n"
         "     comparison: '≥', unit: 家, aspirational: false, quote: 全市专精特新“小巨人”企业达到4家}\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     catalog = load_catalog(data)
     successor = [t for t in catalog.targets if t.plan == "xinle-2026-followup"]
     frame = compute_progress(store, "2026-06-30", successor, with_previous=False, catalog=catalog)
@@ -159,6 +198,7 @@ def test_a_successor_plan_added_as_data_is_tracked(tmp_path, store):
 
 
 # --- 3: issued allocations ------------------------------------------------------------------
+
 
 def test_an_issued_allocation_is_the_units_target_and_a_unit_without_one_has_none(store):
     frame = compute_progress(store, "2025-12-30", [target("sjz.little_giant.2025")], with_previous=False)
@@ -182,26 +222,42 @@ def test_yearly_allocations_apply_to_their_year_and_the_total_needs_every_year(s
 def test_estimates_are_only_an_option_and_never_below_one(store):
     plain = compute_progress(store, "2025-06-30", [target("sjz.tech_service_groups.annual")], with_previous=False)
     assert (plain.loc[plain["jurisdiction"] != SJZ, "basis"] == "").all()
-    estimated = compute_progress(store, "2025-06-30", [target("sjz.little_giant.2025")], with_previous=False,
-                                 estimate_splits=True)
+    estimated = compute_progress(
+        store, "2025-06-30", [target("sjz.little_giant.2025")], with_previous=False, estimate_splits=True
+    )
     luquan = row(estimated, "sjz.little_giant.2025", L)
     # baseline 2022-08-28: nobody held the award → no share to estimate from; 新乐市 keeps its issued 3
     assert luquan["basis"] == "" and row(estimated, "sjz.little_giant.2025", X)["basis"] == "分解目标"
     assert not (estimated["target_value"] < 1).any()
     # a department's own task (每年选派2个科技特派服务团, 市科技局) is never split, even as an estimate
-    teams = compute_progress(store, "2025-06-30", [target("sjz.tech_service_groups.annual")], with_previous=False,
-                             estimate_splits=True)
+    teams = compute_progress(
+        store, "2025-06-30", [target("sjz.tech_service_groups.annual")], with_previous=False, estimate_splits=True
+    )
     assert (teams.loc[teams["jurisdiction"] != SJZ, "basis"] == "").all()
 
 
 # --- 4: scores and rankings -----------------------------------------------------------------
 
+
 def _scored(place, tid, name, index_pct, met=False):
     """An in-force issued row whose 序时完成指数 is `index_pct` (expected 50%)."""
-    return {"target_id": tid, "indicator_name": name, "jurisdiction": place, "basis": "分解目标", "in_force": True,
-            "final": False, "aspirational": False, "actual": index_pct / 2, "target_value": 100.0,
-            "progress_pct": index_pct / 2, "expected_pct": 50.0, "gap_pp": index_pct / 2 - 50, "met": met,
-            "status": "基本同步", "term": "2025"}
+    return {
+        "target_id": tid,
+        "indicator_name": name,
+        "jurisdiction": place,
+        "basis": "分解目标",
+        "in_force": True,
+        "final": False,
+        "aspirational": False,
+        "actual": index_pct / 2,
+        "target_value": 100.0,
+        "progress_pct": index_pct / 2,
+        "expected_pct": 50.0,
+        "gap_pp": index_pct / 2 - 50,
+        "met": met,
+        "status": "基本同步",
+        "term": "2025",
+    }
 
 
 def _frame(rows):
@@ -210,10 +266,18 @@ def _frame(rows):
 
 
 def test_ties_share_a_rank_and_units_with_too_few_targets_are_not_ranked():
-    rows = [_scored(X, "a", "甲", 120), _scored(X, "b", "乙", 80), _scored(X, "c", "丙", 100),
-            _scored(L, "a", "甲", 100), _scored(L, "b", "乙", 100), _scored(L, "c", "丙", 100),
-            _scored("正定县", "a", "甲", 90), _scored("正定县", "b", "乙", 60), _scored("正定县", "c", "丙", 90),
-            _scored("藁城区", "a", "甲", 150)]
+    rows = [
+        _scored(X, "a", "甲", 120),
+        _scored(X, "b", "乙", 80),
+        _scored(X, "c", "丙", 100),
+        _scored(L, "a", "甲", 100),
+        _scored(L, "b", "乙", 100),
+        _scored(L, "c", "丙", 100),
+        _scored("正定县", "a", "甲", 90),
+        _scored("正定县", "b", "乙", 60),
+        _scored("正定县", "c", "丙", 90),
+        _scored("藁城区", "a", "甲", 150),
+    ]
     scores = unit_scores(_frame(rows), SJZ).set_index("地区")
     # 新乐市 (120+80+100)/3 = 100 and 鹿泉区 100: tied first; 正定县 80 third; 藁城区 has one target
     assert scores.loc[X, "排名"] == scores.loc[L, "排名"] == 1 and scores.loc["正定县", "排名"] == 3
@@ -222,24 +286,29 @@ def test_ties_share_a_rank_and_units_with_too_few_targets_are_not_ranked():
     # 鹿泉区's three indicators tie at 100: all named; 正定县's best two tie at 90
     assert scores.loc[L, "最好指标"] == "甲、乙、丙" and scores.loc["正定县", "最好指标"] == "甲、丙"
     red, black = honour_lists(scores.reset_index(), top_n=1)
-    assert sorted(red["地区"]) == sorted([X, L])   # the list takes in the unit tied with the first
+    assert sorted(red["地区"]) == sorted([X, L])  # the list takes in the unit tied with the first
     assert black["地区"].tolist() == ["正定县"]
 
 
 def test_final_expired_aspirational_and_unissued_rows_are_never_scored():
     rows = [_scored(X, t, n, 100) for t, n in (("a", "甲"), ("b", "乙"), ("c", "丙"))]
-    rows += [{**_scored(X, "d", "丁", 10), "final": True, "in_force": False, "status": "未完成"},
-             {**_scored(X, "e", "戊", 10), "aspirational": True},
-             {**_scored(X, "f", "己", 10), "basis": "测算"},
-             {**_scored(X, "g", "庚", 10), "basis": "", "target_value": np.nan}]
+    rows += [
+        {**_scored(X, "d", "丁", 10), "final": True, "in_force": False, "status": "未完成"},
+        {**_scored(X, "e", "戊", 10), "aspirational": True},
+        {**_scored(X, "f", "己", 10), "basis": "测算"},
+        {**_scored(X, "g", "庚", 10), "basis": "", "target_value": np.nan},
+    ]
     scores = unit_scores(_frame(rows), SJZ).set_index("地区")
     assert (scores.loc[X, "综合得分"], scores.loc[X, "指标数"]) == (100, 3)
 
 
 # --- 5: levels without a baseline, reported ratios ------------------------------------------
 
+
 def test_a_reported_ratio_without_a_baseline_is_compared_as_a_level(tmp_path):
-    store = store_with(tmp_path, [submission("2025-06", SJZ, 指标填报=[report(SJZ, "2025-06", "领跑者企业研发投入占比", 3.39)])])
+    store = store_with(
+        tmp_path, [submission("2025-06", SJZ, 指标填报=[report(SJZ, "2025-06", "领跑者企业研发投入占比", 3.39)])]
+    )
     frame = compute_progress(store, "2025-06-30", [target("sjz.leader_rd_ratio.2025")], with_previous=False)
     city = row(frame, "sjz.leader_rd_ratio.2025", SJZ)
     # the city's own figure is its actual (填报), over any ratio derived from enterprises; reported first in
@@ -247,10 +316,13 @@ def test_a_reported_ratio_without_a_baseline_is_compared_as_a_level(tmp_path):
     assert (city["actual"], city["actual_source"]) == (3.39, "填报")
     assert pd.isna(city["base_value"]) and pd.isna(city["expected_pct"]) and pd.isna(city["gap_pp"])
     assert (city["status"], round(city["shortfall"], 2), city["light"]) == ("未达标", 0.11, "黄")
-    assert sentence(city) == "截至2025年6月底，石家庄市“领跑者”企业研发投入占比为3.39%，距2025年目标3.5%还差0.11个百分点。"
+    assert (
+        sentence(city) == "截至2025年6月底，石家庄市“领跑者”企业研发投入占比为3.39%，距2025年目标3.5%还差0.11个百分点。"
+    )
 
 
 # --- 7: trajectory and batch awards -----------------------------------------------------------
+
 
 def test_a_trajectory_needs_twelve_months_of_observation():
     base, deadline = pd.Timestamp("2024-01-01"), pd.Timestamp("2025-12-31")
@@ -307,10 +379,12 @@ def test_an_allocation_for_a_year_goes_to_the_level_target_unless_it_says_新增
     from support.builders import allocation as issued
 
     rows = [issued(X, "专精特新中小企业", 2025, 40), {**issued(L, "专精特新中小企业", 2025, 6), "目标类型": "新增"}]
-    store = store_with(tmp_path, [submission("2023-02", SJZ, 目标分解=rows),
-                                  submission("2025-06", X, 企业名录=[enterprise(E[1], X)])])
-    frame = compute_progress(store, "2025-06-30", [target("sjz.srdi_sme.2025"), target("sjz.srdi_sme.annual")],
-                             with_previous=False)
+    store = store_with(
+        tmp_path, [submission("2023-02", SJZ, 目标分解=rows), submission("2025-06", X, 企业名录=[enterprise(E[1], X)])]
+    )
+    frame = compute_progress(
+        store, "2025-06-30", [target("sjz.srdi_sme.2025"), target("sjz.srdi_sme.annual")], with_previous=False
+    )
     level = frame[frame["target_id"] == "sjz.srdi_sme.2025"].set_index("jurisdiction")
     yearly = frame[(frame["target_id"] == "sjz.srdi_sme.annual") & (frame["term"] == "2025")].set_index("jurisdiction")
     assert (level.loc[X, "target_value"], level.loc[X, "basis"]) == (40, "分解目标") and level.loc[L, "basis"] == ""

@@ -1,4 +1,5 @@
 """User-facing errors: raised with a Chinese message, printed by the CLI without a traceback."""
+
 from __future__ import annotations
 
 

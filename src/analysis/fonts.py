@@ -6,6 +6,7 @@ Windows and macOS Chinese fonts), keeps the others as glyph-by-glyph fallbacks,
 turns off the Unicode minus (many CJK fonts lack U+2212) and raises
 MissingCJKFontError when none is installed, instead of drawing empty boxes.
 """
+
 from __future__ import annotations
 
 from functools import lru_cache
@@ -16,15 +17,15 @@ from matplotlib import font_manager
 from analysis.errors import UserError
 
 CJK_FONTS = (
-    "Noto Sans CJK SC",      # Debian/Ubuntu fonts-noto-cjk
-    "Source Han Sans SC",    # Adobe's name for the same design
+    "Noto Sans CJK SC",  # Debian/Ubuntu fonts-noto-cjk
+    "Source Han Sans SC",  # Adobe's name for the same design
     "Noto Sans SC",
-    "Microsoft YaHei",       # Windows
-    "SimHei",                # Windows
-    "PingFang SC",           # macOS
-    "Hiragino Sans GB",      # macOS
-    "Heiti SC",              # macOS
-    "WenQuanYi Zen Hei",     # older Linux desktops
+    "Microsoft YaHei",  # Windows
+    "SimHei",  # Windows
+    "PingFang SC",  # macOS
+    "Hiragino Sans GB",  # macOS
+    "Heiti SC",  # macOS
+    "WenQuanYi Zen Hei",  # older Linux desktops
     "WenQuanYi Micro Hei",
 )
 LATIN_FALLBACK = "DejaVu Sans"

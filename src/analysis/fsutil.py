@@ -1,4 +1,5 @@
 """Atomic file output: a stopped process never leaves a half-written file."""
+
 from __future__ import annotations
 
 import os

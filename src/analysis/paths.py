@@ -1,4 +1,5 @@
 """Every path the workbook uses, built once from the project root."""
+
 from __future__ import annotations
 
 import os

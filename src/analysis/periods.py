@@ -3,6 +3,7 @@
 Every layer uses these; they live at the bottom so that the reports, the batch and
 the command line parse a period the same way.
 """
+
 from __future__ import annotations
 
 import calendar
@@ -63,7 +64,9 @@ def parse_month(period: str, what: str = "月份") -> str:
     match = _MONTH_FORMS.match(text)
     if match and 1 <= int(match.group(2)) <= 12:
         return f"{match.group(1)}-{int(match.group(2)):02d}"
-    raise UserError(f"{what}“{period}”格式不对，应为 YYYY-MM（如 2025-09，也可写 2025/9 或 2025年9月）{six_digit_hint(text)}")
+    raise UserError(
+        f"{what}“{period}”格式不对，应为 YYYY-MM（如 2025-09，也可写 2025/9 或 2025年9月）{six_digit_hint(text)}"
+    )
 
 
 def parse_quarter(period: str) -> tuple[int, int]:

@@ -1,4 +1,5 @@
 """Reading the project's YAML data files with clear Chinese errors."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,4 +1,5 @@
 """Build small stores from rows written in the test, without spreadsheets."""
+
 from __future__ import annotations
 
 import hashlib
@@ -25,15 +26,37 @@ def _table(sheet: str, rows: list[dict]) -> pd.DataFrame:
 def submission(period: str, unit: str, **sheets: list[dict]) -> Submission:
     """A submission of one unit (or, for 目标分解, of the level issuing to its units): sheet name -> rows (each row needs 地区)."""
     tables = {name: _table(name, rows) for name, rows in sheets.items()}
-    digest = hashlib.sha256(json.dumps([period, unit, {k: v for k, v in sheets.items()}], default=str, ensure_ascii=False).encode()).hexdigest()
-    return Submission(path=Path(f"{unit}-{period}.xlsx"), file_name=f"{unit}-{period}.xlsx", sha256=digest,
-                      period=period, tables=tables, units={unit, *(r["地区"] for r in sheets.get("目标分解", []))})
+    digest = hashlib.sha256(
+        json.dumps([period, unit, {k: v for k, v in sheets.items()}], default=str, ensure_ascii=False).encode()
+    ).hexdigest()
+    return Submission(
+        path=Path(f"{unit}-{period}.xlsx"),
+        file_name=f"{unit}-{period}.xlsx",
+        sha256=digest,
+        period=period,
+        tables=tables,
+        units={unit, *(r["地区"] for r in sheets.get("目标分解", []))},
+    )
 
 
-def award(code: str, unit: str, kind: str, granted: str, level: str | None = None, until: str | None = None,
-          revoked: str | None = None) -> dict:
-    return {"统一社会信用代码": code, "资质类型": kind, "级别": level, "认定日期": granted,
-            "有效期至": until, "撤销日期": revoked, "地区": unit}
+def award(
+    code: str,
+    unit: str,
+    kind: str,
+    granted: str,
+    level: str | None = None,
+    until: str | None = None,
+    revoked: str | None = None,
+) -> dict:
+    return {
+        "统一社会信用代码": code,
+        "资质类型": kind,
+        "级别": level,
+        "认定日期": granted,
+        "有效期至": until,
+        "撤销日期": revoked,
+        "地区": unit,
+    }
 
 
 def enterprise(code: str, unit: str, name: str | None = None) -> dict:
@@ -44,8 +67,9 @@ def report(region: str, month: str, indicator: str, value: float) -> dict:
     return {"地区": region, "年月": month, "指标": indicator, "数值": value}
 
 
-def allocation(region: str, indicator: str, term: int, value: float, doc: str = "石工信〔2023〕1号",
-               issued: str = "2023-02-15") -> dict:
+def allocation(
+    region: str, indicator: str, term: int, value: float, doc: str = "石工信〔2023〕1号", issued: str = "2023-02-15"
+) -> dict:
     """One 目标分解 row: a target issued to `region`."""
     return {"地区": region, "指标": indicator, "期限": term, "目标值": value, "下达文号": doc, "下达日期": issued}
 
@@ -59,4 +83,11 @@ def store_with(tmp_path: Path, submissions: list[Submission]) -> Store:
 
 def note(region: str, month: str, indicator: str, progress: str, problems: str = "", steps: str = "") -> dict:
     """One 情况说明 row: a unit's own words on an indicator."""
-    return {"地区": region, "年月": month, "指标": indicator, "进展情况": progress, "存在问题": problems, "下步措施": steps}
+    return {
+        "地区": region,
+        "年月": month,
+        "指标": indicator,
+        "进展情况": progress,
+        "存在问题": problems,
+        "下步措施": steps,
+    }

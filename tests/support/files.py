@@ -1,11 +1,23 @@
 """Small submission files written for tests (xlsx with one sheet, folders of CSV files)."""
+
 from __future__ import annotations
 
 from pathlib import Path
 
 import openpyxl
 
-TEN_UNITS = ["长安区", "石家庄市桥西区", "石家庄市新华区", "裕华区", "藁城区", "鹿泉区", "栾城区", "井陉县", "正定县", "行唐县"]
+TEN_UNITS = [
+    "长安区",
+    "石家庄市桥西区",
+    "石家庄市新华区",
+    "裕华区",
+    "藁城区",
+    "鹿泉区",
+    "栾城区",
+    "井陉县",
+    "正定县",
+    "行唐县",
+]
 
 
 def one_sheet_xlsx(path: Path, rows: list[list], title: str = "企业名录") -> Path:

@@ -1,5 +1,6 @@
 """A small tmpfs for disk-full and read-only tests: real faults when the tests run as root (CI does), and
 `None` otherwise, so a test can fall back to a simulated fault."""
+
 from __future__ import annotations
 
 import os

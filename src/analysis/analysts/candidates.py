@@ -9,17 +9,18 @@ criterion that applies to it (the latest finance year ≤ the as-of year), and
 against the rung below it on the ladder where the national rules require it.
 The method is in docs/analysts.md.
 """
+
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
+from analysis.catalog.regions import load_regions
 from analysis.catalog.targets import Target, load_catalog
 from analysis.errors import UserError
+from analysis.periods import month_end
 from analysis.progress.facts import Facts, load_facts
 from analysis.progress.measures import valid_at
-from analysis.periods import month_end
-from analysis.catalog.regions import load_regions
 from analysis.store.history import Store
 
 # The ladders (梯度): each rung is an award type of data/award_types.yml.
@@ -29,9 +30,16 @@ LADDERS = (
     ("规上工业企业",),
 )
 RUNGS = tuple(r for ladder in LADDERS for r in ladder)
-RUNG_ALIASES = {"创新型": "创新型中小企业", "专精特新": "专精特新中小企业", "小巨人": "专精特新小巨人",
-                "专精特新“小巨人”企业": "专精特新小巨人", "科技型": "科技型中小企业", "高新": "高新技术企业",
-                "规上": "规上工业企业", "规模以上工业企业": "规上工业企业"}
+RUNG_ALIASES = {
+    "创新型": "创新型中小企业",
+    "专精特新": "专精特新中小企业",
+    "小巨人": "专精特新小巨人",
+    "专精特新“小巨人”企业": "专精特新小巨人",
+    "科技型": "科技型中小企业",
+    "高新": "高新技术企业",
+    "规上": "规上工业企业",
+    "规模以上工业企业": "规上工业企业",
+}
 # 工信部企业〔2022〕63号: 专精特新 applicants are 创新型, 小巨人 applicants are 专精特新.
 PREREQUISITES = {"专精特新中小企业": "创新型中小企业", "专精特新小巨人": "专精特新中小企业"}
 PREREQUISITE_ID = "prerequisite"
@@ -46,13 +54,53 @@ METRICS = {
     "annual_revenue": ("revenue", None, 1.0),
 }
 
-CRITERIA_COLUMNS = ["unit", "code", "name", "rung", "criterion", "indicator", "criterion_name", "tier",
-                    "comparison", "low", "high", "unit_of", "value", "met", "margin", "year"]
-LIST_COLUMNS = ["unit", "rung", "rank", "code", "name", "year", "revenue", "n_criteria", "n_met", "all_met",
-                "shortfall_score", "met_text", "missed_text"]
-LIST_HEADERS = {"unit": "地区", "rung": "培育梯度", "rank": "序号", "code": "统一社会信用代码", "name": "企业名称",
-                "year": "财务年度", "revenue": "营业收入(万元)", "n_criteria": "条件数", "n_met": "达标数",
-                "all_met": "全部达标", "met_text": "已达条件", "missed_text": "未达条件及差距"}
+CRITERIA_COLUMNS = [
+    "unit",
+    "code",
+    "name",
+    "rung",
+    "criterion",
+    "indicator",
+    "criterion_name",
+    "tier",
+    "comparison",
+    "low",
+    "high",
+    "unit_of",
+    "value",
+    "met",
+    "margin",
+    "year",
+]
+LIST_COLUMNS = [
+    "unit",
+    "rung",
+    "rank",
+    "code",
+    "name",
+    "year",
+    "revenue",
+    "n_criteria",
+    "n_met",
+    "all_met",
+    "shortfall_score",
+    "met_text",
+    "missed_text",
+]
+LIST_HEADERS = {
+    "unit": "地区",
+    "rung": "培育梯度",
+    "rank": "序号",
+    "code": "统一社会信用代码",
+    "name": "企业名称",
+    "year": "财务年度",
+    "revenue": "营业收入(万元)",
+    "n_criteria": "条件数",
+    "n_met": "达标数",
+    "all_met": "全部达标",
+    "met_text": "已达条件",
+    "missed_text": "未达条件及差距",
+}
 
 
 def resolve_rung(name: str) -> str:
@@ -70,7 +118,10 @@ def passes(value: float, comparison: str, low: float, high: float | None = None)
     if value is None or pd.isna(value):
         return False
     return {
-        "≥": value >= low, ">": value > low, "≤": value <= low, "=": value == low,
+        "≥": value >= low,
+        ">": value > low,
+        "≤": value <= low,
+        "=": value == low,
         "between": high is not None and low <= value <= high,
     }.get(comparison, value >= low)
 
@@ -120,7 +171,9 @@ def metric(finance: pd.DataFrame, indicator: str) -> pd.Series:
 
 
 def thresholds(rung: str | None = None) -> list[Target]:
-    return [t for t in load_catalog().targets if t.kind == "threshold" and (rung is None or t.extra.get("rung") == rung)]
+    return [
+        t for t in load_catalog().targets if t.kind == "threshold" and (rung is None or t.extra.get("rung") == rung)
+    ]
 
 
 def applicable(unit: str, rung: str) -> list[Target]:
@@ -147,8 +200,12 @@ def holders(facts: Facts, award: str, date: pd.Timestamp) -> set[str]:
 def unit_population(facts: Facts, unit: str) -> pd.DataFrame:
     """Enterprises of a unit (register and finance), with names."""
     names = facts.enterprises.drop_duplicates("code").set_index("code")["name"]
-    codes = pd.concat([facts.enterprises.loc[facts.enterprises["unit"] == unit, "code"],
-                       facts.finance.loc[facts.finance["unit"] == unit, "code"]]).drop_duplicates()
+    codes = pd.concat(
+        [
+            facts.enterprises.loc[facts.enterprises["unit"] == unit, "code"],
+            facts.finance.loc[facts.finance["unit"] == unit, "code"],
+        ]
+    ).drop_duplicates()
     return pd.DataFrame({"code": codes.values, "name": codes.map(names).fillna("").values})
 
 
@@ -158,26 +215,52 @@ def _criterion_rows(pop: pd.DataFrame, target: Target, unit: str, rung: str) -> 
     rows = pop[[in_tier(r, condition) for r in pop["revenue"]]]
     values = metric(rows, target.indicator) if len(rows) else pd.Series(dtype="float64")
     name = load_catalog().indicators[target.indicator].name
-    return pd.DataFrame({
-        "unit": unit, "code": rows["code"], "name": rows["name"], "rung": rung, "criterion": target.id,
-        "indicator": target.indicator, "criterion_name": name, "tier": tier_text(condition),
-        "comparison": target.comparison, "low": float(target.low),
-        "high": float(target.high) if target.high is not None else np.nan, "unit_of": target.unit,
-        "value": values.astype("float64"),
-        "met": [passes(v, target.comparison, target.low, target.high) for v in values],
-        "margin": [margin(v, target.comparison, target.low, target.high) for v in values],
-        "year": rows["year"],
-    }, columns=CRITERIA_COLUMNS)
+    return pd.DataFrame(
+        {
+            "unit": unit,
+            "code": rows["code"],
+            "name": rows["name"],
+            "rung": rung,
+            "criterion": target.id,
+            "indicator": target.indicator,
+            "criterion_name": name,
+            "tier": tier_text(condition),
+            "comparison": target.comparison,
+            "low": float(target.low),
+            "high": float(target.high) if target.high is not None else np.nan,
+            "unit_of": target.unit,
+            "value": values.astype("float64"),
+            "met": [passes(v, target.comparison, target.low, target.high) for v in values],
+            "margin": [margin(v, target.comparison, target.low, target.high) for v in values],
+            "year": rows["year"],
+        },
+        columns=CRITERIA_COLUMNS,
+    )
 
 
 def _prerequisite_rows(pop: pd.DataFrame, held: set[str], unit: str, rung: str) -> pd.DataFrame:
     have = pop["code"].isin(held).astype(float)
-    return pd.DataFrame({
-        "unit": unit, "code": pop["code"], "name": pop["name"], "rung": rung, "criterion": PREREQUISITE_ID,
-        "indicator": "", "criterion_name": f"已认定{PREREQUISITES[rung]}", "tier": "", "comparison": "=",
-        "low": 1.0, "high": np.nan, "unit_of": "", "value": have, "met": have == 1.0, "margin": have - 1.0,
-        "year": pop["year"],
-    }, columns=CRITERIA_COLUMNS)
+    return pd.DataFrame(
+        {
+            "unit": unit,
+            "code": pop["code"],
+            "name": pop["name"],
+            "rung": rung,
+            "criterion": PREREQUISITE_ID,
+            "indicator": "",
+            "criterion_name": f"已认定{PREREQUISITES[rung]}",
+            "tier": "",
+            "comparison": "=",
+            "low": 1.0,
+            "high": np.nan,
+            "unit_of": "",
+            "value": have,
+            "met": have == 1.0,
+            "margin": have - 1.0,
+            "year": pop["year"],
+        },
+        columns=CRITERIA_COLUMNS,
+    )
 
 
 def screen_unit(facts: Facts, unit: str, rung: str, date: pd.Timestamp) -> pd.DataFrame:
@@ -214,7 +297,11 @@ def describe(row: pd.Series) -> str:
     if row["criterion"] == PREREQUISITE_ID:
         return name
     unit = row["unit_of"]
-    need = f"{_fmt(row['low'])}—{_fmt(row['high'])}{unit}" if row["comparison"] == "between" else f"{row['comparison']}{_fmt(row['low'])}{unit}"
+    need = (
+        f"{_fmt(row['low'])}—{_fmt(row['high'])}{unit}"
+        if row["comparison"] == "between"
+        else f"{row['comparison']}{_fmt(row['low'])}{unit}"
+    )
     if pd.isna(row["value"]):
         return f"{name} 无数据（需{need}）"
     text = f"{name} {_fmt(row['value'])}{unit}（需{need}"
@@ -236,17 +323,31 @@ def candidate_list(criteria: pd.DataFrame, finance: pd.DataFrame | None = None) 
         return pd.DataFrame(columns=LIST_COLUMNS)
     texts = criteria.assign(text=criteria.apply(describe, axis=1))
     keys = ["unit", "rung", "code"]
-    out = texts.groupby(keys, sort=False).agg(
-        name=("name", "first"), year=("year", "max"), n_criteria=("criterion", "size"), n_met=("met", "sum"),
-        met_text=("text", lambda s: "；".join(s[texts.loc[s.index, "met"]])),
-        missed_text=("text", lambda s: "；".join(s[~texts.loc[s.index, "met"]])),
-    ).reset_index()
+    out = (
+        texts.groupby(keys, sort=False)
+        .agg(
+            name=("name", "first"),
+            year=("year", "max"),
+            n_criteria=("criterion", "size"),
+            n_met=("met", "sum"),
+            met_text=("text", lambda s: "；".join(s[texts.loc[s.index, "met"]])),
+            missed_text=("text", lambda s: "；".join(s[~texts.loc[s.index, "met"]])),
+        )
+        .reset_index()
+    )
     out["shortfall_score"] = texts.groupby(keys, sort=False).apply(_shortfall, include_groups=False).values
     out["all_met"] = out["n_met"] == out["n_criteria"]
-    revenue = finance.drop_duplicates("code").set_index("code")["revenue"] if finance is not None else pd.Series(dtype="float64")
+    revenue = (
+        finance.drop_duplicates("code").set_index("code")["revenue"]
+        if finance is not None
+        else pd.Series(dtype="float64")
+    )
     out["revenue"] = out["code"].map(revenue)
-    out = out.sort_values(["unit", "rung", "all_met", "shortfall_score", "revenue", "code"],
-                          ascending=[True, True, False, True, False, True], kind="stable")
+    out = out.sort_values(
+        ["unit", "rung", "all_met", "shortfall_score", "revenue", "code"],
+        ascending=[True, True, False, True, False, True],
+        kind="stable",
+    )
     out["rank"] = out.groupby(["unit", "rung"]).cumcount() + 1
     return out[LIST_COLUMNS].reset_index(drop=True)
 
@@ -255,8 +356,9 @@ def region_units(region: str) -> list[str]:
     return [u.name for u in load_regions().units_under(region)]
 
 
-def candidates(store: Store, region: str, rungs: list[str] | None = None, period: str | None = None,
-               top: int | None = None) -> pd.DataFrame:
+def candidates(
+    store: Store, region: str, rungs: list[str] | None = None, period: str | None = None, top: int | None = None
+) -> pd.DataFrame:
     """The candidate list (后备培育库) of every unit under `region`, as of the end of `period` (default: latest)."""
     period = period or store.require_latest_period()
     facts = load_facts(store, period)
@@ -269,5 +371,6 @@ def candidates(store: Store, region: str, rungs: list[str] | None = None, period
 def rung_order(table: pd.DataFrame) -> pd.DataFrame:
     """The list in ladder order of rungs (for display)."""
     order = {r: i for i, r in enumerate(RUNGS)}
-    return table.sort_values(["unit", "rung", "rank"], key=lambda s: s.map(order) if s.name == "rung" else s,
-                             kind="stable").reset_index(drop=True)
+    return table.sort_values(
+        ["unit", "rung", "rank"], key=lambda s: s.map(order) if s.name == "rung" else s, kind="stable"
+    ).reset_index(drop=True)

@@ -1,5 +1,6 @@
 """How the explorer notebook shows its tables: no row index, empty cells for missing values, plain numbers,
 是/否 for yes/no, and lists cut to a limit with a count that says so (共N家，显示前M家)."""
+
 from __future__ import annotations
 
 import numpy as np

@@ -10,26 +10,46 @@ unit (the row's 地区). Percentage incentives (e.g. 20% of a project's R&D) nee
 store does not hold and are listed as not estimable. Amounts the plan only
 undertakes to seek (争取省级…, `aspirational`) are marked. Method: docs/analysts.md.
 """
+
 from __future__ import annotations
 
 import re
 
 import pandas as pd
 
+from analysis.catalog.regions import load_regions
 from analysis.catalog.targets import Target, load_catalog
 from analysis.errors import UserError
+from analysis.periods import month_end
 from analysis.progress.facts import Facts, jurisdiction_map, load_facts
 from analysis.progress.measures import award_rows, first_grants
-from analysis.periods import month_end
-from analysis.catalog.regions import load_regions
 from analysis.store.history import Store
 
 FIXED, CAP = "定额", "最高"
-DETAIL_COLUMNS = ["unit", "target_id", "plan", "item", "count", "amount_each", "standard", "sought", "source",
-                  "share_pct", "amount"]
-DETAIL_HEADERS = {"unit": "地区", "item": "奖补项目", "count": "新认定(家)", "amount_each": "每家(万元)",
-                  "standard": "标准", "sought": "争取资金", "source": "资金来源", "share_pct": "承担比例%",
-                  "amount": "金额(万元)"}
+DETAIL_COLUMNS = [
+    "unit",
+    "target_id",
+    "plan",
+    "item",
+    "count",
+    "amount_each",
+    "standard",
+    "sought",
+    "source",
+    "share_pct",
+    "amount",
+]
+DETAIL_HEADERS = {
+    "unit": "地区",
+    "item": "奖补项目",
+    "count": "新认定(家)",
+    "amount_each": "每家(万元)",
+    "standard": "标准",
+    "sought": "争取资金",
+    "source": "资金来源",
+    "share_pct": "承担比例%",
+    "amount": "金额(万元)",
+}
 
 
 def parse_period(text: str) -> tuple[pd.Timestamp, pd.Timestamp]:
@@ -44,12 +64,14 @@ def parse_period(text: str) -> tuple[pd.Timestamp, pd.Timestamp]:
             found = parse(text)
         except UserError:
             continue
-        if isinstance(found, tuple):   # a quarter: (year, n)
+        if isinstance(found, tuple):  # a quarter: (year, n)
             year, q = found
             return pd.Timestamp(year, 3 * q - 2, 1), month_end(f"{year}-{3 * q:02d}")
         return pd.Timestamp(f"{found}-01"), month_end(found)
-    raise UserError(f"期间“{text}”格式不对，应为年份、季度或月份（如 2025、2025-Q1 或 2025年一季度、2025-03 或 2025年3月）"
-                    f"{six_digit_hint(text)}")
+    raise UserError(
+        f"期间“{text}”格式不对，应为年份、季度或月份（如 2025、2025-Q1 或 2025年一季度、2025-03 或 2025年3月）"
+        f"{six_digit_hint(text)}"
+    )
 
 
 def award_incentives() -> list[Target]:
@@ -88,14 +110,21 @@ def _rows_for(target: Target, new: pd.DataFrame) -> list[dict]:
     rows = []
     for unit, count in counts.items():
         for source, pct in funding_split(target).items():
-            rows.append({
-                "unit": unit, "target_id": target.id, "plan": target.plan, "item": item_name(target),
-                "count": int(count), "amount_each": float(target.low),
-                "standard": CAP if target.comparison == "≤" else FIXED,
-                "sought": "是" if target.aspirational else "",
-                "source": source, "share_pct": float(pct),
-                "amount": float(count * target.low * pct / 100),
-            })
+            rows.append(
+                {
+                    "unit": unit,
+                    "target_id": target.id,
+                    "plan": target.plan,
+                    "item": item_name(target),
+                    "count": int(count),
+                    "amount_each": float(target.low),
+                    "standard": CAP if target.comparison == "≤" else FIXED,
+                    "sought": "是" if target.aspirational else "",
+                    "source": source,
+                    "share_pct": float(pct),
+                    "amount": float(count * target.low * pct / 100),
+                }
+            )
     return rows
 
 
@@ -115,7 +144,9 @@ def payouts(facts: Facts, start: pd.Timestamp, end: pd.Timestamp, region: str | 
 
 def not_estimable() -> list[Target]:
     """Incentives whose amount depends on figures the store does not hold (percentages, or no award type)."""
-    return [t for t in load_catalog().targets if t.kind == "incentive" and (t.unit != "万元" or "award" not in t.measure)]
+    return [
+        t for t in load_catalog().targets if t.kind == "incentive" and (t.unit != "万元" or "award" not in t.measure)
+    ]
 
 
 def by_unit(detail: pd.DataFrame) -> pd.DataFrame:

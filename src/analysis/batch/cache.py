@@ -13,6 +13,7 @@ executed notebook records it). The cleaner long-term wiring is for
 `analysis.reports.content` to call `cached_progress` itself when $WORKBOOK_PROGRESS_CACHE
 is set.
 """
+
 from __future__ import annotations
 
 import fcntl
@@ -34,8 +35,11 @@ def code_and_settings_hash() -> str:
     digest = hashlib.sha256(f"v{FORMAT_VERSION}".encode())
     source = Path(__file__).resolve().parents[1]
     files = sorted(source.rglob("*.py"))
-    files += sorted(p for p in paths.DATA_DIR.rglob("*") if p.is_file() and p.suffix in (".yml", ".yaml", ".csv")
-                    and paths.DEFAULT_STORE_DIR not in p.parents)
+    files += sorted(
+        p
+        for p in paths.DATA_DIR.rglob("*")
+        if p.is_file() and p.suffix in (".yml", ".yaml", ".csv") and paths.DEFAULT_STORE_DIR not in p.parents
+    )
     for path in files:
         name = path.relative_to(source if source in path.parents else paths.DATA_DIR)
         digest.update(str(name).encode() + b"\0" + path.read_bytes() + b"\0")
@@ -49,8 +53,16 @@ def _all_units() -> list[str]:
 
 
 def _key(store, what: str, period: str, extra: str = "") -> str:
-    text = "|".join([what, str(Path(store.dir).resolve()), period, extra, code_and_settings_hash(),
-                     store.fingerprint(_all_units(), period)])
+    text = "|".join(
+        [
+            what,
+            str(Path(store.dir).resolve()),
+            period,
+            extra,
+            code_and_settings_hash(),
+            store.fingerprint(_all_units(), period),
+        ]
+    )
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
@@ -74,7 +86,7 @@ def _cached(cache_dir: Path, key: str, compute):
                 pickle.dump(value, fh, protocol=pickle.HIGHEST_PROTOCOL)
             os.replace(tmp, path)
         except OSError:
-            pass   # a cache that cannot be written (a full disk) only costs time: the value is still right
+            pass  # a cache that cannot be written (a full disk) only costs time: the value is still right
         finally:
             tmp.unlink(missing_ok=True)
     return value
@@ -113,6 +125,7 @@ def install(cache_dir: str | os.PathLike) -> None:
     original_facts = getattr(progress, "_uncached_load_facts", progress.load_facts)
     progress._uncached_load_facts = original_facts
     if not getattr(reports.compute_progress, "_cached", False):
+
         def compute(store, as_of, targets=None, with_previous=True):
             return cached_progress(store, as_of, None, targets, with_previous)
 

@@ -5,6 +5,7 @@ Built from the folders `<out>/<period>/<kind>/` and `<out>/final/<plan>/` (and t
 batch manifests, for failures); every name is escaped and every link percent-encoded.
 Final assessments come first, under their own heading, by plan title.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -52,18 +53,29 @@ def _folder_records(folder: Path, period: str, kind: str, prefix: str) -> list[d
     except (OSError, ValueError):
         pass
     regions = {p.name[: -len(".facts.json")] for p in folder.glob("*.facts.json")}
-    regions |= {p.stem for fmt, _ in FORMATS for p in folder.glob(f"*.{fmt}")
-                if not p.name.startswith(".") and not p.name.endswith(".failed.ipynb")}
+    regions |= {
+        p.stem
+        for fmt, _ in FORMATS
+        for p in folder.glob(f"*.{fmt}")
+        if not p.name.startswith(".") and not p.name.endswith(".failed.ipynb")
+    }
     regions |= {p.name[: -len(".failed.ipynb")] for p in folder.glob("*.failed.ipynb")}
     records = []
     for region in sorted(regions, key=_region_order):
         files = {fmt: f"{prefix}/{region}.{fmt}" for fmt, _ in FORMATS if (folder / f"{region}.{fmt}").is_file()}
         entry = manifest.get(region, {})
         failed = (folder / f"{region}.failed.ipynb").is_file()
-        records.append({"period": period, "kind": kind, "region": region, "files": files,
-                        "failed": f"{prefix}/{region}.failed.ipynb" if failed else None,
-                        "error": entry.get("error") if entry.get("status") == "failed" else None,
-                        "rendered_at": entry.get("rendered_at") or _file_time(folder, region)})
+        records.append(
+            {
+                "period": period,
+                "kind": kind,
+                "region": region,
+                "files": files,
+                "failed": f"{prefix}/{region}.failed.ipynb" if failed else None,
+                "error": entry.get("error") if entry.get("status") == "failed" else None,
+                "rendered_at": entry.get("rendered_at") or _file_time(folder, region),
+            }
+        )
     return records
 
 
@@ -93,8 +105,10 @@ def _region_order(name: str) -> tuple:
 
 # A province holds hundreds of reports: a box that keeps the rows whose region (or its city or province) contains
 # what is typed. Plain script in the page, so the index still works opened as a file.
-SEARCH_BOX = ('<p><label>筛选地区：<input type="search" id="region-filter" placeholder="如 新乐 或 石家庄市（含其所辖县区）" '
-              'size="32"></label> <span id="filter-count"></span></p>')
+SEARCH_BOX = (
+    '<p><label>筛选地区：<input type="search" id="region-filter" placeholder="如 新乐 或 石家庄市（含其所辖县区）" '
+    'size="32"></label> <span id="filter-count"></span></p>'
+)
 SEARCH_SCRIPT = """
 (function () {
   var box = document.getElementById('region-filter'), count = document.getElementById('filter-count');
@@ -134,11 +148,20 @@ def _link(path: str, label: str) -> str:
 
 
 def build_html(records: list[dict]) -> str:
-    parts = ['<!DOCTYPE html>', '<html lang="zh-CN">', '<head>', '<meta charset="utf-8">',
-             '<meta name="viewport" content="width=device-width, initial-scale=1">',
-             '<title>报告索引</title>', f'<style>{CSS}</style>', '</head>', '<body>', '<h1>报告索引</h1>',
-             f'<p>共 {len(records)} 份报告；更新于 {html.escape(dt.datetime.now().strftime("%Y-%m-%d %H:%M"))}。</p>',
-             SEARCH_BOX]
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="zh-CN">',
+        "<head>",
+        '<meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        "<title>报告索引</title>",
+        f"<style>{CSS}</style>",
+        "</head>",
+        "<body>",
+        "<h1>报告索引</h1>",
+        f"<p>共 {len(records)} 份报告；更新于 {html.escape(dt.datetime.now().strftime('%Y-%m-%d %H:%M'))}。</p>",
+        SEARCH_BOX,
+    ]
     if not records:
         parts.append("<p>尚未生成任何报告。</p>")
     finals = [r for r in records if r["kind"] == "final"]
@@ -172,11 +195,13 @@ def _table(rows: list[dict]) -> list[str]:
     for r in rows:
         links = " ".join(_link(r["files"][fmt], label) for fmt, label in FORMATS if fmt in r["files"])
         if r["failed"]:
-            note = f'生成失败：{html.escape(r["error"])}' if r["error"] else "生成失败"
+            note = f"生成失败：{html.escape(r['error'])}" if r["error"] else "生成失败"
             links += f' <span class="failed">{note}</span> ' + _link(r["failed"], "失败的笔记本")
-        parts.append(f'<tr data-search="{html.escape(_search_text(r["region"]), quote=True)}">'
-                     f'<td>{html.escape(r["region"])}</td><td>{links or "（无文件）"}</td>'
-                     f'<td>{html.escape(r["rendered_at"] or "")}</td></tr>')
+        parts.append(
+            f'<tr data-search="{html.escape(_search_text(r["region"]), quote=True)}">'
+            f"<td>{html.escape(r['region'])}</td><td>{links or '（无文件）'}</td>"
+            f"<td>{html.escape(r['rendered_at'] or '')}</td></tr>"
+        )
     parts.append("</tbody></table>")
     return parts
 

@@ -11,6 +11,7 @@ inputs) and `<region>.failed.ipynb` for a report whose notebook failed. Every fi
 is written in `<out>/.batch-tmp/` first and renamed into place, so a killed batch
 leaves no partial file among the reports; the next batch clears `.batch-tmp`.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -36,7 +37,7 @@ CACHE_DIR = ".cache/progress"
 LOCK = ".batch.lock"
 MANIFEST_VERSION = 1
 SETUP_CELL_TAG = "batch-setup"
-REPORT_TIME_LIMIT_S = 300   # per report, in batch and run-due (--time-limit)
+REPORT_TIME_LIMIT_S = 300  # per report, in batch and run-due (--time-limit)
 
 
 @dataclass
@@ -45,13 +46,14 @@ class Job:
     period: str
     region: str
     key: str = ""
-    status: str = "pending"       # ok | skipped | failed
+    status: str = "pending"  # ok | skipped | failed
     seconds: float = 0.0
     error: str = ""
     files: dict[str, str] = field(default_factory=dict)
 
 
 # --- planning ---------------------------------------------------------------------
+
 
 def select_regions(spec: str | list[str] | None, store=None) -> list[str]:
     """`all` (or nothing): every region with data — the units that submitted to `store` and the regions above
@@ -95,9 +97,9 @@ def _file_hash(path: Path) -> str:
 def input_key(store, kind: str, period: str, region: str, formats=None) -> str:
     """What a report depends on: the store's data for its units up to the period, the notebook, the parameters.
     Not the formats (`formats` is ignored): which files a report has is the manifest's `files` (see report_state)."""
-    from analysis.reports.notebooks import notebook_path
     from analysis.batch.cache import code_and_settings_hash
     from analysis.catalog.regions import load_regions
+    from analysis.reports.notebooks import notebook_path
     from analysis.reports.render import NOTEBOOKS
 
     units = [u.name for u in load_regions().units_under(region)]
@@ -149,6 +151,7 @@ def is_current(out: Path, job: Job, formats=("ipynb", "html", "pdf", "xlsx")) ->
 
 # --- atomic placement through <out>/.batch-tmp ----------------------------------------
 
+
 def _place_text(out: Path, target: Path, text: str) -> Path:
     """Write a text file through the scratch folder and rename it into place (same file system: atomic)."""
     scratch = Path(out) / TMP_DIR
@@ -183,11 +186,13 @@ def batch_lock(out: Path):
 
 # --- the worker -------------------------------------------------------------------------
 
+
 class Worker:
     """One process: a kernel kept between notebooks, converters loaded once."""
 
-    def __init__(self, out: Path, store: str | None, formats, cache_dir: Path,
-                 time_limit: float | None = REPORT_TIME_LIMIT_S):
+    def __init__(
+        self, out: Path, store: str | None, formats, cache_dir: Path, time_limit: float | None = REPORT_TIME_LIMIT_S
+    ):
         self.out, self.store, self.formats, self.cache_dir = Path(out), store, tuple(formats), Path(cache_dir)
         self.time_limit = time_limit
         self.km = None
@@ -201,8 +206,9 @@ class Worker:
 
             self.close()
             self.km = AsyncKernelManager(kernel_name=KERNEL_NAME, config=kernel_config())
-            run_sync(self.km.start_kernel)(cwd=str(paths.NOTEBOOKS_DIR), extra_arguments=kernel_arguments(),
-                                           **kernel_streams())
+            run_sync(self.km.start_kernel)(
+                cwd=str(paths.NOTEBOOKS_DIR), extra_arguments=kernel_arguments(), **kernel_streams()
+            )
         return self.km
 
     def close(self):
@@ -225,7 +231,8 @@ class Worker:
         setup = nbformat.v4.new_code_cell(
             "# 批量生成：清空上一份报告留下的变量；全省进度表从本批共用的缓存读取（与逐份计算结果相同）\n"
             "get_ipython().run_line_magic('reset', '-f')\n"
-            f"import analysis.batch.cache as _progress_cache; _progress_cache.install({str(self.cache_dir)!r})")
+            f"import analysis.batch.cache as _progress_cache; _progress_cache.install({str(self.cache_dir)!r})"
+        )
         setup.metadata["tags"] = [SETUP_CELL_TAG]
         nb.cells.insert(0, setup)
         return nb
@@ -240,8 +247,11 @@ class Worker:
             with time_limit(self.time_limit), report_scratch(self.out, TMP_DIR) as scratch:
                 self._render_into(job, scratch)
         except ReportTimeout:
-            job.status, job.error = "failed", f"超过单份报告时限（{self.time_limit:g} 秒），已停止；可用 --time-limit 放宽"
-            self.close()   # the kernel may still be running the cell
+            job.status, job.error = (
+                "failed",
+                f"超过单份报告时限（{self.time_limit:g} 秒），已停止；可用 --time-limit 放宽",
+            )
+            self.close()  # the kernel may still be running the cell
         except Exception as err:  # noqa: BLE001 - any failure is this report's, not the batch's
             job.status, job.error = "failed", _error_text(err)
         finally:
@@ -253,17 +263,37 @@ class Worker:
         import papermill as pm
 
         from analysis.reports.notebooks import CELL_TIMEOUT_S, KERNEL_NAME, html_body, page
-        from analysis.reports.render import (KIND_ZH, _title, keep_failed, notebook_params, output_dir, place_set,
-                                             produce_formats)
+        from analysis.reports.render import (
+            KIND_ZH,
+            _title,
+            keep_failed,
+            notebook_params,
+            output_dir,
+            place_set,
+            produce_formats,
+        )
 
         target, region = output_dir(self.out, job.kind, job.period), job.region
-        params = notebook_params(job.kind, job.period, region, self.store, str(scratch / "facts.json"),
-                                 str(scratch / "tables.xlsx") if "xlsx" in self.formats else None)
+        params = notebook_params(
+            job.kind,
+            job.period,
+            region,
+            self.store,
+            str(scratch / "facts.json"),
+            str(scratch / "tables.xlsx") if "xlsx" in self.formats else None,
+        )
         ipynb = scratch / f"{region}.ipynb"
         try:
-            pm.execute_notebook(self.notebook(job.kind), str(ipynb), parameters=params, kernel_name=KERNEL_NAME,
-                                cwd=str(paths.NOTEBOOKS_DIR), progress_bar=False,
-                                execution_timeout=min(CELL_TIMEOUT_S, int(self.time_limit) + 1), km=self._kernel())
+            pm.execute_notebook(
+                self.notebook(job.kind),
+                str(ipynb),
+                parameters=params,
+                kernel_name=KERNEL_NAME,
+                cwd=str(paths.NOTEBOOKS_DIR),
+                progress_bar=False,
+                execution_timeout=min(CELL_TIMEOUT_S, int(self.time_limit) + 1),
+                km=self._kernel(),
+            )
         except Exception as err:  # noqa: BLE001 - the notebook failed: keep its run for the analyst
             job.status, job.error = "failed", _error_text(err)
             if keep_failed(ipynb, target / f"{region}.failed.ipynb"):
@@ -346,22 +376,34 @@ def _run_job(job: Job) -> Job:
 
 # --- the batch ----------------------------------------------------------------------
 
+
 @dataclass
 class BatchResult:
     jobs: list[Job]
     seconds: float
     index: Path | None = None
-    problems: list[str] = field(default_factory=list)   # what went wrong beside the reports (the index)
+    problems: list[str] = field(default_factory=list)  # what went wrong beside the reports (the index)
 
     @property
     def failed(self) -> list[Job]:
         return [j for j in self.jobs if j.status == "failed"]
 
 
-def run_batch(kind: str, period: str, regions=None, *, workers: int | None = None, store=None, out=None,
-              formats=("ipynb", "html", "pdf", "xlsx"), force: bool = False, progress: bool = True,
-              index: bool = True, plan: list[tuple[str, str, list[str]]] | None = None,
-              time_limit: float | None = REPORT_TIME_LIMIT_S) -> BatchResult:
+def run_batch(
+    kind: str,
+    period: str,
+    regions=None,
+    *,
+    workers: int | None = None,
+    store=None,
+    out=None,
+    formats=("ipynb", "html", "pdf", "xlsx"),
+    force: bool = False,
+    progress: bool = True,
+    index: bool = True,
+    plan: list[tuple[str, str, list[str]]] | None = None,
+    time_limit: float | None = REPORT_TIME_LIMIT_S,
+) -> BatchResult:
     """Render `kind` for `period` and `regions` (or several (kind, period, regions) groups with `plan`)."""
     import multiprocessing as mp
 
@@ -390,8 +432,15 @@ def run_batch(kind: str, period: str, regions=None, *, workers: int | None = Non
             else:
                 todo.append(job)
         workers = max(1, min(workers or os.cpu_count() or 1, len(todo) or 1))
-        bar = tqdm(total=len(jobs), initial=len(jobs) - len(todo), desc="生成报告", unit="份", file=sys.stderr,
-                   disable=None if progress else True, dynamic_ncols=True)  # None: drawn on a terminal only
+        bar = tqdm(
+            total=len(jobs),
+            initial=len(jobs) - len(todo),
+            desc="生成报告",
+            unit="份",
+            file=sys.stderr,
+            disable=None if progress else True,
+            dynamic_ncols=True,
+        )  # None: drawn on a terminal only
         cache_dir = out / CACHE_DIR
         if todo and workers == 1:
             # one worker: render in this process (no pool to start)
@@ -406,9 +455,11 @@ def run_batch(kind: str, period: str, regions=None, *, workers: int | None = Non
                 _WORKER.close()
         elif todo:
             context = mp.get_context("spawn")
-            with context.Pool(workers, initializer=_init_worker,
-                              initargs=(out, str(store) if store else None, tuple(formats), cache_dir,
-                                        time_limit)) as pool:
+            with context.Pool(
+                workers,
+                initializer=_init_worker,
+                initargs=(out, str(store) if store else None, tuple(formats), cache_dir, time_limit),
+            ) as pool:
                 by_name = {(j.kind, j.period, j.region): j for j in todo}
                 for result in pool.imap_unordered(_run_job, todo):
                     original = by_name[(result.kind, result.period, result.region)]
@@ -426,7 +477,7 @@ def run_batch(kind: str, period: str, regions=None, *, workers: int | None = Non
 
             try:
                 result.index = write_index(out)
-            except OSError as err:   # a full disk: the reports stand, the index is the previous one
+            except OSError as err:  # a full disk: the reports stand, the index is the previous one
                 result.problems.append(f"报告索引未能更新：{os_error_text(err) or err}")
     return result
 
@@ -456,8 +507,15 @@ def _write_record(out: Path, job: Job) -> None:
     folder = output_dir(out, job.kind, job.period)
     data = read_manifest(folder)
     data["version"] = MANIFEST_VERSION
-    entry = {"status": job.status, "key": job.key, "files": job.files, "seconds": round(job.seconds, 2),
-             "rendered_at": dt.datetime.now().isoformat(timespec="seconds"), "kind": job.kind, "period": job.period}
+    entry = {
+        "status": job.status,
+        "key": job.key,
+        "files": job.files,
+        "seconds": round(job.seconds, 2),
+        "rendered_at": dt.datetime.now().isoformat(timespec="seconds"),
+        "kind": job.kind,
+        "period": job.period,
+    }
     if job.error:
         entry["error"] = job.error
     data["reports"][job.region] = entry
@@ -483,11 +541,17 @@ def summary_lines(result: BatchResult) -> list[str]:
     lines = [f"{'地区':<12}\t{'类型':<4}\t{'期别':<8}\t{'结果':<4}\t{'用时(秒)':>8}\t说明"]
     label = {"ok": "完成", "skipped": "跳过", "failed": "失败", "pending": "未运行"}
     for job in result.jobs:
-        note = job.error if job.status == "failed" else ("输入未变，沿用已生成的报告" if job.status == "skipped" else "")
-        lines.append(f"{job.region:<12}\t{KIND_ZH[job.kind]}\t{job.period:<8}\t{label[job.status]}\t{job.seconds:8.1f}\t{note}")
+        note = (
+            job.error if job.status == "failed" else ("输入未变，沿用已生成的报告" if job.status == "skipped" else "")
+        )
+        lines.append(
+            f"{job.region:<12}\t{KIND_ZH[job.kind]}\t{job.period:<8}\t{label[job.status]}\t{job.seconds:8.1f}\t{note}"
+        )
     counts = {s: sum(j.status == s for j in result.jobs) for s in ("ok", "skipped", "failed")}
-    lines.append(f"共 {len(result.jobs)} 份：生成 {counts['ok']}，跳过 {counts['skipped']}，失败 {counts['failed']}；"
-                 f"用时 {result.seconds:.1f} 秒")
+    lines.append(
+        f"共 {len(result.jobs)} 份：生成 {counts['ok']}，跳过 {counts['skipped']}，失败 {counts['failed']}；"
+        f"用时 {result.seconds:.1f} 秒"
+    )
     for job in result.failed:
         if job.files.get("failed"):
             lines.append(f"失败报告的已执行笔记本：{job.kind}/{job.period}/{job.files['failed']}")

@@ -9,6 +9,7 @@ correction makes it due again). A plan's 终期评估 is due once its horizon ha
 and the data of its last month are in (that month's submission deadline has passed
 and the store holds it), for its jurisdiction and each unit it issued targets to.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -50,8 +51,9 @@ def due_periods(today: dt.date, months: list[str]) -> list[tuple[str, str]]:
     return out
 
 
-def due_reports(today: dt.date, store=None, out: Path | None = None, since: str | None = None,
-                regions=None, formats=FORMATS) -> list[DueReport]:
+def due_reports(
+    today: dt.date, store=None, out: Path | None = None, since: str | None = None, regions=None, formats=FORMATS
+) -> list[DueReport]:
     from analysis import paths
     from analysis.batch.run import Job, input_key, report_state, select_regions
     from analysis.store.history import Store

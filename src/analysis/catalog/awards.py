@@ -1,4 +1,5 @@
 """Award (资质) types of the input contract: levels, default validity and the months batches are usually granted."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ class AwardType:
     has_level: bool
     levels: tuple[str, ...]
     default_validity_years: int | None
-    grant_months: tuple[int, ...] = ()   # usual batch months (高新技术企业 late in the year); empty: all year
+    grant_months: tuple[int, ...] = ()  # usual batch months (高新技术企业 late in the year); empty: all year
 
     @property
     def single_level(self) -> str | None:

@@ -12,6 +12,7 @@ or not at all. `lookup` says what a written name or code denotes: a current
 region, several candidates, or a current unit reached through a former name or a
 retired code (`Resolution.former`), which callers must report, never use silently.
 """
+
 from __future__ import annotations
 
 import re
@@ -28,17 +29,18 @@ LEVELS = ("province", "city", "county", "zone")
 LEVEL_NAMES_ZH = {"province": "省级", "city": "地级", "county": "县级", "zone": "开发区"}
 KINDS = ("省", "地级市", "自治州", "市辖区", "县级市", "县", "自治县", "开发区")
 _CODE = re.compile(r"\d{6}")
-_LONG_CODE = re.compile(r"(\d{6})0{6}")   # the 12-digit form (with the township and village digits zero)
+_LONG_CODE = re.compile(r"(\d{6})0{6}")  # the 12-digit form (with the township and village digits zero)
 SUGGESTIONS = 5
 
 
 @dataclass(frozen=True)
 class Former:
     """A former name of a unit, or a code it no longer carries."""
+
     name: str
-    code: str | None      # the retired code; None when the code stayed
+    code: str | None  # the retired code; None when the code stayed
     year: int
-    change: str           # 撤市设区, 撤县设区, 撤县设市, 撤地设市, 更名, 同名改码
+    change: str  # 撤市设区, 撤县设区, 撤县设市, 撤地设市, 更名, 同名改码
 
 
 @dataclass(frozen=True)
@@ -46,11 +48,11 @@ class Region:
     name: str
     code: str | None
     level: str
-    parent: str | None                # the parent in the reporting tree
+    parent: str | None  # the parent in the reporting tree
     aliases: tuple[str, ...] = ()
-    gb_parent: str | None = None      # the GB parent, only where it differs from `parent`
-    gb_name: str | None = None        # the GB name, only where it differs from `name`
-    kind: str | None = None           # 省, 地级市, 自治州, 市辖区, 县级市, 县, 自治县, 开发区
+    gb_parent: str | None = None  # the GB parent, only where it differs from `parent`
+    gb_name: str | None = None  # the GB name, only where it differs from `name`
+    kind: str | None = None  # 省, 地级市, 自治州, 市辖区, 县级市, 县, 自治县, 开发区
     former: tuple[Former, ...] = ()
 
     @property
@@ -77,11 +79,12 @@ class Region:
 @dataclass(frozen=True)
 class Resolution:
     """What a written name or code denotes."""
+
     text: str
     region: Region | None = None
-    candidates: tuple[Region, ...] = ()   # several regions bear the name (region is None)
-    former: Former | None = None          # reached through this former name or retired code
-    placed_in: str | None = None          # a shared name placed by the city it was looked up within
+    candidates: tuple[Region, ...] = ()  # several regions bear the name (region is None)
+    former: Former | None = None  # reached through this former name or retired code
+    placed_in: str | None = None  # a shared name placed by the city it was looked up within
 
     @property
     def note(self) -> str | None:
@@ -116,10 +119,10 @@ def _key(text: object) -> str:
 class RegionRegistry:
     def __init__(self) -> None:
         self.regions: dict[str, Region] = {}
-        self._lookup: dict[str, str] = {}            # name, alias or code -> canonical name
-        self._shared: dict[str, list[str]] = {}      # a GB name several units bear -> their names
-        self._former: dict[str, list[tuple[str, Former]]] = {}   # former name or retired code -> (unit, entry)
-        self._derived: dict[str, object] = {}        # children, prefixes, suggestion index: built on first use
+        self._lookup: dict[str, str] = {}  # name, alias or code -> canonical name
+        self._shared: dict[str, list[str]] = {}  # a GB name several units bear -> their names
+        self._former: dict[str, list[tuple[str, Former]]] = {}  # former name or retired code -> (unit, entry)
+        self._derived: dict[str, object] = {}  # children, prefixes, suggestion index: built on first use
         self._resolved: dict[tuple[str, str | None], Resolution] = {}
 
     def add(self, region: Region) -> None:
@@ -144,7 +147,9 @@ class RegionRegistry:
         """Names that must stay apart: a shared GB name is nobody's name or alias."""
         for bare, names in self._shared.items():
             if bare in self._lookup:
-                raise DataFileError(f"地区注册表中“{bare}”既是{'、'.join(names)}的简称，又是“{self._lookup[bare]}”的名称或别名")
+                raise DataFileError(
+                    f"地区注册表中“{bare}”既是{'、'.join(names)}的简称，又是“{self._lookup[bare]}”的名称或别名"
+                )
         for key, entries in self._former.items():
             if _CODE.fullmatch(key) and key in self._lookup:
                 raise DataFileError(f"地区注册表中停用代码“{key}”仍是“{self._lookup[key]}”的代码")
@@ -203,7 +208,7 @@ class RegionRegistry:
         """A name written with its province or city in front (石家庄市桥西区, 河北省新乐市, 邢台市桥西区)."""
         for prefix, place in self._prefixes().get(key[:1], ()):
             if key.startswith(prefix) and len(key) > len(prefix):
-                rest = key[len(prefix):]
+                rest = key[len(prefix) :]
                 found = self._lookup_key(rest, place) or self._qualified(rest)
                 if found and found.region and self.is_within(found.region.name, place):
                     return Resolution(key, found.region, former=found.former)
@@ -226,10 +231,14 @@ class RegionRegistry:
     def cities_named_in(self, text: str) -> set[str]:
         """The cities (地级) of the regions whose name or alias occurs in `text` (a file name, say)."""
         key = _key(text)
-        if "city_forms" not in self._derived:   # (name or alias, its city), worked out once: this runs per file
-            self._derived["city_forms"] = [(form, city) for form, name in self._lookup.items()
-                                           if len(form) >= 2 and not _CODE.fullmatch(form)
-                                           for city in [self.city_of(name)] if city]
+        if "city_forms" not in self._derived:  # (name or alias, its city), worked out once: this runs per file
+            self._derived["city_forms"] = [
+                (form, city)
+                for form, name in self._lookup.items()
+                if len(form) >= 2 and not _CODE.fullmatch(form)
+                for city in [self.city_of(name)]
+                if city
+            ]
         return {city for form, city in self._derived["city_forms"] if form in key}
 
     def resolve(self, name_or_code: object, within: str | None = None) -> Region | None:
@@ -243,8 +252,10 @@ class RegionRegistry:
         if found.region is not None and found.former is None:
             return found.region
         if found.former is not None:
-            raise UserError(f"“{name_or_code}”是旧称或已停用的代码（{found.former.year}年{found.former.change}），"
-                            f"现为“{found.region.name}”，请使用现名")
+            raise UserError(
+                f"“{name_or_code}”是旧称或已停用的代码（{found.former.year}年{found.former.change}），"
+                f"现为“{found.region.name}”，请使用现名"
+            )
         if found.candidates:
             raise UserError(found.ambiguity())
         hint = self.suggestion_text(found.text)
@@ -258,10 +269,12 @@ class RegionRegistry:
         key = _key(text)
         if not key or _CODE.fullmatch(key):
             return []
-        place = next(((p, name) for p, name in self._prefixes().get(key[:1], ())
-                      if key.startswith(p) and len(key) > len(p)), None)
+        place = next(
+            ((p, name) for p, name in self._prefixes().get(key[:1], ()) if key.startswith(p) and len(key) > len(p)),
+            None,
+        )
         if place:  # 张家口市正定县: the units of 张家口市 nearest to 正定县
-            inside = [n for n in self._suggest(key[len(place[0]):], units_only) if self.is_within(n, place[1])]
+            inside = [n for n in self._suggest(key[len(place[0]) :], units_only) if self.is_within(n, place[1])]
             if inside:
                 return inside[:limit]
         return self._suggest(key, units_only)[:limit]
@@ -386,7 +399,9 @@ class RegionRegistry:
 
 def _latest(key: str, entries: list[tuple[str, Former]]) -> Former:
     """The change a former name or retired code stands for: the code's own, or the name's last."""
-    same = [f for _, f in entries if f.code == key] or [f for _, f in entries if f.name == key] or [f for _, f in entries]
+    same = (
+        [f for _, f in entries if f.code == key] or [f for _, f in entries if f.name == key] or [f for _, f in entries]
+    )
     return max(same, key=lambda f: f.year)
 
 
@@ -405,6 +420,7 @@ def _distance(a: str, b: str, most: int) -> int:
 
 # --- loading ---------------------------------------------------------------------------------------
 
+
 def _text_list(node: dict, key: str, name: str, source: Path) -> tuple[str, ...]:
     values = node.get(key) or []
     if not isinstance(values, list) or not all(isinstance(v, str) and v for v in values):
@@ -421,8 +437,9 @@ def _former(node: dict, name: str, source: Path) -> tuple[Former, ...]:
                 raise ValueError
             out.append(Former(str(entry["name"]), code, int(entry["year"]), str(entry["change"])))
         except (AttributeError, KeyError, TypeError, ValueError):
-            raise DataFileError(f"{source}：地区“{name}”的 former 条目无效：{entry!r}（应有 name、year、change，"
-                                f"可有6位 code）") from None
+            raise DataFileError(
+                f"{source}：地区“{name}”的 former 条目无效：{entry!r}（应有 name、year、change，可有6位 code）"
+            ) from None
     return tuple(out)
 
 
@@ -438,16 +455,28 @@ def _walk(registry: RegionRegistry, nodes: list, parent: str | None, source: Pat
         if code is not None and not (isinstance(code, str) and _CODE.fullmatch(code)):
             raise DataFileError(f"{source}：地区“{name}”的代码“{code}”应为6位数字字符串")
         if node.get("gb_unit", True) is not (code is not None):
-            raise DataFileError(f"{source}：地区“{name}”：不在 GB/T 2260 中的单位（gb_unit: false）代码应为 null，反之亦然")
+            raise DataFileError(
+                f"{source}：地区“{name}”：不在 GB/T 2260 中的单位（gb_unit: false）代码应为 null，反之亦然"
+            )
         kind = node.get("kind")
         if kind is not None and kind not in KINDS:
             raise DataFileError(f"{source}：地区“{name}”的 kind “{kind}”无效，应为 {'、'.join(KINDS)}")
         gb_parent = node.get("gb_parent")
         if gb_parent is not None and gb_parent not in registry.regions:
             raise DataFileError(f"{source}：地区“{name}”的 gb_parent “{gb_parent}”应为排在它之前的地区")
-        registry.add(Region(name, code, level, parent, _text_list(node, "aliases", name, source),
-                            gb_parent if gb_parent != parent else None, node.get("gb_name"), kind,
-                            _former(node, name, source)))
+        registry.add(
+            Region(
+                name,
+                code,
+                level,
+                parent,
+                _text_list(node, "aliases", name, source),
+                gb_parent if gb_parent != parent else None,
+                node.get("gb_name"),
+                kind,
+                _former(node, name, source),
+            )
+        )
         _walk(registry, node.get("children"), name, source)
 
 

@@ -4,6 +4,7 @@ Loading validates each YAML file against the schema below and raises a
 `DataFileError` naming file, target and field; `check_quotes` proves every quote
 occurs verbatim in its plan's text.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -14,8 +15,8 @@ from pathlib import Path
 import pandas as pd
 
 from analysis import paths
-from analysis.errors import DataFileError, UserError
 from analysis.catalog.regions import load_regions
+from analysis.errors import DataFileError, UserError
 from analysis.yamlio import load_yaml
 
 # Kinds compared against actuals in progress tables.
@@ -28,9 +29,17 @@ COMPARISONS = ("≥", ">", "≈", "≤", "=", "between")
 PLAN_LEVELS = ("province", "city", "county", "development zone")
 
 KIND_NAMES_ZH = {
-    "stock": "存量", "annual": "每年新增", "in-year": "年内新增", "cumulative": "累计培育",
-    "ratio": "比率", "rate": "普及率/覆盖率", "growth": "增速", "share": "占比", "pool": "培育库",
-    "threshold": "认定条件", "incentive": "奖补标准",
+    "stock": "存量",
+    "annual": "每年新增",
+    "in-year": "年内新增",
+    "cumulative": "累计培育",
+    "ratio": "比率",
+    "rate": "普及率/覆盖率",
+    "growth": "增速",
+    "share": "占比",
+    "pool": "培育库",
+    "threshold": "认定条件",
+    "incentive": "奖补标准",
 }
 PERIOD_NAMES_ZH = {"2023": "2023年", "2025": "2025年", "annual": "每年"}
 
@@ -38,6 +47,7 @@ PERIOD_NAMES_ZH = {"2023": "2023年", "2025": "2025年", "annual": "每年"}
 def period_label(period: str) -> str:
     """A target's period in progress tables and charts: 2025年, or 年度 for this year's 每年 target."""
     return "年度" if period == "annual" else f"{period}年"
+
 
 # field -> (accepted types, required)
 _TARGET_SCHEMA: dict[str, tuple[tuple[type, ...], bool]] = {
@@ -64,7 +74,7 @@ _TARGET_SCHEMA: dict[str, tuple[tuple[type, ...], bool]] = {
     "cap_unit": ((str,), False),
     "stretch_aspirational": ((bool,), False),
     "baseline": ((dt.date, str), False),
-    "responsible": ((str,), False),   # a department the plan names as doing the task itself: never split to units
+    "responsible": ((str,), False),  # a department the plan names as doing the task itself: never split to units
 }
 _PLAN_META_REQUIRED = ("id", "title", "issuer", "jurisdiction", "level", "source_file", "baseline_date", "horizon")
 
@@ -153,14 +163,17 @@ class Catalog:
         if found is not None:
             return found
         plain = _plain_name(key)
-        hits = [ind for ind in self.indicators.values()
-                if any(plain in _plain_name(n) for n in (ind.name, *ind.aliases))]
+        hits = [
+            ind for ind in self.indicators.values() if any(plain in _plain_name(n) for n in (ind.name, *ind.aliases))
+        ]
         if len(hits) == 1:
             return hits[0]
         if hits:
             shown = "、".join(ind.name for ind in hits[:8]) + ("等" if len(hits) > 8 else "")
             raise UserError(f"“{text}”可指多个指标：{shown}；请写全称")
-        raise UserError(f"未知指标“{text}”：不在指标目录（data/indicators.yml）中；可用 python -m analysis targets 查看指标名称")
+        raise UserError(
+            f"未知指标“{text}”：不在指标目录（data/indicators.yml）中；可用 python -m analysis targets 查看指标名称"
+        )
 
     def progress_targets(self) -> list[Target]:
         return [t for t in self.targets if t.is_progress]
@@ -175,8 +188,21 @@ class Catalog:
 
 
 CATALOG_COLUMNS = [
-    "id", "plan", "jurisdiction", "indicator", "indicator_name", "kind", "period", "low", "high",
-    "comparison", "unit", "aspirational", "quote", "source", "note",
+    "id",
+    "plan",
+    "jurisdiction",
+    "indicator",
+    "indicator_name",
+    "kind",
+    "period",
+    "low",
+    "high",
+    "comparison",
+    "unit",
+    "aspirational",
+    "quote",
+    "source",
+    "note",
 ]
 
 
@@ -188,10 +214,20 @@ def _plain_number(value):
 
 def _target_row(t: Target, catalog: Catalog) -> dict:
     return {
-        "id": t.id, "plan": t.plan, "jurisdiction": t.jurisdiction, "indicator": t.indicator,
-        "indicator_name": catalog.indicators[t.indicator].name, "kind": t.kind, "period": t.period,
-        "low": t.low, "high": t.high, "comparison": t.comparison, "unit": t.unit,
-        "aspirational": t.aspirational, "quote": t.quote, "source": t.source,
+        "id": t.id,
+        "plan": t.plan,
+        "jurisdiction": t.jurisdiction,
+        "indicator": t.indicator,
+        "indicator_name": catalog.indicators[t.indicator].name,
+        "kind": t.kind,
+        "period": t.period,
+        "low": t.low,
+        "high": t.high,
+        "comparison": t.comparison,
+        "unit": t.unit,
+        "aspirational": t.aspirational,
+        "quote": t.quote,
+        "source": t.source,
         "note": t.extra.get("note", ""),
     }
 
@@ -220,8 +256,14 @@ def load_indicators(path: Path = paths.INDICATORS_FILE) -> dict[str, Indicator]:
         for key in ("id", "name", "unit", "measure"):
             if not node.get(key):
                 raise DataFileError(f"{where}缺少字段“{key}”")
-        ind = Indicator(node["id"], node["name"], str(node["unit"]), dict(node["measure"]), tuple(node.get("aliases") or ()),
-                        dict(node.get("sentence") or {}))
+        ind = Indicator(
+            node["id"],
+            node["name"],
+            str(node["unit"]),
+            dict(node["measure"]),
+            tuple(node.get("aliases") or ()),
+            dict(node.get("sentence") or {}),
+        )
         if ind.id in out:
             raise DataFileError(f"{where}：指标代码“{ind.id}”重复")
         for name in (ind.name, *ind.aliases):
@@ -243,10 +285,18 @@ def load_plan(meta_path: Path) -> Plan:
     if not text_path.is_file():
         raise DataFileError(f"{meta_path.name}：原文文件 {meta['source_file']} 不存在")
     return Plan(
-        id=meta["id"], title=meta["title"], issuer=meta["issuer"], doc_number=meta.get("doc_number"),
-        date=_as_date(meta.get("date")), jurisdiction=meta["jurisdiction"], level=meta["level"],
-        baseline_date=_as_date(meta["baseline_date"]), horizon=int(meta["horizon"]),
-        source_file=meta["source_file"], text_path=text_path, meta=meta,
+        id=meta["id"],
+        title=meta["title"],
+        issuer=meta["issuer"],
+        doc_number=meta.get("doc_number"),
+        date=_as_date(meta.get("date")),
+        jurisdiction=meta["jurisdiction"],
+        level=meta["level"],
+        baseline_date=_as_date(meta["baseline_date"]),
+        horizon=int(meta["horizon"]),
+        source_file=meta["source_file"],
+        text_path=text_path,
+        meta=meta,
     )
 
 
@@ -274,14 +324,19 @@ def _check_target_fields(node: dict, where: str) -> None:
 def _check_target_values(t: Target, node: dict, where: str, indicators: dict, regions) -> None:
     checks = [
         (t.kind in KINDS, f"kind “{t.kind}”无效，应为 {', '.join(KINDS)}"),
-        (t.period == "annual" or (t.period.isdigit() and len(t.period) == 4),
-         f"period “{t.period}”无效，应为年份（如 {', '.join(PERIODS[:2])}）或 annual"),
+        (
+            t.period == "annual" or (t.period.isdigit() and len(t.period) == 4),
+            f"period “{t.period}”无效，应为年份（如 {', '.join(PERIODS[:2])}）或 annual",
+        ),
         (t.comparison in COMPARISONS, f"comparison “{t.comparison}”无效，应为 {' '.join(COMPARISONS)}"),
         (t.indicator in indicators, f"未知指标“{t.indicator}”（不在 data/indicators.yml 中）"),
         (regions.resolve(t.jurisdiction) is not None, f"未知地区“{t.jurisdiction}”"),
         (t.high is None or t.high >= t.low, f"high {t.high} 小于 low {t.low}"),
         (t.kind != "threshold" or bool(node.get("rung")), "认定条件（threshold）须写明 rung（对应的资质）"),
-        (t.kind != "share" or regions.resolve(node.get("share_of", "")) is not None, "占比（share）须写明已知的 share_of 上级地区"),
+        (
+            t.kind != "share" or regions.resolve(node.get("share_of", "")) is not None,
+            "占比（share）须写明已知的 share_of 上级地区",
+        ),
         (t.comparison != "between" or t.high is not None, "区间（between）须同时给出 low 和 high"),
     ]
     for ok, message in checks:
@@ -306,17 +361,41 @@ def load_targets_file(path: Path, plans: dict[str, Plan], indicators: dict[str, 
         measure = {**(indicator.measure if indicator else {}), **(node.get("measure") or {})}
         extra = {k: v for k, v in node.items() if k not in _CORE_FIELDS}
         t = Target(
-            id=node["id"], plan=plan_id, jurisdiction=str(jurisdiction), indicator=node["indicator"],
-            kind=node["kind"], period=str(node["period"]), low=node["low"], high=node.get("high"),
-            comparison=node["comparison"], unit=str(node["unit"]), aspirational=node["aspirational"],
-            quote=node["quote"], source=plans[plan_id].source_file, measure=measure, extra=extra,
+            id=node["id"],
+            plan=plan_id,
+            jurisdiction=str(jurisdiction),
+            indicator=node["indicator"],
+            kind=node["kind"],
+            period=str(node["period"]),
+            low=node["low"],
+            high=node.get("high"),
+            comparison=node["comparison"],
+            unit=str(node["unit"]),
+            aspirational=node["aspirational"],
+            quote=node["quote"],
+            source=plans[plan_id].source_file,
+            measure=measure,
+            extra=extra,
         )
         _check_target_values(t, node, where, indicators, regions)
         out.append(t)
     return out
 
 
-_CORE_FIELDS = {"id", "indicator", "kind", "period", "low", "high", "comparison", "unit", "aspirational", "quote", "jurisdiction", "measure"}
+_CORE_FIELDS = {
+    "id",
+    "indicator",
+    "kind",
+    "period",
+    "low",
+    "high",
+    "comparison",
+    "unit",
+    "aspirational",
+    "quote",
+    "jurisdiction",
+    "measure",
+}
 
 
 @lru_cache(maxsize=2)
@@ -338,7 +417,11 @@ def load_catalog(data_dir: Path = paths.DATA_DIR) -> Catalog:
 def check_quotes(catalog: Catalog) -> list[str]:
     """Chinese descriptions of quotes not found verbatim in their plan's text (empty when all are)."""
     texts = {p.id: p.text_path.read_text(encoding="utf-8") for p in catalog.plans.values()}
-    return [f"目标 {t.id} 的原文引文在 {t.source} 中找不到：{t.quote}" for t in catalog.targets if t.quote not in texts[t.plan]]
+    return [
+        f"目标 {t.id} 的原文引文在 {t.source} 中找不到：{t.quote}"
+        for t in catalog.targets
+        if t.quote not in texts[t.plan]
+    ]
 
 
 def select(catalog: Catalog, plan: str | None = None, region: str | None = None, kinds=None) -> list[Target]:
@@ -352,7 +435,11 @@ def select(catalog: Catalog, plan: str | None = None, region: str | None = None,
     if region:
         regions = load_regions()
         wanted = regions.get(region).name
-        targets = [t for t in targets if t.jurisdiction == wanted or wanted in {a.name for a in regions.ancestors(t.jurisdiction)}]
+        targets = [
+            t
+            for t in targets
+            if t.jurisdiction == wanted or wanted in {a.name for a in regions.ancestors(t.jurisdiction)}
+        ]
     if kinds:
         targets = [t for t in targets if t.kind in kinds]
     return targets

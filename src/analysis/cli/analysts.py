@@ -1,13 +1,22 @@
 """`python -m analysis candidates` (后备培育库) and `python -m analysis incentives` (奖补资金测算)."""
+
 from __future__ import annotations
 
 from pathlib import Path
 
 from analysis.analysts.candidates import LIST_HEADERS, candidates, resolve_rung, rung_order
-from analysis.periods import month_end, parse_month
-from analysis.cli.console import add_force_option, check_out, add_encoding_option, print_frame, render_frame, write_csv_text, write_xlsx
-from analysis.errors import UserError
 from analysis.analysts.incentives import DETAIL_HEADERS, by_source, by_unit, estimate, not_estimable, parse_period
+from analysis.cli.console import (
+    add_encoding_option,
+    add_force_option,
+    check_out,
+    print_frame,
+    render_frame,
+    write_csv_text,
+    write_xlsx,
+)
+from analysis.errors import UserError
+from analysis.periods import month_end, parse_month
 from analysis.store.history import Store
 
 CANDIDATE_SHOWN = ["unit", "rung", "rank", "name", "n_met", "n_criteria", "met_text", "missed_text"]
@@ -17,7 +26,9 @@ INCENTIVE_SHOWN = ["unit", "item", "count", "amount_each", "standard", "sought",
 def register(subparsers) -> None:
     p = subparsers.add_parser("candidates", help="梯度培育后备库：按认定条件筛选候选企业")
     p.add_argument("--region", required=True, help="地区名称（列出其下各县级单位的候选企业）")
-    p.add_argument("--rung", action="append", help="培育梯度（可重复）：创新型、专精特新、小巨人、科技型、高新、规上；默认全部")
+    p.add_argument(
+        "--rung", action="append", help="培育梯度（可重复）：创新型、专精特新、小巨人、科技型、高新、规上；默认全部"
+    )
     p.add_argument("--period", help="截至月份 YYYY-MM（默认数据库中最新的月份）")
     p.add_argument("--top", type=int, help="每个单位、每个梯度只列前 N 家")
     p.add_argument("--format", choices=("table", "csv", "xlsx"), default="table")
@@ -30,7 +41,9 @@ def register(subparsers) -> None:
     q = subparsers.add_parser("incentives", help="奖补资金测算：按期间新认定资质估算各级财政奖补")
     q.add_argument("--period", required=True, help="期间 YYYY、YYYY-MM 或 YYYY-Qn")
     q.add_argument("--region", help="只看该地区下的单位")
-    q.add_argument("--format", choices=("table", "csv", "xlsx"), default="table", help="输出格式（默认 table；xlsx 须给 --out）")
+    q.add_argument(
+        "--format", choices=("table", "csv", "xlsx"), default="table", help="输出格式（默认 table；xlsx 须给 --out）"
+    )
     q.add_argument("--out", help="xlsx 输出文件")
     add_force_option(q)
     add_encoding_option(q)
@@ -50,7 +63,7 @@ def run_candidates(args) -> int:
     if args.format == "xlsx" and not args.out:
         raise UserError("输出 xlsx 时须用 --out 指定文件路径")
     if args.out:
-        check_out(args)   # before any work: a folder, or an existing file without --force, is refused at once
+        check_out(args)  # before any work: a folder, or an existing file without --force, is refused at once
     store = _store(args.store)
     period = period or store.latest_period()
     table = rung_order(candidates(store, args.region, rungs, period, args.top))
@@ -58,8 +71,12 @@ def run_candidates(args) -> int:
         from analysis.reports.xlsx import data_cutoff, export_title, write_tables
 
         shown = table.drop(columns=["shortfall_score"]).rename(columns=LIST_HEADERS)
-        title = export_title("梯度培育后备库", _region_name(args.region), period,
-                             data_cutoff(store.latest_period(), month_end(period).date()))
+        title = export_title(
+            "梯度培育后备库",
+            _region_name(args.region),
+            period,
+            data_cutoff(store.latest_period(), month_end(period).date()),
+        )
         write_tables(Path(args.out), {"后备培育库": shown}, title=title)
         print(f"已写入 {args.out}（{len(table)} 行）")
         return 0
@@ -84,12 +101,17 @@ def _emit(text: str, out: str | None, encoding: str = "utf-8") -> int:
 
 
 def _incentive_title(store: Store, period: str, region: str | None) -> str:
-    """"西宁市 2025年第三季度 奖补资金测算（单位：万元；数据截至2025-09-30）"."""
+    """ "西宁市 2025年第三季度 奖补资金测算（单位：万元；数据截至2025-09-30）"."""
     from analysis.reports.xlsx import data_cutoff, export_title
 
     until = parse_period(period)[1].date()
-    return export_title("奖补资金测算", _region_name(region), period.strip(), data_cutoff(store.latest_period(), until),
-                        note="单位：万元")
+    return export_title(
+        "奖补资金测算",
+        _region_name(region),
+        period.strip(),
+        data_cutoff(store.latest_period(), until),
+        note="单位：万元",
+    )
 
 
 def run_incentives(args) -> int:
@@ -100,9 +122,16 @@ def run_incentives(args) -> int:
         print_frame(detail, "csv", encoding=args.encoding)
         return 0
     if args.format == "xlsx":
-        write_xlsx({"明细": detail[INCENTIVE_SHOWN].rename(columns=DETAIL_HEADERS), "按地区": by_unit(detail).round(2),
-                    "按资金来源": by_source(detail).round(2)}, args.out, _incentive_title(store, args.period, args.region),
-                   force=args.force)
+        write_xlsx(
+            {
+                "明细": detail[INCENTIVE_SHOWN].rename(columns=DETAIL_HEADERS),
+                "按地区": by_unit(detail).round(2),
+                "按资金来源": by_source(detail).round(2),
+            },
+            args.out,
+            _incentive_title(store, args.period, args.region),
+            force=args.force,
+        )
         return 0
     print(f"奖补资金测算（{args.period}，单位：万元；标准为“最高”的按上限计）")
     print_frame(detail[INCENTIVE_SHOWN], "table", DETAIL_HEADERS)

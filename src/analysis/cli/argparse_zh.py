@@ -3,6 +3,7 @@
 argparse looks its messages up through `gettext` at the moment it prints them (the module-level `_` and
 `ngettext`); pointing those at this table gives Chinese without touching how arguments are parsed.
 """
+
 from __future__ import annotations
 
 import argparse

@@ -1,4 +1,5 @@
 """`python -m analysis batch`, `due` and `run-due`: many reports at once, and the ones that are due."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -12,8 +13,12 @@ from analysis.fsutil import check_output_dir
 
 def register(subparsers) -> None:
     p = subparsers.add_parser("batch", help="批量生成月调度、季通报或方案终期评估，并更新报告索引")
-    p.add_argument("--kind", required=True, choices=["monthly", "quarterly", "final"],
-                   help="monthly（月调度）、quarterly（季通报）或 final（方案终期评估）")
+    p.add_argument(
+        "--kind",
+        required=True,
+        choices=["monthly", "quarterly", "final"],
+        help="monthly（月调度）、quarterly（季通报）或 final（方案终期评估）",
+    )
     p.add_argument("--period", help="月份 YYYY-MM 或季度 YYYY-Qn；latest 表示最新（月调度、季通报须指定）")
     p.add_argument("--plan", help="终期评估的方案编号，all 表示全部已到期方案（--kind final 须指定）")
     p.add_argument("--regions", default="all", help="all（默认，全部地区）或逗号分隔的地区名称")
@@ -25,8 +30,11 @@ def register(subparsers) -> None:
     p.add_argument("--today", default=None, help="按此日期判断（YYYY-MM-DD，默认今天）")
     p.add_argument("--store", default=None, help="数据库目录")
     p.add_argument("--out", default=None, help="报告根目录（默认 reports/）")
-    p.add_argument("--formats", default="ipynb,html,pdf,xlsx",
-                   help="按这些输出格式判断是否已生成（与 run-due 的 --formats 一致，默认全部）")
+    p.add_argument(
+        "--formats",
+        default="ipynb,html,pdf,xlsx",
+        help="按这些输出格式判断是否已生成（与 run-due 的 --formats 一致，默认全部）",
+    )
     p.add_argument("--since", default=None, help="只看此月份（YYYY-MM）及以后")
     p.set_defaults(func=run_due_list)
 
@@ -43,8 +51,13 @@ def _common(p) -> None:
     p.add_argument("--out", default=None, help="报告根目录（默认 reports/）")
     p.add_argument("--formats", default="ipynb,html,pdf,xlsx", help="输出格式，逗号分隔（默认全部）")
     p.add_argument("--no-progress", action="store_true", help="不显示进度条")
-    p.add_argument("--time-limit", dest="time_limit", type=float, default=REPORT_TIME_LIMIT_S,
-                   help=f"单份报告的时限（秒，默认 {REPORT_TIME_LIMIT_S}）；超时的报告记为失败，其余照常生成")
+    p.add_argument(
+        "--time-limit",
+        dest="time_limit",
+        type=float,
+        default=REPORT_TIME_LIMIT_S,
+        help=f"单份报告的时限（秒，默认 {REPORT_TIME_LIMIT_S}）；超时的报告记为失败，其余照常生成",
+    )
 
 
 def _today(text: str | None) -> dt.date:
@@ -96,9 +109,19 @@ def run_batch_cmd(args) -> int:
         groups = _final_groups(args)
     elif not args.period:
         raise UserError("批量生成月调度或季通报须指定 --period（如 2025-09、2025-Q3 或 latest）")
-    result = run_batch(args.kind, args.period, args.regions, workers=args.workers, store=args.store,
-                       out=Path(args.out) if args.out else None, formats=parse_formats(args.formats),
-                       force=args.force, progress=not args.no_progress, plan=groups, time_limit=_time_limit(args))
+    result = run_batch(
+        args.kind,
+        args.period,
+        args.regions,
+        workers=args.workers,
+        store=args.store,
+        out=Path(args.out) if args.out else None,
+        formats=parse_formats(args.formats),
+        force=args.force,
+        progress=not args.no_progress,
+        plan=groups,
+        time_limit=_time_limit(args),
+    )
     return _finish(result)
 
 
@@ -118,11 +141,16 @@ def _final_groups(args) -> list[tuple[str, str, str]]:
 
 
 def run_due_list(args) -> int:
-    from analysis.reports.render import KIND_ZH, parse_formats
     from analysis.batch.schedule import due_reports
+    from analysis.reports.render import KIND_ZH, parse_formats
 
-    due = due_reports(_today(args.today), store=_existing_store(args.store), out=Path(args.out) if args.out else None,
-                      since=_since(args.since), formats=parse_formats(args.formats))
+    due = due_reports(
+        _today(args.today),
+        store=_existing_store(args.store),
+        out=Path(args.out) if args.out else None,
+        since=_since(args.since),
+        formats=parse_formats(args.formats),
+    )
     if not due:
         print("没有到期未生成的报告。")
         return 0
@@ -134,8 +162,8 @@ def run_due_list(args) -> int:
 
 def run_due_cmd(args) -> int:
     from analysis.batch.run import run_batch
-    from analysis.reports.render import parse_formats
     from analysis.batch.schedule import due_reports, plan
+    from analysis.reports.render import parse_formats
 
     today = _today(args.today)
     out = check_output_dir(args.out) if args.out else None
@@ -144,6 +172,16 @@ def run_due_cmd(args) -> int:
     print(f"{today.isoformat()}：到期待生成报告 {len(due)} 份。", flush=True)
     if not due:
         return 0
-    result = run_batch(None, None, None, workers=args.workers, store=args.store, out=out,
-                       formats=formats, progress=not args.no_progress, plan=plan(due), time_limit=limit)
+    result = run_batch(
+        None,
+        None,
+        None,
+        workers=args.workers,
+        store=args.store,
+        out=out,
+        formats=formats,
+        progress=not args.no_progress,
+        plan=plan(due),
+        time_limit=limit,
+    )
     return _finish(result)

@@ -7,6 +7,7 @@ injection; numbers stay numbers. `--encoding gbk` writes GBK without a BOM, for 
 a character GBK cannot encode is refused (a UserError naming the value), never dropped or replaced;
 `--encoding gb18030` (GBK's superset, no BOM) encodes every character.
 """
+
 from __future__ import annotations
 
 import io
@@ -17,8 +18,10 @@ import pandas as pd
 
 FORMATS = ("table", "csv", "json")
 ENCODINGS = ("utf-8", "gbk", "gb18030")
-ENCODING_HELP = ("CSV 的编码：utf-8（默认，带 BOM，Excel、WPS 双击即可正确打开）、gbk（不带 BOM，供只收 GBK 的系统；"
-                 "含 GBK 无法表示的字符时报错，不写出文件）或 gb18030（不带 BOM，GBK 的扩展，能表示全部字符）")
+ENCODING_HELP = (
+    "CSV 的编码：utf-8（默认，带 BOM，Excel、WPS 双击即可正确打开）、gbk（不带 BOM，供只收 GBK 的系统；"
+    "含 GBK 无法表示的字符时报错，不写出文件）或 gb18030（不带 BOM，GBK 的扩展，能表示全部字符）"
+)
 
 
 def neutralise(value, starts: tuple[str, ...]):
@@ -54,8 +57,16 @@ def render_frame(df: pd.DataFrame, fmt: str = "table", headers: dict[str, str] |
     if shown.empty:
         return "（无记录）\n"
     with pd.option_context(
-        "display.unicode.east_asian_width", True, "display.max_rows", None,
-        "display.max_columns", None, "display.width", 250, "display.max_colwidth", 60,
+        "display.unicode.east_asian_width",
+        True,
+        "display.max_rows",
+        None,
+        "display.max_columns",
+        None,
+        "display.width",
+        250,
+        "display.max_colwidth",
+        60,
     ):
         return shown.to_string(index=False, na_rep="") + "\n"
 
@@ -65,8 +76,9 @@ def add_encoding_option(parser) -> None:
     parser.add_argument("--encoding", choices=ENCODINGS, default="utf-8", help=ENCODING_HELP)
 
 
-def print_frame(df: pd.DataFrame, fmt: str = "table", headers: dict[str, str] | None = None,
-                encoding: str = "utf-8") -> None:
+def print_frame(
+    df: pd.DataFrame, fmt: str = "table", headers: dict[str, str] | None = None, encoding: str = "utf-8"
+) -> None:
     text = render_frame(df, fmt, headers)
     if fmt == "csv":
         write_csv_text(text, encoding=encoding)
@@ -87,8 +99,9 @@ def check_out(args) -> None:
         check_output_file(args.out, force=getattr(args, "force", False))
 
 
-def write_xlsx(sheets: dict[str, pd.DataFrame], out, title: str, headers: dict[str, str] | None = None,
-               force: bool = False) -> None:
+def write_xlsx(
+    sheets: dict[str, pd.DataFrame], out, title: str, headers: dict[str, str] | None = None, force: bool = False
+) -> None:
     """Tables as a formatted xlsx (Chinese headers; the CSV keeps the English column names, an interface)."""
     from analysis.errors import UserError
     from analysis.fsutil import check_output_file
@@ -136,10 +149,19 @@ def _unencodable(text: str, char: str, encoding: str) -> str:
     import csv
 
     rows = list(csv.reader(io.StringIO(text, newline="")))
-    where = next((f"第 {n} 行“{name}”列的值“{_around(value, char)}”" for n, row in enumerate(rows[1:], start=1)
-                  for name, value in zip(rows[0], row) if char in value), "表头")
-    return (f"{where}含 {encoding.upper()} 无法表示的字符“{char}”（U+{ord(char):04X}），未写出：请改用 --encoding utf-8"
-            "（带 BOM，Excel 2016 及以后、WPS 均可直接打开），或 --encoding gb18030（GBK 的扩展，能表示全部字符）")
+    where = next(
+        (
+            f"第 {n} 行“{name}”列的值“{_around(value, char)}”"
+            for n, row in enumerate(rows[1:], start=1)
+            for name, value in zip(rows[0], row)
+            if char in value
+        ),
+        "表头",
+    )
+    return (
+        f"{where}含 {encoding.upper()} 无法表示的字符“{char}”（U+{ord(char):04X}），未写出：请改用 --encoding utf-8"
+        "（带 BOM，Excel 2016 及以后、WPS 均可直接打开），或 --encoding gb18030（GBK 的扩展，能表示全部字符）"
+    )
 
 
 def _around(value: str, char: str, reach: int = 20) -> str:
@@ -147,4 +169,4 @@ def _around(value: str, char: str, reach: int = 20) -> str:
     at = value.index(char)
     start, end = max(at - reach, 0), min(at + reach + 1, len(value))
     text = ("…" if start else "") + value[start:end] + ("…" if end < len(value) else "")
-    return text.replace("\r", " ").replace("\n", " ")   # the message stays one line
+    return text.replace("\r", " ").replace("\n", " ")  # the message stays one line

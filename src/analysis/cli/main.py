@@ -3,6 +3,7 @@
 A command module exposes `register(subparsers)`, which adds its parser(s) and sets
 `func` to a callable taking the parsed args and returning an exit status.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -52,7 +53,7 @@ def _terminate_cleanly() -> None:
     signal.signal(signal.SIGTERM, handler)
 
 
-DEBUG_ENV = "WORKBOOK_DEBUG"   # set (or pass --debug) to see the traceback behind a message
+DEBUG_ENV = "WORKBOOK_DEBUG"  # set (or pass --debug) to see the traceback behind a message
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -71,8 +72,11 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as err:  # noqa: BLE001 - a fault that is not the user's: one line, the traceback on request
         if os.environ.get(DEBUG_ENV):
             raise
-        print(f"错误：程序内部出错（{type(err).__name__}：{str(err)[:200]}）；"
-              f"请加 --debug（或设置环境变量 {DEBUG_ENV}=1）重新运行，并把输出交给维护人员", file=sys.stderr)
+        print(
+            f"错误：程序内部出错（{type(err).__name__}：{str(err)[:200]}）；"
+            f"请加 --debug（或设置环境变量 {DEBUG_ENV}=1）重新运行，并把输出交给维护人员",
+            file=sys.stderr,
+        )
         return 1
 
 

@@ -1,4 +1,5 @@
 """`python -m analysis render monthly|quarterly --period P --region NAME` and `render final --plan ID`."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -10,9 +11,14 @@ from analysis.reports.render import KIND_ZH, parse_formats, render_report
 
 def register(subparsers) -> None:
     p = subparsers.add_parser("render", help="生成月调度、季通报或方案终期评估（执行笔记本，导出 HTML、PDF、xlsx）")
-    p.add_argument("kind", choices=["monthly", "quarterly", "final"],
-                   help="monthly（月调度）、quarterly（季通报）或 final（方案终期评估）")
-    p.add_argument("--period", help="月份 YYYY-MM 或季度 YYYY-Qn；latest 表示最近一个已结束的月份（或三个月都已结束的季度）")
+    p.add_argument(
+        "kind",
+        choices=["monthly", "quarterly", "final"],
+        help="monthly（月调度）、quarterly（季通报）或 final（方案终期评估）",
+    )
+    p.add_argument(
+        "--period", help="月份 YYYY-MM 或季度 YYYY-Qn；latest 表示最近一个已结束的月份（或三个月都已结束的季度）"
+    )
     p.add_argument("--region", action="append", help="地区名称（可重复）；终期评估默认为方案的实施地区")
     p.add_argument("--plan", help="终期评估的方案编号（python -m analysis targets summary 可查）")
     p.add_argument("--as-of", dest="as_of", help="终期评估的截至日期 YYYY-MM-DD（默认数据库中最新完整月份的最后一天）")
@@ -41,8 +47,16 @@ def run(args) -> int:
     if args.out:
         check_output_dir(args.out)
     for period, region in _requests(args):
-        result = render_report(args.kind, period, region, formats, Path(args.out) if args.out else None, args.store,
-                               draft=args.draft, as_of=args.as_of)
+        result = render_report(
+            args.kind,
+            period,
+            region,
+            formats,
+            Path(args.out) if args.out else None,
+            args.store,
+            draft=args.draft,
+            as_of=args.as_of,
+        )
         print(f"{result.region}{KIND_ZH[result.kind]}（{result.period}）已生成：")
         for fmt, path in result.files.items():
             if fmt != "facts":

@@ -1,4 +1,5 @@
 """`python -m analysis store check` and `store backup DIR`: the store's health and a safe copy of it."""
+
 from __future__ import annotations
 
 from analysis.errors import InputError
@@ -11,7 +12,9 @@ def register(subparsers) -> None:
     check = sub.add_parser("check", help="检查数据库是否完好（SQLite integrity_check）")
     check.add_argument("--store", metavar="目录", help="数据库目录（默认 data/store，或环境变量 WORKBOOK_STORE）")
     check.set_defaults(func=run_check)
-    backup = sub.add_parser("backup", help="把数据库完整复制到一个新文件夹（含尚未写回主文件的 WAL 内容；请用它备份，不要直接复制文件）")
+    backup = sub.add_parser(
+        "backup", help="把数据库完整复制到一个新文件夹（含尚未写回主文件的 WAL 内容；请用它备份，不要直接复制文件）"
+    )
     backup.add_argument("dir", metavar="目录", help="备份到此文件夹（其中不能已有 workbook.sqlite）")
     backup.add_argument("--store", metavar="目录", help="数据库目录（默认 data/store，或环境变量 WORKBOOK_STORE）")
     backup.set_defaults(func=run_backup)
@@ -31,8 +34,10 @@ def run_check(args) -> int:
         print(f"数据库 {store.db_path} 有 {len(problems)} 处问题（请用备份恢复）：")
         print("\n".join(f"  {line}" for line in problems[:20]))
         return 1
-    print(f"数据库 {store.db_path} 完好：{len(store.submissions(include_superseded=True))} 份报送，"
-          f"填报期 {'、'.join(store.periods()[:1] + store.periods()[-1:]) or '无'}")
+    print(
+        f"数据库 {store.db_path} 完好：{len(store.submissions(include_superseded=True))} 份报送，"
+        f"填报期 {'、'.join(store.periods()[:1] + store.periods()[-1:]) or '无'}"
+    )
     return 0
 
 

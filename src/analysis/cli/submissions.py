@@ -1,4 +1,5 @@
 """Commands for submissions: `ingest`, `status`, `template`."""
+
 from __future__ import annotations
 
 import sys
@@ -10,40 +11,59 @@ from analysis.cli.console import add_encoding_option
 from analysis.errors import UserError
 from analysis.store.history import Store
 
-PROGRESS_MIN_FILES = 10   # show a progress bar from this many files on
+PROGRESS_MIN_FILES = 10  # show a progress bar from this many files on
 SHEET_COLUMNS = ("集群名录", "企业名录", "资质认定", "企业年度财务", "集群月度", "指标填报", "情况说明")
 STATUS_FORMATS = ("table", "csv")
 
 
 def register(subparsers) -> None:
-    p = subparsers.add_parser("ingest", help="导入报送文件（校验后入库）",
-                              description="导入报送文件或文件夹（含子文件夹）中的 .xlsx/.xlsm/.xls/.csv 文件：逐个校验，合格的入库。")
+    p = subparsers.add_parser(
+        "ingest",
+        help="导入报送文件（校验后入库）",
+        description="导入报送文件或文件夹（含子文件夹）中的 .xlsx/.xlsm/.xls/.csv 文件：逐个校验，合格的入库。",
+    )
     p.add_argument("paths", nargs="*", metavar="路径", help="文件或文件夹")
     p.add_argument("--period", metavar="YYYY-MM", help="填报期；不给时从各文件的“填报说明”表或文件名中读取")
     p.add_argument("--store", metavar="目录", help="数据库目录（默认 data/store，或环境变量 WORKBOOK_STORE）")
     p.add_argument("--quiet", action="store_true", help="只列出拒收的文件及其问题和最后的汇总（文件很多时使用）")
-    p.add_argument("--empty", metavar="工作表", help="登记某单位某工作表本期无数据（清空该表本期内容；须同时给 --region 和 --period）")
+    p.add_argument(
+        "--empty",
+        metavar="工作表",
+        help="登记某单位某工作表本期无数据（清空该表本期内容；须同时给 --region 和 --period）",
+    )
     p.add_argument("--region", metavar="地区", help="与 --empty 一起使用：清空哪个单位的该工作表")
     p.set_defaults(func=run_ingest)
 
-    p = subparsers.add_parser("status", help="查看库中已入库的报送和未报送单位",
-                              description="按填报期和地区列出已入库的报送（文件、SHA256、入库时间、各表行数），"
-                                          "以及最新填报期尚未报送的县级单位。")
+    p = subparsers.add_parser(
+        "status",
+        help="查看库中已入库的报送和未报送单位",
+        description="按填报期和地区列出已入库的报送（文件、SHA256、入库时间、各表行数），"
+        "以及最新填报期尚未报送的县级单位。",
+    )
     p.add_argument("--store", metavar="目录", help="数据库目录（默认 data/store，或环境变量 WORKBOOK_STORE）")
-    p.add_argument("--format", choices=STATUS_FORMATS, default="table", help="table（默认）或 csv（UTF-8 带 BOM，可直接用 Excel 打开）")
+    p.add_argument(
+        "--format",
+        choices=STATUS_FORMATS,
+        default="table",
+        help="table（默认）或 csv（UTF-8 带 BOM，可直接用 Excel 打开）",
+    )
     add_encoding_option(p)
-    p.add_argument("--region", metavar="地区",
-                   help="按该地区下全部县级单位核对未报送情况（默认只核对曾经报送过的单位）")
+    p.add_argument(
+        "--region", metavar="地区", help="按该地区下全部县级单位核对未报送情况（默认只核对曾经报送过的单位）"
+    )
     p.add_argument("--period", metavar="YYYY-MM", help="只列出该填报期（默认全部；未报送单位按该期核对，默认最新期）")
     p.add_argument("--all", action="store_true", help="同时列出已被更正替换的报送")
     p.set_defaults(func=run_status)
 
-    p = subparsers.add_parser("template", help="生成填报模板（.xlsx）", description="生成带下拉选项和填报说明的 Excel 填报模板。")
+    p = subparsers.add_parser(
+        "template", help="生成填报模板（.xlsx）", description="生成带下拉选项和填报说明的 Excel 填报模板。"
+    )
     p.add_argument("--out", required=True, metavar="目录", help="模板输出目录")
     p.set_defaults(func=run_template)
 
 
 # ---------------------------------------------------------------- ingest
+
 
 def run_ingest(args) -> int:
     from tqdm import tqdm
@@ -63,13 +83,20 @@ def run_ingest(args) -> int:
     cwd = Path.cwd()
     tqdm.monitor_interval = 0  # no monitor thread: ingest forks its worker processes
     # disable=None: tqdm draws the bar only when stderr is a terminal, never into a log file or pipe
-    with tqdm(total=len(files), desc="导入", unit="个文件", file=sys.stderr,
-              disable=True if len(files) < PROGRESS_MIN_FILES else None) as bar:
+    with tqdm(
+        total=len(files),
+        desc="导入",
+        unit="个文件",
+        file=sys.stderr,
+        disable=True if len(files) < PROGRESS_MIN_FILES else None,
+    ) as bar:
+
         def show(outcome) -> None:
             bar.update(1)
-            if outcome.rejected or outcome.notes or not quiet:   # a resolved name is never passed over silently
+            if outcome.rejected or outcome.notes or not quiet:  # a resolved name is never passed over silently
                 for line in describe(outcome, cwd):
                     tqdm.write(line, file=sys.stdout)
+
         def wait() -> None:
             print(f"另一个导入正在写入数据库 {store.db_path}，等待其结束后继续……", file=sys.stderr, flush=True)
 
@@ -88,12 +115,17 @@ def _run_empty(store: Store, sheet: str, region: str | None, period: str | None,
         raise UserError("--empty 须同时给出 --region 地区 和 --period 年月（如 --region 鹿泉区 --period 2026-11）")
     unit = load_regions().get(region).name
     result = store.empty(sheet, unit, period)
-    replaced = f"，替换第 {'、'.join(map(str, result.superseded))} 号报送的该表内容" if result.superseded else "（此前无该表内容）"
+    replaced = (
+        f"，替换第 {'、'.join(map(str, result.superseded))} 号报送的该表内容"
+        if result.superseded
+        else "（此前无该表内容）"
+    )
     print(f"已登记本期无数据：{unit} {period} {sheet}（第 {result.submission_id} 号报送）{replaced}")
     return 0
 
 
 # ---------------------------------------------------------------- status
+
 
 def run_status(args) -> int:
     store = Store(args.store)
@@ -134,17 +166,29 @@ def status_table(store: Store, include_superseded: bool = False) -> pd.DataFrame
     columns = ["填报期", "地区", "状态", "报送号", "文件", "SHA256", "入库时间", *SHEET_COLUMNS]
     if parts.empty:
         return pd.DataFrame(columns=columns)
-    counts = parts.pivot_table(index=["period", "unit", "submission_id"], columns="sheet", values="n_rows",
-                               aggfunc="sum").reset_index()
+    counts = parts.pivot_table(
+        index=["period", "unit", "submission_id"], columns="sheet", values="n_rows", aggfunc="sum"
+    ).reset_index()
     superseded = parts.groupby(["period", "unit", "submission_id"])["superseded_by"].max().reset_index()
     subs = store.submissions(include_superseded=True).rename(columns={"id": "submission_id"})
     table = counts.merge(superseded, on=["period", "unit", "submission_id"]).merge(
-        subs[["submission_id", "file_name", "sha256", "ingested_at"]], on="submission_id")
+        subs[["submission_id", "file_name", "sha256", "ingested_at"]], on="submission_id"
+    )
     table["状态"] = table["superseded_by"].map(lambda s: "已报送" if pd.isna(s) else f"已被第 {s} 号更正")
     for sheet in SHEET_COLUMNS:
-        table[sheet] = table[sheet].astype("Int64") if sheet in table else pd.Series(pd.NA, index=table.index, dtype="Int64")
-    table = table.rename(columns={"period": "填报期", "unit": "地区", "submission_id": "报送号", "file_name": "文件",
-                                  "sha256": "SHA256", "ingested_at": "入库时间"})
+        table[sheet] = (
+            table[sheet].astype("Int64") if sheet in table else pd.Series(pd.NA, index=table.index, dtype="Int64")
+        )
+    table = table.rename(
+        columns={
+            "period": "填报期",
+            "unit": "地区",
+            "submission_id": "报送号",
+            "file_name": "文件",
+            "sha256": "SHA256",
+            "ingested_at": "入库时间",
+        }
+    )
     return table[columns].sort_values(["填报期", "地区", "报送号"]).reset_index(drop=True)
 
 
@@ -183,10 +227,10 @@ def _write_csv_with_bom(frame: pd.DataFrame, encoding: str = "utf-8") -> None:
 
 # ---------------------------------------------------------------- template
 
-def run_template(args) -> int:
-    from analysis.submissions.template import write_templates
 
+def run_template(args) -> int:
     from analysis.fsutil import check_output_dir
+    from analysis.submissions.template import write_templates
 
     written = write_templates(check_output_dir(args.out, "模板输出目录"))
     for path in written:

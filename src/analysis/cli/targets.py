@@ -1,30 +1,78 @@
 """`python -m analysis targets [check]`: list the catalog, or report its consistency."""
+
 from __future__ import annotations
 
 import sys
 
-from analysis.catalog.targets import CATALOG_COLUMNS, KIND_NAMES_ZH, PERIOD_NAMES_ZH, PROGRESS_KINDS, check_quotes, load_catalog, select
 from analysis.catalog.checks import cascades, contradictions, implied_flows
+from analysis.catalog.targets import (
+    CATALOG_COLUMNS,
+    KIND_NAMES_ZH,
+    PERIOD_NAMES_ZH,
+    PROGRESS_KINDS,
+    check_quotes,
+    load_catalog,
+    select,
+)
 from analysis.catalog.views import plan_summary
+from analysis.cli.console import (
+    FORMATS,
+    add_encoding_option,
+    add_force_option,
+    check_out,
+    print_frame,
+    render_frame,
+    write_csv_text,
+    write_xlsx,
+)
 from analysis.errors import UserError
-from analysis.cli.console import add_force_option, check_out, FORMATS, add_encoding_option, print_frame, render_frame, write_csv_text, write_xlsx
 
 TABLE_HEADERS = {
-    "id": "编号", "plan": "方案", "jurisdiction": "地区", "indicator": "指标代码", "indicator_name": "指标",
-    "kind": "类型", "period": "期限", "low": "下限", "high": "上限", "comparison": "比较", "unit": "单位",
-    "aspirational": "预期性", "quote": "原文", "source": "来源", "note": "说明",
+    "id": "编号",
+    "plan": "方案",
+    "jurisdiction": "地区",
+    "indicator": "指标代码",
+    "indicator_name": "指标",
+    "kind": "类型",
+    "period": "期限",
+    "low": "下限",
+    "high": "上限",
+    "comparison": "比较",
+    "unit": "单位",
+    "aspirational": "预期性",
+    "quote": "原文",
+    "source": "来源",
+    "note": "说明",
 }
-TABLE_COLUMNS = ["jurisdiction", "indicator_name", "kind", "period", "comparison", "low", "high", "unit", "aspirational", "quote"]
+TABLE_COLUMNS = [
+    "jurisdiction",
+    "indicator_name",
+    "kind",
+    "period",
+    "comparison",
+    "low",
+    "high",
+    "unit",
+    "aspirational",
+    "quote",
+]
 
 
 def register(subparsers) -> None:
     p = subparsers.add_parser("targets", help="列出目标库中各方案的量化目标；targets check 检查口径与层级分解")
-    p.add_argument("action", nargs="?", choices=["list", "summary", "check"], default="list",
-                   help="list（默认，逐条列出）、summary（各方案汇总）或 check（口径与分解检查）")
+    p.add_argument(
+        "action",
+        nargs="?",
+        choices=["list", "summary", "check"],
+        default="list",
+        help="list（默认，逐条列出）、summary（各方案汇总）或 check（口径与分解检查）",
+    )
     p.add_argument("--plan", help="方案编号，如 shijiazhuang-2022-leaders")
     p.add_argument("--region", help="地区名称（含其下级地区的方案）")
     p.add_argument("--kind", action="append", help="只列出某类目标（可重复），如 stock 或 存量、incentive 或 奖补标准")
-    p.add_argument("--format", choices=(*FORMATS, "xlsx"), default="table", help="输出格式（默认 table；xlsx 须给 --out）")
+    p.add_argument(
+        "--format", choices=(*FORMATS, "xlsx"), default="table", help="输出格式（默认 table；xlsx 须给 --out）"
+    )
     p.add_argument("--out", help="xlsx 输出文件")
     add_force_option(p)
     add_encoding_option(p)
@@ -42,14 +90,16 @@ def run(args) -> int:
     frame = catalog.to_frame(select(catalog, args.plan, args.region, _kinds(args.kind)))
     if args.format == "table":
         shown = frame[TABLE_COLUMNS].assign(
-            kind=frame["kind"].map(KIND_NAMES_ZH), period=frame["period"].map(PERIOD_NAMES_ZH),
+            kind=frame["kind"].map(KIND_NAMES_ZH),
+            period=frame["period"].map(PERIOD_NAMES_ZH),
             aspirational=frame["aspirational"].map({True: "力争", False: ""}),
         )
         print_frame(shown, "table", TABLE_HEADERS)
         print(f"\n共 {len(frame)} 条（其中进度目标 {int(frame['kind'].isin(PROGRESS_KINDS).sum())} 条）")
     elif args.format == "xlsx":
-        shown = frame[CATALOG_COLUMNS].assign(kind=frame["kind"].map(KIND_NAMES_ZH),
-                                              aspirational=frame["aspirational"].map({True: "力争", False: ""}))
+        shown = frame[CATALOG_COLUMNS].assign(
+            kind=frame["kind"].map(KIND_NAMES_ZH), aspirational=frame["aspirational"].map({True: "力争", False: ""})
+        )
         write_xlsx({"目标": shown}, args.out, _title(catalog, args.plan, args.region), TABLE_HEADERS, force=args.force)
     else:
         print_frame(frame[CATALOG_COLUMNS], args.format, encoding=args.encoding)
@@ -71,7 +121,7 @@ def _run_check(catalog, fmt: str, encoding: str = "utf-8") -> int:
         ("存量目标隐含的年增量与“每年”目标对比", implied_flows(catalog)),
         ("目标逐级分解（下级目标占上级目标的比例，%）", cascades(catalog)),
     ]
-    if fmt == "csv":   # the three tables one after another, a blank line between, in one file (one BOM)
+    if fmt == "csv":  # the three tables one after another, a blank line between, in one file (one BOM)
         write_csv_text("\r\n".join(render_frame(frame, "csv") for _, frame in sections), encoding=encoding)
     for title, frame in sections:
         if fmt == "table":
@@ -95,6 +145,8 @@ def _kinds(kinds: list[str] | None) -> list[str] | None:
     for kind in kinds:
         code = by_name.get(kind.strip(), kind.strip())
         if code not in KIND_NAMES_ZH:
-            raise UserError(f"未知目标类型“{kind}”，可选：" + "、".join(f"{zh}（{c}）" for c, zh in KIND_NAMES_ZH.items()))
+            raise UserError(
+                f"未知目标类型“{kind}”，可选：" + "、".join(f"{zh}（{c}）" for c, zh in KIND_NAMES_ZH.items())
+            )
         out.append(code)
     return out

@@ -12,6 +12,7 @@ their expected holdings (their strength times the plans' intensity, as --size pr
 them), and only the reporting units with simulated units get rows, so that 石家庄市's provincial
 share is what it would be in the whole province.
 """
+
 from __future__ import annotations
 
 import csv
@@ -30,42 +31,72 @@ from analysis.demo.regions import BASE_GROUP, PROVINCE_GROUPS, _units
 ISSUER = "石家庄市"
 # (period, 文号, 下达日期, [(indicator, award type, level, 期限, the city's target)])
 ISSUES = [
-    ("2023-02", "石工信〔2023〕8号", date(2023, 2, 20), [
-        ("专精特新中小企业", "专精特新中小企业", None, 2023, 580),
-        ("专精特新中小企业", "专精特新中小企业", None, 2025, 750),
-        ("专精特新“小巨人”企业", "专精特新小巨人", "国家级", 2023, 75),
-        ("专精特新“小巨人”企业", "专精特新小巨人", "国家级", 2025, 105),
-        ("高新技术企业", "高新技术企业", None, 2023, 20),
-        ("创新型中小企业", "创新型中小企业", None, 2023, 500),
-    ]),
-    ("2024-02", "石工信〔2024〕6号", date(2024, 2, 22), [
-        ("高新技术企业", "高新技术企业", None, 2024, 20),
-        ("创新型中小企业", "创新型中小企业", None, 2024, 500),
-    ]),
-    ("2025-02", "石工信〔2025〕4号", date(2025, 2, 21), [
-        ("高新技术企业", "高新技术企业", None, 2025, 20),
-        ("创新型中小企业", "创新型中小企业", None, 2025, 500),
-    ]),
+    (
+        "2023-02",
+        "石工信〔2023〕8号",
+        date(2023, 2, 20),
+        [
+            ("专精特新中小企业", "专精特新中小企业", None, 2023, 580),
+            ("专精特新中小企业", "专精特新中小企业", None, 2025, 750),
+            ("专精特新“小巨人”企业", "专精特新小巨人", "国家级", 2023, 75),
+            ("专精特新“小巨人”企业", "专精特新小巨人", "国家级", 2025, 105),
+            ("高新技术企业", "高新技术企业", None, 2023, 20),
+            ("创新型中小企业", "创新型中小企业", None, 2023, 500),
+        ],
+    ),
+    (
+        "2024-02",
+        "石工信〔2024〕6号",
+        date(2024, 2, 22),
+        [
+            ("高新技术企业", "高新技术企业", None, 2024, 20),
+            ("创新型中小企业", "创新型中小企业", None, 2024, 500),
+        ],
+    ),
+    (
+        "2025-02",
+        "石工信〔2025〕4号",
+        date(2025, 2, 21),
+        [
+            ("高新技术企业", "高新技术企业", None, 2025, 20),
+            ("创新型中小企业", "创新型中小企业", None, 2025, 500),
+        ],
+    ),
 ]
 # 河北省's allocation of its plan (hebei-province-2022-leaders): 专精特新 5,000 and “小巨人” 500 by
 # 2025, 高新技术企业 100 and 创新型中小企业 5,000 a year. The 文号 and dates are demo values, not
 # real documents; the province issues a week or two before the city.
 PROVINCE_ISSUER = "河北省"
 PROVINCE_ISSUES = [
-    ("2023-02", "冀工信〔2023〕15号", date(2023, 2, 14), [
-        ("专精特新中小企业", "专精特新中小企业", None, 2025, 5000),
-        ("专精特新“小巨人”企业", "专精特新小巨人", "国家级", 2025, 500),
-        ("高新技术企业", "高新技术企业", None, 2023, 100),
-        ("创新型中小企业", "创新型中小企业", None, 2023, 5000),
-    ]),
-    ("2024-02", "冀工信〔2024〕11号", date(2024, 2, 6), [
-        ("高新技术企业", "高新技术企业", None, 2024, 100),
-        ("创新型中小企业", "创新型中小企业", None, 2024, 5000),
-    ]),
-    ("2025-02", "冀工信〔2025〕9号", date(2025, 2, 13), [
-        ("高新技术企业", "高新技术企业", None, 2025, 100),
-        ("创新型中小企业", "创新型中小企业", None, 2025, 5000),
-    ]),
+    (
+        "2023-02",
+        "冀工信〔2023〕15号",
+        date(2023, 2, 14),
+        [
+            ("专精特新中小企业", "专精特新中小企业", None, 2025, 5000),
+            ("专精特新“小巨人”企业", "专精特新小巨人", "国家级", 2025, 500),
+            ("高新技术企业", "高新技术企业", None, 2023, 100),
+            ("创新型中小企业", "创新型中小企业", None, 2023, 5000),
+        ],
+    ),
+    (
+        "2024-02",
+        "冀工信〔2024〕11号",
+        date(2024, 2, 6),
+        [
+            ("高新技术企业", "高新技术企业", None, 2024, 100),
+            ("创新型中小企业", "创新型中小企业", None, 2024, 5000),
+        ],
+    ),
+    (
+        "2025-02",
+        "冀工信〔2025〕9号",
+        date(2025, 2, 13),
+        [
+            ("高新技术企业", "高新技术企业", None, 2025, 100),
+            ("创新型中小企业", "创新型中小企业", None, 2025, 5000),
+        ],
+    ),
 ]
 RESPONSIBLE = {ISSUER: "县级工业和信息化主管部门", PROVINCE_ISSUER: "市级工业和信息化主管部门"}
 HEADERS = ["地区", "指标", "期限", "目标值", "下达文号", "下达日期", "责任单位"]
@@ -94,7 +125,9 @@ def allocation_rows(world, period: str) -> list[list]:
     units = [u.name for u in world.units if u.name in under]
     rows = []
     for indicator, award, level, term, city_target in items:
-        held = [world.valid_at(award, SHARE_DATE, [u], level) + 0.5 for u in units]  # +0.5: nobody is left at zero weight
+        held = [
+            world.valid_at(award, SHARE_DATE, [u], level) + 0.5 for u in units
+        ]  # +0.5: nobody is left at zero weight
         for unit, value in zip(units, largest_remainders(held, city_target)):
             if value >= 1:
                 rows.append([unit, indicator, term, value, doc, issued.isoformat(), RESPONSIBLE[ISSUER]])
@@ -110,7 +143,7 @@ def province_allocation_rows(world, period: str) -> list[list]:
     _, doc, issued, items = issue
     reg = load_regions()
     simulated = {u.name for u in world.units}
-    reporters = []   # (reporting unit, its simulated units)
+    reporters = []  # (reporting unit, its simulated units)
     for child in reg.children(PROVINCE_ISSUER):
         mine = [r.name for r in reg.units_under(child.name) if r.name in simulated]
         if mine:
@@ -118,7 +151,7 @@ def province_allocation_rows(world, period: str) -> list[list]:
     rows = []
     for indicator, award, level, term, target in items:
         held = [world.valid_at(award, SHARE_DATE, mine, level) + 0.5 for _, mine in reporters]
-        rest = _expected_elsewhere(world, award, level)          # 0 when every unit is simulated
+        rest = _expected_elsewhere(world, award, level)  # 0 when every unit is simulated
         values = largest_remainders(held + [rest], target)[:-1]
         for (name, _), value in zip(reporters, values):
             if value >= 1:
@@ -143,8 +176,10 @@ def write_allocations(world, out: Path, periods: list[str]) -> list[Path]:
     """Write each issue (石家庄市's, then 河北省's) whose month is among `periods`; mtime is the day
     after issuing. A table without rows is not written."""
     written = []
-    for issuer, issues, rows_of in ((ISSUER, ISSUES, allocation_rows),
-                                    (PROVINCE_ISSUER, PROVINCE_ISSUES, province_allocation_rows)):
+    for issuer, issues, rows_of in (
+        (ISSUER, ISSUES, allocation_rows),
+        (PROVINCE_ISSUER, PROVINCE_ISSUES, province_allocation_rows),
+    ):
         for period, _, issued, _ in issues:
             if period not in periods:
                 continue

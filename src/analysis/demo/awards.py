@@ -1,5 +1,6 @@
 """Awards: how many first-time grants each unit gets per plan and year, which enterprises get
 them, and the chains of renewals, expiries, revocations and 批次文号 that follow."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -13,7 +14,7 @@ from analysis.demo.plans import AWARD_PLANS, PINNED, REST_INTENSITY, VALIDITY, A
 from analysis.demo.regions import BASE_GROUP, Unit
 
 NEVER = np.iinfo(np.int64).max  # "not yet" in first-grant arrays
-FAR = NEVER // 2                # expiry / revocation day of awards that never expire / are never revoked
+FAR = NEVER // 2  # expiry / revocation day of awards that never expire / are never revoked
 
 
 def _schedule(plan: AwardPlan, group: str, year: int, factor: float = 1.0) -> int:
@@ -68,12 +69,18 @@ def _allocate(seed: int, units: list[Unit], horizon: int) -> dict[tuple[int, int
     return out
 
 
-def _year_totals(rng: np.random.Generator, plan: AwardPlan, group: str, members: list[Unit], noise: np.ndarray,
-                 year: int, factor: float = 1.0) -> dict[int, int]:
+def _year_totals(
+    rng: np.random.Generator,
+    plan: AwardPlan,
+    group: str,
+    members: list[Unit],
+    noise: np.ndarray,
+    year: int,
+    factor: float = 1.0,
+) -> dict[int, int]:
     """Unit index -> first-time grants of a plan in a year: the group's total spread by strength and trend."""
     total = _schedule(plan, group, year, factor)
-    pinned = {u.index: PINNED[(u.name, plan.type, year)]
-              for u in members if (u.name, plan.type, year) in PINNED}
+    pinned = {u.index: PINNED[(u.name, plan.type, year)] for u in members if (u.name, plan.type, year) in PINNED}
     free = [u for u in members if u.index not in pinned]
     rest = max(0, total - sum(pinned.values()))
     w = np.array([u.strength * max(0.15, 1 + u.trend * (year - 2022)) for u in free])
@@ -82,8 +89,9 @@ def _year_totals(rng: np.random.Generator, plan: AwardPlan, group: str, members:
     return {**pinned, **{u.index: int(c) for u, c in zip(free, counts)}}
 
 
-def _unit_awards(seed: int, u: Unit, alloc: dict, ent: pd.DataFrame, horizon: int,
-                 horizon_day: int) -> list[pd.DataFrame]:
+def _unit_awards(
+    seed: int, u: Unit, alloc: dict, ent: pd.DataFrame, horizon: int, horizon_day: int
+) -> list[pd.DataFrame]:
     """Award rows of one unit: per plan, first-time grants in chronological batches, then their chains."""
     q, log_size, entry = ent["q"].to_numpy(), ent["log_size"].to_numpy(), ent["entry_day"].to_numpy()
     n = len(ent)
@@ -97,13 +105,24 @@ def _unit_awards(seed: int, u: Unit, alloc: dict, ent: pd.DataFrame, horizon: in
             continue
         frame = _chains(seed, u, p_i, plan, *grants, horizon_day)
         # a province's other units share their base group's batch documents (one provincial list a batch)
-        frame["批次文号"] = _doc_numbers(seed, p_i, plan, BASE_GROUP.get(u.group, u.group), frame["grant_day"].to_numpy())
+        frame["批次文号"] = _doc_numbers(
+            seed, p_i, plan, BASE_GROUP.get(u.group, u.group), frame["grant_day"].to_numpy()
+        )
         frames.append(frame)
     return frames
 
 
-def _first_grants(seed: int, u: Unit, p_i: int, plan: AwardPlan, alloc: dict, score: np.ndarray, entry: np.ndarray,
-                  first_grant: dict[str, np.ndarray], horizon: int) -> tuple | None:
+def _first_grants(
+    seed: int,
+    u: Unit,
+    p_i: int,
+    plan: AwardPlan,
+    alloc: dict,
+    score: np.ndarray,
+    entry: np.ndarray,
+    first_grant: dict[str, np.ndarray],
+    horizon: int,
+) -> tuple | None:
     """(enterprise, day, level) arrays of a plan's first-time grants; the best-scoring eligible
     enterprises (Gumbel noise on `plan.beta * score`) win each batch. Marks them in `first_grant`."""
     entered = first_grant[plan.type]
@@ -132,8 +151,9 @@ def _first_grants(seed: int, u: Unit, p_i: int, plan: AwardPlan, alloc: dict, sc
             entered[chosen] = d
             rows_e.append(chosen)
             rows_d.append(np.full(len(chosen), d))
-            rows_lv += list(np.array(lv_names, dtype=object)[brng.choice(len(lv_names), len(chosen),
-                                                                         p=lv_w / lv_w.sum())])
+            rows_lv += list(
+                np.array(lv_names, dtype=object)[brng.choice(len(lv_names), len(chosen), p=lv_w / lv_w.sum())]
+            )
     if not rows_e:
         return None
     return np.concatenate(rows_e), np.concatenate(rows_d), np.array(rows_lv, dtype=object)
@@ -145,8 +165,9 @@ def _batch_day(seed: int, p_i: int, year: int, m: int) -> int:
     return _day(date(year, m, int(_rng(seed, "day", p_i, year, m).integers(5, 29))))
 
 
-def _chains(seed, u: Unit, p_i: int, plan: AwardPlan, ent: np.ndarray, day: np.ndarray, lv: np.ndarray,
-            horizon_day: int) -> pd.DataFrame:
+def _chains(
+    seed, u: Unit, p_i: int, plan: AwardPlan, ent: np.ndarray, day: np.ndarray, lv: np.ndarray, horizon_day: int
+) -> pd.DataFrame:
     """Award rows: first grants plus renewals of 3-year awards, expiries and revocations."""
     rng = _rng(seed, "chain", u.index, p_i)
     validity = VALIDITY.get(plan.type)
@@ -160,8 +181,15 @@ def _chains(seed, u: Unit, p_i: int, plan: AwardPlan, ent: np.ndarray, day: np.n
             cur_e, cur_d, cur_lv = cur_e[keep][inside], nd[inside], cur_lv[keep][inside]
             es.append(cur_e), ds.append(cur_d), lvs.append(cur_lv)
     e, d = np.concatenate(es), np.concatenate(ds)
-    out = pd.DataFrame({"local": e, "unit": u.name, "资质类型": plan.type,
-                        "级别": np.array([x or None for x in np.concatenate(lvs)], dtype=object), "grant_day": d})
+    out = pd.DataFrame(
+        {
+            "local": e,
+            "unit": u.name,
+            "资质类型": plan.type,
+            "级别": np.array([x or None for x in np.concatenate(lvs)], dtype=object),
+            "grant_day": d,
+        }
+    )
     if validity:
         out["expiry_day"] = _add_years(d, validity) - 1
         out["written_expiry"] = rng.random(len(out)) < plan.explicit_expiry

@@ -1,4 +1,5 @@
 """Shared settings and small helpers of the demo generator: month indices, days, seeded generators."""
+
 from __future__ import annotations
 
 import calendar
@@ -9,15 +10,15 @@ import numpy as np
 from analysis.errors import UserError
 
 FIRST_MONTH = (2022, 1)
-HIST_START = 2015           # awards are simulated from this year so 2022 starts with a realistic stock
-HORIZON_YEAR = 2027          # the world is simulated to the end of this year (or `until`'s year if later)
+HIST_START = 2015  # awards are simulated from this year so 2022 starts with a realistic stock
+HORIZON_YEAR = 2027  # the world is simulated to the end of this year (or `until`'s year if later)
 BEIJING = timezone(timedelta(hours=8))
 EXCEL_EPOCH = date(1899, 12, 30)
 
 CSV_UNITS = {"井陉矿区": "utf-8-sig", "深泽县": "gbk", "湟源县": "utf-8"}
 PROVINCE_REPORTERS = ("河北省", "青海省")
 CORRECTION = ("新乐市", "2023-06")
-CORRECTION_DELAY = timedelta(days=13, hours=2)   # the correction arrives this long after the original
+CORRECTION_DELAY = timedelta(days=13, hours=2)  # the correction arrives this long after the original
 # Days of month M+1 on which month M's files arrive: on time the 3rd–9th (填报说明: 每月10日前报送上月数据),
 # late the 12th–39th (counted on from the 1st, so into M+2). Half-open ranges, as drawn.
 ON_TIME_DAYS = (3, 10)

@@ -74,6 +74,7 @@ their profiles), plans (the award plans), awards, finance, indicators and notes 
 story unfolds), world (`build_world`), writer (monthly sheets, CSV) and xlsx (the workbook writer);
 this module schedules the files and writes them.
 """
+
 from __future__ import annotations
 
 import os
@@ -84,9 +85,24 @@ from pathlib import Path
 
 from analysis.demo import base
 from analysis.demo.allocations import write_allocations
-from analysis.demo.base import (BEIJING, CORRECTION, CORRECTION_DELAY, CSV_UNITS, FIRST_MONTH, HORIZON_YEAR, LATE_DAYS,
-                                ON_TIME_DAYS, PROVINCE_REPORTERS, _mi, _period, _rng, _ym, last_complete_month,
-                                parse_month, submission_deadline)
+from analysis.demo.base import (
+    BEIJING,
+    CORRECTION,
+    CORRECTION_DELAY,
+    CSV_UNITS,
+    FIRST_MONTH,
+    HORIZON_YEAR,
+    LATE_DAYS,
+    ON_TIME_DAYS,
+    PROVINCE_REPORTERS,
+    _mi,
+    _period,
+    _rng,
+    _ym,
+    last_complete_month,
+    parse_month,
+    submission_deadline,
+)
 from analysis.demo.regions import Unit
 from analysis.demo.world import DemoWorld, build_world
 from analysis.demo.writer import _Writer
@@ -96,6 +112,7 @@ from analysis.errors import UserError
 @dataclass
 class DemoSummary:
     """What `generate_demo` wrote."""
+
     out_dir: Path
     seed: int
     size: str
@@ -103,27 +120,29 @@ class DemoSummary:
     last_period: str
     files: list[Path] = field(default_factory=list)
     units: int = 0
-    enterprises: int = 0          # distinct enterprises in the written registers
-    awards: int = 0               # distinct award rows in the written files
+    enterprises: int = 0  # distinct enterprises in the written registers
+    awards: int = 0  # distinct award rows in the written files
     csv_files: int = 0
     gbk_files: list[Path] = field(default_factory=list)
     late: list[Path] = field(default_factory=list)
-    missing: list[tuple[str, str]] = field(default_factory=list)   # (unit, period) with no file
+    missing: list[tuple[str, str]] = field(default_factory=list)  # (unit, period) with no file
     corrections: list[Path] = field(default_factory=list)
     pending: list[tuple[str, str, str]] = field(default_factory=list)  # (unit, period, 报送类型) not arrived by today
-    as_of: date | None = None     # the day nothing written is dated after
+    as_of: date | None = None  # the day nothing written is dated after
     seconds: float = 0.0
     world: DemoWorld | None = None
 
     def text(self) -> str:
         """A one-paragraph Chinese summary for the command line."""
-        return (f"已生成演示报送数据：{len(self.files)} 个文件（其中 CSV {self.csv_files} 个，GBK 编码 {len(self.gbk_files)} 个），"
-                f"{self.units} 个县级单位及 2 个省级报送单位，填报期 {self.first_period} 至 {self.last_period}；"
-                f"企业 {self.enterprises:,} 家，资质认定 {self.awards:,} 条；逾期报送 {len(self.late)} 份，"
-                f"缺报 {len(self.missing)} 个单位月份，更正 {len(self.corrections)} 份"
-                + (f"；截至 {self.as_of:%Y-%m-%d} 尚未送达 {len(self.pending)} 份" if self.pending and self.as_of else "")
-                + f"；用时 {self.seconds:.1f} 秒。\n"
-                f"输出目录：{self.out_dir}")
+        return (
+            f"已生成演示报送数据：{len(self.files)} 个文件（其中 CSV {self.csv_files} 个，GBK 编码 {len(self.gbk_files)} 个），"
+            f"{self.units} 个县级单位及 2 个省级报送单位，填报期 {self.first_period} 至 {self.last_period}；"
+            f"企业 {self.enterprises:,} 家，资质认定 {self.awards:,} 条；逾期报送 {len(self.late)} 份，"
+            f"缺报 {len(self.missing)} 个单位月份，更正 {len(self.corrections)} 份"
+            + (f"；截至 {self.as_of:%Y-%m-%d} 尚未送达 {len(self.pending)} 份" if self.pending and self.as_of else "")
+            + f"；用时 {self.seconds:.1f} 秒。\n"
+            f"输出目录：{self.out_dir}"
+        )
 
 
 def _schedule_files(seed: int, units: list[Unit], all_months: list[int]):
@@ -135,7 +154,7 @@ def _schedule_files(seed: int, units: list[Unit], all_months: list[int]):
     missing: set[tuple[str, int]] = set()
     candidates = [u for u in units if u.name not in ("新乐市",) and u.name not in CSV_UNITS]
     order = rng.permutation(len(candidates))
-    for j in order[:max(4, len(candidates) // 7)]:   # 4 of the plans' 26 units; one in seven of the province's
+    for j in order[: max(4, len(candidates) // 7)]:  # 4 of the plans' 26 units; one in seven of the province's
         u = candidates[j]
         k = int(rng.integers(1, 4))
         inner = [mi for mi in all_months[1:-1]]
@@ -157,8 +176,14 @@ def _schedule_files(seed: int, units: list[Unit], all_months: list[int]):
     return info, missing
 
 
-def generate_demo(out_dir: str | os.PathLike, seed: int = 0, size: str = "small", until: str | None = None,
-                  months: int | None = None, progress: bool = False) -> DemoSummary:
+def generate_demo(
+    out_dir: str | os.PathLike,
+    seed: int = 0,
+    size: str = "small",
+    until: str | None = None,
+    months: int | None = None,
+    progress: bool = False,
+) -> DemoSummary:
     """Write the demo submissions into `out_dir`; see the module docstring."""
     t0 = time.perf_counter()
     today = base.today()
@@ -180,17 +205,32 @@ def generate_demo(out_dir: str | os.PathLike, seed: int = 0, size: str = "small"
     if corr_mi not in written_months:
         corr_mi = written_months[0]
     pending = _pending(info, written_months, missing, (corr_unit, corr_mi), today)
-    jobs = _jobs(world.units, written_months, missing | {(u, mi) for u, mi, kind in pending if kind != "更正"},
-                 (corr_unit, corr_mi) if (corr_unit, corr_mi, "更正") not in pending else None)
+    jobs = _jobs(
+        world.units,
+        written_months,
+        missing | {(u, mi) for u, mi, kind in pending if kind != "更正"},
+        (corr_unit, corr_mi) if (corr_unit, corr_mi, "更正") not in pending else None,
+    )
     writer = _Writer(world, out, info, (corr_unit, corr_mi))
-    summary = DemoSummary(out, seed, size, _period(first), _period(last), units=len(world.units), world=world,
-                          as_of=today, pending=[(u, _period(mi), kind) for u, mi, kind in pending])
+    summary = DemoSummary(
+        out,
+        seed,
+        size,
+        _period(first),
+        _period(last),
+        units=len(world.units),
+        world=world,
+        as_of=today,
+        pending=[(u, _period(mi), kind) for u, mi, kind in pending],
+    )
     _write_all(writer, jobs, info, summary, progress)
     # the city's issued targets predate a short demo window: every issue up to the last month is written
     summary.files += write_allocations(world, out, [_period(mi) for mi in range(first_all, last + 1)])
     summary.missing = sorted((u, _period(mi)) for u, mi in missing if mi in written_months)
     summary.csv_files = sum(p.suffix == ".csv" for p in summary.files)
-    summary.gbk_files = [p for p in summary.files if p.suffix == ".csv" and CSV_UNITS.get(p.name.split("-")[0]) == "gbk"]
+    summary.gbk_files = [
+        p for p in summary.files if p.suffix == ".csv" and CSV_UNITS.get(p.name.split("-")[0]) == "gbk"
+    ]
     summary.seconds = time.perf_counter() - t0
     return summary
 
@@ -202,18 +242,24 @@ def _last_month(until: str | None, today: date) -> int:
         return complete
     last = parse_month(until)
     if last > complete:
-        raise UserError(f"截止年月 {_period(last)} 的报送尚未完成（报送截止日 {submission_deadline(last):%Y-%m-%d}，"
-                        f"今天是 {today:%Y-%m-%d}），演示数据最晚只能到 {_period(complete)}")
+        raise UserError(
+            f"截止年月 {_period(last)} 的报送尚未完成（报送截止日 {submission_deadline(last):%Y-%m-%d}，"
+            f"今天是 {today:%Y-%m-%d}），演示数据最晚只能到 {_period(complete)}"
+        )
     return last
 
 
-def _pending(info: dict, written_months: list[int], missing: set, correction: tuple[str, int],
-             today: date) -> list[tuple]:
+def _pending(
+    info: dict, written_months: list[int], missing: set, correction: tuple[str, int], today: date
+) -> list[tuple]:
     """(unit, mi, 报送类型) of the files of the written months that have not arrived by today: late files
     and the correction whose date is today or later (so that no written date or mtime lies ahead)."""
     months = set(written_months)
-    out = [(u, mi, kind) for (u, mi), (when, kind) in info.items()
-           if mi in months and (u, mi) not in missing and when.date() >= today]
+    out = [
+        (u, mi, kind)
+        for (u, mi), (when, kind) in info.items()
+        if mi in months and (u, mi) not in missing and when.date() >= today
+    ]
     when, _ = info[correction]
     if (when + CORRECTION_DELAY).date() >= today:
         out.append((*correction, "更正"))
@@ -247,6 +293,7 @@ def _write_all(writer: _Writer, jobs: list[tuple], info: dict, summary: DemoSumm
     if progress:
         try:
             from tqdm import tqdm
+
             # disable=None: a bar only when stderr is a terminal (not in a log file, a pipe or a notebook)
             iterator = tqdm(jobs, desc="写入", unit="份", leave=False, disable=None)
         except ImportError:  # pragma: no cover

@@ -1,5 +1,6 @@
 """Reported indicators (指标填报): each plan's rates, flows and stocks month by month, and the
 province reporters' totals, shaped so that every plan tells its story."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -11,7 +12,7 @@ from analysis.demo.finance import SEASON
 from analysis.demo.regions import Unit
 from analysis.yamlio import load_yaml
 
-PERCENT_TEXT_UNITS = {"灵寿县"}         # rates written as text with a % sign
+PERCENT_TEXT_UNITS = {"灵寿县"}  # rates written as text with a % sign
 # the stocks the provinces report themselves: (indicator, award type)
 PROVINCE_TOTALS = (("专精特新中小企业", "专精特新中小企业"), ("专精特新“小巨人”企业", "专精特新小巨人"))
 
@@ -25,14 +26,23 @@ RATES = [
 ]
 # flows: (name, yearly group total, months in which they happen (None: any))
 SJZ_FLOWS = [
-    ("新增发明专利", 100, None), ("对接活动场次", 10, None), ("开展节能诊断企业", 20, None),
-    ("工业设计赋能新产品", 10, None), ("开展品牌提升企业", 10, None), ("新增主导或参与制修订标准", 6, None),
-    ("申报首台(套)重大技术装备评定企业", 5, (4, 5, 9, 10)), ("选派科技特派服务团", 2, (3,)),
+    ("新增发明专利", 100, None),
+    ("对接活动场次", 10, None),
+    ("开展节能诊断企业", 20, None),
+    ("工业设计赋能新产品", 10, None),
+    ("开展品牌提升企业", 10, None),
+    ("新增主导或参与制修订标准", 6, None),
+    ("申报首台(套)重大技术装备评定企业", 5, (4, 5, 9, 10)),
+    ("选派科技特派服务团", 2, (3,)),
     ("选派科技特派员", 100, (3, 4)),
 ]
 XINLE_FLOWS = [  # yearly totals; 2023 pinned to straddle the plan
-    ("中小企业服务活动场次", 6, 6), ("中小企业服务企业家次", 110, 92), ("建立和完善质量管理体系企业", 1, 1),
-    ("加强全面质量管理企业", 2, 1), ("省级以上科技创新平台", 1, 1), ("产业技术创新战略联盟", 1, 0),
+    ("中小企业服务活动场次", 6, 6),
+    ("中小企业服务企业家次", 110, 92),
+    ("建立和完善质量管理体系企业", 1, 1),
+    ("加强全面质量管理企业", 2, 1),
+    ("省级以上科技创新平台", 1, 1),
+    ("产业技术创新战略联盟", 1, 0),
 ]
 
 
@@ -75,8 +85,13 @@ def _indicators(seed: int, units: list[Unit], horizon: int, awards: pd.DataFrame
             for mi in months:
                 add(u.name, u.name, mi, "新增发明专利", int(rng.poisson(2.0 * u.strength)), "当月数")
     hebei = [u.name for u in units if u.province == "河北省"]
-    _hebei(add, _rng(seed, "province"), months, t, {
-        name: _held(awards, hebei, atype, months) for name, atype in PROVINCE_TOTALS})
+    _hebei(
+        add,
+        _rng(seed, "province"),
+        months,
+        t,
+        {name: _held(awards, hebei, atype, months) for name, atype in PROVINCE_TOTALS},
+    )
     _qinghai(add, units, awards, months, t)
     return pd.DataFrame(rows, columns=["unit", "mi", "地区", "指标", "数值", "单位", "备注"])
 
@@ -134,8 +149,14 @@ def _xining(add, rng: np.random.Generator, u: Unit, months: np.ndarray) -> None:
     recognised = {"城北区": _mi(2024, 12), "城东区": _mi(2025, 11)}.get(u.name)
     for mi in months:
         if mi % 3 == 2:
-            add(u.name, u.name, mi, "中小企业特色产业集群", int(recognised is not None and mi >= recognised),
-                "累计认定数")
+            add(
+                u.name,
+                u.name,
+                mi,
+                "中小企业特色产业集群",
+                int(recognised is not None and mi >= recognised),
+                "累计认定数",
+            )
         add(u.name, u.name, mi, "新增发明专利", int(rng.poisson(2.0 * u.strength)), "当月数")
 
 
@@ -159,17 +180,45 @@ def _held(awards: pd.DataFrame, units: list[str], atype: str, months: np.ndarray
 def _hebei(add, rng: np.random.Generator, months: np.ndarray, t: np.ndarray, held: dict[str, np.ndarray]) -> None:
     """河北省's province-wide totals, flows and rates. The totals follow the province's own curve, never
     below what the simulated units hold (`held`: indicator -> distinct holders per month)."""
-    hb_srdi = _step(months, [(2022, 1, 2650), (2022, 12, 3150), (2023, 12, 3620), (2024, 12, 4300),
-                             (2025, 12, 4870), (2027, 12, 5800)])
-    hb_lg = np.array([175 + sum(inc for (yy, inc) in ((2022, 68), (2023, 47), (2024, 95), (2025, 125), (2026, 80),
-                                                       (2027, 70)) if mi >= _mi(yy, 7)) for mi in months])
-    hb_rates = {"数字化研发设计工具普及率": (72.5, 1.9), "经营管理数字化普及率": (75.8, 1.6), "工业诊断服务覆盖率": (70, 18)}
+    hb_srdi = _step(
+        months,
+        [(2022, 1, 2650), (2022, 12, 3150), (2023, 12, 3620), (2024, 12, 4300), (2025, 12, 4870), (2027, 12, 5800)],
+    )
+    hb_lg = np.array(
+        [
+            175
+            + sum(
+                inc
+                for (yy, inc) in ((2022, 68), (2023, 47), (2024, 95), (2025, 125), (2026, 80), (2027, 70))
+                if mi >= _mi(yy, 7)
+            )
+            for mi in months
+        ]
+    )
+    hb_rates = {
+        "数字化研发设计工具普及率": (72.5, 1.9),
+        "经营管理数字化普及率": (75.8, 1.6),
+        "工业诊断服务覆盖率": (70, 18),
+    }
     for k, mi in enumerate(months):
         y, m = _ym(mi)
         srdi = int(round(hb_srdi[k] / 10) * 10 + (rng.integers(-3, 4) if m in (3, 7, 11) else 0))
-        add("河北省", "河北省", mi, "专精特新中小企业", max(srdi, int(held["专精特新中小企业"][k])), "全省有效期内企业数")
-        add("河北省", "河北省", mi, "专精特新“小巨人”企业", max(int(hb_lg[k]), int(held["专精特新“小巨人”企业"][k])),
-            "全省有效期内企业数")
+        add(
+            "河北省",
+            "河北省",
+            mi,
+            "专精特新中小企业",
+            max(srdi, int(held["专精特新中小企业"][k])),
+            "全省有效期内企业数",
+        )
+        add(
+            "河北省",
+            "河北省",
+            mi,
+            "专精特新“小巨人”企业",
+            max(int(hb_lg[k]), int(held["专精特新“小巨人”企业"][k])),
+            "全省有效期内企业数",
+        )
         add("河北省", "河北省", mi, "新增发明专利", int(rng.normal(88, 12)), "当月数")
         add("河北省", "河北省", mi, "对接活动场次", int(rng.poisson(8.5)), "当月数")
         add("河北省", "河北省", mi, "认定首台(套)重大技术装备和核心零部件", int(rng.poisson(2.5)), "当月数")
@@ -182,8 +231,10 @@ def _qinghai(add, units: list[Unit], awards: pd.DataFrame, months: np.ndarray, t
     above what all of the province's simulated units hold."""
     xn_units = [u.name for u in units if u.group == "xining"]
     qh_units = [u.name for u in units if u.province == "青海省"]
-    held = {name: (_held(awards, xn_units, atype, months), _held(awards, qh_units, atype, months))
-            for name, atype in PROVINCE_TOTALS}
+    held = {
+        name: (_held(awards, xn_units, atype, months), _held(awards, qh_units, atype, months))
+        for name, atype in PROVINCE_TOTALS
+    }
     for k, mi in enumerate(months):
         share_srdi = 0.58 + 0.09 * min(1.0, t[k] / 4)
         share_lg = 0.44 + 0.08 * min(1.0, t[k] / 4)

@@ -1,4 +1,5 @@
 """The county-level units of the demo and their profiles: strength, industries, clusters, name words."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -14,41 +15,94 @@ from analysis.demo.base import _rng
 # its base group's plans (awards.py), scaled by its strength.
 DEMO_PLACES = {"石家庄市": "sjz", "芦台经济开发区": "lutai", "西宁市": "xining"}
 PROVINCE_GROUPS = {"河北省": "hebei", "青海省": "qinghai"}
-BASE_GROUP = {"hebei": "sjz", "qinghai": "xining"}     # the plans' group a province group follows
+BASE_GROUP = {"hebei": "sjz", "qinghai": "xining"}  # the plans' group a province group follows
 
 # Strength multipliers (1 = average); the rest is drawn from the seed.
 STRENGTH = {
-    "鹿泉区": 2.2, "藁城区": 1.8, "正定县": 1.7, "栾城区": 1.5, "辛集市": 1.6, "裕华区": 1.4, "长安区": 1.3,
-    "新乐市": 1.2, "晋州市": 1.1, "无极县": 1.0, "元氏县": 1.0, "赵县": 0.9, "平山县": 0.8, "石家庄市桥西区": 1.0,
-    "石家庄市新华区": 0.9, "井陉县": 0.6, "高邑县": 0.6, "深泽县": 0.5, "行唐县": 0.5, "灵寿县": 0.45, "赞皇县": 0.45,
+    "鹿泉区": 2.2,
+    "藁城区": 1.8,
+    "正定县": 1.7,
+    "栾城区": 1.5,
+    "辛集市": 1.6,
+    "裕华区": 1.4,
+    "长安区": 1.3,
+    "新乐市": 1.2,
+    "晋州市": 1.1,
+    "无极县": 1.0,
+    "元氏县": 1.0,
+    "赵县": 0.9,
+    "平山县": 0.8,
+    "石家庄市桥西区": 1.0,
+    "石家庄市新华区": 0.9,
+    "井陉县": 0.6,
+    "高邑县": 0.6,
+    "深泽县": 0.5,
+    "行唐县": 0.5,
+    "灵寿县": 0.45,
+    "赞皇县": 0.45,
     "井陉矿区": 0.3,
-    "城东区": 1.4, "城中区": 1.0, "城西区": 1.1, "城北区": 1.3, "湟中区": 1.2, "大通回族土族自治县": 0.9, "湟源县": 0.5,
+    "城东区": 1.4,
+    "城中区": 1.0,
+    "城西区": 1.1,
+    "城北区": 1.3,
+    "湟中区": 1.2,
+    "大通回族土族自治县": 0.9,
+    "湟源县": 0.5,
 }
 
 # The other units' strength: city (per unit, against an average unit of the base city: 石家庄市 for
 # 河北省, 西宁市 for 青海省; roughly the cities' output per county-level unit) × kind × a seeded
 # lognormal factor. 定州市 (省直管, GB parent 保定市) stands on its own.
 CITY_WEIGHT = {
-    "唐山市": 1.2, "廊坊市": 1.0, "沧州市": 0.85, "秦皇岛市": 0.75, "邯郸市": 0.75, "保定市": 0.65, "衡水市": 0.6,
-    "邢台市": 0.55, "承德市": 0.4, "张家口市": 0.35, "定州市": 0.9,
-    "海西蒙古族藏族自治州": 0.5, "海东市": 0.45, "海北藏族自治州": 0.15, "海南藏族自治州": 0.15,
-    "黄南藏族自治州": 0.12, "玉树藏族自治州": 0.06, "果洛藏族自治州": 0.05,
+    "唐山市": 1.2,
+    "廊坊市": 1.0,
+    "沧州市": 0.85,
+    "秦皇岛市": 0.75,
+    "邯郸市": 0.75,
+    "保定市": 0.65,
+    "衡水市": 0.6,
+    "邢台市": 0.55,
+    "承德市": 0.4,
+    "张家口市": 0.35,
+    "定州市": 0.9,
+    "海西蒙古族藏族自治州": 0.5,
+    "海东市": 0.45,
+    "海北藏族自治州": 0.15,
+    "海南藏族自治州": 0.15,
+    "黄南藏族自治州": 0.12,
+    "玉树藏族自治州": 0.06,
+    "果洛藏族自治州": 0.05,
 }
 KIND_WEIGHT = {"市辖区": 1.25, "县级市": 1.1, "县": 0.8, "自治县": 0.6, "开发区": 1.0}
-STRENGTH_SPREAD = 0.35    # sd of the log of the other units' random factor
+STRENGTH_SPREAD = 0.35  # sd of the log of the other units' random factor
 
 # industry key -> (主导产业 label, GB/T 4754-2017 codes, name words)
 INDUSTRIES = {
-    "equip": ("装备制造", ["3411", "3441", "3444", "3451", "3484", "3511", "3572"],
-              ["机械制造", "精密机械", "智能装备", "机电设备", "重工机械", "农业机械", "阀门", "轴承", "泵业"]),
-    "food": ("食品加工", ["1312", "1391", "1411", "1431", "1469", "1441"],
-             ["食品", "粮油", "食品科技", "调味品", "乳业", "面业"]),
-    "pharma": ("生物医药", ["2710", "2720", "2730", "2740", "2761", "2770"],
-               ["药业", "生物制药", "医药科技", "生物科技", "制药"]),
-    "electronics": ("电子信息", ["3971", "3972", "3976", "3981", "3982", "3983", "3985"],
-                    ["电子科技", "信息技术", "光电科技", "通信设备", "微电子"]),
-    "chem": ("医药化工", ["2614", "2619", "2641", "2662", "2669", "2710"],
-             ["化工", "精细化工", "化学科技", "新材料科技"]),
+    "equip": (
+        "装备制造",
+        ["3411", "3441", "3444", "3451", "3484", "3511", "3572"],
+        ["机械制造", "精密机械", "智能装备", "机电设备", "重工机械", "农业机械", "阀门", "轴承", "泵业"],
+    ),
+    "food": (
+        "食品加工",
+        ["1312", "1391", "1411", "1431", "1469", "1441"],
+        ["食品", "粮油", "食品科技", "调味品", "乳业", "面业"],
+    ),
+    "pharma": (
+        "生物医药",
+        ["2710", "2720", "2730", "2740", "2761", "2770"],
+        ["药业", "生物制药", "医药科技", "生物科技", "制药"],
+    ),
+    "electronics": (
+        "电子信息",
+        ["3971", "3972", "3976", "3981", "3982", "3983", "3985"],
+        ["电子科技", "信息技术", "光电科技", "通信设备", "微电子"],
+    ),
+    "chem": (
+        "医药化工",
+        ["2614", "2619", "2641", "2662", "2669", "2710"],
+        ["化工", "精细化工", "化学科技", "新材料科技"],
+    ),
     "alloy": ("有色金属合金", ["3240", "3251", "3252", "3216"], ["合金材料", "有色金属", "铝业", "新材料"]),
     "pv": ("光伏制造", ["3825", "3841", "3976"], ["光伏科技", "新能源", "光电", "储能科技", "锂电"]),
     "leather": ("皮革", ["1910", "1921", "1923"], ["皮革", "皮具", "皮业", "裘革"]),
@@ -101,35 +155,47 @@ XINING_CLUSTER_SUFFIX = "中小企业特色产业集群"
 DEFAULT_CLUSTERS = [("装备制造", "equip", "其他")]
 # the industries the other units' clusters are drawn from, by city (the first is the most likely)
 CITY_INDUSTRIES = {
-    "唐山市": ["equip", "building", "auto", "chem", "food"], "秦皇岛市": ["equip", "food", "auto", "newmat"],
-    "邯郸市": ["equip", "building", "textile", "food"], "邢台市": ["equip", "textile", "building", "food", "leather"],
-    "保定市": ["leather", "textile", "auto", "food", "newmat", "pv"], "张家口市": ["food", "equip", "pv", "newmat"],
-    "承德市": ["food", "building", "pharma", "newmat"], "沧州市": ["equip", "chem", "pharma", "leather", "textile"],
-    "廊坊市": ["board", "electronics", "equip", "digital", "food"], "衡水市": ["equip", "textile", "chem", "leather"],
+    "唐山市": ["equip", "building", "auto", "chem", "food"],
+    "秦皇岛市": ["equip", "food", "auto", "newmat"],
+    "邯郸市": ["equip", "building", "textile", "food"],
+    "邢台市": ["equip", "textile", "building", "food", "leather"],
+    "保定市": ["leather", "textile", "auto", "food", "newmat", "pv"],
+    "张家口市": ["food", "equip", "pv", "newmat"],
+    "承德市": ["food", "building", "pharma", "newmat"],
+    "沧州市": ["equip", "chem", "pharma", "leather", "textile"],
+    "廊坊市": ["board", "electronics", "equip", "digital", "food"],
+    "衡水市": ["equip", "textile", "chem", "leather"],
     "定州市": ["auto", "food", "building"],
-    "海东市": ["agri", "food", "building", "tibetan"], "海西蒙古族藏族自治州": ["lithium", "chem", "alloy", "newmat"],
-    "海北藏族自治州": ["agri", "tibetan"], "海南藏族自治州": ["agri", "pv", "tibetan"],
-    "黄南藏族自治州": ["agri", "tibetan", "craft"], "玉树藏族自治州": ["agri", "tibetan"], "果洛藏族自治州": ["agri", "tibetan"],
+    "海东市": ["agri", "food", "building", "tibetan"],
+    "海西蒙古族藏族自治州": ["lithium", "chem", "alloy", "newmat"],
+    "海北藏族自治州": ["agri", "tibetan"],
+    "海南藏族自治州": ["agri", "pv", "tibetan"],
+    "黄南藏族自治州": ["agri", "tibetan", "craft"],
+    "玉树藏族自治州": ["agri", "tibetan"],
+    "果洛藏族自治州": ["agri", "tibetan"],
 }
 
-TRADE_CHARS = list("华龙恒信金泰鑫源宏达博远瑞丰康中诚德润正天海佳新明盛通安利永兴昌隆峰祥和嘉宇晟晨凯旭辉创"
-                   "弘鼎立航腾跃钧铭卓越强益顺汇聚禾泓浩升誉冀燕泽晶睿")
+TRADE_CHARS = list(
+    "华龙恒信金泰鑫源宏达博远瑞丰康中诚德润正天海佳新明盛通安利永兴昌隆峰祥和嘉宇晟晨凯旭辉创"
+    "弘鼎立航腾跃钧铭卓越强益顺汇聚禾泓浩升誉冀燕泽晶睿"
+)
 
 
 @dataclass
 class Unit:
     """A county-level unit (or a province reporter) as the simulation sees it."""
+
     index: int
     name: str
-    code: str | None          # registry code (None for zones)
-    division: str             # the code credit codes carry
+    code: str | None  # registry code (None for zones)
+    division: str  # the code credit codes carry
     group: str
     province: str
     strength: float
     trend: float
-    short_name: str = ""      # the GB name (桥西区 for 石家庄市桥西区), for enterprise names
-    city: str = ""            # the city it lies in by GB (辛集市: 石家庄市), or itself for 定州市
-    kind: str = ""            # 市辖区, 县级市, 县, 自治县, 开发区
+    short_name: str = ""  # the GB name (桥西区 for 石家庄市桥西区), for enterprise names
+    city: str = ""  # the city it lies in by GB (辛集市: 石家庄市), or itself for 定州市
+    kind: str = ""  # 市辖区, 县级市, 县, 自治县, 开发区
 
 
 def demo_units(size: str = "small") -> list[Region]:
@@ -169,7 +235,9 @@ def _units(seed: int, size: str = "small") -> list[Unit]:
             own = _rng(seed, "profile", r.name)
             strength = CITY_WEIGHT[city] * KIND_WEIGHT[r.kind] * float(own.lognormal(0, STRENGTH_SPREAD))
             trend = float(own.normal(0, 0.07))
-        out.append(Unit(i, r.name, r.code, division, group, province, strength, trend, r.short_name, city, r.kind or ""))
+        out.append(
+            Unit(i, r.name, r.code, division, group, province, strength, trend, r.short_name, city, r.kind or "")
+        )
     return out
 
 
@@ -182,5 +250,7 @@ def other_clusters(seed: int, u: Unit) -> list[tuple[str, str, str]]:
     w = np.array([2.0] + [1.0] * (len(keys) - 1))
     picks = rng.choice(len(keys), n, replace=False, p=w / w.sum())
     top = "省级重点" if rng.random() < min(0.6, 0.2 * u.strength) else "市级"
-    return [(INDUSTRIES[keys[k]][0], keys[k], top if j == 0 else ("市级" if rng.random() < 0.4 else "其他"))
-            for j, k in enumerate(picks)]
+    return [
+        (INDUSTRIES[keys[k]][0], keys[k], top if j == 0 else ("市级" if rng.random() < 0.4 else "其他"))
+        for j, k in enumerate(picks)
+    ]

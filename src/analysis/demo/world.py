@@ -1,5 +1,6 @@
 """The simulated world: units, their enterprise registers and clusters, and every generated table
 (awards, finance, cluster months, indicators, notes) to the horizon."""
+
 from __future__ import annotations
 
 import math
@@ -16,30 +17,39 @@ from analysis.demo.finance import _cluster_months, _finance
 from analysis.demo.indicators import _indicators
 from analysis.demo.notes import _notes
 from analysis.demo.plans import AWARD_PLANS
-from analysis.demo.regions import (CLUSTERS, DEFAULT_CLUSTERS, DEMO_PLACES, INDUSTRIES, TRADE_CHARS,
-                                   XINING_CLUSTER_SUFFIX, Unit, _units, other_clusters)
+from analysis.demo.regions import (
+    CLUSTERS,
+    DEFAULT_CLUSTERS,
+    DEMO_PLACES,
+    INDUSTRIES,
+    TRADE_CHARS,
+    XINING_CLUSTER_SUFFIX,
+    Unit,
+    _units,
+    other_clusters,
+)
 from analysis.errors import UserError
 from analysis.submissions import creditcode
 
-REGISTER_MARGIN = 12   # enterprises a register holds beyond 1.35 times its longest award list
+REGISTER_MARGIN = 12  # enterprises a register holds beyond 1.35 times its longest award list
 
 
 @dataclass
 class DemoWorld:
     """Every generated table (all units, whole horizon); files are monthly cuts of it."""
+
     seed: int
     size: str
     units: list[Unit]
-    enterprises: pd.DataFrame   # ent, unit, 统一社会信用代码, 企业名称, 所属集群, 行业代码, q, size, entry_day
-    awards: pd.DataFrame        # ent, unit, 资质类型, 级别, grant_day, expiry_day, written_expiry, revoke_day, 批次文号
-    finance: pd.DataFrame       # ent, unit, 年度 + the contract columns
-    clusters: pd.DataFrame      # 集群名称, 所属地区, 主导产业, 集群级别
+    enterprises: pd.DataFrame  # ent, unit, 统一社会信用代码, 企业名称, 所属集群, 行业代码, q, size, entry_day
+    awards: pd.DataFrame  # ent, unit, 资质类型, 级别, grant_day, expiry_day, written_expiry, revoke_day, 批次文号
+    finance: pd.DataFrame  # ent, unit, 年度 + the contract columns
+    clusters: pd.DataFrame  # 集群名称, 所属地区, 主导产业, 集群级别
     cluster_months: pd.DataFrame  # 集群名称, unit, mi, 本年累计营业收入(万元)
-    indicators: pd.DataFrame    # unit (reporter), mi, 地区, 指标, 数值, 单位, 备注
-    notes: pd.DataFrame         # unit, mi, 地区, 指标, 进展情况, 存在问题, 下步措施
+    indicators: pd.DataFrame  # unit (reporter), mi, 地区, 指标, 数值, 单位, 备注
+    notes: pd.DataFrame  # unit, mi, 地区, 指标, 进展情况, 存在问题, 下步措施
 
-    def valid_at(self, award_type: str, when: date, units: list[str] | None = None,
-                 level: str | None = None) -> int:
+    def valid_at(self, award_type: str, when: date, units: list[str] | None = None, level: str | None = None) -> int:
         """Distinct enterprises holding a valid award of the type at `when` (the contract's rule)."""
         a = self.awards
         d = _day(when)
@@ -72,10 +82,10 @@ def build_world(seed: int = 0, size: str = "small", until: int | None = None) ->
     horizon = max(HORIZON_YEAR, _ym(until)[0] if until is not None else HORIZON_YEAR)
     units = _units(seed, size)
     alloc = _allocate(seed, units, horizon)
-    days = (_day(date(*FIRST_MONTH, 1)), _day(date(horizon, 12, 31)))   # first day, horizon day
+    days = (_day(date(*FIRST_MONTH, 1)), _day(date(horizon, 12, 31)))  # first day, horizon day
     ent_frames, award_frames, cluster_rows = [], [], []
     code_rng = random.Random(seed * 1_000_003 + 17)
-    taken: tuple[set[str], set[str]] = (set(), set())                   # credit codes, names
+    taken: tuple[set[str], set[str]] = (set(), set())  # credit codes, names
     sizes = _register_sizes(alloc)
     for u in units:
         specs, cl_names, rows = _clusters(seed, u)
@@ -92,8 +102,18 @@ def build_world(seed: int = 0, size: str = "small", until: int | None = None) ->
     cluster_months = _cluster_months(seed, clusters, enterprises, finance, units, horizon)
     indicators = _indicators(seed, units, horizon, awards)
     notes = _notes(seed, units, horizon, awards, indicators, cluster_months)
-    return DemoWorld(seed, size, units, enterprises, awards, finance, clusters.drop(columns=["unit", "ind"]),
-                     cluster_months, indicators, notes)
+    return DemoWorld(
+        seed,
+        size,
+        units,
+        enterprises,
+        awards,
+        finance,
+        clusters.drop(columns=["unit", "ind"]),
+        cluster_months,
+        indicators,
+        notes,
+    )
 
 
 def _clusters(seed: int, u: Unit) -> tuple[list, list[str], list[dict]]:
@@ -101,8 +121,17 @@ def _clusters(seed: int, u: Unit) -> tuple[list, list[str], list[dict]]:
     specs = CLUSTERS.get(u.name, DEFAULT_CLUSTERS) if u.group in DEMO_PLACES.values() else other_clusters(seed, u)
     suffix = XINING_CLUSTER_SUFFIX if u.group == "xining" else "产业集群"
     cl_names = [f"{u.name}{part}{suffix}" for part, _, _ in specs]
-    rows = [{"集群名称": cname, "所属地区": u.name, "主导产业": INDUSTRIES[ind][0], "集群级别": level,
-             "unit": u.name, "ind": ind} for (part, ind, level), cname in zip(specs, cl_names)]
+    rows = [
+        {
+            "集群名称": cname,
+            "所属地区": u.name,
+            "主导产业": INDUSTRIES[ind][0],
+            "集群级别": level,
+            "unit": u.name,
+            "ind": ind,
+        }
+        for (part, ind, level), cname in zip(specs, cl_names)
+    ]
     return specs, cl_names, rows
 
 
@@ -112,17 +141,26 @@ def _register_sizes(alloc: dict) -> dict[int, int]:
     for (ui, p_i, year), per_batch in alloc.items():
         per_type = need.setdefault(ui, {})
         per_type[AWARD_PLANS[p_i].type] = per_type.get(AWARD_PLANS[p_i].type, 0) + int(per_batch.sum())
-    return {ui: int(math.ceil(1.35 * max(per_type.values(), default=0) + REGISTER_MARGIN))
-            for ui, per_type in need.items()}
+    return {
+        ui: int(math.ceil(1.35 * max(per_type.values(), default=0) + REGISTER_MARGIN)) for ui, per_type in need.items()
+    }
 
 
-def _register(seed: int, u: Unit, specs: list, cl_names: list[str], n: int, days: tuple[int, int],
-              code_rng: random.Random, taken: tuple[set[str], set[str]]) -> pd.DataFrame:
+def _register(
+    seed: int,
+    u: Unit,
+    specs: list,
+    cl_names: list[str],
+    n: int,
+    days: tuple[int, int],
+    code_rng: random.Random,
+    taken: tuple[set[str], set[str]],
+) -> pd.DataFrame:
     """The unit's n enterprises: quality q, size, entry day, cluster, industry code, name and credit code."""
     start_day, horizon_day = days
     rng = _rng(seed, "unit", u.index)
     q = rng.random(n)
-    log_size = 8.0 + 1.2 * q + rng.normal(0, 0.9, n)            # ln(revenue 万元): median ~ 3,000–10,000
+    log_size = 8.0 + 1.2 * q + rng.normal(0, 0.9, n)  # ln(revenue 万元): median ~ 3,000–10,000
     late = rng.random(n) < 0.15
     entry = np.where(late, rng.integers(start_day + 31, horizon_day - 200, n), 0)
     cw = np.array([3.0] + [1.5] * (len(specs) - 1))
@@ -132,11 +170,18 @@ def _register(seed: int, u: Unit, specs: list, cl_names: list[str], n: int, days
     inds = np.array([INDUSTRIES[k][1][j % len(INDUSTRIES[k][1])] for k, j in zip(ind_keys, rng.integers(0, 99, n))])
     names = _names(rng, u, ind_keys, taken[1])
     codes = _codes(code_rng, u.division, n, taken[0])
-    return pd.DataFrame({
-        "unit": u.name, "统一社会信用代码": codes, "企业名称": names,
-        "所属集群": np.where(no_cluster, None, np.array(cl_names, dtype=object)[cl_idx]),
-        "行业代码": inds, "q": q, "log_size": log_size, "entry_day": entry,
-    })
+    return pd.DataFrame(
+        {
+            "unit": u.name,
+            "统一社会信用代码": codes,
+            "企业名称": names,
+            "所属集群": np.where(no_cluster, None, np.array(cl_names, dtype=object)[cl_idx]),
+            "行业代码": inds,
+            "q": q,
+            "log_size": log_size,
+            "entry_day": entry,
+        }
+    )
 
 
 def _codes(code_rng: random.Random, division: str, n: int, taken: set[str]) -> list[str]:
@@ -170,8 +215,9 @@ def _short(unit: str) -> str:
 def _names(rng: np.random.Generator, unit: Unit, ind_keys: list[str], taken: set[str]) -> list[str]:
     """地名 + 字号 + 行业 + 有限公司 names, unique across the whole world."""
     province_short = unit.province[:2] if unit.province else "河北"
-    city_short = {"sjz": "石家庄", "lutai": "唐山", "xining": "西宁"}.get(unit.group) or _city_short(unit.city) \
-        or province_short
+    city_short = (
+        {"sjz": "石家庄", "lutai": "唐山", "xining": "西宁"}.get(unit.group) or _city_short(unit.city) or province_short
+    )
     short = _short(unit.short_name or unit.name)
     prefixes = [province_short, city_short, short]
     if unit.group == "xining":
@@ -187,8 +233,10 @@ def _names(rng: np.random.Generator, unit: Unit, ind_keys: list[str], taken: set
             a, b, p, w, x = rng.integers(0, 1 << 30, 5)
             if a % nc == b % nc:
                 continue
-            name = (f"{prefixes[p % len(prefixes)]}{TRADE_CHARS[a % nc]}{TRADE_CHARS[b % nc]}"
-                    f"{words[w % len(words)]}{suffixes[x % len(suffixes)]}")
+            name = (
+                f"{prefixes[p % len(prefixes)]}{TRADE_CHARS[a % nc]}{TRADE_CHARS[b % nc]}"
+                f"{words[w % len(words)]}{suffixes[x % len(suffixes)]}"
+            )
             if name not in taken:
                 taken.add(name)
                 out.append(name)
@@ -196,8 +244,7 @@ def _names(rng: np.random.Generator, unit: Unit, ind_keys: list[str], taken: set
     return out
 
 
-def _number_awards(award_frames: list[pd.DataFrame], units: list[Unit],
-                   ent_frames: list[pd.DataFrame]) -> pd.DataFrame:
+def _number_awards(award_frames: list[pd.DataFrame], units: list[Unit], ent_frames: list[pd.DataFrame]) -> pd.DataFrame:
     """All award rows with global enterprise ids, ordered by unit, grant day, plan and enterprise."""
     offsets = {}
     pos = 0
@@ -206,5 +253,8 @@ def _number_awards(award_frames: list[pd.DataFrame], units: list[Unit],
         pos += len(frame)
     awards = pd.concat(award_frames, ignore_index=True)
     awards["ent"] = awards["local"] + awards["unit"].map(offsets).astype(np.int64)
-    return awards.drop(columns="local").sort_values(["unit", "grant_day", "type_order", "ent"],
-                                                    kind="stable").reset_index(drop=True)
+    return (
+        awards.drop(columns="local")
+        .sort_values(["unit", "grant_day", "type_order", "ent"], kind="stable")
+        .reset_index(drop=True)
+    )

@@ -1,5 +1,6 @@
 """Monthly cuts of the world as submission files: the sheets of one unit and month, their header
 dialects, and the CSV writer (xlsx: analysis.demo.xlsx)."""
+
 from __future__ import annotations
 
 import csv
@@ -16,24 +17,46 @@ from analysis.demo.world import DemoWorld
 from analysis.demo.xlsx import _write_xlsx
 
 # Header dialects of some units (all within the contract's forgiving header rules).
-STAR_UNITS = {"正定县"}                 # required headers marked with a leading *
-FULLWIDTH_UNITS = {"城西区"}            # （万元） with full-width brackets
-ALIAS_UNITS = {"晋州市"}                # 社会信用代码 instead of 统一社会信用代码
-SERIAL_UNITS = {"藁城区", "鹿泉区"}      # extra 序号 / 备注 columns
-CODE_REGION_UNITS = {"城中区"}          # 所属地区 written as the 6-digit code
+STAR_UNITS = {"正定县"}  # required headers marked with a leading *
+FULLWIDTH_UNITS = {"城西区"}  # （万元） with full-width brackets
+ALIAS_UNITS = {"晋州市"}  # 社会信用代码 instead of 统一社会信用代码
+SERIAL_UNITS = {"藁城区", "鹿泉区"}  # extra 序号 / 备注 columns
+CODE_REGION_UNITS = {"城中区"}  # 所属地区 written as the 6-digit code
 
 SHEET_COLUMNS = {
     "企业名录": ["统一社会信用代码", "企业名称", "所属地区", "所属集群", "行业代码", "是否规上"],
     "资质认定": ["统一社会信用代码", "资质类型", "级别", "认定日期", "有效期至", "撤销日期", "批次文号"],
-    "企业年度财务": ["统一社会信用代码", "年度", "营业收入(万元)", "主营业务收入(万元)", "研发费用(万元)", "职工人数",
-                 "研发人员数", "大专以上学历人数", "有效发明专利数"],
+    "企业年度财务": [
+        "统一社会信用代码",
+        "年度",
+        "营业收入(万元)",
+        "主营业务收入(万元)",
+        "研发费用(万元)",
+        "职工人数",
+        "研发人员数",
+        "大专以上学历人数",
+        "有效发明专利数",
+    ],
     "集群名录": ["集群名称", "所属地区", "主导产业", "集群级别"],
     "集群月度": ["集群名称", "年月", "本年累计营业收入(万元)", "企业数", "规上企业数"],
     "指标填报": ["地区", "年月", "指标", "数值", "单位", "备注"],
     "情况说明": ["地区", "年月", "指标", "进展情况", "存在问题", "下步措施"],
 }
-REQUIRED = {"统一社会信用代码", "企业名称", "所属地区", "资质类型", "认定日期", "年度", "集群名称", "年月",
-            "本年累计营业收入(万元)", "地区", "指标", "数值", "进展情况"}
+REQUIRED = {
+    "统一社会信用代码",
+    "企业名称",
+    "所属地区",
+    "资质类型",
+    "认定日期",
+    "年度",
+    "集群名称",
+    "年月",
+    "本年累计营业收入(万元)",
+    "地区",
+    "指标",
+    "数值",
+    "进展情况",
+}
 
 
 class _Writer:
@@ -54,8 +77,15 @@ class _Writer:
             "ind": dict(tuple(world.indicators.groupby("unit", sort=False))),
             "notes": dict(tuple(world.notes.groupby("unit", sort=False))),
         }
-        sources = {"ent": world.enterprises, "awards": world.awards, "fin": world.finance, "clusters": world.clusters,
-                   "cm": world.cluster_months, "ind": world.indicators, "notes": world.notes}
+        sources = {
+            "ent": world.enterprises,
+            "awards": world.awards,
+            "fin": world.finance,
+            "clusters": world.clusters,
+            "cm": world.cluster_months,
+            "ind": world.indicators,
+            "notes": world.notes,
+        }
         self.empty = {k: v.iloc[0:0] for k, v in sources.items()}
         self.ent_code = world.enterprises["统一社会信用代码"].to_numpy()
         # 规上 status per enterprise over time
@@ -65,6 +95,7 @@ class _Writer:
     def _get(self, key: str, unit: str) -> pd.DataFrame:
         """The unit's rows of a table (empty when it has none)."""
         return self.by_unit[key].get(unit, self.empty[key])
+
     # -- sheets of one unit and month
 
     def sheets(self, unit: str, mi: int, backfill: bool, correction: bool) -> tuple[list, set, set]:
@@ -96,10 +127,18 @@ class _Writer:
 
     def _register(self, ent: pd.DataFrame, above: set, region: str) -> tuple:
         """企业名录: the full register at the month's end."""
-        return ("企业名录", [
-            ent["统一社会信用代码"].tolist(), ent["企业名称"].tolist(), [region] * len(ent),
-            ent["所属集群"].tolist(), ent["行业代码"].tolist(),
-            ["是" if e in above else "否" for e in ent["ent"].tolist()]], ["s", "s", "s", "s", "s", "s"])
+        return (
+            "企业名录",
+            [
+                ent["统一社会信用代码"].tolist(),
+                ent["企业名称"].tolist(),
+                [region] * len(ent),
+                ent["所属集群"].tolist(),
+                ent["行业代码"].tolist(),
+                ["是" if e in above else "否" for e in ent["ent"].tolist()],
+            ],
+            ["s", "s", "s", "s", "s", "s"],
+        )
 
     def _awards(self, unit: str, end: int) -> tuple[tuple, set]:
         """资质认定: every award granted by the month's end (revocations show once they happen)."""
@@ -110,10 +149,19 @@ class _Writer:
         expiry = np.where(aw["written_expiry"].to_numpy(), aw["expiry_day"].to_numpy(), -1)
         revoke = aw["revoke_day"].to_numpy()
         revoke = np.where(revoke <= end, revoke, -1)
-        return ("资质认定", [
-            self.ent_code[aw["ent"].to_numpy()].tolist(), aw["资质类型"].tolist(), aw["级别"].tolist(),
-            grant.tolist(), expiry.tolist(), revoke.tolist(), aw["批次文号"].tolist()],
-            ["s", "s", "s", "d", "d", "d", "s"]), award_ids
+        return (
+            "资质认定",
+            [
+                self.ent_code[aw["ent"].to_numpy()].tolist(),
+                aw["资质类型"].tolist(),
+                aw["级别"].tolist(),
+                grant.tolist(),
+                expiry.tolist(),
+                revoke.tolist(),
+                aw["批次文号"].tolist(),
+            ],
+            ["s", "s", "s", "d", "d", "d", "s"],
+        ), award_ids
 
     def _finance(self, unit: str, mi: int, ent_ids: set) -> tuple:
         """企业年度财务: the two latest years out (year Y from the April submission of Y+1)."""
@@ -122,17 +170,24 @@ class _Writer:
         fin = self._get("fin", unit)
         fin = fin[fin["年度"].isin((latest - 1, latest)) & fin["ent"].isin(ent_ids)]
         cols = SHEET_COLUMNS["企业年度财务"]
-        return ("企业年度财务", [self.ent_code[fin["ent"].to_numpy()].tolist()]
-                + [fin[c].tolist() for c in cols[1:]], ["s"] + ["n"] * 8)
+        return (
+            "企业年度财务",
+            [self.ent_code[fin["ent"].to_numpy()].tolist()] + [fin[c].tolist() for c in cols[1:]],
+            ["s"] + ["n"] * 8,
+        )
 
     def _cluster_list(self, unit: str, region: str) -> tuple:
         """集群名录."""
         cl = self._get("clusters", unit)
-        return ("集群名录", [cl["集群名称"].tolist(), [region] * len(cl), cl["主导产业"].tolist(),
-                         cl["集群级别"].tolist()], ["s"] * 4)
+        return (
+            "集群名录",
+            [cl["集群名称"].tolist(), [region] * len(cl), cl["主导产业"].tolist(), cl["集群级别"].tolist()],
+            ["s"] * 4,
+        )
 
-    def _cluster_months(self, unit: str, mi: int, backfill: bool, erroneous: bool, ent: pd.DataFrame,
-                        above: set) -> tuple:
+    def _cluster_months(
+        self, unit: str, mi: int, backfill: bool, erroneous: bool, ent: pd.DataFrame, above: set
+    ) -> tuple:
         """集群月度: the month's row per cluster (back-filled from January of the previous year)."""
         y, _ = _ym(mi)
         cm = self._get("cm", unit)
@@ -145,9 +200,17 @@ class _Writer:
             first_cluster = cm["集群名称"].iloc[0]
             slip = (cm["mi"].to_numpy() == mi) & (cm["集群名称"].to_numpy() == first_cluster)
             vals = np.where(slip, np.round(vals / 1.031, 1), vals)
-        return ("集群月度", [cm["集群名称"].tolist(), [_period(x) for x in cm["mi"]], vals.tolist(),
-                         [int(counts.get(c, 0)) for c in cm["集群名称"]],
-                         [int(above_counts.get(c, 0)) for c in cm["集群名称"]]], ["s", "s", "n", "n", "n"])
+        return (
+            "集群月度",
+            [
+                cm["集群名称"].tolist(),
+                [_period(x) for x in cm["mi"]],
+                vals.tolist(),
+                [int(counts.get(c, 0)) for c in cm["集群名称"]],
+                [int(above_counts.get(c, 0)) for c in cm["集群名称"]],
+            ],
+            ["s", "s", "n", "n", "n"],
+        )
 
     def _indicators(self, unit: str, mi: int, erroneous: bool) -> tuple:
         """指标填报 of the month."""
@@ -160,8 +223,18 @@ class _Writer:
                 k = names.index("数字化研发设计工具普及率")
                 if isinstance(vals[k], float):
                     vals[k] = round(vals[k] - 1.4, 1)
-        return ("指标填报", [ind["地区"].tolist(), [_period(mi)] * len(ind), ind["指标"].tolist(), vals,
-                         ind["单位"].tolist(), ind["备注"].tolist()], ["s", "s", "s", "v", "s", "s"])
+        return (
+            "指标填报",
+            [
+                ind["地区"].tolist(),
+                [_period(mi)] * len(ind),
+                ind["指标"].tolist(),
+                vals,
+                ind["单位"].tolist(),
+                ind["备注"].tolist(),
+            ],
+            ["s", "s", "s", "v", "s", "s"],
+        )
 
     def _notes(self, unit: str, mi: int) -> tuple | None:
         """情况说明 of the month (None when the unit has nothing to explain)."""
@@ -169,9 +242,18 @@ class _Writer:
         notes = notes[notes["mi"] == mi]
         if not len(notes):
             return None
-        return ("情况说明", [notes["地区"].tolist(), [_period(mi)] * len(notes), notes["指标"].tolist(),
-                         notes["进展情况"].tolist(), notes["存在问题"].tolist(), notes["下步措施"].tolist()],
-                ["s"] * 6)
+        return (
+            "情况说明",
+            [
+                notes["地区"].tolist(),
+                [_period(mi)] * len(notes),
+                notes["指标"].tolist(),
+                notes["进展情况"].tolist(),
+                notes["存在问题"].tolist(),
+                notes["下步措施"].tolist(),
+            ],
+            ["s"] * 6,
+        )
 
     def write(self, unit: str, mi: int, backfill: bool, correction: bool) -> tuple[list[Path], set, set]:
         """Write one unit's month (one xlsx or one CSV per sheet); the files' mtime is the submission time."""
@@ -190,8 +272,16 @@ class _Writer:
         else:
             stem = f"{unit}-{period}（更正）" if correction else f"{unit}-{period}"
             path = self.out / f"{stem}.xlsx"
-            _write_xlsx(path, unit, period, when, kind, [(n, self._headers(unit, n), c, t) for n, c, t in sheets],
-                        serial=unit in SERIAL_UNITS, correction=correction)
+            _write_xlsx(
+                path,
+                unit,
+                period,
+                when,
+                kind,
+                [(n, self._headers(unit, n), c, t) for n, c, t in sheets],
+                serial=unit in SERIAL_UNITS,
+                correction=correction,
+            )
             paths_ = [path]
         ts = when.timestamp()
         for p in paths_:

@@ -1,9 +1,10 @@
 """A small, fast xlsx (SpreadsheetML) writer and the submission workbook it writes."""
+
 from __future__ import annotations
 
 import io
 import zipfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 INSTRUCTIONS = [
@@ -35,8 +36,10 @@ _STYLES = (
     '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs>'
     '<cellStyles count="1"><cellStyle name="常规" xfId="0" builtinId="0"/></cellStyles></styleSheet>'
 )
-_NS = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" ' \
-      'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"'
+_NS = (
+    'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+    'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"'
+)
 _HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 
 
@@ -72,21 +75,48 @@ class _Xlsx:
             i = self.strings[text] = len(self.strings)
         return i
 
-    def add_sheet(self, name: str, rows_xml: list[str], widths: list[int], frozen: bool, last_col: int,
-                  n_rows: int, validation: str = "") -> None:
+    def add_sheet(
+        self,
+        name: str,
+        rows_xml: list[str],
+        widths: list[int],
+        frozen: bool,
+        last_col: int,
+        n_rows: int,
+        validation: str = "",
+    ) -> None:
         """Add a worksheet from its row XML (frozen: the header row stays in view)."""
-        view = ('<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" '
-                'state="frozen"/><selection pane="bottomLeft"/></sheetView></sheetViews>') if frozen else \
-            '<sheetViews><sheetView workbookViewId="0"/></sheetViews>'
+        view = (
+            (
+                '<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" '
+                'state="frozen"/><selection pane="bottomLeft"/></sheetView></sheetViews>'
+            )
+            if frozen
+            else '<sheetViews><sheetView workbookViewId="0"/></sheetViews>'
+        )
         cols = "".join(f'<col min="{j + 1}" max="{j + 1}" width="{w}" customWidth="1"/>' for j, w in enumerate(widths))
         dim = f"A1:{_COLS[max(last_col, 0)]}{max(n_rows, 1)}"
-        xml = (f'{_HEAD}<worksheet {_NS}><dimension ref="{dim}"/>{view}'
-               f'<sheetFormatPr defaultRowHeight="14.25"/>' + (f"<cols>{cols}</cols>" if cols else "")
-               + "<sheetData>" + "".join(rows_xml) + "</sheetData>" + validation
-               + '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/></worksheet>')
+        xml = (
+            f'{_HEAD}<worksheet {_NS}><dimension ref="{dim}"/>{view}'
+            f'<sheetFormatPr defaultRowHeight="14.25"/>'
+            + (f"<cols>{cols}</cols>" if cols else "")
+            + "<sheetData>"
+            + "".join(rows_xml)
+            + "</sheetData>"
+            + validation
+            + '<pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" header="0.3" footer="0.3"/></worksheet>'
+        )
         self.sheets.append((name, xml))
-    def table(self, name: str, headers: list[str], cols: list[list], types: list[str], serial: bool,
-              yesno_col: int | None = None) -> None:
+
+    def table(
+        self,
+        name: str,
+        headers: list[str],
+        cols: list[list],
+        types: list[str],
+        serial: bool,
+        yesno_col: int | None = None,
+    ) -> None:
         """A data sheet: a styled header row, then one row per record (column types s/n/d/v)."""
         sid = self.sid
         n = len(cols[0]) if cols else 0
@@ -136,9 +166,10 @@ class _Xlsx:
             by_row.setdefault(r, []).append(f'<c r="{_COLS[c]}{r + 1}"{st} t="s"><v>{self.sid(text)}</v></c>')
         rows = [f'<row r="{r + 1}">{"".join(v)}</row>' for r, v in sorted(by_row.items())]
         self.add_sheet(name, rows, widths, False, 1, max(by_row) + 1 if by_row else 1)
+
     def save(self, path: Path, title: str, author: str, created: datetime) -> None:
         """Write the workbook: same content, same bytes (fixed zip timestamps, `created` in the metadata)."""
-        stamp = created.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        stamp = created.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         n = len(self.sheets)
         parts = {
             "[Content_Types].xml": _content_types(n),
@@ -152,8 +183,10 @@ class _Xlsx:
         for i, (_, xml) in enumerate(self.sheets):
             parts[f"xl/worksheets/sheet{i + 1}.xml"] = xml
         sst = "".join(f"<si><t>{_esc(t)}</t></si>" for t in self.strings)
-        parts["xl/sharedStrings.xml"] = (f'{_HEAD}<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
-                                         f'count="{len(self.strings)}" uniqueCount="{len(self.strings)}">{sst}</sst>')
+        parts["xl/sharedStrings.xml"] = (
+            f'{_HEAD}<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+            f'count="{len(self.strings)}" uniqueCount="{len(self.strings)}">{sst}</sst>'
+        )
         path.write_bytes(_zip(parts))
 
 
@@ -171,9 +204,11 @@ def _zip(parts: dict[str, str]) -> bytes:
 
 def _yesno(L: str, n: int) -> str:
     """A 是/否 list validation on column L."""
-    return (f'<dataValidations count="1"><dataValidation type="list" allowBlank="1" showInputMessage="1" '
-            f'showErrorMessage="1" sqref="{L}2:{L}{max(n + 1, 1000)}"><formula1>"是,否"</formula1>'
-            f'</dataValidation></dataValidations>')
+    return (
+        f'<dataValidations count="1"><dataValidation type="list" allowBlank="1" showInputMessage="1" '
+        f'showErrorMessage="1" sqref="{L}2:{L}{max(n + 1, 1000)}"><formula1>"是,否"</formula1>'
+        f"</dataValidation></dataValidations>"
+    )
 
 
 def _content_types(n: int) -> str:
@@ -183,13 +218,16 @@ def _content_types(n: int) -> str:
         '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
         '<Default Extension="xml" ContentType="application/xml"/>'
         '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
-        + "".join(f'<Override PartName="/xl/worksheets/sheet{i + 1}.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
-                  for i in range(n))
+        + "".join(
+            f'<Override PartName="/xl/worksheets/sheet{i + 1}.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+            for i in range(n)
+        )
         + '<Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
         '<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>'
         '<Override PartName="/docProps/core.xml" ContentType="application/vnd.openxmlformats-package.core-properties+xml"/>'
         '<Override PartName="/docProps/app.xml" ContentType="application/vnd.openxmlformats-officedocument.extended-properties+xml"/>'
-        '</Types>')
+        "</Types>"
+    )
 
 
 _ROOT_RELS = (
@@ -197,15 +235,17 @@ _ROOT_RELS = (
     '<Relationship Id="rId3" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/extended-properties" Target="docProps/app.xml"/>'
     '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/package/2006/relationships/metadata/core-properties" Target="docProps/core.xml"/>'
     '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/>'
-    '</Relationships>')
+    "</Relationships>"
+)
 
 
 def _app(author: str) -> str:
     """docProps/app.xml."""
     return (
         f'{_HEAD}<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties">'
-        '<Application>Microsoft Excel</Application><DocSecurity>0</DocSecurity><ScaleCrop>false</ScaleCrop>'
-        f'<Company>{_esc(author)}</Company><AppVersion>16.0300</AppVersion></Properties>')
+        "<Application>Microsoft Excel</Application><DocSecurity>0</DocSecurity><ScaleCrop>false</ScaleCrop>"
+        f"<Company>{_esc(author)}</Company><AppVersion>16.0300</AppVersion></Properties>"
+    )
 
 
 def _core(title: str, author: str, stamp: str) -> str:
@@ -214,39 +254,48 @@ def _core(title: str, author: str, stamp: str) -> str:
         f'{_HEAD}<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" '
         'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/" '
         'xmlns:dcmitype="http://purl.org/dc/dcmitype/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
-        f'<dc:title>{_esc(title)}</dc:title><dc:creator>{_esc(author)}</dc:creator>'
-        f'<cp:lastModifiedBy>{_esc(author)}</cp:lastModifiedBy>'
+        f"<dc:title>{_esc(title)}</dc:title><dc:creator>{_esc(author)}</dc:creator>"
+        f"<cp:lastModifiedBy>{_esc(author)}</cp:lastModifiedBy>"
         f'<dcterms:created xsi:type="dcterms:W3CDTF">{stamp}</dcterms:created>'
-        f'<dcterms:modified xsi:type="dcterms:W3CDTF">{stamp}</dcterms:modified></cp:coreProperties>')
+        f'<dcterms:modified xsi:type="dcterms:W3CDTF">{stamp}</dcterms:modified></cp:coreProperties>'
+    )
 
 
 def _workbook(names: list[str]) -> str:
     """xl/workbook.xml listing the sheets."""
     return (
         f'{_HEAD}<workbook {_NS}><workbookPr/><bookViews><workbookView activeTab="0"/></bookViews><sheets>'
-        + "".join(f'<sheet name="{_esc(name)}" sheetId="{i + 1}" r:id="rId{i + 1}"/>'
-                  for i, name in enumerate(names))
-        + '</sheets></workbook>')
+        + "".join(f'<sheet name="{_esc(name)}" sheetId="{i + 1}" r:id="rId{i + 1}"/>' for i, name in enumerate(names))
+        + "</sheets></workbook>"
+    )
 
 
 def _workbook_rels(n: int) -> str:
     """xl/_rels/workbook.xml.rels: the sheets, styles and shared strings."""
     return (
         f'{_HEAD}<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-        + "".join(f'<Relationship Id="rId{i + 1}" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet{i + 1}.xml"/>'
-                  for i in range(n))
+        + "".join(
+            f'<Relationship Id="rId{i + 1}" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet{i + 1}.xml"/>'
+            for i in range(n)
+        )
         + f'<Relationship Id="rId{n + 1}" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/>'
         f'<Relationship Id="rId{n + 2}" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/>'
-        '</Relationships>')
+        "</Relationships>"
+    )
 
 
-def _write_xlsx(path: Path, unit: str, period: str, when: datetime, kind: str, sheets: list, serial: bool,
-                correction: bool) -> None:
+def _write_xlsx(
+    path: Path, unit: str, period: str, when: datetime, kind: str, sheets: list, serial: bool, correction: bool
+) -> None:
     """One submission workbook: 填报说明 (unit, period, 报送类型, 填报日期, instructions), then the data sheets."""
     y, m = (int(x) for x in period.split("-"))
     book = _Xlsx()
-    pairs = [("填报单位", unit), ("填报期（年月）", period), ("报送类型", kind),
-             ("填报日期", f"{when.year}年{when.month}月{when.day}日")]
+    pairs = [
+        ("填报单位", unit),
+        ("填报期（年月）", period),
+        ("报送类型", kind),
+        ("填报日期", f"{when.year}年{when.month}月{when.day}日"),
+    ]
     if correction:
         pairs.append(("更正说明", "更正本期报表中集群月度营业收入和数字化研发设计工具普及率数据，以本次报送为准。"))
     cells = [(0, 0, "产业集群目标月调度填报表", 1)]

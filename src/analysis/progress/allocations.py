@@ -8,6 +8,7 @@ parent are shown, with no status. `estimated_split` is today's arithmetic
 always labelled 测算; targets a plan gives to a department and share targets
 (占全省…%) are never split, and no split target below 1 is kept.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -19,14 +20,14 @@ from analysis.store.history import Store
 
 ALLOCATION_SHEET = "目标分解"
 BASIS_PLAN, BASIS_ISSUED, BASIS_ESTIMATE, BASIS_REPORTED = "方案目标", "分解目标", "测算", "填报"
-PERCENT_KINDS = ("ratio", "rate", "growth", "share")   # levels that apply unchanged below
+PERCENT_KINDS = ("ratio", "rate", "growth", "share")  # levels that apply unchanged below
 
 
 @dataclass(frozen=True)
 class Goal:
     value: float
     basis: str
-    source: str = ""      # the 文号 of an issued allocation
+    source: str = ""  # the 文号 of an issued allocation
 
 
 def issued_allocations(store: Store, catalog: Catalog, period: str) -> pd.DataFrame:
@@ -41,17 +42,19 @@ def issued_allocations(store: Store, catalog: Catalog, period: str) -> pd.DataFr
         return pd.DataFrame(columns=columns)
     if raw.empty:
         return pd.DataFrame(columns=columns)
-    frame = pd.DataFrame({
-        "region": raw["地区"],
-        "indicator": [getattr(catalog.indicator_by_name(n), "id", None) for n in raw["指标"]],
-        "term": raw["期限"].map(_term_text),
-        "value": pd.to_numeric(raw["目标值"], errors="coerce"),
-        "doc": raw["下达文号"].astype(str),
-        "issued_on": pd.to_datetime(raw["下达日期"]),
-        "responsible": raw.get("责任单位", pd.Series("", index=raw.index)).fillna(""),
-        "type": raw.get("目标类型", pd.Series("", index=raw.index)).fillna("").astype(str),
-        "_order": range(len(raw)),
-    })
+    frame = pd.DataFrame(
+        {
+            "region": raw["地区"],
+            "indicator": [getattr(catalog.indicator_by_name(n), "id", None) for n in raw["指标"]],
+            "term": raw["期限"].map(_term_text),
+            "value": pd.to_numeric(raw["目标值"], errors="coerce"),
+            "doc": raw["下达文号"].astype(str),
+            "issued_on": pd.to_datetime(raw["下达日期"]),
+            "responsible": raw.get("责任单位", pd.Series("", index=raw.index)).fillna(""),
+            "type": raw.get("目标类型", pd.Series("", index=raw.index)).fillna("").astype(str),
+            "_order": range(len(raw)),
+        }
+    )
     frame = frame.dropna(subset=["indicator", "value"]).sort_values(["issued_on", "_order"])
     latest = frame.groupby(["region", "indicator", "term", "type"], sort=False).tail(1)
     return latest[columns].reset_index(drop=True)
@@ -69,8 +72,13 @@ def _term_text(value) -> str:
 YEARLY_KINDS = ("annual", "in-year")
 
 
-def issued_goals(allocations: pd.DataFrame | list[dict], target: Target, term: str, children: list[str],
-                 dated_years: frozenset = frozenset()) -> dict[str, Goal]:
+def issued_goals(
+    allocations: pd.DataFrame | list[dict],
+    target: Target,
+    term: str,
+    children: list[str],
+    dated_years: frozenset = frozenset(),
+) -> dict[str, Goal]:
     """The children's issued goals for a target's term (a 每年 target's year, or its plan-period total).
 
     `allocations`: the issued table, or its rows as records (a run splits them by indicator once; the rows are
@@ -94,9 +102,13 @@ def issued_goals(allocations: pd.DataFrame | list[dict], target: Target, term: s
     for r in rows:
         if r["term"] in years:
             by_region.setdefault(r["region"], []).append(r)
-    return {region: Goal(float(sum(r["value"] for r in issued)), BASIS_ISSUED,
-                         "、".join(dict.fromkeys(r["doc"] for r in issued)))
-            for region, issued in sorted(by_region.items()) if len({r["term"] for r in issued}) == len(years)}
+    return {
+        region: Goal(
+            float(sum(r["value"] for r in issued)), BASIS_ISSUED, "、".join(dict.fromkeys(r["doc"] for r in issued))
+        )
+        for region, issued in sorted(by_region.items())
+        if len({r["term"] for r in issued}) == len(years)
+    }
 
 
 def can_split(target: Target) -> bool:
@@ -104,8 +116,9 @@ def can_split(target: Target) -> bool:
     return target.kind != "share" and not target.extra.get("responsible")
 
 
-def estimated_split(target: Target, goal: float, base: pd.DataFrame, children: list[str],
-                    parent_reported: float | None) -> dict[str, Goal]:
+def estimated_split(
+    target: Target, goal: float, base: pd.DataFrame, children: list[str], parent_reported: float | None
+) -> dict[str, Goal]:
     """An analyst's estimate: each child's share of the base value, rounded to whole units; levels unchanged.
 
     Children without a base value get no estimate (a share of nothing is no target), nor do those

@@ -12,6 +12,7 @@ Every verdict keeps its components (base value and date, latest value and date,
 target, time share, growth rates) so that a reader can redo it; the formulas
 and rules are in docs/methodology.md.
 """
+
 from __future__ import annotations
 
 import calendar
@@ -29,26 +30,88 @@ from analysis.progress import allocations as alloc
 from analysis.progress.allocations import BASIS_PLAN, Goal
 from analysis.progress.facts import Facts, load_facts
 from analysis.progress.lifecycle import Term, terms
-from analysis.progress.measures import FLOW_KINDS, SOURCE_REPORTED, actual_values, first_reports, flow_series, level_series
+from analysis.progress.measures import (
+    FLOW_KINDS,
+    SOURCE_REPORTED,
+    actual_values,
+    first_reports,
+    flow_series,
+    level_series,
+)
 from analysis.progress.trajectory import Trajectory, trajectory
-from analysis.progress.verdicts import (STATUS_BATCH, STATUS_BEHIND, STATUS_DONE, STATUS_FAR_BEHIND, STATUS_LEVEL_MET,
-                                        STATUS_LEVEL_MISSED, STATUS_NO_DATA, calendar_status, final_status,
-                                        is_exceeded, is_met, light_of, shortfall)
+from analysis.progress.verdicts import (
+    STATUS_BATCH,
+    STATUS_BEHIND,
+    STATUS_DONE,
+    STATUS_FAR_BEHIND,
+    STATUS_LEVEL_MET,
+    STATUS_LEVEL_MISSED,
+    STATUS_NO_DATA,
+    calendar_status,
+    final_status,
+    is_exceeded,
+    is_met,
+    light_of,
+    shortfall,
+)
 from analysis.store.history import Store
 
 LEVEL_KINDS = ("stock", "ratio", "rate", "share", "pool")  # a path from the baseline value
 PERCENT_KINDS = alloc.PERCENT_KINDS
-NO_BASELINE_KINDS = ("ratio", "rate", "share")             # levels judged 达标/未达标 when their base is unknown
+NO_BASELINE_KINDS = ("ratio", "rate", "share")  # levels judged 达标/未达标 when their base is unknown
 
 PROGRESS_COLUMNS = [
-    "plan", "jurisdiction", "indicator", "kind", "period", "low", "high", "actual", "expected",
-    "progress_pct", "time_pct", "status", "projected", "source",
-    "target_id", "indicator_name", "basis", "target_value", "comparison", "unit", "aspirational",
-    "actual_source", "as_of", "eval_date", "window_start", "window_end", "expected_pct", "gap_pp",
-    "met", "exceeded", "base_value", "base_date", "cagr_observed", "cagr_required",
-    "trajectory_ratio", "trajectory", "previous", "mom", "data_month", "stale", "closed", "quote",
-    "in_force", "final", "shortfall", "met_on",
-    "term", "light", "basis_source", "share_of_parent", "responsible",
+    "plan",
+    "jurisdiction",
+    "indicator",
+    "kind",
+    "period",
+    "low",
+    "high",
+    "actual",
+    "expected",
+    "progress_pct",
+    "time_pct",
+    "status",
+    "projected",
+    "source",
+    "target_id",
+    "indicator_name",
+    "basis",
+    "target_value",
+    "comparison",
+    "unit",
+    "aspirational",
+    "actual_source",
+    "as_of",
+    "eval_date",
+    "window_start",
+    "window_end",
+    "expected_pct",
+    "gap_pp",
+    "met",
+    "exceeded",
+    "base_value",
+    "base_date",
+    "cagr_observed",
+    "cagr_required",
+    "trajectory_ratio",
+    "trajectory",
+    "previous",
+    "mom",
+    "data_month",
+    "stale",
+    "closed",
+    "quote",
+    "in_force",
+    "final",
+    "shortfall",
+    "met_on",
+    "term",
+    "light",
+    "basis_source",
+    "share_of_parent",
+    "responsible",
 ]
 
 
@@ -85,8 +148,15 @@ class _Actuals:
     def __call__(self, target: Target, date: pd.Timestamp, window) -> pd.DataFrame:
         # a level at a date does not depend on the window: only flows and growth are measured over one
         span = window if target.kind in (*FLOW_KINDS, "growth") else None
-        key = (repr(sorted(target.measure.items())), target.kind, target.indicator, target.unit,
-               str(target.extra.get("share_of")), date, span)
+        key = (
+            repr(sorted(target.measure.items())),
+            target.kind,
+            target.indicator,
+            target.unit,
+            str(target.extra.get("share_of")),
+            date,
+            span,
+        )
         if key not in self._memo:
             self._memo[key] = actual_values(target, self.facts, date, window)
         return self._memo[key]
@@ -105,8 +175,15 @@ def _batch_months(target: Target) -> tuple[int, ...]:
 class _Context:
     """What every row of one run shares."""
 
-    def __init__(self, store: Store, catalog: Catalog, as_of: pd.Timestamp, with_previous: bool,
-                 estimate_splits: bool, with_met_on: bool):
+    def __init__(
+        self,
+        store: Store,
+        catalog: Catalog,
+        as_of: pd.Timestamp,
+        with_previous: bool,
+        estimate_splits: bool,
+        with_met_on: bool,
+    ):
         self.catalog, self.as_of = catalog, as_of
         self.period = as_of.strftime("%Y-%m")
         facts = load_facts(store, self.period)
@@ -151,8 +228,9 @@ class _Context:
         """The newest month the place, or else any unit below it, has submitted (NaN: none)."""
         if place not in self._data_month:
             months = self.data_months
-            self._data_month[place] = months[place] if place in months.index else \
-                months.reindex(_units_below(place)).max()
+            self._data_month[place] = (
+                months[place] if place in months.index else months.reindex(_units_below(place)).max()
+            )
         return self._data_month[place]
 
     def flow_series(self, target: Target, window) -> pd.DataFrame | None:
@@ -165,17 +243,20 @@ class _Context:
         return self._series[key]
 
 
-def _goals(ctx: _Context, target: Target, term: Term, base: pd.DataFrame, now: pd.DataFrame,
-           reports: pd.DataFrame) -> dict[str, Goal | None]:
+def _goals(
+    ctx: _Context, target: Target, term: Term, base: pd.DataFrame, now: pd.DataFrame, reports: pd.DataFrame
+) -> dict[str, Goal | None]:
     """The plan's goal for its jurisdiction, and each child's issued (or estimated) goal, or None."""
     goal = target.low * term.years
     out: dict[str, Goal | None] = {target.jurisdiction: Goal(goal, BASIS_PLAN)}
     children = _children(target.jurisdiction)
     if not children:
         return out
-    issued = (alloc.issued_goals(ctx.allocations_of(target.indicator), target, term.label, children,
-                                 ctx.dated_years(target))
-              if alloc.can_split(target) else {})
+    issued = (
+        alloc.issued_goals(ctx.allocations_of(target.indicator), target, term.label, children, ctx.dated_years(target))
+        if alloc.can_split(target)
+        else {}
+    )
     estimated = {}
     if ctx.estimate_splits:
         estimated = alloc.estimated_split(target, goal, base, children, _parent_report(target, now, reports))
@@ -194,8 +275,11 @@ def _rows_for_term(ctx: _Context, target: Target, term: Term) -> list[dict]:
     eval_date = min(ctx.as_of, term.deadline)
     now = ctx.actuals(target, eval_date, window)
     # a flow's base (the stock at the start) only serves an estimated split
-    base = (_base_values(target, ctx.actuals, window) if target.kind in LEVEL_KINDS or ctx.estimate_splits
-            else pd.DataFrame(columns=["value", "source"]))
+    base = (
+        _base_values(target, ctx.actuals, window)
+        if target.kind in LEVEL_KINDS or ctx.estimate_splits
+        else pd.DataFrame(columns=["value", "source"])
+    )
     reports = ctx.first_reports(target.indicator, window[0])
     prev = None
     prev_date = month_end(previous_period(ctx.period))
@@ -210,8 +294,20 @@ def _rows_for_term(ctx: _Context, target: Target, term: Term) -> list[dict]:
     for place, goal in goals.items():
         actual = float(now["value"].get(place, np.nan))
         base_value, base_date = _base_for(target, place, now, base, reports, window[0])
-        row = _row(ctx, target, term, place, goal, actual, now["source"].get(place, ""), base_value, base_date,
-                   eval_date, prev, prev_date)
+        row = _row(
+            ctx,
+            target,
+            term,
+            place,
+            goal,
+            actual,
+            now["source"].get(place, ""),
+            base_value,
+            base_date,
+            eval_date,
+            prev,
+            prev_date,
+        )
         # a unit's share of the parent's count (a rate has no share: it is not additive)
         if place != target.jurisdiction and parent_actual and target.unit != "%":
             row["share_of_parent"] = 100 * actual / parent_actual
@@ -222,8 +318,10 @@ def _rows_for_term(ctx: _Context, target: Target, term: Term) -> list[dict]:
 def _by_place(frame: pd.DataFrame) -> dict[str, dict]:
     """A measure's frame (value, source by jurisdiction) as dicts, looked up like the Series they were."""
     # zip of tolist(): Series.to_dict walks a string array element by element (a tenth of the run)
-    return {name: dict(zip(frame.index.tolist(), frame[name].tolist())) if name in frame else {}
-            for name in ("value", "source")}
+    return {
+        name: dict(zip(frame.index.tolist(), frame[name].tolist())) if name in frame else {}
+        for name in ("value", "source")
+    }
 
 
 def _children(name: str) -> list[str]:
@@ -265,8 +363,16 @@ def _units_below(place: str) -> list[str]:
     return [u.name for u in load_regions().units_under(place)]
 
 
-def _open_verdict(target: Target, term: Term, goal: float, actual: float, base_value: float, base_date,
-                  eval_date: pd.Timestamp, met: bool) -> dict:
+def _open_verdict(
+    target: Target,
+    term: Term,
+    goal: float,
+    actual: float,
+    base_value: float,
+    base_date,
+    eval_date: pd.Timestamp,
+    met: bool,
+) -> dict:
     """序时 comparison, status and trajectory of an open row."""
     fraction = time_fraction(term.start, term.deadline, eval_date)
     out = {"time_pct": 100 * fraction, "expected": np.nan, "expected_pct": np.nan, "gap_pp": np.nan}
@@ -297,13 +403,31 @@ def _open_verdict(target: Target, term: Term, goal: float, actual: float, base_v
     return out
 
 
-def _row(ctx: _Context, target: Target, term: Term, place: str, goal: Goal | None, actual: float, source: str,
-         base_value: float, base_date, eval_date: pd.Timestamp, prev, prev_date) -> dict:
+def _row(
+    ctx: _Context,
+    target: Target,
+    term: Term,
+    place: str,
+    goal: Goal | None,
+    actual: float,
+    source: str,
+    base_value: float,
+    base_date,
+    eval_date: pd.Timestamp,
+    prev,
+    prev_date,
+) -> dict:
     value = goal.value if goal is not None else np.nan
     met = goal is not None and is_met(actual, value, target.comparison)
     exceeded = goal is not None and is_exceeded(actual, value, target.low, target.high)
-    verdict = {"time_pct": 100.0, "expected": np.nan, "expected_pct": np.nan, "gap_pp": np.nan,
-               "status": "", "trajectory": Trajectory(label="")}
+    verdict = {
+        "time_pct": 100.0,
+        "expected": np.nan,
+        "expected_pct": np.nan,
+        "gap_pp": np.nan,
+        "status": "",
+        "trajectory": Trajectory(label=""),
+    }
     if goal is None:
         pass  # nothing issued: the actual is shown, nothing is judged
     elif term.final:
@@ -313,32 +437,64 @@ def _row(ctx: _Context, target: Target, term: Term, place: str, goal: Goal | Non
     traj = verdict["trajectory"]
     previous_value = np.nan
     if prev is not None:
-        previous_value = float(prev["value"].get(place, 0.0 if (target.kind in FLOW_KINDS and prev_date < term.start) else np.nan))
+        previous_value = float(
+            prev["value"].get(place, 0.0 if (target.kind in FLOW_KINDS and prev_date < term.start) else np.nan)
+        )
     data_month = ctx.data_month(place)
     status = verdict["status"]
     met_on = _met_on(ctx, target, term, place, value) if (term.final and met and ctx.with_met_on) else ""
     return {
-        "plan": target.plan, "jurisdiction": place, "indicator": target.indicator, "kind": target.kind,
-        "period": target.period, "low": target.low, "high": target.high, "actual": actual,
-        "expected": verdict["expected"], "progress_pct": 100 * actual / value if value else np.nan,
-        "time_pct": verdict["time_pct"], "status": status, "projected": traj.projected,
-        "source": target.source, "target_id": target.id,
+        "plan": target.plan,
+        "jurisdiction": place,
+        "indicator": target.indicator,
+        "kind": target.kind,
+        "period": target.period,
+        "low": target.low,
+        "high": target.high,
+        "actual": actual,
+        "expected": verdict["expected"],
+        "progress_pct": 100 * actual / value if value else np.nan,
+        "time_pct": verdict["time_pct"],
+        "status": status,
+        "projected": traj.projected,
+        "source": target.source,
+        "target_id": target.id,
         "indicator_name": ctx.catalog.indicators[target.indicator].name,
-        "basis": goal.basis if goal is not None else "", "target_value": value, "comparison": target.comparison,
-        "unit": target.unit, "aspirational": target.aspirational, "actual_source": source,
-        "as_of": ctx.as_of.date().isoformat(), "eval_date": eval_date.date().isoformat(),
-        "window_start": term.start.date().isoformat(), "window_end": term.deadline.date().isoformat(),
-        "expected_pct": verdict["expected_pct"], "gap_pp": verdict["gap_pp"], "met": met, "exceeded": exceeded,
-        "base_value": base_value, "base_date": pd.Timestamp(base_date).date().isoformat() if base_date is not None else "",
-        "cagr_observed": traj.cagr_observed, "cagr_required": traj.cagr_required,
-        "trajectory_ratio": traj.ratio, "trajectory": traj.label, "previous": previous_value,
-        "mom": actual - previous_value, "data_month": data_month if not pd.isna(data_month) else "",
-        "stale": bool(pd.isna(data_month) or str(data_month) < ctx.period), "closed": term.final,
-        "quote": target.quote, "in_force": term.in_force, "final": term.final,
+        "basis": goal.basis if goal is not None else "",
+        "target_value": value,
+        "comparison": target.comparison,
+        "unit": target.unit,
+        "aspirational": target.aspirational,
+        "actual_source": source,
+        "as_of": ctx.as_of.date().isoformat(),
+        "eval_date": eval_date.date().isoformat(),
+        "window_start": term.start.date().isoformat(),
+        "window_end": term.deadline.date().isoformat(),
+        "expected_pct": verdict["expected_pct"],
+        "gap_pp": verdict["gap_pp"],
+        "met": met,
+        "exceeded": exceeded,
+        "base_value": base_value,
+        "base_date": pd.Timestamp(base_date).date().isoformat() if base_date is not None else "",
+        "cagr_observed": traj.cagr_observed,
+        "cagr_required": traj.cagr_required,
+        "trajectory_ratio": traj.ratio,
+        "trajectory": traj.label,
+        "previous": previous_value,
+        "mom": actual - previous_value,
+        "data_month": data_month if not pd.isna(data_month) else "",
+        "stale": bool(pd.isna(data_month) or str(data_month) < ctx.period),
+        "closed": term.final,
+        "quote": target.quote,
+        "in_force": term.in_force,
+        "final": term.final,
         "shortfall": shortfall(actual, value, met, target.comparison) if goal is not None else np.nan,
-        "met_on": met_on, "term": term.label, "light": light_of(status) if not term.final else "",
+        "met_on": met_on,
+        "term": term.label,
+        "light": light_of(status) if not term.final else "",
         "basis_source": goal.source if goal is not None else "",
-        "share_of_parent": np.nan, "responsible": target.extra.get("responsible", ""),
+        "share_of_parent": np.nan,
+        "responsible": target.extra.get("responsible", ""),
     }
 
 
@@ -363,9 +519,15 @@ def _as_timestamp(as_of) -> pd.Timestamp:
     return pd.Timestamp(as_of if not isinstance(as_of, str) else dt.date.fromisoformat(as_of))
 
 
-def compute_progress(store: Store, as_of, targets: list[Target] | None = None, with_previous: bool = True,
-                     estimate_splits: bool = False, with_met_on: bool = True,
-                     catalog: Catalog | None = None) -> pd.DataFrame:
+def compute_progress(
+    store: Store,
+    as_of,
+    targets: list[Target] | None = None,
+    with_previous: bool = True,
+    estimate_splits: bool = False,
+    with_met_on: bool = True,
+    catalog: Catalog | None = None,
+) -> pd.DataFrame:
     """Progress of `targets` (default: every progress target) at the as-of date.
 
     `estimate_splits`: give units without an issued allocation an estimated share (basis 测算), for analysts.

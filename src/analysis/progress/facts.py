@@ -5,6 +5,7 @@ awards with their effective validity, enterprise finances, cluster revenue,
 reported aggregate indicators, the units' own explanations, and the region
 hierarchy flattened to (unit, jurisdiction) pairs for roll-ups.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -14,8 +15,8 @@ import numpy as np
 import pandas as pd
 
 from analysis.catalog.awards import load_award_types
-from analysis.catalog.targets import load_catalog
 from analysis.catalog.regions import load_regions
+from analysis.catalog.targets import load_catalog
 from analysis.store.history import Store
 
 NEVER = pd.Timestamp("2262-04-11")  # the latest Timestamp: an award without expiry
@@ -23,17 +24,17 @@ NEVER = pd.Timestamp("2262-04-11")  # the latest Timestamp: an award without exp
 
 @dataclass
 class Facts:
-    period: str                    # 'YYYY-MM' the snapshot stands for
-    awards: pd.DataFrame           # code, unit, award, level, granted, valid_until, revoked
-    finance: pd.DataFrame          # code, unit, year, revenue, main_revenue, rd, staff, rd_staff, tertiary, patents
-    cluster_months: pd.DataFrame   # cluster, unit, month, ytd_revenue
-    reported: pd.DataFrame         # region, month, indicator, value
-    notes: pd.DataFrame            # region, month, indicator, progress, problems, next_steps
-    enterprises: pd.DataFrame      # code, name, unit, cluster
-    data_months: pd.Series         # unit -> newest period the unit has submitted (<= period)
+    period: str  # 'YYYY-MM' the snapshot stands for
+    awards: pd.DataFrame  # code, unit, award, level, granted, valid_until, revoked
+    finance: pd.DataFrame  # code, unit, year, revenue, main_revenue, rd, staff, rd_staff, tertiary, patents
+    cluster_months: pd.DataFrame  # cluster, unit, month, ytd_revenue
+    reported: pd.DataFrame  # region, month, indicator, value
+    notes: pd.DataFrame  # region, month, indicator, progress, problems, next_steps
+    enterprises: pd.DataFrame  # code, name, unit, cluster
+    data_months: pd.Series  # unit -> newest period the unit has submitted (<= period)
     covered: pd.Index | None = None  # jurisdictions with register data (measures.covered fills it)
-    by_award: dict | None = None      # award type -> its rows (measures.award_rows fills it)
-    memo: dict = field(default_factory=dict)   # what measures derive once per snapshot (first grants per measure)
+    by_award: dict | None = None  # award type -> its rows (measures.award_rows fills it)
+    memo: dict = field(default_factory=dict)  # what measures derive once per snapshot (first grants per measure)
 
 
 @lru_cache(maxsize=1)
@@ -76,25 +77,40 @@ def _effective_validity(awards: pd.DataFrame) -> pd.Series:
     if has_default.any():
         granted = awards.loc[has_default, "granted"]
         # same day n years on (29 Feb → 1 Mar), minus one day; vectorised over the whole register
-        later = pd.to_datetime(pd.DataFrame({"year": granted.dt.year + years[has_default].astype(int),
-                                             "month": granted.dt.month, "day": granted.dt.day}), errors="coerce")
+        later = pd.to_datetime(
+            pd.DataFrame(
+                {
+                    "year": granted.dt.year + years[has_default].astype(int),
+                    "month": granted.dt.month,
+                    "day": granted.dt.day,
+                }
+            ),
+            errors="coerce",
+        )
         leap = later.isna()
         if leap.any():
-            later[leap] = pd.to_datetime(pd.DataFrame({"year": granted[leap].dt.year + years[has_default][leap].astype(int),
-                                                       "month": 3, "day": 1}))
+            later[leap] = pd.to_datetime(
+                pd.DataFrame(
+                    {"year": granted[leap].dt.year + years[has_default][leap].astype(int), "month": 3, "day": 1}
+                )
+            )
         default.loc[has_default] = (later - pd.Timedelta(days=1)).astype("datetime64[ns]")
     return awards["valid_until"].fillna(default)
 
 
 def _awards(store: Store, period: str) -> pd.DataFrame:
     raw = store.snapshot("资质认定", period, columns=AWARD_COLUMNS, provenance=False)
-    frame = pd.DataFrame({
-        "code": raw["统一社会信用代码"].astype(str), "unit": raw["地区"], "award": raw["资质类型"],
-        "level": raw.get("级别", pd.Series(pd.NA, index=raw.index)).astype("string"),
-        "granted": pd.to_datetime(raw["认定日期"]),
-        "valid_until": pd.to_datetime(raw.get("有效期至", pd.Series(pd.NaT, index=raw.index))),
-        "revoked": pd.to_datetime(raw.get("撤销日期", pd.Series(pd.NaT, index=raw.index))),
-    })
+    frame = pd.DataFrame(
+        {
+            "code": raw["统一社会信用代码"].astype(str),
+            "unit": raw["地区"],
+            "award": raw["资质类型"],
+            "level": raw.get("级别", pd.Series(pd.NA, index=raw.index)).astype("string"),
+            "granted": pd.to_datetime(raw["认定日期"]),
+            "valid_until": pd.to_datetime(raw.get("有效期至", pd.Series(pd.NaT, index=raw.index))),
+            "revoked": pd.to_datetime(raw.get("撤销日期", pd.Series(pd.NaT, index=raw.index))),
+        }
+    )
     frame["valid_until"] = _effective_validity(frame)
     frame["revoked"] = frame["revoked"].fillna(NEVER)
     # an award with one level (专精特新小巨人: 国家级) may be sent with 级别 empty: it means that level
@@ -105,17 +121,23 @@ def _awards(store: Store, period: str) -> pd.DataFrame:
 
 AWARD_COLUMNS = ("统一社会信用代码", "资质类型", "级别", "认定日期", "有效期至", "撤销日期")
 _FINANCE_COLUMNS = {
-    "统一社会信用代码": "code", "地区": "unit", "年度": "year", "营业收入(万元)": "revenue",
-    "主营业务收入(万元)": "main_revenue", "研发费用(万元)": "rd", "职工人数": "staff",
-    "研发人员数": "rd_staff", "大专以上学历人数": "tertiary", "有效发明专利数": "patents",
+    "统一社会信用代码": "code",
+    "地区": "unit",
+    "年度": "year",
+    "营业收入(万元)": "revenue",
+    "主营业务收入(万元)": "main_revenue",
+    "研发费用(万元)": "rd",
+    "职工人数": "staff",
+    "研发人员数": "rd_staff",
+    "大专以上学历人数": "tertiary",
+    "有效发明专利数": "patents",
 }
 
 
 def _finance(store: Store, period: str) -> pd.DataFrame:
     """Every enterprise year any register gave up to the period, the latest submission's figures winning: a
     register lists its latest years only, and an earlier year it no longer lists has not gone away."""
-    raw = store.snapshot("企业年度财务", period, latest_per="年度", columns=_FINANCE_COLUMNS,
-                         provenance=False)
+    raw = store.snapshot("企业年度财务", period, latest_per="年度", columns=_FINANCE_COLUMNS, provenance=False)
     frame = pd.DataFrame({new: raw[old] if old in raw else pd.NA for old, new in _FINANCE_COLUMNS.items()})
     frame["code"] = frame["code"].astype(str)
     for col in ("revenue", "main_revenue", "rd", "staff", "rd_staff", "tertiary", "patents"):
@@ -126,44 +148,63 @@ def _finance(store: Store, period: str) -> pd.DataFrame:
 
 def _cluster_months(store: Store, period: str) -> pd.DataFrame:
     raw = store.snapshot("集群月度", period, provenance=False)
-    return pd.DataFrame({
-        "cluster": raw["集群名称"], "unit": raw["地区"], "month": raw["年月"].astype(str).str[:7],
-        "ytd_revenue": pd.to_numeric(raw["本年累计营业收入(万元)"], errors="coerce").astype("float64"),
-    })
+    return pd.DataFrame(
+        {
+            "cluster": raw["集群名称"],
+            "unit": raw["地区"],
+            "month": raw["年月"].astype(str).str[:7],
+            "ytd_revenue": pd.to_numeric(raw["本年累计营业收入(万元)"], errors="coerce").astype("float64"),
+        }
+    )
 
 
 def _indicator_ids(names: pd.Series) -> pd.Series:
     catalog = load_catalog()
-    lookup = {name: (catalog.indicator_by_name(name).id if catalog.indicator_by_name(name) else None) for name in names.unique()}
+    lookup = {
+        name: (catalog.indicator_by_name(name).id if catalog.indicator_by_name(name) else None)
+        for name in names.unique()
+    }
     return names.map(lookup)
 
 
 def _reported(store: Store, period: str) -> pd.DataFrame:
     raw = store.snapshot("指标填报", period, provenance=False)
-    frame = pd.DataFrame({
-        "region": raw["地区"], "month": raw["年月"].astype(str).str[:7],
-        "indicator": _indicator_ids(raw["指标"].astype(str)),
-        "value": pd.to_numeric(raw["数值"], errors="coerce").astype("float64"),
-    })
+    frame = pd.DataFrame(
+        {
+            "region": raw["地区"],
+            "month": raw["年月"].astype(str).str[:7],
+            "indicator": _indicator_ids(raw["指标"].astype(str)),
+            "value": pd.to_numeric(raw["数值"], errors="coerce").astype("float64"),
+        }
+    )
     return frame.dropna(subset=["indicator", "value"]).reset_index(drop=True)
 
 
 def _notes(store: Store, period: str) -> pd.DataFrame:
     raw = store.snapshot("情况说明", period, provenance=False)
     text = lambda col: raw[col].astype("string").fillna("") if col in raw else pd.Series("", index=raw.index)  # noqa: E731
-    return pd.DataFrame({
-        "region": raw["地区"], "month": raw["年月"].astype(str).str[:7],
-        "indicator": _indicator_ids(raw["指标"].astype(str)),
-        "progress": text("进展情况"), "problems": text("存在问题"), "next_steps": text("下步措施"),
-    })
+    return pd.DataFrame(
+        {
+            "region": raw["地区"],
+            "month": raw["年月"].astype(str).str[:7],
+            "indicator": _indicator_ids(raw["指标"].astype(str)),
+            "progress": text("进展情况"),
+            "problems": text("存在问题"),
+            "next_steps": text("下步措施"),
+        }
+    )
 
 
 def _enterprises(store: Store, period: str) -> pd.DataFrame:
     raw = store.snapshot("企业名录", period, columns=("统一社会信用代码", "企业名称", "所属集群"), provenance=False)
-    return pd.DataFrame({
-        "code": raw["统一社会信用代码"].astype(str), "name": raw["企业名称"], "unit": raw["地区"],
-        "cluster": raw["所属集群"] if "所属集群" in raw else pd.NA,
-    })
+    return pd.DataFrame(
+        {
+            "code": raw["统一社会信用代码"].astype(str),
+            "name": raw["企业名称"],
+            "unit": raw["地区"],
+            "cluster": raw["所属集群"] if "所属集群" in raw else pd.NA,
+        }
+    )
 
 
 def data_months(store: Store, period: str) -> pd.Series:
@@ -206,8 +247,12 @@ def load_facts(store: Store, period: str) -> Facts:
 
 def _read_facts(store: Store, period: str) -> Facts:
     return Facts(
-        period=period, awards=_awards(store, period), finance=_finance(store, period),
-        cluster_months=_cluster_months(store, period), reported=_reported(store, period),
-        notes=_notes(store, period), enterprises=_enterprises(store, period),
+        period=period,
+        awards=_awards(store, period),
+        finance=_finance(store, period),
+        cluster_months=_cluster_months(store, period),
+        reported=_reported(store, period),
+        notes=_notes(store, period),
+        enterprises=_enterprises(store, period),
         data_months=data_months(store, period),
     )

@@ -10,6 +10,7 @@ A plan's targets live inside its period (docs/methodology.md, section 3):
 A successor plan or an extension is data: a new plan file, or `valid_until` in
 the plan's metadata.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -21,12 +22,12 @@ from analysis.catalog.targets import Plan, Target
 
 @dataclass(frozen=True)
 class Term:
-    label: str            # "2025", "2024" (a year of a 每年 target), "2023-2025" (the plan-period total)
+    label: str  # "2025", "2024" (a year of a 每年 target), "2023-2025" (the plan-period total)
     start: pd.Timestamp
     deadline: pd.Timestamp
-    final: bool           # the as-of date is on or after the deadline
-    in_force: bool        # open, inside the plan's period
-    years: int = 1        # yearly targets a total adds up (the goal is low × years)
+    final: bool  # the as-of date is on or after the deadline
+    in_force: bool  # open, inside the plan's period
+    years: int = 1  # yearly targets a total adds up (the goal is low × years)
 
     @property
     def is_total(self) -> bool:
@@ -68,7 +69,14 @@ def _annual_terms(plan: Plan, as_of: pd.Timestamp, plan_end: pd.Timestamp) -> li
         out.append(Term(str(year), start, deadline, final, in_force=not final and as_of <= plan_end))
     all_years = plan.annual_years
     if len(all_years) > 1 and as_of >= pd.Timestamp(all_years[-1], 12, 31):
-        out.append(Term(f"{all_years[0]}-{all_years[-1]}", pd.Timestamp(all_years[0], 1, 1),
-                        pd.Timestamp(all_years[-1], 12, 31), final=True, in_force=False, years=len(all_years)))
+        out.append(
+            Term(
+                f"{all_years[0]}-{all_years[-1]}",
+                pd.Timestamp(all_years[0], 1, 1),
+                pd.Timestamp(all_years[-1], 12, 31),
+                final=True,
+                in_force=False,
+                years=len(all_years),
+            )
+        )
     return out
-

@@ -6,6 +6,7 @@ itself in 指标填报, 下级汇总/简单平均 rolled up from its units' repo
 An enterprise counts once per jurisdiction: counts are distinct credit codes
 over the units below, so an enterprise listed by two units is counted once above them.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -17,7 +18,7 @@ from analysis.progress.facts import Facts, jurisdiction_map, with_jurisdictions
 SOURCE_COUNTED = "计数"
 SOURCE_REPORTED = "填报"
 SOURCE_SUMMED = "下级汇总"
-SOURCE_AVERAGED = "简单平均"   # an unweighted mean of the units' rates (they report no denominators)
+SOURCE_AVERAGED = "简单平均"  # an unweighted mean of the units' rates (they report no denominators)
 FLOW_KINDS = ("annual", "in-year", "cumulative")
 
 
@@ -114,11 +115,12 @@ def _reported_rows(facts: Facts, indicator: str, date: pd.Timestamp, since: pd.T
     rows = rows[rows["month"] <= month]
     if since is not None:
         rows = rows[rows["month"] >= since.strftime("%Y-%m")]
-    return rows.drop_duplicates("region", keep="last").set_index("region")   # each region's latest report
+    return rows.drop_duplicates("region", keep="last").set_index("region")  # each region's latest report
 
 
-def reported_values(facts: Facts, indicator: str, date: pd.Timestamp, since: pd.Timestamp | None = None,
-                    additive: bool = True) -> pd.DataFrame:
+def reported_values(
+    facts: Facts, indicator: str, date: pd.Timestamp, since: pd.Timestamp | None = None, additive: bool = True
+) -> pd.DataFrame:
     """Each region's latest report ≤ date's month; regions without one roll up their units'.
 
     Additive indicators (counts) are summed over units; rates are averaged.
@@ -144,8 +146,9 @@ def _with_roll_up(own: pd.Series, additive: bool) -> pd.DataFrame:
     return pd.concat([out, _frame(rolled, SOURCE_SUMMED if additive else SOURCE_AVERAGED)])
 
 
-def _override_with_reports(counted: pd.DataFrame, facts: Facts, indicator: str, date: pd.Timestamp,
-                           since: pd.Timestamp | None) -> pd.DataFrame:
+def _override_with_reports(
+    counted: pd.DataFrame, facts: Facts, indicator: str, date: pd.Timestamp, since: pd.Timestamp | None
+) -> pd.DataFrame:
     """A region's own report of an award count (e.g. a province's published figure) replaces the count."""
     own = _reported_rows(facts, indicator, date, since)
     if own.empty:
@@ -187,8 +190,9 @@ def reported_growth(facts: Facts, indicator: str, date: pd.Timestamp, base_date:
     return _frame(growth, latest.loc[growth.index, "source"].iloc[0] if len(growth) else SOURCE_REPORTED)
 
 
-def actual_values(target: Target, facts: Facts, date: pd.Timestamp,
-                  window: tuple[pd.Timestamp, pd.Timestamp]) -> pd.DataFrame:
+def actual_values(
+    target: Target, facts: Facts, date: pd.Timestamp, window: tuple[pd.Timestamp, pd.Timestamp]
+) -> pd.DataFrame:
     """The target's measure for every jurisdiction at `date` (flows over `window`, clipped to `date`)."""
     measure, kind = target.measure, target.kind
     start, end = window[0], min(window[1], date)
@@ -227,7 +231,7 @@ def first_reports(facts: Facts, indicator: str, since: pd.Timestamp) -> pd.DataF
     """Each region's first report of an indicator at or after `since`: value and month-end date."""
     rows = reported_by_month(facts, indicator)
     rows = rows[rows["month"] >= since.strftime("%Y-%m")]
-    first = rows.drop_duplicates("region").set_index("region")   # one report per region and month
+    first = rows.drop_duplicates("region").set_index("region")  # one report per region and month
     dates = pd.PeriodIndex(first["month"], freq="M").to_timestamp(how="end").normalize()
     return pd.DataFrame({"value": first["value"], "date": dates}, index=first.index)
 
@@ -277,10 +281,13 @@ def level_series(target: Target, facts: Facts, window: tuple[pd.Timestamp, pd.Ti
     rows = with_jurisdictions(rows)
     ends = months.to_timestamp(how="end").normalize().to_numpy()[None, :]
     # rows × month ends: does the row's award hold at that month end (valid_at, for every month at once)
-    held = ((rows["granted"].to_numpy()[:, None] <= ends) & (rows["valid_until"].to_numpy()[:, None] >= ends)
-            & (rows["revoked"].to_numpy()[:, None] > ends))
+    held = (
+        (rows["granted"].to_numpy()[:, None] <= ends)
+        & (rows["valid_until"].to_numpy()[:, None] >= ends)
+        & (rows["revoked"].to_numpy()[:, None] > ends)
+    )
     held = pd.DataFrame(held, columns=labels).set_axis(pd.MultiIndex.from_frame(rows[["jurisdiction", "code"]]))
-    counts = held.groupby(level=[0, 1]).any().groupby(level=0).sum()    # distinct enterprises per jurisdiction
+    counts = held.groupby(level=[0, 1]).any().groupby(level=0).sum()  # distinct enterprises per jurisdiction
     counts = counts.reindex(counts.index.union(covered(facts)), fill_value=0).astype("float64")
     reported = reported_by_month(facts, target.indicator)
     reported = reported[reported["month"] <= labels[-1]]

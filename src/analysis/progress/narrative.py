@@ -2,6 +2,7 @@
 
 e.g. 截至2025年9月底，石家庄市专精特新中小企业达到612家，完成2025年目标的81.6%，落后序时进度3.4个百分点。
 """
+
 from __future__ import annotations
 
 import calendar
@@ -11,10 +12,19 @@ import pandas as pd
 
 from analysis.catalog.regions import load_regions
 from analysis.catalog.targets import load_catalog
-
-from analysis.progress.verdicts import (STATUS_AHEAD, STATUS_BATCH, STATUS_BEHIND, STATUS_DONE, STATUS_EXCEEDED,
-                                        STATUS_FAR_BEHIND, STATUS_IN_STEP, STATUS_LEVEL_MET, STATUS_LEVEL_MISSED,
-                                        STATUS_MISSED, STATUS_NO_DATA)
+from analysis.progress.verdicts import (
+    STATUS_AHEAD,
+    STATUS_BATCH,
+    STATUS_BEHIND,
+    STATUS_DONE,
+    STATUS_EXCEEDED,
+    STATUS_FAR_BEHIND,
+    STATUS_IN_STEP,
+    STATUS_LEVEL_MET,
+    STATUS_LEVEL_MISSED,
+    STATUS_MISSED,
+    STATUS_NO_DATA,
+)
 
 
 def as_of_phrase(as_of) -> str:
@@ -65,8 +75,12 @@ def wording(row) -> dict:
             subject = _levels_text(narrowed) + subject
     award = target is not None and "award" in target.measure
     verb = words["verb"] if "verb" in words else ("新认定" if award else "新增")
-    return {"subject": subject, "verb": verb, "growth": words.get("growth", "同比增长"),
-            "share_of": target.extra.get("share_of", "") if target is not None else ""}
+    return {
+        "subject": subject,
+        "verb": verb,
+        "growth": words.get("growth", "同比增长"),
+        "share_of": target.extra.get("share_of", "") if target is not None else "",
+    }
 
 
 def _share_subject(share_of: str) -> str:
@@ -199,7 +213,7 @@ def final_sentence(row) -> str:
     if row["status"] == STATUS_NO_DATA or pd.isna(row["actual"]):
         return f"{place}{words['subject']}{goal}，暂无数据，无法评估。"
     if row["kind"] in ("annual", "in-year", "cumulative"):
-        head = f"{place}{_what(row, words)}，{goal}"   # 2025年新认定高新技术企业18家，全年目标20家
+        head = f"{place}{_what(row, words)}，{goal}"  # 2025年新认定高新技术企业18家，全年目标20家
     else:
         head = f"{place}{_level_subject(row, words)}{goal}，实际{_level_value(row, words)}"
     if row["status"] == STATUS_MISSED:
@@ -208,7 +222,12 @@ def final_sentence(row) -> str:
     over = row["actual"] - row["target_value"]
     extra = f"，超出{difference(over, unit)}" if over > 0 and row["comparison"] != "≈" else ""
     stretch = ""
-    if row["status"] == STATUS_DONE and row.get("high") is not None and not pd.isna(row.get("high")) and row["aspirational"]:
+    if (
+        row["status"] == STATUS_DONE
+        and row.get("high") is not None
+        and not pd.isna(row.get("high"))
+        and row["aspirational"]
+    ):
         stretch = "（达到下限，未达到上限）"
     return f"{head}，{word}{stretch}{extra}{_months_early(row)}。"
 
@@ -233,7 +252,7 @@ def sentence(row, as_of=None) -> str:
     if row["status"] == STATUS_NO_DATA:
         return f"{when}，{place}{words['subject']}暂无数据。"
     if row["status"] in (STATUS_DONE, STATUS_LEVEL_MET):
-        if row["comparison"] in (">", "≤"):   # 超过78% / 不高于…: the target is a condition, not a figure
+        if row["comparison"] in (">", "≤"):  # 超过78% / 不高于…: the target is a condition, not a figure
             return f"{head}，已实现{goal}（{goal_text(row)}）。"
         return f"{head}，已达到{goal}{goal_text(row)}。"
     if row["status"] == STATUS_LEVEL_MISSED or unit == "%":
@@ -245,15 +264,25 @@ def sentence(row, as_of=None) -> str:
     return f"{text}{_calendar_clause(row)}。"
 
 
-STATUS_WORDS = {STATUS_DONE: "已完成", STATUS_AHEAD: "超序时进度", STATUS_IN_STEP: "与序时进度基本同步",
-                STATUS_BEHIND: "落后序时进度", STATUS_FAR_BEHIND: "严重滞后", STATUS_LEVEL_MET: "已达标",
-                STATUS_LEVEL_MISSED: "未达标", STATUS_BATCH: "待批次认定", STATUS_NO_DATA: "暂无数据"}
+STATUS_WORDS = {
+    STATUS_DONE: "已完成",
+    STATUS_AHEAD: "超序时进度",
+    STATUS_IN_STEP: "与序时进度基本同步",
+    STATUS_BEHIND: "落后序时进度",
+    STATUS_FAR_BEHIND: "严重滞后",
+    STATUS_LEVEL_MET: "已达标",
+    STATUS_LEVEL_MISSED: "未达标",
+    STATUS_BATCH: "待批次认定",
+    STATUS_NO_DATA: "暂无数据",
+}
 FINAL_WORDS = {STATUS_EXCEEDED: "超额完成", STATUS_DONE: "已完成", STATUS_MISSED: "未完成", STATUS_NO_DATA: "无数据"}
 
 
 def final_overview(progress: pd.DataFrame, region: str) -> str:
     """Counts of the region's own final results: 终期已完成N项（其中超额完成M项），未完成K项."""
-    own = progress[(progress["jurisdiction"] == region) & (progress["basis"] == "方案目标") & progress["final"].astype(bool)]
+    own = progress[
+        (progress["jurisdiction"] == region) & (progress["basis"] == "方案目标") & progress["final"].astype(bool)
+    ]
     if own.empty:
         return ""
     counts = own["status"].value_counts()

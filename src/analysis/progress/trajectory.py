@@ -4,6 +4,7 @@ Only with at least `trajectory.min_months` (12) months between the base and the
 latest observation: a few weeks of data annualised say nothing (Open SDG's rule),
 so a shorter series is 观测不足. Final rows have no trajectory.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -44,8 +45,9 @@ def _label(ratio: float) -> str:
     return TRAJ_LIMITED if ratio >= 0 else TRAJ_AWAY
 
 
-def trajectory(kind: str, base: float, base_date, actual: float, date: pd.Timestamp, target: float,
-               deadline: pd.Timestamp) -> Trajectory:
+def trajectory(
+    kind: str, base: float, base_date, actual: float, date: pd.Timestamp, target: float, deadline: pd.Timestamp
+) -> Trajectory:
     """Observed over required growth (CAGR for positive levels, slopes for flows and zero bases)."""
     if pd.isna(actual) or kind == "growth" or pd.isna(target):
         return Trajectory(label="")

@@ -8,6 +8,7 @@ Statuses of an open (in-force) row:
 - 无数据.
 Statuses of a final row (the deadline day has come): 已完成 / 超额完成 / 未完成 / 无数据.
 """
+
 from __future__ import annotations
 
 from functools import lru_cache
@@ -24,8 +25,19 @@ STATUS_LEVEL_MET, STATUS_LEVEL_MISSED, STATUS_BATCH = "达标", "未达标", "�
 STATUS_EXCEEDED, STATUS_MISSED = "超额完成", "未完成"
 CALENDAR_STATUSES = (STATUS_AHEAD, STATUS_IN_STEP, STATUS_BEHIND, STATUS_FAR_BEHIND)
 FINAL_STATUSES = (STATUS_EXCEEDED, STATUS_DONE, STATUS_MISSED, STATUS_NO_DATA)
-STATUSES = (STATUS_DONE, STATUS_AHEAD, STATUS_IN_STEP, STATUS_BEHIND, STATUS_FAR_BEHIND, STATUS_LEVEL_MET,
-            STATUS_LEVEL_MISSED, STATUS_BATCH, STATUS_EXCEEDED, STATUS_MISSED, STATUS_NO_DATA)
+STATUSES = (
+    STATUS_DONE,
+    STATUS_AHEAD,
+    STATUS_IN_STEP,
+    STATUS_BEHIND,
+    STATUS_FAR_BEHIND,
+    STATUS_LEVEL_MET,
+    STATUS_LEVEL_MISSED,
+    STATUS_BATCH,
+    STATUS_EXCEEDED,
+    STATUS_MISSED,
+    STATUS_NO_DATA,
+)
 
 
 @lru_cache(maxsize=1)
@@ -41,10 +53,15 @@ def is_met(actual: float, low: float, comparison: str) -> bool:
     """Met at the floor: ≥ and between from `low`; > strictly; 左右 from (1 − tolerance) × low upward."""
     if pd.isna(actual):
         return False
-    return bool({
-        "≥": actual >= low, ">": actual > low, "≈": actual >= (1 - tolerance()) * low,
-        "≤": actual <= low, "=": actual == low,
-    }.get(comparison, actual >= low))
+    return bool(
+        {
+            "≥": actual >= low,
+            ">": actual > low,
+            "≈": actual >= (1 - tolerance()) * low,
+            "≤": actual <= low,
+            "=": actual == low,
+        }.get(comparison, actual >= low)
+    )
 
 
 def is_exceeded(actual: float, goal: float, low: float, high: float | None) -> bool:

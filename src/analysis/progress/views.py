@@ -9,6 +9,7 @@ unit; a met target scores at least 100); a unit's score is their mean. A unit
 with fewer than `ranking.min_scored_targets` scored rows is not ranked. Equal
 scores (to one decimal) share a rank and are named together.
 """
+
 from __future__ import annotations
 
 import numpy as np
@@ -18,9 +19,21 @@ from analysis.catalog.regions import load_regions
 from analysis.progress.allocations import BASIS_ISSUED, BASIS_PLAN
 from analysis.progress.facts import data_months
 from analysis.progress.narrative import target_names
-from analysis.progress.verdicts import (CALENDAR_STATUSES, STATUS_AHEAD, STATUS_BEHIND, STATUS_DONE, STATUS_EXCEEDED,
-                                        STATUS_FAR_BEHIND, STATUS_IN_STEP, STATUS_LEVEL_MET, STATUS_LEVEL_MISSED,
-                                        STATUS_MISSED, STATUS_NO_DATA, light_of, settings)
+from analysis.progress.verdicts import (
+    CALENDAR_STATUSES,
+    STATUS_AHEAD,
+    STATUS_BEHIND,
+    STATUS_DONE,
+    STATUS_EXCEEDED,
+    STATUS_FAR_BEHIND,
+    STATUS_IN_STEP,
+    STATUS_LEVEL_MET,
+    STATUS_LEVEL_MISSED,
+    STATUS_MISSED,
+    STATUS_NO_DATA,
+    light_of,
+    settings,
+)
 from analysis.store.history import Store
 
 INDEX_CAP = 150.0
@@ -28,13 +41,15 @@ AHEAD = (STATUS_DONE, STATUS_AHEAD)
 BEHIND = (STATUS_BEHIND, STATUS_FAR_BEHIND)
 SCORED_STATUSES = (STATUS_DONE, *CALENDAR_STATUSES, STATUS_EXCEEDED, STATUS_MISSED)
 SCORE_COLUMNS = ["地区", "综合得分", "排名", "指标数", "完成数", "落后数", "最好指标", "最差指标"]
-MANY_TIED = 3   # more tied best (or worst) indicators than this are written 多项并列
+MANY_TIED = 3  # more tied best (or worst) indicators than this are written 多项并列
 
 
 def sub_unit_rows(progress: pd.DataFrame, region: str) -> pd.DataFrame:
     """Rows of the regions directly below `region`, for targets of `region`'s own plans."""
     children = {r.name for r in load_regions().children(region)}
-    own_targets = set(progress.loc[(progress["jurisdiction"] == region) & (progress["basis"] == BASIS_PLAN), "target_id"])
+    own_targets = set(
+        progress.loc[(progress["jurisdiction"] == region) & (progress["basis"] == BASIS_PLAN), "target_id"]
+    )
     return progress[progress["target_id"].isin(own_targets) & progress["jurisdiction"].isin(children)].copy()
 
 
@@ -47,8 +62,13 @@ def scored_rows(rows: pd.DataFrame, since: str | None = None) -> pd.DataFrame:
         live |= rows["final"].astype(bool) & (rows["window_end"] >= since)
     # a plan-period total repeats its years: it is reported, never scored
     live &= ~rows["term"].astype(str).str.contains("-")
-    keep = (live & ~rows["aspirational"].astype(bool) & rows["basis"].isin([BASIS_ISSUED, BASIS_PLAN])
-            & rows["status"].isin(SCORED_STATUSES) & rows["target_value"].ge(1))
+    keep = (
+        live
+        & ~rows["aspirational"].astype(bool)
+        & rows["basis"].isin([BASIS_ISSUED, BASIS_PLAN])
+        & rows["status"].isin(SCORED_STATUSES)
+        & rows["target_value"].ge(1)
+    )
     return rows[keep]
 
 
@@ -73,8 +93,9 @@ def _tied_names(group: pd.DataFrame, best: bool) -> str:
     return "、".join(names)
 
 
-def unit_scores(progress: pd.DataFrame, region: str, min_targets: int | None = None,
-                since: str | None = None) -> pd.DataFrame:
+def unit_scores(
+    progress: pd.DataFrame, region: str, min_targets: int | None = None, since: str | None = None
+) -> pd.DataFrame:
     """One row per sub-unit: composite score, rank (ties equal), best and worst indicators, counts by status."""
     min_targets = int(settings()["ranking"].get("min_scored_targets", 3)) if min_targets is None else min_targets
     rows = sub_unit_rows(progress, region)
@@ -119,10 +140,22 @@ def indicator_ranking(progress: pd.DataFrame, region: str, since: str | None = N
     rows = scored_rows(sub_unit_rows(progress, region), since).copy()
     rows["序时完成指数"] = calendar_index(rows)
     rows["名次"] = rows.groupby(["target_id", "term"])["序时完成指数"].transform(
-        lambda s: s.round(1).rank(ascending=False, method="min"))
-    return rows.sort_values(["target_id", "名次"])[[
-        "target_id", "indicator_name", "jurisdiction", "actual", "target_value", "progress_pct", "expected_pct",
-        "序时完成指数", "名次", "status"]]
+        lambda s: s.round(1).rank(ascending=False, method="min")
+    )
+    return rows.sort_values(["target_id", "名次"])[
+        [
+            "target_id",
+            "indicator_name",
+            "jurisdiction",
+            "actual",
+            "target_value",
+            "progress_pct",
+            "expected_pct",
+            "序时完成指数",
+            "名次",
+            "status",
+        ]
+    ]
 
 
 def honour_lists(scores: pd.DataFrame, top_n: int | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -152,8 +185,16 @@ def under_floor(scores: pd.DataFrame, floor: float | None = None) -> pd.DataFram
 def ahead_and_behind(progress: pd.DataFrame, region: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Sub-unit rows at or ahead of the calendar, and rows behind it (in-force targets issued to each unit)."""
     rows = sub_unit_rows(progress, region)
-    cols = {"indicator_name": "指标", "jurisdiction": "地区", "actual": "实际", "target_value": "分解目标",
-            "progress_pct": "完成率%", "expected_pct": "序时进度%", "gap_pp": "偏差(百分点)", "status": "状态"}
+    cols = {
+        "indicator_name": "指标",
+        "jurisdiction": "地区",
+        "actual": "实际",
+        "target_value": "分解目标",
+        "progress_pct": "完成率%",
+        "expected_pct": "序时进度%",
+        "gap_pp": "偏差(百分点)",
+        "status": "状态",
+    }
     rows = rows[rows["in_force"].astype(bool) & rows["basis"].isin([BASIS_ISSUED])]
     ahead = rows[rows["status"].isin(AHEAD)].sort_values("gap_pp", ascending=False)[list(cols)].rename(columns=cols)
     behind = rows[rows["status"].isin(BEHIND)].sort_values("gap_pp")[list(cols)].rename(columns=cols)
@@ -170,9 +211,20 @@ def submission_status(store: Store, region: str, period: str) -> pd.DataFrame:
     for unit in load_regions().units_under(region):
         latest = newest.get(unit.name)
         lag = (pd.Period(period, "M") - pd.Period(latest, "M")).n if latest else None
-        state = "已报送" if unit.name in submitted else ("未报送" if latest is None or lag > stale_after else "未报送（沿用上月）")
-        rows.append({"地区": unit.name, "本期": "是" if unit.name in submitted else "否",
-                     "最近报送期": latest or "从未报送", "滞后月数": lag if lag and lag > 0 else 0, "状态": state})
+        state = (
+            "已报送"
+            if unit.name in submitted
+            else ("未报送" if latest is None or lag > stale_after else "未报送（沿用上月）")
+        )
+        rows.append(
+            {
+                "地区": unit.name,
+                "本期": "是" if unit.name in submitted else "否",
+                "最近报送期": latest or "从未报送",
+                "滞后月数": lag if lag and lag > 0 else 0,
+                "状态": state,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -183,9 +235,20 @@ def not_submitted(store: Store, region: str, period: str) -> list[str]:
 
 def status_counts(progress: pd.DataFrame, region: str) -> pd.Series:
     """How many of the region's own in-force targets are in each status."""
-    own = progress[(progress["jurisdiction"] == region) & (progress["basis"] == BASIS_PLAN) & progress["in_force"].astype(bool)]
-    order = [STATUS_DONE, STATUS_AHEAD, STATUS_IN_STEP, STATUS_BEHIND, STATUS_FAR_BEHIND, STATUS_LEVEL_MET,
-             STATUS_LEVEL_MISSED, "待批次认定", STATUS_NO_DATA]
+    own = progress[
+        (progress["jurisdiction"] == region) & (progress["basis"] == BASIS_PLAN) & progress["in_force"].astype(bool)
+    ]
+    order = [
+        STATUS_DONE,
+        STATUS_AHEAD,
+        STATUS_IN_STEP,
+        STATUS_BEHIND,
+        STATUS_FAR_BEHIND,
+        STATUS_LEVEL_MET,
+        STATUS_LEVEL_MISSED,
+        "待批次认定",
+        STATUS_NO_DATA,
+    ]
     return own["status"].value_counts().reindex(order, fill_value=0)
 
 

@@ -2,15 +2,16 @@
 
 Each function returns a Figure; fonts come from `fonts.use_chart_style()`.
 """
+
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import pandas as pd
 
+from analysis.catalog.regions import load_regions
 from analysis.catalog.targets import Catalog, period_label
 from analysis.fonts import use_chart_style
 from analysis.progress.narrative import target_names
-from analysis.catalog.regions import load_regions
 
 LEVEL_ORDER = {"province": 0, "city": 1, "county": 2, "zone": 2}
 PERIOD_COLOURS = {"2023": "#9ecae1", "2025": "#2171b5"}
@@ -28,7 +29,9 @@ def level_targets(catalog: Catalog) -> pd.DataFrame:
     # one value per jurisdiction, indicator and period: the highest floor (e.g. Xining's 80 over 70)
     frame = frame.sort_values("low").drop_duplicates(["jurisdiction", "indicator", "period"], keep="last")
     shared = frame.groupby("indicator")["jurisdiction"].nunique()
-    return frame[frame["indicator"].isin(shared[shared > 1].index)].sort_values(["indicator", "level", "jurisdiction", "period"])
+    return frame[frame["indicator"].isin(shared[shared > 1].index)].sort_values(
+        ["indicator", "level", "jurisdiction", "period"]
+    )
 
 
 def targets_by_level_chart(catalog: Catalog) -> plt.Figure:
@@ -41,7 +44,7 @@ def targets_by_level_chart(catalog: Catalog) -> plt.Figure:
     fig, axes = plt.subplots(rows, cols, figsize=(11, 3.4 * rows), squeeze=False)
     for ax, indicator in zip(axes.flat, indicators):
         _draw_indicator_panel(ax, data[data["indicator"] == indicator], catalog.indicators[indicator])
-    for ax in list(axes.flat)[len(indicators):]:
+    for ax in list(axes.flat)[len(indicators) :]:
         ax.set_visible(False)
     fig.suptitle("各级方案2023年与2025年目标对比", fontsize=14)
     fig.tight_layout()
@@ -69,8 +72,14 @@ def _draw_indicator_panel(ax, panel: pd.DataFrame, indicator) -> None:
     ax.legend(fontsize=8, loc="upper right")
 
 
-STATUS_COLOURS = {"已完成": "#1a9850", "超序时": "#66bd63", "基本同步": "#a6d96a", "落后序时": "#fdae61",
-                  "严重滞后": "#d73027", "无数据": "#bdbdbd"}
+STATUS_COLOURS = {
+    "已完成": "#1a9850",
+    "超序时": "#66bd63",
+    "基本同步": "#a6d96a",
+    "落后序时": "#fdae61",
+    "严重滞后": "#d73027",
+    "无数据": "#bdbdbd",
+}
 
 
 def calendar_chart(rows: pd.DataFrame, title: str) -> plt.Figure:
@@ -143,8 +152,18 @@ def heatmap_chart(matrix: pd.DataFrame, title: str) -> plt.Figure:
     cmap = ListedColormap(["#d73027", "#fdae61", "#1a9850"])  # 红 黄 绿
     norm = BoundaryNorm([low - 1, yellow, green, high + 1], cmap.N)
     fig, ax = plt.subplots(figsize=(0.55 * len(matrix.columns) + 3, 0.32 * len(matrix) + 2.2))
-    sns.heatmap(matrix, cmap=cmap, norm=norm, annot=True, fmt=".0f", annot_kws={"fontsize": 6},
-                linewidths=0.4, linecolor="white", cbar_kws={"label": f"偏差（百分点）：绿不低于{green:g}，黄{yellow:g}至{green:g}，红低于{yellow:g}"}, ax=ax)
+    sns.heatmap(
+        matrix,
+        cmap=cmap,
+        norm=norm,
+        annot=True,
+        fmt=".0f",
+        annot_kws={"fontsize": 6},
+        linewidths=0.4,
+        linecolor="white",
+        cbar_kws={"label": f"偏差（百分点）：绿不低于{green:g}，黄{yellow:g}至{green:g}，红低于{yellow:g}"},
+        ax=ax,
+    )
     ax.set_xlabel("")
     ax.set_ylabel("")
     ax.tick_params(axis="x", labelsize=7, labelrotation=60)
@@ -180,8 +199,16 @@ def final_completion_chart(rows: pd.DataFrame, title: str) -> plt.Figure:
     ax.axvline(100, color="#333333", linewidth=1)
     # the line's label inside the plot, in a free band above the top bar (above the axes it ran into the title)
     ax.set_ylim(-0.6, len(data) + 0.4)
-    ax.annotate("100%（目标）", xy=(100, 1), xycoords=("data", "axes fraction"), xytext=(3, -2),
-                textcoords="offset points", fontsize=8, ha="left", va="top")
+    ax.annotate(
+        "100%（目标）",
+        xy=(100, 1),
+        xycoords=("data", "axes fraction"),
+        xytext=(3, -2),
+        textcoords="offset points",
+        fontsize=8,
+        ha="left",
+        va="top",
+    )
     ax.set_yticks(range(len(data)), labels, fontsize=7)
     ax.set_xlabel("终期完成率（实际/目标，%；超过300%按300%画出）")
     ax.set_title(title, fontsize=12)

@@ -3,6 +3,7 @@
 The report notebooks call `monthly_report` / `quarterly_report` and display
 what they return; every number comes from one `compute_progress` run.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -11,43 +12,76 @@ from functools import lru_cache
 
 import pandas as pd
 
-from analysis.catalog.targets import load_catalog
 from analysis import paths
+from analysis.catalog.regions import load_regions
+from analysis.catalog.targets import load_catalog
 from analysis.errors import UserError
-from analysis.yamlio import load_yaml
-from analysis.periods import (date_text as _date_text, month_end, parse_month, parse_quarter, quarter_months,
-                              latest_complete_month, parse_date, report_date)
+from analysis.periods import date_text as _date_text
+from analysis.periods import (
+    latest_complete_month,
+    month_end,
+    parse_date,
+    parse_month,
+    parse_quarter,
+    quarter_months,
+    report_date,
+)
+from analysis.progress.allocations import BASIS_PLAN
+from analysis.progress.engine import compute_progress, row_window
 from analysis.progress.facts import load_facts
 from analysis.progress.measures import actual_values
 from analysis.progress.narrative import as_of_phrase, overview, sentence, target_name, target_names
-from analysis.progress.allocations import BASIS_PLAN
-from analysis.progress.engine import compute_progress, row_window
 from analysis.progress.verdicts import STATUS_BEHIND, STATUS_FAR_BEHIND
-from analysis.catalog.regions import load_regions
+from analysis.progress.views import (
+    ahead_and_behind,
+    honour_lists,
+    indicator_ranking,
+    scored_rows,
+    sub_unit_rows,
+    submission_status,
+    tied_groups,
+    under_floor,
+    unit_scores,
+)
 from analysis.store.history import Store
-from analysis.progress.views import (ahead_and_behind, honour_lists, indicator_ranking, scored_rows, sub_unit_rows,
-                                     submission_status, tied_groups, under_floor, unit_scores)
+from analysis.yamlio import load_yaml
 
 # 单位 beside the two numbers: 65 beside 80 in one table is 65% of the province's count, not 65 enterprises.
 TARGET_TABLE = {
-    "indicator_name": "指标", "term": "期限", "basis": "口径", "target_value": "目标", "actual": "实际", "unit": "单位",
-    "progress_pct": "完成率%", "expected_pct": "序时进度%", "gap_pp": "偏差(百分点)", "status": "状态",
-    "mom": "环比", "actual_source": "来源",
+    "indicator_name": "指标",
+    "term": "期限",
+    "basis": "口径",
+    "target_value": "目标",
+    "actual": "实际",
+    "unit": "单位",
+    "progress_pct": "完成率%",
+    "expected_pct": "序时进度%",
+    "gap_pp": "偏差(百分点)",
+    "status": "状态",
+    "mom": "环比",
+    "actual_source": "来源",
 }
-MAIN_STOCK_INDICATORS = ("srdi_sme", "little_giant", "high_tech", "tech_sme", "above_scale_industrial", "listed_company")
+MAIN_STOCK_INDICATORS = (
+    "srdi_sme",
+    "little_giant",
+    "high_tech",
+    "tech_sme",
+    "above_scale_industrial",
+    "listed_company",
+)
 
 
 @dataclass
 class Report:
-    kind: str                      # monthly | quarterly
+    kind: str  # monthly | quarterly
     region: str
-    period: str                    # 2025-09 | 2025-Q3
+    period: str  # 2025-09 | 2025-Q3
     as_of: dt.date
     issuer: str
     title: str
     date_text: str
-    progress: pd.DataFrame         # every row of compute_progress
-    rows: pd.DataFrame             # the region's rows, in period
+    progress: pd.DataFrame  # every row of compute_progress
+    rows: pd.DataFrame  # the region's rows, in period
     overview: str
     sentences: list[str]
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
@@ -55,9 +89,14 @@ class Report:
 
     def facts_json(self) -> dict:
         """Key figures for tests and audits (the executed notebook writes them beside itself)."""
-        return {"region": self.region, "period": self.period, "as_of": self.as_of.isoformat(),
-                "rows": self.rows[["target_id", "jurisdiction", "actual", "target_value", "progress_pct",
-                                   "expected_pct", "status"]].to_dict(orient="records")}
+        return {
+            "region": self.region,
+            "period": self.period,
+            "as_of": self.as_of.isoformat(),
+            "rows": self.rows[
+                ["target_id", "jurisdiction", "actual", "target_value", "progress_pct", "expected_pct", "status"]
+            ].to_dict(orient="records"),
+        }
 
 
 def _region(name: str) -> str:
@@ -80,6 +119,7 @@ def issuer_of(region: str) -> str:
 
 # --- shared pieces ---------------------------------------------------------------
 
+
 def region_rows(progress: pd.DataFrame, region: str) -> pd.DataFrame:
     """The region's own and issued rows: targets in force first, then final results."""
     rows = progress[(progress["jurisdiction"] == region) & (progress["basis"] != "")]
@@ -87,8 +127,18 @@ def region_rows(progress: pd.DataFrame, region: str) -> pd.DataFrame:
     return rows.assign(_o=order).sort_values("_o", kind="stable").drop(columns="_o").reset_index(drop=True)
 
 
-FINAL_TABLE = {"indicator_name": "指标", "term": "期限", "basis": "口径", "target_value": "目标", "actual": "实际",
-               "unit": "单位", "status": "结果", "shortfall": "差额", "met_on": "达标月份", "actual_source": "来源"}
+FINAL_TABLE = {
+    "indicator_name": "指标",
+    "term": "期限",
+    "basis": "口径",
+    "target_value": "目标",
+    "actual": "实际",
+    "unit": "单位",
+    "status": "结果",
+    "shortfall": "差额",
+    "met_on": "达标月份",
+    "actual_source": "来源",
+}
 
 
 def term_label(term: str) -> str:
@@ -109,16 +159,24 @@ def target_table(rows: pd.DataFrame) -> pd.DataFrame:
 def trajectory_table(rows: pd.DataFrame) -> pd.DataFrame:
     """Each in-force stock target: base, latest, observed and required yearly growth, and the trajectory verdict."""
     stocks = rows[rows["in_force"].astype(bool) & (rows["kind"] == "stock")]
-    return pd.DataFrame({
-        "指标": target_names(stocks), "期限": stocks["term"].map(term_label),
-        "基期": [f"{b[:7]}：{v:,.0f}" if b and pd.notna(v) else "—" for b, v in zip(stocks["base_date"], stocks["base_value"])],
-        "最新": stocks["actual"], "目标": stocks["target_value"],
-        "实际年均增速%": (100 * stocks["cagr_observed"]).round(1),
-        "所需年均增速%": (100 * stocks["cagr_required"]).round(1), "趋势研判": stocks["trajectory"],
-    }).reset_index(drop=True)
+    return pd.DataFrame(
+        {
+            "指标": target_names(stocks),
+            "期限": stocks["term"].map(term_label),
+            "基期": [
+                f"{b[:7]}：{v:,.0f}" if b and pd.notna(v) else "—"
+                for b, v in zip(stocks["base_date"], stocks["base_value"])
+            ],
+            "最新": stocks["actual"],
+            "目标": stocks["target_value"],
+            "实际年均增速%": (100 * stocks["cagr_observed"]).round(1),
+            "所需年均增速%": (100 * stocks["cagr_required"]).round(1),
+            "趋势研判": stocks["trajectory"],
+        }
+    ).reset_index(drop=True)
 
 
-def calendar_rows(report: "Report") -> pd.DataFrame:
+def calendar_rows(report: Report) -> pd.DataFrame:
     """Rows for the calendar chart: the region's own in-force targets with a calendar, else those issued to it."""
     running = report.rows[report.rows["in_force"].astype(bool) & report.rows["expected_pct"].notna()]
     own = running[running["basis"] == BASIS_PLAN]
@@ -143,10 +201,15 @@ def new_awards(store: Store, region: str, period: str) -> pd.DataFrame:
     start, end = pd.Timestamp(f"{period}-01"), month_end(period)
     new = awards[(awards["granted"] == first) & awards["granted"].between(start, end)]
     names = facts.enterprises.drop_duplicates("code").set_index("code")["name"]
-    table = pd.DataFrame({
-        "企业名称": new["code"].map(names).fillna(""), "地区": new["unit"], "资质类型": new["award"],
-        "级别": new["level"].fillna(""), "认定日期": new["granted"].dt.strftime("%Y-%m-%d"),
-    })
+    table = pd.DataFrame(
+        {
+            "企业名称": new["code"].map(names).fillna(""),
+            "地区": new["unit"],
+            "资质类型": new["award"],
+            "级别": new["level"].fillna(""),
+            "认定日期": new["granted"].dt.strftime("%Y-%m-%d"),
+        }
+    )
     return table.sort_values(["地区", "资质类型", "企业名称"]).reset_index(drop=True)
 
 
@@ -154,14 +217,22 @@ def unit_breakdown(progress: pd.DataFrame, region: str) -> pd.DataFrame:
     """Sub-units × the region's count targets: actual / split target, with each unit's state."""
     rows = sub_unit_rows(progress, region)
     own = progress.loc[(progress["jurisdiction"] == region) & (progress["basis"] == BASIS_PLAN), "target_id"]
-    rows = rows[rows["target_id"].isin(set(own)) & rows["kind"].isin(["stock", "annual", "in-year", "cumulative"])
-                & rows["in_force"].astype(bool) & (rows["basis"] == "分解目标")]
+    rows = rows[
+        rows["target_id"].isin(set(own))
+        & rows["kind"].isin(["stock", "annual", "in-year", "cumulative"])
+        & rows["in_force"].astype(bool)
+        & (rows["basis"] == "分解目标")
+    ]
     # the main award indicators first; a page holds about six columns
     rows = rows[rows["indicator"].isin(MAIN_STOCK_INDICATORS + ("innovative_sme",))]
     if rows.empty:
         return pd.DataFrame()
-    rows = rows.assign(col=target_names(rows) + "（" + rows["term"].map(term_label) + "）",
-                       cell=rows.apply(lambda r: f"{r['actual']:.0f}/{r['target_value']:.0f}" if pd.notna(r["actual"]) else "—", axis=1))
+    rows = rows.assign(
+        col=target_names(rows) + "（" + rows["term"].map(term_label) + "）",
+        cell=rows.apply(
+            lambda r: f"{r['actual']:.0f}/{r['target_value']:.0f}" if pd.notna(r["actual"]) else "—", axis=1
+        ),
+    )
     table = rows.pivot_table(index="jurisdiction", columns="col", values="cell", aggfunc="first")
     return table.rename_axis(index="地区", columns=None).reset_index()
 
@@ -170,26 +241,50 @@ def explanations(store: Store, progress: pd.DataFrame, region: str, period: str)
     """The units' own 情况说明 for the month beside their numbers, and lagging rows nobody explained."""
     facts = load_facts(store, period)
     catalog = load_catalog()
-    places = {region, *(u.name for u in load_regions().units_under(region)), *(r.name for r in load_regions().children(region))}
+    places = {
+        region,
+        *(u.name for u in load_regions().units_under(region)),
+        *(r.name for r in load_regions().children(region)),
+    }
     notes = facts.notes[(facts.notes["month"] == period) & facts.notes["region"].isin(places)]
     rows = progress[progress["jurisdiction"].isin(places) & progress["in_force"].astype(bool)]
     latest = rows.groupby(["jurisdiction", "indicator"]).first().reset_index()
-    joined = notes.merge(latest[["jurisdiction", "indicator", "actual", "target_value", "progress_pct", "status"]],
-                         left_on=["region", "indicator"], right_on=["jurisdiction", "indicator"], how="left")
-    quoted = pd.DataFrame({
-        "地区": joined["region"], "指标": joined["indicator"].map(lambda i: catalog.indicators[i].name if i in catalog.indicators else i),
-        "实际": joined["actual"], "完成率%": joined["progress_pct"], "状态": joined["status"].fillna("无数据"),
-        "进展情况": joined["progress"], "存在问题": joined["problems"], "下步措施": joined["next_steps"],
-    })
+    joined = notes.merge(
+        latest[["jurisdiction", "indicator", "actual", "target_value", "progress_pct", "status"]],
+        left_on=["region", "indicator"],
+        right_on=["jurisdiction", "indicator"],
+        how="left",
+    )
+    quoted = pd.DataFrame(
+        {
+            "地区": joined["region"],
+            "指标": joined["indicator"].map(lambda i: catalog.indicators[i].name if i in catalog.indicators else i),
+            "实际": joined["actual"],
+            "完成率%": joined["progress_pct"],
+            "状态": joined["status"].fillna("无数据"),
+            "进展情况": joined["progress"],
+            "存在问题": joined["problems"],
+            "下步措施": joined["next_steps"],
+        }
+    )
     lagging = sub_unit_rows(progress, region)
     lagging = lagging[lagging["status"].isin([STATUS_BEHIND, STATUS_FAR_BEHIND]) & lagging["in_force"].astype(bool)]
     explained = set(zip(notes["region"], notes["indicator"]))
-    mask = pd.Series([(j, i) not in explained for j, i in zip(lagging["jurisdiction"], lagging["indicator"])],
-                     index=lagging.index, dtype=bool)
+    mask = pd.Series(
+        [(j, i) not in explained for j, i in zip(lagging["jurisdiction"], lagging["indicator"])],
+        index=lagging.index,
+        dtype=bool,
+    )
     missing = lagging[mask]
     # one line per unit: the lagging indicators it has not explained
-    unexplained = (missing.drop_duplicates(["jurisdiction", "indicator"]).groupby("jurisdiction")["indicator_name"]
-                   .agg(lambda names: "、".join(names)).rename("落后且未作说明的指标").rename_axis("地区").reset_index())
+    unexplained = (
+        missing.drop_duplicates(["jurisdiction", "indicator"])
+        .groupby("jurisdiction")["indicator_name"]
+        .agg(lambda names: "、".join(names))
+        .rename("落后且未作说明的指标")
+        .rename_axis("地区")
+        .reset_index()
+    )
     unexplained.insert(1, "项数", unexplained["落后且未作说明的指标"].str.count("、") + 1)
     return quoted.reset_index(drop=True), unexplained
 
@@ -198,12 +293,20 @@ def stock_series(store: Store, progress: pd.DataFrame, region: str, period: str,
     """Month-end values of the region's main stock targets since their baseline, and their straight path."""
     catalog = load_catalog()
     facts = load_facts(store, period)
-    own = progress[(progress["jurisdiction"] == region) & (progress["kind"] == "stock") & progress["in_force"].astype(bool)
-                   & progress["indicator"].isin(MAIN_STOCK_INDICATORS)].drop_duplicates("indicator").head(limit)
+    own = (
+        progress[
+            (progress["jurisdiction"] == region)
+            & (progress["kind"] == "stock")
+            & progress["in_force"].astype(bool)
+            & progress["indicator"].isin(MAIN_STOCK_INDICATORS)
+        ]
+        .drop_duplicates("indicator")
+        .head(limit)
+    )
     by_id = {t.id: t for t in catalog.targets}
     out = []
     for _, row in own.iterrows():
-        target, name = by_id[row["target_id"]], target_name(row)   # 国家级和省级专精特新中小企业: what is counted
+        target, name = by_id[row["target_id"]], target_name(row)  # 国家级和省级专精特新中小企业: what is counted
         window = row_window(row)
         months = pd.period_range(window[0], pd.Timestamp(row["eval_date"]), freq="M")
         for month in months:
@@ -217,6 +320,7 @@ def stock_series(store: Store, progress: pd.DataFrame, region: str, period: str,
 
 # --- the two reports ---------------------------------------------------------------
 
+
 def monthly_report(store: Store, region: str, period: str, as_of: dt.date | None = None) -> Report:
     store.require_latest_period()
     region, period = _region(region), parse_month(period)
@@ -226,17 +330,27 @@ def monthly_report(store: Store, region: str, period: str, as_of: dt.date | None
     quoted, unexplained = explanations(store, progress, region, period)
     status = submission_status(store, region, period)
     report = Report(
-        kind="monthly", region=region, period=period, as_of=as_of, issuer=issuer_of(region),
+        kind="monthly",
+        region=region,
+        period=period,
+        as_of=as_of,
+        issuer=issuer_of(region),
         title=f"{region}县域特色产业集群目标任务月调度（{int(period[:4])}年{int(period[5:])}月）",
-        date_text=_date_text(report_date(as_of)), progress=progress, rows=rows,
+        date_text=_date_text(report_date(as_of)),
+        progress=progress,
+        rows=rows,
         overview=_monthly_overview(progress, rows, region, as_of, status),
         sentences=_sentences(rows, f"{period}-01"),
     )
     report.tables = {
-        "目标完成情况": target_table(rows), "已到期目标": closed_table(rows), "趋势研判": trajectory_table(rows),
+        "目标完成情况": target_table(rows),
+        "已到期目标": closed_table(rows),
+        "趋势研判": trajectory_table(rows),
         "本月新认定企业": new_awards(store, region, period),
-        "分地区情况": unit_breakdown(progress, region), "报送情况": status,
-        "情况说明": quoted, "落后且未说明": unexplained,
+        "分地区情况": unit_breakdown(progress, region),
+        "报送情况": status,
+        "情况说明": quoted,
+        "落后且未说明": unexplained,
     }
     return report
 
@@ -253,7 +367,11 @@ def _sentences(rows: pd.DataFrame, since: str) -> list[str]:
 
 
 def _monthly_overview(progress, rows, region, as_of, status: pd.DataFrame) -> str:
-    text = overview(progress, region, as_of) if (rows["basis"] == BASIS_PLAN).any() else _issued_overview(rows, region, as_of)
+    text = (
+        overview(progress, region, as_of)
+        if (rows["basis"] == BASIS_PLAN).any()
+        else _issued_overview(rows, region, as_of)
+    )
     if not status.empty:
         missing = status.loc[status["本期"] == "否", "地区"].tolist()
         text += f"本月应报送单位{len(status)}个，已报送{len(status) - len(missing)}个"
@@ -275,25 +393,38 @@ def quarterly_report(store: Store, region: str, period: str) -> Report:
     as_of = month_end(months[-1]).date()
     progress = compute_progress(store, as_of)
     rows = region_rows(progress, region)
-    since = f"{months[0]}-01"   # the targets due within the quarter are judged on their final result
+    since = f"{months[0]}-01"  # the targets due within the quarter are judged on their final result
     scores = unit_scores(progress, region, since=since)
     red, black = honour_lists(scores)
     floor = under_floor(scores)
     ahead, behind = ahead_and_behind(progress, region)
     year, q = parse_quarter(period)
     report = Report(
-        kind="quarterly", region=region, period=f"{year}-Q{q}", as_of=as_of, issuer=issuer_of(region),
+        kind="quarterly",
+        region=region,
+        period=f"{year}-Q{q}",
+        as_of=as_of,
+        issuer=issuer_of(region),
         title=f"关于{year}年第{'一二三四'[q - 1]}季度县域特色产业集群目标任务推进情况的通报",
-        date_text=_date_text(report_date(as_of)), progress=progress, rows=rows,
-        overview=overview(progress, region, as_of) if (rows["basis"] == BASIS_PLAN).any()
+        date_text=_date_text(report_date(as_of)),
+        progress=progress,
+        rows=rows,
+        overview=overview(progress, region, as_of)
+        if (rows["basis"] == BASIS_PLAN).any()
         else _issued_overview(rows, region, as_of),
         sentences=_sentences(rows, since),
     )
     report.tables = {
-        "综合排名": scores, "红榜": red, "黑榜": black, "低于底线": floor,
-        "分指标排名": _rank_matrix(progress, region, since), "目标完成情况": target_table(rows),
+        "综合排名": scores,
+        "红榜": red,
+        "黑榜": black,
+        "低于底线": floor,
+        "分指标排名": _rank_matrix(progress, region, since),
+        "目标完成情况": target_table(rows),
         "已到期目标": closed_table(rows),
-        "超序时单位": ahead, "落后单位": behind, "报送情况": submission_status(store, region, months[-1]),
+        "超序时单位": ahead,
+        "落后单位": behind,
+        "报送情况": submission_status(store, region, months[-1]),
     }
     report.tables["热力图数据"] = heat_matrix(progress, region, since)
     report.tables.update(analyst_appendix(store, region, months[-1], f"{year}-Q{q}"))
@@ -310,8 +441,9 @@ def _rank_matrix(progress: pd.DataFrame, region: str, since: str) -> pd.DataFram
         return pd.DataFrame()
     first = progress[running].drop_duplicates("target_id").set_index("target_id", drop=False)
     names, terms = target_names(first), first["term"]
-    ranks = ranks.assign(indicator_name=ranks["target_id"].map(names) + "（" + ranks["target_id"].map(terms)
-                         .map(term_label) + "）")
+    ranks = ranks.assign(
+        indicator_name=ranks["target_id"].map(names) + "（" + ranks["target_id"].map(terms).map(term_label) + "）"
+    )
     table = ranks.pivot_table(index="jurisdiction", columns="indicator_name", values="名次", aggfunc="min")
     return table.rename_axis(index="地区", columns=None).reset_index()
 
@@ -324,9 +456,13 @@ def heat_matrix(progress: pd.DataFrame, region: str, since: str | None = None) -
         return pd.DataFrame()
     # a final row's gap is to 100% (its whole term has elapsed)
     gaps = rows["gap_pp"].astype(float).where(~rows["final"].astype(bool), rows["progress_pct"] - 100)
-    rows = rows.assign(index=gaps.where(~rows["met"].astype(bool), gaps.clip(lower=0).fillna(0)),
-                       label=target_names(rows) + "（" + rows["term"].map(term_label) + "）")
-    return rows.pivot_table(index="jurisdiction", columns="label", values="index", aggfunc="mean").rename_axis(index="地区", columns=None)
+    rows = rows.assign(
+        index=gaps.where(~rows["met"].astype(bool), gaps.clip(lower=0).fillna(0)),
+        label=target_names(rows) + "（" + rows["term"].map(term_label) + "）",
+    )
+    return rows.pivot_table(index="jurisdiction", columns="label", values="index", aggfunc="mean").rename_axis(
+        index="地区", columns=None
+    )
 
 
 def _names_at(ranked: pd.DataFrame, rank) -> str:
@@ -339,22 +475,32 @@ def bulletin_paragraphs(report: Report, scores, red, black, floor) -> list[str]:
     ranked = scores[scores["综合得分"].notna()]
     if ranked.empty:
         nothing_in_force = not report.rows["in_force"].astype(bool).any()
-        text.append("本季度无在期目标，不作综合排名，仅通报各项目标的终期完成情况。" if nothing_in_force else
-                    "本季度各单位在期且已下达的分解目标不足，不作综合排名。")
-        text.append("下一步，请各地对照方案逐项总结目标完成情况，分析未完成目标的原因，做好方案终期评估。"
-                    if nothing_in_force else "下一步，请各地对照年度目标和序时进度，逐项梳理差距，落实“月调度、季通报”机制。")
+        text.append(
+            "本季度无在期目标，不作综合排名，仅通报各项目标的终期完成情况。"
+            if nothing_in_force
+            else "本季度各单位在期且已下达的分解目标不足，不作综合排名。"
+        )
+        text.append(
+            "下一步，请各地对照方案逐项总结目标完成情况，分析未完成目标的原因，做好方案终期评估。"
+            if nothing_in_force
+            else "下一步，请各地对照年度目标和序时进度，逐项梳理差距，落实“月调度、季通报”机制。"
+        )
         return text
     first, last = ranked.iloc[0], ranked.iloc[-1]
-    text.append(f"从综合得分看，{_names_at(ranked, first['排名'])}以{first['综合得分']:.1f}分位列第一，"
-                f"{_names_at(ranked, last['排名'])}以{last['综合得分']:.1f}分排名末位。")
+    text.append(
+        f"从综合得分看，{_names_at(ranked, first['排名'])}以{first['综合得分']:.1f}分位列第一，"
+        f"{_names_at(ranked, last['排名'])}以{last['综合得分']:.1f}分排名末位。"
+    )
     ties = [group for group in tied_groups(scores) if first["地区"] not in group and last["地区"] not in group]
     if ties:
         text.append("得分相同、并列排名的有：" + "；".join("、".join(g) for g in ties) + "。")
     if not red.empty:
         text.append("列入红榜的单位：" + "、".join(red["地区"]) + "，予以通报表扬。")
     if not black.empty:
-        text.append("列入黑榜的单位：" + "、".join(black["地区"]) + "，请其主要负责同志高度重视，"
-                    "于下月调度前书面说明原因和整改措施。")
+        text.append(
+            "列入黑榜的单位：" + "、".join(black["地区"]) + "，请其主要负责同志高度重视，"
+            "于下月调度前书面说明原因和整改措施。"
+        )
     if not floor.empty:
         text.append("综合得分低于底线的单位：" + "、".join(floor["地区"]) + "。")
     not_ranked = scores[scores["综合得分"].isna()]
@@ -364,8 +510,10 @@ def bulletin_paragraphs(report: Report, scores, red, black, floor) -> list[str]:
         if pd.notna(unit["最好指标"]) and unit["最好指标"] != unit["最差指标"]:
             text.append(f"{unit['地区']}：{unit['最好指标']}推进最好，{unit['最差指标']}相对滞后。")
     year_open = report.as_of.month != 12
-    text.append("下一步，各地要对照年度目标和序时进度，逐项梳理差距，落实“月调度、季通报”机制；落后单位要制定追赶措施"
-                + ("，确保全年目标任务完成。" if year_open else "，认真总结全年目标完成情况，查找未完成目标的原因。"))
+    text.append(
+        "下一步，各地要对照年度目标和序时进度，逐项梳理差距，落实“月调度、季通报”机制；落后单位要制定追赶措施"
+        + ("，确保全年目标任务完成。" if year_open else "，认真总结全年目标完成情况，查找未完成目标的原因。")
+    )
     return text
 
 
@@ -397,7 +545,9 @@ def save_outputs(report: Report, facts_out=None, tables_out=None) -> None:
     if facts_out:
         write_text_atomic(Path(facts_out), json.dumps(report.facts_json(), ensure_ascii=False, indent=1, default=str))
     if tables_out:
-        sheets = {name: table for name, table in report.tables.items() if isinstance(table, pd.DataFrame) and not table.empty}
+        sheets = {
+            name: table for name, table in report.tables.items() if isinstance(table, pd.DataFrame) and not table.empty
+        }
         heat = sheets.pop("热力图数据", None)
         if heat is not None:
             sheets["热力图数据"] = heat.round(1).reset_index()
@@ -410,8 +560,14 @@ def analyst_appendix(store: Store, region: str, month: str, quarter: str) -> dic
     from analysis.analysts.incentives import by_unit, estimate
 
     top = candidates(store, region, period=month, top=3)
-    shortlist = pd.DataFrame({
-        "地区": top["unit"], "培育方向": top["rung"], "名次": top["rank"], "企业名称": top["name"],
-        "已满足": top["met_text"], "未满足": top["missed_text"],
-    })
+    shortlist = pd.DataFrame(
+        {
+            "地区": top["unit"],
+            "培育方向": top["rung"],
+            "名次": top["rank"],
+            "企业名称": top["name"],
+            "已满足": top["met_text"],
+            "未满足": top["missed_text"],
+        }
+    )
     return {"后备培育库（前3名）": shortlist, "奖补资金测算（万元）": by_unit(estimate(store, quarter, region))}

@@ -6,6 +6,7 @@ fell short, how every unit did against what it was issued, and the units' own
 explanations of the misses. `final_report` returns a `Report` like the monthly
 and quarterly ones; the notebook `final-assessment.ipynb` displays it.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -41,8 +42,9 @@ def final_as_of(store: Store, plan: Plan, as_of: dt.date | None = None) -> dt.da
         as_of = month_end(min(store.require_latest_period(), latest_complete_month())).date()
     as_of = parse_date(as_of)
     if as_of < plan.end:
-        raise UserError(f"《{plan.title}》{date_text(plan.end)}到期，{date_text(as_of)}尚未到期，"
-                        "终期评估须在方案到期后生成")
+        raise UserError(
+            f"《{plan.title}》{date_text(plan.end)}到期，{date_text(as_of)}尚未到期，终期评估须在方案到期后生成"
+        )
     return as_of
 
 
@@ -71,15 +73,22 @@ def _difference(row) -> str:
 
 def result_table(heads: pd.DataFrame) -> pd.DataFrame:
     """Every target with its quote, final value, result, shortfall, when it was met and the source of the figure."""
-    return pd.DataFrame({
-        "序号": range(1, len(heads) + 1), "目标（方案原文）": heads["quote"], "期限": heads["term"].map(term_label),
-        "目标": [f"{number(v, u)}{u}" + ("（力争）" if a else "")
-               for v, u, a in zip(heads["target_value"], heads["unit"], heads["aspirational"].astype(bool))],
-        "实际": [f"{number(v, u)}{u}" if pd.notna(v) else "—" for v, u in zip(heads["actual"], heads["unit"])],
-        "结果": heads["status"], "差额": [_difference(r) for _, r in heads.iterrows()],
-        "达标时间": [_met_text(r) for _, r in heads.iterrows()],
-        "来源": heads["actual_source"].replace("", "—"),
-    })
+    return pd.DataFrame(
+        {
+            "序号": range(1, len(heads) + 1),
+            "目标（方案原文）": heads["quote"],
+            "期限": heads["term"].map(term_label),
+            "目标": [
+                f"{number(v, u)}{u}" + ("（力争）" if a else "")
+                for v, u, a in zip(heads["target_value"], heads["unit"], heads["aspirational"].astype(bool))
+            ],
+            "实际": [f"{number(v, u)}{u}" if pd.notna(v) else "—" for v, u in zip(heads["actual"], heads["unit"])],
+            "结果": heads["status"],
+            "差额": [_difference(r) for _, r in heads.iterrows()],
+            "达标时间": [_met_text(r) for _, r in heads.iterrows()],
+            "来源": heads["actual_source"].replace("", "—"),
+        }
+    )
 
 
 def yearly_tables(rows: pd.DataFrame) -> dict[str, pd.DataFrame]:
@@ -89,26 +98,37 @@ def yearly_tables(rows: pd.DataFrame) -> dict[str, pd.DataFrame]:
         if len(group) < 2:
             continue
         first = group.iloc[0]
-        out[f"{first['indicator_name']}（{first['quote']}）"] = pd.DataFrame({
-            "年度": group["term"].map(term_label), "目标": group["target_value"], "实际": group["actual"],
-            "结果": group["status"], "差额": [_difference(r) for _, r in group.iterrows()],
-        }).reset_index(drop=True)
+        out[f"{first['indicator_name']}（{first['quote']}）"] = pd.DataFrame(
+            {
+                "年度": group["term"].map(term_label),
+                "目标": group["target_value"],
+                "实际": group["actual"],
+                "结果": group["status"],
+                "差额": [_difference(r) for _, r in group.iterrows()],
+            }
+        ).reset_index(drop=True)
     return out
 
 
 def unit_results(progress: pd.DataFrame, region: str) -> pd.DataFrame:
     """Each unit below against what it was issued: targets issued, met, the share met, ranked (ties share a rank)."""
     children = [r.name for r in load_regions().children(region)]
-    issued = progress[progress["jurisdiction"].isin(children) & (progress["basis"] == BASIS_ISSUED)
-                      & progress["final"].astype(bool) & ~progress["term"].astype(str).str.contains("-")]
+    issued = progress[
+        progress["jurisdiction"].isin(children)
+        & (progress["basis"] == BASIS_ISSUED)
+        & progress["final"].astype(bool)
+        & ~progress["term"].astype(str).str.contains("-")
+    ]
     if issued.empty:
         return pd.DataFrame(columns=["地区", "下达目标数", "完成数", "完成比例%", "排名", "未完成指标"])
     label = target_names(issued) + "（" + issued["term"].map(term_label) + "）"
-    table = pd.DataFrame({
-        "下达目标数": issued.groupby("jurisdiction").size(),
-        "完成数": issued[issued["status"].isin(MET)].groupby("jurisdiction").size(),
-        "未完成指标": label[issued["status"] == STATUS_MISSED].groupby(issued["jurisdiction"]).agg("、".join),
-    }).fillna({"完成数": 0, "未完成指标": ""})
+    table = pd.DataFrame(
+        {
+            "下达目标数": issued.groupby("jurisdiction").size(),
+            "完成数": issued[issued["status"].isin(MET)].groupby("jurisdiction").size(),
+            "未完成指标": label[issued["status"] == STATUS_MISSED].groupby(issued["jurisdiction"]).agg("、".join),
+        }
+    ).fillna({"完成数": 0, "未完成指标": ""})
     table["完成数"] = table["完成数"].astype(int)
     table["完成比例%"] = (100 * table["完成数"] / table["下达目标数"]).round(1)
     table = table.sort_values(["完成比例%", "下达目标数"], ascending=[False, False])
@@ -121,34 +141,62 @@ def tied_names(units: pd.DataFrame) -> list[str]:
     return [f"{'、'.join(g['地区'])}并列第{rank}" for rank, g in units.groupby("排名", sort=True) if len(g) > 1]
 
 
-def explanations_for_misses(store: Store, progress: pd.DataFrame, heads: pd.DataFrame, region: str,
-                            period: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+def explanations_for_misses(
+    store: Store, progress: pd.DataFrame, heads: pd.DataFrame, region: str, period: str
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """For every missed target: the units' own latest 情况说明 on its indicator, and the units that missed without one."""
     missed = heads[heads["status"] == STATUS_MISSED]
-    places = {region, *(u.name for u in load_regions().units_under(region)),
-              *(r.name for r in load_regions().children(region))}
+    places = {
+        region,
+        *(u.name for u in load_regions().units_under(region)),
+        *(r.name for r in load_regions().children(region)),
+    }
     notes = load_facts(store, period).notes
     notes = notes[notes["region"].isin(places) & notes["indicator"].isin(set(missed["indicator"]))]
     latest = notes.sort_values("month").groupby(["region", "indicator"]).tail(1)
     names = dict(zip(missed["indicator"], missed["indicator_name"]))
-    quoted = pd.DataFrame({
-        "指标": latest["indicator"].map(names), "地区": latest["region"], "说明年月": latest["month"],
-        "进展情况": latest["progress"], "存在问题": latest["problems"], "下步措施": latest["next_steps"],
-    }).sort_values(["指标", "地区"]).reset_index(drop=True)
-    units_missed = progress[(progress["basis"] == BASIS_ISSUED) & (progress["status"] == STATUS_MISSED)
-                            & progress["jurisdiction"].isin(places)     # a unit's own report names only itself
-                            & progress["indicator"].isin(set(missed["indicator"])) & progress["final"].astype(bool)]
+    quoted = (
+        pd.DataFrame(
+            {
+                "指标": latest["indicator"].map(names),
+                "地区": latest["region"],
+                "说明年月": latest["month"],
+                "进展情况": latest["progress"],
+                "存在问题": latest["problems"],
+                "下步措施": latest["next_steps"],
+            }
+        )
+        .sort_values(["指标", "地区"])
+        .reset_index(drop=True)
+    )
+    units_missed = progress[
+        (progress["basis"] == BASIS_ISSUED)
+        & (progress["status"] == STATUS_MISSED)
+        & progress["jurisdiction"].isin(places)  # a unit's own report names only itself
+        & progress["indicator"].isin(set(missed["indicator"]))
+        & progress["final"].astype(bool)
+    ]
     explained = set(zip(latest["region"], latest["indicator"]))
-    unexplained = pd.Series([(j, i) not in explained for j, i in zip(units_missed["jurisdiction"], units_missed["indicator"])],
-                            index=units_missed.index, dtype=bool)
+    unexplained = pd.Series(
+        [(j, i) not in explained for j, i in zip(units_missed["jurisdiction"], units_missed["indicator"])],
+        index=units_missed.index,
+        dtype=bool,
+    )
     silent = units_missed[unexplained]
-    silent = (silent.drop_duplicates(["jurisdiction", "indicator"]).groupby("indicator_name")["jurisdiction"]
-              .agg("、".join).rename("未作说明的单位").rename_axis("指标").reset_index())
+    silent = (
+        silent.drop_duplicates(["jurisdiction", "indicator"])
+        .groupby("indicator_name")["jurisdiction"]
+        .agg("、".join)
+        .rename("未作说明的单位")
+        .rename_axis("指标")
+        .reset_index()
+    )
     return quoted, silent
 
 
 def totals_paragraph(plan: Plan, heads: pd.DataFrame, region: str, as_of: dt.date) -> list[str]:
     """One paragraph of totals (met, exceeded, missed, without data; binding and aspirational apart), one by kind."""
+
     def count(frame, statuses):
         return int(frame["status"].isin(statuses).sum())
 
@@ -160,13 +208,20 @@ def totals_paragraph(plan: Plan, heads: pd.DataFrame, region: str, as_of: dt.dat
         done += f"（其中超额完成{count(heads, [STATUS_EXCEEDED])}项）"
     rest = [f"未完成{count(heads, [STATUS_MISSED])}项"] if count(heads, [STATUS_MISSED]) else []
     rest += [f"无数据{count(heads, [STATUS_NO_DATA])}项"] if count(heads, [STATUS_NO_DATA]) else []
-    first = (f"《{plan.title}》{doc}确定{region}量化目标{len(heads)}项{split}。截至{date_text(as_of)}，"
-             + "，".join([done, *rest]) + "。")
+    first = (
+        f"《{plan.title}》{doc}确定{region}量化目标{len(heads)}项{split}。截至{date_text(as_of)}，"
+        + "，".join([done, *rest])
+        + "。"
+    )
     if len(stretch):
-        first += (f"约束性目标完成{count(binding, MET)}项、未完成{count(binding, [STATUS_MISSED])}项；"
-                  f"预期性目标完成{count(stretch, MET)}项、未完成{count(stretch, [STATUS_MISSED])}项。")
-    by_kind = [f"{KIND_NAMES_ZH.get(kind, kind)}目标{len(g)}项完成{count(g, MET)}项"
-               for kind, g in heads.groupby("kind", sort=False)]
+        first += (
+            f"约束性目标完成{count(binding, MET)}项、未完成{count(binding, [STATUS_MISSED])}项；"
+            f"预期性目标完成{count(stretch, MET)}项、未完成{count(stretch, [STATUS_MISSED])}项。"
+        )
+    by_kind = [
+        f"{KIND_NAMES_ZH.get(kind, kind)}目标{len(g)}项完成{count(g, MET)}项"
+        for kind, g in heads.groupby("kind", sort=False)
+    ]
     return [first, "分类型看：" + "，".join(by_kind) + "。"]
 
 
@@ -180,22 +235,37 @@ def final_report(store: Store, plan_id: str, region: str | None = None, as_of: d
     targets = [t for t in catalog.targets if t.plan == plan.id and t.is_progress]
     progress = compute_progress(store, as_of, targets, with_previous=False)
     basis = BASIS_PLAN if region == plan.jurisdiction else BASIS_ISSUED
-    rows = progress[(progress["jurisdiction"] == region) & (progress["basis"] == basis)
-                    & progress["final"].astype(bool)].reset_index(drop=True)
+    rows = progress[
+        (progress["jurisdiction"] == region) & (progress["basis"] == basis) & progress["final"].astype(bool)
+    ].reset_index(drop=True)
     if rows.empty:
         raise UserError(f"“{region}”没有《{plan.title}》的方案目标或上级下达的分解目标，无法生成终期评估")
     heads = headline_rows(rows)
     subject = "实施情况终期评估" if basis == BASIS_PLAN else "目标任务完成情况终期评估"
     title = f"{plan.title}{subject}" if basis == BASIS_PLAN else f"{region}落实《{plan.title}》{subject}"
-    report = Report(kind="final", region=region, period=plan.id, as_of=as_of, issuer=issuer_of(region), title=title,
-                    date_text=date_text(report_date(as_of)), progress=progress, rows=heads,
-                    overview="", sentences=[final_sentence(r) for _, r in heads.iterrows()])
+    report = Report(
+        kind="final",
+        region=region,
+        period=plan.id,
+        as_of=as_of,
+        issuer=issuer_of(region),
+        title=title,
+        date_text=date_text(report_date(as_of)),
+        progress=progress,
+        rows=heads,
+        overview="",
+        sentences=[final_sentence(r) for _, r in heads.iterrows()],
+    )
     totals = totals_paragraph(plan, heads, region, as_of)
     report.overview = totals[0]
     units = unit_results(progress, region)
     quoted, silent = explanations_for_misses(store, progress, heads, region, as_of.strftime("%Y-%m"))
-    report.tables = {"目标完成情况": result_table(heads), "各单位完成情况": units, "情况说明": quoted,
-                     "未作说明的单位": silent}
+    report.tables = {
+        "目标完成情况": result_table(heads),
+        "各单位完成情况": units,
+        "情况说明": quoted,
+        "未作说明的单位": silent,
+    }
     report.tables.update({f"分年度：{name}"[:31]: table for name, table in yearly_tables(rows).items()})
     report.paragraphs = {"总体": totals, "单位": _unit_paragraph(units)}
     return report
@@ -205,7 +275,9 @@ def _unit_paragraph(units: pd.DataFrame) -> list[str]:
     if units.empty:
         return ["各下级单位无上级下达的分解目标。"]
     full = units[units["完成比例%"] >= 100]["地区"].tolist()
-    text = [f"下达分解目标的单位{len(units)}个，全部完成的{len(full)}个" + (f"：{'、'.join(full)}" if full else "") + "。"]
+    text = [
+        f"下达分解目标的单位{len(units)}个，全部完成的{len(full)}个" + (f"：{'、'.join(full)}" if full else "") + "。"
+    ]
     ties = tied_names(units)
     if ties:
         text.append("完成比例相同、排名并列的：" + "；".join(ties) + "。")

@@ -3,6 +3,7 @@
 Notebooks display these with IPython's HTML(); Markdown is never used for data,
 because Markdown lets raw HTML (an enterprise named <script>…) through.
 """
+
 from __future__ import annotations
 
 import html
@@ -10,8 +11,14 @@ import html
 import pandas as pd
 
 # classes of templates/print.css
-STATUS_CLASSES = {"已完成": "status-ok", "超序时": "status-ok", "基本同步": "status-sync", "落后序时": "status-behind",
-                  "严重滞后": "status-severe", "无数据": "status-nodata"}
+STATUS_CLASSES = {
+    "已完成": "status-ok",
+    "超序时": "status-ok",
+    "基本同步": "status-sync",
+    "落后序时": "status-behind",
+    "严重滞后": "status-severe",
+    "无数据": "status-nodata",
+}
 
 
 def esc(value) -> str:
@@ -28,20 +35,21 @@ def issuer_line(issuer: str) -> str:
     """The issuer on one line, its size reduced to fit; a name too long even at 18 pt breaks in two equal halves
     (never a line with a single character)."""
     chars = len(issuer)
-    fits = TEXT_WIDTH_MM / (chars * SPACING * PT_MM)   # the largest size that fits on one line, in pt
+    fits = TEXT_WIDTH_MM / (chars * SPACING * PT_MM)  # the largest size that fits on one line, in pt
     if fits >= ISSUER_MIN_PT:
         size = min(ISSUER_PT, int(fits * 0.97))
         return f'<p class="issuer" style="font-size:{size}pt;white-space:nowrap">{esc(issuer)}</p>'
     half = (chars + 1) // 2
-    return (f'<p class="issuer" style="font-size:{ISSUER_MIN_PT}pt">{esc(issuer[:half])}<br>'
-            f'{esc(issuer[half:])}</p>')
+    return f'<p class="issuer" style="font-size:{ISSUER_MIN_PT}pt">{esc(issuer[:half])}<br>{esc(issuer[half:])}</p>'
 
 
 def title_block(issuer: str, title: str, date_text: str, subtitle: str = "") -> str:
     """公文-style head: issuing unit in red, a red rule, the title, the date line."""
     sub = f'<p class="doc-subtitle">{esc(subtitle)}</p>' if subtitle else ""
-    return (f'<div class="title-block">{issuer_line(issuer)}<hr class="red-rule">'
-            f'<h1 class="doc-title">{esc(title)}</h1>{sub}<p class="doc-date">{esc(date_text)}</p></div>')
+    return (
+        f'<div class="title-block">{issuer_line(issuer)}<hr class="red-rule">'
+        f'<h1 class="doc-title">{esc(title)}</h1>{sub}<p class="doc-date">{esc(date_text)}</p></div>'
+    )
 
 
 def heading(text: str, level: int = 2) -> str:
@@ -77,7 +85,11 @@ def _cell(value, column: str) -> str:
     if isinstance(value, float):
         if pd.isna(value):
             return "—"
-        return f"{value:,.1f}" if not value.is_integer() or "%" in column or "率" in column or "进度" in column else f"{int(value):,}"
+        return (
+            f"{value:,.1f}"
+            if not value.is_integer() or "%" in column or "率" in column or "进度" in column
+            else f"{int(value):,}"
+        )
     if isinstance(value, str):
         return esc(shorten(value))
     return esc(value)
@@ -107,6 +119,7 @@ def table(frame: pd.DataFrame, status_column: str = "状态", caption: str = "",
 
 class Numbering:
     """Section headings numbered 一、二、三… in the order they are shown (a skipped section leaves no gap)."""
+
     DIGITS = "一二三四五六七八九十"
 
     def __init__(self):

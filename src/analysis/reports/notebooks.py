@@ -4,6 +4,7 @@ The executed .ipynb is kept (the audit trail); the HTML holds no code cells, is
 `<html lang="zh-CN">` (so fontconfig picks the Simplified Chinese glyph forms)
 and embeds its images, so one file can be mailed.
 """
+
 from __future__ import annotations
 
 import html
@@ -124,8 +125,13 @@ def execute(name: str, out_ipynb: Path, parameters: dict | None = None) -> Path:
         with atomic_path(out_ipynb) as tmp:
             try:
                 pm.execute_notebook(
-                    str(source), str(tmp), parameters=parameters or {}, kernel_name=KERNEL_NAME,
-                    cwd=str(source.parent), progress_bar=False, execution_timeout=CELL_TIMEOUT_S,
+                    str(source),
+                    str(tmp),
+                    parameters=parameters or {},
+                    kernel_name=KERNEL_NAME,
+                    cwd=str(source.parent),
+                    progress_bar=False,
+                    execution_timeout=CELL_TIMEOUT_S,
                     config=kernel_config(),  # papermill hands it to nbclient, which gives it to the kernel manager
                     extra_arguments=kernel_arguments(),  # nbclient starts the kernel with them
                     kernel_manager_class=kernel_manager_class(),
@@ -138,22 +144,24 @@ def execute(name: str, out_ipynb: Path, parameters: dict | None = None) -> Path:
         kept = failed if failed.exists() else None
         if err.ename in USER_ERRORS:
             raise NotebookError(str(err.evalue), kept, USER_ERRORS[err.ename]) from None
-        raise NotebookError(f"笔记本“{name}”运行出错（{err.ename}：{err.evalue}），请把执行记录交给分析人员", kept) from None
+        raise NotebookError(
+            f"笔记本“{name}”运行出错（{err.ename}：{err.evalue}），请把执行记录交给分析人员", kept
+        ) from None
     return Path(out_ipynb)
 
 
 def html_body(nb: nbformat.NotebookNode) -> str:
     """The notebook's outputs and prose as an HTML fragment, without code cells."""
     from nbconvert import HTMLExporter
-
     from traitlets.config import Config
 
     config = Config()
     # cells tagged for analysts (how to use the notebook) stay out of the shared report
     config.TagRemovePreprocessor.enabled = True
     config.TagRemovePreprocessor.remove_cell_tags = {REMOVE_TAG}
-    exporter = HTMLExporter(config=config, template_name="basic", exclude_input=True,
-                            exclude_input_prompt=True, exclude_output_prompt=True)
+    exporter = HTMLExporter(
+        config=config, template_name="basic", exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True
+    )
     body, _ = exporter.from_notebook_node(nb)
     return body
 

@@ -14,6 +14,7 @@ Speed: WeasyPrint subsets each embedded font per PDF, with HarfBuzz when
 libharfbuzz-subset0 is installed (a one-page report: ~0.1 s) and otherwise with
 fontTools (~1.4 s with the reduced fonts, ~12 s with the full Noto fonts).
 """
+
 from __future__ import annotations
 
 import atexit
@@ -26,8 +27,12 @@ from analysis.fsutil import atomic_path
 from analysis.reports.pdffonts import SANS_FAMILY, SERIF_FAMILY, ensure_report_fonts
 
 PRINT_CSS_MARKER = "/* Print stylesheet for the workbook's PDF reports"
-_FACE_STYLE = {"sans": (SANS_FAMILY, 400), "sans-bold": (SANS_FAMILY, 700),
-               "serif": (SERIF_FAMILY, 400), "serif-bold": (SERIF_FAMILY, 700)}
+_FACE_STYLE = {
+    "sans": (SANS_FAMILY, 400),
+    "sans-bold": (SANS_FAMILY, 700),
+    "serif": (SERIF_FAMILY, 400),
+    "serif-bold": (SERIF_FAMILY, 700),
+}
 
 
 def print_css() -> str:
@@ -41,8 +46,10 @@ def font_face_css(fonts: dict[str, Path] | None = None) -> str:
     rules = []
     for key, path in fonts.items():
         family, weight = _FACE_STYLE[key]
-        rules.append(f'@font-face {{ font-family: "{family}"; src: url("{Path(path).resolve().as_uri()}"); '
-                     f"font-weight: {weight}; font-style: normal; }}")
+        rules.append(
+            f'@font-face {{ font-family: "{family}"; src: url("{Path(path).resolve().as_uri()}"); '
+            f"font-weight: {weight}; font-style: normal; }}"
+        )
     return "\n".join(rules)
 
 
@@ -51,8 +58,9 @@ def print_stylesheet(reduced_fonts: bool = True) -> str:
     return (font_face_css() + "\n" if reduced_fonts else "") + print_css()
 
 
-def html_to_pdf(html: str | Path, out_pdf: Path, *, base_url: str | Path | None = None,
-                reduced_fonts: bool = True) -> Path:
+def html_to_pdf(
+    html: str | Path, out_pdf: Path, *, base_url: str | Path | None = None, reduced_fonts: bool = True
+) -> Path:
     """Write `html` (markup, or a path to an .html file) as an A4 PDF, atomically.
 
     `base_url` resolves relative links and images; for a path it defaults to the
@@ -65,7 +73,8 @@ def html_to_pdf(html: str | Path, out_pdf: Path, *, base_url: str | Path | None 
     fonts = tuple(ensure_report_fonts().items()) if reduced_fonts else None
     font_config, font_sheet = _weasy_fonts(fonts)
     document = HTML(string=_with_print_css(markup), base_url=base).render(
-        stylesheets=[font_sheet] if font_sheet else [], font_config=font_config)
+        stylesheets=[font_sheet] if font_sheet else [], font_config=font_config
+    )
     with atomic_path(out_pdf) as tmp:
         document.write_pdf(tmp)  # no dpi/jpeg options: images keep their pixels
     return Path(out_pdf)
@@ -98,7 +107,7 @@ def _with_print_css(markup: str) -> str:
     anchor = re.search(r"</head\s*>|<body[\s>]", markup, flags=re.IGNORECASE)
     if not anchor:  # a bare fragment
         return '<html lang="zh-CN"><head><meta charset="utf-8">' + style + "</head><body>" + markup + "</body></html>"
-    markup = markup[:anchor.start()] + style + markup[anchor.start():]
+    markup = markup[: anchor.start()] + style + markup[anchor.start() :]
     # without lang, fontconfig may pick the Japanese glyph forms
     return re.sub(r"<html(?![^>]*\blang=)", '<html lang="zh-CN"', markup, count=1, flags=re.IGNORECASE)
 

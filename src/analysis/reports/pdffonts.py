@@ -15,6 +15,7 @@ The cache lives in PROJECT_ROOT/.cache/fonts (override: $WORKBOOK_FONT_CACHE).
 A manifest records the build version, the character set and the source fonts'
 size and mtime; anything different means a rebuild.
 """
+
 from __future__ import annotations
 
 import fcntl
@@ -74,9 +75,9 @@ EXTRA_CHARS = "玥堃喆昇犇珺瑄璟祎禛琇琍瑭璐钰铖镕垚焜燊炜�
 @dataclass(frozen=True)
 class Face:
     key: str
-    source: str      # file name in NOTO_DIR
+    source: str  # file name in NOTO_DIR
     noto_family: str
-    family: str      # our family name
+    family: str  # our family name
     bold: bool
 
 
@@ -159,8 +160,13 @@ def _manifest(faces: list[Face], noto_dir: Path) -> dict:
     for face in faces:
         stat = (noto_dir / face.source).stat()
         sources[face.key] = [face.source, stat.st_size, stat.st_mtime_ns]
-    return {"version": BUILD_VERSION, "charset": charset, "features": LAYOUT_FEATURES,
-            "dropped": list(DROPPED_TABLES), "sources": sources}
+    return {
+        "version": BUILD_VERSION,
+        "charset": charset,
+        "features": LAYOUT_FEATURES,
+        "dropped": list(DROPPED_TABLES),
+        "sources": sources,
+    }
 
 
 def _is_current(folder: Path, wanted: dict, targets: dict[str, Path]) -> bool:

@@ -5,6 +5,7 @@ assessment under `<out>/final/<plan>/<region>.<ext>`); a stopped render leaves n
 half-written file. A period is rendered once it is complete; an open one only as a
 draft (`draft=True`: 草稿 on every page and in the file names).
 """
+
 from __future__ import annotations
 
 import os
@@ -17,18 +18,20 @@ from pathlib import Path
 import nbformat
 
 from analysis import paths
-from analysis.errors import UserError
-from analysis.reports.notebooks import NotebookError, execute, html_body, page
-from analysis.fsutil import current_umask
 from analysis.catalog.regions import load_regions
+from analysis.errors import UserError
+from analysis.fsutil import current_umask
 from analysis.periods import is_complete, parse_month, parse_quarter, period_text, quarter_months
+from analysis.reports.notebooks import NotebookError, execute, html_body, page
 
 NOTEBOOKS = {"monthly": "monthly-dispatch", "quarterly": "quarterly-bulletin", "final": "final-assessment"}
 KIND_ZH = {"monthly": "月调度", "quarterly": "季通报", "final": "终期评估"}
 DRAFT_SUFFIX = "-草稿"
 # 草稿 on every printed page (a margin box of the page), and a line at the top of the HTML
-DRAFT_CSS = ('<style>@page { @top-right { content: "草稿"; color: #e60012; font-size: 16pt; font-weight: bold; } }'
-             '.draft-banner { color: #e60012; font-weight: bold; text-align: center; }</style>')
+DRAFT_CSS = (
+    '<style>@page { @top-right { content: "草稿"; color: #e60012; font-size: 16pt; font-weight: bold; } }'
+    ".draft-banner { color: #e60012; font-weight: bold; text-align: center; }</style>"
+)
 FORMATS = ("ipynb", "html", "pdf", "xlsx")
 
 
@@ -72,13 +75,16 @@ def check_complete(kind: str, period: str, draft: bool) -> None:
     last = period if kind == "monthly" else quarter_months(period)[-1]
     first = first_plan_month()
     if last < first:
-        raise UserError(f"{period_text(period)}早于最早方案的基期（{period_text(first)}），"
-                        f"没有可调度的目标；请选择 {period_text(first)} 及以后的期间")
+        raise UserError(
+            f"{period_text(period)}早于最早方案的基期（{period_text(first)}），"
+            f"没有可调度的目标；请选择 {period_text(first)} 及以后的期间"
+        )
     if draft:
         return
     if not is_complete(last):
-        raise UserError(f"{period_text(period)}尚未结束，不能生成正式{KIND_ZH[kind]}；"
-                        "如需预览，请加 --draft（每页标注“草稿”）")
+        raise UserError(
+            f"{period_text(period)}尚未结束，不能生成正式{KIND_ZH[kind]}；如需预览，请加 --draft（每页标注“草稿”）"
+        )
 
 
 def first_plan_month() -> str:
@@ -88,11 +94,23 @@ def first_plan_month() -> str:
     return min(p.baseline_date for p in load_catalog().plans.values()).strftime("%Y-%m")
 
 
-def notebook_params(kind: str, period: str, region: str, store, facts_out: str, tables_out: str | None,
-                    as_of: str | None = None, draft: bool = False) -> dict:
+def notebook_params(
+    kind: str,
+    period: str,
+    region: str,
+    store,
+    facts_out: str,
+    tables_out: str | None,
+    as_of: str | None = None,
+    draft: bool = False,
+) -> dict:
     """The parameters of a report notebook (a final assessment takes the plan's id and an as-of date)."""
-    params = {"region": region, "store": str(Path(store).resolve()) if store else None,
-              "facts_out": facts_out, "tables_out": tables_out}
+    params = {
+        "region": region,
+        "store": str(Path(store).resolve()) if store else None,
+        "facts_out": facts_out,
+        "tables_out": tables_out,
+    }
     if kind == "final":
         return {**params, "plan": period, "as_of": as_of}
     return {**params, "period": period, "draft": draft}
@@ -106,8 +124,17 @@ def parse_formats(text: str) -> list[str]:
     return wanted
 
 
-def render_report(kind: str, period: str, region: str | None, formats=FORMATS, out: Path | None = None,
-                  store: str | Path | None = None, *, draft: bool = False, as_of: str | None = None) -> Rendered:
+def render_report(
+    kind: str,
+    period: str,
+    region: str | None,
+    formats=FORMATS,
+    out: Path | None = None,
+    store: str | Path | None = None,
+    *,
+    draft: bool = False,
+    as_of: str | None = None,
+) -> Rendered:
     """Execute the report notebook for one region and period (a final assessment: one plan) and write the formats."""
     if kind not in NOTEBOOKS:
         raise UserError(f"报告类型应为 monthly、quarterly 或 final，而不是“{kind}”")
@@ -126,13 +153,21 @@ def render_report(kind: str, period: str, region: str | None, formats=FORMATS, o
     with report_scratch(out) as scratch:
         tables = scratch / "tables.xlsx"
         # the notebook runs in notebooks/: a relative store path must not be resolved there
-        params = notebook_params(kind, period, region, store, str(scratch / "facts.json"),
-                                 str(tables) if "xlsx" in formats else None, as_of, draft)
+        params = notebook_params(
+            kind,
+            period,
+            region,
+            store,
+            str(scratch / "facts.json"),
+            str(tables) if "xlsx" in formats else None,
+            as_of,
+            draft,
+        )
         try:
             ipynb = execute(NOTEBOOKS[kind], scratch / f"{stem}.ipynb", params)
         except NotebookError as err:
             kept = keep_failed(err.executed, target / f"{stem}.failed.ipynb")
-            if kept is not None:   # the analyst's copy, with the full traceback
+            if kept is not None:  # the analyst's copy, with the full traceback
                 raise NotebookError(f"{err}（执行记录：{kept}）", kept, err.exit_code) from None
             raise
         nb = nbformat.read(str(ipynb), as_version=4)
@@ -160,7 +195,7 @@ def report_scratch(out: Path | None, folder: str = REPORT_SCRATCH):
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
         with suppress(OSError):
-            base.rmdir()   # only when no other render is using it
+            base.rmdir()  # only when no other render is using it
 
 
 def produce_formats(scratch: Path, ipynb: Path, markup: str, tables: Path, formats) -> dict[str, Path]:
@@ -204,7 +239,7 @@ def keep_failed(executed: Path | None, target: Path) -> Path | None:
     try:
         nbformat.read(str(executed), as_version=4)
         target.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(executed, target)   # the scratch folder is on the reports' disk: a rename
+        os.replace(executed, target)  # the scratch folder is on the reports' disk: a rename
     except (OSError, ValueError):
         return None
     return target
@@ -220,5 +255,6 @@ def _title(nb) -> str | None:
             match = re.search(r'<h1 class="doc-title">(.*?)</h1>', "".join(text) if isinstance(text, list) else text)
             if match:
                 import html
+
                 return html.unescape(match.group(1))
     return None

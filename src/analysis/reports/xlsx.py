@@ -15,6 +15,7 @@ numeric columns, "…实际" and "…目标". Text that a spreadsheet would take
 formula (= + - @, tab, CR, and their full-width forms) is stored as text with
 the quote prefix set, so a hostile enterprise name never becomes a live formula.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -32,24 +33,30 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
 from analysis.fsutil import atomic_path
-from analysis.periods import period_text
-from analysis.periods import month_end
-from analysis.progress.verdicts import (STATUS_AHEAD, STATUS_BEHIND, STATUS_DONE, STATUS_FAR_BEHIND, STATUS_IN_STEP,
-                       STATUS_NO_DATA)
+from analysis.periods import month_end, period_text
+from analysis.progress.verdicts import (
+    STATUS_AHEAD,
+    STATUS_BEHIND,
+    STATUS_DONE,
+    STATUS_FAR_BEHIND,
+    STATUS_IN_STEP,
+    STATUS_NO_DATA,
+)
 
 # Fill colours (RGB hex) by status, the usual Excel "good / neutral / bad" palette.
 STATUS_FILLS = {
-    STATUS_DONE: "C6EFCE", STATUS_AHEAD: "C6EFCE",  # green
-    STATUS_IN_STEP: "E2F0D9",                       # light green
-    STATUS_BEHIND: "FFEB9C",                        # yellow
-    STATUS_FAR_BEHIND: "FFC7CE",                    # red
-    STATUS_NO_DATA: "D9D9D9",                       # grey
+    STATUS_DONE: "C6EFCE",
+    STATUS_AHEAD: "C6EFCE",  # green
+    STATUS_IN_STEP: "E2F0D9",  # light green
+    STATUS_BEHIND: "FFEB9C",  # yellow
+    STATUS_FAR_BEHIND: "FFC7CE",  # red
+    STATUS_NO_DATA: "D9D9D9",  # grey
 }
 HEADER_FILL = "DDEBF7"
 # Column-name hints for rates and percentages: one decimal (58.3), other floats two.
 RATE_HINTS = ("%", "％", "率", "进度", "百分点", "占比", "比重", "增速", "增幅")
-RATE_FORMAT, FLOAT_FORMAT, INT_FORMAT = "0.0", "#,##0.00", "#,##0"   # counts with thousands separators
-YEAR_HINTS, YEAR_FORMAT = ("年度", "年份"), "0"                      # a year is 2024, not 2,024
+RATE_FORMAT, FLOAT_FORMAT, INT_FORMAT = "0.0", "#,##0.00", "#,##0"  # counts with thousands separators
+YEAR_HINTS, YEAR_FORMAT = ("年度", "年份"), "0"  # a year is 2024, not 2,024
 DATE_FORMAT, DATETIME_FORMAT = "yyyy-mm-dd", "yyyy-mm-dd hh:mm"
 # First characters that make Excel/WPS read text as a formula (OWASP CSV injection list + full-width).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠")
@@ -59,13 +66,19 @@ MIN_WIDTH, MAX_WIDTH = 6, 60
 EXCEL_TEXT_MAX = 32767
 TITLE_FONT_SIZE = 14
 PAIR_NAMES = ("实际", "目标")
-PAIR_TEXT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*/\s*(\d+(?:\.\d+)?)\s*$")   # 484/400
+PAIR_TEXT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*/\s*(\d+(?:\.\d+)?)\s*$")  # 484/400
 MISSING_TEXT = ("", "—", "-", "－", "–")
 ISO_DATE_TEXT = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
 
 
-def write_tables(out_path: Path, sheets: dict[str, pd.DataFrame], *, status_column: str = "状态",
-                 title: str | None = None, status_fills: dict[str, str] | None = None) -> Path:
+def write_tables(
+    out_path: Path,
+    sheets: dict[str, pd.DataFrame],
+    *,
+    status_column: str = "状态",
+    title: str | None = None,
+    status_fills: dict[str, str] | None = None,
+) -> Path:
     """Write each DataFrame to its own sheet of `out_path`, atomically; return the path.
 
     `title` becomes row 1 of every sheet (the header then is row 2), the workbook's title property and the
@@ -87,8 +100,13 @@ def write_tables(out_path: Path, sheets: dict[str, pd.DataFrame], *, status_colu
     return Path(out_path)
 
 
-def export_title(subject: str, region: str | None = None, period: str | None = None,
-                 as_of: dt.date | None = None, note: str | None = None) -> str:
+def export_title(
+    subject: str,
+    region: str | None = None,
+    period: str | None = None,
+    as_of: dt.date | None = None,
+    note: str | None = None,
+) -> str:
     """The title row of an export: "石家庄市 2025年9月 目标进度（数据截至2025-09-30）"; missing parts are left out."""
     head = " ".join(part for part in (region, period_text(period) if period else None, subject) if part)
     tail = "；".join(part for part in (note, f"数据截至{as_of:%Y-%m-%d}" if as_of else None) if part)
@@ -104,7 +122,7 @@ def data_cutoff(latest_period: str, until: dt.date | None = None) -> dt.date:
 def for_excel(frame: pd.DataFrame) -> pd.DataFrame:
     """`frame` as it is written: "实际/目标" text pairs split into two numeric columns, ISO date text as dates."""
     columns = []
-    for i, name in enumerate(frame.columns):   # by position: a frame may repeat a column name
+    for i, name in enumerate(frame.columns):  # by position: a frame may repeat a column name
         column = frame.iloc[:, i]
         pairs = _pair_columns(column)
         if pairs is None:
@@ -130,8 +148,9 @@ def _pair_columns(column: pd.Series) -> tuple[pd.Series, pd.Series] | None:
     if not texts or not all(PAIR_TEXT.match(t) for t in texts):
         return None
     parts = [PAIR_TEXT.match(v.strip()) if isinstance(v, str) else None for v in column]
-    return tuple(pd.Series([_number(m[i]) if m else None for m in parts], index=column.index, dtype=object)
-                 for i in (1, 2))
+    return tuple(
+        pd.Series([_number(m[i]) if m else None for m in parts], index=column.index, dtype=object) for i in (1, 2)
+    )
 
 
 def _number(text: str) -> int | float:
@@ -146,7 +165,7 @@ def _dates_from_text(column: pd.Series) -> pd.Series:
         return column
     try:
         values = [_iso(v.strip()) if isinstance(v, str) and v.strip() not in MISSING_TEXT else None for v in column]
-    except ValueError:   # 2025-02-30: not a date, so the column stays text
+    except ValueError:  # 2025-02-30: not a date, so the column stays text
         return column
     return pd.Series(values, index=column.index, dtype=object)
 
@@ -162,7 +181,7 @@ def unique_sheet_name(name: str, taken: set[str]) -> str:
     while candidate.lower() in taken:
         n += 1
         suffix = f"({n})"
-        candidate = base[:SHEET_NAME_MAX - len(suffix)] + suffix
+        candidate = base[: SHEET_NAME_MAX - len(suffix)] + suffix
     taken.add(candidate.lower())
     return candidate
 
@@ -183,8 +202,8 @@ def _write_sheet(sheet, frame: pd.DataFrame, status_column: str, fills: dict, ti
                 cell.fill = fills[cell.value]
     for c, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(c)].width = min(max(width + 2, MIN_WIDTH), MAX_WIDTH)
-    sheet.freeze_panes = f"A{header_row + 1}"   # the header (and the title above it) stay in view
-    if len(frame):   # sort and filter in Excel/WPS: the header row and the data, never the title
+    sheet.freeze_panes = f"A{header_row + 1}"  # the header (and the title above it) stay in view
+    if len(frame):  # sort and filter in Excel/WPS: the header row and the data, never the title
         sheet.auto_filter.ref = f"A{header_row}:{get_column_letter(len(columns))}{len(frame) + header_row}"
     _print_setup(sheet, len(columns), title, header_row)
 
@@ -239,11 +258,11 @@ def _set_value(cell, raw, number_format: str | None) -> None:
     if value is None:
         return
     if isinstance(value, bool):
-        _set_text(cell, "是" if value else "否")   # not TRUE/FALSE
+        _set_text(cell, "是" if value else "否")  # not TRUE/FALSE
     elif isinstance(value, str):
         _set_text(cell, value)
         if display_width(value) > MAX_WIDTH:
-            cell.alignment = Alignment(wrap_text=True, vertical="top")   # long text wraps in its column
+            cell.alignment = Alignment(wrap_text=True, vertical="top")  # long text wraps in its column
     elif isinstance(value, dt.datetime):
         cell.value = value
         cell.number_format = DATETIME_FORMAT if value.time() != dt.time(0) else DATE_FORMAT
@@ -252,8 +271,10 @@ def _set_value(cell, raw, number_format: str | None) -> None:
         cell.number_format = DATE_FORMAT
     else:
         cell.value = value
-        if number_format and not isinstance(value, bool):   # a whole number in a column of amounts is a count
-            cell.number_format = INT_FORMAT if isinstance(value, int) and number_format == FLOAT_FORMAT else number_format
+        if number_format and not isinstance(value, bool):  # a whole number in a column of amounts is a count
+            cell.number_format = (
+                INT_FORMAT if isinstance(value, int) and number_format == FLOAT_FORMAT else number_format
+            )
 
 
 def _plain(raw):
@@ -284,7 +305,7 @@ def _set_text(cell, text: str) -> None:
     text = ILLEGAL_CHARACTERS_RE.sub("", text)[:EXCEL_TEXT_MAX]
     cell.value = text
     if text.startswith(FORMULA_STARTS):
-        cell.data_type = "s"   # openpyxl made it a formula ("f") if it began with "="
+        cell.data_type = "s"  # openpyxl made it a formula ("f") if it began with "="
         cell.quotePrefix = True
 
 

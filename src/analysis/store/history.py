@@ -18,6 +18,7 @@ Each ``add`` is one transaction: a crash leaves the store as it was.
 This module holds the `Store` class (schema, writes, snapshots and queries);
 converting and staging submissions for it is in `analysis.store.staging`.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -37,28 +38,51 @@ import pandas as pd
 
 from analysis import paths
 from analysis.errors import UserError
+from analysis.store.staging import (
+    ISSUED_SHEETS as ISSUED_SHEETS,
+)
+
 # Preparing/staging lives in staging; the public names stay importable from here.
 from analysis.store.staging import (
     META_COLUMNS as META_COLUMNS,
+)
+from analysis.store.staging import (
     MONTH_COLUMN as MONTH_COLUMN,
-    ISSUED_SHEETS as ISSUED_SHEETS,
+)
+from analysis.store.staging import (
     MONTHLY_SHEETS as MONTHLY_SHEETS,
+)
+from analysis.store.staging import (
     REGISTER_SHEETS as REGISTER_SHEETS,
+)
+from analysis.store.staging import (
     SHEETS as SHEETS,
+)
+from analysis.store.staging import (
     UNIT_COLUMN as UNIT_COLUMN,
+)
+from analysis.store.staging import (
     PreparedSheet as PreparedSheet,
+)
+from analysis.store.staging import (
     PreparedSubmission as PreparedSubmission,
+)
+from analysis.store.staging import (
     _from_db,
     _stage_table,
     _widen,
+)
+from analysis.store.staging import (
     prepare as prepare,
+)
+from analysis.store.staging import (
     stage as stage,
 )
 
 DB_NAME = "workbook.sqlite"
 INGEST_LOCK = ".ingest.lock"
-YEAR_COLUMNS = {"企业年度财务": "年度"}   # registers read per year as well (snapshot's latest_per)
-SCHEMA_VERSION = 3   # 2: the same file may be stored again (a restore), so (sha256, period) is not unique
+YEAR_COLUMNS = {"企业年度财务": "年度"}  # registers read per year as well (snapshot's latest_per)
+SCHEMA_VERSION = 3  # 2: the same file may be stored again (a restore), so (sha256, period) is not unique
 #                      3: units stored under a name the registry now gives to several places carry their city
 # The registry before the whole of Hebei knew one 桥西区 and one 新华区, both of 石家庄市: a store written then
 # holds the bare names, which are now shared (张家口市桥西区, 沧州市新华区).
@@ -102,13 +126,13 @@ CREATE TABLE IF NOT EXISTS columns (
 
 @dataclass
 class AddResult:
-    status: str                       # 'added' | 'duplicate' | 'correction' | 'restored' | 'emptied'
+    status: str  # 'added' | 'duplicate' | 'correction' | 'restored' | 'emptied'
     submission_id: int
     period: str
     units: list[str]
-    rows: dict[str, int] = field(default_factory=dict)   # sheet -> rows stored
+    rows: dict[str, int] = field(default_factory=dict)  # sheet -> rows stored
     superseded: list[int] = field(default_factory=list)  # ids of submissions replaced (in part)
-    restored: int | None = None       # a restore: the id of the earlier submission of the same file
+    restored: int | None = None  # a restore: the id of the earlier submission of the same file
 
 
 class StoreError(UserError):
@@ -123,12 +147,17 @@ def store_fault(db_path: Path, err: sqlite3.Error) -> StoreError:
     if "locked" in text or "busy" in text:
         return StoreError(f"数据库 {db_path} 正被其他程序占用，请稍后重试")
     if "full" in text:
-        return StoreError(f"磁盘已满，数据库 {db_path} 未能写入：正在导入的文件未入库，此前已入库的不受影响；"
-                          "请清理磁盘空间后重新导入")
+        return StoreError(
+            f"磁盘已满，数据库 {db_path} 未能写入：正在导入的文件未入库，此前已入库的不受影响；请清理磁盘空间后重新导入"
+        )
     if "readonly" in text or "read-only" in text:
-        return StoreError(f"数据库 {db_path} 只读（或其所在文件夹不可写），无法写入；请换用可写的数据库目录或联系管理员")
+        return StoreError(
+            f"数据库 {db_path} 只读（或其所在文件夹不可写），无法写入；请换用可写的数据库目录或联系管理员"
+        )
     if "malformed" in text or "not a database" in text or "corrupt" in text:
-        return StoreError(f"数据库 {db_path} 已损坏（{err}），未作任何改动；请用备份恢复（python -m analysis store backup 做的备份）")
+        return StoreError(
+            f"数据库 {db_path} 已损坏（{err}），未作任何改动；请用备份恢复（python -m analysis store backup 做的备份）"
+        )
     if "unable to open" in text:
         return StoreError(f"无法打开数据库 {db_path}：文件夹不存在或没有权限")
     return StoreError(f"数据库 {db_path} 出错：{err}")
@@ -145,15 +174,16 @@ def _now() -> str:
 
 # ---------------------------------------------------------------- the store
 
+
 class Store:
     """The embedded submission store under a directory (default: `paths.store_dir()`)."""
 
     def __init__(self, path: str | os.PathLike | None = None):
         self.dir = paths.store_dir(path)
         self.db_path = self.dir / DB_NAME
-        self._writing = False                            # inside writing()
-        self._writer: sqlite3.Connection | None = None   # its connection, once opened
-        self._checked = False                            # PRAGMA quick_check passed before the first write
+        self._writing = False  # inside writing()
+        self._writer: sqlite3.Connection | None = None  # its connection, once opened
+        self._checked = False  # PRAGMA quick_check passed before the first write
 
     # -- connection -------------------------------------------------------
 
@@ -163,7 +193,9 @@ class Store:
     def _connect(self, write: bool = False) -> sqlite3.Connection:
         if self.db_path.exists() and self.db_path.stat().st_size == 0:
             # SQLite would take an empty file for a new store and start numbering again at 1
-            raise StoreError(f"数据库文件 {self.db_path} 为空（0 字节），可能已损坏或被截断；请用备份恢复，或删除该文件后重新导入")
+            raise StoreError(
+                f"数据库文件 {self.db_path} 为空（0 字节），可能已损坏或被截断；请用备份恢复，或删除该文件后重新导入"
+            )
         if write:
             self._check_writable()
         try:
@@ -182,7 +214,7 @@ class Store:
             if write and version in (1, 2):
                 _migrate_to_3(conn)
             if not write and 0 < version < SCHEMA_VERSION and os.access(self.dir, os.W_OK):
-                conn.close()   # an older store is brought up to date by its first use, read or write
+                conn.close()  # an older store is brought up to date by its first use, read or write
                 self._connect(write=True).close()
                 return self._connect()
             if write and version and not self._checked:
@@ -198,11 +230,15 @@ class Store:
         try:
             self.dir.mkdir(parents=True, exist_ok=True)
         except OSError as err:
-            raise StoreError(f"无法创建数据库目录 {self.dir}（{os.strerror(err.errno or 0)}）；请换用可写的目录") from None
+            raise StoreError(
+                f"无法创建数据库目录 {self.dir}（{os.strerror(err.errno or 0)}）；请换用可写的目录"
+            ) from None
         files = [self.db_path] if self.db_path.exists() else []
         if not os.access(self.dir, os.W_OK) or any(not os.access(f, os.W_OK) for f in files):
-            raise StoreError(f"数据库 {self.db_path} 只读（或其所在文件夹不可写），本次未写入任何内容；"
-                             "只读的数据库可以查询，导入请换用可写的数据库目录或联系管理员")
+            raise StoreError(
+                f"数据库 {self.db_path} 只读（或其所在文件夹不可写），本次未写入任何内容；"
+                "只读的数据库可以查询，导入请换用可写的数据库目录或联系管理员"
+            )
 
     def _read_only_uri(self) -> str:
         """Reads open the store read-only, so a published copy, a read-only disk or a folder owned by someone else
@@ -222,8 +258,10 @@ class Store:
         if result != "ok":
             conn.close()
             first = result.replace("*** in database main ***", "").strip().splitlines()[0]
-            raise StoreError(f"数据库 {self.db_path} 已损坏（{first}），本次未写入任何内容；请用备份恢复"
-                             "（python -m analysis store backup 做的备份）")
+            raise StoreError(
+                f"数据库 {self.db_path} 已损坏（{first}），本次未写入任何内容；请用备份恢复"
+                "（python -m analysis store backup 做的备份）"
+            )
         self._checked = True
 
     def check(self) -> list[str]:
@@ -325,19 +363,21 @@ class Store:
         try:
             conn.execute("BEGIN IMMEDIATE")
             _create_schema(conn)
-            same = conn.execute("SELECT MAX(id) FROM submissions WHERE sha256 = ? AND period = ?",
-                                (prepared.sha256, prepared.period)).fetchone()[0]
-            if same is not None and (_is_current(conn, same)
-                                     or (sent_with is not None and _superseders(conn, same) & sent_with())):
+            same = conn.execute(
+                "SELECT MAX(id) FROM submissions WHERE sha256 = ? AND period = ?", (prepared.sha256, prepared.period)
+            ).fetchone()[0]
+            if same is not None and (
+                _is_current(conn, same) or (sent_with is not None and _superseders(conn, same) & sent_with())
+            ):
                 conn.execute("ROLLBACK")
                 return AddResult("duplicate", same, prepared.period, prepared.units)
             result = self._insert(conn, prepared)
-            if same is not None:   # the same bytes as a file a later one superseded: stored again, as a correction
+            if same is not None:  # the same bytes as a file a later one superseded: stored again, as a correction
                 result.status, result.restored = "restored", same
             _sleep_hook()
             conn.execute("COMMIT")
             return result
-        except sqlite3.DatabaseError as err:   # locked, full, read-only, damaged: nothing was written
+        except sqlite3.DatabaseError as err:  # locked, full, read-only, damaged: nothing was written
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             raise store_fault(self.db_path, err) from None
@@ -355,8 +395,14 @@ class Store:
         period, units = prepared.period, prepared.units
         sid = conn.execute(
             "INSERT INTO submissions (file_name, sha256, period, units, ingested_at, extra_columns) VALUES (?,?,?,?,?,?)",
-            (prepared.file_name, prepared.sha256, period, json.dumps(units, ensure_ascii=False), _now(),
-             json.dumps(prepared.extra_columns, ensure_ascii=False)),
+            (
+                prepared.file_name,
+                prepared.sha256,
+                period,
+                json.dumps(units, ensure_ascii=False),
+                _now(),
+                json.dumps(prepared.extra_columns, ensure_ascii=False),
+            ),
         ).lastrowid
         rows, superseded = {}, set()
         for index, sheet in enumerate(prepared.sheets):
@@ -372,8 +418,10 @@ class Store:
     def _add_part(self, conn, sid: int, unit: str, sheet: str, period: str, n_rows: int) -> set[int]:
         """Make (unit, sheet, period) of submission `sid` current; return the submissions it supersedes."""
         superseded = self._supersede(conn, sid, unit, sheet, period)
-        conn.execute("INSERT INTO parts (submission_id, unit, sheet, period, n_rows) VALUES (?,?,?,?,?)",
-                     (sid, unit, sheet, period, n_rows))
+        conn.execute(
+            "INSERT INTO parts (submission_id, unit, sheet, period, n_rows) VALUES (?,?,?,?,?)",
+            (sid, unit, sheet, period, n_rows),
+        )
         return superseded
 
     def empty(self, sheet: str, unit: str, period: str, note: str = "") -> AddResult:
@@ -390,7 +438,8 @@ class Store:
                 sid = conn.execute(
                     "INSERT INTO submissions (file_name, sha256, period, units, ingested_at, extra_columns) "
                     "VALUES (?,?,?,?,?,?)",
-                    (text, digest, period, json.dumps([unit], ensure_ascii=False), _now(), "{}")).lastrowid
+                    (text, digest, period, json.dumps([unit], ensure_ascii=False), _now(), "{}"),
+                ).lastrowid
                 superseded = self._add_part(conn, sid, unit, sheet, period, 0)
         except sqlite3.DatabaseError as err:
             raise store_fault(self.db_path, err) from None
@@ -400,12 +449,18 @@ class Store:
 
     @staticmethod
     def _supersede(conn, sid: int, unit: str, sheet: str, period: str) -> set[int]:
-        old = [r[0] for r in conn.execute(
-            "SELECT submission_id FROM parts WHERE unit=? AND sheet=? AND period=? AND superseded_by IS NULL",
-            (unit, sheet, period))]
+        old = [
+            r[0]
+            for r in conn.execute(
+                "SELECT submission_id FROM parts WHERE unit=? AND sheet=? AND period=? AND superseded_by IS NULL",
+                (unit, sheet, period),
+            )
+        ]
         if old:
-            conn.execute("UPDATE parts SET superseded_by=? WHERE unit=? AND sheet=? AND period=? AND superseded_by IS NULL",
-                         (sid, unit, sheet, period))
+            conn.execute(
+                "UPDATE parts SET superseded_by=? WHERE unit=? AND sheet=? AND period=? AND superseded_by IS NULL",
+                (sid, unit, sheet, period),
+            )
         return set(old)
 
     def _insert_rows(self, conn, sid: int, sheet: PreparedSheet, stage_table: str) -> int:
@@ -415,24 +470,32 @@ class Store:
         if sheet.values is None:
             width = len(META_COLUMNS) - 1 + len(sheet.columns)
             picks = ", ".join("?" if pos in sheet.constants else f"c{pos}" for pos in range(width))
-            conn.execute(f"{insert} SELECT {int(sid)}, {picks} FROM stage.{stage_table} ORDER BY rowid",
-                         [sheet.constants[pos] for pos in sorted(sheet.constants)])
+            conn.execute(
+                f"{insert} SELECT {int(sid)}, {picks} FROM stage.{stage_table} ORDER BY rowid",
+                [sheet.constants[pos] for pos in sorted(sheet.constants)],
+            )
         else:
             marks = ",".join("?" * (len(META_COLUMNS) - 1 + len(sheet.columns)))
             conn.executemany(f"{insert} VALUES ({int(sid)}, {marks})", zip(*sheet.values))
         for col in to_text:
             # SQLite's own text form, the same the rows stored before the widening get.
-            conn.execute(f"UPDATE {_q(sheet.name)} SET {_q(col)} = CAST({_q(col)} AS TEXT) "
-                         f"WHERE {_q(col)} IS NOT NULL AND typeof({_q(col)}) != 'text'")
+            conn.execute(
+                f"UPDATE {_q(sheet.name)} SET {_q(col)} = CAST({_q(col)} AS TEXT) "
+                f"WHERE {_q(col)} IS NOT NULL AND typeof({_q(col)}) != 'text'"
+            )
         return sum(sheet.unit_rows.values())
 
     def _ensure_columns(self, conn, sheet: PreparedSheet) -> list[str]:
         """Create the sheet table / new columns and widen kinds; return the columns whose
         values must become text (a column that held numbers now also holds words)."""
         table = _q(sheet.name)
-        conn.execute(f"CREATE TABLE IF NOT EXISTS {table} (submission_id INTEGER NOT NULL REFERENCES submissions(id),"
-                     f" {_q(UNIT_COLUMN)} TEXT NOT NULL, _sheet TEXT, _row INTEGER, _extra TEXT)")
-        conn.execute(f"CREATE INDEX IF NOT EXISTS {_q(sheet.name + '_by_part')} ON {table}(submission_id, {_q(UNIT_COLUMN)})")
+        conn.execute(
+            f"CREATE TABLE IF NOT EXISTS {table} (submission_id INTEGER NOT NULL REFERENCES submissions(id),"
+            f" {_q(UNIT_COLUMN)} TEXT NOT NULL, _sheet TEXT, _row INTEGER, _extra TEXT)"
+        )
+        conn.execute(
+            f"CREATE INDEX IF NOT EXISTS {_q(sheet.name + '_by_part')} ON {table}(submission_id, {_q(UNIT_COLUMN)})"
+        )
         known = {n: k for n, k in conn.execute("SELECT name, kind FROM columns WHERE sheet=?", (sheet.name,))}
         to_text = []
         for col in sheet.columns:
@@ -443,12 +506,16 @@ class Store:
                 conn.execute("INSERT INTO columns VALUES (?,?,?,?)", (sheet.name, col, kind, len(known)))
                 known[col] = kind
                 if col == MONTH_COLUMN:
-                    conn.execute(f"CREATE INDEX IF NOT EXISTS {_q(sheet.name + '_by_month')} ON {table}"
-                                 f"({_q(UNIT_COLUMN)}, {_q(MONTH_COLUMN)})")
+                    conn.execute(
+                        f"CREATE INDEX IF NOT EXISTS {_q(sheet.name + '_by_month')} ON {table}"
+                        f"({_q(UNIT_COLUMN)}, {_q(MONTH_COLUMN)})"
+                    )
                 if col == YEAR_COLUMNS.get(sheet.name):
                     # covers snapshot(latest_per=年度): which part last listed each unit's year
-                    conn.execute(f"CREATE INDEX IF NOT EXISTS {_q(sheet.name + '_by_year')} ON {table}"
-                                 f"(submission_id, {_q(UNIT_COLUMN)}, {_q(col)})")
+                    conn.execute(
+                        f"CREATE INDEX IF NOT EXISTS {_q(sheet.name + '_by_year')} ON {table}"
+                        f"(submission_id, {_q(UNIT_COLUMN)}, {_q(col)})"
+                    )
                 continue
             if col in sheet.empty:
                 continue
@@ -467,9 +534,17 @@ class Store:
         rows = self._read("SELECT name, kind FROM columns WHERE sheet=? ORDER BY position", (sheet,))
         return sorted(rows, key=lambda r: order.index(r[0]) if r[0] in order else len(order))
 
-    def snapshot(self, sheet: str, as_of_period: str | None = None, units: Iterable[str] | str | None = None,
-                 *, as_at: str | None = None, latest_per: str | None = None,
-                 columns: Iterable[str] | None = None, provenance: bool = True) -> pd.DataFrame:
+    def snapshot(
+        self,
+        sheet: str,
+        as_of_period: str | None = None,
+        units: Iterable[str] | str | None = None,
+        *,
+        as_at: str | None = None,
+        latest_per: str | None = None,
+        columns: Iterable[str] | None = None,
+        provenance: bool = True,
+    ) -> pd.DataFrame:
         """The rows of a sheet as the store saw them for a period.
 
         Register sheets (集群名录, 企业名录, 资质认定, 企业年度财务): for each unit, the
@@ -492,7 +567,7 @@ class Store:
             raise ValueError(f"unknown sheet {sheet!r}")
         cols = stored = self._columns(sheet)
         if cols and columns is not None:
-            wanted = {*columns, MONTH_COLUMN, latest_per}   # the query orders and groups by these
+            wanted = {*columns, MONTH_COLUMN, latest_per}  # the query orders and groups by these
             cols = [(n, k) for n, k in cols if n in wanted]
         names = [n for n, _ in cols]
         trail = [UNIT_COLUMN, *(PROVENANCE_COLUMNS if provenance else ())]
@@ -501,31 +576,42 @@ class Store:
             names = [c for c in _contract_columns(sheet) if c != UNIT_COLUMN]
             return pd.DataFrame(columns=_with_unit_in_place(sheet, [*names, *trail]))
         vis_sql, params = _visible_parts_sql(sheet, as_of_period, units, as_at)
-        select = ", ".join([*(f"t.{_q(n)}" for n in names), f"t.{_q(UNIT_COLUMN)}",
-                            *(("v.period", "t.submission_id", "t._sheet", "t._row") if provenance else ())])
+        select = ", ".join(
+            [
+                *(f"t.{_q(n)}" for n in names),
+                f"t.{_q(UNIT_COLUMN)}",
+                *(("v.period", "t.submission_id", "t._sheet", "t._row") if provenance else ()),
+            ]
+        )
         join = f"FROM {_q(sheet)} t JOIN vis v ON t.submission_id = v.submission_id AND t.{_q(UNIT_COLUMN)} = v.unit"
         if sheet in ISSUED_SHEETS:
             sql = f"WITH vis AS ({vis_sql}) SELECT {select} {join} ORDER BY v.period, v.unit, t.rowid"
         elif sheet in REGISTER_SHEETS and latest_per is None:
-            sql = (f"WITH vis0 AS ({vis_sql}), best AS (SELECT unit, MAX(period) AS period FROM vis0 GROUP BY unit), "
-                   f"vis AS (SELECT vis0.* FROM vis0 JOIN best USING (unit, period)) "
-                   f"SELECT {select} {join} ORDER BY v.unit, t.rowid")
+            sql = (
+                f"WITH vis0 AS ({vis_sql}), best AS (SELECT unit, MAX(period) AS period FROM vis0 GROUP BY unit), "
+                f"vis AS (SELECT vis0.* FROM vis0 JOIN best USING (unit, period)) "
+                f"SELECT {select} {join} ORDER BY v.unit, t.rowid"
+            )
         elif latest_per is not None:
             # the latest period per (unit, value) first, from the covering index (see _ensure_columns)
             key, unit = _q(latest_per), _q(UNIT_COLUMN)
-            best = (f"SELECT t.{unit} AS unit, t.{key} AS k, MAX(v.period) AS period {join} GROUP BY t.{unit}, t.{key}")
-            sql = (f"WITH vis AS ({vis_sql}), best AS ({best}) SELECT {select} {join} "
-                   f"JOIN best b ON b.unit = t.{unit} AND b.k IS t.{key} AND b.period = v.period "
-                   f"ORDER BY t.{unit}, t.{key}, t.rowid")
+            best = f"SELECT t.{unit} AS unit, t.{key} AS k, MAX(v.period) AS period {join} GROUP BY t.{unit}, t.{key}"
+            sql = (
+                f"WITH vis AS ({vis_sql}), best AS ({best}) SELECT {select} {join} "
+                f"JOIN best b ON b.unit = t.{unit} AND b.k IS t.{key} AND b.period = v.period "
+                f"ORDER BY t.{unit}, t.{key}, t.rowid"
+            )
         else:
             month_filter = f"WHERE t.{_q(MONTH_COLUMN)} <= ?" if as_of_period else ""
             params += [as_of_period] if as_of_period else []
             rank = f"RANK() OVER (PARTITION BY t.{_q(UNIT_COLUMN)}, t.{_q(MONTH_COLUMN)} ORDER BY v.period DESC)"
-            sql = (f"WITH vis AS ({vis_sql}), cand AS (SELECT {select}, {rank} AS rk, t.rowid AS rid {join} {month_filter}) "
-                   f"SELECT * FROM cand WHERE rk = 1 ORDER BY {_q(UNIT_COLUMN)}, {_q(MONTH_COLUMN)}, rid")
+            sql = (
+                f"WITH vis AS ({vis_sql}), cand AS (SELECT {select}, {rank} AS rk, t.rowid AS rid {join} {month_filter}) "
+                f"SELECT * FROM cand WHERE rk = 1 ORDER BY {_q(UNIT_COLUMN)}, {_q(MONTH_COLUMN)}, rid"
+            )
         rows = self._read(sql, params)
-        width = len(out_cols)   # (the monthly query adds its rank and rowid)
-        cells = np.empty((len(rows), width), dtype=object)   # every column is converted below: no inference
+        width = len(out_cols)  # (the monthly query adds its rank and rowid)
+        cells = np.empty((len(rows), width), dtype=object)  # every column is converted below: no inference
         if rows:
             cells[:] = rows if len(rows[0]) == width else [r[:width] for r in rows]
         frame = pd.DataFrame(cells, columns=out_cols, dtype=object)
@@ -549,11 +635,13 @@ class Store:
         if key not in {n for n, _ in self._columns(sheet)}:
             return {}
         vis_sql, params = _visible_parts_sql(sheet, None, None, None)
-        sql = (f"WITH vis0 AS ({vis_sql}), best AS (SELECT unit, MAX(period) AS period FROM vis0 GROUP BY unit), "
-               f"vis AS (SELECT vis0.* FROM vis0 JOIN best USING (unit, period)) "
-               f"SELECT t.{_q(key)}, t.{_q(UNIT_COLUMN)} FROM {_q(sheet)} t JOIN vis v "
-               f"ON t.submission_id = v.submission_id AND t.{_q(UNIT_COLUMN)} = v.unit "
-               f"WHERE t.{_q(key)} IS NOT NULL ORDER BY v.period, v.submission_id")
+        sql = (
+            f"WITH vis0 AS ({vis_sql}), best AS (SELECT unit, MAX(period) AS period FROM vis0 GROUP BY unit), "
+            f"vis AS (SELECT vis0.* FROM vis0 JOIN best USING (unit, period)) "
+            f"SELECT t.{_q(key)}, t.{_q(UNIT_COLUMN)} FROM {_q(sheet)} t JOIN vis v "
+            f"ON t.submission_id = v.submission_id AND t.{_q(UNIT_COLUMN)} = v.unit "
+            f"WHERE t.{_q(key)} IS NOT NULL ORDER BY v.period, v.submission_id"
+        )
         return {str(k): u for k, u in self._read(sql, params)}
 
     def submissions(self, include_superseded: bool = False) -> pd.DataFrame:
@@ -565,7 +653,8 @@ class Store:
         rows = self._read(
             "SELECT s.id, s.file_name, s.sha256, s.period, s.units, s.ingested_at, "
             "CASE WHEN EXISTS (SELECT 1 FROM parts p WHERE p.submission_id = s.id AND p.superseded_by IS NULL) "
-            "THEN 'current' ELSE 'superseded' END FROM submissions s ORDER BY s.id")
+            "THEN 'current' ELSE 'superseded' END FROM submissions s ORDER BY s.id"
+        )
         cols = ["id", "file_name", "sha256", "period", "units", "ingested_at", "status"]
         frame = pd.DataFrame.from_records(rows, columns=cols)
         frame["units"] = [tuple(json.loads(u)) for u in frame["units"]]
@@ -577,8 +666,10 @@ class Store:
     def parts(self, include_superseded: bool = False) -> pd.DataFrame:
         """One row per (submission, unit, sheet): submission_id, unit, sheet, period, n_rows, superseded_by."""
         where = "" if include_superseded else "WHERE superseded_by IS NULL"
-        rows = self._read(f"SELECT submission_id, unit, sheet, period, n_rows, superseded_by FROM parts {where} "
-                          "ORDER BY period, unit, submission_id")
+        rows = self._read(
+            f"SELECT submission_id, unit, sheet, period, n_rows, superseded_by FROM parts {where} "
+            "ORDER BY period, unit, submission_id"
+        )
         cols = ["submission_id", "unit", "sheet", "period", "n_rows", "superseded_by"]
         frame = pd.DataFrame.from_records(rows, columns=cols)
         frame["superseded_by"] = frame["superseded_by"].astype("Int64")
@@ -586,7 +677,9 @@ class Store:
 
     def periods(self) -> list[str]:
         """Periods with current data, ascending."""
-        return [r[0] for r in self._read("SELECT DISTINCT period FROM parts WHERE superseded_by IS NULL ORDER BY period")]
+        return [
+            r[0] for r in self._read("SELECT DISTINCT period FROM parts WHERE superseded_by IS NULL ORDER BY period")
+        ]
 
     def latest_period(self) -> str | None:
         periods = self.periods()
@@ -596,14 +689,18 @@ class Store:
         """The latest period, or a Chinese error for a store with nothing in it (the one message everyone uses)."""
         latest = self.latest_period()
         if latest is None:
-            raise StoreError(f"数据库 {self.dir} 不存在或还没有报送数据：请先用 ingest 导入报送文件（或运行 make demo），"
-                             "或用 --store / 环境变量 WORKBOOK_STORE 指定数据库目录")
+            raise StoreError(
+                f"数据库 {self.dir} 不存在或还没有报送数据：请先用 ingest 导入报送文件（或运行 make demo），"
+                "或用 --store / 环境变量 WORKBOOK_STORE 指定数据库目录"
+            )
         return latest
 
     def submitted_units(self, period: str) -> set[str]:
         """Units with a current submission for `period`."""
-        return {r[0] for r in self._read(
-            "SELECT DISTINCT unit FROM parts WHERE period = ? AND superseded_by IS NULL", (period,))}
+        return {
+            r[0]
+            for r in self._read("SELECT DISTINCT unit FROM parts WHERE period = ? AND superseded_by IS NULL", (period,))
+        }
 
     def fingerprint(self, units: Iterable[str] | str, period: str | None = None) -> str:
         """A hash of everything the store holds for `units` up to `period` (default: latest).
@@ -618,7 +715,9 @@ class Store:
         rows = self._read(
             f"SELECT p.unit, p.sheet, p.period, p.submission_id, s.sha256 FROM parts p JOIN submissions s "
             f"ON s.id = p.submission_id WHERE p.superseded_by IS NULL AND p.period <= ? AND p.unit IN ({marks}) "
-            f"ORDER BY p.unit, p.sheet, p.period", [period, *unit_list])
+            f"ORDER BY p.unit, p.sheet, p.period",
+            [period, *unit_list],
+        )
         digest = hashlib.sha256(f"v{SCHEMA_VERSION}|{period}|{unit_list}".encode())
         for row in rows:
             digest.update("|".join(map(str, row)).encode() + b"\n")
@@ -638,10 +737,10 @@ def _create_schema(conn: sqlite3.Connection) -> None:
 def _migrate_to_2(conn: sqlite3.Connection) -> None:
     """Version 1 → 2: rebuild `submissions` without UNIQUE (sha256, period), keeping every row and id, in one
     transaction (SQLite's table rebuild: foreign keys off while the parent table is swapped, on again after)."""
-    conn.execute("PRAGMA foreign_keys = OFF")   # only outside a transaction
+    conn.execute("PRAGMA foreign_keys = OFF")  # only outside a transaction
     try:
         with _immediate(conn):
-            if conn.execute("PRAGMA user_version").fetchone()[0] == 1:   # another writer may have done it
+            if conn.execute("PRAGMA user_version").fetchone()[0] == 1:  # another writer may have done it
                 _drop_file_uniqueness(conn)
                 conn.execute("CREATE INDEX IF NOT EXISTS submissions_by_file ON submissions(sha256, period)")
                 conn.execute("PRAGMA user_version = 2")
@@ -653,7 +752,7 @@ def _migrate_to_3(conn: sqlite3.Connection) -> None:
     """Version 2 → 3: the legacy bare unit names (LEGACY_UNIT_NAMES) renamed in parts, submissions and every data
     table's 地区, in one transaction; nothing else changes (ids, provenance, superseded links)."""
     with _immediate(conn):
-        if conn.execute("PRAGMA user_version").fetchone()[0] not in (1, 2):   # another writer may have done it
+        if conn.execute("PRAGMA user_version").fetchone()[0] not in (1, 2):  # another writer may have done it
             return
         tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
         for old, new in LEGACY_UNIT_NAMES.items():
@@ -664,9 +763,13 @@ def _migrate_to_3(conn: sqlite3.Connection) -> None:
                 names = {row[1] for row in conn.execute(f"PRAGMA table_info({_q(sheet)})")}
                 for column in names & {UNIT_COLUMN, "所属地区"}:
                     conn.execute(f"UPDATE {_q(sheet)} SET {_q(column)} = ? WHERE {_q(column)} = ?", (new, old))
-            for sid, units in conn.execute("SELECT id, units FROM submissions WHERE units LIKE ?", (f'%"{old}"%',)).fetchall():
+            for sid, units in conn.execute(
+                "SELECT id, units FROM submissions WHERE units LIKE ?", (f'%"{old}"%',)
+            ).fetchall():
                 renamed = [new if u == old else u for u in json.loads(units)]
-                conn.execute("UPDATE submissions SET units = ? WHERE id = ?", (json.dumps(renamed, ensure_ascii=False), sid))
+                conn.execute(
+                    "UPDATE submissions SET units = ? WHERE id = ?", (json.dumps(renamed, ensure_ascii=False), sid)
+                )
         conn.execute("PRAGMA user_version = 3")
 
 
@@ -684,30 +787,41 @@ def _immediate(conn: sqlite3.Connection) -> Iterator[None]:
 
 
 def _drop_file_uniqueness(conn: sqlite3.Connection) -> None:
-    conn.execute("CREATE TABLE submissions_v2 (id INTEGER PRIMARY KEY, file_name TEXT NOT NULL, sha256 TEXT NOT NULL, "
-                 "period TEXT NOT NULL, units TEXT NOT NULL, ingested_at TEXT NOT NULL, extra_columns TEXT NOT NULL)")
-    conn.execute("INSERT INTO submissions_v2 SELECT id, file_name, sha256, period, units, ingested_at, extra_columns "
-                 "FROM submissions")
+    conn.execute(
+        "CREATE TABLE submissions_v2 (id INTEGER PRIMARY KEY, file_name TEXT NOT NULL, sha256 TEXT NOT NULL, "
+        "period TEXT NOT NULL, units TEXT NOT NULL, ingested_at TEXT NOT NULL, extra_columns TEXT NOT NULL)"
+    )
+    conn.execute(
+        "INSERT INTO submissions_v2 SELECT id, file_name, sha256, period, units, ingested_at, extra_columns "
+        "FROM submissions"
+    )
     conn.execute("DROP TABLE submissions")
     conn.execute("ALTER TABLE submissions_v2 RENAME TO submissions")
 
 
 def _superseders(conn: sqlite3.Connection, sid: int) -> set[str]:
     """The sha256 of every submission that superseded `sid`, directly or through later corrections."""
-    rows = conn.execute("""
+    rows = conn.execute(
+        """
         WITH RECURSIVE later(id) AS (
             SELECT superseded_by FROM parts WHERE submission_id = ? AND superseded_by IS NOT NULL
             UNION
             SELECT p.superseded_by FROM parts p JOIN later ON p.submission_id = later.id
             WHERE p.superseded_by IS NOT NULL)
-        SELECT DISTINCT s.sha256 FROM submissions s JOIN later ON s.id = later.id""", (sid,)).fetchall()
+        SELECT DISTINCT s.sha256 FROM submissions s JOIN later ON s.id = later.id""",
+        (sid,),
+    ).fetchall()
     return {row[0] for row in rows}
 
 
 def _is_current(conn: sqlite3.Connection, sid: int) -> bool:
     """Every part of the submission is still current (nothing superseded it)."""
-    return conn.execute("SELECT COUNT(*) FROM parts WHERE submission_id = ? AND superseded_by IS NOT NULL",
-                        (sid,)).fetchone()[0] == 0
+    return (
+        conn.execute(
+            "SELECT COUNT(*) FROM parts WHERE submission_id = ? AND superseded_by IS NOT NULL", (sid,)
+        ).fetchone()[0]
+        == 0
+    )
 
 
 def _with_unit_in_place(sheet: str, columns: list[str]) -> list[str]:
@@ -716,11 +830,14 @@ def _with_unit_in_place(sheet: str, columns: list[str]) -> list[str]:
     if UNIT_COLUMN not in order:
         return columns
     rest = [c for c in columns if c != UNIT_COLUMN]
-    return rest[:order.index(UNIT_COLUMN)] + [UNIT_COLUMN] + rest[order.index(UNIT_COLUMN):]
+    return rest[: order.index(UNIT_COLUMN)] + [UNIT_COLUMN] + rest[order.index(UNIT_COLUMN) :]
 
 
 def _contract_columns(sheet: str) -> list[str]:
-    from analysis.submissions.contract import SHEETS_BY_NAME  # contract is data only; imported late to keep the store standalone
+    from analysis.submissions.contract import (
+        SHEETS_BY_NAME,  # contract is data only; imported late to keep the store standalone
+    )
+
     spec = SHEETS_BY_NAME.get(sheet)
     return [c.name for c in spec.columns] if spec else []
 
@@ -741,8 +858,9 @@ def _visible_parts_sql(sheet: str, as_of_period: str | None, units, as_at: str |
     if as_at:
         where.append("s.ingested_at <= ? AND (p.superseded_by IS NULL OR x.ingested_at > ?)")
         params += [as_at, as_at]
-        source = ("parts p JOIN submissions s ON s.id = p.submission_id "
-                  "LEFT JOIN submissions x ON x.id = p.superseded_by")
+        source = (
+            "parts p JOIN submissions s ON s.id = p.submission_id LEFT JOIN submissions x ON x.id = p.superseded_by"
+        )
     else:
         where.append("p.superseded_by IS NULL")
         source = "parts p"

@@ -6,6 +6,7 @@ unit and period complement each other instead of correcting each other). Files
 are taken folder by folder in sheet-dependency order (集群名录 before 企业名录
 before 资质认定 …) so that references between CSV files resolve through the store.
 """
+
 from __future__ import annotations
 
 import copy
@@ -21,19 +22,25 @@ SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv")
 # Sheets referenced by others come first (clusters, then enterprises, then what cites them).
 SHEET_ORDER = ("集群名录", "企业名录", "资质认定", "企业年度财务", "集群月度", "指标填报", "情况说明")
 DEBUG_ENV = "WORKBOOK_DEBUG"  # set to see the traceback of a file the reader cannot handle
-STATUS_ZH = {"added": "已入库", "correction": "已入库（更正）", "restored": "已入库（恢复）", "duplicate": "重复，跳过（已入库）",
-             "rejected": "拒收"}
+STATUS_ZH = {
+    "added": "已入库",
+    "correction": "已入库（更正）",
+    "restored": "已入库（恢复）",
+    "duplicate": "重复，跳过（已入库）",
+    "rejected": "拒收",
+}
 
 
 @dataclass
 class Outcome:
     """What happened to one file."""
+
     path: Path
-    status: str                                    # added | correction | duplicate | rejected
+    status: str  # added | correction | duplicate | rejected
     result: AddResult | None = None
-    problems: list[str] = field(default_factory=list)   # Chinese lines, for rejections
-    notes: list[str] = field(default_factory=list)      # Chinese lines the user must see (a former name resolved …)
-    moves: int = 0                                      # enterprises the file moved from another unit (企业迁移)
+    problems: list[str] = field(default_factory=list)  # Chinese lines, for rejections
+    notes: list[str] = field(default_factory=list)  # Chinese lines the user must see (a former name resolved …)
+    moves: int = 0  # enterprises the file moved from another unit (企业迁移)
 
     @property
     def rejected(self) -> bool:
@@ -93,10 +100,14 @@ def _ingest_one(store: Store, path: Path, period: str | None, known: dict) -> tu
     except Exception as err:  # noqa: BLE001 - a file the reader chokes on must not stop the batch
         if os.environ.get(DEBUG_ENV):
             raise
-        return Outcome(path, "rejected", problems=[f"无法读取该文件（{type(err).__name__}: {err}）；"
-                                                   "如确认文件无误，请将其发给维护人员"]), _NOTHING
-    return _store(store, path, prepare_checked(checked), defined_names(checked.tables), known,
-                  enterprise_names(checked.tables))
+        return Outcome(
+            path,
+            "rejected",
+            problems=[f"无法读取该文件（{type(err).__name__}: {err}）；如确认文件无误，请将其发给维护人员"],
+        ), _NOTHING
+    return _store(
+        store, path, prepare_checked(checked), defined_names(checked.tables), known, enterprise_names(checked.tables)
+    )
 
 
 _NOTHING: dict = {"enterprises": {}, "clusters": {}}
@@ -120,8 +131,9 @@ def enterprise_names(tables: dict) -> dict[str, str]:
     return dict(zip(table["统一社会信用代码"].tolist(), table["企业名称"].tolist()))
 
 
-def _store(store: Store, path: Path, submission, defined: dict, known: dict,
-           names: dict[str, str]) -> tuple[Outcome, dict]:
+def _store(
+    store: Store, path: Path, submission, defined: dict, known: dict, names: dict[str, str]
+) -> tuple[Outcome, dict]:
     """Store a validated submission and make what it defines known to the files after it
     (`names`: enterprise_names of the file, for its 企业迁移 notes).
 
@@ -151,15 +163,22 @@ def moved_enterprises(defined: dict[str, str], known: dict[str, str]) -> list[tu
 def migration_notes(moves: list[tuple[str, str, str]], names: dict[str, str]) -> list[str]:
     """企业迁移 lines (`names`: credit code -> 企业名称): the enterprise now in its new unit's register; the old
     unit's rows are left as they are."""
-    lines = [f"企业迁移：{names.get(code, '')}（{code}）由{old}迁至{new}；{old}已报送的其他内容不变，"
-             f"请{old}在下次报送的企业名录中删去该企业" for code, old, new in moves[:MOVES_SHOWN]]
+    lines = [
+        f"企业迁移：{names.get(code, '')}（{code}）由{old}迁至{new}；{old}已报送的其他内容不变，"
+        f"请{old}在下次报送的企业名录中删去该企业"
+        for code, old, new in moves[:MOVES_SHOWN]
+    ]
     if len(moves) > MOVES_SHOWN:
         lines.append(f"另有 {len(moves) - MOVES_SHOWN} 家企业迁移，未逐一列出")
     return lines
 
 
-def ingest(paths: Iterable[str | Path], period: str | None = None, store: Store | None = None,
-           on_outcome: Callable[[Outcome], None] | None = None) -> list[Outcome]:
+def ingest(
+    paths: Iterable[str | Path],
+    period: str | None = None,
+    store: Store | None = None,
+    on_outcome: Callable[[Outcome], None] | None = None,
+) -> list[Outcome]:
     """Ingest every submission file under `paths`; returns one Outcome per file."""
     store = store or Store()
     return list(ingest_files(store, collect_files(paths), check_period(period), on_outcome))
@@ -181,9 +200,13 @@ def _workers() -> int:
     return int(wanted) if wanted and wanted.isdigit() else min(os.cpu_count() or 1, 4)
 
 
-def ingest_files(store: Store, files: list[Path], period: str | None,
-                 on_outcome: Callable[[Outcome], None] | None = None,
-                 on_wait: Callable[[], None] | None = None) -> Iterator[Outcome]:
+def ingest_files(
+    store: Store,
+    files: list[Path],
+    period: str | None,
+    on_outcome: Callable[[Outcome], None] | None = None,
+    on_wait: Callable[[], None] | None = None,
+) -> Iterator[Outcome]:
     """Ingest `files` in the order given (see collect_files), yielding each Outcome in turn;
     with PARALLEL_MIN_FILES files or more, workers read and validate ahead. Concurrent ingests into one store
     queue behind each other (`on_wait` is called when this one has to wait)."""
@@ -191,8 +214,9 @@ def ingest_files(store: Store, files: list[Path], period: str | None,
         yield from _ingest_locked(store, files, period, on_outcome)
 
 
-def _ingest_locked(store: Store, files: list[Path], period: str | None,
-                   on_outcome: Callable[[Outcome], None] | None) -> Iterator[Outcome]:
+def _ingest_locked(
+    store: Store, files: list[Path], period: str | None, on_outcome: Callable[[Outcome], None] | None
+) -> Iterator[Outcome]:
     known = known_names(store)
     known["sent"] = _RunDigests(files)
     workers = _workers()
@@ -244,10 +268,11 @@ STAGE_MIN_ROWS = 500
 @dataclass
 class _Ahead:
     """A file a worker validated and staged."""
-    prepared: object                 # store.PreparedSubmission, staged when large
-    defines: dict[str, dict]         # defined_names() of the file
-    refers: tuple[set, set]          # enterprises and clusters it refers to without defining them
-    names: dict[str, str]            # enterprise_names() of the file
+
+    prepared: object  # store.PreparedSubmission, staged when large
+    defines: dict[str, dict]  # defined_names() of the file
+    refers: tuple[set, set]  # enterprises and clusters it refers to without defining them
+    names: dict[str, str]  # enterprise_names() of the file
 
 
 def _init_worker(known: dict, parent: int | None = None) -> None:
@@ -264,15 +289,15 @@ def _die_with_parent(parent: int | None) -> None:
     import signal
 
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)   # Ctrl-C is the parent's to handle
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     try:
         import ctypes
 
         libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGTERM)   # 1 = PR_SET_PDEATHSIG
-    except (OSError, AttributeError):   # not Linux: the pool's own shutdown still applies
+        libc.prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux: the pool's own shutdown still applies
         return
-    if parent is not None and os.getppid() != parent:   # the parent died before the signal was set
+    if parent is not None and os.getppid() != parent:  # the parent died before the signal was set
         os._exit(1)
 
 
@@ -281,8 +306,9 @@ def _validate_ahead(path: Path, period: str | None, stage_path: Path) -> _Ahead 
     from analysis.submissions.validate import read_checked
 
     try:
-        checked = read_checked(path, period, known_enterprises=_WORKER_KNOWN["enterprises"],
-                               known_clusters=_WORKER_KNOWN["clusters"])
+        checked = read_checked(
+            path, period, known_enterprises=_WORKER_KNOWN["enterprises"], known_clusters=_WORKER_KNOWN["clusters"]
+        )
         prepared = prepare_checked(checked)
         if sum(sum(sheet.unit_rows.values()) for sheet in prepared.sheets) >= STAGE_MIN_ROWS:
             prepared = stage(prepared, stage_path)
@@ -335,7 +361,9 @@ def _pipelined(store: Store, files: list[Path], period: str | None, known: dict,
 
 
 _CRASHED = object()
-CRASH_MESSAGE = "读取该文件时读取程序异常退出（文件可能已损坏或结构异常），未入库；请用 Excel 或 WPS 打开、另存为 .xlsx 后重新报送"
+CRASH_MESSAGE = (
+    "读取该文件时读取程序异常退出（文件可能已损坏或结构异常），未入库；请用 Excel 或 WPS 打开、另存为 .xlsx 后重新报送"
+)
 
 
 class _ReadAhead:
@@ -354,15 +382,21 @@ class _ReadAhead:
 
     def _start(self, first: int) -> None:
         self.pool = self._new_pool(self.workers)
-        self.futures = {i: self.pool.submit(_validate_ahead, self.files[i], self.period, self.stages[i])
-                        for i in range(first, len(self.files))}
+        self.futures = {
+            i: self.pool.submit(_validate_ahead, self.files[i], self.period, self.stages[i])
+            for i in range(first, len(self.files))
+        }
 
     def _new_pool(self, workers: int):
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
-        return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"),
-                                   initializer=_init_worker, initargs=(self.known, os.getpid()))
+        return ProcessPoolExecutor(
+            workers,
+            mp_context=multiprocessing.get_context("fork"),
+            initializer=_init_worker,
+            initargs=(self.known, os.getpid()),
+        )
 
     def result(self, index: int):
         """The worker's _Ahead for file `index`, None (redo in order) or _CRASHED."""
@@ -407,7 +441,9 @@ def describe(outcome: Outcome, base: Path | None = None) -> list[str]:
         shown = outcome.problems[:PROBLEMS_SHOWN]
         lines = [f"{label}：{name}（{len(outcome.problems)} 个问题）", *(f"    {p}" for p in shown)]
         if len(outcome.problems) > len(shown):
-            lines.append(f"    ……另有 {len(outcome.problems) - len(shown)} 个问题未列出（多为同类问题，请先修改以上各处后重新报送）")
+            lines.append(
+                f"    ……另有 {len(outcome.problems) - len(shown)} 个问题未列出（多为同类问题，请先修改以上各处后重新报送）"
+            )
         return lines
     r = outcome.result
     detail = f"填报期 {r.period}，{'、'.join(r.units)}"
@@ -428,8 +464,10 @@ def summary(outcomes: list[Outcome]) -> str:
     restored = f"，恢复 {counts['restored']}" if counts["restored"] else ""
     moves = sum(o.moves for o in outcomes)
     moved = f"；企业迁移 {moves} 家（见各文件下的注）" if moves else ""
-    return (f"共 {len(outcomes)} 个文件：入库 {counts['added']}，更正 {counts['correction']}{restored}，"
-            f"重复跳过 {counts['duplicate']}，拒收 {counts['rejected']}{moved}")
+    return (
+        f"共 {len(outcomes)} 个文件：入库 {counts['added']}，更正 {counts['correction']}{restored}，"
+        f"重复跳过 {counts['duplicate']}，拒收 {counts['rejected']}{moved}"
+    )
 
 
 def _shown(path: Path, base: Path | None) -> str:
@@ -437,4 +475,3 @@ def _shown(path: Path, base: Path | None) -> str:
         return str(path.relative_to(base)) if base else str(path)
     except ValueError:
         return str(path)
-

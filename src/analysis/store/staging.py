@@ -8,14 +8,15 @@
 
 This module does not import `analysis.store.history`; history imports it.
 """
+
 from __future__ import annotations
 
 import json
-from json.encoder import encode_basestring as _json_text  # C-accelerated, keeps non-ASCII as is
 import sqlite3
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import date
+from json.encoder import encode_basestring as _json_text  # C-accelerated, keeps non-ASCII as is
 from pathlib import Path
 
 import numpy as np
@@ -33,12 +34,13 @@ META_COLUMNS = ("submission_id", UNIT_COLUMN, "_sheet", "_row", "_extra")
 @dataclass
 class PreparedSheet:
     """One sheet of a submission as the values SQLite stores (see `prepare`)."""
+
     name: str
-    columns: list[str]               # data columns, in order
-    kinds: dict[str, str]            # the kind each data column has in this sheet
-    empty: frozenset[str]            # data columns without a value: they say nothing about their kind
-    unit_rows: dict[str, int]        # rows per unit
-    values: list[list] | None        # column by column: 地区, _sheet, _row, _extra, *data; None once staged
+    columns: list[str]  # data columns, in order
+    kinds: dict[str, str]  # the kind each data column has in this sheet
+    empty: frozenset[str]  # data columns without a value: they say nothing about their kind
+    unit_rows: dict[str, int]  # rows per unit
+    values: list[list] | None  # column by column: 地区, _sheet, _row, _extra, *data; None once staged
     constants: dict[int, object] = field(default_factory=dict)  # staged: columns (by position) with one value
 
 
@@ -49,14 +51,15 @@ class PreparedSubmission:
     Preparing and staging need no store, so ingest does them in worker processes; the
     store then copies a staged file's rows with one INSERT … SELECT per sheet.
     """
+
     file_name: str
     sha256: str
     period: str
     units: list[str]
     extra_columns: dict[str, list[str]]
     sheets: list[PreparedSheet]
-    stage: Path | None = None        # the SQLite file holding the rows (see `stage`)
-    notes: list[str] = field(default_factory=list)   # what the validator resolved for the user (a former name …)
+    stage: Path | None = None  # the SQLite file holding the rows (see `stage`)
+    notes: list[str] = field(default_factory=list)  # what the validator resolved for the user (a former name …)
 
 
 # ---------------------------------------------------------------- value kinds
@@ -82,8 +85,14 @@ def _kind_of(series: pd.Series) -> str:
         return "date"
     inferred = pd.api.types.infer_dtype(series, skipna=True)
     return {
-        "integer": "int", "floating": "float", "mixed-integer-float": "float", "decimal": "float",
-        "boolean": "bool", "date": "date", "datetime": "date", "datetime64": "date",
+        "integer": "int",
+        "floating": "float",
+        "mixed-integer-float": "float",
+        "decimal": "float",
+        "boolean": "bool",
+        "date": "date",
+        "datetime": "date",
+        "datetime64": "date",
     }.get(inferred, "text")
 
 
@@ -145,16 +154,23 @@ def _month_text(series: pd.Series) -> pd.Series:
     return series.map(lambda v: v if _missing(v) else str(v)[:7])
 
 
-
 # ---------------------------------------------------------------- preparing submissions
+
 
 def prepare(submission) -> PreparedSubmission:
     """A validated submission converted to the values the store keeps; needs no store."""
     extra = {s: list(c) for s, c in (submission.extra_columns or {}).items()}
     sheets = [_prepare_sheet(name, df, extra.get(name, [])) for name, df in submission.tables.items() if name in SHEETS]
     units = sorted(set(submission.units) | {u for sheet in sheets for u in sheet.unit_rows})
-    return PreparedSubmission(submission.file_name, submission.sha256, submission.period, units, extra, sheets,
-                              notes=list(getattr(submission, "notes", None) or []))
+    return PreparedSubmission(
+        submission.file_name,
+        submission.sha256,
+        submission.period,
+        units,
+        extra,
+        sheets,
+        notes=list(getattr(submission, "notes", None) or []),
+    )
 
 
 def _prepare_sheet(name: str, df: pd.DataFrame, extra: list[str]) -> PreparedSheet:
@@ -163,15 +179,17 @@ def _prepare_sheet(name: str, df: pd.DataFrame, extra: list[str]) -> PreparedShe
     columns = [c for c in df.columns if c not in META_COLUMNS and c not in extra]
     n = len(df)
     units = _to_db(df[UNIT_COLUMN], "text")
-    values = [units,
-              _to_db(df["_sheet"], "text") if "_sheet" in df else [None] * n,
-              _to_db(df["_row"], "int") if "_row" in df else [None] * n,
-              _extra_json(df, [c for c in extra if c in df.columns])]
+    values = [
+        units,
+        _to_db(df["_sheet"], "text") if "_sheet" in df else [None] * n,
+        _to_db(df["_row"], "int") if "_row" in df else [None] * n,
+        _extra_json(df, [c for c in extra if c in df.columns]),
+    ]
     kinds = {}
     for col in columns:
         kinds[col] = "text" if col == MONTH_COLUMN else _kind_of(df[col])
         values.append(_to_db(_month_text(df[col]) if col == MONTH_COLUMN else df[col], kinds[col]))
-    empty = frozenset(c for c, v in zip(columns, values[len(META_COLUMNS) - 1:]) if v.count(None) == n)
+    empty = frozenset(c for c, v in zip(columns, values[len(META_COLUMNS) - 1 :]) if v.count(None) == n)
     unit_rows = {u: k for u, k in Counter(units).items() if u is not None}
     return PreparedSheet(name, columns, kinds, empty, unit_rows, values)
 
@@ -182,16 +200,19 @@ def prepare_checked(checked) -> PreparedSubmission:
     extra = {s: list(c) for s, c in (checked.extra_columns or {}).items()}
     sheets = [_prepare_checked_sheet(table) for name, table in checked.tables.items() if name in SHEETS]
     units = sorted(set(checked.units) | {u for sheet in sheets for u in sheet.unit_rows})
-    return PreparedSubmission(checked.file_name, checked.sha256, checked.period, units, extra, sheets,
-                              notes=list(checked.notes or []))
+    return PreparedSubmission(
+        checked.file_name, checked.sha256, checked.period, units, extra, sheets, notes=list(checked.notes or [])
+    )
 
 
 def _prepare_checked_sheet(table) -> PreparedSheet:
     n = len(table.row_numbers)
     columns = [c for c in table.columns if c not in META_COLUMNS]
     units = _plain_to_db(table.columns[UNIT_COLUMN], "text")
-    extras = {name: [v if v is None or type(v) is str else (None if _missing(v) else v) for v in cells.tolist()]
-              for name, cells in table.extras.items()}
+    extras = {
+        name: [v if v is None or type(v) is str else (None if _missing(v) else v) for v in cells.tolist()]
+        for name, cells in table.extras.items()
+    }
     values = [units, [table.sheet_name] * n, table.row_numbers.astype(np.int64).tolist(), _json_rows(extras, n)]
     kinds = {c: "text" if c == MONTH_COLUMN else table.kinds[c] for c in columns}
     for col in columns:
@@ -199,7 +220,7 @@ def _prepare_checked_sheet(table) -> PreparedSheet:
         if col == MONTH_COLUMN:
             cells = [v if _missing(v) else str(v)[:7] for v in cells.tolist()]
         values.append(_plain_to_db(cells, kinds[col]))
-    empty = frozenset(c for c, v in zip(columns, values[len(META_COLUMNS) - 1:]) if v.count(None) == n)
+    empty = frozenset(c for c, v in zip(columns, values[len(META_COLUMNS) - 1 :]) if v.count(None) == n)
     unit_rows = {u: k for u, k in Counter(units).items() if u is not None}
     return PreparedSheet(table.name, columns, kinds, empty, unit_rows, values)
 
@@ -213,11 +234,10 @@ def _plain_to_db(cells, kind: str) -> list:
     if kind == "int":
         return [v if v is None or type(v) is int else (None if _missing(v) else int(v)) for v in cells]
     if kind == "float":
-        return [v if v is None or (type(v) is float and v == v) else (None if _missing(v) else float(v))
-                for v in cells]
+        return [v if v is None or (type(v) is float and v == v) else (None if _missing(v) else float(v)) for v in cells]
     if kind == "bool":
         return [v if v is None or type(v) is bool else (None if _missing(v) else bool(v)) for v in cells]
-    if all(v is None or type(v) is date for v in cells):   # what the validator gives: dates, never times
+    if all(v is None or type(v) is date for v in cells):  # what the validator gives: dates, never times
         return [None if v is None else v.isoformat() for v in cells]
     return _to_db(pd.Series(cells, dtype=object), "date")
 
@@ -230,15 +250,17 @@ def stage(prepared: PreparedSubmission, path: Path) -> PreparedSubmission:
     conn = sqlite3.connect(path, isolation_level=None)
     sheets = []
     try:
-        conn.execute("PRAGMA journal_mode = OFF")   # a scratch file: no journal, no fsync
+        conn.execute("PRAGMA journal_mode = OFF")  # a scratch file: no journal, no fsync
         conn.execute("PRAGMA synchronous = OFF")
         conn.execute("BEGIN")
         for index, sheet in enumerate(prepared.sheets):
             constants = {pos: sheet.values[pos][0] for pos in _USUALLY_CONSTANT if _one_value(sheet.values[pos])}
             staged = [pos for pos in range(len(sheet.values)) if pos not in constants]
             conn.execute(f"CREATE TABLE {_stage_table(index)} ({', '.join(f'c{pos}' for pos in staged)})")
-            conn.executemany(f"INSERT INTO {_stage_table(index)} VALUES ({','.join('?' * len(staged))})",
-                             zip(*(sheet.values[pos] for pos in staged)))
+            conn.executemany(
+                f"INSERT INTO {_stage_table(index)} VALUES ({','.join('?' * len(staged))})",
+                zip(*(sheet.values[pos] for pos in staged)),
+            )
             sheets.append(replace(sheet, values=None, constants=constants))
         conn.execute("COMMIT")
     finally:
@@ -260,11 +282,11 @@ def _stage_table(index: int) -> str:
 
 # ---------------------------------------------------------------- the _extra column
 
+
 def _extra_json(df: pd.DataFrame, extra: list[str]) -> list:
     """Per row, the JSON object of the extra columns' values: json.dumps(ensure_ascii=False)
     of {column: value}, written column by column (a json.dumps per row is slow for big sheets)."""
-    return _json_rows({name: df[name].astype(object).where(df[name].notna(), None).tolist() for name in extra},
-                      len(df))
+    return _json_rows({name: df[name].astype(object).where(df[name].notna(), None).tolist() for name in extra}, len(df))
 
 
 def _json_rows(columns: dict[str, list], n: int) -> list:

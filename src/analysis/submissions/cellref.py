@@ -1,4 +1,5 @@
 """A1 cell references: column letters and (Excel row, 0-based column) positions."""
+
 from __future__ import annotations
 
 import re

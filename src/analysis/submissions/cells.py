@@ -3,6 +3,7 @@
 Each parser returns the clean value or raises _Bad with the Chinese reason, which the
 validator reports against the cell.
 """
+
 from __future__ import annotations
 
 import math
@@ -46,7 +47,7 @@ _DATE_PATTERNS = (
 _NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$")
 # Whole numbers at or above 2**53 are no longer exact as floats (and 2**63 overflows the
 # store's integers): refused, like infinite numbers, as too large.
-MAX_WHOLE = 2 ** 53
+MAX_WHOLE = 2**53
 TOO_LARGE = "数值过大（超出可处理的范围），请核对"
 _THOUSANDS = re.compile(r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
 
@@ -58,7 +59,9 @@ EARLIEST_DATE = date(1950, 1, 1)
 def parse_date(value: object) -> date:
     out = _date_of(value)
     if out < EARLIEST_DATE:
-        raise _Bad(f"日期早于{EARLIEST_DATE.year}年，不可能是实际日期（单元格可能填了 0 或小数字却设为日期格式），请核对")
+        raise _Bad(
+            f"日期早于{EARLIEST_DATE.year}年，不可能是实际日期（单元格可能填了 0 或小数字却设为日期格式），请核对"
+        )
     return out
 
 
@@ -123,7 +126,9 @@ def parse_code(value: object) -> str:
 
 # Control characters (C0 but tab, line feed and carriage return; DEL; C1) have no place in a cell:
 # they come from damaged files or copy-paste and are invisible in Excel.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")  # C0, C1 and bidirectional controls
+_CONTROL = re.compile(
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]"
+)  # C0, C1 and bidirectional controls
 
 
 def _has_control(text: str) -> bool:

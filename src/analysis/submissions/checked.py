@@ -6,6 +6,7 @@ stops before the frames and returns these columns instead, which the store prepa
 directly (staging.prepare_checked). Both forms come from the same checked values, and
 the store keeps exactly the same rows from either (tests/test_ingest_speed_equivalence.py).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -25,11 +26,12 @@ TEXT = "text"
 class CheckedTable:
     """One validated sheet: its contract columns (in contract order) and 地区, each an object array of Python
     values with None where empty, plus the extra (non-contract) columns as written."""
-    name: str                          # the contract sheet (企业名录 …)
-    sheet_name: str                    # the worksheet's name in the file (for _sheet)
-    row_numbers: np.ndarray            # Excel row of each row
+
+    name: str  # the contract sheet (企业名录 …)
+    sheet_name: str  # the worksheet's name in the file (for _sheet)
+    row_numbers: np.ndarray  # Excel row of each row
     columns: dict[str, np.ndarray]
-    kinds: dict[str, str]              # store kind of each contract column (STORE_KINDS)
+    kinds: dict[str, str]  # store kind of each contract column (STORE_KINDS)
     extras: dict[str, np.ndarray] = field(default_factory=dict)
 
     def __contains__(self, column: str) -> bool:
@@ -45,6 +47,7 @@ class CheckedTable:
 @dataclass
 class CheckedSubmission:
     """What read_checked returns: a Submission (validate.py) whose tables are CheckedTables."""
+
     path: Path
     file_name: str
     sha256: str

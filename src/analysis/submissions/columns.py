@@ -4,6 +4,7 @@ A cell passes only when the row-by-row checks (rows.py) would accept it, with th
 value; rows with a cell or rule these checks cannot pass are marked suspect and checked
 again row by row, which reports their problems in the usual order.
 """
+
 from __future__ import annotations
 
 import re
@@ -18,7 +19,6 @@ from analysis.submissions.cells import _CONTROL, EARLIEST_DATE, MAX_WHOLE, _Bad,
 from analysis.submissions.contract import Column
 from analysis.submissions.references import _indicator_key
 from analysis.submissions.rows import _typed
-
 
 _TYPE_OF = np.frompyfunc(type, 1, 1)
 _ASCII_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)\Z")
@@ -69,7 +69,9 @@ class ColumnChecks:
     """Cell and row rules on whole columns. A mixin of validate._Validator (period_end, awards,
     enterprises; _parse and _check_unique of rows.RowChecks)."""
 
-    def _fast_column(self, column: Column, raw: np.ndarray, values: dict, context: dict) -> tuple[np.ndarray, np.ndarray]:
+    def _fast_column(
+        self, column: Column, raw: np.ndarray, values: dict, context: dict
+    ) -> tuple[np.ndarray, np.ndarray]:
         n = len(raw)
         out = np.full(n, None, dtype=object)
         ok = np.ones(n, dtype=bool)
@@ -155,8 +157,9 @@ class ColumnChecks:
         out[idx[good]] = days[good]
         ok[idx] = good
 
-    def _per_unique(self, column: Column, idx: np.ndarray, cells: np.ndarray, out: np.ndarray, ok: np.ndarray,
-                    context: dict) -> None:
+    def _per_unique(
+        self, column: Column, idx: np.ndarray, cells: np.ndarray, out: np.ndarray, ok: np.ndarray, context: dict
+    ) -> None:
         """_parse once per distinct value (cells of one Python type, so equal values parse alike)."""
         codes, uniques = pd.factorize(cells)
         parsed = np.full(len(uniques), None, dtype=object)
@@ -175,8 +178,16 @@ class ColumnChecks:
         if column.domain == contract.INDICATOR and "indicator" in context:
             context["indicator"][idx] = refs[codes]
 
-    def _per_row(self, column: Column, raw: np.ndarray, rows: np.ndarray, values: dict, context: dict,
-                 out: np.ndarray, ok: np.ndarray) -> None:
+    def _per_row(
+        self,
+        column: Column,
+        raw: np.ndarray,
+        rows: np.ndarray,
+        values: dict,
+        context: dict,
+        out: np.ndarray,
+        ok: np.ndarray,
+    ) -> None:
         """Cells whose check depends on the row (级别 on 资质类型, a % value on its 指标)."""
         types = values.get("资质类型")
         indicators = context["indicator"]
@@ -207,8 +218,14 @@ class ColumnChecks:
             no_level = raw_level == None if raw_level is not None else np.ones(n, dtype=bool)  # noqa: E711
             suspect |= no_level & np.frompyfunc(levelled.__contains__, 1, 1)(values["资质类型"]).astype(bool)
         if "单位" in values:
-            suspect |= np.fromiter((ref is not None and bool(unit) and _unit_key(unit) != _unit_key(ref.unit)
-                                    for ref, unit in zip(context["indicator"], values["单位"])), dtype=bool, count=n)
+            suspect |= np.fromiter(
+                (
+                    ref is not None and bool(unit) and _unit_key(unit) != _unit_key(ref.unit)
+                    for ref, unit in zip(context["indicator"], values["单位"])
+                ),
+                dtype=bool,
+                count=n,
+            )
         return suspect
 
     def _check_unique_columns(self, table: readers.Table, values: dict) -> None:
@@ -217,13 +234,15 @@ class ColumnChecks:
             return
         present = np.ones(len(table.row_numbers), dtype=bool)
         for k in keys:
-            if table.sheet.column(k).required:   # an optional key column (目标类型) may be empty and still counts
+            if table.sheet.column(k).required:  # an optional key column (目标类型) may be empty and still counts
                 present &= values[k] != None  # noqa: E711 - elementwise on an object array
         tuples = list(zip(*(values[k][present].tolist() for k in keys)))
         if len(set(tuples)) == len(tuples):
             return
-        records = [dict(zip(keys, t), _row=row)
-                   for row, *t in zip(table.row_numbers.tolist(), *(values[k].tolist() for k in keys))]
+        records = [
+            dict(zip(keys, t), _row=row)
+            for row, *t in zip(table.row_numbers.tolist(), *(values[k].tolist() for k in keys))
+        ]
         self._check_unique(table, records)
 
     @staticmethod
@@ -232,7 +251,10 @@ class ColumnChecks:
         n = len(table.row_numbers)
         columns = [c.name for c in table.sheet.columns if c.name in table.columns]
         columns += [c for c in ("地区", "_sheet", "_row") if c not in columns]
-        data = {**values, "_sheet": np.full(n, table.sheet_name, dtype=object),
-                "_row": table.row_numbers.astype(np.int64)}
+        data = {
+            **values,
+            "_sheet": np.full(n, table.sheet_name, dtype=object),
+            "_row": table.row_numbers.astype(np.int64),
+        }
         frame = pd.DataFrame({c: data[c] for c in columns}, columns=columns)
         return _typed(frame, table)

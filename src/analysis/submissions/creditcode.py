@@ -3,6 +3,7 @@
 The 18th character is a check over the first 17: weights 3^i mod 31, value
 31 - (sum mod 31), with 31 written as 0. Letters I, O, Z, S, V are never used.
 """
+
 from __future__ import annotations
 
 import random

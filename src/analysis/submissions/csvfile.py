@@ -1,4 +1,5 @@
 """Reading a .csv file: its encoding (UTF-8 or GBK/GB18030) and its separator (commas only)."""
+
 from __future__ import annotations
 
 import codecs
@@ -20,7 +21,9 @@ def read_csv(path: Path, data: bytes) -> dict[str, pd.DataFrame]:
     sheet = contract.sheet_for_file_stem(path.stem)
     if sheet is None:
         names = "、".join(s.name for s in contract.SHEETS)
-        raise UserError(f"{path.name}：无法从文件名识别工作表，CSV 文件名应以表名结尾（{names}），如“新乐市-2023-06-企业名录.csv”")
+        raise UserError(
+            f"{path.name}：无法从文件名识别工作表，CSV 文件名应以表名结尾（{names}），如“新乐市-2023-06-企业名录.csv”"
+        )
     if data.startswith((b"PK\x03\x04", OLE_MAGIC)):
         kind = ".xlsx" if data.startswith(b"PK") else ".xls"
         raise UserError(f"{path.name}：这是 Excel 文件（{kind}），扩展名却是 .csv；请把扩展名改为 {kind} 后重新报送")
@@ -41,8 +44,10 @@ def _refuse_other_separator(file_name: str, text: str, grid: pd.DataFrame, sheet
     first = next((line for line in text.splitlines() if line.strip()), "")
     separator = "制表符" if "\t" in first else "分号（;）" if ";" in first else None
     if separator and find_header_row(grid, sheet) is None:
-        raise UserError(f"{file_name}：没有找到表头行，分隔符似乎是{separator}，CSV 应以逗号分隔；"
-                        "请用 Excel 或 WPS 另存为“CSV UTF-8（逗号分隔）”后重新报送")
+        raise UserError(
+            f"{file_name}：没有找到表头行，分隔符似乎是{separator}，CSV 应以逗号分隔；"
+            "请用 Excel 或 WPS 另存为“CSV UTF-8（逗号分隔）”后重新报送"
+        )
 
 
 def decode_text(file_name: str, data: bytes) -> str:

@@ -1,4 +1,5 @@
 """The period (YYYY-MM) of a submission: from its 填报说明 sheet, its file name or the command line."""
+
 from __future__ import annotations
 
 import re
@@ -11,13 +12,13 @@ from analysis.errors import UserError
 from analysis.submissions import contract, readers
 from analysis.submissions.cells import _Bad, _error_cell_reason, parse_yearmonth
 
-
 # A year and month in a file name; a full date (2023-07-05, 2023年7月5日) is the day it was sent, not a period.
 _FILE_PERIOD = re.compile(r"(?<!\d)(20\d{2})[-_.年]?(0[1-9]|1[0-2]|[1-9](?!\d))(?!\d)(?![-_./]\d)(?!月\d{1,2}日)")
 
 
-def period_from(path: str | Path, instructions_sheet: pd.DataFrame | None,
-                error_cells: Mapping[tuple[int, int], str] | None = None) -> str | None:
+def period_from(
+    path: str | Path, instructions_sheet: pd.DataFrame | None, error_cells: Mapping[tuple[int, int], str] | None = None
+) -> str | None:
     """The period a file states: the 填报说明 period cell, else its file name; None if neither.
     `error_cells` are the instructions sheet's formula error cells ((Excel row, 0-based column) -> text)."""
     value = None
@@ -33,12 +34,16 @@ def period_from(path: str | Path, instructions_sheet: pd.DataFrame | None,
     try:
         stated = parse_yearmonth(value)
     except _Bad:
-        raise UserError(f"{Path(path).name}：工作表“{contract.INSTRUCTIONS_SHEET}”中的填报期“{readers.cell_text(value)}”"
-                        "不是有效年月（应为 YYYY-MM，如 2023-06）") from None
+        raise UserError(
+            f"{Path(path).name}：工作表“{contract.INSTRUCTIONS_SHEET}”中的填报期“{readers.cell_text(value)}”"
+            "不是有效年月（应为 YYYY-MM，如 2023-06）"
+        ) from None
     if named is not None and named != stated:
         # Typically last month's file renamed for this month: storing it would silently correct last month.
-        raise UserError(f"{Path(path).name}：文件名中的填报期（{named}）与工作表“{contract.INSTRUCTIONS_SHEET}”中的"
-                        f"填报期（{stated}）不一致，请核对后改正其中之一再报送")
+        raise UserError(
+            f"{Path(path).name}：文件名中的填报期（{named}）与工作表“{contract.INSTRUCTIONS_SHEET}”中的"
+            f"填报期（{stated}）不一致，请核对后改正其中之一再报送"
+        )
     return stated
 
 
@@ -89,6 +94,8 @@ def _resolve_period(path: Path, raw: readers.RawWorkbook, given: str | None) -> 
             raise UserError(f"{path.name}：文件标明的填报期为{stated}，与指定的填报期{given}不一致")
         return given
     if stated is None:
-        raise UserError(f"{path.name}：无法确定填报期：请在“{contract.INSTRUCTIONS_SHEET}”工作表填写"
-                        f"“{contract.PERIOD_LABEL}”，或在文件名中写明年月（如 新乐市-2023-06-企业名录.csv），或在命令行指定")
+        raise UserError(
+            f"{path.name}：无法确定填报期：请在“{contract.INSTRUCTIONS_SHEET}”工作表填写"
+            f"“{contract.PERIOD_LABEL}”，或在文件名中写明年月（如 新乐市-2023-06-企业名录.csv），或在命令行指定"
+        )
     return stated

@@ -11,6 +11,7 @@ not are collected as error_cells. CSV files are read by csvfile; finding the tab
 in a sheet is in tables. Every failure to read is one Chinese line (UserError),
 never a traceback.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -25,17 +26,24 @@ import pandas as pd
 
 from analysis.errors import UserError
 from analysis.submissions.cellref import column_letter
-from analysis.submissions.csvfile import read_csv
-from analysis.submissions.tables import IS_SPACE, TYPE_OF
-from analysis.submissions.xlsx_scan import scan_zip, sniff_excel
 
 # Still importable from here, as before these moved to the modules above.
 from analysis.submissions.cellref import ref_to_index as _ref_to_index  # noqa: F401
-from analysis.submissions.csvfile import decode_text  # noqa: F401
-from analysis.submissions.tables import (  # noqa: F401
-    Table, cell_text, clean, clean_array, find_header_row, locate_table,
+from analysis.submissions.csvfile import (
+    decode_text,  # noqa: F401
+    read_csv,
 )
-from analysis.submissions.xlsx_scan import _cell_problems, _cell_problems_in_order  # noqa: F401
+from analysis.submissions.tables import (  # noqa: F401
+    IS_SPACE,
+    TYPE_OF,
+    Table,
+    cell_text,
+    clean,
+    clean_array,
+    find_header_row,
+    locate_table,
+)
+from analysis.submissions.xlsx_scan import _cell_problems, _cell_problems_in_order, scan_zip, sniff_excel  # noqa: F401
 
 EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls"}
 CSV_SUFFIXES = {".csv"}
@@ -44,12 +52,13 @@ CSV_SUFFIXES = {".csv"}
 @dataclass
 class RawWorkbook:
     """All sheets of a file as raw grids: grid.iloc[i, j] is Excel cell (row i+1, column j+1)."""
+
     path: Path
     sheets: dict[str, pd.DataFrame]
     # sheet name -> {(excel row, 0-based column): '#REF!'}
     error_cells: dict[str, dict[tuple[int, int], str]] = field(default_factory=dict)
     sha256: str | None = None  # of the file's bytes, so they are read once
-    clean: bool = False        # every cell is already clean() (the calamine reader's grids)
+    clean: bool = False  # every cell is already clean() (the calamine reader's grids)
     # sheet name -> {(excel row, 0-based column): 'C2'}: cells of a merged range, given its first cell's value
     merged_cells: dict[str, dict[tuple[int, int], str]] = field(default_factory=dict)
 
@@ -92,8 +101,9 @@ def _read_excel(path: Path, data: bytes) -> RawWorkbook:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            sheets = pd.read_excel(io.BytesIO(data), sheet_name=None, header=None, engine="calamine",
-                                   dtype=object, na_filter=False)
+            sheets = pd.read_excel(
+                io.BytesIO(data), sheet_name=None, header=None, engine="calamine", dtype=object, na_filter=False
+            )
     except Exception:  # noqa: BLE001 - the first failure says more (it may name the sheet)
         raise _unreadable(path.name, failure) from None
     return RawWorkbook(path, {str(name): grid for name, grid in sheets.items()}, errors)
@@ -151,10 +161,10 @@ def _calamine_grid(rows: list[list]) -> pd.DataFrame:
         values = flat[floats].astype(np.float64)
         flat[floats[np.isnan(values)]] = None
         whole = np.isfinite(values) & (np.floor(values) == values)
-        exact = whole & (np.abs(values) < 2.0 ** 62)   # within int64: converted in one go
+        exact = whole & (np.abs(values) < 2.0**62)  # within int64: converted in one go
         flat[floats[exact]] = values[exact].astype(np.int64).tolist()
         flat[floats[whole & ~exact]] = [int(v) for v in values[whole & ~exact].tolist()]
-    rest = np.flatnonzero(~(is_text | is_float))   # None, bool, date, datetime, time …
+    rest = np.flatnonzero(~(is_text | is_float))  # None, bool, date, datetime, time …
     days = rest[kinds[rest] == date]
     if len(days):
         as_datetime = {d: datetime(d.year, d.month, d.day) for d in set(flat[days].tolist())}
@@ -162,8 +172,9 @@ def _calamine_grid(rows: list[list]) -> pd.DataFrame:
     return pd.DataFrame(grid, dtype=object)
 
 
-def _fill_merged(grid: pd.DataFrame, ranges: list[tuple[int, int, int, int]]
-                 ) -> tuple[pd.DataFrame, dict[tuple[int, int], str]]:
+def _fill_merged(
+    grid: pd.DataFrame, ranges: list[tuple[int, int, int, int]]
+) -> tuple[pd.DataFrame, dict[tuple[int, int], str]]:
     """The grid with every cell of a merged range given its first cell's value, as Excel shows
     it (a 所属地区 merged over the rows of one county belongs to each of them), and the cells filled."""
     if not ranges or grid.empty:

@@ -1,5 +1,6 @@
 """What cells may name: the registries (regions, award types, indicators) and the enterprises
 and clusters of this submission or of the store, which other sheets refer to."""
+
 from __future__ import annotations
 
 import re
@@ -16,7 +17,6 @@ from analysis.catalog.regions import load_regions
 from analysis.submissions.cells import _Bad, parse_text
 from analysis.submissions.contract import REGION, UNIT, Column, Sheet
 from analysis.yamlio import load_yaml
-
 
 # --- indicators -------------------------------------------------------------------------------
 
@@ -116,8 +116,10 @@ class ReferenceChecks:
         """A former name, retired code or placed shared name: kept as a note of the file (never silent)."""
         note = found.note
         if note:
-            where = [f"工作表“{self._table.sheet_name}”" if self._table is not None else None,
-                     f"列“{self._column.name}”" if self._column is not None else None]
+            where = [
+                f"工作表“{self._table.sheet_name}”" if self._table is not None else None,
+                f"列“{self._column.name}”" if self._column is not None else None,
+            ]
             self.notes.setdefault("｜".join(w for w in where if w) + "：" + note, None)
 
     def _file_place(self, tables: dict) -> str | None:

@@ -3,6 +3,7 @@
 This is the reference behaviour: the column-wise checks (columns.py) accept a cell only
 when these would, with the same value, and send every other row through _check_row.
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -11,7 +12,14 @@ import pandas as pd
 
 from analysis.submissions import contract, readers
 from analysis.submissions.cells import (
-    MAX_WHOLE, TOO_LARGE, _Bad, parse_code, parse_date, parse_number, parse_text, parse_yearmonth,
+    MAX_WHOLE,
+    TOO_LARGE,
+    _Bad,
+    parse_code,
+    parse_date,
+    parse_number,
+    parse_text,
+    parse_yearmonth,
 )
 from analysis.submissions.contract import Column
 from analysis.submissions.references import IndicatorRef, _indicator_key
@@ -88,8 +96,10 @@ class RowChecks:
     def _check_percent(indicator: IndicatorRef, number: float, percent: bool) -> None:
         if indicator.unit == "%":
             if not percent and 0 < abs(number) < 1:
-                raise _Bad(f"“{indicator.name}”以%为单位，应填百分数（如76或76%），不能填小数{number:g}；"
-                           "若单元格设为了百分比格式，请改为常规格式后填写")
+                raise _Bad(
+                    f"“{indicator.name}”以%为单位，应填百分数（如76或76%），不能填小数{number:g}；"
+                    "若单元格设为了百分比格式，请改为常规格式后填写"
+                )
         elif percent:
             raise _Bad(f"“{indicator.name}”的单位是“{indicator.unit}”，不是百分比，不能带%")
 
@@ -143,8 +153,7 @@ class RowChecks:
                 continue
             if key in seen:
                 value = "、".join(readers.cell_text(v) for v in key if v is not None)
-                self.report(table, record["_row"], keys[0], value,
-                            f"与第{seen[key]}行重复（{'+'.join(keys)}相同）")
+                self.report(table, record["_row"], keys[0], value, f"与第{seen[key]}行重复（{'+'.join(keys)}相同）")
             else:
                 seen[key] = record["_row"]
 

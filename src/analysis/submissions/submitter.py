@@ -7,6 +7,7 @@ to wipe that county's sheets — or an undeclared file naming units of two count
 units. A city's or a province's file may carry its units' rows (a city forwarding its counties' data, or
 issuing their targets).
 """
+
 from __future__ import annotations
 
 import re
@@ -28,7 +29,7 @@ def declared_submitter(path: Path, instructions: pd.DataFrame | None) -> str | N
             cells = [readers.clean(v) for v in values]
             for j, value in enumerate(cells):
                 if value is not None and contract.normalise_header(value).rstrip(":：") in SUBMITTER_LABELS:
-                    named = next((c for c in cells[j + 1:] if c is not None), None)
+                    named = next((c for c in cells[j + 1 :] if c is not None), None)
                     region = registry.resolve(str(named)) if named is not None else None
                     if region is not None:
                         return region.name
@@ -41,14 +42,22 @@ def submitter_problem(file_name: str, submitter: str | None, units: set[str]) ->
     """Why the file may not carry these units' rows (None: it may)."""
     registry = load_regions()
     if submitter is not None:
-        foreign = sorted(u for u in units if u != submitter and not (
-            u in registry.regions and any(a.name == submitter for a in registry.ancestors(u))))
+        foreign = sorted(
+            u
+            for u in units
+            if u != submitter
+            and not (u in registry.regions and any(a.name == submitter for a in registry.ancestors(u)))
+        )
         if foreign:
-            return (f"填报单位为“{submitter}”，文件中却有其他单位的数据（{'、'.join(foreign)}）；"
-                    "一个单位的文件只能报送本单位及所辖单位的数据，请删去这些行或由相应单位报送")
+            return (
+                f"填报单位为“{submitter}”，文件中却有其他单位的数据（{'、'.join(foreign)}）；"
+                "一个单位的文件只能报送本单位及所辖单位的数据，请删去这些行或由相应单位报送"
+            )
         return None
     counties = sorted(u for u in units if (r := registry.resolve(u)) is not None and r.is_unit)
     if len(counties) > 1:
-        return (f"文件中有多个县级单位的数据（{'、'.join(counties)}），无法确定填报单位；"
-                f"请在“{contract.INSTRUCTIONS_SHEET}”表填写“填报单位”，或按单位分别报送")
+        return (
+            f"文件中有多个县级单位的数据（{'、'.join(counties)}），无法确定填报单位；"
+            f"请在“{contract.INSTRUCTIONS_SHEET}”表填写“填报单位”，或按单位分别报送"
+        )
     return None

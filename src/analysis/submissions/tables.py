@@ -1,4 +1,5 @@
 """Finding the contract table in a raw sheet grid, and raw cells as plain Python values."""
+
 from __future__ import annotations
 
 import math
@@ -17,10 +18,11 @@ from analysis.submissions.contract import Column, Sheet
 @dataclass
 class Table:
     """The contract table found in one sheet."""
-    sheet_name: str                      # as written in the file
+
+    sheet_name: str  # as written in the file
     sheet: Sheet
-    header_row: int | None               # Excel row number; None when no header row was found
-    columns: dict[str, int] = field(default_factory=dict)        # canonical column -> 0-based index
+    header_row: int | None  # Excel row number; None when no header row was found
+    columns: dict[str, int] = field(default_factory=dict)  # canonical column -> 0-based index
     extra_columns: dict[int, str] = field(default_factory=dict)  # 0-based index -> header as written
     duplicate_headers: list[tuple[str, str]] = field(default_factory=list)  # (canonical, as written)
     error_cells: dict[tuple[int, int], str] = field(default_factory=dict)
@@ -36,9 +38,11 @@ class Table:
         """(Excel row, canonical column -> cleaned value) per data row."""
         names = list(self.data)
         columns = [self.data[n].tolist() for n in names]
-        return [(int(r), dict(zip(names, values)))
-                for r, *values in zip(self.row_numbers.tolist(), *columns)] if names else \
-            [(int(r), {}) for r in self.row_numbers.tolist()]
+        return (
+            [(int(r), dict(zip(names, values))) for r, *values in zip(self.row_numbers.tolist(), *columns)]
+            if names
+            else [(int(r), {}) for r in self.row_numbers.tolist()]
+        )
 
     def row(self, i: int) -> dict[str, object]:
         """The cleaned values of the i-th data row (0-based position, not the Excel row)."""
@@ -95,7 +99,7 @@ def _header_matches(sheet: Sheet, values: list[object]) -> int:
 def find_header_row(grid: pd.DataFrame, sheet: Sheet) -> int | None:
     """0-based index of the row (among the first few) that names most contract columns."""
     best, best_count = None, 0
-    head = _cells(grid)[:contract.HEADER_SEARCH_ROWS]
+    head = _cells(grid)[: contract.HEADER_SEARCH_ROWS]
     for i, values in enumerate(head.tolist()):
         count = _header_matches(sheet, [clean(v) for v in values])
         if count > best_count:
@@ -109,9 +113,14 @@ def _cells(grid: pd.DataFrame) -> np.ndarray:
     return grid.to_numpy(dtype=object, copy=False)
 
 
-def locate_table(sheet_name: str, grid: pd.DataFrame, sheet: Sheet,
-                 error_cells: dict[tuple[int, int], str] | None = None, clean_grid: bool = False,
-                 merged_cells: dict[tuple[int, int], str] | None = None) -> Table:
+def locate_table(
+    sheet_name: str,
+    grid: pd.DataFrame,
+    sheet: Sheet,
+    error_cells: dict[tuple[int, int], str] | None = None,
+    clean_grid: bool = False,
+    merged_cells: dict[tuple[int, int], str] | None = None,
+) -> Table:
     """Find the header row, map headers to contract columns, and collect non-empty rows."""
     table = Table(sheet_name, sheet, None, error_cells=dict(error_cells or {}), merged_cells=dict(merged_cells or {}))
     header = find_header_row(grid, sheet)
@@ -139,7 +148,7 @@ def _map_header(table: Table, index: int, value: object) -> None:
 
 def _data_rows(cells: np.ndarray, header: int, table: Table, clean_grid: bool) -> None:
     """Fill table.row_numbers and table.data with the non-blank rows below the header."""
-    body = cells[header + 1:]
+    body = cells[header + 1 :]
     numbers = np.arange(header + 2, header + 2 + len(body), dtype=np.int64)
     used = sorted({*table.columns.values(), *table.extra_columns})
     cleaned = {j: body[:, j] if clean_grid else clean_array(body[:, j]) for j in used}

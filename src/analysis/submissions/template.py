@@ -3,6 +3,7 @@
 Required columns are marked with a leading '*' (the reader drops it). Long choice lists
 (regions, award types, indicators) live on a hidden sheet that the drop-downs refer to.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -13,16 +14,16 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from analysis.submissions import contract
 from analysis.catalog.awards import load_award_types
-from analysis.submissions.contract import Column, Sheet
 from analysis.catalog.regions import load_regions
+from analysis.submissions import contract
+from analysis.submissions.contract import Column, Sheet
 from analysis.submissions.validate import load_indicator_names
 
 TEMPLATE_NAME = "月调度填报模板.xlsx"
 LISTS_SHEET = "下拉选项"
-PERIOD_CELL = "B3"        # where the clerk writes the period, right of its label in A3
-DATA_ROWS = 2000          # rows covered by drop-downs and formats
+PERIOD_CELL = "B3"  # where the clerk writes the period, right of its label in A3
+DATA_ROWS = 2000  # rows covered by drop-downs and formats
 _HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 _REQUIRED_FONT = Font(bold=True, color="C00000")
 _FORMATS = {contract.DATE: "yyyy-mm-dd", contract.CODE: "@", contract.YEARMONTH: "@", contract.TEXT: "@"}
@@ -135,7 +136,13 @@ def _validation(ws: Worksheet, column: Column, letter: str, lists: dict[str, str
     formula = _choices(column, lists)
     if formula is None:
         return
-    dv = DataValidation(type="list", formula1=formula, allow_blank=True, showErrorMessage=True,
-                        errorTitle="输入有误", error=f"请从下拉列表中选择{column.name}")
+    dv = DataValidation(
+        type="list",
+        formula1=formula,
+        allow_blank=True,
+        showErrorMessage=True,
+        errorTitle="输入有误",
+        error=f"请从下拉列表中选择{column.name}",
+    )
     dv.add(f"{letter}2:{letter}{DATA_ROWS + 1}")
     ws.add_data_validation(dv)

@@ -10,6 +10,7 @@ The checks live beside this module: cells.py (one cell), periods.py (the file's
 period), references.py (registries and references between sheets), rows.py (row by
 row) and columns.py (column by column, the fast path); this module runs them.
 """
+
 from __future__ import annotations
 
 import calendar
@@ -26,23 +27,48 @@ import pandas as pd
 from analysis.catalog.awards import load_award_types
 from analysis.catalog.regions import load_regions
 from analysis.errors import UserError
-from analysis.submissions import contract, readers
-from analysis.submissions.checked import CheckedSubmission, CheckedTable, checked_table
-from analysis.submissions.cells import _CONTROL, _control_reason, _error_cell_reason, _has_control, _visible
-from analysis.submissions.columns import ColumnChecks
-from analysis.submissions.file_period import _instructions, _resolve_period
-from analysis.submissions.submitter import declared_submitter, submitter_problem
-from analysis.submissions.references import ReferenceChecks, known_names, load_indicator_names
-from analysis.submissions.rows import RowChecks
 
 # Still importable from here, as before the checks moved to the modules above.
-from analysis.submissions import creditcode  # noqa: F401
-from analysis.submissions.cells import (  # noqa: F401
-    EARLIEST_DATE, MAX_WHOLE, TOO_LARGE, _Bad, parse_code, parse_date, parse_number, parse_text, parse_yearmonth,
+from analysis.submissions import (
+    contract,
+    creditcode,  # noqa: F401
+    readers,
 )
-from analysis.submissions.columns import _valid_codes  # noqa: F401
-from analysis.submissions.file_period import period_from  # noqa: F401
-from analysis.submissions.references import IndicatorRef, ResolvedNames  # noqa: F401
+from analysis.submissions.cells import (  # noqa: F401
+    _CONTROL,
+    EARLIEST_DATE,
+    MAX_WHOLE,
+    TOO_LARGE,
+    _Bad,
+    _control_reason,
+    _error_cell_reason,
+    _has_control,
+    _visible,
+    parse_code,
+    parse_date,
+    parse_number,
+    parse_text,
+    parse_yearmonth,
+)
+from analysis.submissions.checked import CheckedSubmission, CheckedTable, checked_table
+from analysis.submissions.columns import (
+    ColumnChecks,
+    _valid_codes,  # noqa: F401
+)
+from analysis.submissions.file_period import (
+    _instructions,
+    _resolve_period,
+    period_from,  # noqa: F401
+)
+from analysis.submissions.references import (  # noqa: F401
+    IndicatorRef,
+    ReferenceChecks,
+    ResolvedNames,
+    known_names,
+    load_indicator_names,
+)
+from analysis.submissions.rows import RowChecks
+from analysis.submissions.submitter import declared_submitter, submitter_problem
 
 
 @dataclass(frozen=True)
@@ -99,8 +125,13 @@ _ORDER = ("集群名录", "企业名录", "资质认定", "企业年度财务", 
 class _Validator(ColumnChecks, RowChecks, ReferenceChecks):
     """One file's checks; `problems` collects every problem found."""
 
-    def __init__(self, file_name: str, period: str, known_enterprises: Mapping[str, str] | None,
-                 known_clusters: Mapping[str, str] | None):
+    def __init__(
+        self,
+        file_name: str,
+        period: str,
+        known_enterprises: Mapping[str, str] | None,
+        known_clusters: Mapping[str, str] | None,
+    ):
         self.file = file_name
         self.period = period
         year, month = map(int, period.split("-"))
@@ -109,10 +140,10 @@ class _Validator(ColumnChecks, RowChecks, ReferenceChecks):
         self.awards = load_award_types()
         self.indicators = load_indicator_names()
         self.problems: list[Problem] = []
-        self.notes: dict[str, None] = {}           # ordered and without repeats
-        self.within: str | None = None             # the file's city, set by run
+        self.notes: dict[str, None] = {}  # ordered and without repeats
+        self.within: str | None = None  # the file's city, set by run
         self._suggested: dict[str, str] = {}
-        self._table: readers.Table | None = None   # the table and column being checked (for notes)
+        self._table: readers.Table | None = None  # the table and column being checked (for notes)
         self._column: contract.Column | None = None
         # This file's own names over the known ones (which are shared by a run, never copied).
         self.enterprises = ChainMap({}, known_names(known_enterprises))
@@ -172,8 +203,13 @@ class _Validator(ColumnChecks, RowChecks, ReferenceChecks):
                 if _blank_grid(grid, raw.clean, errors):
                     blank.append(sheet_name)
                     continue
-                self.report(None, None, None, None,
-                            f"工作表“{tables[sheet.name].sheet_name}”和“{sheet_name}”都是{sheet.name}，请合并为一个工作表")
+                self.report(
+                    None,
+                    None,
+                    None,
+                    None,
+                    f"工作表“{tables[sheet.name].sheet_name}”和“{sheet_name}”都是{sheet.name}，请合并为一个工作表",
+                )
                 continue
             table = readers.locate_table(sheet_name, grid, sheet, errors, raw.clean, raw.merged_cells.get(sheet_name))
             if table.header_row is None and _blank_grid(grid, raw.clean, errors):
@@ -247,8 +283,9 @@ class _Validator(ColumnChecks, RowChecks, ReferenceChecks):
         sheet = table.sheet
         if table.header_row is None:
             needed = "、".join(c.name for c in sheet.required)
-            self.report(table, None, None, None,
-                        f"前{contract.HEADER_SEARCH_ROWS}行中没有找到表头行（表头应包含：{needed}）")
+            self.report(
+                table, None, None, None, f"前{contract.HEADER_SEARCH_ROWS}行中没有找到表头行（表头应包含：{needed}）"
+            )
             return False
         for canonical, written in table.duplicate_headers:
             self.report(table, table.header_row, canonical, written, "列重复出现")
@@ -270,8 +307,13 @@ class _Validator(ColumnChecks, RowChecks, ReferenceChecks):
             column = columns.get(col)
             if row > table.header_row and column is not None and column.type in (contract.NUMBER, contract.WHOLE):
                 at = int(np.searchsorted(table.row_numbers, row))
-                self.report(table, row, column.name, table.data[column.name][at],
-                            f"是合并单元格（与 {anchor} 合并）：数值不能跨行合并填写，请取消合并后逐行填写")
+                self.report(
+                    table,
+                    row,
+                    column.name,
+                    table.data[column.name][at],
+                    f"是合并单元格（与 {anchor} 合并）：数值不能跨行合并填写，请取消合并后逐行填写",
+                )
 
     # -- extra (non-contract) columns
 
@@ -311,22 +353,35 @@ def _blank_grid(grid: pd.DataFrame, clean: bool, errors: Mapping | None) -> bool
 # --- entry point ------------------------------------------------------------------------------
 
 
-def read_submission(path: str | Path, period: str | None = None, *,
-                    known_enterprises: Mapping[str, str] | None = None,
-                    known_clusters: Mapping[str, str] | None = None) -> Submission:
+def read_submission(
+    path: str | Path,
+    period: str | None = None,
+    *,
+    known_enterprises: Mapping[str, str] | None = None,
+    known_clusters: Mapping[str, str] | None = None,
+) -> Submission:
     """Read and validate one submitted file; SubmissionRejected lists every problem."""
     return Submission(*_read(Path(path), period, known_enterprises, known_clusters, frames=True))
 
 
-def read_checked(path: str | Path, period: str | None = None, *,
-                 known_enterprises: Mapping[str, str] | None = None,
-                 known_clusters: Mapping[str, str] | None = None) -> CheckedSubmission:
+def read_checked(
+    path: str | Path,
+    period: str | None = None,
+    *,
+    known_enterprises: Mapping[str, str] | None = None,
+    known_clusters: Mapping[str, str] | None = None,
+) -> CheckedSubmission:
     """read_submission without the DataFrames: the checked columns ingest stores (see checked.py)."""
     return CheckedSubmission(*_read(Path(path), period, known_enterprises, known_clusters, frames=False))
 
 
-def _read(path: Path, period: str | None, known_enterprises: Mapping[str, str] | None,
-          known_clusters: Mapping[str, str] | None, frames: bool) -> tuple:
+def _read(
+    path: Path,
+    period: str | None,
+    known_enterprises: Mapping[str, str] | None,
+    known_clusters: Mapping[str, str] | None,
+    frames: bool,
+) -> tuple:
     """The fields of a Submission / CheckedSubmission of the file, in order."""
     raw = readers.read_workbook(path)
     resolved = _resolve_period(path, raw, period)
@@ -336,9 +391,12 @@ def _read(path: Path, period: str | None, known_enterprises: Mapping[str, str] |
         raise SubmissionRejected(path.name, validator.problems)
     units = {r for table in tables.values() for r in table["地区"].tolist() if isinstance(r, str)}
     instructions = _instructions(raw)
-    problem = submitter_problem(path.name, declared_submitter(path, raw.sheets.get(instructions) if instructions else None),
-                                units)
+    problem = submitter_problem(
+        path.name, declared_submitter(path, raw.sheets.get(instructions) if instructions else None), units
+    )
     if problem:
-        raise SubmissionRejected(path.name, [Problem(path.name, contract.INSTRUCTIONS_SHEET, None, "填报单位", None, problem)])
+        raise SubmissionRejected(
+            path.name, [Problem(path.name, contract.INSTRUCTIONS_SHEET, None, "填报单位", None, problem)]
+        )
     digest = raw.sha256 or hashlib.sha256(path.read_bytes()).hexdigest()
     return path, path.name, digest, resolved, tables, units, extras, list(validator.notes)

@@ -6,6 +6,7 @@ whose used range calamine could not allocate (a stray cell at XFD1048576), and c
 reads as empty although they are not -- formula errors, formulas saved without a result -- are
 collected, with each sheet's merged ranges. Every refusal is one Chinese line (UserError).
 """
+
 from __future__ import annotations
 
 import codecs
@@ -88,7 +89,7 @@ def _refuse_dtd(path: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
         while True:
             text = _as_utf8(head) if head.startswith(_UTF16_STARTS) else head
             end = _PROLOG.match(text).end()
-            rest = text[end:end + 9]
+            rest = text[end : end + 9]
             unfinished = len(rest) < 9 or rest.startswith((b"<?", b"<!--"))
             if not unfinished or not (more := fh.read(max(len(head), 65536))):
                 break
@@ -98,9 +99,14 @@ def _refuse_dtd(path: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
 
 
 def _as_utf8(data: bytes) -> bytes:
-    encoding = "utf-16" if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) else \
-        "utf-16-le" if data.startswith(b"<\x00") else "utf-16-be"
-    return data[:len(data) // 2 * 2].decode(encoding, errors="replace").encode("utf-8")
+    encoding = (
+        "utf-16"
+        if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+        else "utf-16-le"
+        if data.startswith(b"<\x00")
+        else "utf-16-be"
+    )
+    return data[: len(data) // 2 * 2].decode(encoding, errors="replace").encode("utf-8")
 
 
 def _local(tag: str) -> str:
@@ -135,7 +141,9 @@ def _scan_sheet(file_name: str, sheet: str, raw: bytes) -> dict[tuple[int, int],
     return {}
 
 
-_MERGE = re.compile(rb"""<(?:[A-Za-z_][\w.-]*:)?mergeCell\s[^>]*?ref\s*=\s*["']([A-Za-z]{1,3}[0-9]{1,7}):([A-Za-z]{1,3}[0-9]{1,7})["']""")
+_MERGE = re.compile(
+    rb"""<(?:[A-Za-z_][\w.-]*:)?mergeCell\s[^>]*?ref\s*=\s*["']([A-Za-z]{1,3}[0-9]{1,7}):([A-Za-z]{1,3}[0-9]{1,7})["']"""
+)
 
 
 def _merged_ranges(raw: bytes) -> list[tuple[int, int, int, int]]:
@@ -180,8 +188,10 @@ def _check_area(file_name: str, sheet: str, raw: bytes, p: bytes) -> None:
         far = wide.group(1).decode("ascii", "replace")
         cols = _checked_ref(file_name, sheet, far)[1] + 1
     if rows > _MAX_ROW or rows * cols > MAX_CELLS:
-        raise UserError(f"{file_name}：工作表“{sheet}”的数据区域过大（最远的单元格是 {far}）："
-                        "请删除表格右侧和下方多余的内容后重新报送")
+        raise UserError(
+            f"{file_name}：工作表“{sheet}”的数据区域过大（最远的单元格是 {far}）："
+            "请删除表格右侧和下方多余的内容后重新报送"
+        )
 
 
 def _last_value_cell(file_name: str, sheet: str, raw: bytes, p: bytes) -> tuple[int, int, str] | None:
@@ -269,8 +279,10 @@ def _checked_ref(file_name: str, sheet: str, ref: str) -> tuple[int, int]:
 
 def _refuse_ref(file_name: str, sheet: str, ref: str) -> None:
     shown = ref if len(ref) <= 20 else ref[:20] + "…"
-    raise UserError(f"{file_name}：工作表“{sheet}”中有无效的单元格位置“{shown}”，文件已损坏，无法读取"
-                    "（请用 Excel 或 WPS 打开后重新保存）")
+    raise UserError(
+        f"{file_name}：工作表“{sheet}”中有无效的单元格位置“{shown}”，文件已损坏，无法读取"
+        "（请用 Excel 或 WPS 打开后重新保存）"
+    )
 
 
 # --- cells calamine reads as empty --------------------------------------------------------------
@@ -287,15 +299,19 @@ def _uncomputed_formula(p: bytes) -> re.Pattern[bytes]:
     """A cell holding a formula and no value, or an empty one -- unless of type str: that is a
     computed "" (Excel writes <c t="str"><f>IF(A2="","",A2)</f><v></v></c>).
     Groups: the cell's attributes, the formula."""
-    return re.compile(rb"""<P:c\b(?![^>]*\bt\s*=\s*["']str["'])([^>]*)(?<!/)>\s*<P:f\b[^>]*(?:/>|>([^<]*)</P:f>)"""
-                      rb"""\s*(?:<P:v\s*/>|<P:v>\s*</P:v>)?\s*</P:c>""".replace(b"P:", p))
+    return re.compile(
+        rb"""<P:c\b(?![^>]*\bt\s*=\s*["']str["'])([^>]*)(?<!/)>\s*<P:f\b[^>]*(?:/>|>([^<]*)</P:f>)"""
+        rb"""\s*(?:<P:v\s*/>|<P:v>\s*</P:v>)?\s*</P:c>""".replace(b"P:", p)
+    )
 
 
 @functools.lru_cache(maxsize=8)
 def _error_cell(p: bytes) -> re.Pattern[bytes]:
     """A cell saved with t="e". Groups: the cell's attributes, the error ('#REF!')."""
-    return re.compile(rb"""<P:c\b([^>]*\bt\s*=\s*["']e["'][^>]*)>\s*(?:<P:f\b[^>]*(?:/>|>[^<]*</P:f>)\s*)?"""
-                      rb"""(?:<P:v>([^<]*)</P:v>)?""".replace(b"P:", p))
+    return re.compile(
+        rb"""<P:c\b([^>]*\bt\s*=\s*["']e["'][^>]*)>\s*(?:<P:f\b[^>]*(?:/>|>[^<]*</P:f>)\s*)?"""
+        rb"""(?:<P:v>([^<]*)</P:v>)?""".replace(b"P:", p)
+    )
 
 
 def _may_have_uncomputed_formulas(raw: bytes, p: bytes) -> bool:
