@@ -44,6 +44,6 @@ def connect_signals() -> None:
     def login_failed(sender, credentials, request=None, **kwargs):
         record("登录失败", request=request, username=str(credentials.get("username", ""))[:150])
 
-    user_logged_in.connect(logged_in, dispatch_uid="web-audit-login")
-    user_logged_out.connect(logged_out, dispatch_uid="web-audit-logout")
-    user_login_failed.connect(login_failed, dispatch_uid="web-audit-login-failed")
+    user_logged_in.connect(logged_in, dispatch_uid="web-audit-login", weak=False)
+    user_logged_out.connect(logged_out, dispatch_uid="web-audit-logout", weak=False)
+    user_login_failed.connect(login_failed, dispatch_uid="web-audit-login-failed", weak=False)
