@@ -130,7 +130,12 @@ def test_a_csv_gets_an_xlsx_marked_copy(site, tmp_path):
             return csv.read_bytes()[:size]
 
     item = receive(
-        Account.objects.get(username="页新乐市"), Sent(), web.SECOND, dry_run=True, explanation="", request=None,
+        Account.objects.get(username="页新乐市"),
+        Sent(),
+        web.SECOND,
+        dry_run=True,
+        explanation="",
+        request=None,
         via_api=False,
     )
     assert item.kind == "csv" and item.outcome == "rejected"
@@ -174,10 +179,7 @@ def test_a_return_is_seen_by_the_unit_and_answered_by_a_corrected_file(site, tmp
     assert "退回" in text_of(city.get("/status/?end=2025-09"))
     home = text_of(unit.get("/upload/"))
     assert "已被退回" in home and "企业数与上月差异较大，请核实后重报" in home
-    corrected = tmp_path / "灵寿县-2025-09.xlsx"
-    book = load_workbook(web.unit_file(site, "灵寿县"))
-    book["情况说明"]["D2"] = book["情况说明"]["D2"].value + "（已核实）"
-    book.save(corrected)
+    corrected = web.restated_copy(web.unit_file(site, "灵寿县"), tmp_path / "灵寿县-2025-09.xlsx")
     result = text_of(unit.get(upload(unit, corrected)))
     assert "已入库（更正）" in result and f"替换第 {sid} 号" in result
     assert not Return.objects.get(unit="灵寿县", submission_id=sid).is_open

@@ -90,3 +90,15 @@ def jump_copy(source: Path, out: Path, factor: float = 5.0) -> Path:
     out.parent.mkdir(parents=True, exist_ok=True)
     book.save(out)
     return out
+
+
+def restated_copy(source: Path, out: Path) -> Path:
+    """The unit's file with its first 情况说明 row's 进展情况 restated (other bytes: a correction, not a duplicate)."""
+    book = load_workbook(source)
+    sheet = book["情况说明"]
+    column = next(cell.column for cell in sheet[1] if cell.value == "进展情况")
+    cell = sheet.cell(row=2, column=column)
+    cell.value = f"{cell.value}（已核实）"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    book.save(out)
+    return out

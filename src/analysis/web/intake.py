@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -43,8 +45,47 @@ class Verdict:
     superseded: list[int] = field(default_factory=list)
 
 
+_STORES: dict[str, Store] = {}
+_KNOWN: dict[str, tuple[tuple, float, dict]] = {}  # store location -> (store token, when read, known names)
+_KNOWN_LOCK = threading.Lock()
+KNOWN_MAX_AGE = 30.0  # seconds a process keeps the store's enterprises and clusters between uploads
+
+
 def open_store() -> Store:
-    return Store(settings.STORE_LOCATION)
+    """One Store per process and location (it checks the database once before its first write, not per upload)."""
+    location = str(settings.STORE_LOCATION)
+    if location not in _STORES:
+        _STORES[location] = Store(location)
+    return _STORES[location]
+
+
+def _known(store: Store) -> dict:
+    """The store's enterprises and clusters (ingest.known_names), kept between uploads like one long ingest run:
+    each stored file adds what it defines (ingest_file does), and the names are read again when another writer
+    changed the store or after KNOWN_MAX_AGE seconds. Reading them costs about 0.6 s at province size; as within an
+    ingest run, an enterprise a correction dropped stays referable until they are read again (a looser check, never a
+    stricter one)."""
+    token = _store_token(store)
+    with _KNOWN_LOCK:
+        cached = _KNOWN.get(str(store.dir))
+        if cached is None or cached[0] != token or time.monotonic() - cached[1] > KNOWN_MAX_AGE:
+            cached = (token, time.monotonic(), ingest.known_names(store))
+            _KNOWN[str(store.dir)] = cached
+        return cached[2]
+
+
+def _store_token(store: Store) -> tuple:
+    """What changes whenever anything is stored: the number of submissions and the newest id."""
+    stored = store.submissions(include_superseded=True)
+    return (len(stored), int(stored["id"].max()) if len(stored) else 0)
+
+
+def _remember(store: Store, known: dict) -> None:
+    """After this process stored a file: the names ingest_file added are current, and so is the token."""
+    with _KNOWN_LOCK:
+        cached = _KNOWN.get(str(store.dir))
+        if cached is not None and cached[2] is known:
+            _KNOWN[str(store.dir)] = (_store_token(store), cached[1], known)
 
 
 def stored_name(unit: str, period: str, kind: str, sheet: str = "") -> str:
@@ -56,14 +97,15 @@ def stored_name(unit: str, period: str, kind: str, sheet: str = "") -> str:
 def process(path: Path, unit: str, period: str, shown_name: str, *, commit: bool, explanation: str = "") -> Verdict:
     """Check the file at `path` for `unit`; with `commit`, store it when it passes (and its warnings are explained)."""
     store = open_store()
-    if not commit:
-        return _check(store, path, unit, period, shown_name, ingest.known_names(store))[0]
-    with store.ingest_lock(), store.writing():
-        known = ingest.known_names(store)
+    with store.ingest_lock(), store.writing():  # a dry run too: the names it reads are being added to
+        known = _known(store)
+        if not commit:
+            return _check(store, path, unit, period, shown_name, known)[0]
         verdict, checked = _check(store, path, unit, period, shown_name, known)
         if verdict.outcome == "rejected" or (verdict.warnings and not explanation.strip()):
             return dataclasses.replace(verdict, outcome="rejected" if verdict.problems else "needs_explanation")
         outcome = ingest.ingest_file(store, path, period, known)
+        _remember(store, known)
     return _stored(verdict, outcome, path.name, shown_name)
 
 
@@ -85,7 +127,8 @@ def _check(store: Store, path: Path, unit: str, period: str, shown: str, known: 
         problem = {"file": shown, "sheet": None, "row": None, "column": "地区", "value": None, "reason": refusal}
         return Verdict("rejected", checked.period, [problem], units=units), None
     rows = {name: len(table) for name, table in checked.tables.items()}
-    warnings = jumps.jump_warnings(checked.tables, checked.period, _earlier(store, units, checked.period), _factor())
+    earlier = _earlier(store, units, checked.period)
+    warnings = jumps.jump_warnings(checked.tables, checked.period, earlier, settings.JUMP_FACTOR, settings.JUMP_FLOOR)
     return Verdict("checked", checked.period, [], warnings, list(checked.notes), rows, units), checked
 
 
@@ -97,10 +140,6 @@ def _earlier(store: Store, units: list[str], period: str) -> dict[str, pd.DataFr
         frame = store.snapshot(sheet, as_of_period=last, units=units, provenance=False)
         out[sheet] = frame[frame["年月"].astype(str).between(first, last)] if "年月" in frame else frame
     return out
-
-
-def _factor() -> float:
-    return float(settings.JUMP_FACTOR)
 
 
 def _stored(verdict: Verdict, outcome: ingest.Outcome, stored: str, shown: str) -> Verdict:

@@ -4,7 +4,8 @@
 A figure is compared with the same unit's previous month, from the store (or from the file when it restates that
 month): 指标填报's 数值 per indicator, 集群月度's 企业数 and 规上企业数 per cluster, and each cluster's revenue of the
 month (本年累计营业收入 less the month before's; in January the total itself). A change to more than `factor`
-times, or to less than 1/`factor`, of the previous month asks for a 上报说明.
+times, or to less than 1/`factor`, of the previous month asks for a 上报说明 — when the larger of the two reaches
+`floor` (small counts such as a month's new patents move from 1 to 0 or 3 as a matter of course).
 """
 
 from __future__ import annotations
@@ -18,7 +19,10 @@ CLUSTER_COUNTS = ("企业数", "规上企业数")
 REVENUE = "本年累计营业收入(万元)"
 
 
-def jump_warnings(tables: dict, period: str, earlier: dict, factor: float) -> list[str]:
+DEFAULT_FLOOR = 10.0
+
+
+def jump_warnings(tables: dict, period: str, earlier: dict, factor: float, floor: float = DEFAULT_FLOOR) -> list[str]:
     """Chinese lines, one per figure of `period` beyond `factor` (`tables`: the checked tables of the file;
     `earlier`: {sheet: DataFrame} the store's rows of the months before, see months_needed)."""
     lines: list[str] = []
@@ -27,16 +31,16 @@ def jump_warnings(tables: dict, period: str, earlier: dict, factor: float) -> li
         now = _values(_rows(tables[INDICATOR_SHEET]), ("地区", "指标"), "数值", period)
         before = _values(_frame_rows(earlier.get(INDICATOR_SHEET)), ("地区", "指标"), "数值", prior)
         before.update(_values(_rows(tables[INDICATOR_SHEET]), ("地区", "指标"), "数值", prior))
-        lines += _compare(now, before, factor, period, prior, "{0} 指标“{1}”的数值")
+        lines += _compare(now, before, (factor, floor), period, prior, "{0} 指标“{1}”的数值")
     if CLUSTER_SHEET in tables:
         file_rows, store_rows = _rows(tables[CLUSTER_SHEET]), _frame_rows(earlier.get(CLUSTER_SHEET))
         for column in CLUSTER_COUNTS:
             now = _values(file_rows, ("地区", "集群名称"), column, period)
             before = _values(store_rows, ("地区", "集群名称"), column, prior)
             before.update(_values(file_rows, ("地区", "集群名称"), column, prior))
-            lines += _compare(now, before, factor, period, prior, f"{{0}} 集群“{{1}}”的{column}")
+            lines += _compare(now, before, (factor, floor), period, prior, f"{{0}} 集群“{{1}}”的{column}")
         now, before = _monthly_revenue([*store_rows, *file_rows], period)
-        lines += _compare(now, before, factor, period, prior, "{0} 集群“{1}”的当月营业收入（万元）")
+        lines += _compare(now, before, (factor, floor), period, prior, "{0} 集群“{1}”的当月营业收入（万元）")
     return lines
 
 
@@ -87,11 +91,12 @@ def _monthly_revenue(rows: list[dict], period: str) -> tuple[dict, dict]:
     return now, before
 
 
-def _compare(now: dict, before: dict, factor: float, period: str, prior: str, what: str) -> list[str]:
+def _compare(now: dict, before: dict, bounds: tuple[float, float], period: str, prior: str, what: str) -> list[str]:
+    factor, floor = bounds
     lines = []
     for key, value in sorted(now.items(), key=lambda item: tuple(map(str, item[0]))):
         old = before.get(key)
-        if old is None or old <= 0 or value < 0:
+        if old is None or old <= 0 or value < 0 or max(old, value) < floor:
             continue
         ratio = value / old
         if ratio > factor or ratio < 1 / factor:

@@ -127,6 +127,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024  # form fields other than the file
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024  # larger files spool to a temporary file
 FILE_UPLOAD_PERMISSIONS = 0o600
 JUMP_FACTOR = config.env_number("WORKBOOK_JUMP_FACTOR", config.DEFAULT_JUMP_FACTOR)
+JUMP_FLOOR = config.env_number("WORKBOOK_JUMP_FLOOR", 10.0)  # smaller figures on both sides never warn
 BEHIND_PROXY = config.env_flag("WORKBOOK_WEB_PROXY")  # take the client's address from X-Forwarded-For
 
 # --- e-mail for 催报: only when an SMTP server is configured

@@ -55,9 +55,10 @@ def upload(request):
             else:
                 return redirect("upload-detail", key=done.key)
     else:
-        form = UploadForm(initial={"period": reporting.collecting_period()})
+        form = UploadForm(initial={"period": _preset_period(area.region)})
     months = reporting.months_ending(reporting.collecting_period(), 6)
     returns = _returns_of(area.region)
+    months = sorted({*months, *(period for (_, period), is_open in returns.items() if is_open)})
     cells = reporting.matrix(
         [area.region], months, intake.parts(), intake.submissions(), returns, timezone.localtime().replace(tzinfo=None)
     )
@@ -68,6 +69,12 @@ def upload(request):
         "recent": Upload.objects.filter(unit=area.region)[:5],
     }
     return render(request, "web/upload.html", context)
+
+
+def _preset_period(unit: str) -> str:
+    """The month being collected, or the month of the unit's oldest open 退回 (it owes a corrected file)."""
+    owed = Return.objects.filter(unit=unit, answered_by=None).order_by("period").values_list("period", flat=True)
+    return owed.first() or reporting.collecting_period()
 
 
 def _returns_of(unit: str) -> dict[tuple[str, str], bool]:
