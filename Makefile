@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 DEMO_DIR := data/demo
 REPORTS := reports
 
-.PHONY: setup system-deps demo test clean-demo
+.PHONY: setup system-deps demo test clean-demo serve
 
 setup: system-deps $(STAMP)
 
@@ -47,3 +47,8 @@ demo: setup
 
 test: setup
 	@$(BIN)/python -m pytest -q
+
+# The 报送平台 on the demo store (made by `make demo` when absent), with demo accounts and their fresh passwords.
+serve: setup
+	@if [ ! -f $(STORE)/workbook.sqlite ]; then $(MAKE) --no-print-directory demo; fi
+	@$(BIN)/python -m analysis serve --store $(STORE) --demo-accounts

@@ -7,6 +7,7 @@ import hashlib
 import shutil
 
 import pytest
+
 from support import web
 
 

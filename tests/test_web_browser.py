@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
+
 from support import web
 
 CHROMIUM = "/usr/bin/chromium"

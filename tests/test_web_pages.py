@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
+
 from support import web
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "src/analysis/web/templates"

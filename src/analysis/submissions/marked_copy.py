@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.comments import Comment
@@ -47,7 +48,7 @@ def _copied(source: Path) -> Workbook:
     """An .xls or .csv file's sheets as a new workbook, cell for cell (CSV: one sheet, named as the reader names it)."""
     raw = readers.read_workbook(source)
     book = Workbook()
-    book.remove(book.active)
+    book.remove(book.worksheets[0])
     for name, grid in raw.sheets.items():
         sheet = book.create_sheet(_safe_title(name))
         for i, values in enumerate(grid.itertuples(index=False, name=None), start=1):
@@ -63,7 +64,9 @@ def _safe_title(name: str) -> str:
 def _locate(book: Workbook, problem: Mapping) -> tuple[str, int, int] | None:
     """(sheet, Excel row, 1-based column) of a problem, or None when it names no place in a sheet of the file."""
     name = problem.get("sheet")
-    title = name if name in book.sheetnames else _safe_title(name) if name else None
+    if not name:
+        return None
+    title = name if name in book.sheetnames else _safe_title(name)
     if title not in book.sheetnames:
         return None
     sheet, row, column = book[title], problem.get("row"), problem.get("column")
@@ -148,7 +151,7 @@ def _problem_list(book: Workbook, problems: list[Mapping]) -> None:
     book.active = 0
 
 
-def _put(sheet: Worksheet, row: int, col: int, value: object) -> None:
+def _put(sheet: Worksheet, row: int, col: int, value: Any) -> None:
     """Write a value; text is kept as text (openpyxl would take a text starting with '=' for a formula)."""
     if value is None:
         return

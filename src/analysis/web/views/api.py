@@ -122,7 +122,8 @@ def _list(request, period: str | None) -> JsonResponse:
     info = intake.submissions().set_index("id")
     uploads_by_id = {u.submission_id: u for u in Upload.objects.filter(submission_id__in=set(parts["submission_id"]))}
     out = []
-    for (sid, unit), rows in parts.groupby(["submission_id", "unit"], sort=True):
+    for key, rows in parts.groupby(["submission_id", "unit"], sort=True):
+        sid, unit = int(key[0]), str(key[1])  # type: ignore[index, call-overload]
         row = info.loc[sid]
         upload = uploads_by_id.get(sid)
         out.append(
