@@ -201,3 +201,18 @@ def test_missing_units_get_a_ready_reminder(site):
     shown = text_of(browser("页石家庄市").get("/missing/?period=2025-09"))
     assert "未报单位" in shown and "尚未报送" in shown and "未配置邮件服务器" in shown
     assert "灵寿县：贵单位" not in shown  # it has reported
+
+
+def test_an_admin_account_manages_only_its_area(site):
+    web.account("页石家庄市管理", "石家庄市", "管理")
+    admin = browser("页石家庄市管理")
+    listing = admin.get("/admin/web/account/")
+    assert listing.status_code == 200
+    shown = listing.content.decode()
+    assert "页新乐市" in shown and "页灵寿县" in shown and "页西宁市" not in shown
+    assert "Content-Security-Policy" in listing.headers
+    from analysis.web.models import Account
+
+    other = Account.objects.get(username="页西宁市")
+    assert admin.get(f"/admin/web/account/{other.pk}/change/").status_code in (302, 404)
+    assert browser("页新乐市").get("/admin/").status_code == 302  # not staff: sent to the admin's login

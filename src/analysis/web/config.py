@@ -40,7 +40,9 @@ def private_dir(location: str) -> Path:
 def accounts_database(location: str) -> dict:
     """Django's DATABASES['default'] for the accounts of the store at `location`."""
     if not is_database_url(location):
-        return {"ENGINE": "django.db.backends.sqlite3", "NAME": str(Path(location) / ACCOUNTS_DB)}
+        # WAL and IMMEDIATE transactions: several threads or workers record uploads and audit lines at once
+        options = {"timeout": 30, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"}
+        return {"ENGINE": "django.db.backends.sqlite3", "NAME": str(Path(location) / ACCOUNTS_DB), "OPTIONS": options}
     url = urlsplit(location)
     options = dict(part.split("=", 1) for part in url.query.split("&") if "=" in part)
     return {

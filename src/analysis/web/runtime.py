@@ -4,6 +4,7 @@ created or brought up to date."""
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from analysis import paths
 from analysis.errors import UserError
@@ -31,6 +32,10 @@ def start(store: str | None) -> None:
             raise UserError(f"无法创建目录 {config.private_dir(location)}（{os.strerror(err.errno or 0)}）") from None
     django.setup()
     migrate()
+    if not config.is_database_url(location):
+        accounts = Path(location) / config.ACCOUNTS_DB
+        if accounts.exists():
+            accounts.chmod(0o600)  # password hashes and token digests: readable by the service's user only
 
 
 def migrate() -> None:
