@@ -1,4 +1,5 @@
-"""`python -m analysis accounts` and where accounts are kept (beside a folder store; in a PostgreSQL store's database)."""
+"""`python -m analysis accounts`, and where accounts are kept: beside a folder store, in a PostgreSQL store's
+database."""
 
 from __future__ import annotations
 
