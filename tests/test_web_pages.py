@@ -216,3 +216,25 @@ def test_an_admin_account_manages_only_its_area(site):
     other = Account.objects.get(username="页西宁市")
     assert admin.get(f"/admin/web/account/{other.pk}/change/").status_code in (302, 404)
     assert browser("页新乐市").get("/admin/").status_code == 302  # not staff: sent to the admin's login
+
+
+def test_reminders_are_mailed_only_when_smtp_is_configured(site):
+    from django.core import mail
+    from django.test import override_settings
+
+    from analysis.web.models import Account
+
+    unit = Account.objects.get(username="页新乐市")
+    unit.email = "xinle@example.cn"
+    unit.save()
+    city = browser("页石家庄市")
+    mail.outbox = []
+    unset = city.post("/missing/?period=2025-10", follow=True)
+    assert "未配置邮件服务器" in text_of(unset) and mail.outbox == []
+    with override_settings(EMAIL_HOST="smtp.example.cn", EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+        mail.outbox = []
+        response = city.post("/missing/?period=2025-10")
+        assert response.status_code == 302
+        sent = [m for m in mail.outbox if "xinle@example.cn" in m.to]
+        assert len(sent) == 1 and "新乐市：贵单位2025年10月" in sent[0].body
+        assert all("页灵寿县" not in m.body for m in mail.outbox)

@@ -42,11 +42,24 @@ def start_site(demo_files: Path, scratch: Path) -> Site:
         if f"-{FIRST}" in path.name:
             shutil.copy2(path, first / path.name)
     ingest([first], store=Store(store))
-    os.environ["WORKBOOK_WEB_HOSTS"] = "testserver,127.0.0.1,localhost"
-    os.environ["WORKBOOK_REPORTS"] = str(scratch / "reports")
     from analysis.web.runtime import start
 
-    start(str(store))
+    # the settings read these once, at Django's set-up; restored after it so that no other test sees them
+    wanted = {
+        "WORKBOOK_WEB_HOSTS": "testserver,127.0.0.1,localhost",
+        "WORKBOOK_REPORTS": str(scratch / "reports"),
+        "WORKBOOK_STORE": str(store),
+    }
+    saved = {name: os.environ.get(name) for name in wanted}
+    os.environ.update(wanted)
+    try:
+        start(str(store))
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
     _SITE = Site(store, demo_files, scratch)
     return _SITE
 

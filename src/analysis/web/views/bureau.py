@@ -78,8 +78,11 @@ def missing(request):
     late = reporting.missing_units(cells, units, period)
     texts = [(unit, reminders.reminder_text(unit, period, due, area.region, today)) for unit in late]
     if request.method == "POST":
-        sent = _send_reminders(request, texts, period)
-        messages.info(request, f"已发送催报邮件 {sent} 封" if sent else "没有可发送的邮箱（各单位填报账号未登记邮箱）")
+        if not reminders.email_enabled():
+            messages.info(request, "未配置邮件服务器（WORKBOOK_SMTP_HOST），未发送任何邮件；请复制催报文字发送")
+        else:
+            sent = _send_reminders(request, texts, period)
+            messages.info(request, f"已发送催报邮件 {sent} 封" if sent else "各未报单位的填报账号均未登记邮箱，未发送")
         return redirect(request.path + "?" + urlencode({"period": period}))
     context = {
         "period": period,
@@ -93,8 +96,6 @@ def missing(request):
 
 
 def _send_reminders(request, texts: list[tuple[str, str]], period: str) -> int:
-    if not reminders.email_enabled():
-        return 0
     sent = 0
     for unit, text in texts:
         emails = list(
