@@ -41,10 +41,10 @@ def accounts_database(location: str) -> dict:
     """Django's DATABASES['default'] for the accounts of the store at `location`."""
     if not is_database_url(location):
         # WAL and IMMEDIATE transactions: several threads or workers record uploads and audit lines at once
-        options = {"timeout": 30, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"}
-        return {"ENGINE": "django.db.backends.sqlite3", "NAME": str(Path(location) / ACCOUNTS_DB), "OPTIONS": options}
+        sqlite = {"timeout": 30, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"}
+        return {"ENGINE": "django.db.backends.sqlite3", "NAME": str(Path(location) / ACCOUNTS_DB), "OPTIONS": sqlite}
     url = urlsplit(location)
-    options = dict(part.split("=", 1) for part in url.query.split("&") if "=" in part)
+    options: dict[str, str] = dict(part.split("=", 1) for part in url.query.split("&") if "=" in part)
     return {
         "ENGINE": "django.db.backends.postgresql",
         "NAME": unquote(url.path.lstrip("/")),

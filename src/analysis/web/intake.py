@@ -100,8 +100,8 @@ def process(path: Path, unit: str, period: str, shown_name: str, *, commit: bool
     with store.ingest_lock(), store.writing():  # a dry run too: the names it reads are being added to
         known = _known(store)
         if not commit:
-            return _check(store, path, unit, period, shown_name, known)[0]
-        verdict, checked = _check(store, path, unit, period, shown_name, known)
+            return _check(store, path, unit, period, shown_name, known)
+        verdict = _check(store, path, unit, period, shown_name, known)
         if verdict.outcome == "rejected" or (verdict.warnings and not explanation.strip()):
             return dataclasses.replace(verdict, outcome="rejected" if verdict.problems else "needs_explanation")
         outcome = ingest.ingest_file(store, path, period, known)
@@ -109,27 +109,28 @@ def process(path: Path, unit: str, period: str, shown_name: str, *, commit: bool
     return _stored(verdict, outcome, path.name, shown_name)
 
 
-def _check(store: Store, path: Path, unit: str, period: str, shown: str, known: dict):
+def _check(store: Store, path: Path, unit: str, period: str, shown: str, known: dict) -> Verdict:
+    """The validator's verdict on the file, the submitter rule for the account's unit, and the warnings."""
     try:
         checked = read_checked(path, period, known_enterprises=known["enterprises"], known_clusters=known["clusters"])
     except SubmissionRejected as err:
-        return Verdict("rejected", period, [_problem(p, shown) for p in err.problems]), None
+        return Verdict("rejected", period, [_problem(p, shown) for p in err.problems])
     except UserError as err:
-        return Verdict("rejected", period, [_message(str(err), path.name, shown)]), None
+        return Verdict("rejected", period, [_message(str(err), path.name, shown)])
     except Exception as err:  # noqa: BLE001 - as ingest: a file the reader chokes on is refused, not a server error
         if os.environ.get(ingest.DEBUG_ENV):
             raise
         reason = f"无法读取该文件（{type(err).__name__}）；如确认文件无误，请将其发给维护人员"
-        return Verdict("rejected", period, [_message(reason, path.name, shown)]), None
+        return Verdict("rejected", period, [_message(reason, path.name, shown)])
     units = sorted(checked.units)
     refusal = submitter_problem(path.name, unit, set(units))
     if refusal:
         problem = {"file": shown, "sheet": None, "row": None, "column": "地区", "value": None, "reason": refusal}
-        return Verdict("rejected", checked.period, [problem], units=units), None
+        return Verdict("rejected", checked.period, [problem], units=units)
     rows = {name: len(table) for name, table in checked.tables.items()}
     earlier = _earlier(store, units, checked.period)
     warnings = jumps.jump_warnings(checked.tables, checked.period, earlier, settings.JUMP_FACTOR, settings.JUMP_FLOOR)
-    return Verdict("checked", checked.period, [], warnings, list(checked.notes), rows, units), checked
+    return Verdict("checked", checked.period, [], warnings, list(checked.notes), rows, units)
 
 
 def _earlier(store: Store, units: list[str], period: str) -> dict[str, pd.DataFrame]:

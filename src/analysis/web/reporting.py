@@ -19,8 +19,14 @@ from analysis.batch.schedule import deadline
 from analysis.periods import latest_complete_month, previous_period
 
 ON_TIME, LATE, MISSING, NOT_DUE, RETURNED, CORRECTED = "按时", "逾期", "未报", "待报", "退回", "已更正"
-STATE_CLASS = {ON_TIME: "ok", LATE: "late", MISSING: "missing", NOT_DUE: "notdue", RETURNED: "returned"}
-STATE_CLASS[CORRECTED] = "corrected"
+STATE_CLASS = {
+    ON_TIME: "ok",
+    LATE: "late",
+    MISSING: "missing",
+    NOT_DUE: "notdue",
+    RETURNED: "returned",
+    CORRECTED: "corrected",
+}
 
 
 @dataclass

@@ -7,7 +7,6 @@ from pathlib import Path
 from django.contrib.auth import views as auth_views
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
@@ -144,7 +143,3 @@ def upload_list(request):
 def _covered_units(area) -> list[str]:
     names = set(Upload.objects.values_list("unit", flat=True).distinct())
     return [name for name in names if area.covers(name)]
-
-
-def detail_url(item: Upload) -> str:
-    return reverse("upload-detail", kwargs={"key": item.key})
