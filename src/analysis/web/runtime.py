@@ -39,11 +39,14 @@ def start(store: str | None) -> None:
 
 
 def migrate() -> None:
+    from django.core.exceptions import ImproperlyConfigured
     from django.core.management import call_command
     from django.db import DatabaseError
 
     try:
         call_command("migrate", verbosity=0, interactive=False)
+    except ImproperlyConfigured as err:  # a PostgreSQL URL without its driver, say
+        raise UserError(f"无法使用账号数据库（{err}）；PostgreSQL 地址需要安装 psycopg") from None
     except DatabaseError as err:
         from django.conf import settings
 

@@ -143,5 +143,10 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "loggers": {"django": {"handlers": ["console"], "level": "WARNING"}, "axes": {"level": "WARNING"}},
+    # the console shows faults (500s with their traceback, for the operator), not every refused request
+    "loggers": {
+        "django": {"handlers": ["console"], "level": "ERROR"},
+        "axes": {"level": "ERROR"},
+        "waitress": {"level": "ERROR"},
+    },
 }
