@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 STORE_HELP = "数据库目录或 PostgreSQL 地址（默认 data/store，或环境变量 WORKBOOK_STORE）"
 
 
@@ -38,6 +40,7 @@ def run(args) -> int:
     address = f"http://{_shown_host(args.host)}:{args.port}/"
     print(f"报送平台已启动：{address} （数据库：{settings.STORE_LOCATION}；按 Ctrl+C 停止）")
     print("本命令供单机使用；正式部署请用 gunicorn 或 waitress 置于 nginx 之后，见 docs/intake.md", flush=True)
+    _check_port(args.host, args.port)
     serve(
         application,
         host=args.host,
@@ -48,6 +51,22 @@ def run(args) -> int:
         _quiet=True,
     )
     return 0
+
+
+def _check_port(host: str, port: int) -> None:
+    """One Chinese line when the address cannot be listened on (taken, or not this machine's)."""
+    import errno
+    import socket
+
+    from analysis.errors import UserError
+
+    try:
+        with socket.create_server((host, port)):
+            pass
+    except OSError as err:
+        if err.errno == errno.EADDRINUSE:
+            raise UserError(f"端口 {port} 已被占用（可能已有一个报送平台在运行）；请用 --port 换一个端口") from None
+        raise UserError(f"无法在 {host}:{port} 上监听（{os.strerror(err.errno or 0)}）；请检查 --host") from None
 
 
 def _shown_host(host: str) -> str:

@@ -19,6 +19,17 @@ def reminder_text(unit: str, period: str, due: dt.date, bureau: str, today: dt.d
     )
 
 
+def bureau_name(region: str) -> str:
+    """The body that speaks for the region (data/issuers.yml, as on its reports), else the region's name."""
+    from analysis.errors import UserError
+    from analysis.reports.content import issuer_of
+
+    try:
+        return issuer_of(region)
+    except UserError:
+        return region
+
+
 def email_enabled() -> bool:
     return bool(settings.EMAIL_HOST)
 

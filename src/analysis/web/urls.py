@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.http import HttpResponse
 from django.urls import path
 
 from analysis.web.views import api, bureau, pages, reports
@@ -31,6 +32,7 @@ urlpatterns = [
     path("api/status", api.status, name="api-status"),
     path("api/reports", api.reports, name="api-reports"),
     path("admin/", admin.site.urls),
+    path("favicon.ico", lambda request: HttpResponse(status=204)),  # no icon; not a 404 in every log
 ]
 
 handler400 = "analysis.web.views.common.bad_request"

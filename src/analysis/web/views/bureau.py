@@ -76,7 +76,8 @@ def missing(request):
     due = deadline(period)
     today = timezone.localdate()
     late = reporting.missing_units(cells, units, period)
-    texts = [(unit, reminders.reminder_text(unit, period, due, area.region, today)) for unit in late]
+    bureau = reminders.bureau_name(area.region)
+    texts = [(unit, reminders.reminder_text(unit, period, due, bureau, today)) for unit in late]
     if request.method == "POST":
         if not reminders.email_enabled():
             messages.info(request, "未配置邮件服务器（WORKBOOK_SMTP_HOST），未发送任何邮件；请复制催报文字发送")

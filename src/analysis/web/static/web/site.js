@@ -6,13 +6,18 @@ document.addEventListener("click", function (event) {
   if (!source) { return; }
   var text = source.value !== undefined ? source.value : source.textContent;
   var done = function () { button.textContent = "已复制"; };
+  var bySelection = function () {
+    if (source.select) {
+      source.select();
+    } else {
+      var range = document.createRange(); range.selectNodeContents(source);
+      var selection = window.getSelection(); selection.removeAllRanges(); selection.addRange(range);
+    }
+    if (document.execCommand("copy")) { done(); } else { button.textContent = "已选中，请按 Ctrl+C"; }
+  };
   if (navigator.clipboard && window.isSecureContext) {
-    navigator.clipboard.writeText(text).then(done);
-  } else if (source.select) {
-    source.select(); document.execCommand("copy"); done();
+    navigator.clipboard.writeText(text).then(done, bySelection);
   } else {
-    var range = document.createRange(); range.selectNodeContents(source);
-    var selection = window.getSelection(); selection.removeAllRanges(); selection.addRange(range);
-    document.execCommand("copy"); done();
+    bySelection();
   }
 });
