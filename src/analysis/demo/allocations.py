@@ -128,7 +128,7 @@ def allocation_rows(world, period: str) -> list[list]:
         held = [
             world.valid_at(award, SHARE_DATE, [u], level) + 0.5 for u in units
         ]  # +0.5: nobody is left at zero weight
-        for unit, value in zip(units, largest_remainders(held, city_target)):
+        for unit, value in zip(units, largest_remainders(held, city_target), strict=True):
             if value >= 1:
                 rows.append([unit, indicator, term, value, doc, issued.isoformat(), RESPONSIBLE[ISSUER]])
     return rows
@@ -153,7 +153,7 @@ def province_allocation_rows(world, period: str) -> list[list]:
         held = [world.valid_at(award, SHARE_DATE, mine, level) + 0.5 for _, mine in reporters]
         rest = _expected_elsewhere(world, award, level)  # 0 when every unit is simulated
         values = largest_remainders(held + [rest], target)[:-1]
-        for (name, _), value in zip(reporters, values):
+        for (name, _), value in zip(reporters, values, strict=True):
             if value >= 1:
                 rows.append([name, indicator, term, value, doc, issued.isoformat(), RESPONSIBLE[PROVINCE_ISSUER]])
     return rows

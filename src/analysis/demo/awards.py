@@ -86,7 +86,7 @@ def _year_totals(
     w = np.array([u.strength * max(0.15, 1 + u.trend * (year - 2022)) for u in free])
     w = w * noise[[members.index(u) for u in free]]
     counts = rng.multinomial(rest, w / w.sum()) if free and rest else np.zeros(len(free), int)
-    return {**pinned, **{u.index: int(c) for u, c in zip(free, counts)}}
+    return {**pinned, **{u.index: int(c) for u, c in zip(free, counts, strict=True)}}
 
 
 def _unit_awards(
@@ -219,7 +219,7 @@ def _doc_numbers(seed: int, p_i: int, plan: AwardPlan, group: str, days: np.ndar
     dt = pd.to_datetime(days, unit="D")
     cache: dict[tuple[int, int], str] = {}
     out = []
-    for y, m in zip(dt.year, dt.month):
+    for y, m in zip(dt.year, dt.month, strict=True):
         if (y, m) not in cache:
             cache[(y, m)] = pattern.format(y=y, n=int(_rng(seed, "doc", p_i, group, y, m).integers(8, 260)))
         out.append(cache[(y, m)])

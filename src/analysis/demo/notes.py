@@ -124,7 +124,7 @@ def _rate_checks(u: Unit, ind_by: dict) -> list:
     checks = []
     for name, (t23, t25) in RATE_TARGETS.items():
         frame = ind_by.get((u.name, name))
-        s = dict(zip(frame["mi"], frame["数值"])) if frame is not None else {}
+        s = dict(zip(frame["mi"], frame["数值"], strict=True)) if frame is not None else {}
         checks.append((name, "rate", _rate_check(u, s, name, t23, t25)))
     return checks
 

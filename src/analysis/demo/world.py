@@ -130,7 +130,7 @@ def _clusters(seed: int, u: Unit) -> tuple[list, list[str], list[dict]]:
             "unit": u.name,
             "ind": ind,
         }
-        for (part, ind, level), cname in zip(specs, cl_names)
+        for (part, ind, level), cname in zip(specs, cl_names, strict=True)
     ]
     return specs, cl_names, rows
 
@@ -167,7 +167,9 @@ def _register(
     cl_idx = rng.choice(len(specs), n, p=cw / cw.sum())
     no_cluster = rng.random(n) < 0.1
     ind_keys = [specs[i][1] for i in cl_idx]
-    inds = np.array([INDUSTRIES[k][1][j % len(INDUSTRIES[k][1])] for k, j in zip(ind_keys, rng.integers(0, 99, n))])
+    inds = np.array(
+        [INDUSTRIES[k][1][j % len(INDUSTRIES[k][1])] for k, j in zip(ind_keys, rng.integers(0, 99, n), strict=True)]
+    )
     names = _names(rng, u, ind_keys, taken[1])
     codes = _codes(code_rng, u.division, n, taken[0])
     return pd.DataFrame(
@@ -248,7 +250,7 @@ def _number_awards(award_frames: list[pd.DataFrame], units: list[Unit], ent_fram
     """All award rows with global enterprise ids, ordered by unit, grant day, plan and enterprise."""
     offsets = {}
     pos = 0
-    for u, frame in zip(units, ent_frames):
+    for u, frame in zip(units, ent_frames, strict=True):
         offsets[u.name] = pos
         pos += len(frame)
     awards = pd.concat(award_frames, ignore_index=True)

@@ -321,5 +321,5 @@ def _write_csv(path: Path, headers: list[str], cols: list[list], types: list[str
     w.writerow(headers)
     n = len(cols[0]) if cols else 0
     for i in range(n):
-        w.writerow([_cell_text(c[i], t) for c, t in zip(cols, types)])
+        w.writerow([_cell_text(c[i], t) for c, t in zip(cols, types, strict=True)])
     path.write_bytes(buf.getvalue().encode(encoding))

@@ -129,7 +129,7 @@ class _Xlsx:
         if serial:
             for i in range(n):
                 cells[i].append(f'<c r="A{i + 2}"><v>{i + 1}</v></c>')
-        for j, (col, t) in enumerate(zip(cols, types)):
+        for j, (col, t) in enumerate(zip(cols, types, strict=True)):
             self._column(cells, letters[j + off], col, t)
         rows += [f'<row r="{i + 2}">{"".join(c)}</row>' for i, c in enumerate(cells)]
         validation = _yesno(_COLS[yesno_col], n) if yesno_col is not None else ""

@@ -319,7 +319,7 @@ def _by_place(frame: pd.DataFrame) -> dict[str, dict]:
     """A measure's frame (value, source by jurisdiction) as dicts, looked up like the Series they were."""
     # zip of tolist(): Series.to_dict walks a string array element by element (a tenth of the run)
     return {
-        name: dict(zip(frame.index.tolist(), frame[name].tolist())) if name in frame else {}
+        name: dict(zip(frame.index.tolist(), frame[name].tolist(), strict=True)) if name in frame else {}
         for name in ("value", "source")
     }
 

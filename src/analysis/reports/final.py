@@ -80,9 +80,14 @@ def result_table(heads: pd.DataFrame) -> pd.DataFrame:
             "期限": heads["term"].map(term_label),
             "目标": [
                 f"{number(v, u)}{u}" + ("（力争）" if a else "")
-                for v, u, a in zip(heads["target_value"], heads["unit"], heads["aspirational"].astype(bool))
+                for v, u, a in zip(
+                    heads["target_value"], heads["unit"], heads["aspirational"].astype(bool), strict=True
+                )
             ],
-            "实际": [f"{number(v, u)}{u}" if pd.notna(v) else "—" for v, u in zip(heads["actual"], heads["unit"])],
+            "实际": [
+                f"{number(v, u)}{u}" if pd.notna(v) else "—"
+                for v, u in zip(heads["actual"], heads["unit"], strict=True)
+            ],
             "结果": heads["status"],
             "差额": [_difference(r) for _, r in heads.iterrows()],
             "达标时间": [_met_text(r) for _, r in heads.iterrows()],
@@ -154,7 +159,7 @@ def explanations_for_misses(
     notes = load_facts(store, period).notes
     notes = notes[notes["region"].isin(places) & notes["indicator"].isin(set(missed["indicator"]))]
     latest = notes.sort_values("month").groupby(["region", "indicator"]).tail(1)
-    names = dict(zip(missed["indicator"], missed["indicator_name"]))
+    names = dict(zip(missed["indicator"], missed["indicator_name"], strict=True))
     quoted = (
         pd.DataFrame(
             {
@@ -176,9 +181,9 @@ def explanations_for_misses(
         & progress["indicator"].isin(set(missed["indicator"]))
         & progress["final"].astype(bool)
     ]
-    explained = set(zip(latest["region"], latest["indicator"]))
+    explained = set(zip(latest["region"], latest["indicator"], strict=True))
     unexplained = pd.Series(
-        [(j, i) not in explained for j, i in zip(units_missed["jurisdiction"], units_missed["indicator"])],
+        [(j, i) not in explained for j, i in zip(units_missed["jurisdiction"], units_missed["indicator"], strict=True)],
         index=units_missed.index,
         dtype=bool,
     )

@@ -128,7 +128,7 @@ def for_excel(frame: pd.DataFrame) -> pd.DataFrame:
         if pairs is None:
             columns.append(_dates_from_text(column).rename(name))
         else:
-            columns += [values.rename(f"{name}{label}") for label, values in zip(PAIR_NAMES, pairs)]
+            columns += [values.rename(f"{name}{label}") for label, values in zip(PAIR_NAMES, pairs, strict=True)]
     return pd.concat(columns, axis=1) if columns else frame
 
 

@@ -476,7 +476,7 @@ class Store:
             )
         else:
             marks = ",".join("?" * (len(META_COLUMNS) - 1 + len(sheet.columns)))
-            conn.executemany(f"{insert} VALUES ({int(sid)}, {marks})", zip(*sheet.values))
+            conn.executemany(f"{insert} VALUES ({int(sid)}, {marks})", zip(*sheet.values, strict=True))
         for col in to_text:
             # SQLite's own text form, the same the rows stored before the widening get.
             conn.execute(

@@ -189,7 +189,7 @@ def _prepare_sheet(name: str, df: pd.DataFrame, extra: list[str]) -> PreparedShe
     for col in columns:
         kinds[col] = "text" if col == MONTH_COLUMN else _kind_of(df[col])
         values.append(_to_db(_month_text(df[col]) if col == MONTH_COLUMN else df[col], kinds[col]))
-    empty = frozenset(c for c, v in zip(columns, values[len(META_COLUMNS) - 1 :]) if v.count(None) == n)
+    empty = frozenset(c for c, v in zip(columns, values[len(META_COLUMNS) - 1 :], strict=True) if v.count(None) == n)
     unit_rows = {u: k for u, k in Counter(units).items() if u is not None}
     return PreparedSheet(name, columns, kinds, empty, unit_rows, values)
 
@@ -220,7 +220,7 @@ def _prepare_checked_sheet(table) -> PreparedSheet:
         if col == MONTH_COLUMN:
             cells = [v if _missing(v) else str(v)[:7] for v in cells.tolist()]
         values.append(_plain_to_db(cells, kinds[col]))
-    empty = frozenset(c for c, v in zip(columns, values[len(META_COLUMNS) - 1 :]) if v.count(None) == n)
+    empty = frozenset(c for c, v in zip(columns, values[len(META_COLUMNS) - 1 :], strict=True) if v.count(None) == n)
     unit_rows = {u: k for u, k in Counter(units).items() if u is not None}
     return PreparedSheet(table.name, columns, kinds, empty, unit_rows, values)
 
@@ -259,7 +259,7 @@ def stage(prepared: PreparedSubmission, path: Path) -> PreparedSubmission:
             conn.execute(f"CREATE TABLE {_stage_table(index)} ({', '.join(f'c{pos}' for pos in staged)})")
             conn.executemany(
                 f"INSERT INTO {_stage_table(index)} VALUES ({','.join('?' * len(staged))})",
-                zip(*(sheet.values[pos] for pos in staged)),
+                zip(*(sheet.values[pos] for pos in staged), strict=True),
             )
             sheets.append(replace(sheet, values=None, constants=constants))
         conn.execute("COMMIT")
@@ -297,7 +297,7 @@ def _json_rows(columns: dict[str, list], n: int) -> list:
     for name, values in columns.items():
         key = _json_text(name)
         pairs.append([f"{key}: {_json_scalar(v)}" for v in values])
-    return ["{" + ", ".join(row) + "}" for row in zip(*pairs)]
+    return ["{" + ", ".join(row) + "}" for row in zip(*pairs, strict=True)]
 
 
 def _json_scalar(value) -> str:

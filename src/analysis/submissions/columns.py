@@ -221,7 +221,7 @@ class ColumnChecks:
             suspect |= np.fromiter(
                 (
                     ref is not None and bool(unit) and _unit_key(unit) != _unit_key(ref.unit)
-                    for ref, unit in zip(context["indicator"], values["单位"])
+                    for ref, unit in zip(context["indicator"], values["单位"], strict=True)
                 ),
                 dtype=bool,
                 count=n,
@@ -236,12 +236,12 @@ class ColumnChecks:
         for k in keys:
             if table.sheet.column(k).required:  # an optional key column (目标类型) may be empty and still counts
                 present &= values[k] != None  # noqa: E711 - elementwise on an object array
-        tuples = list(zip(*(values[k][present].tolist() for k in keys)))
+        tuples = list(zip(*(values[k][present].tolist() for k in keys), strict=True))
         if len(set(tuples)) == len(tuples):
             return
         records = [
-            dict(zip(keys, t), _row=row)
-            for row, *t in zip(table.row_numbers.tolist(), *(values[k].tolist() for k in keys))
+            dict(zip(keys, t, strict=True), _row=row)
+            for row, *t in zip(table.row_numbers.tolist(), *(values[k].tolist() for k in keys), strict=True)
         ]
         self._check_unique(table, records)
 

@@ -218,4 +218,4 @@ class ReferenceChecks:
             own, key, region = self.clusters.maps[0], "集群名称", "所属地区"
         else:
             return
-        own.update((k, r) for k, r in zip(values[key].tolist(), values[region].tolist()) if k)
+        own.update((k, r) for k, r in zip(values[key].tolist(), values[region].tolist(), strict=True) if k)

@@ -149,7 +149,7 @@ class RowChecks:
         for record in records:
             key = tuple(record.get(k) for k in keys)
             # a missing required key is reported elsewhere; an optional one (目标类型) may be empty and still counts
-            if any(v is None and table.sheet.column(k).required for k, v in zip(keys, key)):
+            if any(v is None and table.sheet.column(k).required for k, v in zip(keys, key, strict=True)):
                 continue
             if key in seen:
                 value = "、".join(readers.cell_text(v) for v in key if v is not None)

@@ -39,7 +39,10 @@ class Table:
         names = list(self.data)
         columns = [self.data[n].tolist() for n in names]
         return (
-            [(int(r), dict(zip(names, values))) for r, *values in zip(self.row_numbers.tolist(), *columns)]
+            [
+                (int(r), dict(zip(names, values, strict=True)))
+                for r, *values in zip(self.row_numbers.tolist(), *columns, strict=True)
+            ]
             if names
             else [(int(r), {}) for r in self.row_numbers.tolist()]
         )
