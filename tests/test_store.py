@@ -322,7 +322,10 @@ def test_a_register_read_per_year_keeps_years_a_later_register_no_longer_lists(t
     from support.builders import enterprise, store_with, submission
 
     code = "91130184MA00000011"
-    fin = lambda year, revenue: {"统一社会信用代码": code, "年度": year, "营业收入(万元)": revenue, "地区": "新乐市"}
+
+    def fin(year, revenue):
+        return {"统一社会信用代码": code, "年度": year, "营业收入(万元)": revenue, "地区": "新乐市"}
+
     store = store_with(
         tmp_path,
         [

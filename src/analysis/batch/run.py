@@ -14,6 +14,7 @@ leaves no partial file among the reports; the next batch clears `.batch-tmp`.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import fcntl
 import hashlib
@@ -215,10 +216,8 @@ class Worker:
         if self.km is not None and self.km.has_kernel:
             from jupyter_core.utils import run_sync
 
-            try:
+            with contextlib.suppress(Exception):  # a dead kernel is gone either way
                 run_sync(self.km.shutdown_kernel)(now=True)
-            except Exception:  # noqa: BLE001 - a dead kernel is gone either way
-                pass
         self.km = None
 
     def notebook(self, kind: str):

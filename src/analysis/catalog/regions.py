@@ -150,7 +150,7 @@ class RegionRegistry:
                 raise DataFileError(
                     f"地区注册表中“{bare}”既是{'、'.join(names)}的简称，又是“{self._lookup[bare]}”的名称或别名"
                 )
-        for key, entries in self._former.items():
+        for key in self._former:
             if _CODE.fullmatch(key) and key in self._lookup:
                 raise DataFileError(f"地区注册表中停用代码“{key}”仍是“{self._lookup[key]}”的代码")
 
@@ -305,7 +305,8 @@ class RegionRegistry:
         return f"；是否为：{'、'.join(names)}？" if names else ""
 
     def _names_near(self, key: str, most: int):
-        """(written form, canonical names) pairs that share a character with `key` and differ in length by at most `most`."""
+        """(written form, canonical names) pairs that share a character with `key` and differ in length by at
+        most `most`."""
         index = self._char_index()
         seen: set[str] = set()
         for ch in set(key):

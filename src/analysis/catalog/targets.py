@@ -106,7 +106,8 @@ class Plan:
 
     @property
     def end(self) -> dt.date:
-        """The plan's last day in force: `valid_until` when its metadata (or an extension) names one, else 31 Dec of the horizon."""
+        """The plan's last day in force: `valid_until` when its metadata (or an extension) names one, else 31 Dec
+        of the horizon."""
         return _as_date(self.meta.get("valid_until")) or dt.date(self.horizon, 12, 31)
 
     @property

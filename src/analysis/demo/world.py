@@ -138,7 +138,7 @@ def _clusters(seed: int, u: Unit) -> tuple[list, list[str], list[dict]]:
 def _register_sizes(alloc: dict) -> dict[int, int]:
     """Unit index -> register size: a margin over the unit's largest award list."""
     need: dict[int, dict[str, int]] = {}
-    for (ui, p_i, year), per_batch in alloc.items():
+    for (ui, p_i, _year), per_batch in alloc.items():
         per_type = need.setdefault(ui, {})
         per_type[AWARD_PLANS[p_i].type] = per_type.get(AWARD_PLANS[p_i].type, 0) + int(per_batch.sum())
     return {

@@ -99,7 +99,7 @@ def result_table(heads: pd.DataFrame) -> pd.DataFrame:
 def yearly_tables(rows: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """Each 每年 target year by year: each year's actual against its target, then the plan-period total."""
     out = {}
-    for tid, group in rows[rows["period"] == "annual"].groupby("target_id", sort=False):
+    for _tid, group in rows[rows["period"] == "annual"].groupby("target_id", sort=False):
         if len(group) < 2:
             continue
         first = group.iloc[0]
@@ -149,7 +149,8 @@ def tied_names(units: pd.DataFrame) -> list[str]:
 def explanations_for_misses(
     store: Store, progress: pd.DataFrame, heads: pd.DataFrame, region: str, period: str
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """For every missed target: the units' own latest 情况说明 on its indicator, and the units that missed without one."""
+    """For every missed target: the units' own latest 情况说明 on its indicator, and the units that missed
+    without one."""
     missed = heads[heads["status"] == STATUS_MISSED]
     places = {
         region,

@@ -351,8 +351,8 @@ class Store:
         transaction; idempotent on (sha256, period).
 
         The bytes of a file a later one superseded restore it — unless a file that superseded it is sent in the
-        same run (`sent_with()`: the sha256 of the run's files, asked for only then): a folder ingested again as a whole is its current
-        state, and must not restore the original and then the correction every time."""
+        same run (`sent_with()`: the sha256 of the run's files, asked for only then): a folder ingested again as a
+        whole is its current state, and must not restore the original and then the correction every time."""
         prepared = submission if isinstance(submission, PreparedSubmission) else prepare(submission)
         if self._writing and self._writer is None:
             self._writer = self._connect(write=True)
@@ -394,7 +394,8 @@ class Store:
     def _insert(self, conn, prepared: PreparedSubmission) -> AddResult:
         period, units = prepared.period, prepared.units
         sid = conn.execute(
-            "INSERT INTO submissions (file_name, sha256, period, units, ingested_at, extra_columns) VALUES (?,?,?,?,?,?)",
+            "INSERT INTO submissions (file_name, sha256, period, units, ingested_at, extra_columns) "
+            "VALUES (?,?,?,?,?,?)",
             (
                 prepared.file_name,
                 prepared.sha256,
@@ -606,7 +607,8 @@ class Store:
             params += [as_of_period] if as_of_period else []
             rank = f"RANK() OVER (PARTITION BY t.{_q(UNIT_COLUMN)}, t.{_q(MONTH_COLUMN)} ORDER BY v.period DESC)"
             sql = (
-                f"WITH vis AS ({vis_sql}), cand AS (SELECT {select}, {rank} AS rk, t.rowid AS rid {join} {month_filter}) "
+                f"WITH vis AS ({vis_sql}), "
+                f"cand AS (SELECT {select}, {rank} AS rk, t.rowid AS rid {join} {month_filter}) "
                 f"SELECT * FROM cand WHERE rk = 1 ORDER BY {_q(UNIT_COLUMN)}, {_q(MONTH_COLUMN)}, rid"
             )
         rows = self._read(sql, params)

@@ -446,7 +446,8 @@ def describe(outcome: Outcome, base: Path | None = None) -> list[str]:
         lines = [f"{label}：{name}（{len(outcome.problems)} 个问题）", *(f"    {p}" for p in shown)]
         if len(outcome.problems) > len(shown):
             lines.append(
-                f"    ……另有 {len(outcome.problems) - len(shown)} 个问题未列出（多为同类问题，请先修改以上各处后重新报送）"
+                f"    ……另有 {len(outcome.problems) - len(shown)} 个问题未列出"
+                "（多为同类问题，请先修改以上各处后重新报送）"
             )
         return lines
     r = outcome.result

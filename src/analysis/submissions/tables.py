@@ -176,13 +176,13 @@ def clean_array(values: np.ndarray) -> np.ndarray:
     if not len(out):
         return out
     kinds = TYPE_OF(out)
-    is_str = kinds == str
+    is_str = kinds == str  # noqa: E721 - elementwise over an array of types
     if is_str.any():
         where = np.flatnonzero(is_str)
         texts = out[where]
         blank = (texts == "") | IS_SPACE(texts).astype(bool)  # not v.strip()
         out[where[blank]] = None
-    is_float = np.flatnonzero(kinds == float)
+    is_float = np.flatnonzero(kinds == float)  # noqa: E721 - elementwise over an array of types
     if len(is_float):
         nan = np.isnan(out[is_float].astype(np.float64))
         out[is_float[nan]] = None
