@@ -18,7 +18,7 @@ from analysis.submissions import contract, creditcode, readers
 from analysis.submissions.cells import _CONTROL, EARLIEST_DATE, MAX_WHOLE, _Bad, _has_control
 from analysis.submissions.contract import Column
 from analysis.submissions.references import _indicator_key
-from analysis.submissions.rows import _typed
+from analysis.submissions.rows import RowChecks, _typed
 
 _TYPE_OF = np.frompyfunc(type, 1, 1)
 _ASCII_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)\Z")
@@ -65,7 +65,7 @@ def _valid_codes(texts: list[str]) -> np.ndarray:
     return good
 
 
-class ColumnChecks:
+class ColumnChecks(RowChecks):
     """Cell and row rules on whole columns. A mixin of validate._Validator (period_end, awards,
     enterprises; _parse and _check_unique of rows.RowChecks)."""
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from types import NoneType
@@ -59,8 +60,9 @@ class Table:
         return self.extra_columns.get(index) or column_letter(index)
 
 
-TYPE_OF = np.frompyfunc(type, 1, 1)
-IS_SPACE = np.frompyfunc(str.isspace, 1, 1)
+# Elementwise over object arrays (always called with an array: typed so, not as the scalar case)
+TYPE_OF: Callable[[np.ndarray], np.ndarray] = np.frompyfunc(type, 1, 1)
+IS_SPACE: Callable[[np.ndarray], np.ndarray] = np.frompyfunc(str.isspace, 1, 1)
 
 
 def clean(value: object) -> object:

@@ -34,7 +34,9 @@ def write_templates(out_dir: str | Path) -> list[Path]:
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     wb = Workbook()
-    _instructions(wb.active)
+    first = wb.active
+    assert isinstance(first, Worksheet)  # a new workbook opens on its one worksheet
+    _instructions(first)
     lists = _lists_sheet(wb)
     for sheet in contract.SHEETS:
         _data_sheet(wb.create_sheet(sheet.name), sheet, lists)
