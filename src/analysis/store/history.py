@@ -441,6 +441,7 @@ class Store:
                     "VALUES (?,?,?,?,?,?)",
                     (text, digest, period, json.dumps([unit], ensure_ascii=False), _now(), "{}"),
                 ).lastrowid
+                assert sid is not None  # set by the INSERT
                 superseded = self._add_part(conn, sid, unit, sheet, period, 0)
         except sqlite3.DatabaseError as err:
             raise store_fault(self.db_path, err) from None

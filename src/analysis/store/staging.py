@@ -107,7 +107,8 @@ def _to_db(series: pd.Series, kind: str) -> list:
     elif kind == "float":
         series = series.astype("float64")
     # to_numpy(object, na_value=None) yields Python scalars (int, float, str, bool) and None.
-    return series.to_numpy(dtype=object, na_value=None).tolist()
+    # pandas-stubs leave None out of the types of na_value, which pandas accepts (hence the ignore)
+    return series.to_numpy(dtype=object, na_value=None).tolist()  # type: ignore[call-overload]
 
 
 def _dates_to_db(stamps: np.ndarray) -> list:
@@ -254,12 +255,14 @@ def stage(prepared: PreparedSubmission, path: Path) -> PreparedSubmission:
         conn.execute("PRAGMA synchronous = OFF")
         conn.execute("BEGIN")
         for index, sheet in enumerate(prepared.sheets):
-            constants = {pos: sheet.values[pos][0] for pos in _USUALLY_CONSTANT if _one_value(sheet.values[pos])}
-            staged = [pos for pos in range(len(sheet.values)) if pos not in constants]
+            values = sheet.values
+            assert values is not None  # a prepared submission is staged once
+            constants = {pos: values[pos][0] for pos in _USUALLY_CONSTANT if _one_value(values[pos])}
+            staged = [pos for pos in range(len(values)) if pos not in constants]
             conn.execute(f"CREATE TABLE {_stage_table(index)} ({', '.join(f'c{pos}' for pos in staged)})")
             conn.executemany(
                 f"INSERT INTO {_stage_table(index)} VALUES ({','.join('?' * len(staged))})",
-                zip(*(sheet.values[pos] for pos in staged), strict=True),
+                zip(*(values[pos] for pos in staged), strict=True),
             )
             sheets.append(replace(sheet, values=None, constants=constants))
         conn.execute("COMMIT")
