@@ -30,7 +30,9 @@ from analysis.demo.regions import BASE_GROUP, PROVINCE_GROUPS, _units
 
 ISSUER = "石家庄市"
 # (period, 文号, 下达日期, [(indicator, award type, level, 期限, the city's target)])
-ISSUES = [
+# (period, document number, issue date, [(indicator, award type, level, term, target)])
+_Issue = tuple[str, str, date, list[tuple[str, str, str | None, int, int]]]
+ISSUES: list[_Issue] = [
     (
         "2023-02",
         "石工信〔2023〕8号",
@@ -67,7 +69,7 @@ ISSUES = [
 # 2025, 高新技术企业 100 and 创新型中小企业 5,000 a year. The 文号 and dates are demo values, not
 # real documents; the province issues a week or two before the city.
 PROVINCE_ISSUER = "河北省"
-PROVINCE_ISSUES = [
+PROVINCE_ISSUES: list[_Issue] = [
     (
         "2023-02",
         "冀工信〔2023〕15号",

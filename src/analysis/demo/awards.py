@@ -122,7 +122,7 @@ def _first_grants(
     entry: np.ndarray,
     first_grant: dict[str, np.ndarray],
     horizon: int,
-) -> tuple | None:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
     """(enterprise, day, level) arrays of a plan's first-time grants; the best-scoring eligible
     enterprises (Gumbel noise on `plan.beta * score`) win each batch. Marks them in `first_grant`."""
     entered = first_grant[plan.type]
@@ -179,7 +179,9 @@ def _chains(
             nd = _add_years(cur_d[keep], validity)
             inside = nd <= horizon_day
             cur_e, cur_d, cur_lv = cur_e[keep][inside], nd[inside], cur_lv[keep][inside]
-            es.append(cur_e), ds.append(cur_d), lvs.append(cur_lv)
+            es.append(cur_e)
+            ds.append(cur_d)
+            lvs.append(cur_lv)
     e, d = np.concatenate(es), np.concatenate(ds)
     out = pd.DataFrame(
         {

@@ -79,6 +79,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -290,7 +291,7 @@ def _jobs(units: list[Unit], written_months: list[int], skip: set, correction: t
 def _write_all(writer: _Writer, jobs: list[tuple], info: dict, summary: DemoSummary, progress: bool) -> None:
     """Write every job, recording files, late files, corrections and the distinct enterprises and awards."""
     ents, award_ids = set(), set()
-    iterator = jobs
+    iterator: Iterable[tuple] = jobs
     if progress:
         try:
             from tqdm import tqdm

@@ -46,7 +46,7 @@ MEASURES = {
     ],
 }
 # annual quotas the units were given (任务分解): group totals spread by planned share
-QUOTAS = {
+QUOTAS: dict[str, tuple[str, dict[str, float]]] = {
     "专精特新中小企业": ("专精特新中小企业", {"sjz": 80, "lutai": 5, "xining": 12}),
     "专精特新“小巨人”企业": ("专精特新小巨人", {"sjz": 12, "lutai": 1.5, "xining": 2}),
     "高新技术企业": ("高新技术企业", {"sjz": 20, "lutai": 5, "xining": 35}),

@@ -177,13 +177,20 @@ def _register(
             "unit": u.name,
             "统一社会信用代码": codes,
             "企业名称": names,
-            "所属集群": np.where(no_cluster, None, np.array(cl_names, dtype=object)[cl_idx]),
+            "所属集群": _none_where(no_cluster, np.array(cl_names, dtype=object)[cl_idx]),
             "行业代码": inds,
             "q": q,
             "log_size": log_size,
             "entry_day": entry,
         }
     )
+
+
+def _none_where(mask: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """`values` (an object array, a copy) with None where `mask` holds: np.where(mask, None, values)."""
+    out = values.copy()
+    out[mask] = None
+    return out
 
 
 def _codes(code_rng: random.Random, division: str, n: int, taken: set[str]) -> list[str]:

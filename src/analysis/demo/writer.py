@@ -105,7 +105,8 @@ class _Writer:
         end = _day(_month_end(mi))
         u = self.units.get(unit)
         out = []
-        ent_ids, award_ids = set(), set()
+        ent_ids: set[int] = set()
+        award_ids: set[int] = set()
         if u is not None:
             ent = self._get("ent", unit)
             ent = ent[ent["entry_day"] <= end]

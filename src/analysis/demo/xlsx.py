@@ -68,7 +68,7 @@ class _Xlsx:
     cell-by-cell writers spend ~45 ms on a 5,000-cell file; this spends a few.
     """
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.strings: dict[str, int] = {}
         self.sheets: list[tuple[str, str]] = []
 
