@@ -214,7 +214,7 @@ def whatif_chart(table: pd.DataFrame, title: str) -> plt.Figure:
     ax.set_yticks(y, whatif_labels(data), fontsize=8)
     ax.set_xlabel("家")
     # below the axes, outside them: the legend never covers a bar
-    fig.legend(
+    fig.legend(  # type: ignore[call-overload]  # the stubs want Artists; legend takes barh's BarContainers too
         parts,
         ["现有", "假设认定的后备企业", "2025年目标"],
         fontsize=7,

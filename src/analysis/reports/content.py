@@ -152,7 +152,7 @@ def target_table(rows: pd.DataFrame) -> pd.DataFrame:
     table = running[list(TARGET_TABLE)].rename(columns=TARGET_TABLE)
     table["指标"] = target_names(running)
     table["期限"] = table["期限"].map(term_label)
-    table.insert(table.columns.get_loc("状态") + 1, "灯", running["light"].to_numpy())
+    table.insert(table.columns.tolist().index("状态") + 1, "灯", running["light"].to_numpy())
     return table.reset_index(drop=True)
 
 

@@ -225,7 +225,7 @@ def totals_paragraph(plan: Plan, heads: pd.DataFrame, region: str, as_of: dt.dat
             f"预期性目标完成{count(stretch, MET)}项、未完成{count(stretch, [STATUS_MISSED])}项。"
         )
     by_kind = [
-        f"{KIND_NAMES_ZH.get(kind, kind)}目标{len(g)}项完成{count(g, MET)}项"
+        f"{KIND_NAMES_ZH.get(str(kind), kind)}目标{len(g)}项完成{count(g, MET)}项"
         for kind, g in heads.groupby("kind", sort=False)
     ]
     return [first, "分类型看：" + "，".join(by_kind) + "。"]
