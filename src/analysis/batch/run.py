@@ -27,10 +27,14 @@ from collections.abc import Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from analysis import paths
 from analysis.errors import UserError, os_error_text
 from analysis.fsutil import current_umask
+
+if TYPE_CHECKING:
+    from jupyter_client.manager import AsyncKernelManager
 
 MANIFEST = "manifest.json"
 TMP_DIR = ".batch-tmp"
@@ -196,7 +200,7 @@ class Worker:
     ):
         self.out, self.store, self.formats, self.cache_dir = Path(out), store, tuple(formats), Path(cache_dir)
         self.time_limit = time_limit
-        self.km = None
+        self.km: AsyncKernelManager | None = None
 
     def _kernel(self):
         if self.km is None or not self.km.has_kernel or not _alive(self.km):
