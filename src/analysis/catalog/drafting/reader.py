@@ -35,8 +35,8 @@ class _Sentence:
 
 
 class Reader:
-    def __init__(self, text: PlanText, phrases: Phrases, index: IndicatorIndex):
-        self.text, self.phrases, self.index = text, phrases, index
+    def __init__(self, text: PlanText, phrases: Phrases, index: IndicatorIndex, title: str | None = None):
+        self.text, self.phrases, self.index, self.title = text, phrases, index, title or ""
         self.s = text.simple
         self.targets: list[DraftTarget] = []
         self.baselines: list[Baseline] = []
@@ -48,12 +48,11 @@ class Reader:
 
     def _plan_years(self) -> tuple[int | None, int | None, bool]:
         """The title's years (（2025—2027年）, 2023年…方案) or else the deadlines the text names."""
-        head = self.s[: min(len(self.s), 800)]
-        span = _YEAR_SPAN.search(head)
+        span = _YEAR_SPAN.search(self.title)
         if span:
             return int(span.group(1)), int(span.group(2)), False
         deadlines = sorted({y for y, _ in self._deadlines(Span(0, self.text.end))})
-        title_year = re.search(r"(20\d{2})\s*年\S{0,20}(方案|计划|要点|措施)", head)
+        title_year = re.search(r"(20\d{2})\s*年", self.title)
         if title_year and (not deadlines or deadlines == [int(title_year.group(1))]):
             year = int(title_year.group(1))
             return year, year, True
@@ -353,9 +352,14 @@ class Reader:
         if respective is not None:
             return self._name_respectively(entry, sentence, clause, fig, respective)
         hit = self._nearest_hit(clause, fig, start=self._after_conditions(sentence, clause, fig))
+        if hit is None and entry.kind in ("incentive", "threshold"):
+            # 对…的企业，再奖励90万元: the award's subject is named earlier in its sentence
+            wider = self.index.hits(self.s[sentence.span.start : fig.start], sentence.span.start)
+            hit = wider[-1] if wider else None
         if hit is None and sentence.entries and not self._own_subject(clause, fig):
-            prev = sentence.entries[-1] if sentence.entries else None
-            if prev is not None and prev.unit == entry.unit:
+            prev = sentence.entries[-1]
+            # 占全省的65%以上: a share of the count just named
+            if prev.unit == entry.unit or entry.kind == "share":
                 entry.indicator, entry.proposed_name, entry.level = prev.indicator, prev.proposed_name, prev.level
                 return None
         self._set_hit(entry, hit, clause, fig)
@@ -416,14 +420,13 @@ class Reader:
         subjects = subjects[-len(listed) :] if len(subjects) >= len(listed) else subjects
         if len(subjects) == len(listed):
             self._set_hit(entry, subjects[order], clause, fig)
-        else:
-            earlier = [t for t in self.targets + sentence.entries if t.unit == entry.unit]
-            if len(earlier) >= len(listed):
-                prev = earlier[-len(listed) :][order]
-                entry.indicator, entry.proposed_name, entry.level = prev.indicator, prev.proposed_name, prev.level
-            else:
-                self._set_hit(entry, None, clause, fig)
-        entry.reasons.append("“分别”：主语与数字按先后对应，请核对")
+            return
+        entry.reasons.append("“分别”：主语与数字个数不一致，已按先后对应前文目标，请核对")
+        earlier = [t for t in self.targets if t.unit == entry.unit and t.figure_start < pos]
+        if len(earlier) < len(listed):
+            return self._set_hit(entry, None, clause, fig)
+        prev = earlier[-len(listed) :][order]
+        entry.indicator, entry.proposed_name, entry.level = prev.indicator, prev.proposed_name, prev.level
 
     def _figures_after(self, pos: int, clause: Span) -> list[Figure]:
         found = find_figures_in(self, pos, clause.end)

@@ -18,7 +18,6 @@ def finish(reader: Reader, targets: list[DraftTarget]) -> list[DraftTarget]:
     _flag_two_figures(reader, targets)
     for t in targets:
         t.quote = reader.text.raw[t.start : t.end]
-    _give_ids(targets)
     return targets
 
 
@@ -54,7 +53,12 @@ def _drop_restated(reader: Reader, targets: list[DraftTarget]) -> list[DraftTarg
         if t.kind in PROGRESS_KINDS and t.key() in seen:
             first = seen[t.key()]
             reader.left.append(
-                LeftOut(t.figure_start, t.figure_end, f"与前文同一目标重复表述（{first.quote or reader.text.cut(first.start, first.end)}）")
+                LeftOut(
+                    t.figure_start,
+                    t.figure_end,
+                    f"与前文同一目标重复表述（{reader.text.cut(first.start, first.end)}）",
+                    reader.text.cut(t.figure_start, t.figure_end),
+                )
             )
             continue
         seen.setdefault(t.key(), t)
@@ -72,19 +76,3 @@ def _flag_two_figures(reader: Reader, targets: list[DraftTarget]) -> None:
             for t in (a, b):
                 if "一个分句中有两个数字，请核对取值" not in t.reasons:
                     t.reasons.append("一个分句中有两个数字，请核对取值")
-
-
-def _give_ids(targets: list[DraftTarget]) -> None:
-    used: set[str] = set()
-    for t in targets:
-        base = f"{t.indicator or 'new'}.{t.period}"
-        if t.kind in ("threshold", "incentive"):
-            base = f"{t.kind}.{t.indicator or 'new'}"
-        candidate, n = base, 1
-        if candidate in used:
-            candidate = f"{base}.{t.kind}"
-        while candidate in used:
-            n += 1
-            candidate = f"{base}.{n}"
-        used.add(candidate)
-        t.id = candidate
