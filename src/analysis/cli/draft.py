@@ -97,7 +97,8 @@ def _review_page(draft, plan_id, meta, indicators, source) -> str:
 def _summary(draft, kept: list[Path], out, fmt: str) -> None:
     review = sum(1 for t in draft.targets if t.reasons)
     lines = [
-        f"读出目标 {len(draft.targets)} 条（待核 {review} 条），基数 {len(draft.baselines)} 条，未收录的数字 {len(draft.left_out)} 处。"
+        f"读出目标 {len(draft.targets)} 条（待核 {review} 条），基数 {len(draft.baselines)} 条，"
+        f"未收录的数字 {len(draft.left_out)} 处。"
     ]
     if kept:
         lines.append(f"原文已保存为 {kept[0]}，方案元数据草稿为 {kept[1]}（“待填”处请补全）。")

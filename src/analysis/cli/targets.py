@@ -62,7 +62,8 @@ TABLE_COLUMNS = [
 
 def register(subparsers) -> None:
     p = subparsers.add_parser(
-        "targets", help="列出目标库中各方案的量化目标；targets check 检查口径与层级分解；targets draft 从新方案原文读出目标草稿"
+        "targets",
+        help="列出目标库中各方案的量化目标；targets check 检查口径与层级分解；targets draft 从新方案原文读出目标草稿",
     )
     p.add_argument(
         "action",
@@ -72,7 +73,9 @@ def register(subparsers) -> None:
         help="list（默认，逐条列出）、summary（各方案汇总）、check（口径与分解检查）或 draft（从方案原文读出目标草稿）",
     )
     p.add_argument("file", nargs="?", help="draft：方案原文文件（.txt、.pdf 或 .docx）")
-    p.add_argument("--plan", help="方案编号，如 shijiazhuang-2022-leaders（draft：新方案的编号，原文存为 data/policies/编号.txt）")
+    p.add_argument(
+        "--plan", help="方案编号，如 shijiazhuang-2022-leaders（draft：新方案的编号，原文存为 data/policies/编号.txt）"
+    )
     p.add_argument("--data-dir", help=argparse.SUPPRESS)
     p.add_argument("--region", help="地区名称（含其下级地区的方案）")
     p.add_argument("--kind", action="append", help="只列出某类目标（可重复），如 stock 或 存量、incentive 或 奖补标准")

@@ -7,8 +7,8 @@ from pathlib import Path
 from analysis import paths
 from analysis.catalog.drafting.entries import Draft
 from analysis.catalog.drafting.indicators import IndicatorIndex
-from analysis.catalog.drafting.planmeta import plan_title
 from analysis.catalog.drafting.phrases import PHRASES_FILE, load_phrases
+from analysis.catalog.drafting.planmeta import plan_title
 from analysis.catalog.drafting.reader import Reader
 from analysis.catalog.drafting.text import plan_text
 from analysis.catalog.targets import load_indicators
@@ -19,6 +19,4 @@ def draft_text(raw: str, data_dir: Path = paths.DATA_DIR, phrases_file: Path | N
     phrases = load_phrases(phrases_file or (data_dir / PHRASES_FILE.name))
     index = IndicatorIndex(load_indicators(data_dir / "indicators.yml"))
     text = plan_text(raw, phrases.words("end_markers"), int(phrases.raw.get("heading_max_chars", 40)))
-    draft = Reader(text, phrases, index, plan_title(text.simple)).read()
-    draft.text = text
-    return draft
+    return Reader(text, phrases, index, plan_title(text.simple)).read()

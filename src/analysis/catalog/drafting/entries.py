@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from analysis.catalog.drafting.text import PlanText
+
 
 @dataclass
 class DraftTarget:
@@ -63,7 +65,7 @@ class Draft:
     first_year: int | None
     last_year: int | None
     one_year: bool
-    text: object = None  # the PlanText read (set by drafter.draft_text)
+    text: PlanText  # the text read: quotes and spans refer to text.raw
 
     def proposed_indicators(self) -> dict[str, dict]:
         """New registry entries the draft proposes, by proposed id."""

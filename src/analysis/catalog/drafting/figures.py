@@ -61,7 +61,7 @@ def find_figures(text: PlanText, phrases: Phrases) -> list[Figure]:
         low_mult = m.group("lowmult") or (high_mult if m.group("high") else None)
         if family == "percent":
             low_mult = high_mult = None
-        low = _number(m.group("low"), low_mult, multipliers)
+        low = float(m.group("low")) * (multipliers.get(low_mult, 1) if low_mult else 1)
         high = _number(m.group("high"), high_mult, multipliers)
         if family == "money":
             low = _money_in_wan(low, unit)

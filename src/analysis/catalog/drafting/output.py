@@ -108,7 +108,7 @@ def baseline_nodes(draft: Draft) -> list[dict]:
             "value": b.value,
             "unit": b.unit,
             "as_of": b.as_of or "方案印发时",
-            "quote": draft.text.raw[b.start : b.end] if draft.text is not None else b.quote,
+            "quote": draft.text.raw[b.start : b.end],
         }
         for b in draft.baselines
     ]

@@ -67,7 +67,11 @@ class Reader:
         for m in _YEAR.finditer(self.s, span.start, span.end):
             after = self.s[m.end() : m.end() + 6].lstrip()
             before = self.s[max(0, m.start() - 3) : m.start()]
-            if re.match(r"\d{1,2}\s*月", after) or after.startswith(ignored) or re.match(r"[—–\-－~～至到]\s*20", after):
+            if (
+                re.match(r"\d{1,2}\s*月", after)
+                or after.startswith(ignored)
+                or re.match(r"[—–\-－~～至到]\s*20", after)
+            ):
                 continue
             if re.search(r"\d\s*[—–\-－~～至到]\s*$", before) or re.search(r"(截至|截止)\s*$", before):
                 continue
@@ -91,7 +95,7 @@ class Reader:
                 if found:
                     deadline = found[-1][0]
         targets = finish(self, self.targets)
-        return Draft(targets, self.baselines, self.left, self.first_year, self.last_year, self.one_year)
+        return Draft(targets, self.baselines, self.left, self.first_year, self.last_year, self.one_year, self.text)
 
     def _close_sentence(self, sentence: _Sentence) -> None:
         """Conditions that no figure used: a range of revenue is an eligibility band, others are left."""
@@ -126,9 +130,13 @@ class Reader:
         if fig.family == "percent" and self._award_share(fig, clause):
             return self._incentive(sentence, fig, clause)
         if self._is_baseline(sentence, fig):
-            return self._baseline(fig, clause)
+            return self._baseline(sentence, fig, clause)
         deadline, each_year, in_year = self._time(sentence, fig)
-        if deadline is None and not each_year and self._has(sentence.span.start, sentence.span.end, "threshold_markers"):
+        if (
+            deadline is None
+            and not each_year
+            and self._has(sentence.span.start, sentence.span.end, "threshold_markers")
+        ):
             return self._threshold(sentence, fig)
         if not self._goal_signal(sentence, fig, deadline, each_year, in_year):
             return self._leave(fig, "句中没有目标用语（如 到…年、每年、达到、培育）")
@@ -174,7 +182,9 @@ class Reader:
         after = self.s[fig.end : clause.end]
         after = re.sub(r"^\s*[(（]含[)）]", "", after)
         before = self.s[clause.start : fig.start]
-        names_entity = after.lstrip().startswith("的") and not any(w in after[:12] for w in self.phrases.words("award_words"))
+        names_entity = after.lstrip().startswith("的") and not any(
+            w in after[:12] for w in self.phrases.words("award_words")
+        )
         if names_entity or any(w in before for w in self.phrases.words("condition_subjects")):
             if self._has(clause.start, fig.start, "event_words"):
                 return self._leave(fig, "首次达到某一规模的支持条件，不是目标或奖补金额")
@@ -243,8 +253,8 @@ class Reader:
                     return str(award)
         return "待定"
 
-    def _baseline(self, fig: Figure, clause: Span) -> None:
-        year = re.search(r"(?:截至|截止)\s*(20\d{2})\s*年(底|末)?", self.s[clause.start : fig.start])
+    def _baseline(self, sentence: _Sentence, fig: Figure, clause: Span) -> None:
+        year = re.search(r"(?:截至|截止)\s*(20\d{2})\s*年(底|末)?", self.s[sentence.span.start : fig.start])
         as_of = f"{year.group(1)}-12-31" if year else None
         hit = self._nearest_hit(clause, fig)
         name = hit.indicator.name if hit else self._proposed_name(clause.start, fig)
@@ -276,7 +286,11 @@ class Reader:
     def _kind(self, sentence, fig, clause, period, each_year, in_year) -> str:
         before = self._own_text(sentence, clause, fig)
         if fig.family in ("percent", "doubling"):
-            if fig.family == "doubling" or fig.unit == "个百分点" or any(w in before for w in self.phrases.words("growth_words")):
+            if (
+                fig.family == "doubling"
+                or fig.unit == "个百分点"
+                or any(w in before for w in self.phrases.words("growth_words"))
+            ):
                 return "growth"
             if any(w in before[-12:] for w in self.phrases.mapping("share_words")):
                 return "share"
@@ -301,7 +315,9 @@ class Reader:
 
     def _verb_scope(self, sentence, clause, fig) -> Span:
         """The clause's own text when it has a verb, else back to the last clause of the sentence that has one."""
-        verbs = [w for kind in self.phrases.mapping("kind_verbs").values() for w in kind] + self.phrases.words("goal_verbs")
+        verbs = [w for kind in self.phrases.mapping("kind_verbs").values() for w in kind] + self.phrases.words(
+            "goal_verbs"
+        )
         start = self._after_conditions(sentence, clause, fig)
         if any(w in self.s[start : fig.end] for w in verbs):
             return Span(start, fig.end)
@@ -338,7 +354,9 @@ class Reader:
     # --- building an entry -------------------------------------------------------------------------
 
     def _entry(self, sentence, fig, clause, kind, period, comparison, aspirational) -> DraftTarget:
-        entry = DraftTarget(kind, period, fig.low, fig.high, comparison, fig.unit, aspirational, 0, 0, fig.start, fig.end)
+        entry = DraftTarget(
+            kind, period, fig.low, fig.high, comparison, fig.unit, aspirational, 0, 0, fig.start, fig.end
+        )
         self._name(entry, sentence, clause, fig)
         entry.start, entry.end = self._quote_span(sentence, clause, fig, entry)
         if kind == "share":
@@ -356,6 +374,11 @@ class Reader:
             # 对…的企业，再奖励90万元: the award's subject is named earlier in its sentence
             wider = self.index.hits(self.s[sentence.span.start : fig.start], sentence.span.start)
             hit = wider[-1] if wider else None
+        base = [b for b in self.baselines if b.start >= sentence.span.start and b.indicator]
+        if hit is None and not sentence.entries and base and not self._own_subject(clause, fig):
+            # 目前已有高新技术企业45家，到2027年达到80家: the base value names the subject
+            entry.indicator = base[-1].indicator
+            return None
         if hit is None and sentence.entries and not self._own_subject(clause, fig):
             prev = sentence.entries[-1]
             # 占全省的65%以上: a share of the count just named
@@ -400,8 +423,12 @@ class Reader:
 
     def _noise_words(self) -> list[str]:
         words = [w for kind in self.phrases.mapping("kind_verbs").values() for w in kind]
-        words += self.phrases.words("goal_verbs") + self.phrases.words("aspirational") + self.phrases.words("object_verbs")
-        words += self.phrases.words("each_year") + self.phrases.words("in_year") + self.phrases.words("subject_prefixes")
+        words += (
+            self.phrases.words("goal_verbs") + self.phrases.words("aspirational") + self.phrases.words("object_verbs")
+        )
+        words += (
+            self.phrases.words("each_year") + self.phrases.words("in_year") + self.phrases.words("subject_prefixes")
+        )
         words += [w for ws in self.phrases.mapping("prefix_comparisons").values() for w in ws]
         words += ["到", "其中", "分别", "年均", "保持在", "按照", "按", "的"]
         return sorted(set(words), key=len, reverse=True)
@@ -462,7 +489,9 @@ class Reader:
         it (遴选50家有上市意愿的企业)."""
         name = "" if self._subject_follows(start, fig) else self._subject_before(start, fig)
         if len(name) < 2:
-            stop = next((i for i in range(fig.end, min(len(self.s), fig.end + 30)) if self.s[i] in CLAUSE_ENDS), fig.end + 30)
+            stop = next(
+                (i for i in range(fig.end, min(len(self.s), fig.end + 30)) if self.s[i] in CLAUSE_ENDS), fig.end + 30
+            )
             name = re.sub(r"[\s“”\"‘’「」]", "", self.s[fig.end : stop])
         return name[:30] or "未命名指标"
 

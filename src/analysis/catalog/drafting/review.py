@@ -46,7 +46,7 @@ def _layers(draft: Draft, length: int) -> tuple[list[str | None], list[str | Non
             kind[i] = kind[i] or t.kind
         for i in range(t.figure_start, min(t.figure_end, t.end) if t.figure_end > t.start else t.figure_end):
             anchor[i] = anchor[i] or f"t{n}"
-    for n, b in enumerate(draft.baselines, start=1):
+    for b in draft.baselines:
         for i in range(b.start, b.end):
             kind[i] = kind[i] or "baseline"
     for n, left in enumerate(draft.left_out, start=1):
@@ -69,9 +69,10 @@ def _text_html(draft: Draft) -> str:
         if anchor[i]:
             cls = "fig left" if kind[i] == LEFT else "fig"
             piece = f'<a id="{anchor[i]}" href="#row-{anchor[i]}" class="{cls}">{piece}</a>'
-        if kind[i] and kind[i] != LEFT:
-            name = KIND_NAMES_ZH.get(kind[i], "基数")
-            piece = f'<mark style="background:{COLOURS[kind[i]]}" title="{name}">{piece}</mark>'
+        shade = kind[i]
+        if shade and shade != LEFT:
+            name = KIND_NAMES_ZH.get(shade, "基数")
+            piece = f'<mark style="background:{COLOURS[shade]}" title="{name}">{piece}</mark>'
         out.append(piece)
         i = j
     return "".join(out)
@@ -94,24 +95,25 @@ def _rows(draft: Draft, ids: list[str], names: list[str]) -> str:
             f"<td>{'每年' if t.period == 'annual' else html.escape(t.period + '年')}</td>"
             f"<td>{html.escape(t.comparison)}{_number(t.low)}{'–' + _number(t.high) if t.high is not None else ''}"
             f"{html.escape(t.unit)}</td><td>{'力争' if t.aspirational else ''}</td>"
-            f"<td>{html.escape(t.quote)}</td><td class=\"why\">{html.escape('；'.join(t.reasons))}</td></tr>"
+            f'<td>{html.escape(t.quote)}</td><td class="why">{html.escape("；".join(t.reasons))}</td></tr>'
         )
     return "".join(rows)
 
 
 def review_html(draft: Draft, title: str, ids: list[str], names: list[str]) -> str:
     """A self-contained page (no scripts, no external files)."""
-    legend = "".join(
-        f'<span style="background:{c}">{KIND_NAMES_ZH.get(k, "基数")}</span>' for k, c in COLOURS.items()
-    ) + '<span class="left">未收录的数字</span>'
+    legend = (
+        "".join(f'<span style="background:{c}">{KIND_NAMES_ZH.get(k, "基数")}</span>' for k, c in COLOURS.items())
+        + '<span class="left">未收录的数字</span>'
+    )
     review = sum(1 for t in draft.targets if t.reasons)
     baselines = "".join(
         f"<tr><td>{html.escape(b.name)}</td><td>{_number(b.value)}{html.escape(b.unit)}</td>"
-        f"<td>{html.escape(b.as_of or '方案印发时')}</td><td>{html.escape(draft.text.raw[b.start:b.end])}</td></tr>"
+        f"<td>{html.escape(b.as_of or '方案印发时')}</td><td>{html.escape(draft.text.raw[b.start : b.end])}</td></tr>"
         for b in draft.baselines
     )
     left = "".join(
-        f'<tr id="row-l{n}"><td><a href="#l{n}">{html.escape(x.text or draft.text.raw[x.start:x.end])}</a></td>'
+        f'<tr id="row-l{n}"><td><a href="#l{n}">{html.escape(x.text or draft.text.raw[x.start : x.end])}</a></td>'
         f"<td>{html.escape(x.reason)}</td></tr>"
         for n, x in enumerate(draft.left_out, start=1)
     )
@@ -119,8 +121,8 @@ def review_html(draft: Draft, title: str, ids: list[str], names: list[str]) -> s
 <html lang="zh-CN"><head><meta charset="utf-8"><title>目标草稿核对：{html.escape(title)}</title>
 <style>{_PAGE_CSS}</style></head><body>
 <header><h1>目标草稿核对：{html.escape(title)}</h1>
-<p>共读出 {len(draft.targets)} 条目标，其中待核 {review} 条（表中排在最前，红字为原因）；基数 {len(draft.baselines)} 条；
-未收录的数字 {len(draft.left_out)} 处（原文中灰色删除线）。点击原文中的数字可跳到表中对应行。</p>
+<p>共读出 {len(draft.targets)} 条目标，其中待核 {review} 条（表中排在最前，红字为原因）；
+基数 {len(draft.baselines)} 条；未收录的数字 {len(draft.left_out)} 处（原文中灰色删除线）。点击原文中的数字可跳到表中对应行。</p>
 <p class="legend">{legend}</p></header>
 <main><div class="text">{_text_html(draft)}</div>
 <div class="side"><table><thead><tr><th>编号</th><th>指标</th><th>类型</th><th>期限</th><th>目标值</th><th>预期性</th>

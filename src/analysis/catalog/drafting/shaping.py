@@ -71,7 +71,10 @@ def _flag_two_figures(reader: Reader, targets: list[DraftTarget]) -> None:
     for a, b in zip(targets, targets[1:], strict=False):
         between = reader.s[a.figure_end : b.figure_start]
         same_clause = not any(ch in between for ch in "，,；;。：:")
-        listed = any(w in between for w in reader.phrases.words("list_joiners")) or "分别" in reader.s[a.start : b.figure_start]
+        listed = (
+            any(w in between for w in reader.phrases.words("list_joiners"))
+            or "分别" in reader.s[a.start : b.figure_start]
+        )
         if same_clause and not listed:
             for t in (a, b):
                 if "一个分句中有两个数字，请核对取值" not in t.reasons:

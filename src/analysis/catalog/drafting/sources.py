@@ -75,6 +75,10 @@ def _docx_text(path: Path) -> str:
         elif tag == "tbl":
             for row in child.iter():
                 if row.tag.endswith("}tr"):
-                    cells = ["".join(t.text or "" for t in cell.iter() if t.tag.endswith("}t")) for cell in row if cell.tag.endswith("}tc")]
+                    cells = [
+                        "".join(t.text or "" for t in cell.iter() if t.tag.endswith("}t"))
+                        for cell in row
+                        if cell.tag.endswith("}tc")
+                    ]
                     lines.append("\t".join(cells))
     return "\n".join(lines) + "\n"

@@ -14,7 +14,9 @@ from functools import lru_cache
 _FULL_WIDTH = str.maketrans({chr(0xFF10 + i): str(i) for i in range(10)} | {"．": ".", "％": "%", "－": "-"})
 SENTENCE_ENDS = "。；;！？!?"
 CLAUSE_ENDS = SENTENCE_ENDS + "，,：:"
-_HEADING = re.compile(r"^\s*(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[)）]|\d+[.．、]|第[一二三四五六七八九十]+[章条节])")
+_HEADING = re.compile(
+    r"^\s*(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[)）]|\d+[.．、]|第[一二三四五六七八九十]+[章条节])"
+)
 
 
 @lru_cache(maxsize=1)
@@ -77,8 +79,10 @@ def _line_spans(text: str, end: int) -> list[Span]:
 
 def _is_heading(line: str, max_chars: int) -> bool:
     body = line.strip()
-    return bool(_HEADING.match(body)) and len(body) <= max_chars or (
-        len(body) <= max_chars and not any(ch in body for ch in "，,；;")
+    return (
+        bool(_HEADING.match(body))
+        and len(body) <= max_chars
+        or (len(body) <= max_chars and not any(ch in body for ch in "，,；;"))
     )
 
 
