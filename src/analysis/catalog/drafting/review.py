@@ -122,7 +122,8 @@ def review_html(draft: Draft, title: str, ids: list[str], names: list[str]) -> s
 <style>{_PAGE_CSS}</style></head><body>
 <header><h1>目标草稿核对：{html.escape(title)}</h1>
 <p>共读出 {len(draft.targets)} 条目标，其中待核 {review} 条（表中排在最前，红字为原因）；
-基数 {len(draft.baselines)} 条；未收录的数字 {len(draft.left_out)} 处（原文中灰色删除线）。点击原文中的数字可跳到表中对应行。</p>
+基数 {len(draft.baselines)} 条；未收录的数字 {len(draft.left_out)} 处（原文中灰色删除线）。
+点击原文中的数字可跳到表中对应行。</p>
 <p class="legend">{legend}</p></header>
 <main><div class="text">{_text_html(draft)}</div>
 <div class="side"><table><thead><tr><th>编号</th><th>指标</th><th>类型</th><th>期限</th><th>目标值</th><th>预期性</th>
