@@ -125,6 +125,8 @@ class Reader:
         before = self.s[clause.start : fig.start]
         if any(w in before for w in self.phrases.words("funding_words")) or self._funding_after(fig, clause):
             return self._leave(fig, "分担比例，不是目标")
+        if fig.family == "doubling" and not any(w in before for w in self.phrases.words("doubling_verbs")):
+            return self._leave(fig, "“倍增”不是目标句（如方案标题），没有“实现”等用语")
         if fig.family == "money":
             return self._money(sentence, fig, clause)
         if fig.family == "percent" and self._award_share(fig, clause):

@@ -53,7 +53,24 @@ def _pdf_text(path: Path) -> str:
     if done.returncode != 0:
         detail = done.stderr.decode("utf-8", "replace").strip().splitlines()
         raise UserError(f"无法读取 PDF“{path.name}”：{detail[-1] if detail else '文件可能已损坏或加密'}")
-    return done.stdout.decode("utf-8", "replace")
+    return unwrap(done.stdout.decode("utf-8", "replace"))
+
+
+def unwrap(text: str) -> str:
+    """PDF lines joined where the page wrapped them (a full-width line not ending a sentence), so that
+    达到8.6万家 is not cut into 达\n到 or 5000\n家; headings and short lines keep their breaks."""
+    lines = text.split("\n")
+    lengths = sorted(len(line.rstrip()) for line in lines if line.strip())
+    if not lengths:
+        return text
+    full = lengths[int(0.9 * (len(lengths) - 1))]
+    out: list[str] = []
+    for line in lines:
+        if out and out[-1] and len(out[-1]) >= 0.8 * full and out[-1][-1] not in "。；;！？!?：:" and line.strip():
+            out[-1] += line.strip()
+        else:
+            out.append(line.rstrip())
+    return "\n".join(out)
 
 
 def _docx_text(path: Path) -> str:
@@ -61,10 +78,11 @@ def _docx_text(path: Path) -> str:
     import zipfile
 
     from docx import Document
+    from docx.opc.exceptions import PackageNotFoundError
 
     try:
         doc = Document(str(path))
-    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
+    except (zipfile.BadZipFile, KeyError, ValueError, PackageNotFoundError) as exc:
         raise UserError(f"无法读取 Word 文件“{path.name}”：不是有效的 .docx 文件（{type(exc).__name__}）") from None
     lines: list[str] = []
     body = doc.element.body
