@@ -190,7 +190,7 @@ def test_the_review_page_highlights_every_span_and_lists_what_was_left(tmp_path)
     [
         ("plan.doc", b"\xd0\xcf\x11\xe0", "旧版 Word"),
         ("plan.xlsx", b"PK", "只支持 .txt、.pdf 和 .docx"),
-        ("plan.txt", "no chinese here".encode(), "读不到中文"),
+        ("plan.txt", b"no chinese here", "读不到中文"),
         ("plan.docx", b"not a zip", "不是有效的 .docx"),
         ("plan.pdf", b"%PDF-1.4 broken", "无法读取 PDF"),
     ],
