@@ -58,7 +58,7 @@ def test_only_the_benchmark_and_this_test_read_the_held_out_plans():
         if name.startswith("tests/fixtures/unseen_plans/") and not name.endswith("README.md"):
             continue
         path = paths.PROJECT_ROOT / name
-        if path.suffix in {".py", ".yml", ".yaml", ".ipynb", ".cfg", ".toml", ".sh"} and path.is_file():
-            if "unseen_plans" in path.read_text(encoding="utf-8", errors="replace"):
-                naming.append(name)
+        readable = path.suffix in {".py", ".yml", ".yaml", ".ipynb", ".cfg", ".toml", ".sh"} and path.is_file()
+        if readable and "unseen_plans" in path.read_text(encoding="utf-8", errors="replace"):
+            naming.append(name)
     assert set(naming) <= ALLOWED_READERS, naming
