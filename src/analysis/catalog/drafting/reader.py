@@ -260,8 +260,15 @@ class Reader:
         as_of = f"{year.group(1)}-12-31" if year else None
         hit = self._nearest_hit(clause, fig)
         name = hit.indicator.name if hit else self._proposed_name(clause.start, fig)
+        since = max(
+            [sentence.span.start, *(f.end for f in self.all_figures if sentence.span.start <= f.end <= fig.start)]
+        )
+        found = [
+            p for p in (self.s.find(w, since, fig.start) for w in self.phrases.words("baseline_markers")) if p >= 0
+        ]
+        start = min([clause.start, *found])  # 截至2024年底，…已有…: from the first marker on
         self.baselines.append(
-            Baseline(hit.indicator.id if hit else None, name, fig.low, fig.unit, as_of, clause.start, fig.end)
+            Baseline(hit.indicator.id if hit else None, name, fig.low, fig.unit, as_of, start, fig.end)
         )
 
     def _progress(self, sentence, fig, clause, deadline, each_year, in_year, inside) -> None:
