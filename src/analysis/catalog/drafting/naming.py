@@ -121,6 +121,10 @@ class Naming:
         if len(subjects) == len(listed):
             self._set_hit(entry, subjects[order], clause, fig)
             return
+        if len(subjects) == 1:  # 对主持国际、国家、行业标准制修订的，每个项目分别资助…: kinds of one subject
+            self._set_hit(entry, subjects[0], clause, fig)
+            entry.reasons.append("“分别”：一个主语对应多个数字（按类别区分），请在 basis 中写明各自类别")
+            return
         entry.reasons.append("“分别”：主语与数字个数不一致，已按先后对应前文目标，请核对")
         earlier = [t for t in self.targets if t.unit == entry.unit and t.figure_start < pos]
         if len(earlier) < len(listed):
@@ -166,7 +170,8 @@ class Naming:
                 (i for i in range(fig.end, min(len(self.s), fig.end + 30)) if self.s[i] in CLAUSE_ENDS), fig.end + 30
             )
             name = re.sub(r"[\s“”\"‘’「」]", "", self.s[fig.end : stop])
-        return name[:30] or "未命名指标"
+        name = self.phrases.figure_re.sub("", name).strip("、，,和及或与")
+        return name[:30] if len(name) >= 2 else "未命名指标"
 
     def _share_of(self, clause: Span, fig: Figure) -> str:
         before = self.s[clause.start : fig.start]

@@ -11,7 +11,9 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-_FULL_WIDTH = str.maketrans({chr(0xFF10 + i): str(i) for i in range(10)} | {"．": ".", "％": "%", "－": "-"})
+_FULL_WIDTH = str.maketrans(
+    {chr(0xFF10 + i): str(i) for i in range(10)} | {"．": ".", "％": "%", "－": "-", "（": "(", "）": ")"}
+)
 SENTENCE_ENDS = "。；;！？!?"
 CLAUSE_ENDS = SENTENCE_ENDS + "，,：:"
 _HEADING = re.compile(
