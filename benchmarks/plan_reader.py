@@ -33,7 +33,9 @@ def seed_cases():
     for plan in catalog.plans.values():
         text = plan.text_path.read_text(encoding="utf-8")
         expected = [
-            Expected(t.id, t.kind, t.period, t.low, t.high, t.quote) for t in catalog.targets if t.plan == plan.id
+            Expected(t.id, t.kind, t.period, t.low, t.high, t.quote, t.indicator)
+            for t in catalog.targets
+            if t.plan == plan.id
         ]
         yield plan.id, text, [e for e in expected if comparable(e, doubling)]
 
@@ -51,6 +53,7 @@ def unseen_cases():
 
 def run(cases, progress_only: bool, details: bool) -> tuple[int, int, int, int]:
     totals = [0, 0, 0, 0]  # expected, drafted, matched, quotes not verbatim
+    same_indicator = 0
     print(f"{'plan':32} {'expected':>8} {'drafted':>8} {'matched':>8} {'recall':>7} {'precision':>9} {'ms':>6}")
     for plan_id, text, expected in cases:
         began = time.perf_counter()
@@ -60,6 +63,7 @@ def run(cases, progress_only: bool, details: bool) -> tuple[int, int, int, int]:
         bad_quotes = sum(t.quote not in text for t in draft.targets)
         for i, n in enumerate((len(result.expected), len(result.drafted), len(result.matched), bad_quotes)):
             totals[i] += n
+        same_indicator += result.same_indicator
         print(
             f"{plan_id:32} {len(result.expected):8} {len(result.drafted):8} {len(result.matched):8}"
             f" {result.recall:7.1%} {result.precision:9.1%} {ms:6.0f}"
@@ -73,6 +77,8 @@ def run(cases, progress_only: bool, details: bool) -> tuple[int, int, int, int]:
     precision = totals[2] / totals[1] if totals[1] else 1.0
     print(f"{'TOTAL':32} {totals[0]:8} {totals[1]:8} {totals[2]:8} {recall:7.1%} {precision:9.1%}")
     print(f"quotes not verbatim: {totals[3]}")
+    if same_indicator:
+        print(f"matched entries with the catalog's indicator: {same_indicator}/{totals[2]}")
     return tuple(totals)  # type: ignore[return-value]
 
 

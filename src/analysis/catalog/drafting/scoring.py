@@ -23,6 +23,7 @@ class Expected:
     low: float
     high: float | None
     quote: str
+    indicator: str | None = None  # the catalog's indicator, when known (seeds)
 
 
 @dataclass
@@ -40,6 +41,11 @@ class Score:
     def extra(self) -> list[DraftTarget]:
         found = {id(d) for _, d in self.matched}
         return [d for d in self.drafted if id(d) not in found]
+
+    @property
+    def same_indicator(self) -> int:
+        """Matched pairs whose drafted indicator is the catalog's."""
+        return sum(1 for e, d in self.matched if e.indicator is not None and d.indicator == e.indicator)
 
     @property
     def recall(self) -> float:
