@@ -7,6 +7,8 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from analysis import paths
 from analysis.catalog.drafting.drafter import draft_text
@@ -249,6 +251,31 @@ def test_the_seeds_match_the_hand_catalog():
         )
     assert expected == 150
     assert found / expected >= 0.95 and found / drafted >= 0.90
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.data())
+def test_quotes_are_verbatim_whatever_the_text(data):
+    """Pieces of the five plans cut anywhere, joined in any order, some in traditional characters, joined by
+    nothing, line breaks or ideographic spaces: every quote is still the text between its offsets."""
+    import opencc
+
+    texts = [p.read_text(encoding="utf-8") for p in sorted((paths.DATA_DIR / "policies").glob("*.txt"))]
+    to_traditional = opencc.OpenCC("s2t")
+    pieces = []
+    for _ in range(data.draw(st.integers(1, 4))):
+        text = data.draw(st.sampled_from(texts))
+        start = data.draw(st.integers(0, len(text) - 1))
+        piece = text[start : start + data.draw(st.integers(1, 600))]
+        if data.draw(st.booleans()):
+            piece = to_traditional.convert(piece)
+        pieces.append(piece)
+    text = data.draw(st.sampled_from(["", "\n", "\u3000", "\n\n"])).join(pieces)
+    draft = draft_text(text)
+    for t in draft.targets:
+        assert text[t.start : t.end] == t.quote and t.quote.strip() == t.quote and t.quote
+    for b in draft.baselines:
+        assert 0 <= b.start < b.end <= len(text)
 
 
 # --- rules are data ---------------------------------------------------------------------------------
