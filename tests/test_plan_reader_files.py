@@ -216,3 +216,16 @@ def test_formats_and_arguments_are_checked_before_any_work(tmp_path):
         [sys.executable, "-m", "analysis", "targets", "--format", "yaml"], capture_output=True, cwd=paths.PROJECT_ROOT
     )
     assert listing.returncode == 2 and "只用于 targets draft" in listing.stderr.decode()
+
+
+def test_csv_numbers_are_plain_and_can_go_to_a_file(tmp_path):
+    out = tmp_path / "草稿.csv"
+    done = cli(
+        str(paths.DATA_DIR / "policies" / "xinle-2023-cluster-upgrade.txt"), "--format", "csv", "--out", str(out)
+    )
+    assert done.returncode == 0, done.stderr.decode()
+    data = out.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf") and b"\r\n" in data
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+    assert (rows[0]["kind"], rows[0]["low"], rows[0]["high"], rows[0]["period"]) == ("growth", "12", "14", "2023")
+    assert rows[1]["high"] == "" and rows[1]["note"] == ""

@@ -35,7 +35,7 @@ def run_draft(args) -> int:
     from analysis.catalog.drafting.planmeta import draft_meta
     from analysis.catalog.drafting.sources import read_plan_file
     from analysis.catalog.targets import load_indicators
-    from analysis.cli.console import print_frame
+    from analysis.cli.console import print_frame, render_frame, write_csv_text
 
     if not args.file:
         raise UserError("请给出方案文件，如 python -m analysis targets draft 方案.pdf --plan hebei-2026-srdi")
@@ -57,7 +57,10 @@ def run_draft(args) -> int:
         write_text_atomic(kept[1], meta_yaml(meta, draft))
     if fmt == "csv":
         frame = targets_frame(draft, plan_id, meta["jurisdiction"], indicators, source)
-        print_frame(frame, "csv", encoding=args.encoding)
+        if args.out:
+            write_csv_text(render_frame(frame, "csv"), Path(args.out), encoding=args.encoding)
+        else:
+            print_frame(frame, "csv", encoding=args.encoding)
     else:
         text = (
             targets_yaml(draft, plan_id, meta["jurisdiction"], indicators, source)

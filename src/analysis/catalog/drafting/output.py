@@ -172,7 +172,5 @@ def targets_frame(draft: Draft, plan_id: str, jurisdiction: str, indicators: dic
                 "note": node.get("note", ""),
             }
         )
-    frame = pd.DataFrame(rows, columns=CATALOG_COLUMNS)
-    for col in ("low", "high"):
-        frame[col] = pd.Series(list(frame[col]), dtype=object, index=frame.index).where(frame[col].notna(), None)
-    return frame
+    # object columns: 14 stays 14 beside a missing high (a float column would print 14.0)
+    return pd.DataFrame(rows, columns=CATALOG_COLUMNS, dtype=object)
