@@ -3,13 +3,21 @@ for word dropped, sentences with two separate figures flagged, quotes cut and id
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from analysis.catalog.drafting.entries import DraftTarget, LeftOut
+from analysis.catalog.drafting.phrases import Phrases
+from analysis.catalog.drafting.text import PlanText
 from analysis.catalog.targets import PROGRESS_KINDS
 
-if TYPE_CHECKING:
-    from analysis.catalog.drafting.reader import Reader
+
+class Reader(Protocol):
+    """What shaping needs of the reader (reader.Reader), without importing it back."""
+
+    text: PlanText
+    s: str
+    phrases: Phrases
+    left: list[LeftOut]
 
 
 def finish(reader: Reader, targets: list[DraftTarget]) -> list[DraftTarget]:
