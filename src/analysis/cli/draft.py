@@ -49,7 +49,7 @@ def run_draft(args) -> int:
         check_output_file(args.out, force=args.force)
     raw = read_plan_file(args.file)
     draft = draft_text(raw, data_dir)
-    meta = draft_meta(plan_id, draft.text.simple, draft.first_year, draft.last_year)
+    meta = draft_meta(plan_id, draft.text, draft.first_year, draft.last_year)
     source = f"{plan_id}.txt" if args.plan else Path(args.file).name
     indicators = load_indicators(data_dir / "indicators.yml")
     if kept:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from analysis.catalog.drafting.text import PlanText
 from analysis.catalog.regions import load_regions
 
 _KINDS = "方案|计划|意见|措施|办法|要点|规划|通知"
@@ -21,10 +22,10 @@ _HEADING = re.compile(r"^(?:[一二三四五六七八九十]+、|[（(][一二�
 _LEVELS = {"province": "province", "city": "city", "county": "county", "zone": "development zone"}
 
 
-def draft_meta(plan_id: str, simple: str, first_year: int | None, last_year: int | None) -> dict:
+def draft_meta(plan_id: str, text: PlanText, first_year: int | None, last_year: int | None) -> dict:
     """The metadata the text states; what it does not state is left as 待填 for the analyst."""
-    head = simple[:3000]
-    title = _title(head)
+    head = text.simple[:3000]
+    title = _as_written(text, _title_span(head))
     issuer = _issuer(head)
     date = _date(head)
     body = re.search(r"^\s*一、", head, flags=re.M)
@@ -49,18 +50,29 @@ def draft_meta(plan_id: str, simple: str, first_year: int | None, last_year: int
 
 
 def plan_title(simple: str) -> str | None:
-    """The plan's own title, as the notice or the first title-like line gives it."""
-    return _title(simple[:3000])
+    """The plan's own title, as the notice or the first title-like line gives it (simplified copy)."""
+    span = _title_span(simple[:3000])
+    return re.sub(r"\s*\n\s*", "", simple[span[0] : span[1]]).strip() if span else None
 
 
-def _title(head: str) -> str | None:
+def _as_written(text: PlanText, span: tuple[int, int] | None) -> str | None:
+    """The title in simplified characters with the source's own brackets and digits (not the matching copy)."""
+    if span is None:
+        return None
+    import opencc
+
+    written = opencc.OpenCC("t2s").convert(text.raw[span[0] : span[1]])
+    return re.sub(r"\s*\n\s*", "", written).strip()
+
+
+def _title_span(head: str) -> tuple[int, int] | None:
     found = _TITLE_IN_NOTICE.search(head)
     if found:
-        return re.sub(r"\s*\n\s*", "", found.group(1)).strip()
+        return found.span(1)
     for line in _TITLE_LINE.finditer(head):
-        text = line.group(1).strip()
-        if not text.startswith(("关于印发", "关于")) and not _HEADING.match(text):
-            return text
+        title = line.group(1).strip()
+        if not title.startswith(("关于印发", "关于")) and not _HEADING.match(title):
+            return line.span(1)
     return None
 
 
