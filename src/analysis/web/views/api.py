@@ -123,7 +123,7 @@ def _list(request, period: str | None) -> JsonResponse:
     uploads_by_id = {u.submission_id: u for u in Upload.objects.filter(submission_id__in=set(parts["submission_id"]))}
     out = []
     for key, rows in parts.groupby(["submission_id", "unit"], sort=True):
-        sid, unit = int(key[0]), str(key[1])  # type: ignore[index, call-overload]
+        sid, unit = int(key[0]), str(key[1])  # type: ignore[call-overload]
         row = info.loc[sid]
         upload = uploads_by_id.get(sid)
         out.append(
@@ -152,7 +152,7 @@ def upload_receipt(request, key: str):
 @token_required(ROLE_REVIEWER)
 def status(request):
     try:
-        period = _period(request)
+        period = _period(request) or ""
     except UserError as err:
         return _error(400, str(err))
     area = Area.of(request.account)
