@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 DEMO_DIR := data/demo
 REPORTS := reports
 
-.PHONY: setup system-deps demo test clean-demo lint fix
+.PHONY: setup system-deps demo test clean-demo lint fix serve
 
 setup: system-deps $(STAMP)
 
@@ -58,3 +58,8 @@ fix: setup
 
 test: setup lint
 	@$(BIN)/python -m pytest -q
+
+# The 报送平台 on the demo store (made by `make demo` when absent), with demo accounts and their fresh passwords.
+serve: setup
+	@if [ ! -f $(STORE)/workbook.sqlite ]; then $(MAKE) --no-print-directory demo; fi
+	@$(BIN)/python -m analysis serve --store $(STORE) --demo-accounts

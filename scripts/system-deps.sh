@@ -13,6 +13,8 @@ ldconfig -p 2>/dev/null | grep -q 'libpangoft2-1.0' || missing+=(libpango-1.0-0 
 ldconfig -p 2>/dev/null | grep -q 'libharfbuzz-subset' || missing+=(libharfbuzz-subset0)
 command -v fc-list >/dev/null 2>&1 || missing+=(fontconfig)
 command -v soffice >/dev/null 2>&1 || optional+=(libreoffice-calc-nogui)
+# the 报送平台's browser tests drive Debian's chromium through Playwright (tests/test_web_browser.py, skipped without it)
+command -v chromium >/dev/null 2>&1 || optional+=(chromium)
 [ ${#missing[@]} -eq 0 ] && [ ${#optional[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
   echo "安装系统依赖: ${missing[*]} ${optional[*]}"
