@@ -33,7 +33,7 @@ def read_csv(path: Path, data: bytes, limits: Limits | None = None) -> dict[str,
         raise UserError(f"{path.name}：这是 Excel 文件（{kind}），扩展名却是 .csv；请把扩展名改为 {kind} 后重新报送")
     text = decode_text(path.name, data)
     try:
-        rows = _rows(path.name, sheet.name, csv.reader(io.StringIO(text, newline="")), limits or current_limits())
+        rows = _rows(path.name, sheet.name, csv.reader(_lines(text)), limits or current_limits())
     except csv.Error as exc:
         if "field larger than field limit" in str(exc):
             limit = f"{csv.field_size_limit():,}"
@@ -44,6 +44,20 @@ def read_csv(path: Path, data: bytes, limits: Limits | None = None) -> dict[str,
     grid = pd.DataFrame([[v if v != "" else None for v in r] + [None] * (width - len(r)) for r in rows], dtype=object)
     _refuse_other_separator(path.name, text, grid, sheet)
     return {sheet.name: grid}
+
+
+def _lines(text: str) -> Iterator[str]:
+    """The text's lines with their ends, one at a time (a StringIO would hold a second, wider copy of a large
+    file). Text with carriage returns but no line feed (old Mac line ends) goes through StringIO's splitting."""
+    if "\n" not in text:
+        yield from io.StringIO(text, newline="")
+        return
+    start = 0
+    while (end := text.find("\n", start)) >= 0:
+        yield text[start : end + 1]
+        start = end + 1
+    if start < len(text):
+        yield text[start:]
 
 
 def _rows(file_name: str, sheet: str, reader: Iterator[list[str]], limits: Limits) -> list[list[str]]:

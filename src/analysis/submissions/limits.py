@@ -76,10 +76,10 @@ def megabytes(n_bytes: int) -> str:
 def too_many_rows(file_name: str, sheet: str, limit: int, row: int, cell: str | None = None) -> UserError:
     """`row`: the row number reached (`cell`: the last cell holding a value, when known)."""
     where = f"最后一个有内容的单元格是 {visible(cell)}" if cell else f"第 {row:,} 行仍有数据"
+    stray = "如是表格下方多余的内容，请删除后重新报送，否则" if cell else ""
     return UserError(
         f"{visible(file_name)}：工作表“{visible(sheet)}”超过行数上限（每个工作表最多 {limit:,} 行，{where}），"
-        "未读取；如是表格下方多余的内容，请删除后重新报送，否则请分成多个文件报送"
-        f"（上限由环境变量 {variable('rows')} 设定）"
+        f"未读取；{stray}请分成多个文件报送（上限由环境变量 {variable('rows')} 设定）"
     )
 
 

@@ -63,37 +63,63 @@ def scan_zip(
     name = path.name
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            infos = [i for i in zf.infolist() if not i.is_dir()]
-            total = sum(i.file_size for i in infos)
-            if total > limits.unzipped_bytes:
-                raise too_large_package(name, total, limits.unzipped_bytes)
-            if "xl/workbook.xml" not in zf.namelist():
-                raise UserError(f"{visible(name)}：是压缩文件但不是 Excel 工作簿，请报送 .xlsx 文件")
-            for info in infos:
-                if info.file_size > limits.part_bytes:
-                    what = _part_label(zf, data, info.filename, limits)
-                    raise too_large_part(name, what, info.file_size, limits.part_bytes)
-            for info in infos:
+            infos = _sized_parts(name, zf, data, limits)
+            book = [i for i in infos if i.filename in _BOOK_PARTS]  # (a DOCTYPE there is refused as one, first)
+            for info in book:
                 _refuse_dtd(path, zf, info)
             sheets = _sheet_parts(zf, data)
-            sheet_of = {part: sheet for sheet, part in sheets.items()}
             skipped = {part for sheet, part in sheets.items() if wanted is not None and not wanted(sheet)}
-            meter = _Meter(name, limits)
-            errors, merges = {}, {}
-            for info in infos:
-                if info.filename in skipped:
-                    continue
-                sheet = sheet_of.get(info.filename)
-                if sheet is None:
-                    for _ in _part_chunks(data, info):  # verified (size, CRC) without keeping it
-                        pass
-                    continue
-                raw = meter.sheet(sheet, _part_chunks(data, info))
-                errors[sheet] = _scan_sheet(name, sheet, raw, limits)
-                merges[sheet] = _merged_ranges(raw)
-            return errors, merges
-    except (zipfile.BadZipFile, EOFError, OSError, KeyError, ValueError, SafeET.ParseError, DefusedXmlException):
+            read = [i for i in infos if i.filename not in skipped]
+            for info in read:
+                if info not in book:
+                    _refuse_dtd(path, zf, info)
+            return _stream_parts(name, data, read, {part: sheet for sheet, part in sheets.items()}, limits)
+    except _BROKEN:
         raise UserError(f"{visible(name)}：文件已损坏，无法读取（请用 Excel 或 WPS 打开后重新保存）") from None
+
+
+_BROKEN = (
+    zipfile.BadZipFile,
+    zlib.error,
+    EOFError,
+    OSError,
+    KeyError,
+    ValueError,
+    SafeET.ParseError,
+    DefusedXmlException,
+)
+
+
+def _sized_parts(name: str, zf: zipfile.ZipFile, data: bytes, limits: Limits) -> list[zipfile.ZipInfo]:
+    """The package's parts, refused on the sizes its central directory states (a part, all of them)."""
+    infos = [i for i in zf.infolist() if not i.is_dir()]
+    total = sum(i.file_size for i in infos)
+    if total > limits.unzipped_bytes:
+        raise too_large_package(name, total, limits.unzipped_bytes)
+    if "xl/workbook.xml" not in zf.namelist():
+        raise UserError(f"{visible(name)}：是压缩文件但不是 Excel 工作簿，请报送 .xlsx 文件")
+    for info in infos:
+        if info.file_size > limits.part_bytes:
+            raise too_large_part(name, _part_label(zf, data, info.filename, limits), info.file_size, limits.part_bytes)
+    return infos
+
+
+def _stream_parts(
+    name: str, data: bytes, infos: list[zipfile.ZipInfo], sheet_of: dict[str, str], limits: Limits
+) -> tuple[dict[str, dict[tuple[int, int], str]], dict[str, list]]:
+    """Every part inflated and checked; each sheet's problem cells and merged ranges."""
+    meter = _Meter(name, limits)
+    errors, merges = {}, {}
+    for info in infos:
+        sheet = sheet_of.get(info.filename)
+        if sheet is None:
+            for _ in _part_chunks(data, info):  # verified (size, CRC) without keeping it
+                pass
+            continue
+        raw = meter.sheet(sheet, _part_chunks(data, info))
+        errors[sheet] = _scan_sheet(name, sheet, raw, limits)
+        merges[sheet] = _merged_ranges(raw)
+    return errors, merges
 
 
 _BOOK_PARTS = ("xl/workbook.xml", "xl/_rels/workbook.xml.rels")
