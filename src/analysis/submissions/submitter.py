@@ -9,7 +9,8 @@
    county, is refused). With an authenticated account (`account`, the 报送平台), the account's region is
    the submitter when the file names none; a file may name the account's region or a unit under it,
    never another unit or a higher level. When nothing names a submitter, it is the one county-level unit
-   the rows name (a file naming two counties is refused: nobody can tell who sent it).
+   the rows name, 目标分解 rows excepted (they name whom a target is issued to); a file naming two counties
+   is refused: nobody can tell who sent it.
 2. **Whose rows.** A file carries rows only of its submitter and the units under it in the reporting tree
    (a city may forward its counties' data; a county never another county's).
 3. **Issued targets come from above.** A 目标分解 row is accepted only from a submitter above the region it
