@@ -93,8 +93,10 @@ def outcome(done: Measured) -> str:
     if done.returncode == 0:
         return next((line.split("（", 1)[0] for line in lines if line.startswith("已入库")), "已入库")
     reasons = [line.strip().split("：", 1)[-1] for line in lines if line.startswith("    ")]
-    count = next((line.rsplit("（", 1)[-1].rstrip("）") for line in lines if line.startswith("拒收")), "")
-    return f"拒收（{count}）：{reasons[0][:44] if reasons else done.stderr.strip()[:44]}"
+    refused = [line for line in lines if line.startswith("拒收")]
+    count = refused[0].rsplit("（", 1)[-1].rstrip("）") if refused else ""
+    files = f"{len(refused)} 个文件均" if len(refused) > 1 else ""
+    return f"{files}拒收（{count}）：{reasons[0][:40] if reasons else done.stderr.strip()[:40]}"
 
 
 def main() -> int:

@@ -210,8 +210,9 @@ _TAIL = 40  # longer than any tag counted (a prefix is at most 32 characters her
 
 
 def _count_tags(p: bytes) -> tuple[bytes, ...]:
-    """The tags counted: a row, then the elements that hold a cell's value (<v>, <is> for inline text)."""
-    return (b"<" + p + b"row", b"<" + p + b"v>", b"<" + p + b"v ", b"<" + p + b"is>", b"<" + p + b"is ")
+    """The tags counted: a row, then the elements that hold a cell's value (<v>, <is> for inline text). No other
+    element of a worksheet starts with <v or <is; one that did would only be counted too (a bound)."""
+    return (b"<" + p + b"row", b"<" + p + b"v", b"<" + p + b"is")
 
 
 def _read_part(zf: zipfile.ZipFile, data: bytes, name: str) -> bytes:
