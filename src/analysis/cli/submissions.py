@@ -137,7 +137,7 @@ def run_status(args) -> int:
     from analysis.catalog.regions import load_regions
     from analysis.periods import parse_month
 
-    latest = parse_month(args.period) if getattr(args, "period", None) else store.latest_period()
+    latest = parse_month(args.period) if getattr(args, "period", None) else store.require_latest_period()
     if getattr(args, "period", None):
         table = table[table["填报期"] == latest]
     if args.region:

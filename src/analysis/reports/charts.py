@@ -42,7 +42,8 @@ def targets_by_level_chart(catalog: Catalog) -> plt.Figure:
     cols = 2
     rows = (len(indicators) + cols - 1) // cols
     fig, axes = plt.subplots(rows, cols, figsize=(11, 3.4 * rows), squeeze=False)
-    for ax, indicator in zip(axes.flat, indicators):
+    # strict=False: the grid rounds up to full rows, its spare panel is hidden below
+    for ax, indicator in zip(axes.flat, indicators, strict=False):
         _draw_indicator_panel(ax, data[data["indicator"] == indicator], catalog.indicators[indicator])
     for ax in list(axes.flat)[len(indicators) :]:
         ax.set_visible(False)
@@ -107,7 +108,8 @@ def trend_chart(series: pd.DataFrame, title: str) -> plt.Figure:
     use_chart_style()
     names = list(dict.fromkeys(series["indicator"]))
     fig, axes = plt.subplots(1, max(len(names), 1), figsize=(4.2 * max(len(names), 1), 3.4), squeeze=False)
-    for ax, name in zip(axes.flat, names):
+    # strict=False: with no indicator the figure still has its one (empty) panel
+    for ax, name in zip(axes.flat, names, strict=False):
         data = series[series["indicator"] == name]
         actual, path = data[data["kind"] == "实际"], data[data["kind"] == "路径"]
         ax.plot(actual["date"], actual["value"], color="#2171b5", lw=2, label="实际")
@@ -190,7 +192,10 @@ def final_completion_chart(rows: pd.DataFrame, title: str) -> plt.Figure:
     """One bar per target: its final completion (实际 / 目标, %), the 100% line drawn; missed bars in red."""
     use_chart_style()
     data = rows.dropna(subset=["progress_pct"]).iloc[::-1]
-    labels = [f"{name}（{str(term).replace('-', '—')}年）" for name, term in zip(target_names(data), data["term"])]
+    labels = [
+        f"{name}（{str(term).replace('-', '—')}年）"
+        for name, term in zip(target_names(data), data["term"], strict=True)
+    ]
     values = data["progress_pct"].clip(upper=300)
     colours = ["#1a9850" if status in ("已完成", "超额完成") else "#d73027" for status in data["status"]]
     fig, ax = plt.subplots(figsize=(9, 0.32 * len(data) + 1.6))

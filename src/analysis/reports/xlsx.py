@@ -85,7 +85,7 @@ def write_tables(
     printed page header. `status_fills` maps status text to an RGB fill and replaces STATUS_FILLS.
     """
     workbook = Workbook()
-    workbook.remove(workbook.active)
+    workbook.remove(workbook.worksheets[0])  # the one blank sheet a new workbook has
     fills = {k: PatternFill("solid", fgColor=v) for k, v in (status_fills or STATUS_FILLS).items()}
     names: set[str] = set()
     for name, frame in sheets.items():
@@ -128,7 +128,7 @@ def for_excel(frame: pd.DataFrame) -> pd.DataFrame:
         if pairs is None:
             columns.append(_dates_from_text(column).rename(name))
         else:
-            columns += [values.rename(f"{name}{label}") for label, values in zip(PAIR_NAMES, pairs)]
+            columns += [values.rename(f"{name}{label}") for label, values in zip(PAIR_NAMES, pairs, strict=True)]
     return pd.concat(columns, axis=1) if columns else frame
 
 
@@ -148,9 +148,10 @@ def _pair_columns(column: pd.Series) -> tuple[pd.Series, pd.Series] | None:
     if not texts or not all(PAIR_TEXT.match(t) for t in texts):
         return None
     parts = [PAIR_TEXT.match(v.strip()) if isinstance(v, str) else None for v in column]
-    return tuple(
+    actual, target = (
         pd.Series([_number(m[i]) if m else None for m in parts], index=column.index, dtype=object) for i in (1, 2)
     )
+    return actual, target
 
 
 def _number(text: str) -> int | float:
