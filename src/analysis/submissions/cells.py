@@ -11,6 +11,7 @@ import re
 import unicodedata
 from datetime import date, datetime, time
 
+from analysis.errors import visible
 from analysis.submissions import creditcode, readers
 
 
@@ -142,8 +143,8 @@ def _control_reason(char: str) -> str:
 
 
 def _visible(text: str) -> str:
-    """Control characters written as \\xNN, so that a message can quote the value."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    """Control characters written as \\x1b, \\u202e …, so that a message can quote the value."""
+    return visible(text)
 
 
 def parse_text(value: object) -> str:
