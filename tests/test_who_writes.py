@@ -286,11 +286,3 @@ def test_an_undeclared_workbook_refusal_says_the_file_name_stood_for_the_declara
     with pytest.raises(SubmissionRejected) as info:
         read_submission(tmp_path / "新乐市-2026-10.xlsx")
     assert "“填报说明”未填写填报单位时，以文件名开头的单位为填报单位" in info.value.problems[0].reason
-
-
-def test_the_older_call_with_an_account_applies_the_account_rules():
-    from analysis.submissions.submitter import submitter_problem
-
-    assert submitter_problem("upload.xlsx", "新乐市", {"新乐市"}) is None
-    assert "文件中却有其他单位的数据（鹿泉区）" in submitter_problem("upload.xlsx", "新乐市", {"鹿泉区"})
-    assert "账号只能报送本单位及所辖单位的文件" in submitter_problem("石家庄市-2026-10.xlsx", "新乐市", {"新乐市"})

@@ -233,12 +233,3 @@ def declared_unit(instructions: pd.DataFrame | None) -> Declared | None:
                 if region is not None:
                     return Declared(region.name, i + 1, readers.cell_text(named) or "")
     return None
-
-
-def submitter_problem(file_name: str, submitter: str, units: Collection[str]) -> str | None:
-    """The first refusal of `decide` for a file uploaded by `submitter`'s account whose rows name `units`, or
-    None. Kept for callers written before `decide`: it cannot see the file's 填报说明 nor which rows are issued
-    targets, so a caller with an account should pass it to `read_checked(path, account=...)` instead, which
-    applies every rule."""
-    decision = decide(file_name, None, {"": set(units)}, account=submitter)
-    return decision.refusals[0].reason if decision.refusals else None

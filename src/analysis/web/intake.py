@@ -1,10 +1,10 @@
 """The one place where the 报送平台 meets the store: validate and ingest exactly as the command line does.
 
 Everything the web layer reads from or writes to the store goes through this module, so that a new store interface
-changes this file only. An upload is checked by the validator (`read_checked`, the same one `ingest` runs), its
-rows must belong to the uploading account's unit (`submitter_problem`, the one rule of who may submit for whom),
-its figures are compared with the month before (warnings), and only then is it stored by `ingest_file` under the
-store's ingest lock: the check inside the lock and ingest's own see the same store, so the outcome is the one
+changes this file only. An upload is checked by the validator (`read_checked`, the same one `ingest` runs) with the
+uploading account as its submitter (`account=unit`: `submitter.decide`, the one rule of who may submit what),
+its figures are compared with the month before (warnings), and only then is it stored by `ingest_file` under
+the store's ingest lock: the check inside the lock and ingest's own see the same store, so the outcome is the one
 `python -m analysis ingest` would give for the same file.
 """
 
@@ -23,7 +23,6 @@ from django.conf import settings
 from analysis.errors import UserError
 from analysis.store import ingest
 from analysis.store.history import Store
-from analysis.submissions.submitter import submitter_problem
 from analysis.submissions.validate import SubmissionRejected, read_checked
 from analysis.web import jumps
 
@@ -112,7 +111,9 @@ def process(path: Path, unit: str, period: str, shown_name: str, *, commit: bool
 def _check(store: Store, path: Path, unit: str, period: str, shown: str, known: dict) -> Verdict:
     """The validator's verdict on the file, the submitter rule for the account's unit, and the warnings."""
     try:
-        checked = read_checked(path, period, known_enterprises=known["enterprises"], known_clusters=known["clusters"])
+        checked = read_checked(
+            path, period, known_enterprises=known["enterprises"], known_clusters=known["clusters"], account=unit
+        )
     except SubmissionRejected as err:
         return Verdict("rejected", period, [_problem(p, shown) for p in err.problems])
     except UserError as err:
@@ -123,10 +124,6 @@ def _check(store: Store, path: Path, unit: str, period: str, shown: str, known: 
         reason = f"无法读取该文件（{type(err).__name__}）；如确认文件无误，请将其发给维护人员"
         return Verdict("rejected", period, [_message(reason, path.name, shown)])
     units = sorted(checked.units)
-    refusal = submitter_problem(path.name, unit, set(units))
-    if refusal:
-        problem = {"file": shown, "sheet": None, "row": None, "column": "地区", "value": None, "reason": refusal}
-        return Verdict("rejected", checked.period, [problem], units=units)
     rows = {name: len(table) for name, table in checked.tables.items()}
     earlier = _earlier(store, units, checked.period)
     warnings = jumps.jump_warnings(checked.tables, checked.period, earlier, settings.JUMP_FACTOR, settings.JUMP_FLOOR)
