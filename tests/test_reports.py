@@ -109,7 +109,7 @@ def test_pdf_embeds_real_cjk_fonts(monthly, quarterly):
         fonts = subprocess.run(
             ["pdffonts", str(rendered.files["pdf"])], capture_output=True, text=True, check=True
         ).stdout
-        cjk = [line for line in fonts.splitlines() if "Workbook-Sans-SC" in line or "NotoSansCJK" in line]
+        cjk = [line for line in fonts.splitlines() if "Workbook-Fang-SC" in line or "NotoSansCJK" in line]  # 仿宋 body
         assert cjk and all(" yes " in line for line in cjk)
         assert "Type 3" not in fonts
 

@@ -233,6 +233,18 @@ def signature(issuer: str, signed_on: dt.date) -> str:
     )
 
 
+def closing(attachment_names: list[str], issuer: str, signed_on: dt.date, note: str = "") -> str:
+    """附件说明, 署名, 成文日期 and 附注 in one block that is never split, and never starts a page on its own:
+    it takes the end of the text with it (GB/T 9704 7.3.5: no page holding only the signature)."""
+    return (
+        '<div class="closing">'
+        + attachments(attachment_names)
+        + signature(issuer, signed_on)
+        + annotation(note)
+        + "</div>"
+    )
+
+
 def annotation(text: str) -> str:
     """附注: in round brackets, two characters in, on the line below the 成文日期."""
     text = text.strip().strip("（）()")
