@@ -11,6 +11,9 @@ import html
 
 import pandas as pd
 
+from analysis.catalog.quotes import tidy_text
+from analysis.periods import chinese_date, chinese_dates_in
+
 # classes of templates/print.css
 STATUS_CLASSES = {
     "已完成": "status-ok",
@@ -82,6 +85,11 @@ def shorten(text: str) -> str:
     return text if len(text) <= limit else text[:limit] + CUT_MARK
 
 
+def cell_text(value) -> str:
+    """A text cell as shown: no stray spaces inside Chinese, dates in Chinese (2025年9月15日, never 2025-09-15)."""
+    return chinese_dates_in(tidy_text(value))
+
+
 def _cell(value, column: str) -> str:
     if isinstance(value, float):
         if pd.isna(value):
@@ -91,8 +99,12 @@ def _cell(value, column: str) -> str:
             if not value.is_integer() or "%" in column or "率" in column or "进度" in column
             else f"{int(value):,}"
         )
+    if value is None or value is pd.NaT:
+        return "—"
+    if isinstance(value, (dt.date, pd.Timestamp)):
+        return esc(chinese_date(value))
     if isinstance(value, str):
-        return esc(shorten(value))
+        return esc(shorten(cell_text(value)))
     return esc(value)
 
 
