@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from analysis.periods import date_text
-from analysis.reports.html import esc, issuer_line
+from analysis.reports.html import chinese_number, esc, issuer_line, text_width
 
 # 2号 (22 pt) characters on the 156 mm text line: 20 of them (GB/T 9704 titles are set without letter spacing).
 TITLE_LINE_CHARS = 20
@@ -80,15 +80,6 @@ def segmenter():
 def words(text: str) -> list[str]:
     """The words of `text` as the segmenter reads them (their concatenation is `text`)."""
     return list(segmenter().cut(text, HMM=True))
-
-
-def char_width(ch: str) -> float:
-    """Width in full-width characters: ASCII letters and digits are about half a character."""
-    return 0.55 if ord(ch) < 0x2000 and ch not in "—…" else 1.0
-
-
-def text_width(text: str) -> float:
-    return sum(char_width(ch) for ch in text)
 
 
 def title_lines(title: str, max_chars: int = TITLE_LINE_CHARS) -> list[str]:
@@ -268,16 +259,6 @@ def imprint(copies: tuple[str, ...] | list[str], printer: str, printed_on: dt.da
 
 LEVEL_TAGS = {1: "h2", 2: "h3", 3: "h4", 4: "h5"}
 _EMPTY_PLACEHOLDERS = re.compile(r'<p class="empty">[^<]*</p>')
-
-
-def chinese_number(n: int) -> str:
-    """1 → 一, 10 → 十, 12 → 十二, 20 → 二十, 99 → 九十九."""
-    digits = "零一二三四五六七八九"
-    if not 0 < n < 100:
-        raise ValueError(n)
-    tens, ones = divmod(n, 10)
-    head = "" if tens == 0 else ("十" if tens == 1 else digits[tens] + "十")
-    return head + (digits[ones] if ones else "")
 
 
 def label(level: int, n: int) -> str:

@@ -188,14 +188,23 @@ def _numeric_or_date(column: pd.Series) -> bool:
     return bool(values) and all(_is_number(v) or isinstance(v, (dt.date, pd.Timestamp)) for v in values)
 
 
-class Numbering:
-    """Section headings numbered 一、二、三… in the order they are shown (a skipped section leaves no gap)."""
+def chinese_number(n: int) -> str:
+    """1 → 一, 10 → 十, 12 → 十二, 20 → 二十, 99 → 九十九."""
+    digits = "零一二三四五六七八九"
+    if not 0 < n < 100:
+        raise ValueError(n)
+    tens, ones = divmod(n, 10)
+    head = "" if tens == 0 else ("十" if tens == 1 else digits[tens] + "十")
+    return head + (digits[ones] if ones else "")
 
-    DIGITS = "一二三四五六七八九十"
+
+class Numbering:
+    """Section headings numbered 一、二、三… in the order they are shown (a skipped section leaves no gap).
+    For the four levels of a 公文 and sections left out when empty, see gongwen.Outline."""
 
     def __init__(self):
         self.count = 0
 
     def heading(self, text: str) -> str:
         self.count += 1
-        return heading(f"{self.DIGITS[self.count - 1]}、{text}")
+        return heading(f"{chinese_number(self.count)}、{text}")
