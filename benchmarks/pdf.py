@@ -114,7 +114,8 @@ def main() -> None:
     png = chart_png()
     docs = {"one-page": report(5, 1, png), "three-page": report(40, 3, png)}
     print(
-        f"{'report':<11} {'pages':>5} {'full Noto':>10} {'reduced':>10} {'ratio':>6} {'reduced, new FontConfiguration':>31}"
+        f"{'report':<11} {'pages':>5} {'full Noto':>10} {'reduced':>10} {'ratio':>6} "
+        f"{'reduced, new FontConfiguration':>31}"
     )
     with tempfile.TemporaryDirectory() as tmp:
         for name, html in docs.items():

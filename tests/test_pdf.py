@@ -71,6 +71,7 @@ def embedded_fonts(path) -> list[dict]:
     header, rule, *rows = out.splitlines()
     spans = [m.span() for m in re.finditer(r"-+", rule)]
     keys = ["name", "type", "encoding", "emb", "sub", "uni"]
+    # strict=False: the rule also marks a seventh column (object ID), which is not read
     return [{k: row[a : b + 1].strip() for k, (a, b) in zip(keys, spans, strict=False)} for row in rows]
 
 

@@ -153,7 +153,8 @@ def _unencodable(text: str, char: str, encoding: str) -> str:
         (
             f"第 {n} 行“{name}”列的值“{_around(value, char)}”"
             for n, row in enumerate(rows[1:], start=1)
-            for name, value in zip(rows[0], row)
+            # strict=False: this only words an error message, it must not fail on a ragged row itself
+            for name, value in zip(rows[0], row, strict=False)
             if char in value
         ),
         "表头",

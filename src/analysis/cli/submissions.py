@@ -136,7 +136,7 @@ def run_status(args) -> int:
     from analysis.catalog.regions import load_regions
     from analysis.periods import parse_month
 
-    latest = parse_month(args.period) if getattr(args, "period", None) else store.latest_period()
+    latest = parse_month(args.period) if getattr(args, "period", None) else store.require_latest_period()
     if getattr(args, "period", None):
         table = table[table["填报期"] == latest]
     if args.region:
@@ -155,7 +155,8 @@ def run_status(args) -> int:
     shown = table.assign(SHA256=table["SHA256"].str[:12])
     shown[list(SHEET_COLUMNS)] = shown[list(SHEET_COLUMNS)].astype(object).where(shown[list(SHEET_COLUMNS)].notna(), "")
     sys.stdout.write("已入库的报送：\n" + render_frame(shown))
-    header = f"\n{'填报期' if getattr(args, 'period', None) else '最新填报期'} {latest} 未报送的县级单位（核对范围：{scope}）："
+    which = "填报期" if getattr(args, "period", None) else "最新填报期"
+    header = f"\n{which} {latest} 未报送的县级单位（核对范围：{scope}）："
     print(header + (f"{len(missing)} 个\n" + "、".join(missing) if missing else "无"))
     return 0
 

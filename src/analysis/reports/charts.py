@@ -49,6 +49,7 @@ def targets_by_level_chart(catalog: Catalog) -> plt.Figure:
     cols = 2
     rows = (len(indicators) + cols - 1) // cols
     fig, axes = plt.subplots(rows, cols, figsize=(11, 3.4 * rows), squeeze=False)
+    # strict=False: the grid rounds up to full rows, its spare panel is hidden below
     for ax, indicator in zip(axes.flat, indicators, strict=False):
         _draw_indicator_panel(ax, data[data["indicator"] == indicator], catalog.indicators[indicator])
     for ax in list(axes.flat)[len(indicators) :]:
@@ -266,7 +267,7 @@ def final_completion_chart(rows: pd.DataFrame, title: str) -> plt.Figure:
     data = rows.dropna(subset=["progress_pct"]).iloc[::-1]
     labels = [
         f"{name}（{str(term).replace('-', '—')}年）"
-        for name, term in zip(target_names(data), data["term"], strict=False)
+        for name, term in zip(target_names(data), data["term"], strict=True)
     ]
     values = data["progress_pct"].clip(upper=300)
     colours = ["#1a9850" if status in ("已完成", "超额完成") else "#d73027" for status in data["status"]]

@@ -14,9 +14,13 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from analysis.errors import UserError
 from analysis.store.history import AddResult, Store
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future, ProcessPoolExecutor
 
 SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv")
 # Sheets referenced by others come first (clusters, then enterprises, then what cites them).
@@ -119,7 +123,11 @@ def defined_names(tables: dict) -> dict[str, dict]:
     out = {}
     for name, sheet, key in (("enterprises", "企业名录", "统一社会信用代码"), ("clusters", "集群名录", "集群名称")):
         table = tables.get(sheet)
-        out[name] = dict(zip(table[key].tolist(), table["地区"].tolist())) if table is not None and key in table else {}
+        out[name] = (
+            dict(zip(table[key].tolist(), table["地区"].tolist(), strict=True))
+            if table is not None and key in table
+            else {}
+        )
     return out
 
 
@@ -128,7 +136,7 @@ def enterprise_names(tables: dict) -> dict[str, str]:
     table = tables.get("企业名录")
     if table is None or "企业名称" not in table:
         return {}
-    return dict(zip(table["统一社会信用代码"].tolist(), table["企业名称"].tolist()))
+    return dict(zip(table["统一社会信用代码"].tolist(), table["企业名称"].tolist(), strict=True))
 
 
 def _store(
@@ -221,6 +229,7 @@ def _ingest_locked(
     known["sent"] = _RunDigests(files)
     workers = _workers()
     with store.writing():
+        outcomes: Iterator[Outcome]
         if workers < 2 or len(files) < PARALLEL_MIN_FILES:
             outcomes = (ingest_file(store, path, period, known) for path in files)
         else:
@@ -236,7 +245,8 @@ class _RunDigests:
     is not made when its correction comes along in the same run): the common run never reads its files twice."""
 
     def __init__(self, files: list[Path]):
-        self.files, self._digests = files, None
+        self.files = files
+        self._digests: frozenset[str] | None = None
 
     def __call__(self) -> frozenset[str]:
         import hashlib
@@ -339,12 +349,12 @@ def _pipelined(store: Store, files: list[Path], period: str | None, known: dict,
 
     for load in (load_regions, load_award_types, load_indicator_names):  # once, before the workers fork
         load()
-    learnt = {"enterprises": set(), "clusters": set()}
+    learnt: dict[str, set[str]] = {"enterprises": set(), "clusters": set()}
     with tempfile.TemporaryDirectory(prefix="workbook-ingest-") as scratch:
         stages = [Path(scratch) / f"{i:05d}.sqlite" for i in range(len(files))]
         ahead = _ReadAhead(files, stages, period, {k: copy.copy(v) for k, v in known.items()}, workers)
         try:
-            for index, (path, stage_path) in enumerate(zip(files, stages)):
+            for index, (path, stage_path) in enumerate(zip(files, stages, strict=True)):
                 done = ahead.result(index)
                 if done is _CRASHED:
                     outcome, defined = Outcome(path, "rejected", problems=[CRASH_MESSAGE]), _NOTHING
@@ -377,7 +387,8 @@ class _ReadAhead:
 
     def __init__(self, files: list[Path], stages: list[Path], period: str | None, known: dict, workers: int):
         self.files, self.stages, self.period, self.known, self.workers = files, stages, period, known, workers
-        self.pool, self.futures = None, {}
+        self.pool: ProcessPoolExecutor | None = None
+        self.futures: dict[int, Future] = {}
         self._start(0)
 
     def _start(self, first: int) -> None:
@@ -422,7 +433,8 @@ class _ReadAhead:
             solo.shutdown(wait=True)
 
     def close(self) -> None:
-        self.pool.shutdown(wait=True, cancel_futures=True)  # files not yet started are not read
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)  # files not yet started are not read
 
 
 def _depends_on(refers: tuple[set, set], learnt: dict) -> bool:
@@ -442,10 +454,12 @@ def describe(outcome: Outcome, base: Path | None = None) -> list[str]:
         lines = [f"{label}：{name}（{len(outcome.problems)} 个问题）", *(f"    {p}" for p in shown)]
         if len(outcome.problems) > len(shown):
             lines.append(
-                f"    ……另有 {len(outcome.problems) - len(shown)} 个问题未列出（多为同类问题，请先修改以上各处后重新报送）"
+                f"    ……另有 {len(outcome.problems) - len(shown)} 个问题未列出"
+                "（多为同类问题，请先修改以上各处后重新报送）"
             )
         return lines
     r = outcome.result
+    assert r is not None  # every outcome but a rejection has its AddResult
     detail = f"填报期 {r.period}，{'、'.join(r.units)}"
     notes = [f"    注：{note}" for note in outcome.notes]
     if outcome.status == "duplicate":

@@ -150,7 +150,7 @@ def parse_text(value: object) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, datetime | date):
-        return readers.cell_text(value)
+        return readers.cell_text(value) or ""  # a date always has a text
     text = str(value).strip()
     if m := _CONTROL.search(text):
         raise _Bad(_control_reason(m.group()))

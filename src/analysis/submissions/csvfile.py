@@ -52,10 +52,7 @@ def _refuse_other_separator(file_name: str, text: str, grid: pd.DataFrame, sheet
 
 def decode_text(file_name: str, data: bytes) -> str:
     """UTF-8 (with or without BOM), else GBK/GB18030, decoded strictly; else one clear line."""
-    if data.startswith(codecs.BOM_UTF8):
-        encodings = ("utf-8-sig",)
-    else:
-        encodings = ("utf-8", "gbk", "gb18030")
+    encodings = ("utf-8-sig",) if data.startswith(codecs.BOM_UTF8) else ("utf-8", "gbk", "gb18030")
     furthest = 0
     for encoding in encodings:
         try:

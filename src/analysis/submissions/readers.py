@@ -151,7 +151,7 @@ def _calamine_grid(rows: list[list]) -> pd.DataFrame:
     grid[:] = rows
     flat = grid.reshape(-1)
     kinds = TYPE_OF(flat)
-    is_text, is_float = kinds == str, kinds == float
+    is_text, is_float = kinds == str, kinds == float  # noqa: E721 - elementwise over an array of types
     texts = np.flatnonzero(is_text)
     if len(texts):  # empty cells come as '': they and blank text are missing
         cells = flat[texts]

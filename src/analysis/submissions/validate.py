@@ -173,15 +173,17 @@ class _Validator(ColumnChecks, RowChecks, ReferenceChecks):
         for name in _ORDER:
             if name in tables:
                 table = tables[name]
+                checked: pd.DataFrame | CheckedTable | None
                 checked = self._check_table(table) if frames else self._check_columns(table)
                 extra = self._extra_values(table)
-                headed = "_row" in checked if frames else checked is not None  # (headers refused: no columns)
+                # (headers refused: no columns)
+                headed = "_row" in checked if isinstance(checked, pd.DataFrame) else checked is not None
                 if extra and headed:
                     self._check_extra_text(table, extra)
-                    if frames:
+                    if isinstance(checked, pd.DataFrame):
                         for column, cells in extra.items():  # as written; object dtype (pandas would infer str)
                             checked[column] = pd.Series(cells, index=checked.index, dtype=object)
-                    else:
+                    elif checked is not None:
                         checked.extras = extra
                 if checked is not None:
                     out[name] = checked
@@ -295,6 +297,7 @@ class _Validator(ColumnChecks, RowChecks, ReferenceChecks):
         return True
 
     def _report_error_cells(self, table: readers.Table) -> None:
+        assert table.header_row is not None  # _check_headers refused a table without one
         for (row, col), text in sorted(table.error_cells.items()):
             if row > table.header_row:
                 self.report(table, row, table.column_label(col), text, _error_cell_reason(text))
@@ -302,6 +305,7 @@ class _Validator(ColumnChecks, RowChecks, ReferenceChecks):
     def _report_merged_numbers(self, table: readers.Table) -> None:
         """A merged cell counts for every row it spans (the reader fills it in), except in number
         columns: one 营业收入 spread over two enterprises would be counted twice."""
+        assert table.header_row is not None  # _check_headers refused a table without one
         columns = {table.columns[c.name]: c for c in table.sheet.columns if c.name in table.columns}
         for (row, col), anchor in sorted(table.merged_cells.items()):
             column = columns.get(col)

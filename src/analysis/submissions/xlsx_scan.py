@@ -88,7 +88,9 @@ def _refuse_dtd(path: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
         head = fh.read(4096)
         while True:
             text = _as_utf8(head) if head.startswith(_UTF16_STARTS) else head
-            end = _PROLOG.match(text).end()
+            prolog = _PROLOG.match(text)
+            assert prolog is not None  # every part of the pattern is optional: it always matches
+            end = prolog.end()
             rest = text[end : end + 9]
             unfinished = len(rest) < 9 or rest.startswith((b"<?", b"<!--"))
             if not unfinished or not (more := fh.read(max(len(head), 65536))):
