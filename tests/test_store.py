@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from analysis.store import history as store_mod
-from analysis.store import staging
+from analysis.store import staging, writing
 from analysis.store.history import Store
 from analysis.submissions.validate import Submission
 
@@ -163,7 +163,7 @@ def test_monthly_snapshot_takes_each_month_from_latest_submission_carrying_it(st
 
 def test_as_at_replays_the_store_before_a_correction(store, monkeypatch):
     clock = iter(["2023-06-10 09:00:00", "2023-06-20 09:00:00"])
-    monkeypatch.setattr(store_mod, "_now", lambda: next(clock))
+    monkeypatch.setattr(writing, "now", lambda: next(clock))
     store.add(submission("s1", "2023-06", 企业名录=enterprises(A, ["E1"])))
     store.add(submission("s2", "2023-06", 企业名录=enterprises(A, ["E2"])))
     assert store.snapshot("企业名录", as_at="2023-06-15")["统一社会信用代码"].tolist() == ["E1"]
@@ -239,7 +239,7 @@ def test_failed_add_rolls_back(store, monkeypatch):
     def boom():
         raise RuntimeError("disk gone")
 
-    monkeypatch.setattr(store_mod, "_sleep_hook", boom)
+    monkeypatch.setattr(writing, "sleep_hook", boom)
     with pytest.raises(RuntimeError):
         store.add(
             submission("s2", "2023-05", 企业名录=enterprises(A, ["E2"]), 指标填报=indicators(A, {"2023-05": 1.0}))

@@ -130,9 +130,22 @@ def test_ingest_empty_on_the_command_line(tmp_path):
     assert missing.returncode != 0 and "--region" in missing.stderr and "Traceback" not in missing.stderr
 
 
+def as_version_3(db) -> None:
+    """Make a store look like one written before digests, counters and the archive (schema version 3)."""
+    conn = sqlite3.connect(db)
+    with conn:
+        conn.execute("DROP TABLE meta")
+        conn.execute("DROP TABLE archive_log")
+        conn.execute("ALTER TABLE submissions DROP COLUMN digest")
+        conn.execute("ALTER TABLE parts DROP COLUMN digest")
+        conn.execute("PRAGMA user_version = 3")
+    conn.close()
+
+
 def test_a_version_one_store_is_brought_up_to_date_keeping_every_row(tmp_path):
     store = store_with(tmp_path, [luquan_file()])
     db = tmp_path / "store" / "workbook.sqlite"
+    as_version_3(db)
     conn = sqlite3.connect(db)
     # make it look like a store written before this change: the old table with UNIQUE (sha256, period)
     conn.executescript("""
@@ -301,12 +314,10 @@ def test_concurrent_ingests_of_one_folder_queue_and_refuse_nothing(tmp_path, dem
             stderr=subprocess.PIPE,
             text=True,
         )
-        import time
-
-        time.sleep(3)
-        assert waiting.poll() is None and not store.exists()
+        said = waiting.stderr.readline()  # blocks until it waits (or ends, which would be wrong)
+        assert "等待其结束" in said and waiting.poll() is None and not store.exists()
     out, err = waiting.communicate(timeout=120)
-    assert waiting.returncode == 0 and "等待其结束" in err, err
+    assert waiting.returncode == 0, err
     # three at once, as three cron jobs might: every file stored once, none refused
     runs = [
         subprocess.Popen(
@@ -372,6 +383,7 @@ def test_a_store_written_before_the_whole_province_gets_its_shared_district_name
             )
         ],
     )
+    as_version_3(store.db_path)
     conn = sqlite3.connect(store.db_path)
     with conn:
         conn.execute("UPDATE parts SET unit = '桥西区'")
@@ -386,6 +398,6 @@ def test_a_store_written_before_the_whole_province_gets_its_shared_district_name
     assert reopened.snapshot("企业名录", "2026-11", Q)["所属地区"].tolist() == [Q]
     assert len(reopened.snapshot("资质认定", "2026-11", Q)) == 1
     conn = sqlite3.connect(store.db_path)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
     assert conn.execute("SELECT units FROM submissions").fetchone()[0] == f'["{Q}"]'
     assert conn.execute("SELECT COUNT(*) FROM parts WHERE unit = '桥西区'").fetchone()[0] == 0

@@ -119,7 +119,11 @@ def defined_names(tables: dict) -> dict[str, dict]:
     out = {}
     for name, sheet, key in (("enterprises", "企业名录", "统一社会信用代码"), ("clusters", "集群名录", "集群名称")):
         table = tables.get(sheet)
-        out[name] = dict(zip(table[key].tolist(), table["地区"].tolist())) if table is not None and key in table else {}
+        out[name] = (
+            dict(zip(table[key].tolist(), table["地区"].tolist(), strict=True))
+            if table is not None and key in table
+            else {}
+        )
     return out
 
 
@@ -128,7 +132,7 @@ def enterprise_names(tables: dict) -> dict[str, str]:
     table = tables.get("企业名录")
     if table is None or "企业名称" not in table:
         return {}
-    return dict(zip(table["统一社会信用代码"].tolist(), table["企业名称"].tolist()))
+    return dict(zip(table["统一社会信用代码"].tolist(), table["企业名称"].tolist(), strict=True))
 
 
 def _store(
@@ -344,7 +348,7 @@ def _pipelined(store: Store, files: list[Path], period: str | None, known: dict,
         stages = [Path(scratch) / f"{i:05d}.sqlite" for i in range(len(files))]
         ahead = _ReadAhead(files, stages, period, {k: copy.copy(v) for k, v in known.items()}, workers)
         try:
-            for index, (path, stage_path) in enumerate(zip(files, stages)):
+            for index, (path, stage_path) in enumerate(zip(files, stages, strict=True)):
                 done = ahead.result(index)
                 if done is _CRASHED:
                     outcome, defined = Outcome(path, "rejected", problems=[CRASH_MESSAGE]), _NOTHING
@@ -442,7 +446,8 @@ def describe(outcome: Outcome, base: Path | None = None) -> list[str]:
         lines = [f"{label}：{name}（{len(outcome.problems)} 个问题）", *(f"    {p}" for p in shown)]
         if len(outcome.problems) > len(shown):
             lines.append(
-                f"    ……另有 {len(outcome.problems) - len(shown)} 个问题未列出（多为同类问题，请先修改以上各处后重新报送）"
+                f"    ……另有 {len(outcome.problems) - len(shown)} 个问题未列出"
+                "（多为同类问题，请先修改以上各处后重新报送）"
             )
         return lines
     r = outcome.result

@@ -1,0 +1,291 @@
+"""Writing into the store: one accepted submission (or one explicit 本期无数据) per transaction.
+
+Everything here runs inside a write transaction the caller began (`history.Store.add` / `empty`): the new
+submission's row, its rows in each sheet, its parts (superseding the current part of the same unit, sheet and
+period), its archive log entry and the store's counters. Ids are the previous largest plus one, given under the
+write lock, so every backend numbers submissions alike and a rebuild gives back the same numbers.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import bindparam, func, insert, select, update
+
+from analysis.store import schema
+from analysis.store.backends import Backend
+from analysis.store.digests import catalogue_digest, part_digest, submission_digest
+from analysis.store.layout import META_COLUMNS, ROW_COLUMNS
+from analysis.store.staging import PreparedSheet, PreparedSubmission
+from analysis.store.values import coerce, widen
+
+# Test hook: seconds to sleep inside the write transaction (crash-safety tests).
+SLEEP_HOOK_ENV = "WORKBOOK_STORE_TEST_SLEEP"
+
+S, P, C, M, L = schema.submissions, schema.parts, schema.columns, schema.meta, schema.archive_log
+
+
+@dataclass
+class AddResult:
+    status: str  # 'added' | 'duplicate' | 'correction' | 'restored' | 'emptied'
+    submission_id: int
+    period: str
+    units: list[str]
+    rows: dict[str, int] = field(default_factory=dict)  # sheet -> rows stored
+    superseded: list[int] = field(default_factory=list)  # ids of submissions replaced (in part)
+    restored: int | None = None  # a restore: the id of the earlier submission of the same file
+    sha256: str = ""  # of the file's bytes (the receipt's SHA-256)
+    ingested_at: str = ""
+    digest: str = ""  # the submission's digest (digests.submission_digest)
+
+
+def now() -> str:
+    return datetime.now().strftime("%Y-%m-%d %H:%M:%S")
+
+
+def sleep_hook() -> None:
+    seconds = os.environ.get(SLEEP_HOOK_ENV)
+    if seconds:
+        print("store: inside transaction", flush=True, file=sys.stderr)
+        time.sleep(float(seconds))
+
+
+# ---------------------------------------------------------------- statements (compiled once per backend)
+
+_SAME_FILE = select(func.max(S.c.id)).where(S.c.sha256 == bindparam("sha"), S.c.period == bindparam("period"))
+_NEXT_ID = select(func.coalesce(func.max(S.c.id), 0) + 1)
+_SUPERSEDED_PARTS = select(func.count()).where(P.c.submission_id == bindparam("sid"), P.c.superseded_by.is_not(None))
+_CURRENT_OF = select(P.c.submission_id).where(
+    P.c.unit == bindparam("unit"),
+    P.c.sheet == bindparam("sheet"),
+    P.c.period == bindparam("period"),
+    P.c.superseded_by.is_(None),
+)
+_SUPERSEDE = (
+    update(P)
+    .where(
+        P.c.unit == bindparam("unit"),
+        P.c.sheet == bindparam("sheet"),
+        P.c.period == bindparam("period"),
+        P.c.superseded_by.is_(None),
+    )
+    .values(superseded_by=bindparam("by"))
+)
+_INSERT_SUBMISSION = insert(S).values({c.name: bindparam(c.name) for c in S.columns})
+_INSERT_PART = insert(P).values({c.name: bindparam(c.name) for c in P.columns if c.name != "superseded_by"})
+_INSERT_LOG = insert(L).values(id=bindparam("id"), entry=bindparam("entry"))
+_KINDS_OF = select(C.c.name, C.c.kind).where(C.c.sheet == bindparam("sheet"))
+_INSERT_COLUMN = insert(C).values(
+    sheet=bindparam("sheet"), name=bindparam("name"), kind=bindparam("kind"), position=bindparam("position")
+)
+_SET_KIND = (
+    update(C).where(C.c.sheet == bindparam("sheet"), C.c.name == bindparam("name")).values(kind=bindparam("kind"))
+)
+_ALL_COLUMNS = select(C.c.sheet, C.c.name, C.c.kind, C.c.position)
+_META = select(M.c.key, M.c.value)
+_SET_META = update(M).where(M.c.key == bindparam("k")).values(value=bindparam("v"))
+_CHAIN_VERIFIED = (
+    update(M).where(M.c.key == schema.VERIFIED_AT, M.c.value == bindparam("old")).values(value=bindparam("new"))
+)
+_INSERT_META = insert(M).values(key=bindparam("k"), value=bindparam("v"))
+
+
+def _superseders(backend: Backend, conn, sid: int) -> set[str]:
+    """The sha256 of every submission that superseded `sid`, directly or through later corrections."""
+    later = (
+        select(P.c.superseded_by.label("id"))
+        .where(P.c.submission_id == sid, P.c.superseded_by.is_not(None))
+        .cte("later", recursive=True)
+    )
+    step = P.alias("step")
+    later = later.union(
+        select(step.c.superseded_by)
+        .join(later, step.c.submission_id == later.c.id)
+        .where(step.c.superseded_by.is_not(None))
+    )
+    query = select(S.c.sha256).distinct().join(later, S.c.id == later.c.id)
+    return {row[0] for row in backend.rows(conn, query)}
+
+
+def same_file(backend: Backend, conn, prepared: PreparedSubmission, sent_with) -> tuple[int | None, bool]:
+    """(the latest submission of the same bytes for the period, whether this one is a duplicate of it).
+
+    Stored again (a restore) when a later file superseded it — unless a file that superseded it is sent in the
+    same run (`sent_with()`): a folder ingested again as a whole is its current state."""
+    same = backend.run(conn, _SAME_FILE, {"sha": prepared.sha256, "period": prepared.period}).fetchone()[0]
+    if same is None:
+        return None, False
+    current = backend.run(conn, _SUPERSEDED_PARTS, {"sid": same}).fetchone()[0] == 0
+    duplicate = current or (sent_with is not None and bool(_superseders(backend, conn, same) & sent_with()))
+    return same, duplicate
+
+
+def next_id(backend: Backend, conn) -> int:
+    return int(backend.run(conn, _NEXT_ID, {}).fetchone()[0])
+
+
+def planned_parts(prepared: PreparedSubmission) -> list[tuple[str, str, str, int, str]]:
+    """(unit, sheet, period, n_rows, digest) of the parts a submission makes: one per unit and sheet where the file
+    carries rows of that unit (one stray row of another unit must not wipe that unit's other sheets)."""
+    out = []
+    for sheet in prepared.sheets:
+        for unit in prepared.units:
+            if sheet.unit_rows.get(unit, 0) > 0:
+                out.append((unit, sheet.name, prepared.period, sheet.unit_rows[unit], sheet.digests[unit]))
+    return out
+
+
+def insert_submission(backend: Backend, conn, sid: int, prepared: PreparedSubmission, at: str, parts: list) -> str:
+    """The submission's row, with its digest (over the row and `parts`); returns the digest."""
+    row = [
+        sid,
+        prepared.file_name,
+        prepared.sha256,
+        prepared.period,
+        json.dumps(prepared.units, ensure_ascii=False),
+        at,
+        json.dumps(prepared.extra_columns, ensure_ascii=False),
+    ]
+    digest = submission_digest(row, parts)
+    names = ["id", "file_name", "sha256", "period", "units", "ingested_at", "extra_columns"]
+    backend.run(conn, _INSERT_SUBMISSION, {**dict(zip(names, row, strict=True)), "digest": digest})
+    return digest
+
+
+def write_sheets(backend: Backend, conn, sid: int, prepared: PreparedSubmission) -> tuple[dict[str, int], set[int]]:
+    """Every sheet's rows and parts; (rows per sheet, ids of the submissions superseded)."""
+    rows: dict[str, int] = {}
+    superseded: set[int] = set()
+    for index, sheet in enumerate(prepared.sheets):
+        rows[sheet.name] = _insert_rows(backend, conn, sid, sheet, prepared, index)
+        for unit in prepared.units:
+            if sheet.unit_rows.get(unit, 0) > 0:
+                superseded |= add_part(
+                    backend, conn, sid, unit, sheet.name, prepared.period, sheet.unit_rows[unit], sheet.digests[unit]
+                )
+    return rows, superseded
+
+
+def add_part(
+    backend: Backend, conn, sid: int, unit: str, sheet: str, period: str, n_rows: int, digest: str
+) -> set[int]:
+    """Make (unit, sheet, period) of submission `sid` current; return the submissions it supersedes."""
+    key = {"unit": unit, "sheet": sheet, "period": period}
+    old = {row[0] for row in backend.run(conn, _CURRENT_OF, key).fetchall()}
+    if old:
+        backend.run(conn, _SUPERSEDE, {**key, "by": sid})
+    backend.run(conn, _INSERT_PART, {**key, "submission_id": sid, "n_rows": n_rows, "digest": digest})
+    return old
+
+
+def _insert_rows(
+    backend: Backend, conn, sid: int, sheet: PreparedSheet, prepared: PreparedSubmission, index: int
+) -> int:
+    stored_kinds = ensure_columns(backend, conn, sheet)
+    names = [*META_COLUMNS, *sheet.columns]
+    differs = [pos for pos, col in enumerate(sheet.columns) if stored_kinds[col] != sheet.kinds[col]]
+    if (
+        prepared.stage is not None
+        and not differs
+        and backend.insert_staged(conn, sid, sheet, prepared.stage, index, names)
+    ):
+        return sum(sheet.unit_rows.values())
+    values = sheet.values if sheet.values is not None else staged_values(prepared.stage, index, sheet)
+    values = list(values)
+    for pos in differs:
+        at = len(ROW_COLUMNS) + pos
+        values[at] = coerce(values[at], stored_kinds[sheet.columns[pos]])
+    n = len(values[0]) if values else 0
+    backend.insert_rows(conn, sheet.name, names, zip([sid] * n, *values, strict=True))
+    return sum(sheet.unit_rows.values())
+
+
+def staged_values(stage, index: int, sheet: PreparedSheet) -> list[list]:
+    """A staged sheet's values read back from its scratch file, column by column (constants filled in)."""
+    import sqlite3
+
+    from analysis.store.staging import _stage_table
+
+    width = len(ROW_COLUMNS) + len(sheet.columns)
+    staged = [pos for pos in range(width) if pos not in sheet.constants]
+    scratch = sqlite3.connect(stage)
+    try:
+        rows = scratch.execute(
+            f"SELECT {', '.join(f'c{pos}' for pos in staged)} FROM {_stage_table(index)} ORDER BY rowid"
+        ).fetchall()
+    finally:
+        scratch.close()
+    by_position = dict(zip(staged, zip(*rows, strict=True), strict=True)) if rows else {pos: () for pos in staged}
+    n = len(rows)
+    return [list(by_position[pos]) if pos in by_position else [sheet.constants[pos]] * n for pos in range(width)]
+
+
+def ensure_columns(backend: Backend, conn, sheet: PreparedSheet) -> dict[str, str]:
+    """Create the sheet's table and new columns, widen kinds; the kind each of the sheet's columns is stored as."""
+    if sheet.name not in backend.table_names(conn):
+        backend.create_data_table(conn, sheet.name)
+        for name, cols in schema.data_table_indexes(sheet.name):
+            backend.create_index(conn, name, sheet.name, cols)
+    known = {name: kind for name, kind in backend.run(conn, _KINDS_OF, {"sheet": sheet.name}).fetchall()}
+    for col in sheet.columns:
+        kind = sheet.kinds[col]
+        if col not in known:
+            backend.add_data_column(conn, sheet.name, col, kind)
+            backend.run(conn, _INSERT_COLUMN, {"sheet": sheet.name, "name": col, "kind": kind, "position": len(known)})
+            known[col] = kind
+            for name, cols in schema.column_indexes(sheet.name, col):
+                backend.create_index(conn, name, sheet.name, cols)
+            continue
+        if col in sheet.empty:  # no value: says nothing about the kind
+            continue
+        wider = widen(known[col], kind)
+        if wider != known[col]:
+            backend.widen_column(conn, sheet.name, col, known[col], wider)
+            backend.run(conn, _SET_KIND, {"sheet": sheet.name, "name": col, "kind": wider})
+            known[col] = wider
+    return {col: known[col] for col in sheet.columns}
+
+
+def log_entry(backend: Backend, conn, entry: dict) -> None:
+    backend.run(conn, _INSERT_LOG, {"id": entry["id"], "entry": json.dumps(entry, ensure_ascii=False, sort_keys=True)})
+
+
+def read_meta(backend: Backend, conn) -> dict[str, str]:
+    return {key: value for key, value in backend.run(conn, _META, {}).fetchall()}
+
+
+def init_meta(backend: Backend, conn) -> None:
+    """The counters of a new store (inside its first write transaction)."""
+    have = read_meta(backend, conn)
+    initial = {
+        schema.WRITE_COUNTER: "0",
+        schema.SUBMISSION_COUNT: "0",
+        schema.CATALOGUE_DIGEST: catalogue_digest([]),
+        schema.VERIFIED_AT: "0",
+    }
+    for key, value in initial.items():
+        if key not in have:
+            backend.run(conn, _INSERT_META, {"k": key, "v": value})
+
+
+def seal(backend: Backend, conn, meta: dict[str, str], submissions_added: int) -> int:
+    """Count the write: the write counter (and the verification remembered in the store, when it was current)
+    move on together, the submission count and the catalogue digest are brought up to date. The new counter."""
+    counter = int(meta[schema.WRITE_COUNTER]) + 1
+    backend.run(conn, _SET_META, {"k": schema.WRITE_COUNTER, "v": str(counter)})
+    backend.run(conn, _CHAIN_VERIFIED, {"old": str(counter - 1), "new": str(counter)})
+    count = int(meta[schema.SUBMISSION_COUNT]) + submissions_added
+    backend.run(conn, _SET_META, {"k": schema.SUBMISSION_COUNT, "v": str(count)})
+    catalogue = catalogue_digest(backend.run(conn, _ALL_COLUMNS, {}).fetchall())
+    if catalogue != meta[schema.CATALOGUE_DIGEST]:
+        backend.run(conn, _SET_META, {"k": schema.CATALOGUE_DIGEST, "v": catalogue})
+    return counter
+
+
+def empty_part_digest() -> str:
+    return part_digest([], 0)
