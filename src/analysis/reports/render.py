@@ -107,13 +107,23 @@ def notebook_params(
     """The parameters of a report notebook (a final assessment takes the plan's id and an as-of date)."""
     params = {
         "region": region,
-        "store": str(Path(store).resolve()) if store else None,
+        "store": _store_param(store),
         "facts_out": facts_out,
         "tables_out": tables_out,
     }
     if kind == "final":
         return {**params, "plan": period, "as_of": as_of}
     return {**params, "period": period, "draft": draft}
+
+
+def _store_param(store) -> str | None:
+    """--store as the notebook must see it: a folder made absolute (the notebook runs in notebooks/), a
+    postgresql:// URL as given."""
+    from analysis.store.backends import is_url
+
+    if not store:
+        return None
+    return str(store) if is_url(str(store)) else str(Path(store).resolve())
 
 
 def parse_formats(text: str) -> list[str]:

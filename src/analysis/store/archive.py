@@ -96,8 +96,9 @@ class FolderArchive:
         return out
 
     def reconcile(self, entries: list[dict]) -> None:
-        """Make the log file hold exactly `entries` (the database's log), rewriting it when it does not."""
-        if (self.file_log() or []) == entries and (entries or not self.log_path.exists()):
+        """Make the log file hold exactly `entries` (the log of a database just verified), rewriting it when it
+        does not (a crash between a commit and its line, a database restored from a backup)."""
+        if self.file_log() == entries:
             return
         self.root.mkdir(parents=True, exist_ok=True)
         tmp = self.log_path.with_name(f".{LOG_NAME}.{os.getpid()}")

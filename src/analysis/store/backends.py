@@ -48,6 +48,7 @@ class Backend(ABC):
     name: str  # 'sqlite' | 'postgresql'
     dialect: Dialect
     location: str  # how users see the store: the SQLite file's path, the URL without its password
+    store_arg: str  # what --store takes to name this store again (the SQLite folder, the URL)
     dir: Path | None = None  # the SQLite store's folder
     db_path: Path | None = None  # the SQLite file
     errors: tuple[type[BaseException], ...]  # the driver's error classes

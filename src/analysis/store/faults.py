@@ -14,12 +14,13 @@ class StoreError(UserError):
     exit_code = 1
 
 
-def restore_hint(location: str) -> str:
-    return f"请运行 python -m analysis store rebuild --store {location} 从存档重建（或用 store backup 做的备份恢复）"
+def restore_hint(store_arg: str) -> str:
+    """How to repair a damaged store (`store_arg`: what --store takes for it)."""
+    return f"修复：python -m analysis store rebuild --store {store_arg}（从存档重建；或用 store backup 做的备份恢复）"
 
 
-def sqlite_fault(location: str, err: Exception) -> StoreError:
-    """One Chinese line for what SQLite says went wrong."""
+def sqlite_fault(location: str, err: BaseException, store_arg: str | None = None) -> StoreError:
+    """One Chinese line for what SQLite says went wrong (`store_arg`: what --store takes for the store)."""
     text = str(err).lower()
     if "locked" in text or "busy" in text:
         return StoreError(f"数据库 {location} 正被其他程序占用，请稍后重试")
@@ -33,7 +34,7 @@ def sqlite_fault(location: str, err: Exception) -> StoreError:
             f"数据库 {location} 只读（或其所在文件夹不可写），无法写入；请换用可写的数据库目录或联系管理员"
         )
     if any(word in text for word in ("malformed", "not a database", "corrupt", "decode", "utf-8", "disk i/o")):
-        return StoreError(f"数据库 {location} 已损坏，未作任何改动；{restore_hint(location)}")
+        return StoreError(f"数据库 {location} 已损坏，未作任何改动；{restore_hint(store_arg or location)}")
     if "unable to open" in text:
         return StoreError(f"无法打开数据库 {location}：文件夹不存在或没有权限")
     return StoreError(f"数据库 {location} 出错（SQLite 错误，可加 --debug 查看详情），未作任何改动")
@@ -58,7 +59,7 @@ _POSTGRES_STATES = {
 }
 
 
-def postgres_fault(location: str, err: Exception) -> StoreError:
+def postgres_fault(location: str, err: BaseException) -> StoreError:
     """One Chinese line for what PostgreSQL (or the connection to it) reports."""
     state = getattr(err, "sqlstate", None) or ""
     meaning = _POSTGRES_STATES.get(state)

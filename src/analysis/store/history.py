@@ -85,6 +85,7 @@ class Store:
         self._writer: Any = None  # the connection kept by writing()
         self._writing = False
         self._trusted: tuple | None = None  # a state of the store this process verified
+        self._log_checked = False  # the archive's log file was made whole (once per Store, before writing)
 
     def __repr__(self) -> str:
         return f"Store({self.location!r})"
@@ -117,9 +118,10 @@ class Store:
             return
         found = self._problems(conn)
         if found:
+            arg = self.backend.store_arg
             raise StoreError(
                 f"数据库 {self.location} 的内容与入库时不一致（{len(found)} 处，如：{found[0]}），本次未作任何改动；"
-                f"请运行 python -m analysis store check --store {self.location} 查看，{restore_hint(self.location)}"
+                f"查看：python -m analysis store check --store {arg}；{restore_hint(arg)}"
             )
         self._trusted = state
         if self.backend.state(conn) == state:
@@ -282,6 +284,9 @@ class Store:
             before = backend.state(conn)
             if not fresh:
                 self._ensure_verified(conn, before)
+                if not self._log_checked:
+                    backend.archive().reconcile(reading.log_entries(backend, conn))
+            self._log_checked = True
             result, entry = body()
             if entry is None:  # a duplicate: nothing to write
                 backend.rollback(conn)
@@ -411,6 +416,11 @@ class Store:
         unit_list = sorted([units] if isinstance(units, str) else set(units))
         with self._reading() as conn:
             return reading.fingerprint(self.backend, conn, unit_list, period)
+
+    @property
+    def identity(self) -> str:
+        """Which store this is, the same from any working directory (a memo or cache key)."""
+        return str(self.dir.resolve()) if self.dir is not None else self.location
 
     def state(self) -> tuple:
         """Changes whenever the store's content may have (a memo key for what is computed from it)."""

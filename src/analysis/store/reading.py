@@ -167,7 +167,7 @@ def key_to_unit(backend: Backend, conn, sheet: str, key: str) -> dict[str, str]:
         select(t.c[key], t.c[UNIT_COLUMN])
         .select_from(t.join(vis, and_(t.c.submission_id == vis.c.submission_id, t.c[UNIT_COLUMN] == vis.c.unit)))
         .where(t.c[key].is_not(None))
-        .order_by(vis.c.period, vis.c.submission_id)
+        .order_by(vis.c.period, vis.c.submission_id, t.c.rowid)
     )
     return {str(k): u for k, u in backend.rows(conn, query)}
 
@@ -198,7 +198,7 @@ PART_COLUMNS = ["submission_id", "unit", "sheet", "period", "n_rows", "supersede
 
 
 def parts(backend: Backend, conn, include_superseded: bool) -> pd.DataFrame:
-    query = select(*(P.c[c] for c in PART_COLUMNS)).order_by(P.c.period, P.c.unit, P.c.submission_id)
+    query = select(*(P.c[c] for c in PART_COLUMNS)).order_by(P.c.period, P.c.unit, P.c.submission_id, P.c.sheet)
     if not include_superseded:
         query = query.where(P.c.superseded_by.is_(None))
     rows = backend.rows(conn, query) if conn is not None else []

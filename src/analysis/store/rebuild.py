@@ -129,6 +129,7 @@ def _install(store, fresh) -> str | None:
     if store.backend.name != "sqlite":
         copy_store(fresh, store, replace=True, expect_last_id=len(fresh.log()))
         return None
+    entries = fresh.log()
     fresh.backend.checkpoint()
     folder = store.dir / f"damaged-{datetime.now().strftime('%Y%m%d-%H%M%S')}"
     folder.mkdir()
@@ -140,7 +141,7 @@ def _install(store, fresh) -> str | None:
     os.replace(fresh.db_path, store.db_path)
     for suffix in ("-wal", "-shm"):
         Path(str(fresh.db_path) + suffix).unlink(missing_ok=True)
-    store.backend.archive().reconcile(fresh.log())
+    store.backend.archive().reconcile(entries)
     with open(folder / "说明.txt", "w", encoding="utf-8") as note:
         note.write(f"{datetime.now():%Y-%m-%d %H:%M:%S} 从存档重建数据库时移到此处的原数据库文件（已损坏）。\n")
     return str(folder)

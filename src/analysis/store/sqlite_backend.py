@@ -41,6 +41,7 @@ class SQLiteBackend(Backend):
         self.dir = Path(folder)
         self.db_path = self.dir / DB_NAME
         self.location = str(self.db_path)
+        self.store_arg = str(self.dir)
 
     def exists(self) -> bool:
         return self.db_path.exists()
@@ -144,7 +145,7 @@ class SQLiteBackend(Backend):
     def fault(self, err: BaseException) -> Exception:
         if isinstance(err, StoreError):
             return err
-        return sqlite_fault(str(self.db_path), err)
+        return sqlite_fault(str(self.db_path), err, self.store_arg)
 
     @contextmanager
     def ingest_lock(self, on_wait=None) -> Iterator[None]:
