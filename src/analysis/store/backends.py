@@ -191,9 +191,10 @@ class Backend(ABC):
     def state(self, conn: Any = None) -> tuple:
         """Cheap to ask, and different after any change to the stored content (the memo key of readers)."""
 
-    @abstractmethod
-    def state_after_commit(self, conn: Any, counter: int) -> tuple:
-        """The state right after this connection committed the write that set the write counter to `counter`."""
+    def state_before_commit(self, conn: Any) -> tuple | None:
+        """A backend that remembers verification inside the store: the state its write transaction leaves (it is
+        remembered in the same transaction). None: remembered after the commit, from state()."""
+        return None
 
     @abstractmethod
     def remembered(self, conn: Any = None) -> tuple | None:

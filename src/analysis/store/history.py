@@ -292,7 +292,11 @@ class Store:
                 backend.rollback(conn)
                 return result
             writing.log_entry(backend, conn, entry)
-            counter = writing.seal(backend, conn, writing.read_meta(backend, conn), 1)
+            writing.seal(backend, conn, writing.read_meta(backend, conn), 1)
+            # what was verified before, plus this verified write: still verified (every write verifies first)
+            pending = backend.state_before_commit(conn)
+            if pending is not None:
+                backend.remember(pending, conn)
             writing.sleep_hook()
             backend.commit(conn)
         except backend.errors as err:  # locked, full, read-only, damaged: nothing was written
@@ -301,10 +305,9 @@ class Store:
         except BaseException:
             backend.rollback(conn)
             raise
-        after = backend.state_after_commit(conn, counter)
-        if fresh or self._trusted == before:
-            self._trusted = after
-            backend.remember(after, conn)
+        self._trusted = pending if pending is not None else backend.state()
+        if pending is None:
+            backend.remember(self._trusted, conn)
         backend.archive().mirror([entry])
         return result
 

@@ -146,8 +146,11 @@ def _store(
     """
     result = store.add(submission, known.get("sent"))
     notes = list(getattr(submission, "notes", None) or [])
-    if result.status == "duplicate":
+    if result.status == "duplicate":  # what it defines is current in the store: known, as to a run after it
+        for name, names_ in defined.items():
+            known[name].update(names_)
         return Outcome(path, result.status, result, notes=notes), _NOTHING
+    known["state"] = store.state()
     moves = moved_enterprises(defined["enterprises"], known["enterprises"])
     notes += migration_notes(moves, names)
     for name, names in defined.items():
@@ -223,6 +226,7 @@ def _ingest_locked(
 ) -> Iterator[Outcome]:
     known = known_names(store)
     known["sent"] = _RunDigests(files)
+    known["state"] = store.state()
     workers = _workers()
     with store.writing():
         if workers < 2 or len(files) < PARALLEL_MIN_FILES:
@@ -230,9 +234,24 @@ def _ingest_locked(
         else:
             outcomes = _pipelined(store, files, period, known, workers)
         for outcome in outcomes:
+            if outcome.rejected and _others_wrote(store, known):
+                outcome = ingest_file(store, outcome.path, period, known)
             if on_outcome:
                 on_outcome(outcome)
             yield outcome
+
+
+def _others_wrote(store: Store, known: dict) -> bool:
+    """Another ingest stored files since this run read the store's names (PostgreSQL: runs go side by side).
+    Then the names are read again, and a refused file is validated again against them: the outcome is that of
+    the runs one after another. Once so, every later refusal of the run is checked again too (the workers that
+    read ahead knew only the names of the run's start)."""
+    if store.state() != known["state"]:
+        fresh = known_names(store)
+        for name in ("enterprises", "clusters"):
+            known[name].update(fresh[name])
+        known["state"], known["refreshed"] = store.state(), True
+    return bool(known.get("refreshed"))
 
 
 class _RunDigests:

@@ -111,7 +111,8 @@ FIXED_TABLES = (submissions, parts, columns, meta, archive_log)
 WRITE_COUNTER = "write_counter"  # one more for every committed write
 CATALOGUE_DIGEST = "columns_digest"  # digests.catalogue_digest of `columns`
 SUBMISSION_COUNT = "submissions"  # how many submissions are stored
-VERIFIED_AT = "verified_counter"  # the write counter a whole-store verification last found sound
+VERIFIED_AT = "verified_state"  # PostgreSQL: the state a whole-store verification last found sound
+CHANGES = "changes"  # PostgreSQL: one more for every statement that changed a store table (a trigger's count)
 SCHEMA_KEY = "schema_version"  # PostgreSQL (SQLite keeps it in PRAGMA user_version)
 
 # The SQL type of a data column of each kind, on PostgreSQL (SQLite: none; see the module docstring).

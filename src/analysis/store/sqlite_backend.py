@@ -256,9 +256,6 @@ class SQLiteBackend(Backend):
             out.append((info.st_ino, info.st_size, info.st_mtime_ns) if info.st_size else None)
         return tuple(out)
 
-    def state_after_commit(self, conn, counter: int) -> tuple:
-        return self.state()
-
     def remembered(self, conn=None) -> tuple | None:
         try:
             data = json.loads((self.dir / VERIFIED_FILE).read_text(encoding="utf-8"))

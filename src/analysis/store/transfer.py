@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from analysis.store import reading, schema, verify
 from analysis.store.faults import StoreError
@@ -112,7 +112,8 @@ def _copy(src, sconn, dst, entries: list[dict], replace: bool, expect_last_id: i
         _copy_data(src, sconn, dst, tconn, catalogue)
         _copy_table(src, sconn, dst, tconn, FIXED_COPY_ORDER[-1])
         source_archive, target_archive = src.archive(), dst.archive()
-        for sha in sorted({e["sha256"] for e in entries if e.get("kind") == "file" and e.get("archived")}):
+        wanted = {e["sha256"] for e in entries if e.get("kind") == "file" and e.get("archived")}
+        for sha in sorted(wanted if not replace else ()):  # a rebuilt store's files are the target's own
             content = source_archive.get(sconn, sha)
             if content is None:
                 raise StoreError(f"存档中缺少原始文件 {sha[:12]}…，未复制；请运行 store check 查看")
@@ -131,8 +132,9 @@ def _copy(src, sconn, dst, entries: list[dict], replace: bool, expect_last_id: i
 def _copy_table(src, sconn, dst, tconn, table) -> None:
     names = [c.name for c in table.columns]
     rows = src.rows(sconn, select(*table.columns).order_by(*table.primary_key.columns))
-    if table is schema.meta or table is schema.columns:
-        tconn.execute(f"DELETE FROM {dst.quote(table.name)}")  # what create_schema put there
+    if table is schema.meta:  # the target keeps its own schema version; the rest is the source's
+        rows = [row for row in rows if row[0] != schema.SCHEMA_KEY]
+        dst.run(tconn, delete(schema.meta).where(schema.meta.c.key != schema.SCHEMA_KEY))
     dst.insert_rows(tconn, table.name, names, rows)
 
 

@@ -89,9 +89,6 @@ _SET_KIND = (
 _ALL_COLUMNS = select(C.c.sheet, C.c.name, C.c.kind, C.c.position)
 _META = select(M.c.key, M.c.value)
 _SET_META = update(M).where(M.c.key == bindparam("k")).values(value=bindparam("v"))
-_CHAIN_VERIFIED = (
-    update(M).where(M.c.key == schema.VERIFIED_AT, M.c.value == bindparam("old")).values(value=bindparam("new"))
-)
 _INSERT_META = insert(M).values(key=bindparam("k"), value=bindparam("v"))
 
 
@@ -266,7 +263,8 @@ def init_meta(backend: Backend, conn) -> None:
         schema.WRITE_COUNTER: "0",
         schema.SUBMISSION_COUNT: "0",
         schema.CATALOGUE_DIGEST: catalogue_digest([]),
-        schema.VERIFIED_AT: "0",
+        schema.VERIFIED_AT: "",
+        schema.CHANGES: "0",
     }
     for key, value in initial.items():
         if key not in have:
@@ -274,11 +272,10 @@ def init_meta(backend: Backend, conn) -> None:
 
 
 def seal(backend: Backend, conn, meta: dict[str, str], submissions_added: int) -> int:
-    """Count the write: the write counter (and the verification remembered in the store, when it was current)
-    move on together, the submission count and the catalogue digest are brought up to date. The new counter."""
+    """Count the write (the write counter), bring the submission count and the catalogue digest up to date.
+    The new counter."""
     counter = int(meta[schema.WRITE_COUNTER]) + 1
     backend.run(conn, _SET_META, {"k": schema.WRITE_COUNTER, "v": str(counter)})
-    backend.run(conn, _CHAIN_VERIFIED, {"old": str(counter - 1), "new": str(counter)})
     count = int(meta[schema.SUBMISSION_COUNT]) + submissions_added
     backend.run(conn, _SET_META, {"k": schema.SUBMISSION_COUNT, "v": str(count)})
     catalogue = catalogue_digest(backend.run(conn, _ALL_COLUMNS, {}).fetchall())
