@@ -156,3 +156,24 @@ def test_an_unreachable_or_missing_database_ends_in_one_chinese_line(tmp_path, p
             lines = done.stderr.strip().splitlines()
             assert len(lines) == 1 and lines[0].startswith("错误：") and "Traceback" not in done.stderr
             assert not any(word in done.stderr for word in ("connection", "FATAL", "psycopg")), done.stderr
+
+
+def test_a_monthly_report_rendered_from_either_backend_has_the_same_numbers(demo_store, demo_pg, tmp_path):
+    import json
+
+    from analysis.reports.render import render_report
+
+    rendered = {
+        name: render_report("monthly", "2025-09", "石家庄市", formats=("html",), out=tmp_path / name, store=location)
+        for name, location in (("sqlite", demo_store), ("postgresql", demo_pg))
+    }
+    facts = {name: json.loads(r.files["facts"].read_text(encoding="utf-8")) for name, r in rendered.items()}
+    assert len(facts["sqlite"]["rows"]) > 10 and any(row["actual"] for row in facts["sqlite"]["rows"])
+    assert facts["sqlite"] == facts["postgresql"]
+    import re
+
+    pages = {  # every cell of a run gets a fresh random id
+        name: re.sub(r"cell-id=[0-9a-f-]+", "", r.files["html"].read_text(encoding="utf-8"))
+        for name, r in rendered.items()
+    }
+    assert pages["sqlite"] == pages["postgresql"]

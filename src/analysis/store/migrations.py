@@ -124,7 +124,7 @@ def _to_4(backend, conn) -> None:
             conn.execute(str(CreateTable(table, if_not_exists=True).compile(dialect=backend.dialect)))
             for index in table.indexes:
                 conn.execute(str(CreateIndex(index, if_not_exists=True).compile(dialect=backend.dialect)))
-        stored = verify.stored_digests(backend, conn)
+        stored, _ = verify.stored_digests(backend, conn)
         empty = writing.empty_part_digest()
         parts: dict[int, list] = {}
         for sid, unit, sheet, period, n_rows in conn.execute(

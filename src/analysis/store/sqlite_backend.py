@@ -232,15 +232,21 @@ class SQLiteBackend(Backend):
     # -- the whole store ------------------------------------------------------------------------------
 
     def structure_problems(self, conn) -> list[str]:
-        try:
-            lines = [row[0] for row in conn.execute("PRAGMA integrity_check").fetchall()]
-        except sqlite3.DatabaseError:
-            return ["数据库文件结构严重损坏，无法完成结构检查"]
+        lines = _integrity(conn, None)
         if lines == ["ok"]:
             return []
         owners = _page_owners(conn)
-        described = [_structure_line(line, owners) for line in lines if not line.startswith("*** in database")]
-        return list(dict.fromkeys(described))
+        described = [_structure_line(line, owners) for line in lines if _structure_line(line, owners)]
+        if any(_GENERIC in line for line in described):  # SQLite could not say where: ask table by table
+            described = [line for line in described if _GENERIC not in line]
+            for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall():
+                for line in _integrity(conn, name):
+                    text = _structure_line(line, owners)
+                    if text and _GENERIC in text:
+                        text = f"表“{name}”（或其索引）结构损坏，无法完整读取"
+                    if text and line != "ok":
+                        described.append(text)
+        return list(dict.fromkeys(described)) or [f"数据库文件{_GENERIC}"]
 
     def state(self, conn=None) -> tuple:
         """The files' identity, size and time: any write (a commit, a checkpoint, bytes changed by anything)
@@ -280,22 +286,41 @@ class SQLiteBackend(Backend):
         return FolderArchive(self.dir / ARCHIVE_DIR)
 
 
+_GENERIC = "结构损坏（SQLite 的结构检查未通过）"
+
+
+def _integrity(conn, table: str | None) -> list[str]:
+    """SQLite's integrity_check (of one table and its indexes), one line per finding."""
+    pragma = "PRAGMA integrity_check" if table is None else f"PRAGMA integrity_check({_quote(table)})"
+    try:
+        rows = conn.execute(pragma).fetchall()
+    except sqlite3.DatabaseError:
+        return ["database disk image is malformed"]
+    return [line for row in rows for line in str(row[0]).splitlines() if not line.startswith("*** in database")]
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
 def _page_owners(conn) -> dict[int, tuple[str, str]]:
     """Page number -> (type, name) of the table or index it belongs to (SQLite's dbstat), where readable."""
     kinds = {name: kind for kind, name in conn.execute("SELECT type, name FROM sqlite_master")}
     owners: dict[int, tuple[str, str]] = {}
-    try:
-        for name, page in conn.execute("SELECT name, pageno FROM dbstat"):
-            owners[page] = (kinds.get(name, "table"), name)
-    except sqlite3.Error:
-        for kind, name, root in conn.execute("SELECT type, name, rootpage FROM sqlite_master WHERE rootpage > 0"):
-            owners[root] = (kind, name)
+    for name, kind in kinds.items():
+        try:
+            for (page,) in conn.execute("SELECT pageno FROM dbstat WHERE name = ?", (name,)):
+                owners[page] = (kind, name)
+        except sqlite3.Error:  # a b-tree too damaged to walk: its root page at least
+            pass
+    for kind, name, root in conn.execute("SELECT type, name, rootpage FROM sqlite_master WHERE rootpage > 0"):
+        owners.setdefault(root, (kind, name))
     return owners
 
 
 def _owner_text(owner: tuple[str, str] | None) -> str:
     if owner is None:
-        return "未被任何表使用的页"
+        return "所属的表或索引已无法确定"
     kind, name = owner
     if name.startswith("sqlite_autoindex_"):
         return f"表“{name.removeprefix('sqlite_autoindex_').rsplit('_', 1)[0]}”的主键索引"
@@ -304,6 +329,8 @@ def _owner_text(owner: tuple[str, str] | None) -> str:
 
 def _structure_line(line: str, owners: dict[int, tuple[str, str]]) -> str:
     """SQLite's integrity_check line in Chinese (its own wording never reaches the user)."""
+    if line == "ok":
+        return ""
     if match := re.search(r"row (\d+) missing from index (.+)$", line):
         return f"索引“{match[2]}”缺少表中的第 {match[1]} 行（索引与表不一致）"
     if match := re.search(r"wrong # of entries in index (.+)$", line):
@@ -315,4 +342,4 @@ def _structure_line(line: str, owners: dict[int, tuple[str, str]]) -> str:
     if match := re.search(r"[Pp]age (\d+)", line):
         page = int(match[1])
         return f"数据库文件第 {page} 页（{_owner_text(owners.get(page))}）结构损坏"
-    return "数据库文件结构损坏（SQLite 的结构检查未通过）"
+    return f"数据库文件{_GENERIC}"

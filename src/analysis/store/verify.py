@@ -38,14 +38,9 @@ def problems(backend: Backend, conn) -> list[str]:
     found = backend.structure_problems(conn)
     try:
         found += content_problems(backend, conn)
-    except backend.errors as err:  # rows the database cannot even read
-        found.append(f"部分数据无法读取（{_reading_fault(backend, err)}）")
+    except backend.errors:  # the store's own records cannot even be read
+        found.append("报送记录（submissions、parts、columns 或 meta 表）无法读取，数据库文件已损坏")
     return found
-
-
-def _reading_fault(backend: Backend, err: BaseException) -> str:
-    text = str(backend.fault(err))
-    return "数据库文件已损坏" if "损坏" in text else text
 
 
 def content_problems(backend: Backend, conn) -> list[str]:
@@ -57,7 +52,8 @@ def content_problems(backend: Backend, conn) -> list[str]:
     found = list(_count_problems(backend, conn, subs))
     found += _submission_problems(subs, part_rows, names)
     found += _chain_problems(part_rows, names)
-    stored = stored_digests(backend, conn)
+    stored, unreadable = stored_digests(backend, conn)
+    found += [f"表“{sheet}”的数据无法读取（数据库文件已损坏）" for sheet in unreadable]
     for key, (n_rows, digest) in sorted(stored.items()):
         part = parts.get(key)
         if part is None:
@@ -66,22 +62,26 @@ def content_problems(backend: Backend, conn) -> list[str]:
             detail = f"现有 {n_rows} 行，入库时 {part[4]} 行" if n_rows != part[4] else f"{n_rows} 行中有改动"
             found.append(f"{names(key)}的数据与入库时不一致（{detail}）")
     for key, part in sorted(parts.items()):
-        if key not in stored and part[4] > 0:
+        if key not in stored and part[4] > 0 and key[2] not in unreadable:
             found.append(f"{names(key)}的数据与入库时不一致（现有 0 行，入库时 {part[4]} 行）")
     return found
 
 
-def stored_digests(backend: Backend, conn) -> dict[PartKey, tuple[int, str]]:
-    """(rows, digest) of every part as its rows are stored now."""
+def stored_digests(backend: Backend, conn) -> tuple[dict[PartKey, tuple[int, str]], list[str]]:
+    """(rows, digest) of every part as its rows are stored now, and the sheets whose rows cannot be read."""
     tables = backend.table_names(conn)
     catalogue: dict[str, list[str]] = defaultdict(list)
     for sheet, name in backend.rows(conn, select(C.c.sheet, C.c.name).order_by(C.c.sheet, C.c.position)):
         catalogue[sheet].append(name)
     out: dict[PartKey, tuple[int, str]] = {}
+    unreadable = []
     for sheet in [s for s in SHEETS if s in tables] + sorted(set(catalogue) - set(SHEETS)):
-        for (sid, unit), columns, n in _parts_of_table(backend, conn, sheet, catalogue[sheet]):
-            out[(sid, unit, sheet)] = (n, part_digest(columns, n))
-    return out
+        try:
+            for (sid, unit), columns, n in _parts_of_table(backend, conn, sheet, catalogue[sheet]):
+                out[(sid, unit, sheet)] = (n, part_digest(columns, n))
+        except backend.errors:
+            unreadable.append(sheet)
+    return out, unreadable
 
 
 def _parts_of_table(backend: Backend, conn, sheet: str, names: list[str]) -> Iterator[tuple]:
