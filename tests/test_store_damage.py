@@ -10,6 +10,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -101,8 +102,8 @@ def damages(db: Path) -> list:
     conn.close()
     out = []
     for page in rng.sample(sorted(pages), 10):
-        out.append(("bytes", pages[page], lambda data, path, page=page, seed=rng.random(): random_bytes_in_a_cell(
-            data, page, random.Random(seed))))  # fmt: skip
+        seed = rng.random()
+        out.append(("bytes", pages[page], partial(_hit, page=page, seed=seed)))
     for date in rng.sample(dates, 3):  # the issue's probe: 2026 (here 2025) made 2019 in stored 认定日期 cells
         out.append(("text", "资质认定", lambda data, path, d=date: text_in_place(data, d, "2019" + d[4:])))
     for name in rng.sample(names, 2):
@@ -110,6 +111,10 @@ def damages(db: Path) -> list:
     for sql in SQL_CHANGES:
         out.append(("sql", sql.split()[1].strip('"'), lambda data, path, sql=sql: _sql(path, sql)))
     return out
+
+
+def _hit(data: bytearray, path: Path, page: int, seed: float) -> None:
+    random_bytes_in_a_cell(data, page, random.Random(seed))
 
 
 def _sql(path: Path, sql: str) -> None:
