@@ -59,6 +59,10 @@ class FolderArchive:
             tmp.unlink(missing_ok=True)
         _fsync_dir(target.parent)
 
+    def has(self, sha256: str, size: int | None = None) -> bool:
+        path = self.path_of(sha256)
+        return path.is_file() and (size is None or path.stat().st_size == size)
+
     def get(self, conn, sha256: str) -> bytes | None:
         try:
             return self.path_of(sha256).read_bytes()

@@ -239,7 +239,7 @@ class Store:
             "units": prepared.units,
             "parts": [list(p) for p in parts],
             "digest": digest,
-            "archived": content is not None or bool(replay and replay.get("archived")),
+            "archived": content is not None or prepared.archived or bool(replay and replay.get("archived")),
             "restored": same,
         }
         return result, entry
@@ -280,7 +280,8 @@ class Store:
         try:
             backend.begin_write(conn)
             fresh = backend.create_schema(conn)
-            writing.init_meta(backend, conn)
+            if fresh:
+                writing.init_meta(backend, conn)
             before = backend.state(conn)
             if not fresh:
                 self._ensure_verified(conn, before)
@@ -306,15 +307,23 @@ class Store:
             backend.rollback(conn)
             raise
         self._trusted = pending if pending is not None else backend.state()
-        if pending is None:
+        if pending is None and not self._writing:  # a run remembers once, when its connection closes
             backend.remember(self._trusted, conn)
         backend.archive().mirror([entry])
         return result
 
+    def archive_folder(self) -> Path | None:
+        """The folder of an SQLite store's archive (None: the archive is in the database)."""
+        archive = self.backend.archive()
+        return getattr(archive, "root", None)
+
     def _original(self, prepared: PreparedSubmission) -> bytes | None:
         """The bytes of the file a submission was read from, for the archive; None when it has no file (a
-        submission built in Python). A file changed since it was read is refused: its bytes are not what was
-        validated."""
+        submission built in Python) or its bytes are in the archive already. A file changed since it was read is
+        refused: its bytes are not what was validated."""
+        if prepared.archived and getattr(self.backend.archive(), "has", lambda sha: False)(prepared.sha256):
+            return None
+        prepared.archived = False
         if prepared.source is None or not Path(prepared.source).is_file():
             return None
         content = Path(prepared.source).read_bytes()

@@ -227,6 +227,7 @@ def _ingest_locked(
     known = known_names(store)
     known["sent"] = _RunDigests(files)
     known["state"] = store.state()
+    known["archive"] = store.archive_folder()
     workers = _workers()
     with store.writing():
         if workers < 2 or len(files) < PARALLEL_MIN_FILES:
@@ -283,6 +284,7 @@ class _RunDigests:
 # run, so the outcome is exactly that of ingesting the files one after another.
 
 _WORKER_KNOWN: dict = {}
+_WORKER_ARCHIVE: Path | None = None  # an SQLite store's archive folder: workers put the files they read there
 # Smaller files come back in memory: for them a scratch file costs more than it saves. Above, the copy
 # from a scratch file takes the one writer less time than binding the rows (the writer paces the run).
 STAGE_MIN_ROWS = 500
@@ -298,9 +300,9 @@ class _Ahead:
     names: dict[str, str]  # enterprise_names() of the file
 
 
-def _init_worker(known: dict, parent: int | None = None) -> None:
-    global _WORKER_KNOWN
-    _WORKER_KNOWN = known
+def _init_worker(known: dict, parent: int | None = None, archive: Path | None = None) -> None:
+    global _WORKER_KNOWN, _WORKER_ARCHIVE
+    _WORKER_KNOWN, _WORKER_ARCHIVE = known, archive
     _die_with_parent(parent)
 
 
@@ -332,13 +334,33 @@ def _validate_ahead(path: Path, period: str | None, stage_path: Path) -> _Ahead 
         checked = read_checked(
             path, period, known_enterprises=_WORKER_KNOWN["enterprises"], known_clusters=_WORKER_KNOWN["clusters"]
         )
-        prepared = prepare_checked(checked)
+        prepared = _archive_ahead(prepare_checked(checked))
         if sum(sum(sheet.unit_rows.values()) for sheet in prepared.sheets) >= STAGE_MIN_ROWS:
             prepared = stage(prepared, stage_path)
         tables = checked.tables
         return _Ahead(prepared, defined_names(tables), _references(tables), enterprise_names(tables))
     except Exception:  # noqa: BLE001 - the main process redoes the file and reports it exactly
         return None
+
+
+def _archive_ahead(prepared):
+    """Put the file's bytes in an SQLite store's archive from the worker (the writer then only finds them there):
+    the archive's fsyncs overlap with other files' reading instead of pacing the writer. Only the bytes that were
+    read: a file changed since is left to the writer, which refuses it."""
+    import hashlib
+
+    from analysis.store.archive import FolderArchive
+
+    if _WORKER_ARCHIVE is None or prepared.source is None:
+        return prepared
+    try:
+        content = Path(prepared.source).read_bytes()
+        if hashlib.sha256(content).hexdigest() == prepared.sha256:
+            FolderArchive(_WORKER_ARCHIVE).put(None, prepared.sha256, content)
+            prepared.archived = True
+    except OSError:  # a full disk, say: the writer tries again and reports it
+        pass
+    return prepared
 
 
 def _references(tables: dict) -> tuple[set, set]:
@@ -400,6 +422,7 @@ class _ReadAhead:
 
     def __init__(self, files: list[Path], stages: list[Path], period: str | None, known: dict, workers: int):
         self.files, self.stages, self.period, self.known, self.workers = files, stages, period, known, workers
+        self.archive = known.get("archive")  # where workers put the files they read (SQLite stores)
         self.pool, self.futures = None, {}
         self._start(0)
 
@@ -418,7 +441,7 @@ class _ReadAhead:
             workers,
             mp_context=multiprocessing.get_context("fork"),
             initializer=_init_worker,
-            initargs=(self.known, os.getpid()),
+            initargs=(self.known, os.getpid(), self.archive),
         )
 
     def result(self, index: int):

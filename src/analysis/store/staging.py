@@ -91,6 +91,7 @@ class PreparedSubmission:
     stage: Path | None = None  # the SQLite file holding the rows (see `stage`)
     notes: list[str] = field(default_factory=list)  # what the validator resolved for the user (a former name …)
     source: Path | None = None  # the file read (its bytes go into the store's archive)
+    archived: bool = False  # its bytes are in the archive already (put there by the worker that read it)
 
 
 # ---------------------------------------------------------------- preparing submissions

@@ -158,8 +158,9 @@ def write_sheets(backend: Backend, conn, sid: int, prepared: PreparedSubmission)
     """Every sheet's rows and parts; (rows per sheet, ids of the submissions superseded)."""
     rows: dict[str, int] = {}
     superseded: set[int] = set()
+    tables = backend.table_names(conn) if prepared.sheets else set()
     for index, sheet in enumerate(prepared.sheets):
-        rows[sheet.name] = _insert_rows(backend, conn, sid, sheet, prepared, index)
+        rows[sheet.name] = _insert_rows(backend, conn, sid, sheet, prepared, index, tables)
         for unit in prepared.units:
             if sheet.unit_rows.get(unit, 0) > 0:
                 superseded |= add_part(
@@ -181,9 +182,9 @@ def add_part(
 
 
 def _insert_rows(
-    backend: Backend, conn, sid: int, sheet: PreparedSheet, prepared: PreparedSubmission, index: int
+    backend: Backend, conn, sid: int, sheet: PreparedSheet, prepared: PreparedSubmission, index: int, tables: set
 ) -> int:
-    stored_kinds = ensure_columns(backend, conn, sheet)
+    stored_kinds = ensure_columns(backend, conn, sheet, tables)
     names = [*META_COLUMNS, *sheet.columns]
     differs = [pos for pos, col in enumerate(sheet.columns) if stored_kinds[col] != sheet.kinds[col]]
     if (
@@ -222,10 +223,12 @@ def staged_values(stage, index: int, sheet: PreparedSheet) -> list[list]:
     return [list(by_position[pos]) if pos in by_position else [sheet.constants[pos]] * n for pos in range(width)]
 
 
-def ensure_columns(backend: Backend, conn, sheet: PreparedSheet) -> dict[str, str]:
-    """Create the sheet's table and new columns, widen kinds; the kind each of the sheet's columns is stored as."""
-    if sheet.name not in backend.table_names(conn):
+def ensure_columns(backend: Backend, conn, sheet: PreparedSheet, tables: set) -> dict[str, str]:
+    """Create the sheet's table (`tables`: those that exist, kept up to date) and new columns, widen kinds; the
+    kind each of the sheet's columns is stored as."""
+    if sheet.name not in tables:
         backend.create_data_table(conn, sheet.name)
+        tables.add(sheet.name)
         for name, cols in schema.data_table_indexes(sheet.name):
             backend.create_index(conn, name, sheet.name, cols)
     known = {name: kind for name, kind in backend.run(conn, _KINDS_OF, {"sheet": sheet.name}).fetchall()}
