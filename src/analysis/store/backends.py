@@ -206,6 +206,9 @@ class Backend(ABC):
     @abstractmethod
     def archive(self): ...
 
+    def after_writes(self, conn: Any, rows: dict[str, int]) -> None:  # noqa: B027 - SQLite needs nothing
+        """After a run of writes (`rows`: rows added per table), before its connection closes."""
+
     def close(self) -> None:  # noqa: B027 - a backend that keeps no connection has nothing to close
         """Close any connection kept for reading."""
 

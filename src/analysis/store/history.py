@@ -86,6 +86,7 @@ class Store:
         self._writing = False
         self._trusted: tuple | None = None  # a state of the store this process verified
         self._log_checked = False  # the archive's log file was made whole (once per Store, before writing)
+        self._written: dict[str, int] = {}  # rows added per table through the open writer connection
 
     def __repr__(self) -> str:
         return f"Store({self.location!r})"
@@ -186,6 +187,9 @@ class Store:
 
     def _close_writer(self, conn) -> None:
         """Close a writer; a checkpoint at close changes SQLite's files, not what they hold: still verified."""
+        written, self._written = self._written, {}
+        if written:
+            self.backend.after_writes(conn, written)
         before = self.backend.state()
         conn.close()
         if self._trusted is not None and self._trusted == before:
@@ -214,7 +218,11 @@ class Store:
         backend = self.backend
         same, duplicate = writing.same_file(backend, conn, prepared, sent_with)
         if duplicate and replay is None:
-            return writing.AddResult("duplicate", same, prepared.period, prepared.units, sha256=prepared.sha256), None
+            return (
+                writing.AddResult("duplicate", same, prepared.period, prepared.units, sha256=prepared.sha256),
+                None,
+                False,
+            )
         sid = writing.next_id(backend, conn)
         at = replay["ingested_at"] if replay else writing.now()
         if replay is not None and sid != replay["id"]:
@@ -225,7 +233,7 @@ class Store:
             backend.archive().put(conn, prepared.sha256, content)
         parts = writing.planned_parts(prepared)
         digest = writing.insert_submission(backend, conn, sid, prepared, at, parts)
-        rows, superseded = writing.write_sheets(backend, conn, sid, prepared)
+        rows, superseded, grew = writing.write_sheets(backend, conn, sid, prepared)
         status = "restored" if same is not None else ("correction" if superseded else "added")
         result = AddResult(status, sid, prepared.period, prepared.units, rows, sorted(superseded),
                            same, prepared.sha256, at, digest)  # fmt: skip
@@ -242,7 +250,7 @@ class Store:
             "archived": content is not None or prepared.archived or bool(replay and replay.get("archived")),
             "restored": same,
         }
-        return result, entry
+        return result, entry, grew
 
     def empty(self, sheet: str, unit: str, period: str, note: str = "", *, replay: dict | None = None) -> AddResult:
         """Record explicitly that `unit` has no rows in `sheet` for `period` (本期无数据): a submission without rows
@@ -265,14 +273,14 @@ class Store:
         prepared = PreparedSubmission(text, sha, period, [unit], {}, [])
         parts = [(unit, sheet, period, 0, writing.empty_part_digest())]
         digest = writing.insert_submission(backend, conn, sid, prepared, at, parts)
-        superseded = writing.add_part(backend, conn, sid, *parts[0])
+        superseded = writing.add_parts(backend, conn, sid, parts)
         result = AddResult("emptied", sid, period, [unit], {sheet: 0}, sorted(superseded), None, sha, at, digest)
         entry = {
             "id": sid, "kind": "empty", "file_name": text, "sha256": sha, "period": period, "ingested_at": at,
             "units": [unit], "parts": [list(parts[0])], "digest": digest, "archived": False, "restored": None,
             "unit": unit, "sheet": sheet, "note": note,
         }  # fmt: skip
-        return result, entry
+        return result, entry, False
 
     def _transaction(self, conn, body) -> AddResult:
         """One write transaction: verify what is there (unless this process knows it sound), write, count, commit."""
@@ -288,12 +296,12 @@ class Store:
                 if not self._log_checked:
                     backend.archive().reconcile(reading.log_entries(backend, conn))
             self._log_checked = True
-            result, entry = body()
+            result, entry, columns_changed = body()
             if entry is None:  # a duplicate: nothing to write
                 backend.rollback(conn)
                 return result
             writing.log_entry(backend, conn, entry)
-            writing.seal(backend, conn, writing.read_meta(backend, conn), 1)
+            writing.seal(backend, conn, writing.read_meta(backend, conn), 1, columns_changed)
             # what was verified before, plus this verified write: still verified (every write verifies first)
             pending = backend.state_before_commit(conn)
             if pending is not None:
@@ -310,6 +318,8 @@ class Store:
         if pending is None and not self._writing:  # a run remembers once, when its connection closes
             backend.remember(self._trusted, conn)
         backend.archive().mirror([entry])
+        for table, n in result.rows.items():
+            self._written[table] = self._written.get(table, 0) + n
         return result
 
     def archive_folder(self) -> Path | None:

@@ -119,6 +119,7 @@ def _copy(src, sconn, dst, entries: list[dict], replace: bool, expect_last_id: i
                 raise StoreError(f"存档中缺少原始文件 {sha[:12]}…，未复制；请运行 store check 查看")
             target_archive.put(tconn, sha, content)
         dst.commit(tconn)
+        dst.after_writes(tconn, {sheet: 10**9 for sheet in dst.table_names(tconn)})
     except dst.errors as err:
         dst.rollback(tconn)
         raise dst.fault(err) from None

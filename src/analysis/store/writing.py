@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import bindparam, case, func, insert, or_, select, tuple_, update
 
 from analysis.store import schema
 from analysis.store.backends import Backend
@@ -60,26 +60,8 @@ def sleep_hook() -> None:
 _SAME_FILE = select(func.max(S.c.id)).where(S.c.sha256 == bindparam("sha"), S.c.period == bindparam("period"))
 _NEXT_ID = select(func.coalesce(func.max(S.c.id), 0) + 1)
 _SUPERSEDED_PARTS = select(func.count()).where(P.c.submission_id == bindparam("sid"), P.c.superseded_by.is_not(None))
-_CURRENT_OF = select(P.c.submission_id).where(
-    P.c.unit == bindparam("unit"),
-    P.c.sheet == bindparam("sheet"),
-    P.c.period == bindparam("period"),
-    P.c.superseded_by.is_(None),
-)
-_SUPERSEDE = (
-    update(P)
-    .where(
-        P.c.unit == bindparam("unit"),
-        P.c.sheet == bindparam("sheet"),
-        P.c.period == bindparam("period"),
-        P.c.superseded_by.is_(None),
-    )
-    .values(superseded_by=bindparam("by"))
-)
 _INSERT_SUBMISSION = insert(S).values({c.name: bindparam(c.name) for c in S.columns})
-_INSERT_PART = insert(P).values({c.name: bindparam(c.name) for c in P.columns if c.name != "superseded_by"})
 _INSERT_LOG = insert(L).values(id=bindparam("id"), entry=bindparam("entry"))
-_KINDS_OF = select(C.c.name, C.c.kind).where(C.c.sheet == bindparam("sheet"))
 _INSERT_COLUMN = insert(C).values(
     sheet=bindparam("sheet"), name=bindparam("name"), kind=bindparam("kind"), position=bindparam("position")
 )
@@ -90,6 +72,11 @@ _ALL_COLUMNS = select(C.c.sheet, C.c.name, C.c.kind, C.c.position)
 _META = select(M.c.key, M.c.value)
 _SET_META = update(M).where(M.c.key == bindparam("k")).values(value=bindparam("v"))
 _INSERT_META = insert(M).values(key=bindparam("k"), value=bindparam("v"))
+_SET_COUNTERS = (
+    update(M)
+    .where(or_(M.c.key == schema.WRITE_COUNTER, M.c.key == schema.SUBMISSION_COUNT))
+    .values(value=case((M.c.key == schema.WRITE_COUNTER, bindparam("counter")), else_=bindparam("count")))
+)
 
 
 def _superseders(backend: Backend, conn, sid: int) -> set[str]:
@@ -154,37 +141,43 @@ def insert_submission(backend: Backend, conn, sid: int, prepared: PreparedSubmis
     return digest
 
 
-def write_sheets(backend: Backend, conn, sid: int, prepared: PreparedSubmission) -> tuple[dict[str, int], set[int]]:
-    """Every sheet's rows and parts; (rows per sheet, ids of the submissions superseded)."""
+def write_sheets(
+    backend: Backend, conn, sid: int, prepared: PreparedSubmission
+) -> tuple[dict[str, int], set[int], bool]:
+    """Every sheet's rows and the submission's parts: (rows per sheet, ids of the submissions superseded, whether
+    the column catalogue changed)."""
     rows: dict[str, int] = {}
-    superseded: set[int] = set()
     tables = backend.table_names(conn) if prepared.sheets else set()
+    catalogue = catalogue_of(backend, conn) if prepared.sheets else {}
+    grew = False
     for index, sheet in enumerate(prepared.sheets):
-        rows[sheet.name] = _insert_rows(backend, conn, sid, sheet, prepared, index, tables)
-        for unit in prepared.units:
-            if sheet.unit_rows.get(unit, 0) > 0:
-                superseded |= add_part(
-                    backend, conn, sid, unit, sheet.name, prepared.period, sheet.unit_rows[unit], sheet.digests[unit]
-                )
-    return rows, superseded
+        stored, changed = ensure_columns(backend, conn, sheet, tables, catalogue.setdefault(sheet.name, {}))
+        grew |= changed
+        rows[sheet.name] = _insert_rows(backend, conn, sid, sheet, prepared, index, stored)
+    return rows, add_parts(backend, conn, sid, planned_parts(prepared)), grew
 
 
-def add_part(
-    backend: Backend, conn, sid: int, unit: str, sheet: str, period: str, n_rows: int, digest: str
-) -> set[int]:
-    """Make (unit, sheet, period) of submission `sid` current; return the submissions it supersedes."""
-    key = {"unit": unit, "sheet": sheet, "period": period}
-    old = {row[0] for row in backend.run(conn, _CURRENT_OF, key).fetchall()}
-    if old:
-        backend.run(conn, _SUPERSEDE, {**key, "by": sid})
-    backend.run(conn, _INSERT_PART, {**key, "submission_id": sid, "n_rows": n_rows, "digest": digest})
+def add_parts(backend: Backend, conn, sid: int, parts: list[tuple]) -> set[int]:
+    """Make the (unit, sheet, period, n_rows, digest) parts of submission `sid` current (one period); the ids of
+    the submissions whose current parts they supersede."""
+    if not parts:
+        return set()
+    keys = [(unit, sheet) for unit, sheet, *_ in parts]
+    supersede = (
+        update(P)
+        .where(P.c.superseded_by.is_(None), P.c.period == parts[0][2], tuple_(P.c.unit, P.c.sheet).in_(keys))
+        .values(superseded_by=sid)
+        .returning(P.c.submission_id)
+    )
+    old = {row[0] for row in backend.rows(conn, supersede)}
+    names = ["submission_id", "unit", "sheet", "period", "n_rows", "digest"]
+    backend.insert_rows(conn, "parts", names, [(sid, *part) for part in parts])
     return old
 
 
 def _insert_rows(
-    backend: Backend, conn, sid: int, sheet: PreparedSheet, prepared: PreparedSubmission, index: int, tables: set
+    backend: Backend, conn, sid: int, sheet: PreparedSheet, prepared: PreparedSubmission, index: int, stored_kinds
 ) -> int:
-    stored_kinds = ensure_columns(backend, conn, sheet, tables)
     names = [*META_COLUMNS, *sheet.columns]
     differs = [pos for pos, col in enumerate(sheet.columns) if stored_kinds[col] != sheet.kinds[col]]
     if (
@@ -223,21 +216,30 @@ def staged_values(stage, index: int, sheet: PreparedSheet) -> list[list]:
     return [list(by_position[pos]) if pos in by_position else [sheet.constants[pos]] * n for pos in range(width)]
 
 
-def ensure_columns(backend: Backend, conn, sheet: PreparedSheet, tables: set) -> dict[str, str]:
-    """Create the sheet's table (`tables`: those that exist, kept up to date) and new columns, widen kinds; the
-    kind each of the sheet's columns is stored as."""
+def catalogue_of(backend: Backend, conn) -> dict[str, dict[str, str]]:
+    """Sheet -> column -> kind, of every stored data column."""
+    out: dict[str, dict[str, str]] = {}
+    for sheet, name, kind, _ in backend.run(conn, _ALL_COLUMNS, {}).fetchall():
+        out.setdefault(sheet, {})[name] = kind
+    return out
+
+
+def ensure_columns(backend: Backend, conn, sheet: PreparedSheet, tables: set, known: dict) -> tuple[dict, bool]:
+    """Create the sheet's table (`tables`: those that exist) and new columns, widen kinds (`known`: the sheet's
+    stored kinds; both kept up to date). The kind each of the sheet's columns is stored as, and whether any
+    column was added or widened."""
+    changed = False
     if sheet.name not in tables:
         backend.create_data_table(conn, sheet.name)
         tables.add(sheet.name)
         for name, cols in schema.data_table_indexes(sheet.name):
             backend.create_index(conn, name, sheet.name, cols)
-    known = {name: kind for name, kind in backend.run(conn, _KINDS_OF, {"sheet": sheet.name}).fetchall()}
     for col in sheet.columns:
         kind = sheet.kinds[col]
         if col not in known:
             backend.add_data_column(conn, sheet.name, col, kind)
             backend.run(conn, _INSERT_COLUMN, {"sheet": sheet.name, "name": col, "kind": kind, "position": len(known)})
-            known[col] = kind
+            known[col], changed = kind, True
             for name, cols in schema.column_indexes(sheet.name, col):
                 backend.create_index(conn, name, sheet.name, cols)
             continue
@@ -247,8 +249,8 @@ def ensure_columns(backend: Backend, conn, sheet: PreparedSheet, tables: set) ->
         if wider != known[col]:
             backend.widen_column(conn, sheet.name, col, known[col], wider)
             backend.run(conn, _SET_KIND, {"sheet": sheet.name, "name": col, "kind": wider})
-            known[col] = wider
-    return {col: known[col] for col in sheet.columns}
+            known[col], changed = wider, True
+    return {col: known[col] for col in sheet.columns}, changed
 
 
 def log_entry(backend: Backend, conn, entry: dict) -> None:
@@ -274,16 +276,16 @@ def init_meta(backend: Backend, conn) -> None:
             backend.run(conn, _INSERT_META, {"k": key, "v": value})
 
 
-def seal(backend: Backend, conn, meta: dict[str, str], submissions_added: int) -> int:
-    """Count the write (the write counter), bring the submission count and the catalogue digest up to date.
-    The new counter."""
+def seal(backend: Backend, conn, meta: dict[str, str], submissions_added: int, columns_changed: bool = True) -> int:
+    """Count the write (the write counter), bring the submission count and (when the columns changed) the catalogue
+    digest up to date. The new counter."""
     counter = int(meta[schema.WRITE_COUNTER]) + 1
-    backend.run(conn, _SET_META, {"k": schema.WRITE_COUNTER, "v": str(counter)})
     count = int(meta[schema.SUBMISSION_COUNT]) + submissions_added
-    backend.run(conn, _SET_META, {"k": schema.SUBMISSION_COUNT, "v": str(count)})
-    catalogue = catalogue_digest(backend.run(conn, _ALL_COLUMNS, {}).fetchall())
-    if catalogue != meta[schema.CATALOGUE_DIGEST]:
-        backend.run(conn, _SET_META, {"k": schema.CATALOGUE_DIGEST, "v": catalogue})
+    backend.run(conn, _SET_COUNTERS, {"counter": str(counter), "count": str(count)})
+    if columns_changed:
+        catalogue = catalogue_digest(backend.run(conn, _ALL_COLUMNS, {}).fetchall())
+        if catalogue != meta[schema.CATALOGUE_DIGEST]:
+            backend.run(conn, _SET_META, {"k": schema.CATALOGUE_DIGEST, "v": catalogue})
     return counter
 
 
