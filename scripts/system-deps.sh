@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Ensure the Debian packages the workbook needs: a CJK font for charts and PDFs,
-# poppler-utils (pdftotext/pdffonts) for the PDF tests, pango and harfbuzz-subset for WeasyPrint.
+# poppler-utils (pdftotext/pdffonts) for the PDF tests, pango and harfbuzz-subset for WeasyPrint,
+# postgresql for the tests of the PostgreSQL store (the server is started by the tests, never as a service).
 # Optional: LibreOffice Calc without a GUI for the export round trips (tests/test_exports.py, skipped without
 # it): about 88 MB to download, 272 MB installed, 11 s to install from a warm apt cache.
 set -euo pipefail
@@ -13,6 +14,8 @@ ldconfig -p 2>/dev/null | grep -q 'libpangoft2-1.0' || missing+=(libpango-1.0-0 
 ldconfig -p 2>/dev/null | grep -q 'libharfbuzz-subset' || missing+=(libharfbuzz-subset0)
 command -v fc-list >/dev/null 2>&1 || missing+=(fontconfig)
 command -v soffice >/dev/null 2>&1 || optional+=(libreoffice-calc-nogui)
+# PostgreSQL server programs (initdb, pg_ctl): the tests of the PostgreSQL store start a private server with them
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 || missing+=(postgresql)
 [ ${#missing[@]} -eq 0 ] && [ ${#optional[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
   echo "安装系统依赖: ${missing[*]} ${optional[*]}"
