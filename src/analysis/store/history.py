@@ -389,19 +389,26 @@ class Store:
         with self._reading() as conn:
             return reading.key_to_unit(self.backend, conn, "集群名录", "集群名称")
 
-    def submissions(self, include_superseded: bool = False) -> pd.DataFrame:
+    def submissions(
+        self, include_superseded: bool = False, *, units: Iterable[str] | str | None = None, period: str | None = None
+    ) -> pd.DataFrame:
         """One row per stored submission: id, file_name, sha256, period, units, ingested_at, status.
 
         status is 'current' while any of its (unit, sheet) parts is current, else
         'superseded' (every part replaced by corrections). `units` is a tuple.
+        `units`, `period`: only the submissions with a part of those units, of that period (the 报送平台's
+        view of an account's area).
         """
         with self._reading() as conn:
-            return reading.submissions(self.backend, conn, include_superseded)
+            return reading.submissions(self.backend, conn, include_superseded, units, period)
 
-    def parts(self, include_superseded: bool = False) -> pd.DataFrame:
-        """One row per (submission, unit, sheet): submission_id, unit, sheet, period, n_rows, superseded_by."""
+    def parts(
+        self, include_superseded: bool = False, *, units: Iterable[str] | str | None = None, period: str | None = None
+    ) -> pd.DataFrame:
+        """One row per (submission, unit, sheet): submission_id, unit, sheet, period, n_rows, superseded_by;
+        `units`, `period`: only those units' parts of that period."""
         with self._reading() as conn:
-            return reading.parts(self.backend, conn, include_superseded)
+            return reading.parts(self.backend, conn, include_superseded, units, period)
 
     def periods(self) -> list[str]:
         """Periods with current data, ascending."""

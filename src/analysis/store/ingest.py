@@ -23,6 +23,7 @@ SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv")
 SHEET_ORDER = ("集群名录", "企业名录", "资质认定", "企业年度财务", "集群月度", "指标填报", "情况说明")
 DEBUG_ENV = "WORKBOOK_DEBUG"  # set to see the traceback of a file the reader cannot handle
 STATUS_ZH = {
+    "checked": "检查通过（未提交）",
     "added": "已入库",
     "correction": "已入库（更正）",
     "restored": "已入库（恢复）",
@@ -189,6 +190,58 @@ def ingest(
     """Ingest every submission file under `paths`; returns one Outcome per file."""
     store = store or Store()
     return list(ingest_files(store, collect_files(paths), check_period(period), on_outcome))
+
+
+def ingest_bytes(
+    store: Store,
+    file_name: str,
+    content: bytes,
+    period: str | None = None,
+    *,
+    account: str | None = None,
+    dry_run: bool = False,
+) -> Outcome:
+    """Validate and store one uploaded file (the 报送平台), exactly as `ingest` would the same file.
+
+    `file_name`: the name it was sent under (the submitter and period may be read from it; only its last part is
+    used); `account`: the uploading account's region (who may submit for whom: submissions.submitter), None from
+    the command line; `dry_run`: validate only (status 'checked', nothing stored). The Outcome is the receipt:
+    `status` ('added' | 'correction' | 'restored' | 'duplicate' | 'rejected' | 'checked'), `result.submission_id`
+    (报送号), `result.sha256`, `result.rows` {sheet: rows}, `result.ingested_at`; or `problems` (Chinese lines
+    文件｜工作表｜行｜列｜值：原因) and `notes`. One transaction; on PostgreSQL any number of these may run at once."""
+    import tempfile
+
+    name = Path(str(file_name).replace("\\", "/")).name
+    if not name or name in (".", ".."):
+        raise UserError("上传的文件没有文件名；请按“地区-年月.xlsx”命名后重新上传")
+    with tempfile.TemporaryDirectory(prefix="workbook-upload-") as folder:
+        path = Path(folder) / name
+        path.write_bytes(content)
+        with store.ingest_lock():
+            known = known_names(store)
+            known["sent"], known["state"] = _RunDigests([path]), store.state()
+            outcome = _upload(store, path, period, known, account, dry_run)
+    outcome.path = Path(name)
+    return outcome
+
+
+def _upload(store: Store, path: Path, period: str | None, known: dict, account: str | None, dry_run: bool) -> Outcome:
+    from analysis.store.staging import prepare_checked
+    from analysis.submissions.validate import SubmissionRejected, read_checked
+
+    by_account = {"account": account} if account is not None else {}  # who may submit for whom (issue 23)
+    try:
+        checked = read_checked(
+            path, period, known_enterprises=known["enterprises"], known_clusters=known["clusters"], **by_account
+        )
+    except SubmissionRejected as err:
+        return Outcome(path, "rejected", problems=[str(p) for p in err.problems] or [str(err)])
+    except UserError as err:
+        return Outcome(path, "rejected", problems=[str(err)])
+    if dry_run:
+        return Outcome(path, "checked", notes=list(checked.notes or []))
+    tables = checked.tables
+    return _store(store, path, prepare_checked(checked), defined_names(tables), known, enterprise_names(tables))[0]
 
 
 def known_names(store: Store) -> dict:
@@ -492,6 +545,8 @@ def describe(outcome: Outcome, base: Path | None = None) -> list[str]:
                 "（多为同类问题，请先修改以上各处后重新报送）"
             )
         return lines
+    if outcome.status == "checked":
+        return [f"{label}：{name}", *(f"    注：{note}" for note in outcome.notes)]
     r = outcome.result
     detail = f"填报期 {r.period}，{'、'.join(r.units)}"
     notes = [f"    注：{note}" for note in outcome.notes]

@@ -172,20 +172,27 @@ def key_to_unit(backend: Backend, conn, sheet: str, key: str) -> dict[str, str]:
     return {str(k): u for k, u in backend.rows(conn, query)}
 
 
-_SUBMISSIONS = select(
-    S.c.id,
-    S.c.file_name,
-    S.c.sha256,
-    S.c.period,
-    S.c.units,
-    S.c.ingested_at,
-    case((exists().where(P.c.submission_id == S.c.id, P.c.superseded_by.is_(None)), "current"), else_="superseded"),
-).order_by(S.c.id)
 SUBMISSION_COLUMNS = ["id", "file_name", "sha256", "period", "units", "ingested_at", "status"]
 
 
-def submissions(backend: Backend, conn, include_superseded: bool) -> pd.DataFrame:
-    rows = backend.rows(conn, _SUBMISSIONS, {}) if conn is not None else []
+def submissions(
+    backend: Backend, conn, include_superseded: bool, units=None, period: str | None = None
+) -> pd.DataFrame:
+    """See `history.Store.submissions`; `units`, `period`: only submissions with a part of those units, of that
+    period."""
+    current = exists().where(P.c.submission_id == S.c.id, P.c.superseded_by.is_(None))
+    query = select(
+        S.c.id, S.c.file_name, S.c.sha256, S.c.period, S.c.units, S.c.ingested_at,
+        case((current, "current"), else_="superseded"),
+    ).order_by(S.c.id)  # fmt: skip
+    if period is not None:
+        query = query.where(S.c.period == period)
+    if units is not None:
+        unit_list = [units] if isinstance(units, str) else list(units)
+        query = query.where(
+            exists().where(P.c.submission_id == S.c.id, P.c.unit.in_(bindparam("units", unit_list, expanding=True)))
+        )
+    rows = backend.rows(conn, query) if conn is not None else []
     frame = pd.DataFrame.from_records(rows, columns=SUBMISSION_COLUMNS)
     frame["units"] = [tuple(json.loads(u)) for u in frame["units"]]
     frame["id"] = frame["id"].astype("int64")
@@ -197,10 +204,15 @@ def submissions(backend: Backend, conn, include_superseded: bool) -> pd.DataFram
 PART_COLUMNS = ["submission_id", "unit", "sheet", "period", "n_rows", "superseded_by"]
 
 
-def parts(backend: Backend, conn, include_superseded: bool) -> pd.DataFrame:
+def parts(backend: Backend, conn, include_superseded: bool, units=None, period: str | None = None) -> pd.DataFrame:
     query = select(*(P.c[c] for c in PART_COLUMNS)).order_by(P.c.period, P.c.unit, P.c.submission_id, P.c.sheet)
     if not include_superseded:
         query = query.where(P.c.superseded_by.is_(None))
+    if period is not None:
+        query = query.where(P.c.period == period)
+    if units is not None:
+        unit_list = [units] if isinstance(units, str) else list(units)
+        query = query.where(P.c.unit.in_(bindparam("units", unit_list, expanding=True)))
     rows = backend.rows(conn, query) if conn is not None else []
     frame = pd.DataFrame.from_records(rows, columns=PART_COLUMNS)
     frame["superseded_by"] = frame["superseded_by"].astype("Int64")
