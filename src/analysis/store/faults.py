@@ -76,7 +76,7 @@ def postgres_fault(location: str, err: BaseException) -> StoreError:
     )
 
 
-def _is_connection_error(err: Exception) -> bool:
+def _is_connection_error(err: BaseException) -> bool:
     try:
         import psycopg
     except ImportError:  # pragma: no cover - psycopg is a requirement

@@ -218,6 +218,7 @@ class Store:
         backend = self.backend
         same, duplicate = writing.same_file(backend, conn, prepared, sent_with)
         if duplicate and replay is None:
+            assert same is not None  # a duplicate is of a stored submission
             return (
                 writing.AddResult("duplicate", same, prepared.period, prepared.units, sha256=prepared.sha256),
                 None,

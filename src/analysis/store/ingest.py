@@ -282,6 +282,7 @@ def _ingest_locked(
     known["state"] = store.state()
     known["archive"] = store.archive_folder()
     workers = _workers()
+    outcomes: Iterator[Outcome]
     with store.writing():
         if workers < 2 or len(files) < PARALLEL_MIN_FILES:
             outcomes = (ingest_file(store, path, period, known) for path in files)
@@ -313,7 +314,8 @@ class _RunDigests:
     is not made when its correction comes along in the same run): the common run never reads its files twice."""
 
     def __init__(self, files: list[Path]):
-        self.files, self._digests = files, None
+        self.files = files
+        self._digests: frozenset[str] | None = None
 
     def __call__(self) -> frozenset[str]:
         import hashlib

@@ -117,9 +117,9 @@ def _to_4(backend, conn) -> None:
                 f"数据库 {backend.location} 已损坏，无法升级到新的结构（升级会把损坏的内容当作入库时的内容）；"
                 "请用备份恢复，或运行 python -m analysis store check 查看"
             )
-        for table in ("submissions", "parts"):
-            if "digest" not in {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}:
-                conn.execute(f"ALTER TABLE {table} ADD COLUMN digest TEXT")
+        for name in ("submissions", "parts"):
+            if "digest" not in {row[1] for row in conn.execute(f"PRAGMA table_info({name})")}:
+                conn.execute(f"ALTER TABLE {name} ADD COLUMN digest TEXT")
         for table in (schema.meta, schema.archive_log):
             conn.execute(str(CreateTable(table, if_not_exists=True).compile(dialect=backend.dialect)))
             for index in table.indexes:

@@ -78,7 +78,8 @@ class PostgresBackend(Backend):
     def exists(self) -> bool:
         if not self._created:
             conn = self._read_connection()
-            self._created = conn.execute("SELECT to_regclass('meta') IS NOT NULL").fetchone()[0]
+            row = conn.execute("SELECT to_regclass('meta') IS NOT NULL").fetchone()
+            self._created = bool(row and row[0])
         return self._created
 
     @contextmanager

@@ -30,6 +30,7 @@ from sqlalchemy import (
     table,
 )
 from sqlalchemy.sql.expression import TableClause
+from sqlalchemy.types import TypeEngine
 
 from analysis.store.layout import META_COLUMNS, MONTH_COLUMN, UNIT_COLUMN, YEAR_COLUMNS
 
@@ -116,7 +117,13 @@ CHANGES = "changes"  # PostgreSQL: one more for every statement that changed a s
 SCHEMA_KEY = "schema_version"  # PostgreSQL (SQLite keeps it in PRAGMA user_version)
 
 # The SQL type of a data column of each kind, on PostgreSQL (SQLite: none; see the module docstring).
-POSTGRES_KIND_TYPES = {"text": TEXT, "date": TEXT, "int": BigInteger(), "bool": Boolean(), "float": Double()}
+POSTGRES_KIND_TYPES: dict[str, TypeEngine] = {
+    "text": TEXT,
+    "date": TEXT,
+    "int": BigInteger(),
+    "bool": Boolean(),
+    "float": Double(),
+}
 
 
 def data_table(sheet: str, names: list[str]) -> TableClause:

@@ -34,6 +34,8 @@ ARCHIVE_DIR = "archive"
 class SQLiteBackend(Backend):
     name = "sqlite"
     errors = (sqlite3.Error,)
+    dir: Path
+    db_path: Path
 
     def __init__(self, folder: Path):
         super().__init__()
@@ -251,7 +253,7 @@ class SQLiteBackend(Backend):
     def state(self, conn=None) -> tuple:
         """The files' identity, size and time: any write (a commit, a checkpoint, bytes changed by anything)
         changes it."""
-        out = []
+        out: list[tuple | None] = []
         for path in (self.db_path, self.db_path.with_name(self.db_path.name + "-wal")):
             try:
                 info = path.stat()

@@ -212,12 +212,14 @@ def stage(prepared: PreparedSubmission, path: Path) -> PreparedSubmission:
         conn.execute("PRAGMA synchronous = OFF")
         conn.execute("BEGIN")
         for index, sheet in enumerate(prepared.sheets):
-            constants = {pos: sheet.values[pos][0] for pos in _USUALLY_CONSTANT if _one_value(sheet.values[pos])}
-            staged = [pos for pos in range(len(sheet.values)) if pos not in constants]
+            values = sheet.values
+            assert values is not None, "a sheet is staged once"
+            constants = {pos: values[pos][0] for pos in _USUALLY_CONSTANT if _one_value(values[pos])}
+            staged = [pos for pos in range(len(values)) if pos not in constants]
             conn.execute(f"CREATE TABLE {_stage_table(index)} ({', '.join(f'c{pos}' for pos in staged)})")
             conn.executemany(
                 f"INSERT INTO {_stage_table(index)} VALUES ({','.join('?' * len(staged))})",
-                zip(*(sheet.values[pos] for pos in staged), strict=True),
+                zip(*(values[pos] for pos in staged), strict=True),
             )
             sheets.append(replace(sheet, values=None, constants=constants))
         conn.execute("COMMIT")
