@@ -46,7 +46,7 @@ MEASURES = {
     ],
 }
 # annual quotas the units were given (任务分解): group totals spread by planned share
-QUOTAS = {
+QUOTAS: dict[str, tuple[str, dict[str, float]]] = {
     "专精特新中小企业": ("专精特新中小企业", {"sjz": 80, "lutai": 5, "xining": 12}),
     "专精特新“小巨人”企业": ("专精特新小巨人", {"sjz": 12, "lutai": 1.5, "xining": 2}),
     "高新技术企业": ("高新技术企业", {"sjz": 20, "lutai": 5, "xining": 35}),
@@ -124,7 +124,7 @@ def _rate_checks(u: Unit, ind_by: dict) -> list:
     checks = []
     for name, (t23, t25) in RATE_TARGETS.items():
         frame = ind_by.get((u.name, name))
-        s = dict(zip(frame["mi"], frame["数值"])) if frame is not None else {}
+        s = dict(zip(frame["mi"], frame["数值"], strict=True)) if frame is not None else {}
         checks.append((name, "rate", _rate_check(u, s, name, t23, t25)))
     return checks
 
@@ -144,7 +144,10 @@ def _rate_check(u: Unit, s: dict, name: str, t23: float, t25: float):
             else target - 8 * (1 - min(1, (mi - base_mi) / (end_mi - base_mi)))
         )
         lag = v < min(target, expect) - 1.0 and mi <= _mi(2025, 12)
-        text = f"截至{_ym(mi)[1]}月底，全{u.name[-1]}{name}为{v:.1f}%，距{_ym(end_mi)[0]}年目标{target}%还差{target - v:.1f}个百分点。"
+        text = (
+            f"截至{_ym(mi)[1]}月底，全{u.name[-1]}{name}为{v:.1f}%，"
+            f"距{_ym(end_mi)[0]}年目标{target}%还差{target - v:.1f}个百分点。"
+        )
         return text, lag
 
     return fn
@@ -159,7 +162,10 @@ def _cluster_check(u: Unit, cm: pd.DataFrame) -> tuple:
         if mi - 12 not in c or y != 2023:
             return "", False
         g = (c[mi] / c[mi - 12] - 1) * 100
-        text = f"1—{m}月，全市县域特色产业集群累计实现营业收入{c[mi] / 10000:.2f}亿元，同比增长{g:.1f}%，低于全年12%的目标。"
+        text = (
+            f"1—{m}月，全市县域特色产业集群累计实现营业收入{c[mi] / 10000:.2f}亿元，"
+            f"同比增长{g:.1f}%，低于全年12%的目标。"
+        )
         return text, g < 12
 
     return "县域特色产业集群营业收入增速", "cluster", fn

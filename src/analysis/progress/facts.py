@@ -59,7 +59,7 @@ def with_jurisdictions(frame: pd.DataFrame) -> pd.DataFrame:
     """`frame` (with a `unit` column) with one row per jurisdiction its unit belongs to: exactly
     `frame.merge(jurisdiction_map(), on="unit")` (same rows, same order), without a hash join each time."""
     units, starts, counts, jurisdictions = _unit_links()
-    where = units.get_indexer(frame["unit"])
+    where = units.get_indexer(pd.Index(frame["unit"]))
     keep = where >= 0
     frame, where = frame[keep], where[keep]
     repeat = counts[where]
@@ -138,7 +138,7 @@ def _finance(store: Store, period: str) -> pd.DataFrame:
     """Every enterprise year any register gave up to the period, the latest submission's figures winning: a
     register lists its latest years only, and an earlier year it no longer lists has not gone away."""
     raw = store.snapshot("企业年度财务", period, latest_per="年度", columns=_FINANCE_COLUMNS, provenance=False)
-    frame = pd.DataFrame({new: raw[old] if old in raw else pd.NA for old, new in _FINANCE_COLUMNS.items()})
+    frame = pd.DataFrame({new: raw.get(old, pd.NA) for old, new in _FINANCE_COLUMNS.items()})
     frame["code"] = frame["code"].astype(str)
     for col in ("revenue", "main_revenue", "rd", "staff", "rd_staff", "tertiary", "patents"):
         frame[col] = pd.to_numeric(frame[col], errors="coerce").astype("float64")
@@ -160,10 +160,7 @@ def _cluster_months(store: Store, period: str) -> pd.DataFrame:
 
 def _indicator_ids(names: pd.Series) -> pd.Series:
     catalog = load_catalog()
-    lookup = {
-        name: (catalog.indicator_by_name(name).id if catalog.indicator_by_name(name) else None)
-        for name in names.unique()
-    }
+    lookup = {name: (ind.id if (ind := catalog.indicator_by_name(name)) else None) for name in names.unique()}
     return names.map(lookup)
 
 
@@ -202,7 +199,7 @@ def _enterprises(store: Store, period: str) -> pd.DataFrame:
             "code": raw["统一社会信用代码"].astype(str),
             "name": raw["企业名称"],
             "unit": raw["地区"],
-            "cluster": raw["所属集群"] if "所属集群" in raw else pd.NA,
+            "cluster": raw.get("所属集群", pd.NA),
         }
     )
 

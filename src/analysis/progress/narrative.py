@@ -74,7 +74,7 @@ def wording(row) -> dict:
         if narrowed and narrowed != indicator.measure.get("level"):
             subject = _levels_text(narrowed) + subject
     award = target is not None and "award" in target.measure
-    verb = words["verb"] if "verb" in words else ("新认定" if award else "新增")
+    verb = words.get("verb", "新认定" if award else "新增")
     return {
         "subject": subject,
         "verb": verb,

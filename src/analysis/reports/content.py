@@ -152,7 +152,7 @@ def target_table(rows: pd.DataFrame) -> pd.DataFrame:
     table = running[list(TARGET_TABLE)].rename(columns=TARGET_TABLE)
     table["指标"] = target_names(running)
     table["期限"] = table["期限"].map(term_label)
-    table.insert(table.columns.get_loc("状态") + 1, "灯", running["light"].to_numpy())
+    table.insert(table.columns.tolist().index("状态") + 1, "灯", running["light"].to_numpy())
     return table.reset_index(drop=True)
 
 
@@ -165,7 +165,7 @@ def trajectory_table(rows: pd.DataFrame) -> pd.DataFrame:
             "期限": stocks["term"].map(term_label),
             "基期": [
                 f"{b[:7]}：{v:,.0f}" if b and pd.notna(v) else "—"
-                for b, v in zip(stocks["base_date"], stocks["base_value"])
+                for b, v in zip(stocks["base_date"], stocks["base_value"], strict=True)
             ],
             "最新": stocks["actual"],
             "目标": stocks["target_value"],
@@ -269,9 +269,9 @@ def explanations(store: Store, progress: pd.DataFrame, region: str, period: str)
     )
     lagging = sub_unit_rows(progress, region)
     lagging = lagging[lagging["status"].isin([STATUS_BEHIND, STATUS_FAR_BEHIND]) & lagging["in_force"].astype(bool)]
-    explained = set(zip(notes["region"], notes["indicator"]))
+    explained = set(zip(notes["region"], notes["indicator"], strict=True))
     mask = pd.Series(
-        [(j, i) not in explained for j, i in zip(lagging["jurisdiction"], lagging["indicator"])],
+        [(j, i) not in explained for j, i in zip(lagging["jurisdiction"], lagging["indicator"], strict=True)],
         index=lagging.index,
         dtype=bool,
     )

@@ -80,9 +80,14 @@ def result_table(heads: pd.DataFrame) -> pd.DataFrame:
             "期限": heads["term"].map(term_label),
             "目标": [
                 f"{number(v, u)}{u}" + ("（力争）" if a else "")
-                for v, u, a in zip(heads["target_value"], heads["unit"], heads["aspirational"].astype(bool))
+                for v, u, a in zip(
+                    heads["target_value"], heads["unit"], heads["aspirational"].astype(bool), strict=True
+                )
             ],
-            "实际": [f"{number(v, u)}{u}" if pd.notna(v) else "—" for v, u in zip(heads["actual"], heads["unit"])],
+            "实际": [
+                f"{number(v, u)}{u}" if pd.notna(v) else "—"
+                for v, u in zip(heads["actual"], heads["unit"], strict=True)
+            ],
             "结果": heads["status"],
             "差额": [_difference(r) for _, r in heads.iterrows()],
             "达标时间": [_met_text(r) for _, r in heads.iterrows()],
@@ -94,7 +99,7 @@ def result_table(heads: pd.DataFrame) -> pd.DataFrame:
 def yearly_tables(rows: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """Each 每年 target year by year: each year's actual against its target, then the plan-period total."""
     out = {}
-    for tid, group in rows[rows["period"] == "annual"].groupby("target_id", sort=False):
+    for _tid, group in rows[rows["period"] == "annual"].groupby("target_id", sort=False):
         if len(group) < 2:
             continue
         first = group.iloc[0]
@@ -144,7 +149,8 @@ def tied_names(units: pd.DataFrame) -> list[str]:
 def explanations_for_misses(
     store: Store, progress: pd.DataFrame, heads: pd.DataFrame, region: str, period: str
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """For every missed target: the units' own latest 情况说明 on its indicator, and the units that missed without one."""
+    """For every missed target: the units' own latest 情况说明 on its indicator, and the units that missed
+    without one."""
     missed = heads[heads["status"] == STATUS_MISSED]
     places = {
         region,
@@ -154,7 +160,7 @@ def explanations_for_misses(
     notes = load_facts(store, period).notes
     notes = notes[notes["region"].isin(places) & notes["indicator"].isin(set(missed["indicator"]))]
     latest = notes.sort_values("month").groupby(["region", "indicator"]).tail(1)
-    names = dict(zip(missed["indicator"], missed["indicator_name"]))
+    names = dict(zip(missed["indicator"], missed["indicator_name"], strict=True))
     quoted = (
         pd.DataFrame(
             {
@@ -176,9 +182,9 @@ def explanations_for_misses(
         & progress["indicator"].isin(set(missed["indicator"]))
         & progress["final"].astype(bool)
     ]
-    explained = set(zip(latest["region"], latest["indicator"]))
+    explained = set(zip(latest["region"], latest["indicator"], strict=True))
     unexplained = pd.Series(
-        [(j, i) not in explained for j, i in zip(units_missed["jurisdiction"], units_missed["indicator"])],
+        [(j, i) not in explained for j, i in zip(units_missed["jurisdiction"], units_missed["indicator"], strict=True)],
         index=units_missed.index,
         dtype=bool,
     )
@@ -219,7 +225,7 @@ def totals_paragraph(plan: Plan, heads: pd.DataFrame, region: str, as_of: dt.dat
             f"预期性目标完成{count(stretch, MET)}项、未完成{count(stretch, [STATUS_MISSED])}项。"
         )
     by_kind = [
-        f"{KIND_NAMES_ZH.get(kind, kind)}目标{len(g)}项完成{count(g, MET)}项"
+        f"{KIND_NAMES_ZH.get(str(kind), kind)}目标{len(g)}项完成{count(g, MET)}项"
         for kind, g in heads.groupby("kind", sort=False)
     ]
     return [first, "分类型看：" + "，".join(by_kind) + "。"]

@@ -115,7 +115,8 @@ def kernel_manager_class():
     from jupyter_client.manager import AsyncKernelManager
 
     class QuietKernelManager(AsyncKernelManager):
-        async def start_kernel(self, **kw):
+        # the ignore: mypy compares with KernelManager's synchronous start_kernel; AsyncKernelManager's is a coroutine
+        async def start_kernel(self, **kw):  # type: ignore[override]
             self.connection_file = self.connection_file or kernel_connection_file()
             await super().start_kernel(**{**kernel_streams(), **kw})
 

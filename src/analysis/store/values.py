@@ -53,7 +53,8 @@ def to_db(series: pd.Series, kind: str) -> list:
     elif kind == "float":
         series = series.astype("float64")
     # to_numpy(object, na_value=None) yields Python scalars (int, float, str, bool) and None.
-    return series.to_numpy(dtype=object, na_value=None).tolist()  # type: ignore[call-overload]  # stubs lack None
+    # pandas-stubs leave None out of the types of na_value, which pandas accepts (hence the ignore)
+    return series.to_numpy(dtype=object, na_value=None).tolist()  # type: ignore[call-overload]
 
 
 def dates_to_db(stamps: np.ndarray) -> list:
