@@ -238,7 +238,7 @@ class Worker:
         if km is None:
             return
         with suppress(Exception):
-            km.provisioner.process.kill()
+            getattr(km.provisioner, "process", None).kill()  # type: ignore[union-attr]  # None: nothing to kill
         with suppress(Exception):
             km.cleanup_connection_file()
 
@@ -385,12 +385,12 @@ def _error_text(err: BaseException) -> str:
     lines = [line for line in text.splitlines() if line.strip()]
     last = lines[-1] if lines else ""
     python_line = re.match(r"([A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt|Warning))\b:?\s*(.*)", last)
-    chinese = re.compile(r"[\u4e00-\u9fff]")
-    if not python_line and chinese.search(last):  # a line of ours
+    han = re.compile(r"[\u4e00-\u9fff]")
+    if not python_line and han.search(last):  # a line of ours
         return last[:500]
     name = name or (python_line[1] if python_line else type(err).__name__)
     value = str(value) if value else (python_line[2] if python_line else "")
-    if chinese.search(value):  # the notebook's own words (an analyst's raise)
+    if han.search(value):  # the notebook's own words (an analyst's raise)
         return f"笔记本运行出错（{name}：{value}）"[:500]
     return f"笔记本运行出错（{name}），详见该报告失败的笔记本"
 

@@ -55,7 +55,8 @@ def run_check(args) -> int:
         print("\n".join(f"  {line}" for line in found[:200]))
         if len(found) > 200:
             print(f"  ……另有 {len(found) - 200} 处未列出")
-        print(f"修复：python -m analysis store rebuild --store {store.backend.store_arg}（按原顺序重放存档中的报送文件）")
+        repair = f"python -m analysis store rebuild --store {store.backend.store_arg}"
+        print(f"修复：{repair}（按原顺序重放存档中的报送文件）")
         return 1
     periods = store.periods()
     shown = "、".join(dict.fromkeys(period_text(p) for p in periods[:1] + periods[-1:])) or "无"

@@ -292,7 +292,6 @@ def _ingest_locked(
     known["state"] = store.state()
     known["archive"] = store.archive_folder()
     workers = _workers()
-    outcomes: Iterator[Outcome]
     with store.writing():
         outcomes: Iterator[Outcome]
         if workers < 2 or len(files) < PARALLEL_MIN_FILES:
