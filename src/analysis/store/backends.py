@@ -6,13 +6,12 @@ transactions begun explicitly, so each write is exactly one transaction. What a 
 the write lock, DDL for data columns, bulk loading (SQLite: INSERT … SELECT from a staged file; PostgreSQL:
 COPY), structural checks, where verification is remembered and where the archive lives.
 
-`open_backend(location)`: a `postgresql://` (or `postgres://`) URL — any libpq URL — is a PostgreSQL store;
-anything else a folder holding an SQLite file. No location: $WORKBOOK_STORE, else data/store.
+Which backend a location names: `history.open_backend` (a `postgresql://` or `postgres://` URL — any libpq
+URL — is a PostgreSQL store; anything else a folder holding an SQLite file).
 """
 
 from __future__ import annotations
 
-import os
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
@@ -22,24 +21,11 @@ from typing import Any
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.expression import ClauseElement
 
-from analysis import paths
-
 URL_SCHEMES = ("postgresql://", "postgres://")
 
 
 def is_url(location: object) -> bool:
     return isinstance(location, str) and location.startswith(URL_SCHEMES)
-
-
-def open_backend(location: str | os.PathLike | None = None) -> Backend:
-    raw = location if location else os.environ.get(paths.STORE_ENV_VAR)
-    if is_url(raw):
-        from analysis.store.postgres_backend import PostgresBackend
-
-        return PostgresBackend(str(raw))
-    from analysis.store.sqlite_backend import SQLiteBackend
-
-    return SQLiteBackend(paths.store_dir(location))
 
 
 class Backend(ABC):
@@ -191,10 +177,11 @@ class Backend(ABC):
     def state(self, conn: Any = None) -> tuple:
         """Cheap to ask, and different after any change to the stored content (the memo key of readers)."""
 
-    def state_before_commit(self, conn: Any) -> tuple | None:
-        """A backend that remembers verification inside the store: the state its write transaction leaves (it is
-        remembered in the same transaction). None: remembered after the commit, from state()."""
-        return None
+    verified_in_store = False  # True: a verification is remembered in the store itself, by the write's own seal
+
+    def state_of(self, meta: dict) -> tuple:
+        """The state at the start of a write transaction (`meta`: writing.prelude)."""
+        return self.state()
 
     @abstractmethod
     def remembered(self, conn: Any = None) -> tuple | None:

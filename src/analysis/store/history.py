@@ -31,7 +31,7 @@ from typing import Any
 import pandas as pd
 
 from analysis.store import reading, schema, verify, writing
-from analysis.store.backends import open_backend
+from analysis.store.backends import Backend, is_url
 from analysis.store.faults import StoreError, restore_hint
 from analysis.store.layout import (
     ISSUED_SHEETS,
@@ -72,6 +72,20 @@ __all__ = [
     "prepare",
     "stage",
 ]
+
+
+def open_backend(location: str | os.PathLike | None = None) -> Backend:
+    """The backend a location names: a postgresql:// URL, else a folder; none: $WORKBOOK_STORE, else data/store."""
+    from analysis import paths
+
+    raw = location if location else os.environ.get(paths.STORE_ENV_VAR)
+    if is_url(raw):
+        from analysis.store.postgres_backend import PostgresBackend
+
+        return PostgresBackend(str(raw))
+    from analysis.store.sqlite_backend import SQLiteBackend
+
+    return SQLiteBackend(paths.store_dir(location))
 
 
 class Store:
@@ -209,14 +223,19 @@ class Store:
             if prepared.stage is not None:
                 self.backend.attach_stage(conn, prepared.stage)
             try:
-                return self._transaction(conn, lambda: self._add(conn, prepared, sent_with, content, replay))
+                return self._transaction(
+                    conn,
+                    lambda meta: self._add(conn, prepared, sent_with, content, replay, meta),
+                    (prepared.sha256, prepared.period),
+                )
             finally:
                 if prepared.stage is not None:
                     self.backend.detach_stage(conn)
 
-    def _add(self, conn, prepared: PreparedSubmission, sent_with, content: bytes | None, replay: dict | None):
+    def _add(self, conn, prepared: PreparedSubmission, sent_with, content: bytes | None, replay: dict | None, meta):
         backend = self.backend
-        same, duplicate = writing.same_file(backend, conn, prepared, sent_with)
+        same = meta["same"]
+        duplicate = writing.same_file(backend, conn, prepared, sent_with, same)
         if duplicate and replay is None:
             assert same is not None  # a duplicate is of a stored submission
             return (
@@ -224,7 +243,7 @@ class Store:
                 None,
                 False,
             )
-        sid = writing.next_id(backend, conn)
+        sid = int(meta["next"])
         at = replay["ingested_at"] if replay else writing.now()
         if replay is not None and sid != replay["id"]:
             raise StoreError(
@@ -259,11 +278,11 @@ class Store:
         if sheet not in SHEETS:
             raise StoreError(f"未知工作表“{sheet}”，应为：{'、'.join(SHEETS)}")
         with self._connection() as conn:
-            return self._transaction(conn, lambda: self._empty(conn, sheet, unit, period, note, replay))
+            return self._transaction(conn, lambda meta: self._empty(conn, sheet, unit, period, note, replay, meta))
 
-    def _empty(self, conn, sheet: str, unit: str, period: str, note: str, replay: dict | None):
+    def _empty(self, conn, sheet: str, unit: str, period: str, note: str, replay: dict | None, meta):
         backend = self.backend
-        sid = writing.next_id(backend, conn)
+        sid = int(meta["next"])
         at = replay["ingested_at"] if replay else writing.now()
         text = f"{unit}-{period}-{sheet}（本期无数据{('：' + note) if note else ''}）"
         sha = (
@@ -283,7 +302,7 @@ class Store:
         }  # fmt: skip
         return result, entry, False
 
-    def _transaction(self, conn, body) -> AddResult:
+    def _transaction(self, conn, body, key: tuple[str, str] = ("", "")) -> AddResult:
         """One write transaction: verify what is there (unless this process knows it sound), write, count, commit."""
         backend = self.backend
         try:
@@ -291,22 +310,20 @@ class Store:
             fresh = backend.create_schema(conn)
             if fresh:
                 writing.init_meta(backend, conn)
-            before = backend.state(conn)
+            meta = writing.prelude(backend, conn, *key)
+            before = backend.state_of(meta)
             if not fresh:
                 self._ensure_verified(conn, before)
                 if not self._log_checked:
                     backend.archive().reconcile(reading.log_entries(backend, conn))
             self._log_checked = True
-            result, entry, columns_changed = body()
+            result, entry, columns_changed = body(meta)
             if entry is None:  # a duplicate: nothing to write
                 backend.rollback(conn)
                 return result
             writing.log_entry(backend, conn, entry)
-            writing.seal(backend, conn, writing.read_meta(backend, conn), 1, columns_changed)
             # what was verified before, plus this verified write: still verified (every write verifies first)
-            pending = backend.state_before_commit(conn)
-            if pending is not None:
-                backend.remember(pending, conn)
+            left = writing.seal(backend, conn, meta, 1, columns_changed)
             writing.sleep_hook()
             backend.commit(conn)
         except backend.errors as err:  # locked, full, read-only, damaged: nothing was written
@@ -315,8 +332,8 @@ class Store:
         except BaseException:
             backend.rollback(conn)
             raise
-        self._trusted = pending if pending is not None else backend.state()
-        if pending is None and not self._writing:  # a run remembers once, when its connection closes
+        self._trusted = left if backend.verified_in_store else backend.state()
+        if not backend.verified_in_store and not self._writing:  # a run remembers once, when its connection closes
             backend.remember(self._trusted, conn)
         backend.archive().mirror([entry])
         for table, n in result.rows.items():
@@ -470,7 +487,9 @@ class Store:
         """A consistent copy of the store, archive included, as an SQLite store in `target_dir`."""
         from analysis.store.transfer import backup
 
-        return backup(self, Path(target_dir))
+        if is_url(str(target_dir)):
+            raise StoreError("备份目标应为一个文件夹（备份总是写成 SQLite 数据库和存档文件夹）")
+        return backup(self, Store(Path(target_dir)))
 
     def archive_report(self) -> tuple[list[str], list[str]]:
         """(problems, notes) of the archive: log entries against the submissions, every original file present and
@@ -507,7 +526,9 @@ class Store:
         """Copy the store, archive included, into the empty store at `location` (the other backend), verified."""
         from analysis.store.transfer import migrate
 
-        return migrate(self, location)  # type: ignore[return-value]
+        target = Store(location)
+        migrate(self, target)
+        return target
 
     def close(self) -> None:
         self.backend.close()

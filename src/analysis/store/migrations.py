@@ -144,8 +144,7 @@ def _to_4(backend, conn) -> None:
             conn.execute("UPDATE submissions SET digest = ? WHERE id = ?", (digest, row[0]))
             writing.log_entry(backend, conn, _legacy_entry(row, parts.get(row[0], []), digest))
         writing.init_meta(backend, conn)
-        meta = writing.read_meta(backend, conn)
-        writing.seal(backend, conn, {**meta, schema.SUBMISSION_COUNT: "0"}, len(rows))
+        writing.seal(backend, conn, {**writing.prelude(backend, conn), "count": "0"}, len(rows))
         conn.execute(f"PRAGMA user_version = {schema.SCHEMA_VERSION}")
 
 

@@ -101,8 +101,7 @@ class PostgresBackend(Backend):
         return conn
 
     def begin_write(self, conn) -> None:
-        conn.execute("BEGIN")
-        conn.execute(f"SELECT pg_advisory_xact_lock({_LOCK_KEY})")
+        conn.execute(f"BEGIN; SELECT pg_advisory_xact_lock({_LOCK_KEY})")  # one round trip
 
     def begin_snapshot(self, conn) -> None:
         conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
@@ -231,8 +230,10 @@ class PostgresBackend(Backend):
         ).fetchall())  # fmt: skip
         return (rows.get(schema.WRITE_COUNTER), rows.get(schema.CHANGES))
 
-    def state_before_commit(self, conn) -> tuple:
-        return self.state(conn)
+    verified_in_store = True
+
+    def state_of(self, meta: dict) -> tuple:
+        return (meta["counter"], meta["changes"])
 
     def remembered(self, conn=None) -> tuple | None:
         conn = conn if conn is not None else self._read_connection()

@@ -52,8 +52,6 @@ def log_for_rebuild(store) -> list[dict]:
 def rebuild(store, on_progress=None) -> dict:
     """Rebuild `store` from its archive and put the result in its place. Returns a summary (counts, where the
     damaged file went)."""
-    from analysis.store.history import Store
-
     entries = log_for_rebuild(store)
     backend = store.backend
     base = backend.dir if backend.name == "sqlite" else None
@@ -61,7 +59,7 @@ def rebuild(store, on_progress=None) -> dict:
         base.mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix=".rebuild-", dir=base))
     try:
-        fresh = Store(scratch / "store")
+        fresh = type(store)(scratch / "store")  # a new SQLite store of the same interface
         _replay(store, fresh, entries, scratch / "files", on_progress)
         problems = fresh.check()
         if problems:

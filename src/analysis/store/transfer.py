@@ -21,13 +21,8 @@ from analysis.store.values import coerce
 FIXED_COPY_ORDER = (schema.submissions, schema.columns, schema.meta, schema.archive_log, schema.parts)
 
 
-def backup(store, target_dir: Path) -> Path:
-    """A copy of `store` as an SQLite store in `target_dir` (which must not hold one yet); the database file."""
-    from analysis.store.history import Store
-
-    target = Store(target_dir)
-    if target.backend.name != "sqlite":
-        raise StoreError("备份目标应为一个文件夹（备份总是写成 SQLite 数据库和存档文件夹）")
+def backup(store, target) -> Path:
+    """A copy of `store` as the SQLite store `target` (whose folder must not hold one yet); the database file."""
     if target.exists():
         raise StoreError(f"备份目标 {target.location} 已存在；请换一个文件夹")
     if store.backend.name == "sqlite":
@@ -57,17 +52,13 @@ def _sqlite_backup(store, target) -> None:
     store.backend.archive().copy_to(target.backend.archive().root, entries)
 
 
-def migrate(store, to: str) -> object:
-    """Copy `store` into the empty store at `to` (another backend), archive included, and verify the copy."""
-    from analysis.store.history import Store
-
-    target = Store(to)
+def migrate(store, target) -> None:
+    """Copy `store` into the empty store `target` (another backend), archive included, and verify the copy."""
     if target.location == store.location:
         raise StoreError("迁移的目标与源数据库相同；请用 --to 指定另一个数据库")
     if target.exists() and target.submissions(include_superseded=True).shape[0]:
         raise StoreError(f"目标数据库 {target.location} 已有报送数据；迁移只写入空的数据库")
     copy_store(store, target)
-    return target
 
 
 def copy_store(source, target, *, replace: bool = False, expect_last_id: int | None = None) -> None:

@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import bindparam, case, func, insert, or_, select, tuple_, update
+from sqlalchemy import bindparam, case, func, insert, literal, or_, select, tuple_, update
 
 from analysis.store import schema
 from analysis.store.backends import Backend
@@ -57,8 +57,24 @@ def sleep_hook() -> None:
 
 # ---------------------------------------------------------------- statements (compiled once per backend)
 
-_SAME_FILE = select(func.max(S.c.id)).where(S.c.sha256 == bindparam("sha"), S.c.period == bindparam("period"))
-_NEXT_ID = select(func.coalesce(func.max(S.c.id), 0) + 1)
+
+def _meta_value(key: str):
+    return select(M.c.value).where(M.c.key == key).scalar_subquery()
+
+
+# What a write needs to know before it writes, in one query: the counters, the latest submission of the same bytes
+# for the period, the next id (each a round trip of its own to a database server otherwise).
+_PRELUDE = select(
+    _meta_value(schema.WRITE_COUNTER).label("counter"),
+    _meta_value(schema.CHANGES).label("changes"),
+    _meta_value(schema.SUBMISSION_COUNT).label("count"),
+    _meta_value(schema.CATALOGUE_DIGEST).label("catalogue"),
+    select(func.max(S.c.id))
+    .where(S.c.sha256 == bindparam("sha"), S.c.period == bindparam("period"))
+    .scalar_subquery()
+    .label("same"),
+    select(func.coalesce(func.max(S.c.id), 0) + 1).scalar_subquery().label("next"),
+)
 _SUPERSEDED_PARTS = select(func.count()).where(P.c.submission_id == bindparam("sid"), P.c.superseded_by.is_not(None))
 _INSERT_SUBMISSION = insert(S).values({c.name: bindparam(c.name) for c in S.columns})
 _INSERT_LOG = insert(L).values(id=bindparam("id"), entry=bindparam("entry"))
@@ -72,10 +88,19 @@ _ALL_COLUMNS = select(C.c.sheet, C.c.name, C.c.kind, C.c.position)
 _META = select(M.c.key, M.c.value)
 _SET_META = update(M).where(M.c.key == bindparam("k")).values(value=bindparam("v"))
 _INSERT_META = insert(M).values(key=bindparam("k"), value=bindparam("v"))
-_SET_COUNTERS = (
+# The counters moved on, and the state this write leaves, "counter:changes" (changes: counted by PostgreSQL's
+# triggers, including this transaction's statements), remembered as verified, in one statement.
+_SEAL = (
     update(M)
-    .where(or_(M.c.key == schema.WRITE_COUNTER, M.c.key == schema.SUBMISSION_COUNT))
-    .values(value=case((M.c.key == schema.WRITE_COUNTER, bindparam("counter")), else_=bindparam("count")))
+    .where(or_(M.c.key == schema.WRITE_COUNTER, M.c.key == schema.SUBMISSION_COUNT, M.c.key == schema.VERIFIED_AT))
+    .values(
+        value=case(
+            (M.c.key == schema.WRITE_COUNTER, bindparam("counter")),
+            (M.c.key == schema.SUBMISSION_COUNT, bindparam("count")),
+            else_=bindparam("counter") + literal(":") + _meta_value(schema.CHANGES),
+        )
+    )
+    .returning(M.c.key, M.c.value)
 )
 
 
@@ -96,21 +121,23 @@ def _superseders(backend: Backend, conn, sid: int) -> set[str]:
     return {row[0] for row in backend.rows(conn, query)}
 
 
-def same_file(backend: Backend, conn, prepared: PreparedSubmission, sent_with) -> tuple[int | None, bool]:
-    """(the latest submission of the same bytes for the period, whether this one is a duplicate of it).
+def prelude(backend: Backend, conn, sha256: str = "", period: str = "") -> dict:
+    """The counters (counter, changes, count, catalogue), the latest submission of these bytes for the period
+    (same) and the next submission id (next), read at the start of a write transaction."""
+    row = backend.run(conn, _PRELUDE, {"sha": sha256, "period": period}).fetchone()
+    return dict(zip(("counter", "changes", "count", "catalogue", "same", "next"), row, strict=True))
 
-    Stored again (a restore) when a later file superseded it — unless a file that superseded it is sent in the
-    same run (`sent_with()`): a folder ingested again as a whole is its current state."""
-    same = backend.run(conn, _SAME_FILE, {"sha": prepared.sha256, "period": prepared.period}).fetchone()[0]
+
+def same_file(backend: Backend, conn, prepared: PreparedSubmission, sent_with, same: int | None) -> bool:
+    """Whether a submission whose bytes are those of `same` (the latest stored for the period) is a duplicate.
+
+    It is stored again (a restore) when a later file superseded `same` — unless a file that superseded it is sent
+    in the same run (`sent_with()`: the sha256 of the run's files): a folder ingested again as a whole is its
+    current state."""
     if same is None:
-        return None, False
+        return False
     current = backend.run(conn, _SUPERSEDED_PARTS, {"sid": same}).fetchone()[0] == 0
-    duplicate = current or (sent_with is not None and bool(_superseders(backend, conn, same) & sent_with()))
-    return same, duplicate
-
-
-def next_id(backend: Backend, conn) -> int:
-    return int(backend.run(conn, _NEXT_ID, {}).fetchone()[0])
+    return current or (sent_with is not None and bool(_superseders(backend, conn, same) & sent_with()))
 
 
 def planned_parts(prepared: PreparedSubmission) -> list[tuple[str, str, str, int, str]]:
@@ -147,8 +174,8 @@ def write_sheets(
     """Every sheet's rows and the submission's parts: (rows per sheet, ids of the submissions superseded, whether
     the column catalogue changed)."""
     rows: dict[str, int] = {}
-    tables = backend.table_names(conn) if prepared.sheets else set()
     catalogue = catalogue_of(backend, conn) if prepared.sheets else {}
+    tables = set(catalogue)  # a sheet's table is created with its first columns, in one transaction
     grew = False
     for index, sheet in enumerate(prepared.sheets):
         stored, changed = ensure_columns(backend, conn, sheet, tables, catalogue.setdefault(sheet.name, {}))
@@ -276,17 +303,19 @@ def init_meta(backend: Backend, conn) -> None:
             backend.run(conn, _INSERT_META, {"k": key, "v": value})
 
 
-def seal(backend: Backend, conn, meta: dict[str, str], submissions_added: int, columns_changed: bool = True) -> int:
+def seal(backend: Backend, conn, meta: dict, submissions_added: int, columns_changed: bool = True) -> tuple:
     """Count the write (the write counter), bring the submission count and (when the columns changed) the catalogue
-    digest up to date. The new counter."""
-    counter = int(meta[schema.WRITE_COUNTER]) + 1
-    count = int(meta[schema.SUBMISSION_COUNT]) + submissions_added
-    backend.run(conn, _SET_COUNTERS, {"counter": str(counter), "count": str(count)})
+    digest up to date, and remember the state the write leaves as verified (`meta`: the prelude's counters; every
+    write verifies the store first, so what it leaves is verified too). The state: (write counter, changes)."""
     if columns_changed:
         catalogue = catalogue_digest(backend.run(conn, _ALL_COLUMNS, {}).fetchall())
-        if catalogue != meta[schema.CATALOGUE_DIGEST]:
+        if catalogue != meta["catalogue"]:
             backend.run(conn, _SET_META, {"k": schema.CATALOGUE_DIGEST, "v": catalogue})
-    return counter
+    counter = int(meta["counter"]) + 1
+    count = int(meta["count"]) + submissions_added
+    rows = backend.run(conn, _SEAL, {"counter": str(counter), "count": str(count)}).fetchall()
+    state = dict(rows)[schema.VERIFIED_AT]
+    return tuple(state.split(":"))
 
 
 def empty_part_digest() -> str:
