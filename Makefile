@@ -20,7 +20,7 @@ $(STAMP): requirements.txt pyproject.toml
 	@echo "安装 Python 依赖到 $(VENV) …"
 	@$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt 2>&1 | grep -v "is ignored" || true
 	@$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e . 2>&1 | grep -v "is ignored" || true
-	@$(BIN)/python -c "import analysis, pandas, papermill, weasyprint, python_calamine" \
+	@$(BIN)/python -c "import analysis, pandas, papermill, weasyprint, python_calamine, sqlalchemy, psycopg" \
 		|| { echo "Python 依赖安装失败，请查看上面的 pip 输出" >&2; exit 1; }
 	@touch $@
 

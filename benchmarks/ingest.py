@@ -1,11 +1,15 @@
-"""Benchmark: our whole ingest (read, validate, store) against pandas+openpyxl merely reading.
+"""Benchmark: our whole ingest (read, validate, store) into SQLite and into PostgreSQL, against pandas+openpyxl
+merely reading, in one run.
 
     .venv/bin/python benchmarks/ingest.py [--size province|small] [--data DIR] [--keep DIR] [--no-openpyxl]
+                                          [--postgres URL | --no-postgres]
 
-The files come from the demo generator (`python -m analysis demo --out DIR --size SIZE`), or
-from --data (a folder made by it earlier). Prints a plain table with both times and the ratio
-(goal for --size province: ingest at least 5x faster than openpyxl's read alone). --size small
-(thousands of small files) measures the per-file overhead; --no-openpyxl skips the comparison.
+The files come from the demo generator (`python -m analysis demo --out DIR --size SIZE`), or from --data (a
+folder made by it earlier). PostgreSQL: the server at --postgres (a database is created for the run and dropped
+after), else a private server started for the run (tests/support/postgres.py, with fsync on, as SQLite's
+synchronous=FULL). Prints one table: each step's rows and seconds, then the ratios against their goals
+(--size province: PostgreSQL within 1.5x of SQLite; SQLite at least 5x faster than openpyxl's read alone), and
+what verifying the store costs (in full, and remembered).
 """
 
 from __future__ import annotations
@@ -16,10 +20,12 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import ExitStack
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "tests"))
 
 import pandas as pd  # noqa: E402
 
@@ -70,18 +76,52 @@ class _TimedStore(Store):
             self.write_seconds += time.perf_counter() - start
 
 
-def time_ingest(files: list[Path], store_dir: Path) -> tuple[float, float, int, int, int]:
-    store = _TimedStore(store_dir)
+def time_ingest(files: list[Path], location: str) -> dict:
+    store = _TimedStore(location)
     start = time.perf_counter()
     outcomes = ingest(files, store=store)
     seconds = time.perf_counter() - start
     rejected = [o for o in outcomes if o.rejected]
     stored = sum(sum(o.result.rows.values()) for o in outcomes if not o.rejected)
-    return seconds, store.write_seconds, stored, len(outcomes), len(rejected)
+    return {"seconds": seconds, "writing": store.write_seconds, "rows": stored, "files": len(outcomes),
+            "rejected": len(rejected)}  # fmt: skip
+
+
+def time_verification(location: str) -> tuple[float, float]:
+    """(a whole-store verification, one read's check when the verification is remembered), in seconds."""
+    store = Store(location)
+    start = time.perf_counter()
+    problems = store.check()
+    full = time.perf_counter() - start
+    if problems:
+        raise SystemExit(f"数据库核对不一致：{problems[0]}")
+    store.periods()  # remembered from here on
+    start = time.perf_counter()
+    for _ in range(100):
+        store.verify()
+    return full, (time.perf_counter() - start) / 100
+
+
+def postgres_location(args, stack: ExitStack) -> str | None:
+    if args.no_postgres:
+        return None
+    from support.postgres import drop_database, find_bin_dir, new_database, private_cluster
+
+    server = args.postgres
+    if server is None:
+        if find_bin_dir() is None:
+            print("未安装 PostgreSQL（scripts/system-deps.sh 安装），只测 SQLite")
+            return None
+        server = stack.enter_context(private_cluster(durable=True))
+    url = new_database(server)
+    stack.callback(drop_database, server, url)
+    return url
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description="入库速度基准：本工具完整入库 vs. pandas+openpyxl 仅读取")
+    parser = argparse.ArgumentParser(
+        description="入库速度基准：本工具完整入库（SQLite、PostgreSQL）vs. pandas+openpyxl 仅读取"
+    )
     parser.add_argument(
         "--size",
         choices=("province", "small"),
@@ -90,10 +130,12 @@ def main() -> int:
     )
     parser.add_argument("--until", metavar="YYYY-MM", help="演示数据的最后填报期（默认本月）")
     parser.add_argument("--data", type=Path, help="使用此目录中已生成的报送文件，不再生成")
-    parser.add_argument("--keep", type=Path, help="把生成的文件和数据库留在此目录")
+    parser.add_argument("--keep", type=Path, help="把生成的文件和 SQLite 数据库留在此目录")
     parser.add_argument("--no-openpyxl", action="store_true", help="不测 openpyxl 读取（只测本工具入库）")
+    parser.add_argument("--postgres", metavar="URL", help="PostgreSQL 服务器（默认临时启动一个私有服务器）")
+    parser.add_argument("--no-postgres", action="store_true", help="不测 PostgreSQL")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
         work = args.keep or Path(tmp)
         data_dir, store_dir = args.data or work / "files", work / "store"
         generated = 0.0
@@ -103,26 +145,46 @@ def main() -> int:
             generated = time.perf_counter() - t0
         files = collect_files([data_dir])
         size_mb = sum(f.stat().st_size for f in files) / 1e6
-        ours, writing, stored_rows, n_files, n_rejected = time_ingest(files, store_dir)
+        runs = {"SQLite": time_ingest(files, str(store_dir))}
+        postgres = postgres_location(args, stack)
+        if postgres:
+            runs["PostgreSQL"] = time_ingest(files, postgres)
         source = (
             f"已有目录 {data_dir}"
             if args.data
             else f"python -m analysis demo --size {args.size}，生成用时 {generated:.1f} 秒"
         )
-        print(f"数据来源：{source}；{n_files} 个文件（拒收 {n_rejected}），{size_mb:.1f} MB；CPU {os.cpu_count()} 核")
+        first = runs["SQLite"]
+        print(
+            f"数据来源：{source}；{first['files']} 个文件（拒收 {first['rejected']}），{size_mb:.1f} MB；"
+            f"CPU {os.cpu_count()} 核"
+        )
         print(f"{'步骤':<34}{'行数':>10}{'用时(秒)':>12}")
-        print(f"{'本工具入库（读取+校验+入库）':<26}{stored_rows:>10}{ours:>12.2f}")
-        print(f"{'  其中 主进程等待读取+校验':<26}{stored_rows:>10}{ours - writing:>12.2f}")
-        print(f"{'  其中 主进程写入数据库':<27}{stored_rows:>10}{writing:>12.2f}")
-        print(f"{'  平均每个文件（毫秒）':<28}{'':>10}{1000 * ours / max(n_files, 1):>12.1f}")
+        for name, run in runs.items():
+            print(f"{'本工具入库 ' + name + '（读取+校验+入库）':<28}{run['rows']:>10}{run['seconds']:>12.2f}")
+            print(f"{'  其中 主进程写入数据库':<27}{run['rows']:>10}{run['writing']:>12.2f}")
+            print(f"{'  平均每个文件（毫秒）':<28}{'':>10}{1000 * run['seconds'] / max(run['files'], 1):>12.1f}")
         workbooks = [f for f in files if f.suffix.lower() in (".xlsx", ".xlsm")]
         bare, bare_rows = time_calamine(workbooks)
         print(f"{'calamine 仅读取（仅 .xlsx，基线二）':<27}{bare_rows:>10}{bare:>12.2f}")
+        theirs = None
         if not args.no_openpyxl:
             theirs, read_rows = time_openpyxl(workbooks)
             print(f"{'pandas+openpyxl 仅读取（仅 .xlsx）':<28}{read_rows:>10}{theirs:>12.2f}")
-            print(f"倍数（openpyxl 读取 / 本工具入库）：{theirs / ours:.1f}×（目标 ≥ 5×）")
-        print(f"倍数（本工具入库 / calamine 仅读取）：{ours / bare:.1f}×（与“只读不校验”的距离；入库还含 CSV 文件）")
+        locations = {"SQLite": str(store_dir), **({"PostgreSQL": postgres} if postgres else {})}
+        for name, location in locations.items():
+            full, remembered = time_verification(location)
+            print(f"{'全库核对 ' + name + '（写入后首次读取）':<28}{'':>10}{full:>12.2f}")
+            print(f"{'已记住的核对 ' + name + '（每次读取，毫秒）':<26}{'':>10}{1000 * remembered:>12.2f}")
+        if "PostgreSQL" in runs:
+            ratio = runs["PostgreSQL"]["seconds"] / first["seconds"]
+            print(f"倍数（PostgreSQL 入库 / SQLite 入库）：{ratio:.2f}×（目标 ≤ 1.5×）")
+        if theirs is not None:
+            print(f"倍数（openpyxl 读取 / 本工具 SQLite 入库）：{theirs / first['seconds']:.1f}×（目标 ≥ 5×）")
+        print(
+            f"倍数（本工具 SQLite 入库 / calamine 仅读取）：{first['seconds'] / bare:.1f}×"
+            "（与“只读不校验”的距离；入库还含 CSV 文件）"
+        )
     return 0
 
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Ensure the Debian packages the workbook needs: a CJK font for charts and PDFs,
-# poppler-utils (pdftotext/pdffonts) for the PDF tests, pango and harfbuzz-subset for WeasyPrint.
+# poppler-utils (pdftotext/pdffonts) for the PDF tests, pango and harfbuzz-subset for WeasyPrint,
+# postgresql for the tests of the PostgreSQL store (the server is started by the tests, never as a service).
 # Fonts: Noto CJK, the Fandol 公文 faces, and fallback faces for rare characters (below).
 # Optional: LibreOffice Calc without a GUI for the export round trips (tests/test_exports.py, skipped without
 # it): about 88 MB to download, 272 MB installed, 11 s to install from a warm apt cache.
@@ -36,6 +37,8 @@ install_fandol() {
 fandol=0
 fandol_missing && fandol=1
 command -v soffice >/dev/null 2>&1 || optional+=(libreoffice-calc-nogui)
+# PostgreSQL server programs (initdb, pg_ctl): the tests of the PostgreSQL store start a private server with them
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 || missing+=(postgresql)
 # the 报送平台's browser tests drive Debian's chromium through Playwright (tests/test_web_browser.py, skipped without it)
 command -v chromium >/dev/null 2>&1 || optional+=(chromium)
 [ ${#missing[@]} -eq 0 ] && [ ${#optional[@]} -eq 0 ] && [ $fandol -eq 0 ] && exit 0

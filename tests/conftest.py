@@ -39,3 +39,34 @@ def demo_store(demo_files, tmp_path_factory) -> Path:
     store = Store(tmp_path_factory.mktemp("store") / "store")
     ingest([demo_files], store=store)
     return store.dir
+
+
+# --- PostgreSQL: one private server for the session (tests/support/postgres.py), a database per test -------------
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """The URL of a throwaway PostgreSQL server, started once and stopped at the end of the session; the tests that
+    need it are skipped, with the reason, only where PostgreSQL is not installed."""
+    from support.postgres import find_bin_dir, private_cluster
+
+    if find_bin_dir() is None:
+        pytest.skip("PostgreSQL is not installed (no initdb; scripts/system-deps.sh installs Debian's postgresql)")
+    with private_cluster() as url:
+        yield url
+
+
+@pytest.fixture
+def postgres_url(postgres_server) -> str:
+    """An empty database of its own on the session's server."""
+    from support.postgres import new_database
+
+    return new_database(postgres_server)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_location(request, tmp_path) -> str:
+    """Where a test's store lives, once per backend: a folder (SQLite) or an empty PostgreSQL database."""
+    if request.param == "sqlite":
+        return str(tmp_path / "store")
+    return request.getfixturevalue("postgres_url")

@@ -1,18 +1,19 @@
-"""The submission store: idempotency, corrections, as-of snapshots, types, fingerprints."""
+"""The submission store: idempotency, corrections, as-of snapshots, types, fingerprints — on both backends
+(`store_location`: an SQLite folder, then a PostgreSQL database)."""
 
 from __future__ import annotations
 
 import json
-import sqlite3
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from analysis.store import history as store_mod
-from analysis.store import staging
+from analysis.store import staging, writing
 from analysis.store.history import Store
 from analysis.submissions.validate import Submission
+from support.stores import dump, table_rows
 
 A, B = "新乐市", "正定县"
 
@@ -53,17 +54,9 @@ def submission(sha: str, period: str, **tables: pd.DataFrame) -> Submission:
     return Submission(Path(f"{sha}.xlsx"), f"{sha}.xlsx", sha, period, tables, units, {})
 
 
-def dump(store: Store) -> list[str]:
-    conn = sqlite3.connect(store.db_path)
-    try:
-        return list(conn.iterdump())
-    finally:
-        conn.close()
-
-
 @pytest.fixture
-def store(tmp_path) -> Store:
-    return Store(tmp_path / "store")
+def store(store_location) -> Store:
+    return Store(store_location)
 
 
 def test_new_store_reads_empty_and_creates_nothing(store):
@@ -72,7 +65,7 @@ def test_new_store_reads_empty_and_creates_nothing(store):
     assert store.snapshot("企业名录").empty
     assert list(store.snapshot("企业名录").columns[:3]) == ["统一社会信用代码", "企业名称", "所属地区"]
     assert store.submissions().empty
-    assert not store.dir.exists()
+    assert not store.exists() and (store.dir is None or not store.dir.exists())
 
 
 def test_add_then_snapshot_returns_rows_with_provenance_and_types(store):
@@ -120,9 +113,7 @@ def test_correction_replaces_one_unit_keeps_old_in_log_and_other_units(store):
     parts = store.parts(include_superseded=True)
     old = parts[(parts["submission_id"] == 1) & (parts["unit"] == A)]
     assert old["superseded_by"].tolist() == [2] and old["n_rows"].tolist() == [2]
-    conn = sqlite3.connect(store.db_path)
-    assert conn.execute('SELECT COUNT(*) FROM "企业名录" WHERE submission_id = 1').fetchone()[0] == 3
-    conn.close()
+    assert [row[0] for row in table_rows(store, "企业名录")].count(1) == 3
 
 
 def test_submission_fully_corrected_is_listed_as_superseded(store):
@@ -163,7 +154,7 @@ def test_monthly_snapshot_takes_each_month_from_latest_submission_carrying_it(st
 
 def test_as_at_replays_the_store_before_a_correction(store, monkeypatch):
     clock = iter(["2023-06-10 09:00:00", "2023-06-20 09:00:00"])
-    monkeypatch.setattr(store_mod, "_now", lambda: next(clock))
+    monkeypatch.setattr(writing, "now", lambda: next(clock))
     store.add(submission("s1", "2023-06", 企业名录=enterprises(A, ["E1"])))
     store.add(submission("s2", "2023-06", 企业名录=enterprises(A, ["E2"])))
     assert store.snapshot("企业名录", as_at="2023-06-15")["统一社会信用代码"].tolist() == ["E1"]
@@ -232,6 +223,23 @@ def test_column_kind_widens_to_text_without_losing_values(store):
     assert store.snapshot("集群名录")["主导产业"].tolist() == ["13", "食品"]  # 新乐市 then 正定县
 
 
+def test_kinds_widening_twice_keep_values_digests_and_order(store):
+    """int → float → text: the values come back as the widest kind says, the same on both backends, and every
+    part still verifies (digests hash each value's one text form, whatever it is stored as now)."""
+    first = pd.DataFrame(
+        {"集群名称": ["C1"], "所属地区": [A], "主导产业": [13], "地区": A, "_sheet": "集群名录", "_row": [2]}
+    )
+    store.add(submission("s1", "2023-05", 集群名录=first))
+    store.add(submission("s2", "2023-05", 集群名录=first.assign(地区=B, 所属地区=B, 集群名称="C2", 主导产业=[2.5])))
+    assert store.snapshot("集群名录")["主导产业"].tolist() == [13.0, 2.5]
+    store.add(submission("s3", "2023-06", 集群名录=first.assign(集群名称="C3", 主导产业=[True])))
+    third = first.assign(地区="无极县", 所属地区="无极县", 集群名称="C4", 主导产业=["食品"])
+    store.add(submission("s4", "2023-06", 集群名录=third))
+    assert store.snapshot("集群名录", "2023-05")["主导产业"].tolist() == ["13", "2.5"]
+    assert store.snapshot("集群名录")["主导产业"].tolist() == ["1", "食品", "2.5"]  # 新乐市 2023-06, 无极县, 正定县
+    assert store.check() == []
+
+
 def test_failed_add_rolls_back(store, monkeypatch):
     store.add(submission("s1", "2023-05", 企业名录=enterprises(A, ["E1"])))
     before = dump(store)
@@ -239,7 +247,7 @@ def test_failed_add_rolls_back(store, monkeypatch):
     def boom():
         raise RuntimeError("disk gone")
 
-    monkeypatch.setattr(store_mod, "_sleep_hook", boom)
+    monkeypatch.setattr(writing, "sleep_hook", boom)
     with pytest.raises(RuntimeError):
         store.add(
             submission("s2", "2023-05", 企业名录=enterprises(A, ["E2"]), 指标填报=indicators(A, {"2023-05": 1.0}))
@@ -251,18 +259,14 @@ def test_store_dir_from_env_var(tmp_path, monkeypatch):
     monkeypatch.setenv("WORKBOOK_STORE", str(tmp_path / "env"))
     assert Store().dir == tmp_path / "env"
     assert Store(tmp_path / "explicit").dir == tmp_path / "explicit"
+    monkeypatch.setenv("WORKBOOK_STORE", "postgresql://analyst:secret@db.example/workbook")
+    assert (Store().backend.name, Store().location) == ("postgresql", "postgresql://analyst@db.example/workbook")
+    assert Store(tmp_path / "explicit").backend.name == "sqlite"  # --store wins over the variable
 
 
-def _rows(store: Store, sheet: str) -> list[tuple]:
-    conn = sqlite3.connect(store.db_path)
-    try:
-        return conn.execute(f'SELECT * FROM "{sheet}" ORDER BY rowid').fetchall()
-    finally:
-        conn.close()
+def test_staged_submission_stores_exactly_what_an_in_memory_one_does(tmp_path, store_location, request):
+    """The worker path (prepare + stage in a scratch file, INSERT … SELECT or COPY) equals add(submission)."""
 
-
-def test_staged_submission_stores_exactly_what_an_in_memory_one_does(tmp_path):
-    """The worker path (prepare + stage in a scratch file, INSERT … SELECT) equals add(submission)."""
     mixed = pd.concat([enterprises(A, ["0012", "E2"]), enterprises(B, ["F1"])], ignore_index=True)
     mixed["备用列"] = ["x", None, 3]  # an extra column: kept as _extra JSON
     sub = submission("s1", "2023-05", 企业名录=mixed, 指标填报=indicators(A, {"2023-04": 70.0, "2023-05": 76.5}))
@@ -271,7 +275,13 @@ def test_staged_submission_stores_exactly_what_an_in_memory_one_does(tmp_path):
         {"集群名称": ["C1"], "所属地区": [A], "主导产业": ["食品"], "地区": A, "_sheet": "集群名录", "_row": [2]}
     )
     widened = submission("s2", "2023-06", 集群名录=first.assign(主导产业=[13]))  # a number in a text column
-    memory, staged = Store(tmp_path / "memory"), Store(tmp_path / "staged")
+    if store_location.startswith("/"):
+        other = str(tmp_path / "memory")
+    else:
+        from support.postgres import new_database
+
+        other = new_database(request.getfixturevalue("postgres_server"))
+    memory, staged = Store(other), Store(store_location)
     for i, item in enumerate([submission("s0", "2023-05", 集群名录=first), sub, widened]):
         expected = memory.add(item)
         got = staged.add(store_mod.stage(store_mod.prepare(item), tmp_path / f"stage{i}.sqlite"))
@@ -282,9 +292,9 @@ def test_staged_submission_stores_exactly_what_an_in_memory_one_does(tmp_path):
             expected.superseded,
         )
     for sheet in ("企业名录", "指标填报", "集群名录"):
-        assert _rows(staged, sheet) == _rows(memory, sheet)
+        assert table_rows(staged, sheet) == table_rows(memory, sheet)
         pd.testing.assert_frame_equal(staged.snapshot(sheet), memory.snapshot(sheet))
-    rows = _rows(staged, "企业名录")
+    rows = table_rows(staged, "企业名录")
     assert [r[1] for r in rows] == [A, A, B]
     assert [json.loads(r[4]) for r in rows] == [{"备用列": "x"}, {"备用列": None}, {"备用列": 3}]
     assert staged.snapshot("集群名录")["主导产业"].tolist() == ["13"]
@@ -318,7 +328,7 @@ def test_extra_columns_json_is_what_json_dumps_writes():
     assert staging._extra_json(frame, ["备注", "序号"]) == expected
 
 
-def test_a_register_read_per_year_keeps_years_a_later_register_no_longer_lists(tmp_path):
+def test_a_register_read_per_year_keeps_years_a_later_register_no_longer_lists(tmp_path, store_location):
     from support.builders import enterprise, store_with, submission
 
     code = "91130184MA00000011"
@@ -342,6 +352,7 @@ def test_a_register_read_per_year_keeps_years_a_later_register_no_longer_lists(t
                 企业年度财务=[fin(2023, 115.0), fin(2024, 120.0)],
             ),
         ],
+        store_location,
     )
     # the plain register snapshot is the latest part only; per year, 2022 stays and 2023 is the later figure
     assert store.snapshot("企业年度财务", "2025-12")["年度"].tolist() == [2023, 2024]

@@ -57,8 +57,8 @@ def counts(store: Store, unit: str, period="2026-11") -> dict[str, int]:
         {"资质认定": award(CL[1], L, "科技型中小企业", "2025-01-01", "省级")},  # one award citing a 鹿泉区 code
     ],
 )
-def test_a_stray_row_of_another_unit_no_longer_wipes_its_other_sheets(tmp_path, stray):
-    store = store_with(tmp_path, [luquan_file()])
+def test_a_stray_row_of_another_unit_no_longer_wipes_its_other_sheets(tmp_path, stray, store_location):
+    store = store_with(tmp_path, [luquan_file()], store_location)
     before = counts(store, L)
     assert before == {"企业名录": 3, "资质认定": 3, "情况说明": 1, "指标填报": 0}
     store.add(xinle_file(**stray))
@@ -70,8 +70,8 @@ def test_a_stray_row_of_another_unit_no_longer_wipes_its_other_sheets(tmp_path, 
     assert after["情况说明"] == 1 and (sheet == "企业名录" or after["企业名录"] == 3)
 
 
-def test_a_superseded_file_sent_again_is_restored_as_a_new_correction(tmp_path):
-    store = store_with(tmp_path, [luquan_file()])
+def test_a_superseded_file_sent_again_is_restored_as_a_new_correction(tmp_path, store_location):
+    store = store_with(tmp_path, [luquan_file()], store_location)
     first = store.submissions()["id"].max()
     corrected = submission(
         "2026-11",
@@ -88,8 +88,8 @@ def test_a_superseded_file_sent_again_is_restored_as_a_new_correction(tmp_path):
     assert store.add(luquan_file()).status == "duplicate"
 
 
-def test_emptying_a_sheet_is_explicit_and_logged(tmp_path):
-    store = store_with(tmp_path, [luquan_file()])
+def test_emptying_a_sheet_is_explicit_and_logged(tmp_path, store_location):
+    store = store_with(tmp_path, [luquan_file()], store_location)
     result = store.empty("情况说明", L, "2026-11")
     assert result.status == "emptied" and result.superseded
     assert counts(store, L) == {"企业名录": 3, "资质认定": 3, "情况说明": 0, "指标填报": 0}
@@ -97,8 +97,8 @@ def test_emptying_a_sheet_is_explicit_and_logged(tmp_path):
     assert log["file_name"].str.contains("鹿泉区-2026-11-情况说明（本期无数据）").any()
 
 
-def test_ingest_empty_on_the_command_line(tmp_path):
-    store = store_with(tmp_path, [luquan_file()])
+def test_ingest_empty_on_the_command_line(tmp_path, store_location):
+    store = store_with(tmp_path, [luquan_file()], store_location)
     result = subprocess.run(
         [
             sys.executable,
@@ -112,7 +112,7 @@ def test_ingest_empty_on_the_command_line(tmp_path):
             "--period",
             "2026-11",
             "--store",
-            str(tmp_path / "store"),
+            store_location,
         ],
         capture_output=True,
         text=True,
@@ -122,7 +122,7 @@ def test_ingest_empty_on_the_command_line(tmp_path):
     assert result.stdout.startswith("已登记本期无数据：鹿泉区 2026-11 情况说明") and "替换第" in result.stdout
     assert counts(store, L)["情况说明"] == 0
     missing = subprocess.run(
-        [sys.executable, "-m", "analysis", "ingest", "--empty", "情况说明", "--store", str(tmp_path / "store")],
+        [sys.executable, "-m", "analysis", "ingest", "--empty", "情况说明", "--store", store_location],
         capture_output=True,
         text=True,
         cwd=paths.PROJECT_ROOT,
@@ -130,9 +130,22 @@ def test_ingest_empty_on_the_command_line(tmp_path):
     assert missing.returncode != 0 and "--region" in missing.stderr and "Traceback" not in missing.stderr
 
 
+def as_version_3(db) -> None:
+    """Make a store look like one written before digests, counters and the archive (schema version 3)."""
+    conn = sqlite3.connect(db)
+    with conn:
+        conn.execute("DROP TABLE meta")
+        conn.execute("DROP TABLE archive_log")
+        conn.execute("ALTER TABLE submissions DROP COLUMN digest")
+        conn.execute("ALTER TABLE parts DROP COLUMN digest")
+        conn.execute("PRAGMA user_version = 3")
+    conn.close()
+
+
 def test_a_version_one_store_is_brought_up_to_date_keeping_every_row(tmp_path):
     store = store_with(tmp_path, [luquan_file()])
     db = tmp_path / "store" / "workbook.sqlite"
+    as_version_3(db)
     conn = sqlite3.connect(db)
     # make it look like a store written before this change: the old table with UNIQUE (sha256, period)
     conn.executescript("""
@@ -343,12 +356,12 @@ def test_concurrent_ingests_of_one_folder_queue_and_refuse_nothing(tmp_path, dem
     assert _submissions(tmp_path / "three") == _submissions(store.dir) == len(list(demo_files.iterdir()))
 
 
-def test_an_enterprise_moving_to_another_unit_is_reported_and_the_old_units_rows_stay(tmp_path):
+def test_an_enterprise_moving_to_another_unit_is_reported_and_the_old_units_rows_stay(tmp_path, store_location):
     from pathlib import Path
 
     from analysis.store.ingest import _store, defined_names, describe, enterprise_names, known_names, summary
 
-    store = store_with(tmp_path, [luquan_file()])
+    store = store_with(tmp_path, [luquan_file()], store_location)
     known = known_names(store)
     moved = submission("2026-12", X, 企业名录=[enterprise(c, X) for c in CX] + [enterprise(CL[0], X)])
     outcome, _ = _store(
@@ -378,6 +391,7 @@ def test_a_store_written_before_the_whole_province_gets_its_shared_district_name
             )
         ],
     )
+    as_version_3(store.db_path)
     conn = sqlite3.connect(store.db_path)
     with conn:
         conn.execute("UPDATE parts SET unit = '桥西区'")
@@ -392,6 +406,6 @@ def test_a_store_written_before_the_whole_province_gets_its_shared_district_name
     assert reopened.snapshot("企业名录", "2026-11", Q)["所属地区"].tolist() == [Q]
     assert len(reopened.snapshot("资质认定", "2026-11", Q)) == 1
     conn = sqlite3.connect(store.db_path)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
     assert conn.execute("SELECT units FROM submissions").fetchone()[0] == f'["{Q}"]'
     assert conn.execute("SELECT COUNT(*) FROM parts WHERE unit = '桥西区'").fetchone()[0] == 0

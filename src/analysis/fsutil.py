@@ -25,6 +25,17 @@ def atomic_path(target: Path):
             os.unlink(tmp)
 
 
+def process_alive(pid: int) -> bool:
+    """A process with this id exists (ours or another user's)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def current_umask() -> int:
     mask = os.umask(0)
     os.umask(mask)

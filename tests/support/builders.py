@@ -75,8 +75,9 @@ def allocation(
     return {"地区": region, "指标": indicator, "期限": term, "目标值": value, "下达文号": doc, "下达日期": issued}
 
 
-def store_with(tmp_path: Path, submissions: list[Submission]) -> Store:
-    store = Store(tmp_path / "store")
+def store_with(tmp_path: Path, submissions: list[Submission], location: str | None = None) -> Store:
+    """A store (at `location`, else a folder in tmp_path) holding `submissions`, added in order."""
+    store = Store(location or tmp_path / "store")
     for sub in submissions:
         store.add(sub)
     return store

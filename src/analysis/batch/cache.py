@@ -57,7 +57,7 @@ def _key(store, what: str, period: str, extra: str = "") -> str:
     text = "|".join(
         [
             what,
-            str(Path(store.dir).resolve()),
+            store.identity,
             period,
             extra,
             code_and_settings_hash(),

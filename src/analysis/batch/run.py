@@ -207,10 +207,18 @@ class Worker:
             from jupyter_client.manager import AsyncKernelManager
             from jupyter_core.utils import run_sync
 
-            from analysis.reports.notebooks import KERNEL_NAME, kernel_arguments, kernel_config, kernel_streams
+            from analysis.reports.notebooks import (
+                KERNEL_NAME,
+                kernel_arguments,
+                kernel_config,
+                kernel_connection_file,
+                kernel_streams,
+            )
 
             self.close()
-            self.km = AsyncKernelManager(kernel_name=KERNEL_NAME, config=kernel_config())
+            self.km = AsyncKernelManager(
+                kernel_name=KERNEL_NAME, config=kernel_config(), connection_file=kernel_connection_file()
+            )
             run_sync(self.km.start_kernel)(
                 cwd=str(paths.NOTEBOOKS_DIR), extra_arguments=kernel_arguments(), **kernel_streams()
             )
@@ -223,6 +231,16 @@ class Worker:
             with suppress(Exception):  # a dead kernel is gone either way
                 run_sync(self.km.shutdown_kernel)(now=True)
         self.km = None
+
+    def abandon(self) -> None:
+        """Kill the kernel at once and remove its connection file (a stopped worker has no time for a shutdown)."""
+        km, self.km = self.km, None
+        if km is None:
+            return
+        with suppress(Exception):
+            getattr(km.provisioner, "process", None).kill()  # type: ignore[union-attr]  # None: nothing to kill
+        with suppress(Exception):
+            km.cleanup_connection_file()
 
     def notebook(self, kind: str):
         import nbformat
@@ -349,12 +367,32 @@ def _alive(km) -> bool:
 
 
 def _error_text(err: BaseException) -> str:
+    """One Chinese line for a report's failure (papermill's message ends with the failing cell's Python line)."""
+    import re
+
+    from analysis.reports.notebooks import USER_ERRORS
+
     if isinstance(err, OSError) and (os_text := os_error_text(err)):
         return os_text
+    name, value = getattr(err, "ename", None), getattr(err, "evalue", None)
+    if name in USER_ERRORS and value:
+        return str(value)[:500]
     text = str(err).strip() or type(err).__name__
+    if found := re.search(r"\[Errno (\d+)\][^'\n]*(?:'([^'\n]+)')?", text):
+        chinese = os_error_text(OSError(int(found[1]), "", found[2]))
+        if chinese:
+            return chinese
     lines = [line for line in text.splitlines() if line.strip()]
-    # papermill's message ends with the exception line of the failing cell
-    return (lines[-1] if lines else type(err).__name__)[:500]
+    last = lines[-1] if lines else ""
+    python_line = re.match(r"([A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt|Warning))\b:?\s*(.*)", last)
+    han = re.compile(r"[\u4e00-\u9fff]")
+    if not python_line and han.search(last):  # a line of ours
+        return last[:500]
+    name = name or (python_line[1] if python_line else type(err).__name__)
+    value = str(value) if value else (python_line[2] if python_line else "")
+    if han.search(value):  # the notebook's own words (an analyst's raise)
+        return f"笔记本运行出错（{name}：{value}）"[:500]
+    return f"笔记本运行出错（{name}），详见该报告失败的笔记本"
 
 
 _WORKER: Worker | None = None
@@ -367,8 +405,17 @@ def _init_worker(out, store, formats, cache_dir, time_limit=REPORT_TIME_LIMIT_S,
 
     if ignore_sigint:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides what an interrupt means
+        # a pool worker told to stop (the batch was stopped) kills its kernel and removes its connection file (it
+        # holds the kernel's keys) on the way out: nothing outlives the batch
+        signal.signal(signal.SIGTERM, _stop_worker)
     _WORKER = Worker(out, store, formats, cache_dir, time_limit)
     atexit.register(_WORKER.close)
+
+
+def _stop_worker(signum, frame) -> None:
+    if _WORKER is not None:
+        _WORKER.abandon()
+    os._exit(143)
 
 
 def _run_job(job: Job) -> Job:
@@ -376,7 +423,9 @@ def _run_job(job: Job) -> Job:
         assert _WORKER is not None  # _init_worker ran in this process
         return _WORKER.render(job)
     except BaseException as err:  # noqa: BLE001 - report, never kill the pool
-        job.status, job.error = "failed", _error_text(err) + "\n" + traceback.format_exc(limit=3)
+        job.status, job.error = "failed", _error_text(err)
+        if os.environ.get("WORKBOOK_DEBUG"):  # the traceback is for maintainers (--debug)
+            job.error += "\n" + traceback.format_exc(limit=3)
         return job
 
 
@@ -441,6 +490,7 @@ def run_batch(
         for job in jobs:
             if not force and is_current(out, job, formats):
                 job.status = "skipped"
+                _clear_failure(out, job)
             else:
                 todo.append(job)
         workers = max(1, min(workers or os.cpu_count() or 1, len(todo) or 1))
@@ -493,6 +543,14 @@ def run_batch(
             except OSError as err:  # a full disk: the reports stand, the index is the previous one
                 result.problems.append(f"报告索引未能更新：{os_error_text(err) or err}")
     return result
+
+
+def _clear_failure(out: Path, job: Job) -> None:
+    """A report that is up to date has no failure: a failed notebook left by an earlier run whose failure could
+    not be recorded (a full disk) would show it as 生成失败 in the index."""
+    from analysis.reports.render import output_dir
+
+    (output_dir(out, job.kind, job.period) / f"{job.region}.failed.ipynb").unlink(missing_ok=True)
 
 
 def _final_regions(db, plan_id: str, regions) -> list[str]:

@@ -82,19 +82,38 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
 
+# What a stopped command leaves behind, said when it is stopped (SIGTERM or Ctrl-C); by command, then by the
+# store's action; anything else gets the plain line.
+STOPPED = {
+    "ingest": "本次未完成的文件未入库，已入库的不受影响。",
+    "render": "正在生成的报告未写出，此前已有的报告文件不受影响。",
+    "notebook": "笔记本未执行完，未写出输出文件。",
+    "batch": "已生成的报告保留，未完成的报告未写出；再次运行会接着生成。",
+    "run-due": "已生成的报告保留，未完成的报告未写出；再次运行会接着生成。",
+    "rebuild": "重建未完成，原数据库未改动。",
+    "migrate": "迁移未完成，目标数据库未写入任何内容。",
+    "backup": "备份未完成，请删除不完整的备份文件夹后重新备份。",
+}
+
+
+def stopped_message(args, signal_name: str) -> str:
+    what = STOPPED.get(getattr(args, "action", None) or "") or STOPPED.get(getattr(args, "command", None) or "")
+    return f"已{signal_name}。" + (what or "")
+
+
 def _run(args) -> int:
     from analysis.errors import os_error_text
 
     try:
         return int(args.func(args) or 0)
     except Terminated:
-        print("已终止（收到终止信号），本次未完成的文件未入库，已入库的不受影响。", file=sys.stderr)
+        print(stopped_message(args, "终止（收到终止信号）"), file=sys.stderr)
         return 143
     except UserError as err:
         print(f"错误：{err}", file=sys.stderr)
         return err.exit_code
     except KeyboardInterrupt:
-        print("已中断。", file=sys.stderr)
+        print(stopped_message(args, "中断"), file=sys.stderr)
         return 130
     except BrokenPipeError:
         return 0

@@ -212,16 +212,8 @@ def data_months(store: Store, period: str) -> pd.Series:
 
 
 def _store_state(store: Store) -> tuple:
-    """What identifies the store's contents: the database and its WAL file, size and modification time."""
-    state = []
-    for path in (store.db_path, store.db_path.with_name(store.db_path.name + "-wal")):
-        try:
-            info = path.stat()
-            # an empty WAL holds nothing (a read-only reader leaves one behind: it may not delete it)
-            state.append((info.st_size, info.st_mtime_ns) if info.st_size else None)
-        except FileNotFoundError:
-            state.append(None)
-    return tuple(state)
+    """What identifies the store's contents (its files' size and time, or its write counter)."""
+    return store.state()
 
 
 _MEMO: dict = {}
@@ -234,7 +226,7 @@ def load_facts(store: Store, period: str) -> Facts:
     Remembered while the store's files are unchanged: one report asks for the same
     period several times (progress, new awards, explanations, trend lines).
     """
-    key = (str(store.db_path.resolve()), _store_state(store), period)
+    key = (store.identity, _store_state(store), period)
     if key not in _MEMO:
         while len(_MEMO) >= _MEMO_SIZE:
             _MEMO.pop(next(iter(_MEMO)))

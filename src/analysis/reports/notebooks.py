@@ -83,6 +83,31 @@ def kernel_streams() -> dict:
     return {} if os.environ.get("WORKBOOK_DEBUG") else {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
 
 
+KERNELS_DIR = "workbook-kernels"  # in the system's temporary folder: our kernels' connection files (they hold keys)
+
+
+def kernel_connection_file() -> str:
+    """A connection file path for a kernel started now: `<tmp>/workbook-kernels/<pid>-<random>.json`. The kernel
+    manager removes it when the kernel shuts down; the files of processes that were killed are removed here, by
+    the next kernel started."""
+    import atexit
+    import os
+    import tempfile
+    import uuid
+
+    from analysis.fsutil import process_alive
+
+    folder = Path(tempfile.gettempdir()) / KERNELS_DIR
+    folder.mkdir(mode=0o700, exist_ok=True)
+    for stale in folder.glob("*.json"):
+        pid = stale.name.split("-", 1)[0]
+        if pid.isdigit() and not process_alive(int(pid)):
+            stale.unlink(missing_ok=True)
+    path = folder / f"{os.getpid()}-{uuid.uuid4().hex[:12]}.json"
+    atexit.register(path.unlink, missing_ok=True)  # a stopped render exits before its kernel manager cleans up
+    return str(path)
+
+
 @lru_cache(maxsize=1)
 def kernel_manager_class():
     """The kernel manager papermill's client starts kernels with: nbclient's own (AsyncKernelManager), with
@@ -92,6 +117,7 @@ def kernel_manager_class():
     class QuietKernelManager(AsyncKernelManager):
         # the ignore: mypy compares with KernelManager's synchronous start_kernel; AsyncKernelManager's is a coroutine
         async def start_kernel(self, **kw):  # type: ignore[override]
+            self.connection_file = self.connection_file or kernel_connection_file()
             await super().start_kernel(**{**kernel_streams(), **kw})
 
     return QuietKernelManager

@@ -107,13 +107,23 @@ def notebook_params(
     """The parameters of a report notebook (a final assessment takes the plan's id and an as-of date)."""
     params = {
         "region": region,
-        "store": str(Path(store).resolve()) if store else None,
+        "store": _store_param(store),
         "facts_out": facts_out,
         "tables_out": tables_out,
     }
     if kind == "final":
         return {**params, "plan": period, "as_of": as_of}
     return {**params, "period": period, "draft": draft}
+
+
+def _store_param(store) -> str | None:
+    """--store as the notebook must see it: a folder made absolute (the notebook runs in notebooks/), a
+    postgresql:// URL as given."""
+    from analysis.store.backends import is_url
+
+    if not store:
+        return None
+    return str(store) if is_url(str(store)) else str(Path(store).resolve())
 
 
 def parse_formats(text: str) -> list[str]:
@@ -189,6 +199,7 @@ def report_scratch(out: Path | None, folder: str = REPORT_SCRATCH):
     into place, not copied), removed on every exit path."""
     base = Path(out or paths.REPORTS_DIR) / folder
     base.mkdir(parents=True, exist_ok=True)
+    remove_leftovers(base)
     scratch = Path(tempfile.mkdtemp(prefix=f"{os.getpid()}-", dir=base))
     try:
         yield scratch
@@ -196,6 +207,16 @@ def report_scratch(out: Path | None, folder: str = REPORT_SCRATCH):
         shutil.rmtree(scratch, ignore_errors=True)
         with suppress(OSError):
             base.rmdir()  # only when no other render is using it
+
+
+def remove_leftovers(base: Path) -> None:
+    """Remove the scratch folders `<pid>-*` of renders that were killed (their process is gone)."""
+    from analysis.fsutil import process_alive
+
+    for folder in base.glob("*-*"):
+        pid = folder.name.split("-", 1)[0]
+        if folder.is_dir() and pid.isdigit() and not process_alive(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def produce_formats(scratch: Path, ipynb: Path, markup: str, tables: Path, formats) -> dict[str, Path]:

@@ -27,6 +27,7 @@ SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv")
 SHEET_ORDER = ("集群名录", "企业名录", "资质认定", "企业年度财务", "集群月度", "指标填报", "情况说明")
 DEBUG_ENV = "WORKBOOK_DEBUG"  # set to see the traceback of a file the reader cannot handle
 STATUS_ZH = {
+    "checked": "检查通过（未提交）",
     "added": "已入库",
     "correction": "已入库（更正）",
     "restored": "已入库（恢复）",
@@ -157,8 +158,11 @@ def _store(
     """
     result = store.add(submission, known.get("sent"))
     notes = list(getattr(submission, "notes", None) or [])
-    if result.status == "duplicate":
+    if result.status == "duplicate":  # what it defines is current in the store: known, as to a run after it
+        for name, names_ in defined.items():
+            known[name].update(names_)
         return Outcome(path, result.status, result, notes=notes), _NOTHING
+    known["state"] = store.state()
     moves = moved_enterprises(defined["enterprises"], known["enterprises"])
     notes += migration_notes(moves, names)
     for name, names in defined.items():
@@ -199,6 +203,57 @@ def ingest(
     return list(ingest_files(store, collect_files(paths), check_period(period), on_outcome))
 
 
+def ingest_bytes(
+    store: Store,
+    file_name: str,
+    content: bytes,
+    period: str | None = None,
+    *,
+    account: str | None = None,
+    dry_run: bool = False,
+) -> Outcome:
+    """Validate and store one uploaded file (the 报送平台), exactly as `ingest` would the same file.
+
+    `file_name`: the name it was sent under (the submitter and period may be read from it; only its last part is
+    used); `account`: the uploading account's region (who may submit for whom: submissions.submitter), None from
+    the command line; `dry_run`: validate only (status 'checked', nothing stored). The Outcome is the receipt:
+    `status` ('added' | 'correction' | 'restored' | 'duplicate' | 'rejected' | 'checked'), `result.submission_id`
+    (报送号), `result.sha256`, `result.rows` {sheet: rows}, `result.ingested_at`; or `problems` (Chinese lines
+    文件｜工作表｜行｜列｜值：原因) and `notes`. One transaction; on PostgreSQL any number of these may run at once."""
+    import tempfile
+
+    name = Path(str(file_name).replace("\\", "/")).name
+    if not name or name in (".", ".."):
+        raise UserError("上传的文件没有文件名；请按“地区-年月.xlsx”命名后重新上传")
+    with tempfile.TemporaryDirectory(prefix="workbook-upload-") as folder:
+        path = Path(folder) / name
+        path.write_bytes(content)
+        with store.ingest_lock():
+            known = known_names(store)
+            known["sent"], known["state"] = _RunDigests([path]), store.state()
+            outcome = _upload(store, path, period, known, account, dry_run)
+    outcome.path = Path(name)
+    return outcome
+
+
+def _upload(store: Store, path: Path, period: str | None, known: dict, account: str | None, dry_run: bool) -> Outcome:
+    from analysis.store.staging import prepare_checked
+    from analysis.submissions.validate import SubmissionRejected, read_checked
+
+    try:
+        checked = read_checked(
+            path, period, known_enterprises=known["enterprises"], known_clusters=known["clusters"], account=account
+        )
+    except SubmissionRejected as err:
+        return _rejected(path, err)
+    except UserError as err:
+        return Outcome(path, "rejected", problems=[str(err)])
+    if dry_run:
+        return Outcome(path, "checked", notes=list(checked.notes or []))
+    tables = checked.tables
+    return _store(store, path, prepare_checked(checked), defined_names(tables), known, enterprise_names(tables))[0]
+
+
 def known_names(store: Store) -> dict:
     """The store's enterprises and clusters with their regions resolved, once per run."""
     from analysis.submissions.validate import known_names as resolved
@@ -234,6 +289,8 @@ def _ingest_locked(
 ) -> Iterator[Outcome]:
     known = known_names(store)
     known["sent"] = _RunDigests(files)
+    known["state"] = store.state()
+    known["archive"] = store.archive_folder()
     workers = _workers()
     with store.writing():
         outcomes: Iterator[Outcome]
@@ -242,9 +299,24 @@ def _ingest_locked(
         else:
             outcomes = _pipelined(store, files, period, known, workers)
         for outcome in outcomes:
+            if outcome.rejected and _others_wrote(store, known):
+                outcome = ingest_file(store, outcome.path, period, known)
             if on_outcome:
                 on_outcome(outcome)
             yield outcome
+
+
+def _others_wrote(store: Store, known: dict) -> bool:
+    """Another ingest stored files since this run read the store's names (PostgreSQL: runs go side by side).
+    Then the names are read again, and a refused file is validated again against them: the outcome is that of
+    the runs one after another. Once so, every later refusal of the run is checked again too (the workers that
+    read ahead knew only the names of the run's start)."""
+    if store.state() != known["state"]:
+        fresh = known_names(store)
+        for name in ("enterprises", "clusters"):
+            known[name].update(fresh[name])
+        known["state"], known["refreshed"] = store.state(), True
+    return bool(known.get("refreshed"))
 
 
 class _RunDigests:
@@ -277,6 +349,7 @@ class _RunDigests:
 # run, so the outcome is exactly that of ingesting the files one after another.
 
 _WORKER_KNOWN: dict = {}
+_WORKER_ARCHIVE: Path | None = None  # an SQLite store's archive folder: workers put the files they read there
 # Smaller files come back in memory: for them a scratch file costs more than it saves. Above, the copy
 # from a scratch file takes the one writer less time than binding the rows (the writer paces the run).
 STAGE_MIN_ROWS = 500
@@ -292,9 +365,9 @@ class _Ahead:
     names: dict[str, str]  # enterprise_names() of the file
 
 
-def _init_worker(known: dict, parent: int | None = None) -> None:
-    global _WORKER_KNOWN
-    _WORKER_KNOWN = known
+def _init_worker(known: dict, parent: int | None = None, archive: Path | None = None) -> None:
+    global _WORKER_KNOWN, _WORKER_ARCHIVE
+    _WORKER_KNOWN, _WORKER_ARCHIVE = known, archive
     _die_with_parent(parent)
 
 
@@ -335,7 +408,7 @@ def _validate_ahead(path: Path, period: str | None, stage_path: Path) -> _Ahead 
         checked = read_checked(
             path, period, known_enterprises=_WORKER_KNOWN["enterprises"], known_clusters=_WORKER_KNOWN["clusters"]
         )
-        prepared = prepare_checked(checked)
+        prepared = _archive_ahead(prepare_checked(checked))
         if sum(sum(sheet.unit_rows.values()) for sheet in prepared.sheets) >= STAGE_MIN_ROWS:
             prepared = stage(prepared, stage_path)
         tables = checked.tables
@@ -344,6 +417,26 @@ def _validate_ahead(path: Path, period: str | None, stage_path: Path) -> _Ahead 
         return _Refused(_rejected(path, err), isinstance(err, SubmissionRejected))
     except Exception:  # noqa: BLE001 - the main process redoes the file and reports it exactly
         return None
+
+
+def _archive_ahead(prepared):
+    """Put the file's bytes in an SQLite store's archive from the worker (the writer then only finds them there):
+    the archive's fsyncs overlap with other files' reading instead of pacing the writer. Only the bytes that were
+    read: a file changed since is left to the writer, which refuses it."""
+    import hashlib
+
+    from analysis.store.archive import FolderArchive
+
+    if _WORKER_ARCHIVE is None or prepared.source is None:
+        return prepared
+    try:
+        content = Path(prepared.source).read_bytes()
+        if hashlib.sha256(content).hexdigest() == prepared.sha256:
+            FolderArchive(_WORKER_ARCHIVE).put(None, prepared.sha256, content)
+            prepared.archived = True
+    except OSError:  # a full disk, say: the writer tries again and reports it
+        pass
+    return prepared
 
 
 def _references(tables: dict) -> tuple[set, set]:
@@ -408,6 +501,7 @@ class _ReadAhead:
 
     def __init__(self, files: list[Path], stages: list[Path], period: str | None, known: dict, workers: int):
         self.files, self.stages, self.period, self.known, self.workers = files, stages, period, known, workers
+        self.archive = known.get("archive")  # where workers put the files they read (SQLite stores)
         self.pool: ProcessPoolExecutor | None = None
         self.futures: dict[int, Future] = {}
         self.next = 0
@@ -435,7 +529,7 @@ class _ReadAhead:
             workers,
             mp_context=multiprocessing.get_context("fork"),
             initializer=_init_worker,
-            initargs=(self.known, os.getpid()),
+            initargs=(self.known, os.getpid(), self.archive),
         )
 
     def result(self, index: int):
@@ -487,6 +581,8 @@ def describe(outcome: Outcome, base: Path | None = None) -> list[str]:
         if total > len(shown):
             lines.append(f"    ……另有 {total - len(shown)} 个问题未列出（多为同类问题，请先修改以上各处后重新报送）")
         return lines
+    if outcome.status == "checked":
+        return [f"{label}：{name}", *(f"    注：{note}" for note in outcome.notes)]
     r = outcome.result
     assert r is not None  # every outcome but a rejection has its AddResult
     detail = f"填报期 {r.period}，{'、'.join(r.units)}"

@@ -1,12 +1,12 @@
 """Preparing submissions for the store, with no store needed (ingest does it in worker processes).
 
-- the store's layout constants (sheets, meta columns), shared with `analysis.store.history`;
-- `PreparedSheet` / `PreparedSubmission`: a submission converted to the values SQLite stores;
-- value kinds (text/int/float/bool/date) and their conversion to and from SQLite values;
+- `PreparedSheet` / `PreparedSubmission`: a submission converted to the values the store keeps, with the
+  digest of each unit's rows (`analysis.store.digests`);
 - `prepare` (convert a validated submission) and `stage` (write its rows to a scratch SQLite
-  file the store then copies with one INSERT … SELECT per sheet).
+  file the SQLite backend copies with one INSERT … SELECT per sheet, the PostgreSQL one with COPY).
 
-This module does not import `analysis.store.history`; history imports it.
+The layout constants and value kinds it uses are in `analysis.store.layout` and `analysis.store.values`
+(re-exported here under their former names).
 """
 
 from __future__ import annotations
@@ -22,18 +22,47 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-REGISTER_SHEETS = ("集群名录", "企业名录", "资质认定", "企业年度财务")
-MONTHLY_SHEETS = ("集群月度", "指标填报", "情况说明")
-ISSUED_SHEETS = ("目标分解",)  # every current part up to the period counts: later issues add, not replace
-SHEETS = REGISTER_SHEETS + MONTHLY_SHEETS + ISSUED_SHEETS
-MONTH_COLUMN = "年月"
-UNIT_COLUMN = "地区"
-META_COLUMNS = ("submission_id", UNIT_COLUMN, "_sheet", "_row", "_extra")
+from analysis.store.digests import unit_digests
+from analysis.store.layout import (
+    ISSUED_SHEETS,
+    META_COLUMNS,
+    MONTH_COLUMN,
+    MONTHLY_SHEETS,
+    REGISTER_SHEETS,
+    ROW_COLUMNS,
+    SHEETS,
+    UNIT_COLUMN,
+)
+from analysis.store.values import dates_to_db as _dates_to_db
+from analysis.store.values import from_db as _from_db
+from analysis.store.values import kind_of as _kind_of
+from analysis.store.values import missing as _missing
+from analysis.store.values import month_text as _month_text
+from analysis.store.values import to_db as _to_db
+from analysis.store.values import widen as _widen
+
+__all__ = [
+    "ISSUED_SHEETS",
+    "META_COLUMNS",
+    "MONTHLY_SHEETS",
+    "MONTH_COLUMN",
+    "REGISTER_SHEETS",
+    "SHEETS",
+    "UNIT_COLUMN",
+    "PreparedSheet",
+    "PreparedSubmission",
+    "prepare",
+    "prepare_checked",
+    "stage",
+    "_dates_to_db",
+    "_from_db",
+    "_widen",
+]
 
 
 @dataclass
 class PreparedSheet:
-    """One sheet of a submission as the values SQLite stores (see `prepare`)."""
+    """One sheet of a submission as the values the store keeps (see `prepare`)."""
 
     name: str
     columns: list[str]  # data columns, in order
@@ -42,6 +71,7 @@ class PreparedSheet:
     unit_rows: dict[str, int]  # rows per unit
     values: list[list] | None  # column by column: 地区, _sheet, _row, _extra, *data; None once staged
     constants: dict[int, object] = field(default_factory=dict)  # staged: columns (by position) with one value
+    digests: dict[str, str] = field(default_factory=dict)  # unit -> digest of its rows (digests.unit_digests)
 
 
 @dataclass
@@ -60,99 +90,8 @@ class PreparedSubmission:
     sheets: list[PreparedSheet]
     stage: Path | None = None  # the SQLite file holding the rows (see `stage`)
     notes: list[str] = field(default_factory=list)  # what the validator resolved for the user (a former name …)
-
-
-# ---------------------------------------------------------------- value kinds
-
-_WIDEN = {frozenset({"int", "float"}): "float", frozenset({"int", "bool"}): "int"}
-
-
-def _widen(old: str, new: str) -> str:
-    if old == new:
-        return old
-    return _WIDEN.get(frozenset({old, new}), "text")
-
-
-def _kind_of(series: pd.Series) -> str:
-    """The store kind of a column, from its dtype (or its values when object)."""
-    if pd.api.types.is_bool_dtype(series):
-        return "bool"
-    if pd.api.types.is_integer_dtype(series):
-        return "int"
-    if pd.api.types.is_float_dtype(series):
-        return "float"
-    if pd.api.types.is_datetime64_any_dtype(series):
-        return "date"
-    inferred = pd.api.types.infer_dtype(series, skipna=True)
-    return {
-        "integer": "int",
-        "floating": "float",
-        "mixed-integer-float": "float",
-        "decimal": "float",
-        "boolean": "bool",
-        "date": "date",
-        "datetime": "date",
-        "datetime64": "date",
-    }.get(inferred, "text")
-
-
-def _to_db(series: pd.Series, kind: str) -> list:
-    """Python values SQLite stores as-is; missing values become NULL."""
-    if kind == "date":
-        return _dates_to_db(pd.to_datetime(series, errors="coerce").to_numpy())
-    elif kind == "bool" and not pd.api.types.is_bool_dtype(series):
-        series = series.map(lambda v: v if _missing(v) else bool(v))
-    elif kind == "text" and not pd.api.types.is_string_dtype(series):
-        series = series.map(lambda v: v if _missing(v) else str(v))
-    elif kind == "float":
-        series = series.astype("float64")
-    # to_numpy(object, na_value=None) yields Python scalars (int, float, str, bool) and None.
-    # pandas-stubs leave None out of the types of na_value, which pandas accepts (hence the ignore)
-    return series.to_numpy(dtype=object, na_value=None).tolist()  # type: ignore[call-overload]
-
-
-def _dates_to_db(stamps: np.ndarray) -> list:
-    """'YYYY-MM-DD' text, or 'YYYY-MM-DD HH:MM:SS' for the whole column when any value has a time."""
-    present = ~np.isnat(stamps)
-    days = stamps.astype("datetime64[D]")
-    timed = bool((stamps[present] != days[present]).any())
-    text = np.datetime_as_string(stamps.astype("datetime64[s]") if timed else days, unit="s" if timed else "D")
-    out = text.astype(object)
-    if timed:
-        out = np.array([t.replace("T", " ") for t in text.tolist()], dtype=object)
-    out[~present] = None
-    return out.tolist()
-
-
-def _missing(value) -> bool:
-    """None, NaN, NaT, NA: the common cases decided before pandas is asked (this runs per cell)."""
-    if value is None:
-        return True
-    kind = type(value)
-    if kind is float:
-        return value != value
-    if kind in (str, int, bool):
-        return False
-    return bool(pd.isna(value))
-
-
-def _from_db(values: pd.Series, kind: str) -> pd.Series:
-    if kind == "int":
-        return values.astype("Int64")
-    if kind == "float":
-        return values.astype("float64")
-    if kind == "bool":
-        return values.map(lambda v: pd.NA if v is None else bool(v)).astype("boolean")
-    if kind == "date":
-        return pd.to_datetime(values, format="ISO8601")
-    return values.astype("str")
-
-
-def _month_text(series: pd.Series) -> pd.Series:
-    """年月 as 'YYYY-MM' text whatever the reader handed over (text, Period, datetime)."""
-    if pd.api.types.is_datetime64_any_dtype(series):
-        return series.dt.strftime("%Y-%m")
-    return series.map(lambda v: v if _missing(v) else str(v)[:7])
+    source: Path | None = None  # the file read (its bytes go into the store's archive)
+    archived: bool = False  # its bytes are in the archive already (put there by the worker that read it)
 
 
 # ---------------------------------------------------------------- preparing submissions
@@ -171,7 +110,22 @@ def prepare(submission) -> PreparedSubmission:
         extra,
         sheets,
         notes=list(getattr(submission, "notes", None) or []),
+        source=_path_of(submission),
     )
+
+
+def _path_of(submission) -> Path | None:
+    path = getattr(submission, "path", None)
+    return Path(path) if path is not None else None
+
+
+def _sheet(name: str, columns: list[str], kinds: dict, values: list[list], n: int) -> PreparedSheet:
+    """A PreparedSheet of row-aligned `values` (ROW_COLUMNS then `columns`), with its units' digests."""
+    units = values[0]
+    empty = frozenset(c for c, v in zip(columns, values[len(ROW_COLUMNS) :], strict=True) if v.count(None) == n)
+    unit_rows = {u: k for u, k in Counter(units).items() if u is not None}
+    digests = unit_digests([*ROW_COLUMNS, *columns], values, units)
+    return PreparedSheet(name, columns, kinds, empty, unit_rows, values, digests=digests)
 
 
 def _prepare_sheet(name: str, df: pd.DataFrame, extra: list[str]) -> PreparedSheet:
@@ -190,9 +144,7 @@ def _prepare_sheet(name: str, df: pd.DataFrame, extra: list[str]) -> PreparedShe
     for col in columns:
         kinds[col] = "text" if col == MONTH_COLUMN else _kind_of(df[col])
         values.append(_to_db(_month_text(df[col]) if col == MONTH_COLUMN else df[col], kinds[col]))
-    empty = frozenset(c for c, v in zip(columns, values[len(META_COLUMNS) - 1 :], strict=True) if v.count(None) == n)
-    unit_rows = {u: k for u, k in Counter(units).items() if u is not None}
-    return PreparedSheet(name, columns, kinds, empty, unit_rows, values)
+    return _sheet(name, columns, kinds, values, n)
 
 
 def prepare_checked(checked) -> PreparedSubmission:
@@ -202,7 +154,14 @@ def prepare_checked(checked) -> PreparedSubmission:
     sheets = [_prepare_checked_sheet(table) for name, table in checked.tables.items() if name in SHEETS]
     units = sorted(set(checked.units) | {u for sheet in sheets for u in sheet.unit_rows})
     return PreparedSubmission(
-        checked.file_name, checked.sha256, checked.period, units, extra, sheets, notes=list(checked.notes or [])
+        checked.file_name,
+        checked.sha256,
+        checked.period,
+        units,
+        extra,
+        sheets,
+        notes=list(checked.notes or []),
+        source=_path_of(checked),
     )
 
 
@@ -221,9 +180,7 @@ def _prepare_checked_sheet(table) -> PreparedSheet:
         if col == MONTH_COLUMN:
             cells = [v if _missing(v) else str(v)[:7] for v in cells.tolist()]
         values.append(_plain_to_db(cells, kinds[col]))
-    empty = frozenset(c for c, v in zip(columns, values[len(META_COLUMNS) - 1 :], strict=True) if v.count(None) == n)
-    unit_rows = {u: k for u, k in Counter(units).items() if u is not None}
-    return PreparedSheet(table.name, columns, kinds, empty, unit_rows, values)
+    return _sheet(table.name, columns, kinds, values, n)
 
 
 def _plain_to_db(cells, kind: str) -> list:
@@ -256,7 +213,7 @@ def stage(prepared: PreparedSubmission, path: Path) -> PreparedSubmission:
         conn.execute("BEGIN")
         for index, sheet in enumerate(prepared.sheets):
             values = sheet.values
-            assert values is not None  # a prepared submission is staged once
+            assert values is not None, "a sheet is staged once"
             constants = {pos: values[pos][0] for pos in _USUALLY_CONSTANT if _one_value(values[pos])}
             staged = [pos for pos in range(len(values)) if pos not in constants]
             conn.execute(f"CREATE TABLE {_stage_table(index)} ({', '.join(f'c{pos}' for pos in staged)})")

@@ -1,0 +1,73 @@
+"""Content digests: what a part, a submission and the column catalogue held when they were accepted.
+
+A part's digest is computed from the rows as prepared for the store (in the worker that read the file) and
+again, at verification, from the rows as stored; they agree whatever the backend and whatever later widened
+a column's kind (every value is hashed as its `values.canon` text). Columns with no value in a part are left
+out, so a column another file adds later (empty in the older rows) changes nothing.
+
+A submission's digest covers its own row and the list of its parts (unit, sheet, period, rows, digest);
+`superseded_by` is not in it: the supersede history is derived from the order of the parts and checked as such.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+
+from analysis.store.values import canon
+
+DIGEST_VERSION = "1"
+_NONE = "\x00"  # a missing value (an empty text is "")
+
+
+def column_text(values: Sequence) -> str:
+    """The canonical text of one column of a part: each value's canon text, missing ones marked."""
+    try:
+        return "\x1f".join(values)  # the common case: a text column without gaps
+    except TypeError:
+        return "\x1f".join(_NONE if v is None else canon(v) for v in values)
+
+
+def part_digest(columns: Iterable[tuple[str, Sequence]], n_rows: int) -> str:
+    """The digest of a part's rows given column by column (name, values in row order)."""
+    digest = hashlib.sha256(f"part{DIGEST_VERSION}|{n_rows}".encode())
+    for name, values in sorted(columns, key=lambda item: item[0]):
+        if all(v is None for v in values):
+            continue
+        digest.update(f"\x1d{name}\x1e".encode())
+        digest.update(column_text(values).encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()
+
+
+def unit_digests(names: Sequence[str], values: Sequence[list], units: list) -> dict[str, str]:
+    """The digest of each unit's rows of one prepared sheet (`values`: the columns `names`, row-aligned;
+    `units`: each row's unit)."""
+    distinct = set(units) - {None}
+    if len(distinct) == 1:
+        (unit,) = distinct
+        return {unit: part_digest(zip(names, values, strict=True), len(units))}
+    rows_of: dict[str, list[int]] = {}
+    for index, unit in enumerate(units):
+        if unit is not None:
+            rows_of.setdefault(unit, []).append(index)
+    out = {}
+    for unit, rows in rows_of.items():
+        picked = ((name, [column[i] for i in rows]) for name, column in zip(names, values, strict=True))
+        out[unit] = part_digest(picked, len(rows))
+    return out
+
+
+def submission_digest(row: Sequence, parts: Iterable[Sequence]) -> str:
+    """The digest of a submission: its row (id, file_name, sha256, period, units, ingested_at, extra_columns) and
+    its parts (unit, sheet, period, n_rows, digest), in a fixed order."""
+    listed = sorted([str(p[0]), str(p[1]), str(p[2]), int(p[3]), str(p[4])] for p in parts)
+    text = json.dumps([DIGEST_VERSION, [str(v) for v in row], listed], ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def catalogue_digest(rows: Iterable[Sequence]) -> str:
+    """The digest of the column catalogue (sheet, name, kind, position of every data column)."""
+    listed = sorted([str(r[0]), str(r[1]), str(r[2]), int(r[3])] for r in rows)
+    text = json.dumps([DIGEST_VERSION, listed], ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()

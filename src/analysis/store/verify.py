@@ -1,0 +1,148 @@
+"""Verifying the store against what it accepted: structure, every part's rows, every submission, the counters.
+
+`problems(backend, conn)` reads everything once and returns one Chinese line per difference, naming the sheet,
+unit, period (2025年9月) and submission it concerns. It is what `store check` prints and what every read
+runs (remembered against the store's state, see `history.Store`) before it trusts the store.
+
+- the database's own structural check (SQLite: integrity_check, which also finds an index out of step with
+  its table; PostgreSQL: the server's business);
+- each part's rows: their count and digest against the part's (`digests.part_digest`), and rows that belong
+  to no part;
+- each submission's digest (its row and the list of its parts);
+- the supersede history: for each unit, sheet and period, each part is superseded by the next one, the last
+  is current;
+- the counters: as many submissions as were stored, numbered 1…N, the column catalogue's digest.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+
+from sqlalchemy import select
+
+from analysis.periods import period_text
+from analysis.store import schema
+from analysis.store.backends import Backend
+from analysis.store.digests import catalogue_digest, part_digest, submission_digest
+from analysis.store.layout import META_COLUMNS, SHEETS
+
+S, P, C, M = schema.submissions, schema.parts, schema.columns, schema.meta
+PartKey = tuple[int, str, str]  # (submission id, unit, sheet)
+
+_SUBMISSION_FIELDS = ("id", "file_name", "sha256", "period", "units", "ingested_at", "extra_columns")
+
+
+def problems(backend: Backend, conn) -> list[str]:
+    """Every difference between the store and what it accepted (empty: the store is sound)."""
+    found = backend.structure_problems(conn)
+    try:
+        found += content_problems(backend, conn)
+    except backend.errors:  # the store's own records cannot even be read
+        found.append("报送记录（submissions、parts、columns 或 meta 表）无法读取，数据库文件已损坏")
+    return found
+
+
+def content_problems(backend: Backend, conn) -> list[str]:
+    subs = {row[0]: row for row in backend.rows(conn, select(*(S.c[f] for f in (*_SUBMISSION_FIELDS, "digest"))))}
+    part_rows = backend.rows(conn, select(P.c.submission_id, P.c.unit, P.c.sheet, P.c.period, P.c.n_rows,
+                                          P.c.superseded_by, P.c.digest))  # fmt: skip
+    parts = {(r[0], r[1], r[2]): r for r in part_rows}
+    names = _namer(subs, parts)
+    found = list(_count_problems(backend, conn, subs))
+    found += _submission_problems(subs, part_rows, names)
+    found += _chain_problems(part_rows, names)
+    stored, unreadable = stored_digests(backend, conn)
+    found += [f"表“{sheet}”的数据无法读取（数据库文件已损坏）" for sheet in unreadable]
+    for key, (n_rows, digest) in sorted(stored.items()):
+        part = parts.get(key)
+        if part is None:
+            found.append(f"{key[2]}：有 {n_rows} 行不属于任何报送（第 {key[0]} 号报送、{key[1]}）")
+        elif (n_rows, digest) != (part[4], part[6]):
+            detail = f"现有 {n_rows} 行，入库时 {part[4]} 行" if n_rows != part[4] else f"{n_rows} 行中有改动"
+            found.append(f"{names(key)}的数据与入库时不一致（{detail}）")
+    for key, part in sorted(parts.items()):
+        if key not in stored and part[4] > 0 and key[2] not in unreadable:
+            found.append(f"{names(key)}的数据与入库时不一致（现有 0 行，入库时 {part[4]} 行）")
+    return found
+
+
+def stored_digests(backend: Backend, conn) -> tuple[dict[PartKey, tuple[int, str]], list[str]]:
+    """(rows, digest) of every part as its rows are stored now, and the sheets whose rows cannot be read."""
+    tables = backend.table_names(conn)
+    catalogue: dict[str, list[str]] = defaultdict(list)
+    for sheet, name in backend.rows(conn, select(C.c.sheet, C.c.name).order_by(C.c.sheet, C.c.position)):
+        catalogue[sheet].append(name)
+    out: dict[PartKey, tuple[int, str]] = {}
+    unreadable = []
+    for sheet in [s for s in SHEETS if s in tables] + sorted(set(catalogue) - set(SHEETS)):
+        try:
+            for (sid, unit), columns, n in _parts_of_table(backend, conn, sheet, catalogue[sheet]):
+                out[(sid, unit, sheet)] = (n, part_digest(columns, n))
+        except backend.errors:
+            unreadable.append(sheet)
+    return out, unreadable
+
+
+def _parts_of_table(backend: Backend, conn, sheet: str, names: list[str]) -> Iterator[tuple]:
+    """((submission id, unit), [(column, values)], rows) of each part's rows in a sheet's table, in row order."""
+    table = schema.data_table(sheet, names)
+    every = [*META_COLUMNS, *names]
+    rows = backend.rows(conn, select(*(table.c[n] for n in every)).order_by(table.c.rowid))
+    groups: dict[tuple, list[tuple]] = {}
+    for row in rows:
+        groups.setdefault((row[0], row[1]), []).append(row)
+    for key, members in groups.items():
+        values = list(zip(*members, strict=True))
+        yield key, list(zip(every[1:], values[1:], strict=True)), len(members)
+
+
+def _namer(subs: dict, parts: dict):
+    def name(key: PartKey) -> str:
+        sid, unit, sheet = key
+        part = parts.get(key)
+        period = f" {period_text(part[3])}" if part else ""
+        file_name = subs[sid][1] if sid in subs else "（记录缺失）"
+        return f"{sheet}：{unit}{period}（第 {sid} 号报送“{file_name}”）"
+
+    return name
+
+
+def _count_problems(backend: Backend, conn, subs: dict) -> Iterator[str]:
+    meta = {k: v for k, v in backend.rows(conn, select(M.c.key, M.c.value))}
+    expected = int(meta.get(schema.SUBMISSION_COUNT, len(subs)))
+    ids = sorted(subs)
+    if len(ids) != expected:
+        yield f"报送记录的数目与入库时不一致（现有 {len(ids)} 份，应有 {expected} 份）"
+    missing = sorted(set(range(1, max([*ids, expected]) + 1)) - set(ids))
+    if missing:
+        shown = "、".join(map(str, missing[:10])) + ("等" if len(missing) > 10 else "")
+        yield f"缺少第 {shown} 号报送的记录"
+    catalogue = catalogue_digest(backend.rows(conn, select(C.c.sheet, C.c.name, C.c.kind, C.c.position)))
+    if schema.CATALOGUE_DIGEST in meta and catalogue != meta[schema.CATALOGUE_DIGEST]:
+        yield "各表的列及其类型（columns 表）与入库时不一致"
+
+
+def _submission_problems(subs: dict, part_rows: list[tuple], names) -> Iterator[str]:
+    by_submission: dict[int, list] = defaultdict(list)
+    for r in part_rows:
+        by_submission[r[0]].append((r[1], r[2], r[3], r[4], r[6]))
+    for sid, row in sorted(subs.items()):
+        if row[-1] != submission_digest(row[:-1], by_submission.get(sid, [])):
+            yield f"第 {sid} 号报送“{row[1]}”的记录（文件、填报期、入库时间或其各部分）与入库时不一致"
+    for sid in sorted(set(by_submission) - set(subs)):
+        yield f"有属于第 {sid} 号报送的部分，但没有该报送的记录"
+
+
+def _chain_problems(part_rows: list[tuple], names) -> Iterator[str]:
+    """Each part of a unit, sheet and period is superseded by the next submission of it; the last is current."""
+    chains: dict[tuple, list[tuple]] = defaultdict(list)
+    for r in part_rows:
+        chains[(r[1], r[2], r[3])].append(r)
+    for members in chains.values():
+        members.sort(key=lambda r: r[0])
+        expected = [m[0] for m in members[1:]] + [None]
+        for member, by in zip(members, expected, strict=True):
+            if member[5] != by:
+                should = f"应被第 {by} 号报送更正" if by is not None else "应为现行内容"
+                yield f"{names((member[0], member[1], member[2]))}的更正记录与入库时不一致（{should}）"
