@@ -138,7 +138,7 @@ def _finance(store: Store, period: str) -> pd.DataFrame:
     """Every enterprise year any register gave up to the period, the latest submission's figures winning: a
     register lists its latest years only, and an earlier year it no longer lists has not gone away."""
     raw = store.snapshot("企业年度财务", period, latest_per="年度", columns=_FINANCE_COLUMNS, provenance=False)
-    frame = pd.DataFrame({new: raw[old] if old in raw else pd.NA for old, new in _FINANCE_COLUMNS.items()})
+    frame = pd.DataFrame({new: raw.get(old, pd.NA) for old, new in _FINANCE_COLUMNS.items()})
     frame["code"] = frame["code"].astype(str)
     for col in ("revenue", "main_revenue", "rd", "staff", "rd_staff", "tertiary", "patents"):
         frame[col] = pd.to_numeric(frame[col], errors="coerce").astype("float64")
@@ -202,7 +202,7 @@ def _enterprises(store: Store, period: str) -> pd.DataFrame:
             "code": raw["统一社会信用代码"].astype(str),
             "name": raw["企业名称"],
             "unit": raw["地区"],
-            "cluster": raw["所属集群"] if "所属集群" in raw else pd.NA,
+            "cluster": raw.get("所属集群", pd.NA),
         }
     )
 
@@ -228,7 +228,7 @@ def _store_state(store: Store) -> tuple:
 
 
 _MEMO: dict = {}
-_MEMO_SIZE = 4
+_MEMO_SIZE = 8  # a run reads the as-of period and each final term's judging period
 
 
 def load_facts(store: Store, period: str) -> Facts:
