@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 import pandas as pd
@@ -27,6 +28,14 @@ from analysis.progress.verdicts import (
 )
 
 INSIDE_RANGE = "达到下限，未达上限"
+# a space the source set between Chinese and a figure ("每年推动 5 家企业", "2025 年"): not part of the words
+_CJK_SPACE = re.compile(r"(?<=[\u3000-\u9fff\uff00-\uffef0-9%])[ \u3000\t]+(?=[\u3000-\u9fff\uff00-\uffef0-9])")
+
+
+def plain_text(text: str) -> str:
+    """Text for display with the whitespace inside Chinese removed (每年推动 5 家企业 → 每年推动5家企业); Latin
+    words keep their spaces. The catalog keeps the quote verbatim: this is only how a page shows it."""
+    return _CJK_SPACE.sub("", str(text)).strip()
 
 
 @lru_cache(maxsize=1)
@@ -150,16 +159,15 @@ def count_unit(row) -> str:
 
 
 def share_text(row) -> str:
-    """A share's parts: 西宁市76户，青海省114户（青海省填报） — numerator, denominator and the denominator's source."""
+    """A share's parts: 西宁市76户，青海省填报114户 — numerator, denominator and the denominator's source."""
     numerator, denominator = row.get("numerator"), row.get("denominator")
     if numerator is None or pd.isna(numerator) or pd.isna(denominator):
         return ""
     target = target_of(row)
     parent = str(target.extra.get("share_of", "")) if target is not None else ""
     unit = count_unit(row)
-    source = "填报" if row.get("denominator_source") == "填报" else "汇总"
-    part = f"{row['jurisdiction']}{_number(numerator, unit)}{unit}"
-    return f"{part}，{parent}{_number(denominator, unit)}{unit}（{parent}{source}）"
+    source = "填报" if row.get("denominator_source") == "填报" else "计数"
+    return f"{row['jurisdiction']}{_number(numerator, unit)}{unit}，{parent}{source}{_number(denominator, unit)}{unit}"
 
 
 def issuer_region(place: str) -> str:

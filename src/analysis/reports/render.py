@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
+import pandas as pd
 
 from analysis import paths
 from analysis.catalog.regions import load_regions
@@ -23,6 +24,7 @@ from analysis.errors import UserError
 from analysis.fsutil import current_umask
 from analysis.periods import is_complete, parse_month, parse_quarter, period_text, quarter_months
 from analysis.reports.notebooks import NotebookError, execute, html_body, page
+from analysis.reports.plans import require_plan_in_force
 
 NOTEBOOKS = {"monthly": "monthly-dispatch", "quarterly": "quarterly-bulletin", "final": "final-assessment"}
 KIND_ZH = {"monthly": "月调度", "quarterly": "季通报", "final": "终期评估"}
@@ -52,13 +54,29 @@ def latest_period(kind: str, store) -> str:
     return resolve_period(db, None) if kind == "monthly" else resolve_quarter(db, None)
 
 
-def normalise_period(kind: str, period: str, store=None) -> str:
+def normalise_period(kind: str, period: str, store=None, region: str | None = None) -> str:
+    """A period as YYYY-MM or YYYY-Qn; `latest` is the newest complete one, and for a region no later than the
+    last month one of its plans is in force (after that there is nothing to 调度: see render final)."""
     if period == "latest":
-        return latest_period(kind, store)
+        latest = latest_period(kind, store)
+        return min(latest, _last_in_force(kind, region)) if region else latest
     if kind == "monthly":
         return parse_month(period)
     year, q = parse_quarter(period)
     return f"{year}-Q{q}"
+
+
+def _last_in_force(kind: str, region: str) -> str:
+    """The region's last month (or its quarter) with a plan in force; "9999" (no bound) for a region without plans."""
+    from analysis.reports.plans import last_in_force_month
+
+    month = last_in_force_month(region)
+    if month is None:
+        return "9999"
+    if kind == "monthly":
+        return month
+    quarter = pd.Period(month, "M").asfreq("Q")
+    return f"{quarter.year}-Q{quarter.quarter}"
 
 
 def output_dir(out: Path | None, kind: str, period: str) -> Path:
@@ -144,8 +162,10 @@ def render_report(
         plan = find_plan(period)
         region = region or plan.jurisdiction
     else:
-        period = normalise_period(kind, period, store)
+        region = load_regions().get(region).name
+        period = normalise_period(kind, period, store, region)
         check_complete(kind, period, draft)
+        require_plan_in_force(region, kind, period)
     region = load_regions().get(region).name
     target = output_dir(out, kind, period)
     stem = region + (DRAFT_SUFFIX if draft and kind != "final" else "")
