@@ -333,3 +333,36 @@ def test_a_monthly_report_shows_the_months_notes_beside_the_row_they_concern():
     assert table[["地区", "指标", "实际", "目标", "进展情况"]].values.tolist() == [
         [X, "新认定高新技术企业（2025年）", 1.0, 3.0, "截至2025年9月底，2025年新认定高新技术企业1家"]
     ]
+
+
+def test_a_note_of_the_month_after_a_deadline_belongs_to_the_term_still_running():
+    # 专精特新 by 2023 and by 2025 both issued to 新乐市: a note of 2024-01 is about the 2025 target, not the 2023 one
+    rows = pd.concat(
+        [
+            _rows(
+                target_id="sjz.srdi_sme.2023",
+                indicator="srdi_sme",
+                term="2023",
+                kind="stock",
+                period="2023",
+                window_start="2022-08-28",
+                window_end="2023-12-31",
+            ),
+            _rows(
+                target_id="sjz.srdi_sme.2025",
+                indicator="srdi_sme",
+                term="2025",
+                kind="stock",
+                period="2025",
+                window_start="2022-08-28",
+                window_end="2025-12-31",
+            ),
+        ]
+    )
+    notes = _notes((X, "2024-01", "srdi_sme", "距2025年分解目标还差2家"), (X, "2023-12", "srdi_sme", "2023年末"))
+    pairs = attach(notes, rows)
+    assert sorted(zip(pairs["term"], pairs["progress"])) == [
+        ("2023", "2023年末"),
+        ("2025", "2023年末"),
+        ("2025", "距2025年分解目标还差2家"),
+    ]

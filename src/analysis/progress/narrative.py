@@ -17,6 +17,7 @@ from analysis.progress.results import (
     beyond_text,
     coverage_text,
     has_range,
+    headline_rows,
     is_floor_and_stretch,
     is_total,
     pair_text,
@@ -329,12 +330,14 @@ FINAL_WORDS = {
 
 
 def final_overview(progress: pd.DataFrame, region: str) -> str:
-    """Counts of the region's own final results: 终期已完成N项（其中超额完成M项），未完成K项."""
+    """Counts of the region's own final results, one per target as the final assessment counts them (a 每年 target
+    once, on its years): 已到期目标N项，已完成M项（其中超额完成K项），未完成L项."""
     own = progress[
         (progress["jurisdiction"] == region) & (progress["basis"] == "方案目标") & progress["final"].astype(bool)
     ]
     if own.empty:
         return ""
+    own = headline_rows(own)
     counts = own["status"].value_counts()
     done = int(counts.get(STATUS_DONE, 0) + counts.get(STATUS_EXCEEDED, 0))
     text = f"已到期目标{len(own)}项，已完成{done}项"
@@ -344,6 +347,10 @@ def final_overview(progress: pd.DataFrame, region: str) -> str:
         text += f"，未完成{counts[STATUS_MISSED]}项"
     if counts.get(STATUS_NO_DATA):
         text += f"，无数据{counts[STATUS_NO_DATA]}项"
+    if counts.get(STATUS_PARTIAL):
+        text += f"，数据覆盖不全、不作评价{counts[STATUS_PARTIAL]}项"
+    if counts.get(STATUS_AWAITING):
+        text += f"，待年度数据{counts[STATUS_AWAITING]}项"
     return text + "。"
 
 

@@ -177,6 +177,40 @@ def issuer_region(place: str) -> str:
     return parents[0].name if parents else ""
 
 
+def basis_short(row) -> str:
+    """The 口径 cell of a table: 方案目标, or 分解目标 with its 文号 (the legend above the table names the plan and
+    the issuer once: `basis_legend`)."""
+    basis = str(row.get("basis") or "")
+    if basis == "分解目标" and row.get("basis_source"):
+        return f"分解目标（{row['basis_source']}）"
+    return basis
+
+
+def basis_legend(rows) -> str:
+    """What each 口径 of a table stands for, said once: 方案目标指《…》（石政办函〔2022〕44号）确定的目标；分解目标指
+    河北省下达的目标。"""
+    import pandas as pd
+
+    frame = pd.DataFrame(rows)
+    if frame.empty or "basis" not in frame:
+        return ""
+    parts = []
+    catalog = load_catalog()
+    plans = frame.loc[frame["basis"] == "方案目标", "plan"].drop_duplicates()
+    for plan_id in plans:
+        plan = catalog.plans.get(plan_id)
+        if plan is not None:
+            doc = f"（{plan.doc_number}）" if plan.doc_number else "（原文未载文号）"
+            parts.append(f"《{plan.title}》{doc}确定的目标")
+    if parts:
+        parts = ["方案目标指" + "、".join(parts)]
+    issued = frame[frame["basis"] == "分解目标"]
+    issuers = list(dict.fromkeys(issuer_region(p) for p in issued["jurisdiction"]))
+    if issuers:
+        parts.append("分解目标指" + "、".join(issuers) + "按方案下达的目标任务（括号内为下达文号）")
+    return "；".join(parts) + "。" if parts else ""
+
+
 def basis_label(row) -> str:
     """方案目标（石政办函〔2022〕44号） or 分解目标（河北省下达，冀工信〔2023〕15号）; 测算 as it is."""
     basis = str(row.get("basis") or "")
@@ -189,6 +223,20 @@ def basis_label(row) -> str:
         doc = str(row.get("basis_source") or "")
         return f"分解目标（{issuer}下达" + (f"，{doc}）" if doc else "）")
     return basis
+
+
+def headline_rows(rows):
+    """One row per target: a dated target's final row; a 每年 target's plan-period total (its one year, if only one).
+    What a document counts when it says 目标N项 (the final assessment and every 调度/通报 count alike)."""
+    import pandas as pd
+
+    terms = rows["term"].astype(str)
+    totals = rows[terms.str.contains("-")]
+    single = rows[~terms.str.contains("-") & ~rows["target_id"].isin(set(totals["target_id"]))]
+    single = single.drop_duplicates(["jurisdiction", "target_id"], keep="last")
+    order = {tid: i for i, tid in enumerate(dict.fromkeys(rows["target_id"]))}
+    out = pd.concat([single, totals])
+    return out.assign(_o=out["target_id"].map(order)).sort_values("_o", kind="stable").drop(columns="_o")
 
 
 def no_verdict(row) -> bool:

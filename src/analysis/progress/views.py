@@ -169,7 +169,7 @@ def unit_scores(
     scored["target_name"] = target_names(scored)
     groups = scored.groupby("jurisdiction")
     table = pd.DataFrame(index=pd.Index(units, name="地区"))
-    table["综合得分"] = groups["index"].mean()
+    table["综合得分"] = groups["index"].mean().round(1)  # as displayed: equal displayed scores are ties, others not
     table["指标数"] = groups.size()
     table["完成数"] = scored[scored["status"].isin((STATUS_DONE, STATUS_EXCEEDED))].groupby("jurisdiction").size()
     table["落后数"] = scored[scored["status"].isin((*BEHIND, STATUS_MISSED))].groupby("jurisdiction").size()

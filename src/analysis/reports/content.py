@@ -31,6 +31,7 @@ from analysis.progress.engine import compute_progress, row_window
 from analysis.progress.facts import load_facts
 from analysis.progress.measures import actual_values
 from analysis.progress.narrative import as_of_phrase, overview, sentence, target_name, target_names
+from analysis.progress.results import basis_legend
 from analysis.progress.verdicts import STATUS_BEHIND, STATUS_FAR_BEHIND
 from analysis.progress.views import (
     ahead_and_behind,
@@ -252,7 +253,7 @@ def monthly_report(store: Store, region: str, period: str, as_of: dt.date | None
     )
     report.tables = {
         "目标完成情况": target_table(rows),
-        "已到期目标": closed_table(rows, progress),
+        "已到期目标": closed_table(due_within(rows, f"{period}-01"), progress),
         "趋势研判": trajectory_table(rows),
         "本月新认定企业": new_awards(store, region, period),
         "分地区情况": unit_breakdown(progress, region),
@@ -260,8 +261,14 @@ def monthly_report(store: Store, region: str, period: str, as_of: dt.date | None
         "情况说明": quoted,
         "落后且未说明": unexplained,
     }
-    report.paragraphs = {"方法": method_paragraphs(ranking=False)}
+    report.paragraphs = {"方法": method_paragraphs(ranking=False), "口径": [basis_legend(rows)]}
     return report
+
+
+def due_within(rows: pd.DataFrame, since: str) -> pd.DataFrame:
+    """The rows whose deadline falls within the report's period (from `since` on): the final results it reports.
+    Results of earlier years belong to the reports of their own periods and to the final assessment."""
+    return rows[rows["final"].astype(bool) & (rows["window_end"] >= since)]
 
 
 def _sentences(rows: pd.DataFrame, since: str) -> list[str]:
@@ -343,7 +350,7 @@ def quarterly_report(store: Store, region: str, period: str) -> Report:
         "低于底线": floor,
         "分指标排名": _rank_matrix(progress, region, since),
         "目标完成情况": target_table(rows),
-        "已到期目标": closed_table(rows, progress),
+        "已到期目标": closed_table(due_within(rows, since), progress),
         "超序时单位": ahead,
         "落后单位": behind,
         "报送情况": submission_status(store, region, months[-1]),
@@ -353,6 +360,7 @@ def quarterly_report(store: Store, region: str, period: str) -> Report:
     report.paragraphs = {
         "通报": bulletin_paragraphs(report, scores, red, black, floor),
         "方法": method_paragraphs(ranking=True),
+        "口径": [basis_legend(rows)],
     }
     return report
 

@@ -24,10 +24,12 @@ def note_window(row) -> tuple[str, str]:
     return start, after
 
 
-def attach(notes: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
+def attach(notes: pd.DataFrame, rows: pd.DataFrame, context: pd.DataFrame | None = None) -> pd.DataFrame:
     """Every (note, row) pair where the note concerns the row: same place and indicator, the row has a target,
-    the note's month within the row's term or the month after. One note may concern two terms (2023 and 2025 of
-    one indicator); callers choose."""
+    the note's month within the row's term or the month after. A note of the month after a deadline concerns the
+    ended term only when no other term of that place and indicator is running then (`context`: every row the
+    place has, default `rows`); otherwise it is about the running one. One note may still concern two running
+    terms (2023 and 2025 of one indicator, said together); callers choose."""
     own = rows[(rows["basis"].astype(str) != "") & ~rows["term"].astype(str).str.contains("-")]
     if own.empty or notes.empty:
         return pd.DataFrame(columns=[*NOTE_COLUMNS, *rows.columns])
@@ -37,8 +39,31 @@ def attach(notes: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
     if pairs.empty:
         return pairs
     windows = pairs.apply(note_window, axis=1, result_type="expand")
-    inside = (pairs["month"] >= windows[0]) & (pairs["month"] <= windows[1])
+    within = pairs["month"] <= pairs["window_end"].astype(str).str[:7]
+    after = (pairs["month"] > pairs["window_end"].astype(str).str[:7]) & (pairs["month"] <= windows[1])
+    running = _running(context if context is not None else rows)
+    after &= pd.Series(
+        [
+            (region, indicator, month) not in running
+            for region, indicator, month in zip(pairs["region"], pairs["indicator"], pairs["month"], strict=True)
+        ],
+        index=pairs.index,
+        dtype=bool,
+    )
+    inside = (pairs["month"] >= windows[0]) & (within | after)
     return pairs[inside].reset_index(drop=True)
+
+
+def _running(rows: pd.DataFrame) -> set[tuple[str, str, str]]:
+    """(place, indicator, month) for each month some term of the place's targets of that indicator runs."""
+    own = rows[(rows["basis"].astype(str) != "") & ~rows["term"].astype(str).str.contains("-")]
+    out = set()
+    for place, indicator, start, end in zip(
+        own["jurisdiction"], own["indicator"], own["window_start"], own["window_end"], strict=True
+    ):
+        for month in pd.period_range(str(start)[:7], str(end)[:7], freq="M").strftime("%Y-%m"):
+            out.add((place, indicator, month))
+    return out
 
 
 def row_label(rows: pd.DataFrame) -> pd.Series:
@@ -70,9 +95,9 @@ def month_notes(notes: pd.DataFrame, rows: pd.DataFrame, month: str) -> pd.DataF
     ).reset_index(drop=True)
 
 
-def latest_notes(notes: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
+def latest_notes(notes: pd.DataFrame, rows: pd.DataFrame, context: pd.DataFrame | None = None) -> pd.DataFrame:
     """For each row (place, target, term): the place's latest note on it, if any, with the row's fields."""
-    pairs = attach(notes, rows)
+    pairs = attach(notes, rows, context)
     if pairs.empty:
         return pairs
     return (

@@ -23,7 +23,8 @@ from analysis.progress.engine import compute_progress
 from analysis.progress.facts import load_facts
 from analysis.progress.narrative import final_sentence, met_timing, target_names
 from analysis.progress.restated import group_of, restatement_note
-from analysis.progress.results import basis_label, plain_text, result_text
+from analysis.progress.results import basis_legend, basis_short, plain_text, result_text
+from analysis.progress.results import headline_rows as results_headlines
 from analysis.progress.verdicts import (
     STATUS_AWAITING,
     STATUS_DONE,
@@ -66,20 +67,14 @@ def final_as_of(store: Store, plan: Plan, as_of: dt.date | None = None) -> dt.da
 
 
 def headline_rows(rows: pd.DataFrame) -> pd.DataFrame:
-    """One row per target: a dated target's final row; a 每年 target's plan-period total (its one year, if only one).
-    A goal the plan states twice keeps its rows together."""
-    totals = rows[rows["term"].astype(str).str.contains("-")]
-    annual_with_total = set(totals["target_id"])
-    single = rows[~rows["term"].astype(str).str.contains("-") & ~rows["target_id"].isin(annual_with_total)]
-    single = single.drop_duplicates("target_id", keep="last")
-    ids = list(dict.fromkeys(rows["target_id"]))
-    order = {tid: i for i, tid in enumerate(ids)}
-    for tid in ids:  # a restated goal's rows follow its first statement
+    """One row per target (results.headline_rows); a goal the plan states twice keeps its rows together."""
+    heads = results_headlines(rows).reset_index(drop=True)
+    order = {tid: i for i, tid in enumerate(heads["target_id"])}
+    for tid in list(order):  # a restated goal's rows follow its first statement
         group = [g for g in group_of(tid) if g in order]
         for k, other in enumerate(group[1:], start=1):
             order[other] = order[group[0]] + k / 10
-    out = pd.concat([single, totals])
-    return out.assign(_o=out["target_id"].map(order)).sort_values("_o").drop(columns="_o").reset_index(drop=True)
+    return heads.assign(_o=heads["target_id"].map(order)).sort_values("_o").drop(columns="_o").reset_index(drop=True)
 
 
 def met_text(row) -> str:
@@ -90,15 +85,20 @@ def met_text(row) -> str:
     return f"{when}（提前{early}个月）" if early > 0 else when
 
 
-def result_table(heads: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
-    """Every target with its quote and name, basis, final value, result, shortfall, when it was met and the source."""
+def result_table(heads: pd.DataFrame, rows: pd.DataFrame, issued: bool = False) -> pd.DataFrame:
+    """Every target with its quote and name, basis, final value, result, shortfall, when it was met and the source.
+    A unit's targets were issued to it: named as issued (the plan's quote is about the whole jurisdiction)."""
+    first = (
+        {"目标任务": target_names(heads)}
+        if issued
+        else {"目标（方案原文）": heads["quote"].map(plain_text), "指标": target_names(heads)}
+    )
     return pd.DataFrame(
         {
             "序号": range(1, len(heads) + 1),
-            "目标（方案原文）": heads["quote"].map(plain_text),
-            "指标": target_names(heads),
+            **first,
             "期限": heads["term"].map(term_label),
-            "口径": [basis_label(r) for _, r in heads.iterrows()],
+            "口径": [basis_short(r) for _, r in heads.iterrows()],
             "性质": nature(heads),
             "目标": shown(heads["target_value"], heads["unit"]),
             "实际": shown(heads["actual"], heads["unit"]),
@@ -191,12 +191,12 @@ def missed_rows(progress: pd.DataFrame, heads: pd.DataFrame, region: str, basis:
 
 
 def explanations_for_misses(
-    store: Store, missed: pd.DataFrame, period: str, author: str
+    store: Store, missed: pd.DataFrame, period: str, author: str, context: pd.DataFrame | None = None
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """For every missed (place, target, term): the place's latest 情况说明 on it (written within its term or the
     month after), and the units that missed without one (not the document's own region: it is the author)."""
     notes = load_facts(store, period).notes
-    quoted = latest_notes(notes, missed)
+    quoted = latest_notes(notes, missed, context)
     table = pd.DataFrame(
         {
             "目标": row_label(quoted) if not quoted.empty else [],
@@ -320,10 +320,10 @@ def final_report(store: Store, plan_id: str, region: str | None = None, as_of: d
     report.overview = totals[0]
     units = unit_results(progress, region) if basis == BASIS_PLAN else pd.DataFrame(columns=UNIT_TABLE)
     quoted, silent = explanations_for_misses(
-        store, missed_rows(progress, heads, region, basis), as_of.strftime("%Y-%m"), region
+        store, missed_rows(progress, heads, region, basis), as_of.strftime("%Y-%m"), region, progress
     )
     report.tables = {
-        "目标完成情况": result_table(heads, rows),
+        "目标完成情况": result_table(heads, rows, issued=basis == BASIS_ISSUED),
         "各单位完成情况": units,
         "各单位分项完成情况": unit_result_rows(progress, region) if basis == BASIS_PLAN else pd.DataFrame(),
         "情况说明": quoted,
@@ -332,7 +332,7 @@ def final_report(store: Store, plan_id: str, region: str | None = None, as_of: d
     report.tables.update({f"分年度：{name}": table for name, table in yearly_tables(rows).items()})
     report.paragraphs = {
         "总体": totals,
-        "口径说明": restatement_notes(heads),
+        "口径说明": [basis_legend(heads), *restatement_notes(heads)],
         "单位": _unit_paragraph(units) if basis == BASIS_PLAN else [],
     }
     return report

@@ -8,13 +8,15 @@ figure comes from (计数 with the units it covers, 填报, a share's numerator 
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from analysis.progress.allocations import BASIS_ISSUED, BASIS_PLAN
 from analysis.progress.measures import SOURCE_AVERAGED, SOURCE_COUNTED, SOURCE_REPORTED, SOURCE_SUMMED
 from analysis.progress.narrative import number, target_names
 from analysis.progress.results import (
-    basis_label,
+    basis_short,
     gap_text,
     is_total,
     result_text,
@@ -104,7 +106,7 @@ def target_table(rows: pd.DataFrame) -> pd.DataFrame:
         {
             "指标": target_names(running),
             "期限": running["term"].map(term_label),
-            "口径": _texts(running, basis_label),
+            "口径": _texts(running, basis_short),
             "目标": shown(running["target_value"], running["unit"]),
             "实际": shown(running["actual"], running["unit"]),
             "单位": running["unit"],
@@ -127,7 +129,7 @@ def closed_table(rows: pd.DataFrame, progress: pd.DataFrame | None = None) -> pd
         {
             "指标": target_names(final),
             "期限": final["term"].map(term_label),
-            "口径": _texts(final, basis_label),
+            "口径": _texts(final, basis_short),
             "目标": shown(final["target_value"], final["unit"]),
             "实际": shown(final["actual"], final["unit"]),
             "单位": final["unit"],
@@ -153,7 +155,7 @@ def trajectory_table(rows: pd.DataFrame) -> pd.DataFrame:
         {
             "指标": target_names(stocks),
             "期限": stocks["term"].map(term_label),
-            "口径": _texts(stocks, basis_label),
+            "口径": _texts(stocks, basis_short),
             "基期": [
                 f"{month_text(b[:7])}：{number(v, '')}" if b and pd.notna(v) else "—"
                 for b, v in zip(stocks["base_date"], stocks["base_value"], strict=True)
@@ -203,7 +205,7 @@ def unit_result_rows(progress: pd.DataFrame, region: str, final_only: bool = Tru
             "地区": rows["jurisdiction"],
             "指标": target_names(rows),
             "期限": rows["term"].map(term_label),
-            "口径": _texts(rows, basis_label),
+            "口径": _texts(rows, basis_short),
             "目标": shown(rows["target_value"], rows["unit"]),
             "实际": shown(rows["actual"], rows["unit"]),
             "单位": rows["unit"],
@@ -211,3 +213,43 @@ def unit_result_rows(progress: pd.DataFrame, region: str, final_only: bool = Tru
             "差额": gaps(rows, progress),
         }
     ).reset_index(drop=True)
+
+
+# What a printed page leaves to the 附表 (xlsx): a table on an A4 page holds about eight columns.
+OFF_PAGE = ("来源", "灯", "环比", "单位", "性质")
+
+
+def with_unit(values: pd.Series, units: pd.Series) -> list[str]:
+    """Figures as the prose writes them, with their unit: 75家, 3.46%, — for none."""
+    return ["—" if pd.isna(v) else f"{number(float(v), u)}{u}" for v, u in zip(values, units, strict=True)]
+
+
+def _plain(text: str) -> str:
+    return re.sub(r"[“”\"「」‘’\s]", "", str(text))
+
+
+def named_quote(name: str, quote: str) -> str:
+    """A quote that names its indicator as it is; one that does not (到2025年，分别达到78%、80%) after the name."""
+    core = _plain(name).removeprefix("新认定").removeprefix("累计新认定").removeprefix("累计")
+    return quote if core and core in _plain(quote) else f"{name}：{quote}"
+
+
+def page_view(table: pd.DataFrame) -> pd.DataFrame:
+    """The printed page's version of a table: figures with their unit, 力争 marked at the target, the indicator named
+    in the quote, and the columns a page has no room for (source, light, month-on-month) left to the 附表; the
+    口径 column only when the rows differ in it."""
+    page = table.copy()
+    if "单位" in page:
+        for column in ("目标", "实际", "最新"):
+            if column in page:
+                page[column] = with_unit(page[column], page["单位"])
+    if "性质" in page and "目标" in page:
+        page["目标"] = [f"{t}（力争）" if n != "约束性" else t for t, n in zip(page["目标"], page["性质"], strict=True)]
+    if "目标（方案原文）" in page and "指标" in page:
+        page["目标（方案原文）"] = [
+            named_quote(n, q) for n, q in zip(page["指标"], page["目标（方案原文）"], strict=True)
+        ]
+        page = page.drop(columns="指标")
+    if "口径" in page and page["口径"].nunique() <= 1:
+        page = page.drop(columns="口径")
+    return page.drop(columns=[c for c in OFF_PAGE if c in page])
