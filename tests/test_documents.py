@@ -34,6 +34,14 @@ def _text(path: Path) -> str:
     return htmllib.unescape(re.sub(r"<[^>]+>", "", raw))
 
 
+def _prose(path: Path) -> list[str]:
+    """The document's sentences: the text of its paragraphs and list items (not its tables), split at 。."""
+    raw = path.read_text(encoding="utf-8")
+    parts = re.findall(r"<(p|li)\b[^>]*>(.*?)</\1>", raw, flags=re.S)
+    text = "".join(htmllib.unescape(re.sub(r"<[^>]+>", "", body)) + "。" for _, body in parts)
+    return [s for s in re.sub(r"\s+", "", text).split("。") if s]
+
+
 def _sheets(path: Path) -> dict[str, pd.DataFrame]:
     """Every sheet of an 附表 workbook as a frame (row 1 is the title, row 2 the header)."""
     book = openpyxl.load_workbook(path, read_only=True, data_only=True)
@@ -52,6 +60,7 @@ class Document:
         self.region = html.stem
         self.text = _text(html)
         self.flat = re.sub(r"\s+", "", self.text)
+        self.sentences = _prose(html)
         self.facts = json.loads(html.with_suffix(".facts.json").read_text(encoding="utf-8"))
         xlsx = html.with_suffix(".xlsx")
         self.sheets = _sheets(xlsx) if xlsx.exists() else {}
@@ -92,7 +101,8 @@ def test_1_every_final_result_reads_the_same_in_every_document(documents):
     rows = pd.concat(
         [d.results().assign(document=str(d.path)) for d in documents if d.facts.get("results")], ignore_index=True
     )
-    final = rows[rows["final"]]
+    # a ratio over annual accounts is 待年度数据 until its year's accounts are in: not yet a result to compare
+    final = rows[rows["final"] & (rows["status"] != "待年度数据")]
     seen = final.groupby(["jurisdiction", "target_id", "term"])
     assert seen.ngroups > 100
     for key, group in seen:
@@ -142,7 +152,7 @@ def test_2_every_verdict_follows_from_its_figures_and_the_comparison_rule(docume
     assert checked > 500
     over_checked = 0
     for d in documents:  # 超出 counted from the top of a range, never for a value inside it
-        for sentence in d.flat.split("。"):
+        for sentence in d.sentences:
             if "超出上限" in sentence:
                 high = float(RANGE.search(sentence).group(2))
                 actual = float((ACTUAL.search(sentence) or ACTUAL_BEFORE_GOAL.search(sentence)).group(1))
@@ -203,14 +213,14 @@ def test_3_a_yearly_target_is_judged_year_by_year_and_never_early(documents):
         for name, sheet in d.sheets.items():
             if "达标时间" in sheet and "期限" in sheet:
                 for _, row in sheet.iterrows():
-                    if row["达标时间"]:
+                    if isinstance(row["达标时间"], str) and row["达标时间"]:
                         assert "合计" not in str(row["期限"]), (d, name, row.to_dict())
     for d in _kind(documents, "final"):
         for _, r in d.results().iterrows():
             t = targets[r["target_id"]]
             if t.period == "annual" or t.kind in ("growth", "rate", "ratio", "share"):
                 assert "提前" not in r["result"]
-        for sentence in d.flat.split("。"):
+        for sentence in d.sentences:
             if "提前" in sentence:
                 assert "合计" not in sentence and "每年" not in sentence and "增长" not in sentence, (d, sentence)
 
@@ -223,7 +233,7 @@ def test_4_a_growth_rate_is_judged_on_the_year_and_a_floor_and_stretch_are_two_v
     growth = xinle.results().set_index("target_id").loc["xinle.cluster_revenue_growth.2023"]
     assert "确保目标12%" in growth["result"] and "争取目标14%" in growth["result"]
     assert growth["result"] in xinle.flat
-    sentence = next(s for s in xinle.flat.split("。") if "确保12%、争取14%" in s)
+    sentence = next(s for s in xinle.sentences if "确保12%、争取14%" in s)
     assert "提前" not in sentence
 
 
@@ -236,11 +246,11 @@ def test_5_a_total_from_some_units_says_so_and_is_not_called_the_whole(documents
     partial = rows[rows["status"] == "覆盖不全"]
     assert len(partial) > 5  # the demo simulates only some of 河北省's units
     assert "个县级单位中" in hebei.flat and "覆盖不全" in hebei.flat
-    for sentence in hebei.flat.split("。"):
+    for sentence in hebei.sentences:
         if "县级单位中" in sentence:
             assert "全省" not in sentence, sentence
     for d in documents:
-        for sentence in d.flat.split("。"):
+        for sentence in d.sentences:
             if "数据未覆盖全部单位" in sentence:
                 assert "未完成" not in sentence and "差" not in sentence.replace("差额", ""), (d, sentence)
 
@@ -329,7 +339,7 @@ def test_9_titles_are_the_plans_own_and_a_restated_goal_is_shown_with_both_quote
     assert "方案对同一目标有两种表述" in xining.flat
     for quote in ("累计培育“专精特新”企业80户以上", "到2025年全市国家、省级“专精特新”企业达到70户以上"):
         assert quote in xining.flat
-    note = next(s for s in xining.flat.split("。") if "80户以上" in s and "70户以上" in s)
+    note = next(s for s in xining.sentences if "80户以上" in s and "70户以上" in s)
     assert "首次认定" in note and "有效期内" in note
 
 

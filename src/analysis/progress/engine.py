@@ -128,6 +128,7 @@ PROGRESS_COLUMNS = [
     "denominator_source",
     "years_met",
     "years_total",
+    "years_unjudged",
 ]
 
 
@@ -531,6 +532,7 @@ def _total_row(own: list[dict], term: Term) -> dict:
         "basis_source": docs if judged else "",
         "years_met": int(sum(met)) if judged else np.nan,
         "years_total": len(own),
+        "years_unjudged": int(sum(s in (STATUS_NO_DATA, STATUS_PARTIAL, STATUS_AWAITING) for s in statuses)),
         "units_covered": min(r["units_covered"] for r in own),
         "share_of_parent": np.nan,
         "previous": np.nan,
@@ -727,6 +729,7 @@ def _row(
         "denominator_source": "",
         "years_met": np.nan,
         "years_total": np.nan,
+        "years_unjudged": np.nan,
     }
 
 

@@ -90,8 +90,15 @@ def pair_text(row) -> str:
 
 
 def years_text(row) -> str:
-    """A 每年 target's verdict over its years: 3年均完成 / 3年中2年完成 / 3年均未完成."""
+    """A 每年 target's verdict over its years: 3年均完成 / 3年中2年完成 / 3年均未完成, and the years that could not
+    be judged (3年中1年完成，1年无数据)."""
     total, met = int(row["years_total"]), int(row["years_met"])
+    unjudged = row.get("years_unjudged")
+    unjudged = 0 if unjudged is None or pd.isna(unjudged) else int(unjudged)
+    if unjudged == total:
+        return f"{total}年均无数据"
+    if unjudged:
+        return f"{total}年中{met}年完成，{unjudged}年无数据或数据不全"
     if met == total:
         return f"{total}年均完成"
     if met == 0:
