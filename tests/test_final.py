@@ -80,7 +80,10 @@ def test_every_target_once_with_its_final_result(small_store):
         "3年均未完成",
         "2023年差18家、2024年差19家、2025年差19家",
     )
-    assert high_tech["指标"] == "新认定高新技术企业" and high_tech["口径"] == "方案目标（石政办函〔2022〕44号）"
+    assert high_tech["指标"] == "新认定高新技术企业" and high_tech["口径"] == "方案目标"
+    assert "《石家庄市县域特色产业集群“领跑者”企业培育行动实施方案》（石政办函〔2022〕44号）确定的目标" in "".join(
+        report.paragraphs["口径说明"]
+    )
     yearly = report.tables["分年度：新认定高新技术企业（高新技术企业20家）"]
     assert yearly["实际"].tolist() == [2, 1, 1, 4]
     assert yearly["结果"].tolist() == ["未完成", "未完成", "未完成", "3年均未完成"]

@@ -361,7 +361,7 @@ def test_a_note_of_the_month_after_a_deadline_belongs_to_the_term_still_running(
     )
     notes = _notes((X, "2024-01", "srdi_sme", "距2025年分解目标还差2家"), (X, "2023-12", "srdi_sme", "2023年末"))
     pairs = attach(notes, rows)
-    assert sorted(zip(pairs["term"], pairs["progress"])) == [
+    assert sorted(zip(pairs["term"], pairs["progress"], strict=True)) == [
         ("2023", "2023年末"),
         ("2025", "2023年末"),
         ("2025", "距2025年分解目标还差2家"),

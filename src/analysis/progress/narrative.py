@@ -20,6 +20,7 @@ from analysis.progress.results import (
     headline_rows,
     is_floor_and_stretch,
     is_total,
+    number,
     pair_text,
     share_text,
     top_of,
@@ -48,17 +49,6 @@ def as_of_phrase(as_of) -> str:
     if day.day == calendar.monthrange(day.year, day.month)[1]:
         return f"截至{day.year}年{day.month}月底"
     return f"截至{day.year}年{day.month}月{day.day}日"
-
-
-def number(value: float, unit: str) -> str:
-    """Whole numbers as such; rates to two decimals at most (3.39, 65.4, 50), other fractions to one."""
-    if pd.isna(value):
-        return "—"
-    if float(value).is_integer():
-        return f"{int(value)}"
-    if unit == "%":
-        return f"{value:.2f}".rstrip("0").rstrip(".")
-    return f"{value:.1f}"
 
 
 def _term_phrase(row) -> str:

@@ -47,10 +47,19 @@ def target_of(row) -> Target | None:
     return _targets().get(str(row.get("target_id", "")))
 
 
-def _number(value: float, unit: str) -> str:
-    from analysis.progress.narrative import number  # one formatter for every figure
+def number(value: float, unit: str) -> str:
+    """Every figure as the documents write it: whole numbers as such; rates to two decimals at most (3.39, 65.4,
+    50), other fractions to one."""
+    if pd.isna(value):
+        return "—"
+    if float(value).is_integer():
+        return f"{int(value)}"
+    if unit == "%":
+        return f"{value:.2f}".rstrip("0").rstrip(".")
+    return f"{value:.1f}"
 
-    return number(value, unit)
+
+_number = number
 
 
 def _amount(value: float, unit: str) -> str:

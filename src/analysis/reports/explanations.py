@@ -68,7 +68,7 @@ def _running(rows: pd.DataFrame) -> set[tuple[str, str, str]]:
 
 def row_label(rows: pd.DataFrame) -> pd.Series:
     """指标（期限）: what a note is shown under."""
-    from analysis.reports.content import term_label
+    from analysis.reports.tables import term_label
 
     return target_names(rows) + "（" + rows["term"].map(term_label) + "）"
 
