@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 DEMO_DIR := data/demo
 REPORTS := reports
 
-.PHONY: setup system-deps demo test clean-demo
+.PHONY: setup system-deps demo test clean-demo lint fix serve
 
 setup: system-deps $(STAMP)
 
@@ -45,5 +45,21 @@ demo: setup
 	@echo "生成已到期方案的终期评估（各方案实施地区，及石家庄市下达分解目标的各县区）…"
 	@$(BIN)/python -m analysis batch --kind final --plan all --store $(STORE) --no-progress | tail -n 2
 
-test: setup
+# The checks CI runs before the tests; each fails the build on any finding (configuration: pyproject.toml).
+lint: setup
+	@$(BIN)/ruff check .
+	@$(BIN)/ruff format --check .
+	@$(BIN)/mypy
+
+# Apply what the linter and the formatter can fix by themselves.
+fix: setup
+	@$(BIN)/ruff check --fix .
+	@$(BIN)/ruff format .
+
+test: setup lint
 	@$(BIN)/python -m pytest -q
+
+# The 报送平台 on the demo store (made by `make demo` when absent), with demo accounts and their fresh passwords.
+serve: setup
+	@if [ ! -f $(STORE)/workbook.sqlite ]; then $(MAKE) --no-print-directory demo; fi
+	@$(BIN)/python -m analysis serve --store $(STORE) --demo-accounts

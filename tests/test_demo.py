@@ -62,9 +62,11 @@ def test_every_file_passes_validation(short):
         sub = read_submission(path, known_enterprises=known_e, known_clusters=known_c)
         assert sub.period == PERIOD_IN_NAME.search(path.name).group(1)
         if "企业名录" in sub.tables:
-            known_e.update(zip(sub.tables["企业名录"]["统一社会信用代码"], sub.tables["企业名录"]["所属地区"]))
+            known_e.update(
+                zip(sub.tables["企业名录"]["统一社会信用代码"], sub.tables["企业名录"]["所属地区"], strict=True)
+            )
         if "集群名录" in sub.tables:
-            known_c.update(zip(sub.tables["集群名录"]["集群名称"], sub.tables["集群名录"]["所属地区"]))
+            known_c.update(zip(sub.tables["集群名录"]["集群名称"], sub.tables["集群名录"]["所属地区"], strict=True))
 
 
 def test_file_names_carry_periods_and_every_unit_reports(short):

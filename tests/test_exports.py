@@ -153,9 +153,9 @@ def xlsx(store, tmp_path, command: str, *extra: str):
 @pytest.mark.parametrize(
     "command, title, first",
     [
-        ("progress", f"{LT} 2025年12月 目标进度（数据截至2025-12-31）", "地区"),
-        ("candidates", f"{LT} 2025年12月 梯度培育后备库（数据截至2025-12-31）", "地区"),
-        ("incentives", "全部地区 2025年 奖补资金测算（单位：万元；数据截至2025-12-31）", "地区"),
+        ("progress", f"{LT} 2025年12月 目标进度（数据截至2025年12月31日）", "地区"),
+        ("candidates", f"{LT} 2025年12月 梯度培育后备库（数据截至2025年12月31日）", "地区"),
+        ("incentives", "全部地区 2025年 奖补资金测算（单位：万元；数据截至2025年12月31日）", "地区"),
         ("targets", "量化目标一览（芦台经济开发区推动中小企业“专精特新”发展工作方案）", "编号"),
     ],
 )
@@ -175,8 +175,8 @@ def test_the_data_cut_off_is_the_as_of_date_or_the_stores_last_month(store, tmp_
     base = ["progress", "--region", LT, "--store", str(store.dir), "--format", "xlsx"]
     assert main([*base, "--as-of", "2025-06-30", "--out", str(early)]) == 0
     assert main([*base, "--as-of", "2026-01-15", "--out", str(late)]) == 0
-    assert openpyxl.load_workbook(early).active["A1"].value == f"{LT} 2025年6月 目标进度（数据截至2025-06-30）"
-    assert openpyxl.load_workbook(late).active["A1"].value == f"{LT} 2026年1月 目标进度（数据截至2025-12-31）"
+    assert openpyxl.load_workbook(early).active["A1"].value == f"{LT} 2025年6月 目标进度（数据截至2025年6月30日）"
+    assert openpyxl.load_workbook(late).active["A1"].value == f"{LT} 2026年1月 目标进度（数据截至2025年12月31日）"
 
 
 def test_candidate_xlsx_values(store, tmp_path):
@@ -226,7 +226,7 @@ def test_libreoffice_reads_our_xlsx_as_text_numbers_and_dates(store, tmp_path, a
     candidates, _ = xlsx(store, tmp_path, "candidates")
     raw = soffice(tmp_path, candidates, LO_CSV_OUT)[0].read_text(encoding="utf-8")
     rows = list(csv.reader(io.StringIO(raw)))
-    assert rows[0][0] == f"{LT} 2025年12月 梯度培育后备库（数据截至2025-12-31）"
+    assert rows[0][0] == f"{LT} 2025年12月 梯度培育后备库（数据截至2025年12月31日）"
     header = rows[1]
     assert header[:5] == ["地区", "培育梯度", "序号", "统一社会信用代码", "企业名称"]
     row = next(r for r in rows[2:] if r[header.index("统一社会信用代码")] == C[1])  # 18 digits, still text
@@ -235,7 +235,7 @@ def test_libreoffice_reads_our_xlsx_as_text_numbers_and_dates(store, tmp_path, a
     assert ",12345.6," in raw and '"12' not in raw and "'12" not in raw  # unquoted, no apostrophe
 
     awards = list(csv.reader(io.StringIO(soffice(tmp_path, appendix, LO_CSV_OUT)[0].read_text(encoding="utf-8"))))
-    assert awards[0][0] == f"{LT} 2025年12月 月调度附表（数据截至2025-12-31）"
+    assert awards[0][0] == f"{LT} 2025年12月 月调度附表（数据截至2025年12月31日）"
     assert awards[1] == ["企业名称", "地区", "资质类型", "级别", "认定日期"]
     assert awards[2] == [NAMES[C[2]], LT, "专精特新小巨人", "国家级", "2025-12-15"]
     # saved again by LibreOffice: the date is a date to it, the count a number, the name text

@@ -16,8 +16,10 @@ from analysis.reports.charts import targets_by_level_chart
 def test_noto_sans_cjk_sc_comes_first_with_fallbacks():
     primary = fonts.use_chart_style()
     assert primary == "Noto Sans CJK SC"
-    family = plt.rcParams["font.sans-serif"]
-    assert family[0] == "Noto Sans CJK SC" and family[-1] == fonts.LATIN_FALLBACK
+    family = plt.rcParams["font.family"]
+    assert family[0] == "Noto Sans CJK SC" and fonts.LATIN_FALLBACK in family
+    assert family[-2:] == ["HanaMinB", "Symbola"]  # rare characters last (scripts/system-deps.sh installs them)
+    assert plt.rcParams["font.sans-serif"] == family
     assert plt.rcParams["axes.unicode_minus"] is False
 
 
@@ -33,7 +35,7 @@ def test_chinese_chart_draws_without_missing_glyphs():
 
 def test_a_missing_glyph_is_caught_by_the_warning_filter():
     """The guard above can fail: a font without CJK glyphs triggers the warning."""
-    plt.rcParams["font.sans-serif"] = [fonts.LATIN_FALLBACK]
+    plt.rcParams["font.family"] = [fonts.LATIN_FALLBACK]
     fig, ax = plt.subplots()
     ax.set_title("专精特新")
     with pytest.warns(UserWarning, match="missing from font"):
@@ -46,3 +48,14 @@ def test_no_cjk_font_raises_a_clear_chinese_error(monkeypatch):
     monkeypatch.setattr(fonts, "installed_cjk_fonts", lambda: ())
     with pytest.raises(fonts.MissingCJKFontError, match="未找到中文字体.*fonts-noto-cjk"):
         fonts.configure_fonts()
+
+
+def test_rare_characters_draw_from_fallback_faces():
+    """𠀀 (CJK Extension B) and 🏭 are in no CJK font: HanaMinB and Symbola draw them, no box, no warning."""
+    fonts.use_chart_style()
+    fig, ax = plt.subplots()
+    ax.set_title("石家庄市𠀀某某新材料有限公司🏭")
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=".*missing from font.*")
+        fig.savefig(io.BytesIO(), format="png")
+    plt.close(fig)

@@ -92,7 +92,7 @@ def test_ingest_then_status_shows_real_values(tmp_path, store_dir, capsys):
 
     code, out, _ = run(capsys, "status", "--store", str(store_dir))
     assert code == 0
-    line = next(l for l in out.splitlines() if "新乐市-6月.xlsx" in l)
+    line = next(text for text in out.splitlines() if "新乐市-6月.xlsx" in text)
     sha = hashlib.sha256(f.read_bytes()).hexdigest()
     assert line.split()[:5] == ["2023-06", "新乐市", "已报送", "1", "新乐市-6月.xlsx"]
     assert sha[:12] in line and line.split()[-2:] == ["3", "1"]

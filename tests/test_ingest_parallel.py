@@ -108,6 +108,6 @@ def _headers(sheet) -> list:
 
 def _first_enterprise(sheet) -> tuple[str, str, dict]:
     headers = _headers(sheet)
-    rows = [dict(zip(headers, (c.value for c in row))) for row in sheet.iter_rows()]
-    first = rows[rows.index(dict(zip(headers, headers))) + 1]
+    rows = [dict(zip(headers, (c.value for c in row), strict=True)) for row in sheet.iter_rows()]
+    first = rows[rows.index(dict(zip(headers, headers, strict=True))) + 1]
     return first["统一社会信用代码"], first["企业名称"], first

@@ -215,7 +215,7 @@ CELLS = _cells(GOOD)
 
 def test_the_good_submission_and_every_contract_case_agree():
     _assert_same(GOOD)
-    for name, change in make_bad.CASES.items():
+    for _name, change in make_bad.CASES.items():
         sheets = copy.deepcopy(GOOD)
         change(sheets)
         for rows in sheets.values():

@@ -15,7 +15,7 @@ import analysis
 
 PACKAGE_DIR = Path(analysis.__file__).resolve().parent
 # bottom to top; the modules at the package's top level form layer 0
-LAYERS = ["", "catalog", "submissions", "store", "progress", "analysts", "reports", "batch", "demo", "cli"]
+LAYERS = ["", "catalog", "submissions", "store", "progress", "analysts", "reports", "batch", "demo", "web", "cli"]
 
 
 def module_name(path: Path) -> str:

@@ -41,9 +41,7 @@ def test_latest_is_the_last_complete_month_and_quarter(monkeypatch, tmp_path):
 
     monkeypatch.setattr(periods, "today", lambda: dt.date(2026, 12, 2))
     assert periods.latest_complete_month() == "2026-11"
-    store = store_with(
-        tmp_path, [submission("2026-12", "新乐市", 企业名录=[enterprise("91130184MA00000011", "新乐市")])]
-    )
+    store_with(tmp_path, [submission("2026-12", "新乐市", 企业名录=[enterprise("91130184MA00000011", "新乐市")])])
     # the store holds December, but December is not over: November, and the third quarter
     assert latest_period("monthly", tmp_path / "store") == "2026-11"
     assert latest_period("quarterly", tmp_path / "store") == "2026-Q3"

@@ -207,8 +207,8 @@ def test_the_ingest_summary_prints_the_note_even_when_quiet(tmp_path):
 def test_a_countys_file_with_another_countys_rows_is_refused_naming_them(tmp_path):
     reasons = refusal(register_csv(tmp_path, f"新乐市-{PERIOD}-企业名录.csv", ["新乐市", "鹿泉区"]))
     assert reasons == [
-        "填报单位为“新乐市”，文件中却有其他单位的数据（鹿泉区）；"
-        "一个单位的文件只能报送本单位及所辖单位的数据，请删去这些行或由相应单位报送"
+        "按文件名，填报单位为“新乐市”（CSV 文件没有“填报说明”表，以文件名开头的单位为填报单位），"
+        "文件中却有其他单位的数据（鹿泉区）；一个单位的文件只能报送本单位及所辖单位的数据，请删去这些行或由相应单位报送"
     ]
 
 

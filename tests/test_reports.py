@@ -109,7 +109,7 @@ def test_pdf_embeds_real_cjk_fonts(monthly, quarterly):
         fonts = subprocess.run(
             ["pdffonts", str(rendered.files["pdf"])], capture_output=True, text=True, check=True
         ).stdout
-        cjk = [line for line in fonts.splitlines() if "Workbook-Sans-SC" in line or "NotoSansCJK" in line]
+        cjk = [line for line in fonts.splitlines() if "Workbook-Fang-SC" in line or "NotoSansCJK" in line]  # 仿宋 body
         assert cjk and all(" yes " in line for line in cjk)
         assert "Type 3" not in fonts
 
@@ -139,7 +139,7 @@ def test_quarterly_ranks_units_and_names_the_lists(quarterly, demo_store):
     assert facts["period"] == "2025-Q3" and facts["as_of"] == "2025-09-30"
     book = openpyxl.load_workbook(quarterly.files["xlsx"])
     ranking = book["综合排名"]
-    assert ranking["A1"].value.endswith("（数据截至2025-09-30）")  # the title row: region, period, cut-off
+    assert ranking["A1"].value.endswith("（数据截至2025年9月30日）")  # the title row: region, period, cut-off
     assert ranking["A2"].value == "地区" and ranking.freeze_panes == "A3"
     assert isinstance(ranking["B3"].value, float)
 

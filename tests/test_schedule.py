@@ -1,4 +1,5 @@
-"""Which reports are due, by the submission deadline in data/progress.yml (day 10 of the next month, as the template's 填报说明 says)."""
+"""Which reports are due, by the submission deadline in data/progress.yml (day 10 of the next month, as the
+template's 填报说明 says)."""
 
 from __future__ import annotations
 

@@ -322,7 +322,10 @@ def test_a_register_read_per_year_keeps_years_a_later_register_no_longer_lists(t
     from support.builders import enterprise, store_with, submission
 
     code = "91130184MA00000011"
-    fin = lambda year, revenue: {"统一社会信用代码": code, "年度": year, "营业收入(万元)": revenue, "地区": "新乐市"}
+
+    def fin(year, revenue):
+        return {"统一社会信用代码": code, "年度": year, "营业收入(万元)": revenue, "地区": "新乐市"}
+
     store = store_with(
         tmp_path,
         [
@@ -343,7 +346,11 @@ def test_a_register_read_per_year_keeps_years_a_later_register_no_longer_lists(t
     # the plain register snapshot is the latest part only; per year, 2022 stays and 2023 is the later figure
     assert store.snapshot("企业年度财务", "2025-12")["年度"].tolist() == [2023, 2024]
     per_year = store.snapshot("企业年度财务", "2025-12", latest_per="年度")
-    assert dict(zip(per_year["年度"], per_year["营业收入(万元)"])) == {2022: 100.0, 2023: 115.0, 2024: 120.0}
+    assert dict(zip(per_year["年度"], per_year["营业收入(万元)"], strict=True)) == {
+        2022: 100.0,
+        2023: 115.0,
+        2024: 120.0,
+    }
     # as of 2024-12 the second register is not yet there
     early = store.snapshot("企业年度财务", "2024-12", latest_per="年度")
-    assert dict(zip(early["年度"], early["营业收入(万元)"])) == {2022: 100.0, 2023: 110.0}
+    assert dict(zip(early["年度"], early["营业收入(万元)"], strict=True)) == {2022: 100.0, 2023: 110.0}

@@ -295,18 +295,24 @@ def test_concurrent_ingests_of_one_folder_queue_and_refuse_nothing(tmp_path, dem
     # while another ingest holds the store, a new one says it waits, and stores nothing
     with open(store.dir / ".ingest.lock", "a") as held:
         fcntl.flock(held, fcntl.LOCK_EX)
-        waiting = subprocess.Popen(
-            [sys.executable, "-m", "analysis", "ingest", str(demo_files), "--store", str(store.dir), "--quiet"],
-            cwd=paths.PROJECT_ROOT,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
+        err_path = tmp_path / "waiting.err"
+        with open(err_path, "w") as err_file:
+            waiting = subprocess.Popen(
+                [sys.executable, "-m", "analysis", "ingest", str(demo_files), "--store", str(store.dir), "--quiet"],
+                cwd=paths.PROJECT_ROOT,
+                stdout=subprocess.DEVNULL,
+                stderr=err_file,
+            )
+        # wait until the child says it waits (however loaded the machine), not for a fixed time
         import time
 
-        time.sleep(3)
+        deadline = time.monotonic() + 120
+        while "等待其结束" not in err_path.read_text(encoding="utf-8") and time.monotonic() < deadline:
+            assert waiting.poll() is None, err_path.read_text(encoding="utf-8")
+            time.sleep(0.1)
         assert waiting.poll() is None and not store.exists()
-    out, err = waiting.communicate(timeout=120)
+    waiting.wait(timeout=120)
+    err = err_path.read_text(encoding="utf-8")
     assert waiting.returncode == 0 and "等待其结束" in err, err
     # three at once, as three cron jobs might: every file stored once, none refused
     runs = [

@@ -142,7 +142,7 @@ def test_rows_of_one_indicator_carry_their_level_kind_and_target_id(xining):
         "存量",
     ]
     assert shown.loc["xining.little_giant.2025.cumulative", "类型"] == "累计培育"
-    labels = dict(zip(xining["target_id"], whatif_labels(xining)))
+    labels = dict(zip(xining["target_id"], whatif_labels(xining), strict=True))
     assert labels == {
         "xining.tech_sme.2025.provincial": "科技型中小企业（省级）",
         "xining.tech_sme.2025.municipal": "科技型中小企业（市级）",

@@ -115,3 +115,31 @@ def six_digit_hint(text: str) -> str:
 def date_text(day: dt.date) -> str:
     """A date as written in a 公文: 2025年9月30日."""
     return f"{day.year}年{day.month}月{day.day}日"
+
+
+def chinese_date(value) -> str:
+    """A date for display: 2025年9月15日, from a date, a datetime, a pandas Timestamp or ISO text (2025-09-15,
+    2025-09-15T08:00); a month (2025-09) as 2025年9月. Missing values give ""; other text comes back as given."""
+    if value is None or value is pd.NaT or (isinstance(value, float) and value != value):
+        return ""
+    if isinstance(value, (dt.date, pd.Timestamp)):
+        return date_text(value)
+    return chinese_dates_in(str(value))
+
+
+_ISO_DATE_IN_TEXT = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?(?!\d)")
+_ISO_MONTH_IN_TEXT = re.compile(r"(?<![\d-])(\d{4})-(0[1-9]|1[0-2])(?![\d-])")
+
+
+def chinese_dates_in(text: str) -> str:
+    """Every ISO date (2025-09-15, with or without a time) and month (2025-09) inside `text` written in Chinese:
+    "2022-08：31" → "2022年8月：31". A range of years (2023-2025) is left alone."""
+
+    def day(m: re.Match) -> str:
+        try:
+            return date_text(dt.date(int(m[1]), int(m[2]), int(m[3])))
+        except ValueError:  # 2025-02-30 is not a date
+            return m[0]
+
+    text = _ISO_DATE_IN_TEXT.sub(day, text)
+    return _ISO_MONTH_IN_TEXT.sub(lambda m: f"{m[1]}年{int(m[2])}月", text)

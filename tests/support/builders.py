@@ -24,7 +24,8 @@ def _table(sheet: str, rows: list[dict]) -> pd.DataFrame:
 
 
 def submission(period: str, unit: str, **sheets: list[dict]) -> Submission:
-    """A submission of one unit (or, for 目标分解, of the level issuing to its units): sheet name -> rows (each row needs 地区)."""
+    """A submission of one unit (or, for 目标分解, of the level issuing to its units): sheet name -> rows
+    (each row needs 地区)."""
     tables = {name: _table(name, rows) for name, rows in sheets.items()}
     digest = hashlib.sha256(
         json.dumps([period, unit, {k: v for k, v in sheets.items()}], default=str, ensure_ascii=False).encode()

@@ -130,7 +130,7 @@ def margin(value: float, comparison: str, low: float, high: float | None = None)
     """Signed distance to the threshold: ≥ 0 on the passing side (0 at a strict '>' boundary fails), < 0 short by."""
     if value is None or pd.isna(value):
         return np.nan
-    if comparison == "between":
+    if comparison == "between" and high is not None:  # the catalog refuses a between without high
         return float(min(value - low, high - value))
     if comparison == "≤":
         return float(low - value)
@@ -336,7 +336,9 @@ def candidate_list(criteria: pd.DataFrame, finance: pd.DataFrame | None = None) 
         )
         .reset_index()
     )
-    out["shortfall_score"] = texts.groupby(keys, sort=False).apply(_shortfall, include_groups=False).values
+    # pandas-stubs do not know apply's include_groups (pandas 2.2 on), hence the ignore
+    shortfalls = texts.groupby(keys, sort=False).apply(_shortfall, include_groups=False)  # type: ignore[call-overload]
+    out["shortfall_score"] = shortfalls.values
     out["all_met"] = out["n_met"] == out["n_criteria"]
     revenue = (
         finance.drop_duplicates("code").set_index("code")["revenue"]

@@ -191,10 +191,10 @@ def whatif_display(table: pd.DataFrame) -> pd.DataFrame:
 
 def whatif_labels(table: pd.DataFrame) -> list[str]:
     """Chart labels: '科技型中小企业（省级）'; two rows still alike add their kind: '…（国家级，累计培育）'."""
-    names = pd.Series([f"{n}（{lv}）" for n, lv in zip(table["indicator_name"], table["level"])])
+    names = pd.Series([f"{n}（{lv}）" for n, lv in zip(table["indicator_name"], table["level"], strict=True)])
     shared = names.duplicated(keep=False)
     labels = []
-    for name, level, kind, dup in zip(table["indicator_name"], table["level"], table["kind"], shared):
+    for name, level, kind, dup in zip(table["indicator_name"], table["level"], table["kind"], shared, strict=True):
         notes = [level] + ([KIND_NAMES_ZH.get(kind, kind)] if dup else [])
         labels.append(name + (f"（{'，'.join(n for n in notes if n)}）" if any(notes) else ""))
     return labels
@@ -214,7 +214,7 @@ def whatif_chart(table: pd.DataFrame, title: str) -> plt.Figure:
     ax.set_yticks(y, whatif_labels(data), fontsize=8)
     ax.set_xlabel("家")
     # below the axes, outside them: the legend never covers a bar
-    fig.legend(
+    fig.legend(  # type: ignore[call-overload]  # the stubs want Artists; legend takes barh's BarContainers too
         parts,
         ["现有", "假设认定的后备企业", "2025年目标"],
         fontsize=7,

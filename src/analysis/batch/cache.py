@@ -26,6 +26,7 @@ from pathlib import Path
 from analysis import paths
 
 ENV_VAR = "WORKBOOK_PROGRESS_CACHE"
+_STAND_INS: set = set()  # the cached stand-ins install() puts in place (so that it is idempotent)
 FORMAT_VERSION = 1
 
 
@@ -122,9 +123,7 @@ def install(cache_dir: str | os.PathLike) -> None:
     from analysis.reports import content as reports
 
     os.environ[ENV_VAR] = str(cache_dir)
-    original_facts = getattr(progress, "_uncached_load_facts", progress.load_facts)
-    progress._uncached_load_facts = original_facts
-    if not getattr(reports.compute_progress, "_cached", False):
+    if reports.compute_progress not in _STAND_INS:
 
         def compute(store, as_of, targets=None, with_previous=True):
             return cached_progress(store, as_of, None, targets, with_previous)
@@ -132,7 +131,8 @@ def install(cache_dir: str | os.PathLike) -> None:
         def facts(store, period):
             return cached_facts(store, period)
 
-        compute._cached = facts._cached = True
-        reports.compute_progress = compute
+        _STAND_INS.update((compute, facts))
+        # Stand-ins with the arguments content.py and the engine pass (store, as_of / store, period).
+        reports.compute_progress = compute  # type: ignore[assignment]  # narrower signature, see above
         reports.load_facts = facts
         progress.load_facts = facts

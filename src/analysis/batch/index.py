@@ -8,6 +8,7 @@ Final assessments come first, under their own heading, by plan title.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import html
 import json
@@ -24,9 +25,11 @@ KIND_ZH = {"monthly": "月调度", "quarterly": "季通报"}
 PERIOD_RE = re.compile(r"^\d{4}-(0[1-9]|1[0-2]|Q[1-4])$")
 
 CSS = """
-body{font-family:"Noto Sans CJK SC","Source Han Sans SC","Microsoft YaHei",sans-serif;margin:2em auto;max-width:60em;padding:0 1em;color:#222}
+body{font-family:"Noto Sans CJK SC","Source Han Sans SC","Microsoft YaHei",sans-serif;
+  margin:2em auto;max-width:60em;padding:0 1em;color:#222}
 h1{font-size:1.5em}h2{font-size:1.2em;border-bottom:1px solid #ccc;padding-bottom:.2em;margin-top:1.6em}
-table{border-collapse:collapse;width:100%;margin:.5em 0 1em}th,td{border:1px solid #ddd;padding:.3em .6em;text-align:left}
+table{border-collapse:collapse;width:100%;margin:.5em 0 1em}
+th,td{border:1px solid #ddd;padding:.3em .6em;text-align:left}
 th{background:#f3f3f3}td.missing{color:#999}.failed{color:#b00}a{margin-right:.8em}
 """
 
@@ -48,10 +51,8 @@ def _folder_records(folder: Path, period: str, kind: str, prefix: str) -> list[d
     if not folder.is_dir():
         return []
     manifest = {}
-    try:
+    with contextlib.suppress(OSError, ValueError):
         manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8")).get("reports", {})
-    except (OSError, ValueError):
-        pass
     regions = {p.name[: -len(".facts.json")] for p in folder.glob("*.facts.json")}
     regions |= {
         p.stem

@@ -23,13 +23,18 @@ import shutil
 import sys
 import time
 import traceback
-from contextlib import contextmanager
+from collections.abc import Sequence
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from analysis import paths
 from analysis.errors import UserError, os_error_text
 from analysis.fsutil import current_umask
+
+if TYPE_CHECKING:
+    from jupyter_client.manager import AsyncKernelManager
 
 MANIFEST = "manifest.json"
 TMP_DIR = ".batch-tmp"
@@ -66,7 +71,7 @@ def select_regions(spec: str | list[str] | None, store=None) -> list[str]:
         order = {"county": 0, "zone": 0, "city": 1, "province": 2}
         regions = sorted(registry, key=lambda r: order[r.level])
         if store is not None:
-            reporting = {registry.resolve(u) for u in set(store.parts()["unit"])} - {None}
+            reporting = {r for u in set(store.parts()["unit"]) if (r := registry.resolve(u)) is not None}
             wanted = {r.name for r in reporting} | {a.name for r in reporting for a in registry.ancestors(r.name)}
             regions = [r for r in regions if r.name in wanted]
         return [r.name for r in regions]
@@ -195,7 +200,7 @@ class Worker:
     ):
         self.out, self.store, self.formats, self.cache_dir = Path(out), store, tuple(formats), Path(cache_dir)
         self.time_limit = time_limit
-        self.km = None
+        self.km: AsyncKernelManager | None = None
 
     def _kernel(self):
         if self.km is None or not self.km.has_kernel or not _alive(self.km):
@@ -215,10 +220,8 @@ class Worker:
         if self.km is not None and self.km.has_kernel:
             from jupyter_core.utils import run_sync
 
-            try:
+            with suppress(Exception):  # a dead kernel is gone either way
                 run_sync(self.km.shutdown_kernel)(now=True)
-            except Exception:  # noqa: BLE001 - a dead kernel is gone either way
-                pass
         self.km = None
 
     def notebook(self, kind: str):
@@ -291,7 +294,9 @@ class Worker:
                 kernel_name=KERNEL_NAME,
                 cwd=str(paths.NOTEBOOKS_DIR),
                 progress_bar=False,
-                execution_timeout=min(CELL_TIMEOUT_S, int(self.time_limit) + 1),
+                execution_timeout=CELL_TIMEOUT_S
+                if not self.time_limit
+                else min(CELL_TIMEOUT_S, int(self.time_limit) + 1),
                 km=self._kernel(),
             )
         except Exception as err:  # noqa: BLE001 - the notebook failed: keep its run for the analyst
@@ -343,9 +348,9 @@ def _alive(km) -> bool:
         return False
 
 
-def _error_text(err: Exception) -> str:
-    if isinstance(err, OSError) and os_error_text(err):
-        return os_error_text(err)
+def _error_text(err: BaseException) -> str:
+    if isinstance(err, OSError) and (os_text := os_error_text(err)):
+        return os_text
     text = str(err).strip() or type(err).__name__
     lines = [line for line in text.splitlines() if line.strip()]
     # papermill's message ends with the exception line of the failing cell
@@ -368,6 +373,7 @@ def _init_worker(out, store, formats, cache_dir, time_limit=REPORT_TIME_LIMIT_S,
 
 def _run_job(job: Job) -> Job:
     try:
+        assert _WORKER is not None  # _init_worker ran in this process
         return _WORKER.render(job)
     except BaseException as err:  # noqa: BLE001 - report, never kill the pool
         job.status, job.error = "failed", _error_text(err) + "\n" + traceback.format_exc(limit=3)
@@ -389,10 +395,13 @@ class BatchResult:
         return [j for j in self.jobs if j.status == "failed"]
 
 
+RegionSpec = str | list[str] | None  # `all` (or None), one name, names separated by commas, or a list of names
+
+
 def run_batch(
-    kind: str,
-    period: str,
-    regions=None,
+    kind: str | None,
+    period: str | None,
+    regions: RegionSpec = None,
     *,
     workers: int | None = None,
     store=None,
@@ -401,7 +410,7 @@ def run_batch(
     force: bool = False,
     progress: bool = True,
     index: bool = True,
-    plan: list[tuple[str, str, list[str]]] | None = None,
+    plan: Sequence[tuple[str, str, RegionSpec]] | None = None,
     time_limit: float | None = REPORT_TIME_LIMIT_S,
 ) -> BatchResult:
     """Render `kind` for `period` and `regions` (or several (kind, period, regions) groups with `plan`)."""
@@ -414,9 +423,12 @@ def run_batch(
 
     out = Path(out or paths.REPORTS_DIR)
     db = Store(store)
-    groups = plan or [(kind, period, regions)]
+    if plan is None:
+        if kind is None or period is None:
+            raise ValueError("run_batch needs a kind and a period, or a plan")
+        plan = [(kind, period, regions)]
     jobs: list[Job] = []
-    for g_kind, g_period, g_regions in groups:
+    for g_kind, g_period, g_regions in plan:  # an empty plan: nothing to render
         if g_kind == "final":
             g_regions = _final_regions(db, g_period, g_regions)
         else:
@@ -452,7 +464,8 @@ def run_batch(
                     bar.update(1)
                     bar.set_postfix_str(f"{job.region}：{'完成' if job.status == 'ok' else '失败'}")
             finally:
-                _WORKER.close()
+                if _WORKER is not None:
+                    _WORKER.close()
         elif todo:
             context = mp.get_context("spawn")
             with context.Pool(
@@ -461,9 +474,9 @@ def run_batch(
                 initargs=(out, str(store) if store else None, tuple(formats), cache_dir, time_limit),
             ) as pool:
                 by_name = {(j.kind, j.period, j.region): j for j in todo}
-                for result in pool.imap_unordered(_run_job, todo):
-                    original = by_name[(result.kind, result.period, result.region)]
-                    original.__dict__.update(result.__dict__)
+                for done in pool.imap_unordered(_run_job, todo):
+                    original = by_name[(done.kind, done.period, done.region)]
+                    original.__dict__.update(done.__dict__)
                     _record(out, original)
                     bar.update(1)
                     bar.set_postfix_str(f"{original.region}：{'完成' if original.status == 'ok' else '失败'}")

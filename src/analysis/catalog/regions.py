@@ -20,6 +20,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from analysis import paths
 from analysis.errors import DataFileError, UserError
@@ -122,7 +123,7 @@ class RegionRegistry:
         self._lookup: dict[str, str] = {}  # name, alias or code -> canonical name
         self._shared: dict[str, list[str]] = {}  # a GB name several units bear -> their names
         self._former: dict[str, list[tuple[str, Former]]] = {}  # former name or retired code -> (unit, entry)
-        self._derived: dict[str, object] = {}  # children, prefixes, suggestion index: built on first use
+        self._derived: dict[str, Any] = {}  # children, prefixes, suggestion index: built on first use
         self._resolved: dict[tuple[str, str | None], Resolution] = {}
 
     def add(self, region: Region) -> None:
@@ -140,7 +141,7 @@ class RegionRegistry:
         if region.gb_name:
             self._shared.setdefault(region.gb_name, []).append(region.name)
         for entry in region.former:
-            for key in {entry.name, entry.code} - {None}:
+            for key in {k for k in (entry.name, entry.code) if k is not None}:
                 self._former.setdefault(key, []).append((region.name, entry))
 
     def check(self) -> None:
@@ -150,7 +151,7 @@ class RegionRegistry:
                 raise DataFileError(
                     f"地区注册表中“{bare}”既是{'、'.join(names)}的简称，又是“{self._lookup[bare]}”的名称或别名"
                 )
-        for key, entries in self._former.items():
+        for key in self._former:
             if _CODE.fullmatch(key) and key in self._lookup:
                 raise DataFileError(f"地区注册表中停用代码“{key}”仍是“{self._lookup[key]}”的代码")
 
@@ -251,7 +252,7 @@ class RegionRegistry:
         found = self.lookup(name_or_code, within)
         if found.region is not None and found.former is None:
             return found.region
-        if found.former is not None:
+        if found.former is not None and found.region is not None:
             raise UserError(
                 f"“{name_or_code}”是旧称或已停用的代码（{found.former.year}年{found.former.change}），"
                 f"现为“{found.region.name}”，请使用现名"
@@ -305,7 +306,8 @@ class RegionRegistry:
         return f"；是否为：{'、'.join(names)}？" if names else ""
 
     def _names_near(self, key: str, most: int):
-        """(written form, canonical names) pairs that share a character with `key` and differ in length by at most `most`."""
+        """(written form, canonical names) pairs that share a character with `key` and differ in length by at
+        most `most`."""
         index = self._char_index()
         seen: set[str] = set()
         for ch in set(key):
@@ -443,7 +445,7 @@ def _former(node: dict, name: str, source: Path) -> tuple[Former, ...]:
     return tuple(out)
 
 
-def _walk(registry: RegionRegistry, nodes: list, parent: str | None, source: Path) -> None:
+def _walk(registry: RegionRegistry, nodes: list | None, parent: str | None, source: Path) -> None:
     for node in nodes or []:
         name = node.get("name") if isinstance(node, dict) else None
         if not name:

@@ -106,7 +106,8 @@ class Plan:
 
     @property
     def end(self) -> dt.date:
-        """The plan's last day in force: `valid_until` when its metadata (or an extension) names one, else 31 Dec of the horizon."""
+        """The plan's last day in force: `valid_until` when its metadata (or an extension) names one, else 31 Dec
+        of the horizon."""
         return _as_date(self.meta.get("valid_until")) or dt.date(self.horizon, 12, 31)
 
     @property
@@ -292,7 +293,7 @@ def load_plan(meta_path: Path) -> Plan:
         date=_as_date(meta.get("date")),
         jurisdiction=meta["jurisdiction"],
         level=meta["level"],
-        baseline_date=_as_date(meta["baseline_date"]),
+        baseline_date=_date(meta["baseline_date"]),  # required: checked above
         horizon=int(meta["horizon"]),
         source_file=meta["source_file"],
         text_path=text_path,
@@ -301,9 +302,11 @@ def load_plan(meta_path: Path) -> Plan:
 
 
 def _as_date(value) -> dt.date | None:
-    if value is None or isinstance(value, dt.date):
-        return value
-    return dt.date.fromisoformat(str(value))
+    return None if value is None else _date(value)
+
+
+def _date(value) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
 
 
 def _check_target_fields(node: dict, where: str) -> None:

@@ -65,7 +65,7 @@ def run_candidates(args) -> int:
     if args.out:
         check_out(args)  # before any work: a folder, or an existing file without --force, is refused at once
     store = _store(args.store)
-    period = period or store.latest_period()
+    period = period or store.require_latest_period()
     table = rung_order(candidates(store, args.region, rungs, period, args.top))
     if args.format == "xlsx":
         from analysis.reports.xlsx import data_cutoff, export_title, write_tables
@@ -75,7 +75,7 @@ def run_candidates(args) -> int:
             "梯度培育后备库",
             _region_name(args.region),
             period,
-            data_cutoff(store.latest_period(), month_end(period).date()),
+            data_cutoff(store.require_latest_period(), month_end(period).date()),
         )
         write_tables(Path(args.out), {"后备培育库": shown}, title=title)
         print(f"已写入 {args.out}（{len(table)} 行）")
@@ -109,7 +109,7 @@ def _incentive_title(store: Store, period: str, region: str | None) -> str:
         "奖补资金测算",
         _region_name(region),
         period.strip(),
-        data_cutoff(store.latest_period(), until),
+        data_cutoff(store.require_latest_period(), until),
         note="单位：万元",
     )
 

@@ -41,8 +41,9 @@ def _ngettext(singular: str, plural: str, n: int) -> str:
 
 def install() -> None:
     """Make argparse speak Chinese (idempotent)."""
-    argparse._ = _gettext
-    argparse.ngettext = _ngettext
+    # argparse looks its messages up through these module globals (imported from gettext; not in typeshed)
+    argparse._ = _gettext  # type: ignore[attr-defined]  # a module global typeshed does not list
+    argparse.ngettext = _ngettext  # type: ignore[attr-defined]  # a module global typeshed does not list
 
 
 class ArgumentParser(argparse.ArgumentParser):

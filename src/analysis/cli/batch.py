@@ -6,7 +6,7 @@ import datetime as dt
 import sys
 from pathlib import Path
 
-from analysis.batch.run import REPORT_TIME_LIMIT_S
+from analysis.batch.run import REPORT_TIME_LIMIT_S, RegionSpec
 from analysis.errors import InputError, UserError
 from analysis.fsutil import check_output_dir
 
@@ -107,6 +107,9 @@ def run_batch_cmd(args) -> int:
     groups = None
     if args.kind == "final":
         groups = _final_groups(args)
+        if not groups:
+            print("没有已到期的方案，未生成终期评估（终期评估须在方案到期后生成）。")
+            return 0
     elif not args.period:
         raise UserError("批量生成月调度或季通报须指定 --period（如 2025-09、2025-Q3 或 latest）")
     result = run_batch(
@@ -125,7 +128,7 @@ def run_batch_cmd(args) -> int:
     return _finish(result)
 
 
-def _final_groups(args) -> list[tuple[str, str, str]]:
+def _final_groups(args) -> list[tuple[str, str, RegionSpec]]:
     """One group per plan asked for (all: every plan whose end has passed)."""
     from analysis.catalog.targets import load_catalog
     from analysis.periods import today
@@ -136,7 +139,10 @@ def _final_groups(args) -> list[tuple[str, str, str]]:
     if args.plan == "all":
         plans = [p.id for p in load_catalog().plans.values() if p.end < today()]
     else:
-        plans = [find_plan(name.strip()).id for name in args.plan.replace("，", ",").split(",") if name.strip()]
+        names = [name.strip() for name in args.plan.replace("，", ",").split(",") if name.strip()]
+        if not names:
+            raise UserError(f"--plan 应为方案编号（多个用逗号分隔）或 all，而不是“{args.plan}”")
+        plans = [find_plan(name).id for name in names]
     return [("final", plan_id, args.regions) for plan_id in plans]
 
 

@@ -16,6 +16,8 @@ import sys
 
 import pandas as pd
 
+from analysis.errors import visible
+
 FORMATS = ("table", "csv", "json")
 ENCODINGS = ("utf-8", "gbk", "gb18030")
 ENCODING_HELP = (
@@ -53,7 +55,7 @@ def render_frame(df: pd.DataFrame, fmt: str = "table", headers: dict[str, str] |
     if fmt == "json":
         records = json.loads(df.to_json(orient="records", force_ascii=False))
         return json.dumps(records, ensure_ascii=False, indent=2) + "\n"
-    shown = df.rename(columns=headers or {})
+    shown = _visible_text(df.rename(columns=headers or {}))
     if shown.empty:
         return "（无记录）\n"
     with pd.option_context(
@@ -69,6 +71,19 @@ def render_frame(df: pd.DataFrame, fmt: str = "table", headers: dict[str, str] |
         60,
     ):
         return shown.to_string(index=False, na_rep="") + "\n"
+
+
+def _visible_text(df: pd.DataFrame) -> pd.DataFrame:
+    """`df` with control, escape and bidirectional characters of its text cells and column names written
+    escaped (errors.visible): a table on a terminal shows what a cell holds, it never moves the cursor,
+    colours the screen or starts a line of its own."""
+    text = [col for col in df.columns if df[col].dtype == object or pd.api.types.is_string_dtype(df[col])]
+    if not text:
+        return df.rename(columns=visible)
+    out = df.copy()
+    for col in text:
+        out[col] = pd.Series([visible(v) if isinstance(v, str) else v for v in out[col]], index=out.index, dtype=object)
+    return out.rename(columns=visible)
 
 
 def add_encoding_option(parser) -> None:
@@ -153,7 +168,8 @@ def _unencodable(text: str, char: str, encoding: str) -> str:
         (
             f"第 {n} 行“{name}”列的值“{_around(value, char)}”"
             for n, row in enumerate(rows[1:], start=1)
-            for name, value in zip(rows[0], row)
+            # strict=False: this only words an error message, it must not fail on a ragged row itself
+            for name, value in zip(rows[0], row, strict=False)
             if char in value
         ),
         "表头",

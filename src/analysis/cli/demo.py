@@ -18,7 +18,8 @@ def register(subparsers) -> None:
         "--size",
         choices=("small", "province"),
         default="small",
-        help="规模：small 为方案涉及的30个县级单位（默认）；province 为河北、青海两省全部212个县级单位（约4万家企业），用于性能测试",
+        help="规模：small 为方案涉及的30个县级单位（默认）；"
+        "province 为河北、青海两省全部212个县级单位（约4万家企业），用于性能测试",
     )
     p.add_argument(
         "--until",

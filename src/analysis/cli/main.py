@@ -24,6 +24,8 @@ COMMAND_MODULES = (
     "analysis.cli.render",
     "analysis.cli.batch",
     "analysis.cli.analysts",
+    "analysis.cli.serve",
+    "analysis.cli.accounts",
 )
 
 

@@ -108,7 +108,8 @@ def register(subparsers) -> None:
 
 
 def _title(region: str | None, as_of: dt.date, latest: str) -> str:
-    """ "石家庄市 2025年9月 目标进度（数据截至2025-09-30）": the data end at the as-of date or the store's latest month."""
+    """ "石家庄市 2025年9月 目标进度（数据截至2025-09-30）": the data end at the as-of date or the store's
+    latest month."""
     from analysis.reports.xlsx import data_cutoff, export_title
 
     where = load_regions().get(region).name if region else "全部地区"

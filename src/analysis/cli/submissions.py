@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.cli.console import add_encoding_option
-from analysis.errors import UserError
+from analysis.errors import UserError, visible
 from analysis.store.history import Store
 
 PROGRESS_MIN_FILES = 10  # show a progress bar from this many files on
@@ -95,10 +95,10 @@ def run_ingest(args) -> int:
             bar.update(1)
             if outcome.rejected or outcome.notes or not quiet:  # a resolved name is never passed over silently
                 for line in describe(outcome, cwd):
-                    tqdm.write(line, file=sys.stdout)
+                    tqdm.write(visible(line), file=sys.stdout)  # a name holding a newline or ESC forges no line
 
         def wait() -> None:
-            print(f"另一个导入正在写入数据库 {store.db_path}，等待其结束后继续……", file=sys.stderr, flush=True)
+            print(f"另一个导入正在写入数据库 {visible(store.db_path)}，等待其结束后继续……", file=sys.stderr, flush=True)
 
         outcomes = list(ingest_files(store, files, period, on_outcome=show, on_wait=wait))
     print(summary(outcomes))
@@ -131,12 +131,13 @@ def run_status(args) -> int:
     store = Store(args.store)
     table = status_table(store, include_superseded=args.all)
     if table.empty:
-        print(f"库中尚无报送记录（{store.db_path}）")
+        print(f"库中尚无报送记录（{visible(store.db_path)}）")
         return 0
+    table["文件"] = table["文件"].map(visible)  # file names are the submitters' words: shown escaped, table and CSV
     from analysis.catalog.regions import load_regions
     from analysis.periods import parse_month
 
-    latest = parse_month(args.period) if getattr(args, "period", None) else store.latest_period()
+    latest = parse_month(args.period) if getattr(args, "period", None) else store.require_latest_period()
     if getattr(args, "period", None):
         table = table[table["填报期"] == latest]
     if args.region:
@@ -155,7 +156,8 @@ def run_status(args) -> int:
     shown = table.assign(SHA256=table["SHA256"].str[:12])
     shown[list(SHEET_COLUMNS)] = shown[list(SHEET_COLUMNS)].astype(object).where(shown[list(SHEET_COLUMNS)].notna(), "")
     sys.stdout.write("已入库的报送：\n" + render_frame(shown))
-    header = f"\n{'填报期' if getattr(args, 'period', None) else '最新填报期'} {latest} 未报送的县级单位（核对范围：{scope}）："
+    which = "填报期" if getattr(args, "period", None) else "最新填报期"
+    header = f"\n{which} {latest} 未报送的县级单位（核对范围：{scope}）："
     print(header + (f"{len(missing)} 个\n" + "、".join(missing) if missing else "无"))
     return 0
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
+from pathlib import Path
 
 from analysis.catalog.checks import cascades, contradictions, implied_flows
 from analysis.catalog.targets import (
@@ -59,19 +61,29 @@ TABLE_COLUMNS = [
 
 
 def register(subparsers) -> None:
-    p = subparsers.add_parser("targets", help="列出目标库中各方案的量化目标；targets check 检查口径与层级分解")
+    p = subparsers.add_parser(
+        "targets",
+        help="列出目标库中各方案的量化目标；targets check 检查口径与层级分解；targets draft 从新方案原文读出目标草稿",
+    )
     p.add_argument(
         "action",
         nargs="?",
-        choices=["list", "summary", "check"],
+        choices=["list", "summary", "check", "draft"],
         default="list",
-        help="list（默认，逐条列出）、summary（各方案汇总）或 check（口径与分解检查）",
+        help="list（默认，逐条列出）、summary（各方案汇总）、check（口径与分解检查）或 draft（从方案原文读出目标草稿）",
     )
-    p.add_argument("--plan", help="方案编号，如 shijiazhuang-2022-leaders")
+    p.add_argument("file", nargs="?", help="draft：方案原文文件（.txt、.pdf 或 .docx）")
+    p.add_argument(
+        "--plan", help="方案编号，如 shijiazhuang-2022-leaders（draft：新方案的编号，原文存为 data/policies/编号.txt）"
+    )
+    p.add_argument("--data-dir", help=argparse.SUPPRESS)
     p.add_argument("--region", help="地区名称（含其下级地区的方案）")
     p.add_argument("--kind", action="append", help="只列出某类目标（可重复），如 stock 或 存量、incentive 或 奖补标准")
     p.add_argument(
-        "--format", choices=(*FORMATS, "xlsx"), default="table", help="输出格式（默认 table；xlsx 须给 --out）"
+        "--format",
+        choices=(*FORMATS, "xlsx", "yaml", "html"),
+        default="table",
+        help="输出格式（默认 table；xlsx 须给 --out）；draft 用 yaml（默认）、csv 或 html（核对页）",
     )
     p.add_argument("--out", help="xlsx 输出文件")
     add_force_option(p)
@@ -80,8 +92,16 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
+    if args.action == "draft":
+        from analysis.cli.draft import run_draft
+
+        return run_draft(args)
+    if args.file:
+        raise UserError(f"targets {args.action} 不接受文件参数“{args.file}”；从方案原文读取目标请用 targets draft 文件")
+    if args.format in ("yaml", "html"):
+        raise UserError(f"--format {args.format} 只用于 targets draft；列出目标请用 table、csv、json 或 xlsx")
     check_out(args)
-    catalog = load_catalog()
+    catalog = load_catalog(Path(args.data_dir)) if args.data_dir else load_catalog()
     if args.action == "check":
         return _run_check(catalog, args.format, args.encoding)
     if args.action == "summary":

@@ -30,7 +30,9 @@ from analysis.demo.regions import BASE_GROUP, PROVINCE_GROUPS, _units
 
 ISSUER = "石家庄市"
 # (period, 文号, 下达日期, [(indicator, award type, level, 期限, the city's target)])
-ISSUES = [
+# (period, document number, issue date, [(indicator, award type, level, term, target)])
+_Issue = tuple[str, str, date, list[tuple[str, str, str | None, int, int]]]
+ISSUES: list[_Issue] = [
     (
         "2023-02",
         "石工信〔2023〕8号",
@@ -67,7 +69,7 @@ ISSUES = [
 # 2025, 高新技术企业 100 and 创新型中小企业 5,000 a year. The 文号 and dates are demo values, not
 # real documents; the province issues a week or two before the city.
 PROVINCE_ISSUER = "河北省"
-PROVINCE_ISSUES = [
+PROVINCE_ISSUES: list[_Issue] = [
     (
         "2023-02",
         "冀工信〔2023〕15号",
@@ -128,7 +130,7 @@ def allocation_rows(world, period: str) -> list[list]:
         held = [
             world.valid_at(award, SHARE_DATE, [u], level) + 0.5 for u in units
         ]  # +0.5: nobody is left at zero weight
-        for unit, value in zip(units, largest_remainders(held, city_target)):
+        for unit, value in zip(units, largest_remainders(held, city_target), strict=True):
             if value >= 1:
                 rows.append([unit, indicator, term, value, doc, issued.isoformat(), RESPONSIBLE[ISSUER]])
     return rows
@@ -153,7 +155,7 @@ def province_allocation_rows(world, period: str) -> list[list]:
         held = [world.valid_at(award, SHARE_DATE, mine, level) + 0.5 for _, mine in reporters]
         rest = _expected_elsewhere(world, award, level)  # 0 when every unit is simulated
         values = largest_remainders(held + [rest], target)[:-1]
-        for (name, _), value in zip(reporters, values):
+        for (name, _), value in zip(reporters, values, strict=True):
             if value >= 1:
                 rows.append([name, indicator, term, value, doc, issued.isoformat(), RESPONSIBLE[PROVINCE_ISSUER]])
     return rows

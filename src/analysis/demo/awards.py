@@ -86,7 +86,7 @@ def _year_totals(
     w = np.array([u.strength * max(0.15, 1 + u.trend * (year - 2022)) for u in free])
     w = w * noise[[members.index(u) for u in free]]
     counts = rng.multinomial(rest, w / w.sum()) if free and rest else np.zeros(len(free), int)
-    return {**pinned, **{u.index: int(c) for u, c in zip(free, counts)}}
+    return {**pinned, **{u.index: int(c) for u, c in zip(free, counts, strict=True)}}
 
 
 def _unit_awards(
@@ -122,7 +122,7 @@ def _first_grants(
     entry: np.ndarray,
     first_grant: dict[str, np.ndarray],
     horizon: int,
-) -> tuple | None:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
     """(enterprise, day, level) arrays of a plan's first-time grants; the best-scoring eligible
     enterprises (Gumbel noise on `plan.beta * score`) win each batch. Marks them in `first_grant`."""
     entered = first_grant[plan.type]
@@ -179,7 +179,9 @@ def _chains(
             nd = _add_years(cur_d[keep], validity)
             inside = nd <= horizon_day
             cur_e, cur_d, cur_lv = cur_e[keep][inside], nd[inside], cur_lv[keep][inside]
-            es.append(cur_e), ds.append(cur_d), lvs.append(cur_lv)
+            es.append(cur_e)
+            ds.append(cur_d)
+            lvs.append(cur_lv)
     e, d = np.concatenate(es), np.concatenate(ds)
     out = pd.DataFrame(
         {
@@ -219,7 +221,7 @@ def _doc_numbers(seed: int, p_i: int, plan: AwardPlan, group: str, days: np.ndar
     dt = pd.to_datetime(days, unit="D")
     cache: dict[tuple[int, int], str] = {}
     out = []
-    for y, m in zip(dt.year, dt.month):
+    for y, m in zip(dt.year, dt.month, strict=True):
         if (y, m) not in cache:
             cache[(y, m)] = pattern.format(y=y, n=int(_rng(seed, "doc", p_i, group, y, m).integers(8, 260)))
         out.append(cache[(y, m)])

@@ -88,7 +88,7 @@ def parse_month(text: str) -> int:
     return _mi(y, m)
 
 
-def _rng(seed: int, *keys: object) -> np.random.Generator:
+def _rng(seed: int, *keys: str | int) -> np.random.Generator:
     """A generator for one purpose, independent of the order things are generated in."""
     words = [seed & 0xFFFFFFFF]
     for k in keys:

@@ -77,13 +77,14 @@ def _cluster_months(
     ent_rev = ent.assign(rev=ent["ent"].map(rev2021)).groupby("所属集群")["rev"].sum()
     rows = []
     for c in clusters.itertuples(index=False):
-        rng = _rng(seed, "cluster", c.集群名称)
-        base = float(ent_rev.get(c.集群名称, 20000.0)) * rng.uniform(1.8, 3.0)
-        s = strength.get(c.unit, 1.0)
+        name = str(c.集群名称)
+        rng = _rng(seed, "cluster", name)
+        base = float(ent_rev.get(name, 20000.0)) * rng.uniform(1.8, 3.0)
+        s = strength.get(str(c.unit), 1.0)
         annual = base
         for y in range(2021, horizon + 1):
             if y > 2021:
-                g = XINLE_2023_GROWTH.get(c.集群名称) if y == 2023 else None
+                g = XINLE_2023_GROWTH.get(name) if y == 2023 else None
                 if g is None:
                     g = rng.normal(0.105 + 0.02 * (min(s, 2.0) - 1), 0.035)
                 annual *= 1 + g

@@ -79,6 +79,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -135,7 +136,8 @@ class DemoSummary:
     def text(self) -> str:
         """A one-paragraph Chinese summary for the command line."""
         return (
-            f"已生成演示报送数据：{len(self.files)} 个文件（其中 CSV {self.csv_files} 个，GBK 编码 {len(self.gbk_files)} 个），"
+            f"已生成演示报送数据：{len(self.files)} 个文件"
+            f"（其中 CSV {self.csv_files} 个，GBK 编码 {len(self.gbk_files)} 个），"
             f"{self.units} 个县级单位及 2 个省级报送单位，填报期 {self.first_period} 至 {self.last_period}；"
             f"企业 {self.enterprises:,} 家，资质认定 {self.awards:,} 条；逾期报送 {len(self.late)} 份，"
             f"缺报 {len(self.missing)} 个单位月份，更正 {len(self.corrections)} 份"
@@ -289,7 +291,7 @@ def _jobs(units: list[Unit], written_months: list[int], skip: set, correction: t
 def _write_all(writer: _Writer, jobs: list[tuple], info: dict, summary: DemoSummary, progress: bool) -> None:
     """Write every job, recording files, late files, corrections and the distinct enterprises and awards."""
     ents, award_ids = set(), set()
-    iterator = jobs
+    iterator: Iterable[tuple] = jobs
     if progress:
         try:
             from tqdm import tqdm

@@ -103,7 +103,7 @@ def _rates(add, rng: np.random.Generator, u: Unit, months: np.ndarray, t: np.nda
         slope = max(0.2, rng.normal(rise, rise * 0.3))
         vals = np.minimum(cap, r0 + slope * t + rng.normal(0, 0.25, len(t)))
         vals = np.round(np.maximum.accumulate(vals) if name == "工业诊断服务覆盖率" else vals, 1)
-        for mi, v in zip(months, vals):
+        for mi, v in zip(months, vals, strict=True):
             add(u.name, u.name, mi, name, f"{v:.1f}%" if u.name in PERCENT_TEXT_UNITS else float(v))
 
 
@@ -138,7 +138,7 @@ def _lutai(add, rng: np.random.Generator, u: Unit, months: np.ndarray, t: np.nda
     """芦台's plan: the high-tech share of value added and new invention patents."""
     r0, slope = 36.5, 3.3
     vals = np.round(np.minimum(70, r0 + slope * t + rng.normal(0, 0.4, len(t))), 1)
-    for mi, v in zip(months, vals):
+    for mi, v in zip(months, vals, strict=True):
         add(u.name, u.name, mi, "高新技术产业增加值占规上工业增加值比重", float(v), "1—本月累计")
     for mi in months:
         add(u.name, u.name, mi, "新增发明专利", int(rng.poisson(1.6)), "当月数")

@@ -233,7 +233,8 @@ def _units(seed: int, size: str = "small") -> list[Unit]:
         else:  # its own generator: the plans' units draw the same with or without the others
             group = PROVINCE_GROUPS[province]
             own = _rng(seed, "profile", r.name)
-            strength = CITY_WEIGHT[city] * KIND_WEIGHT[r.kind] * float(own.lognormal(0, STRENGTH_SPREAD))
+            kind_weight = KIND_WEIGHT.get(r.kind or "", 1.0)  # every unit of the registry has a kind
+            strength = CITY_WEIGHT[city] * kind_weight * float(own.lognormal(0, STRENGTH_SPREAD))
             trend = float(own.normal(0, 0.07))
         out.append(
             Unit(i, r.name, r.code, division, group, province, strength, trend, r.short_name, city, r.kind or "")

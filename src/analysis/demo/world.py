@@ -131,7 +131,7 @@ def _clusters(seed: int, u: Unit) -> tuple[list, list[str], list[dict]]:
             "unit": u.name,
             "ind": ind,
         }
-        for (part, ind, level), cname in zip(specs, cl_names)
+        for (part, ind, level), cname in zip(specs, cl_names, strict=True)
     ]
     return specs, cl_names, rows
 
@@ -139,7 +139,7 @@ def _clusters(seed: int, u: Unit) -> tuple[list, list[str], list[dict]]:
 def _register_sizes(alloc: dict) -> dict[int, int]:
     """Unit index -> register size: a margin over the unit's largest award list."""
     need: dict[int, dict[str, int]] = {}
-    for (ui, p_i, year), per_batch in alloc.items():
+    for (ui, p_i, _year), per_batch in alloc.items():
         per_type = need.setdefault(ui, {})
         per_type[AWARD_PLANS[p_i].type] = per_type.get(AWARD_PLANS[p_i].type, 0) + int(per_batch.sum())
     return {
@@ -168,7 +168,9 @@ def _register(
     cl_idx = rng.choice(len(specs), n, p=cw / cw.sum())
     no_cluster = rng.random(n) < 0.1
     ind_keys = [specs[i][1] for i in cl_idx]
-    inds = np.array([INDUSTRIES[k][1][j % len(INDUSTRIES[k][1])] for k, j in zip(ind_keys, rng.integers(0, 99, n))])
+    inds = np.array(
+        [INDUSTRIES[k][1][j % len(INDUSTRIES[k][1])] for k, j in zip(ind_keys, rng.integers(0, 99, n), strict=True)]
+    )
     names = _names(rng, u, ind_keys, taken[1])
     codes = _codes(code_rng, u.division, n, taken[0])
     return pd.DataFrame(
@@ -176,13 +178,20 @@ def _register(
             "unit": u.name,
             "统一社会信用代码": codes,
             "企业名称": names,
-            "所属集群": np.where(no_cluster, None, np.array(cl_names, dtype=object)[cl_idx]),
+            "所属集群": _none_where(no_cluster, np.array(cl_names, dtype=object)[cl_idx]),
             "行业代码": inds,
             "q": q,
             "log_size": log_size,
             "entry_day": entry,
         }
     )
+
+
+def _none_where(mask: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """`values` (an object array, a copy) with None where `mask` holds: np.where(mask, None, values)."""
+    out = values.copy()
+    out[mask] = None
+    return out
 
 
 def _codes(code_rng: random.Random, division: str, n: int, taken: set[str]) -> list[str]:
@@ -249,7 +258,7 @@ def _number_awards(award_frames: list[pd.DataFrame], units: list[Unit], ent_fram
     """All award rows with global enterprise ids, ordered by unit, grant day, plan and enterprise."""
     offsets = {}
     pos = 0
-    for u, frame in zip(units, ent_frames):
+    for u, frame in zip(units, ent_frames, strict=True):
         offsets[u.name] = pos
         pos += len(frame)
     awards = pd.concat(award_frames, ignore_index=True)

@@ -105,7 +105,8 @@ class _Writer:
         end = _day(_month_end(mi))
         u = self.units.get(unit)
         out = []
-        ent_ids, award_ids = set(), set()
+        ent_ids: set[int] = set()
+        award_ids: set[int] = set()
         if u is not None:
             ent = self._get("ent", unit)
             ent = ent[ent["entry_day"] <= end]
@@ -321,5 +322,5 @@ def _write_csv(path: Path, headers: list[str], cols: list[list], types: list[str
     w.writerow(headers)
     n = len(cols[0]) if cols else 0
     for i in range(n):
-        w.writerow([_cell_text(c[i], t) for c, t in zip(cols, types)])
+        w.writerow([_cell_text(c[i], t) for c, t in zip(cols, types, strict=True)])
     path.write_bytes(buf.getvalue().encode(encoding))

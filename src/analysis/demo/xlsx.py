@@ -25,10 +25,12 @@ _STYLES = (
     '<fonts count="2"><font><sz val="11"/><name val="等线"/><family val="2"/><charset val="134"/></font>'
     '<font><b/><sz val="11"/><name val="等线"/><family val="2"/><charset val="134"/></font></fonts>'
     '<fills count="3"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/></fill>'
-    '<fill><patternFill patternType="solid"><fgColor rgb="FFDDEBF7"/><bgColor indexed="64"/></patternFill></fill></fills>'
+    '<fill><patternFill patternType="solid"><fgColor rgb="FFDDEBF7"/><bgColor indexed="64"/></patternFill></fill>'
+    "</fills>"
     '<borders count="2"><border><left/><right/><top/><bottom/><diagonal/></border>'
     '<border><left style="thin"><color auto="1"/></left><right style="thin"><color auto="1"/></right>'
-    '<top style="thin"><color auto="1"/></top><bottom style="thin"><color auto="1"/></bottom><diagonal/></border></borders>'
+    '<top style="thin"><color auto="1"/></top><bottom style="thin"><color auto="1"/></bottom><diagonal/></border>'
+    "</borders>"
     '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
     '<cellXfs count="4"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
     '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>'
@@ -41,6 +43,8 @@ _NS = (
     'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"'
 )
 _HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+_OFFICE = "application/vnd.openxmlformats-officedocument"
+_RELS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 
 
 def _esc(text: str) -> str:
@@ -64,7 +68,7 @@ class _Xlsx:
     cell-by-cell writers spend ~45 ms on a 5,000-cell file; this spends a few.
     """
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.strings: dict[str, int] = {}
         self.sheets: list[tuple[str, str]] = []
 
@@ -129,7 +133,7 @@ class _Xlsx:
         if serial:
             for i in range(n):
                 cells[i].append(f'<c r="A{i + 2}"><v>{i + 1}</v></c>')
-        for j, (col, t) in enumerate(zip(cols, types)):
+        for j, (col, t) in enumerate(zip(cols, types, strict=True)):
             self._column(cells, letters[j + off], col, t)
         rows += [f'<row r="{i + 2}">{"".join(c)}</row>' for i, c in enumerate(cells)]
         validation = _yesno(_COLS[yesno_col], n) if yesno_col is not None else ""
@@ -217,24 +221,27 @@ def _content_types(n: int) -> str:
         f'{_HEAD}<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
         '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
         '<Default Extension="xml" ContentType="application/xml"/>'
-        '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+        f'<Override PartName="/xl/workbook.xml" ContentType="{_OFFICE}.spreadsheetml.sheet.main+xml"/>'
         + "".join(
-            f'<Override PartName="/xl/worksheets/sheet{i + 1}.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>'
+            f'<Override PartName="/xl/worksheets/sheet{i + 1}.xml"'
+            f' ContentType="{_OFFICE}.spreadsheetml.worksheet+xml"/>'
             for i in range(n)
         )
-        + '<Override PartName="/xl/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
-        '<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>'
-        '<Override PartName="/docProps/core.xml" ContentType="application/vnd.openxmlformats-package.core-properties+xml"/>'
-        '<Override PartName="/docProps/app.xml" ContentType="application/vnd.openxmlformats-officedocument.extended-properties+xml"/>'
+        + f'<Override PartName="/xl/styles.xml" ContentType="{_OFFICE}.spreadsheetml.styles+xml"/>'
+        f'<Override PartName="/xl/sharedStrings.xml" ContentType="{_OFFICE}.spreadsheetml.sharedStrings+xml"/>'
+        '<Override PartName="/docProps/core.xml" '
+        'ContentType="application/vnd.openxmlformats-package.core-properties+xml"/>'
+        f'<Override PartName="/docProps/app.xml" ContentType="{_OFFICE}.extended-properties+xml"/>'
         "</Types>"
     )
 
 
 _ROOT_RELS = (
     f'{_HEAD}<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
-    '<Relationship Id="rId3" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/extended-properties" Target="docProps/app.xml"/>'
-    '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/package/2006/relationships/metadata/core-properties" Target="docProps/core.xml"/>'
-    '<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/>'
+    f'<Relationship Id="rId3" Type="{_RELS}/extended-properties" Target="docProps/app.xml"/>'
+    '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/package/2006/relationships/metadata/core-properties"'
+    ' Target="docProps/core.xml"/>'
+    f'<Relationship Id="rId1" Type="{_RELS}/officeDocument" Target="xl/workbook.xml"/>'
     "</Relationships>"
 )
 
@@ -275,11 +282,11 @@ def _workbook_rels(n: int) -> str:
     return (
         f'{_HEAD}<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
         + "".join(
-            f'<Relationship Id="rId{i + 1}" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet{i + 1}.xml"/>'
+            f'<Relationship Id="rId{i + 1}" Type="{_RELS}/worksheet" Target="worksheets/sheet{i + 1}.xml"/>'
             for i in range(n)
         )
-        + f'<Relationship Id="rId{n + 1}" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" Target="styles.xml"/>'
-        f'<Relationship Id="rId{n + 2}" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/>'
+        + f'<Relationship Id="rId{n + 1}" Type="{_RELS}/styles" Target="styles.xml"/>'
+        f'<Relationship Id="rId{n + 2}" Type="{_RELS}/sharedStrings" Target="sharedStrings.xml"/>'
         "</Relationships>"
     )
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -364,21 +365,21 @@ def _rows_for_term(ctx: _Context, target: Target, term: Term) -> list[dict]:
         else pd.DataFrame(columns=["value", "source"])
     )
     reports = snap.first_reports(target.indicator, window[0])
-    prev = None
+    prev_frame = None
     prev_date = month_end(previous_period(ctx.period))
     if ctx.previous is not None and not term.final:
-        prev = ctx.previous(target, min(prev_date, term.deadline), window)
+        prev_frame = ctx.previous(target, min(prev_date, term.deadline), window)
     goals = _goals(ctx, snap, target, term, base, now, reports)
     parts = _share_parts(now)
     # per place, plain dicts: a Series look-up costs microseconds, ~2,700 rows × several look-ups add up
-    now, base = _by_place(now), _by_place(base)
-    prev = _by_place(prev) if prev is not None else None
-    parent_actual = float(now["value"].get(target.jurisdiction, np.nan))
+    now_at, base_at = _by_place(now), _by_place(base)
+    prev = _by_place(prev_frame) if prev_frame is not None else None
+    parent_actual = float(now_at["value"].get(target.jurisdiction, np.nan))
     rows = []
     for place, goal in goals.items():
-        actual = float(now["value"].get(place, np.nan))
-        base_value, base_date = _base_for(target, place, now, base, reports, window[0])
-        source = now["source"].get(place, "")
+        actual = float(now_at["value"].get(place, np.nan))
+        base_value, base_date = _base_for(target, place, now_at, base_at, reports, window[0])
+        source = now_at["source"].get(place, "")
         row = _row(
             ctx,
             snap,
@@ -557,7 +558,7 @@ def _parent_report(target: Target, now: pd.DataFrame, reports: pd.DataFrame) -> 
     """The plan jurisdiction's first own report, when its current value is a report."""
     place = target.jurisdiction
     if now["source"].get(place) == SOURCE_REPORTED and place in reports.index:
-        return float(reports.loc[place, "value"])
+        return float(reports["value"].loc[place])
     return None
 
 
@@ -600,7 +601,7 @@ def _open_verdict(
 ) -> dict:
     """序时 comparison, status and trajectory of an open row."""
     fraction = time_fraction(term.start, term.deadline, eval_date)
-    out = {"time_pct": 100 * fraction, "expected": np.nan, "expected_pct": np.nan, "gap_pp": np.nan}
+    out: dict[str, Any] = {"time_pct": 100 * fraction, "expected": np.nan, "expected_pct": np.nan, "gap_pp": np.nan}
     no_baseline = target.kind in NO_BASELINE_KINDS and pd.isna(base_value)
     if pd.isna(actual):
         status = STATUS_NO_DATA
@@ -646,7 +647,7 @@ def _row(
     value = goal.value if goal is not None else np.nan
     met = goal is not None and is_met(actual, value, target.comparison)
     exceeded = goal is not None and is_exceeded(actual, value, target.low, target.high)
-    verdict = {
+    verdict: dict[str, Any] = {
         "time_pct": 100.0,
         "expected": np.nan,
         "expected_pct": np.nan,
@@ -740,7 +741,9 @@ def _met_on(snap: _Snapshot, target: Target, term: Term, place: str, goal: float
     if series is not None:
         if place not in series.index:
             return ""
-        hits = [m for m, v in series.loc[place].items() if is_met(float(v), goal, target.comparison)]
+        row = series.loc[place]
+        assert isinstance(row, pd.Series)  # the index holds each place once
+        hits = [str(m) for m, v in row.items() if is_met(float(v), goal, target.comparison)]
         return hits[0] if hits else ""
     for month in pd.period_range(term.start, term.deadline, freq="M"):
         day = month.to_timestamp(how="end").normalize()

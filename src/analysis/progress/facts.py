@@ -76,7 +76,7 @@ def with_jurisdictions(frame: pd.DataFrame) -> pd.DataFrame:
     """`frame` (with a `unit` column) with one row per jurisdiction its unit belongs to: exactly
     `frame.merge(jurisdiction_map(), on="unit")` (same rows, same order), without a hash join each time."""
     units, starts, counts, jurisdictions = _unit_links()
-    where = units.get_indexer(frame["unit"])
+    where = units.get_indexer(pd.Index(frame["unit"]))
     keep = where >= 0
     frame, where = frame[keep], where[keep]
     repeat = counts[where]
@@ -177,10 +177,7 @@ def _cluster_months(store: Store, period: str) -> pd.DataFrame:
 
 def _indicator_ids(names: pd.Series) -> pd.Series:
     catalog = load_catalog()
-    lookup = {
-        name: (catalog.indicator_by_name(name).id if catalog.indicator_by_name(name) else None)
-        for name in names.unique()
-    }
+    lookup = {name: (ind.id if (ind := catalog.indicator_by_name(name)) else None) for name in names.unique()}
     return names.map(lookup)
 
 

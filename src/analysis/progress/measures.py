@@ -185,8 +185,8 @@ def reported_growth(facts: Facts, indicator: str, date: pd.Timestamp, base_date:
     latest = reported_values(facts, indicator, date)
     base = reported_of(facts, indicator)
     base = base[base["month"] >= base_date.strftime("%Y-%m")]
-    base = base.sort_values("month").groupby("region").head(1).set_index("region")["value"]
-    growth = (100 * (latest["value"] / base.reindex(latest.index).replace(0, np.nan) - 1)).dropna()
+    first = base.sort_values("month").groupby("region").head(1).set_index("region")["value"]
+    growth = (100 * (latest["value"] / first.reindex(latest.index).replace(0, np.nan) - 1)).dropna()
     return _frame(growth, latest.loc[growth.index, "source"].iloc[0] if len(growth) else SOURCE_REPORTED)
 
 
@@ -224,15 +224,15 @@ def _share(values: pd.DataFrame, parent: str) -> pd.DataFrame:
     numerator, the denominator and the denominator's source, so that a reader can redo it."""
     if parent not in values.index or not values.loc[parent, "value"]:
         return _frame(pd.Series(dtype="float64"), SOURCE_COUNTED)
-    denominator = float(values.loc[parent, "value"])
-    share = 100 * values["value"] / denominator
+    denominator = float(values["value"].loc[parent])
+    parent_source = str(values["source"].loc[parent])
     return pd.DataFrame(
         {
-            "value": share,
-            "source": values["source"] + "/" + values.loc[parent, "source"],
+            "value": 100 * values["value"] / denominator,
+            "source": values["source"] + "/" + parent_source,
             "numerator": values["value"].astype("float64"),
             "denominator": denominator,
-            "denominator_source": values.loc[parent, "source"],
+            "denominator_source": parent_source,
         }
     )
 
@@ -291,12 +291,12 @@ def level_series(target: Target, facts: Facts, window: tuple[pd.Timestamp, pd.Ti
     rows = with_jurisdictions(rows)
     ends = months.to_timestamp(how="end").normalize().to_numpy()[None, :]
     # rows × month ends: does the row's award hold at that month end (valid_at, for every month at once)
-    held = (
+    holds = (
         (rows["granted"].to_numpy()[:, None] <= ends)
         & (rows["valid_until"].to_numpy()[:, None] >= ends)
         & (rows["revoked"].to_numpy()[:, None] > ends)
     )
-    held = pd.DataFrame(held, columns=labels).set_axis(pd.MultiIndex.from_frame(rows[["jurisdiction", "code"]]))
+    held = pd.DataFrame(holds, columns=labels).set_axis(pd.MultiIndex.from_frame(rows[["jurisdiction", "code"]]))
     counts = held.groupby(level=[0, 1]).any().groupby(level=0).sum()  # distinct enterprises per jurisdiction
     counts = counts.reindex(counts.index.union(covered(facts)), fill_value=0).astype("float64")
     reported = reported_by_month(facts, target.indicator)

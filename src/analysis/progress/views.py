@@ -173,8 +173,10 @@ def unit_scores(
     table["指标数"] = groups.size()
     table["完成数"] = scored[scored["status"].isin((STATUS_DONE, STATUS_EXCEEDED))].groupby("jurisdiction").size()
     table["落后数"] = scored[scored["status"].isin((*BEHIND, STATUS_MISSED))].groupby("jurisdiction").size()
-    table["最好指标"] = groups.apply(lambda g: _tied_names(g, True), include_groups=False) if len(scored) else np.nan
-    table["最差指标"] = groups.apply(lambda g: _tied_names(g, False), include_groups=False) if len(scored) else np.nan
+    table["最好指标"] = table["最差指标"] = np.nan
+    if len(scored):  # pandas-stubs do not know apply's include_groups (pandas 2.2 on), hence the ignores
+        table["最好指标"] = groups.apply(lambda g: _tied_names(g, True), include_groups=False)  # type: ignore[call-overload]
+        table["最差指标"] = groups.apply(lambda g: _tied_names(g, False), include_groups=False)  # type: ignore[call-overload]
     table[["指标数", "完成数", "落后数"]] = table[["指标数", "完成数", "落后数"]].fillna(0).astype(int)
     too_few = table["指标数"] < min_targets
     table.loc[too_few, "综合得分"] = np.nan
@@ -275,7 +277,7 @@ def submission_status(store: Store, region: str, period: str) -> pd.DataFrame:
         state = (
             "已报送"
             if unit.name in submitted
-            else ("未报送" if latest is None or lag > stale_after else "未报送（沿用上月）")
+            else ("未报送" if lag is None or lag > stale_after else "未报送（沿用上月）")
         )
         rows.append(
             {

@@ -69,7 +69,7 @@ def final_as_of(store: Store, plan: Plan, as_of: dt.date | None = None) -> dt.da
 def headline_rows(rows: pd.DataFrame) -> pd.DataFrame:
     """One row per target (results.headline_rows); a goal the plan states twice keeps its rows together."""
     heads = results_headlines(rows).reset_index(drop=True)
-    order = {tid: i for i, tid in enumerate(heads["target_id"])}
+    order: dict[str, float] = {tid: float(i) for i, tid in enumerate(heads["target_id"])}
     for tid in list(order):  # a restated goal's rows follow its first statement
         group = [g for g in group_of(tid) if g in order]
         for k, other in enumerate(group[1:], start=1):
@@ -259,7 +259,7 @@ def totals_paragraph(plan: Plan, heads: pd.DataFrame, region: str, as_of: dt.dat
             f"预期性目标完成{_count(stretch, MET)}项、未完成{_count(stretch, [STATUS_MISSED])}项。"
         )
     by_kind = [
-        f"{KIND_NAMES_ZH.get(kind, kind)}目标{len(g)}项完成{_count(g, MET)}项"
+        f"{KIND_NAMES_ZH.get(str(kind), kind)}目标{len(g)}项完成{_count(g, MET)}项"
         for kind, g in heads.groupby("kind", sort=False)
     ]
     yearly = heads[heads["term"].astype(str).str.contains("-")]

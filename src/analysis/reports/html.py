@@ -6,9 +6,13 @@ because Markdown lets raw HTML (an enterprise named <script>…) through.
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 
 import pandas as pd
+
+from analysis.catalog.quotes import tidy_text
+from analysis.periods import chinese_date, chinese_dates_in
 
 # classes of templates/print.css
 STATUS_CLASSES = {
@@ -81,6 +85,11 @@ def shorten(text: str) -> str:
     return text if len(text) <= limit else text[:limit] + CUT_MARK
 
 
+def cell_text(value) -> str:
+    """A text cell as shown: no stray spaces inside Chinese, dates in Chinese (2025年9月15日, never 2025-09-15)."""
+    return chinese_dates_in(tidy_text(value))
+
+
 def _cell(value, column: str) -> str:
     if isinstance(value, float):
         if pd.isna(value):
@@ -90,41 +99,112 @@ def _cell(value, column: str) -> str:
             if not value.is_integer() or "%" in column or "率" in column or "进度" in column
             else f"{int(value):,}"
         )
+    if value is None or value is pd.NaT:
+        return "—"
+    if isinstance(value, (dt.date, pd.Timestamp)):
+        return esc(chinese_date(value))
     if isinstance(value, str):
-        return esc(shorten(value))
+        return esc(shorten(cell_text(value)))
     return esc(value)
 
 
-def table(frame: pd.DataFrame, status_column: str = "状态", caption: str = "", numeric_right: bool = True) -> str:
-    """A plain table: header repeated on each printed page, status cells coloured, values escaped."""
+def text_width(text: str) -> float:
+    """Printed width in full-width characters: ASCII letters and digits take about half a character."""
+    return sum(0.55 if ord(ch) < 0x2000 and ch not in "—…" else 1.0 for ch in text)
+
+
+# The 156 mm line in 9 pt characters (table.data), less a character of padding and rule per column.
+TABLE_LINE_CHARS = 49
+NOWRAP_MAX_CHARS = 12  # a cell this wide or less is a label, a date or a number: never broken
+WRAPPED_MIN_CHARS = 3  # what a wrapping column keeps at least
+
+
+def table(
+    frame: pd.DataFrame,
+    status_column: str = "状态",
+    caption: str = "",
+    numeric_right: bool = True,
+    empty: str = "（无）",
+) -> str:
+    """A plain table: header repeated on each printed page, status cells coloured, values escaped.
+
+    Columns of short values (numbers, dates, labels up to NOWRAP_MAX_CHARS) are never wrapped, as far as the line
+    allows, so a long enterprise name cannot squeeze a date column to one character. An empty frame gives `empty`
+    as a paragraph, or nothing when `empty` is "" (leave the section out).
+    """
     if frame.empty:
-        return paragraph("（无）", "empty")
-    head = "".join(f"<th>{esc(c)}</th>" for c in frame.columns)
+        return paragraph(empty, "empty") if empty else ""
+    shown = [
+        [_cell(value, str(col)) for col, value in zip(frame.columns, row, strict=True)]
+        for row in frame.itertuples(index=False, name=None)
+    ]
+    keep = _unbroken_columns(frame, shown)
+    nowrap_head = ' class="nowrap"'
+    head = "".join(
+        f"<th{nowrap_head if i in keep and text_width(str(c)) <= 6 else ''}>{esc(c)}</th>"
+        for i, c in enumerate(frame.columns)
+    )
     rows = []
-    for _, row in frame.iterrows():
+    for raw, cells_text in zip(frame.itertuples(index=False, name=None), shown, strict=True):
         cells = []
-        for col in frame.columns:
-            value = row[col]
-            css = STATUS_CLASSES.get(value, "") if col == status_column else ""
-            if numeric_right and isinstance(value, (int, float)) and not isinstance(value, bool):
+        for i, (col, value, text) in enumerate(zip(frame.columns, raw, cells_text, strict=True)):
+            css = STATUS_CLASSES.get(value, "") if col == status_column and isinstance(value, str) else ""
+            if numeric_right and _is_number(value):
                 css = (css + " num").strip()
-            elif isinstance(value, str) and len(value) <= 8:
-                css = (css + " short").strip()  # short labels never wrap mid-word
+            elif i in keep:
+                css = (css + " nowrap").strip()
             attr = f' class="{css}"' if css else ""
-            cells.append(f"<td{attr}>{_cell(value, str(col))}</td>")
+            cells.append(f"<td{attr}>{text}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
     cap = f"<caption>{esc(caption)}</caption>" if caption else ""
     return f'<table class="data">{cap}<thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
 
 
-class Numbering:
-    """Section headings numbered 一、二、三… in the order they are shown (a skipped section leaves no gap)."""
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
-    DIGITS = "一二三四五六七八九十"
+
+def _unbroken_columns(frame: pd.DataFrame, shown: list[list[str]]) -> set[int]:
+    """Columns whose cells are never wrapped: numbers and dates always, then the narrowest short text columns while
+    the line has room for them beside what the wrapping columns need at least."""
+    widths = [max((text_width(html.unescape(row[i])) for row in shown), default=0.0) for i in range(len(frame.columns))]
+    always = {
+        i for i in range(len(frame.columns)) if widths[i] <= NOWRAP_MAX_CHARS and _numeric_or_date(frame.iloc[:, i])
+    }
+    short = sorted((w, i) for i, w in enumerate(widths) if w <= NOWRAP_MAX_CHARS and i not in always)
+    keep = set(always)
+    used = sum(widths[i] + 1 for i in keep)
+    for width, i in short:
+        rest = len(frame.columns) - len(keep) - 1
+        if used + width + 1 + rest * (WRAPPED_MIN_CHARS + 1) > TABLE_LINE_CHARS:
+            break
+        keep.add(i)
+        used += width + 1
+    return keep
+
+
+def _numeric_or_date(column: pd.Series) -> bool:
+    values = [v for v in column if not (v is None or (isinstance(v, float) and pd.isna(v)))]
+    return bool(values) and all(_is_number(v) or isinstance(v, (dt.date, pd.Timestamp)) for v in values)
+
+
+def chinese_number(n: int) -> str:
+    """1 → 一, 10 → 十, 12 → 十二, 20 → 二十, 99 → 九十九."""
+    digits = "零一二三四五六七八九"
+    if not 0 < n < 100:
+        raise ValueError(n)
+    tens, ones = divmod(n, 10)
+    head = "" if tens == 0 else ("十" if tens == 1 else digits[tens] + "十")
+    return head + (digits[ones] if ones else "")
+
+
+class Numbering:
+    """Section headings numbered 一、二、三… in the order they are shown (a skipped section leaves no gap).
+    For the four levels of a 公文 and sections left out when empty, see gongwen.Outline."""
 
     def __init__(self):
         self.count = 0
 
     def heading(self, text: str) -> str:
         self.count += 1
-        return heading(f"{self.DIGITS[self.count - 1]}、{text}")
+        return heading(f"{chinese_number(self.count)}、{text}")

@@ -90,7 +90,8 @@ def kernel_manager_class():
     from jupyter_client.manager import AsyncKernelManager
 
     class QuietKernelManager(AsyncKernelManager):
-        async def start_kernel(self, **kw):
+        # the ignore: mypy compares with KernelManager's synchronous start_kernel; AsyncKernelManager's is a coroutine
+        async def start_kernel(self, **kw):  # type: ignore[override]
             await super().start_kernel(**{**kernel_streams(), **kw})
 
     return QuietKernelManager

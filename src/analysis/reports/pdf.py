@@ -7,8 +7,9 @@ The print rules (templates/print.css, `print_css()`) are added to every document
 after its own styles, so a page template may inline them for screen preview but
 needs not. The reduced fonts of analysis.reports.pdffonts come in through @font-face
 rules (`font_face_css()`) with file:// URLs; text they lack falls back to the
-full "Noto Sans CJK SC". WeasyPrint's FontConfiguration and the parsed font-face
-stylesheet are made once per process and reused by every PDF.
+full Noto CJK fonts, then to HanaMinB (CJK Extension B) and Symbola (pictographs).
+WeasyPrint's FontConfiguration and the parsed font-face stylesheet are made once
+per process and reused by every PDF.
 
 Speed: WeasyPrint subsets each embedded font per PDF, with HarfBuzz when
 libharfbuzz-subset0 is installed (a one-page report: ~0.1 s) and otherwise with
@@ -24,7 +25,14 @@ from importlib import resources
 from pathlib import Path
 
 from analysis.fsutil import atomic_path
-from analysis.reports.pdffonts import SANS_FAMILY, SERIF_FAMILY, ensure_report_fonts
+from analysis.reports.pdffonts import (
+    FANG_FAMILY,
+    HEI_FAMILY,
+    KAI_FAMILY,
+    SANS_FAMILY,
+    SERIF_FAMILY,
+    ensure_report_fonts,
+)
 
 PRINT_CSS_MARKER = "/* Print stylesheet for the workbook's PDF reports"
 _FACE_STYLE = {
@@ -32,6 +40,10 @@ _FACE_STYLE = {
     "sans-bold": (SANS_FAMILY, 700),
     "serif": (SERIF_FAMILY, 400),
     "serif-bold": (SERIF_FAMILY, 700),
+    "fang": (FANG_FAMILY, 400),
+    "hei": (HEI_FAMILY, 400),
+    "hei-bold": (HEI_FAMILY, 700),
+    "kai": (KAI_FAMILY, 400),
 }
 
 

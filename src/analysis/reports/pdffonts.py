@@ -8,12 +8,19 @@ names ("Workbook Sans SC", "Workbook Serif SC"). The print stylesheet loads
 them with @font-face url() and keeps the full "Noto Sans CJK SC" as the next
 family in the stack, so a character outside the subset still renders.
 
+The 公文 faces of GB/T 9704 (仿宋 body, 黑体 and 楷体 headings) are the free Fandol
+fonts (GPL with the font exception; FandolFang, FandolHei, FandolKai), which
+scripts/system-deps.sh installs under /usr/local/share/fonts/fandol. They are
+reduced the same way, as "Workbook Fang SC", "Workbook Hei SC" and
+"Workbook Kai SC"; when they are missing the stylesheet falls back to Noto.
+
     from analysis.reports.pdffonts import ensure_report_fonts
-    ensure_report_fonts()   # {"sans": Path, "sans-bold": Path, "serif": ..., "serif-bold": ...}
+    ensure_report_fonts()   # {"sans": Path, "sans-bold": Path, "serif": ..., "fang": ..., "kai": ...}
 
 The cache lives in PROJECT_ROOT/.cache/fonts (override: $WORKBOOK_FONT_CACHE).
-A manifest records the build version, the character set and the source fonts'
-size and mtime; anything different means a rebuild.
+A manifest records, per face, the build version, the character set and the
+source font's size and mtime; a face whose record differs is rebuilt, the
+others are kept.
 """
 
 from __future__ import annotations
@@ -24,7 +31,7 @@ import json
 import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,8 +42,17 @@ from analysis.fsutil import atomic_path, write_text_atomic
 CACHE_ENV_VAR = "WORKBOOK_FONT_CACHE"
 DEFAULT_CACHE_DIR = paths.PROJECT_ROOT / ".cache" / "fonts"
 NOTO_DIR = Path("/usr/share/fonts/opentype/noto")
+# where the Fandol fonts may be: scripts/system-deps.sh's copy, or a TeX Live installation
+FANDOL_DIRS = (
+    Path("/usr/local/share/fonts/fandol"),
+    Path("/usr/share/texlive/texmf-dist/fonts/opentype/public/fandol"),
+    Path("/usr/share/fonts/opentype/fandol"),
+)
 SANS_FAMILY = "Workbook Sans SC"
 SERIF_FAMILY = "Workbook Serif SC"
+FANG_FAMILY = "Workbook Fang SC"  # 仿宋
+HEI_FAMILY = "Workbook Hei SC"  # 黑体
+KAI_FAMILY = "Workbook Kai SC"  # 楷体
 FALLBACK_SANS = "Noto Sans CJK SC"
 FALLBACK_SERIF = "Noto Serif CJK SC"
 BUILD_VERSION = 2  # bump when the subsetting itself changes
@@ -75,8 +91,8 @@ EXTRA_CHARS = "玥堃喆昇犇珺瑄璟祎禛琇琍瑭璐钰铖镕垚焜燊炜�
 @dataclass(frozen=True)
 class Face:
     key: str
-    source: str  # file name in NOTO_DIR
-    noto_family: str
+    source: str  # file name in NOTO_DIR (or, for a Fandol face, in the first of FANDOL_DIRS that has it)
+    noto_family: str  # the family inside a .ttc collection; "" for a single font file
     family: str  # our family name
     bold: bool
 
@@ -86,6 +102,12 @@ FACES = (
     Face("sans-bold", "NotoSansCJK-Bold.ttc", FALLBACK_SANS, SANS_FAMILY, True),
     Face("serif", "NotoSerifCJK-Regular.ttc", FALLBACK_SERIF, SERIF_FAMILY, False),
     Face("serif-bold", "NotoSerifCJK-Bold.ttc", FALLBACK_SERIF, SERIF_FAMILY, True),
+)
+FANDOL_FACES = (
+    Face("fang", "FandolFang-Regular.otf", "", FANG_FAMILY, False),
+    Face("hei", "FandolHei-Regular.otf", "", HEI_FAMILY, False),
+    Face("hei-bold", "FandolHei-Bold.otf", "", HEI_FAMILY, True),
+    Face("kai", "FandolKai-Regular.otf", "", KAI_FAMILY, False),
 )
 
 
@@ -105,10 +127,8 @@ def gb2312_chars() -> set[str]:
     chars = set()
     for high in range(0xA1, 0xF8):
         for low in range(0xA1, 0xFF):
-            try:
+            with suppress(UnicodeDecodeError):
                 chars.add(bytes((high, low)).decode("gb2312"))
-            except UnicodeDecodeError:
-                pass
     return chars
 
 
@@ -119,34 +139,46 @@ def report_codepoints() -> list[int]:
     return sorted(points)
 
 
-def available_faces(noto_dir: Path = NOTO_DIR) -> list[Face]:
-    """The faces whose source collection is installed; sans is required."""
-    faces = [f for f in FACES if (noto_dir / f.source).is_file()]
+def fandol_dir(candidates: tuple[Path, ...] = FANDOL_DIRS) -> Path | None:
+    """The first folder holding the Fandol 仿宋 font, or None when it is not installed."""
+    return next((d for d in candidates if (d / FANDOL_FACES[0].source).is_file()), None)
+
+
+def available_faces(noto_dir: Path = NOTO_DIR, fandol: Path | None = None) -> dict[Face, Path]:
+    """The faces whose source font is installed, with that source; sans is required."""
+    faces = {f: noto_dir / f.source for f in FACES if (noto_dir / f.source).is_file()}
     if not any(f.key == "sans" for f in faces):
         raise MissingNotoFontError(
             f"未找到思源黑体（Noto Sans CJK）字体文件 {noto_dir / FACES[0].source}，无法生成 PDF 报告字体。"
             "请安装 fonts-noto-cjk（Debian/Ubuntu: apt-get install fonts-noto-cjk）后重试。"
         )
+    if fandol is not None:
+        faces.update({f: fandol / f.source for f in FANDOL_FACES if (fandol / f.source).is_file()})
     return faces
 
 
-def ensure_report_fonts(cache: str | os.PathLike | None = None, *, noto_dir: Path = NOTO_DIR) -> dict[str, Path]:
-    """Build the reduced fonts if missing or stale; return {face key: font path}.
+def ensure_report_fonts(
+    cache: str | os.PathLike | None = None, *, noto_dir: Path = NOTO_DIR, fandol: Path | None | bool = True
+) -> dict[str, Path]:
+    """Build the reduced fonts that are missing or stale; return {face key: font path}.
 
-    Keys: "sans", "sans-bold" and, when Noto Serif CJK is installed,
-    "serif", "serif-bold". Safe to call from several processes at once.
+    Keys: "sans", "sans-bold"; when Noto Serif CJK is installed "serif", "serif-bold"; when the Fandol fonts
+    are (`fandol`: their folder, True to look in FANDOL_DIRS, False for none) "fang", "hei", "hei-bold", "kai".
+    Safe to call from several processes at once.
     """
     folder = cache_dir(cache)
-    faces = available_faces(noto_dir)
-    wanted = _manifest(faces, noto_dir)
-    targets = {f.key: folder / _file_name(f) for f in faces}
-    if _is_current(folder, wanted, targets):
+    sources = available_faces(noto_dir, fandol_dir() if fandol is True else (fandol or None))
+    wanted = {face.key: _face_record(face, source) for face, source in sources.items()}
+    targets = {f.key: folder / _file_name(f) for f in sources}
+    if not _stale(folder, wanted, targets):
         return targets
     folder.mkdir(parents=True, exist_ok=True)
     with _locked(folder / ".lock"):
-        if not _is_current(folder, wanted, targets):  # another process may have built them meanwhile
-            _build_all(faces, noto_dir, targets)
-            write_text_atomic(folder / MANIFEST, json.dumps(wanted, ensure_ascii=False, indent=1))
+        stale = _stale(folder, wanted, targets)  # another process may have built them meanwhile
+        if stale:
+            _build_all([(f, s, targets[f.key]) for f, s in sources.items() if f.key in stale])
+            recorded = {**_recorded(folder), **{key: wanted[key] for key in stale}}
+            write_text_atomic(folder / MANIFEST, json.dumps({"faces": recorded}, ensure_ascii=False, indent=1))
     return targets
 
 
@@ -154,27 +186,30 @@ def _file_name(face: Face) -> str:
     return face.family.replace(" ", "") + ("-Bold" if face.bold else "-Regular") + ".otf"
 
 
-def _manifest(faces: list[Face], noto_dir: Path) -> dict:
+def _face_record(face: Face, source: Path) -> dict:
+    """What a built face depends on: anything different means a rebuild of that face."""
     charset = hashlib.sha256(repr(report_codepoints()).encode()).hexdigest()[:16]
-    sources = {}
-    for face in faces:
-        stat = (noto_dir / face.source).stat()
-        sources[face.key] = [face.source, stat.st_size, stat.st_mtime_ns]
+    stat = source.stat()
     return {
         "version": BUILD_VERSION,
         "charset": charset,
         "features": LAYOUT_FEATURES,
         "dropped": list(DROPPED_TABLES),
-        "sources": sources,
+        "source": [source.name, stat.st_size, stat.st_mtime_ns],
     }
 
 
-def _is_current(folder: Path, wanted: dict, targets: dict[str, Path]) -> bool:
+def _recorded(folder: Path) -> dict:
     try:
-        recorded = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
-    return recorded == wanted and all(p.is_file() for p in targets.values())
+        return dict(json.loads((folder / MANIFEST).read_text(encoding="utf-8")).get("faces") or {})
+    except (OSError, ValueError, AttributeError):
+        return {}
+
+
+def _stale(folder: Path, wanted: dict, targets: dict[str, Path]) -> set[str]:
+    """The faces whose built file is missing or was built from something else."""
+    recorded = _recorded(folder)
+    return {key for key, record in wanted.items() if recorded.get(key) != record or not targets[key].is_file()}
 
 
 @contextmanager
@@ -187,9 +222,8 @@ def _locked(lock_file: Path):
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _build_all(faces: list[Face], noto_dir: Path, targets: dict[str, Path]) -> None:
+def _build_all(jobs: list[tuple[Face, Path, Path]]) -> None:
     """Each face takes ~15 s of pure Python; build them in parallel processes."""
-    jobs = [(face, noto_dir / face.source, targets[face.key]) for face in faces]
     workers = min(len(jobs), os.cpu_count() or 1)
     if workers <= 1:
         for job in jobs:
@@ -202,11 +236,12 @@ def _build_all(faces: list[Face], noto_dir: Path, targets: dict[str, Path]) -> N
 
 
 def build_face(face: Face, source: Path, target: Path) -> Path:
-    """Subset one face of a Noto CJK collection to the report character set."""
+    """Subset one face (of a Noto CJK collection, or a single font file) to the report character set."""
     from fontTools import subset
     from fontTools.ttLib import TTFont
 
-    font = TTFont(str(source), fontNumber=_face_index(source, face.noto_family), lazy=False)
+    index = _face_index(source, face.noto_family) if face.noto_family else -1
+    font = TTFont(str(source), fontNumber=index, lazy=False)
     options = subset.Options()
     options.layout_features = LAYOUT_FEATURES
     options.name_IDs = ["*"]

@@ -14,6 +14,14 @@ text column whose every value is an ISO date (2025-09-30); a text column of
 numeric columns, "…实际" and "…目标". Text that a spreadsheet would take for a
 formula (= + - @, tab, CR, and their full-width forms) is stored as text with
 the quote prefix set, so a hostile enterprise name never becomes a live formula.
+
+A report's 附表 (issue 22): counts and ranks in integer formats; computed figures rounded as displayed, so the
+cell holds what the page prints (only `exact_columns`, the measured values, keep full precision); a text column
+of numbers with a unit ("75家") becomes numbers with the unit in the header ("目标（家）"); `contents=True` adds a
+目录 sheet with every table's full name (a name longer than a tab's 31 characters gets a short tab, "表3", and its
+full name as the sheet's heading) and a 说明 sheet (each column: what it counts, its source, the cut-off; see
+xlsx_guide); `issuer` and `report_date` become the file's author and dates (never "openpyxl"); a text longer
+than a cell's 32,767 characters is cut with a mark saying so.
 """
 
 from __future__ import annotations
@@ -33,7 +41,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
 from analysis.fsutil import atomic_path
-from analysis.periods import month_end, period_text
+from analysis.periods import date_text, month_end, period_text
 from analysis.progress.verdicts import (
     STATUS_AHEAD,
     STATUS_BEHIND,
@@ -54,16 +62,27 @@ STATUS_FILLS = {
 }
 HEADER_FILL = "DDEBF7"
 # Column-name hints for rates and percentages: one decimal (58.3), other floats two.
-RATE_HINTS = ("%", "％", "率", "进度", "百分点", "占比", "比重", "增速", "增幅")
+RATE_HINTS = ("%", "％", "率", "进度", "百分点", "占比", "比重", "增速", "增幅", "得分", "指数")
 RATE_FORMAT, FLOAT_FORMAT, INT_FORMAT = "0.0", "#,##0.00", "#,##0"  # counts with thousands separators
 YEAR_HINTS, YEAR_FORMAT = ("年度", "年份"), "0"  # a year is 2024, not 2,024
+RANK_HINTS, RANK_FORMAT = ("排名", "名次", "排序", "序号"), "0"
+# Real dates, shown yyyy-mm-dd: a Chinese format (yyyy"年"m"月"d"日") shows in Excel and WPS, but LibreOffice shows
+# 12/15/2025 for it (tests/test_exports.py); the page's tables write dates in Chinese (html.table)
 DATE_FORMAT, DATETIME_FORMAT = "yyyy-mm-dd", "yyyy-mm-dd hh:mm"
+# measured values keep their full precision (a reported 研发投入占比 of 3.3712); everything computed is rounded
+EXACT_COLUMNS = ("实际",)
+CUT_MARK = "……（原文超过单元格32767字的上限，以下从略）"
+AUTHOR = "产业集群目标调度工作簿"
 # First characters that make Excel/WPS read text as a formula (OWASP CSV injection list + full-width).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠")
 SHEET_NAME_MAX = 31
 INVALID_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 MIN_WIDTH, MAX_WIDTH = 6, 60
 EXCEL_TEXT_MAX = 32767
+# "75家", "3.5%", "30至50家": a number (or a range) and the unit the plan writes it in
+UNIT_TEXT = re.compile(
+    r"^\s*(-?\d+(?:\.\d+)?)(?:\s*(?:至|～|~|-|—)\s*(-?\d+(?:\.\d+)?))?\s*(家|户|个|项|件|场|名|人|万元|亿元|元|%|％)\s*$"
+)
 TITLE_FONT_SIZE = 14
 PAIR_NAMES = ("实际", "目标")
 PAIR_TEXT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*/\s*(\d+(?:\.\d+)?)\s*$")  # 484/400
@@ -78,26 +97,66 @@ def write_tables(
     status_column: str = "状态",
     title: str | None = None,
     status_fills: dict[str, str] | None = None,
+    issuer: str | None = None,
+    report_date: dt.date | None = None,
+    contents: bool = False,
+    notes: dict[str, tuple[str, str]] | None = None,
+    cutoff: dt.date | None = None,
+    exact_columns: tuple[str, ...] = EXACT_COLUMNS,
 ) -> Path:
     """Write each DataFrame to its own sheet of `out_path`, atomically; return the path.
 
     `title` becomes row 1 of every sheet (the header then is row 2), the workbook's title property and the
-    printed page header. `status_fills` maps status text to an RGB fill and replaces STATUS_FILLS.
+    printed page header. `status_fills` maps status text to an RGB fill and replaces STATUS_FILLS. `issuer` and
+    `report_date` are the file's author and dates. `contents` adds the 目录 and 说明 sheets (xlsx_guide), with
+    `notes` ({column: (含义, 来源)}) and the data `cutoff`. Columns named in `exact_columns` keep full precision.
     """
+    from analysis.reports import xlsx_guide
+
     workbook = Workbook()
-    workbook.remove(workbook.active)
+    for blank in list(workbook.worksheets):
+        workbook.remove(blank)
     fills = {k: PatternFill("solid", fgColor=v) for k, v in (status_fills or STATUS_FILLS).items()}
-    names: set[str] = set()
-    for name, frame in sheets.items():
-        sheet = workbook.create_sheet(unique_sheet_name(name, names))
-        _write_sheet(sheet, for_excel(frame), status_column, fills, title)
-    if title:
-        workbook.properties.title = title
-    if not sheets:
+    names: set[str] = {xlsx_guide.CONTENTS_SHEET, xlsx_guide.NOTES_SHEET} if contents else set()
+    entries, written = [], []
+    for number, (name, frame) in enumerate(sheets.items(), start=1):
+        tab = tab_name(str(name), number, names, short=contents)
+        shown = for_excel(frame)
+        # with a 目录, each sheet is headed by its table's full name (its tab may be 表N)
+        heading = "　".join(p for p in (str(name), title) if p) if contents else title
+        _write_sheet(workbook.create_sheet(tab), shown, status_column, fills, heading, exact_columns)
+        entries.append((str(name), tab, len(shown)))
+        written.append((str(name), [str(c) for c in shown.columns]))
+    if contents:
+        xlsx_guide.write_contents(workbook.create_sheet(xlsx_guide.CONTENTS_SHEET, 0), entries, title)
+        xlsx_guide.write_notes(workbook.create_sheet(xlsx_guide.NOTES_SHEET, 1), written, notes or {}, cutoff, title)
+    if not sheets and not contents:
         workbook.create_sheet("表1")
+    _properties(workbook, title, issuer, report_date)
     with atomic_path(out_path) as tmp:
         workbook.save(tmp)
     return Path(out_path)
+
+
+def tab_name(name: str, number: int, taken: set[str], short: bool = False) -> str:
+    """The sheet's tab: its full name when that is a valid one; a name longer than 31 characters is never cut
+    mid-word on a tab: with `short` (a 目录 holds the full name) it becomes 表N, else unique_sheet_name's cut."""
+    valid = INVALID_SHEET_CHARS.sub("_", name).strip("'").strip()
+    if short and (len(valid) > SHEET_NAME_MAX or valid != name):
+        return unique_sheet_name(f"表{number}", taken)
+    return unique_sheet_name(name, taken)
+
+
+def _properties(workbook, title: str | None, issuer: str | None, report_date: dt.date | None) -> None:
+    """Author, title and dates of the file (Excel's 文件属性): the issuer and the report date, never "openpyxl"."""
+    props = workbook.properties
+    props.creator = props.lastModifiedBy = issuer or AUTHOR
+    if title:
+        props.title = title
+    props.subject = "附表"
+    if report_date:
+        stamp = dt.datetime.combine(report_date, dt.time(9, 0))
+        props.created = props.modified = stamp
 
 
 def export_title(
@@ -107,9 +166,9 @@ def export_title(
     as_of: dt.date | None = None,
     note: str | None = None,
 ) -> str:
-    """The title row of an export: "石家庄市 2025年9月 目标进度（数据截至2025-09-30）"; missing parts are left out."""
+    """The title row of an export: "石家庄市 2025年9月 目标进度（数据截至2025年9月30日）"; missing parts left out."""
     head = " ".join(part for part in (region, period_text(period) if period else None, subject) if part)
-    tail = "；".join(part for part in (note, f"数据截至{as_of:%Y-%m-%d}" if as_of else None) if part)
+    tail = "；".join(part for part in (note, f"数据截至{date_text(as_of)}" if as_of else None) if part)
     return f"{head}（{tail}）" if tail else head
 
 
@@ -121,15 +180,39 @@ def data_cutoff(latest_period: str, until: dt.date | None = None) -> dt.date:
 
 def for_excel(frame: pd.DataFrame) -> pd.DataFrame:
     """`frame` as it is written: "实际/目标" text pairs split into two numeric columns, ISO date text as dates."""
-    columns = []
+    columns: list[pd.Series] = []
     for i, name in enumerate(frame.columns):  # by position: a frame may repeat a column name
         column = frame.iloc[:, i]
         pairs = _pair_columns(column)
-        if pairs is None:
-            columns.append(_dates_from_text(column).rename(name))
+        with_units = _unit_columns(column, str(name)) if pairs is None else None
+        if pairs is not None:
+            columns += [values.rename(f"{name}{label}") for label, values in zip(PAIR_NAMES, pairs, strict=True)]
+        elif with_units is not None:
+            columns += with_units
         else:
-            columns += [values.rename(f"{name}{label}") for label, values in zip(PAIR_NAMES, pairs)]
+            columns.append(_dates_from_text(column).rename(name))
     return pd.concat(columns, axis=1) if columns else frame
+
+
+def _unit_columns(column: pd.Series, name: str) -> list[pd.Series] | None:
+    """A column of "75家" texts as numbers, the unit in the header (目标（家）); with ranges (30至50家) a 下限 and an
+    上限 column; with more than one unit, the numbers and a …单位 column. None for any other column."""
+    texts = _texts(column)
+    if not texts or not all(UNIT_TEXT.match(t) for t in texts):
+        return None
+    parsed = [UNIT_TEXT.match(v.strip()) if isinstance(v, str) else None for v in column]
+    units = {m[3].replace("％", "%") for m in parsed if m}
+    suffix = f"（{units.pop()}）" if len(units) == 1 else ""
+    low = pd.Series([_number(m[1]) if m else None for m in parsed], index=column.index, dtype=object)
+    out = [low.rename(f"{name}{suffix}")]
+    if any(m and m[2] for m in parsed):
+        high = pd.Series([_number(m[2]) if m and m[2] else None for m in parsed], index=column.index, dtype=object)
+        out = [low.rename(f"{name}下限{suffix}"), high.rename(f"{name}上限{suffix}")]
+    if not suffix:
+        out.append(
+            pd.Series([m[3] if m else None for m in parsed], index=column.index, dtype=object).rename(f"{name}单位")
+        )
+    return out
 
 
 def _texts(column: pd.Series) -> list[str] | None:
@@ -148,9 +231,10 @@ def _pair_columns(column: pd.Series) -> tuple[pd.Series, pd.Series] | None:
     if not texts or not all(PAIR_TEXT.match(t) for t in texts):
         return None
     parts = [PAIR_TEXT.match(v.strip()) if isinstance(v, str) else None for v in column]
-    return tuple(
+    actual, target = (
         pd.Series([_number(m[i]) if m else None for m in parts], index=column.index, dtype=object) for i in (1, 2)
     )
+    return actual, target
 
 
 def _number(text: str) -> int | float:
@@ -186,17 +270,20 @@ def unique_sheet_name(name: str, taken: set[str]) -> str:
     return candidate
 
 
-def _write_sheet(sheet, frame: pd.DataFrame, status_column: str, fills: dict, title: str | None) -> None:
+def _write_sheet(
+    sheet, frame: pd.DataFrame, status_column: str, fills: dict, title: str | None, exact: tuple[str, ...] = ()
+) -> None:
     columns = [str(c) for c in frame.columns]
     header_row = _write_title(sheet, title) + 1
     _write_header(sheet, columns, header_row)
     formats = [_number_format(name, frame.iloc[:, i]) for i, name in enumerate(columns)]
+    decimals = [None if _is_exact(name, exact) else _decimals(fmt) for name, fmt in zip(columns, formats, strict=True)]
     status_index = columns.index(status_column) if status_column in columns else None
     widths = [display_width(name) for name in columns]
     for r, row in enumerate(frame.itertuples(index=False, name=None), start=header_row + 1):
         for c, raw in enumerate(row):
             cell = sheet.cell(row=r, column=c + 1)
-            _set_value(cell, raw, formats[c])
+            _set_value(cell, raw, formats[c], decimals[c])
             widths[c] = max(widths[c], _shown_width(cell.value, formats[c]))
             if c == status_index and cell.value in fills:
                 cell.fill = fills[cell.value]
@@ -243,17 +330,41 @@ def _print_setup(sheet, n_columns: int, title: str | None, header_row: int) -> N
 
 
 def _number_format(name: str, column: pd.Series) -> str | None:
-    """Format for a column's numbers: by name hint for floats; None leaves General."""
+    """Format for a column's numbers: by name hint for floats; None leaves General. A column whose numbers are all
+    whole is a count (or a rank, or a year), never "105.00"."""
     if pd.api.types.is_bool_dtype(column):
         return None
-    if pd.api.types.is_integer_dtype(column):
-        return YEAR_FORMAT if any(h in name for h in YEAR_HINTS) else INT_FORMAT
+    if any(h in name for h in YEAR_HINTS):
+        return YEAR_FORMAT
+    if any(h in name for h in RANK_HINTS) and _all_whole(column):
+        return RANK_FORMAT
+    if pd.api.types.is_integer_dtype(column) or (_all_whole(column) and not any(h in name for h in RATE_HINTS)):
+        return INT_FORMAT
     if pd.api.types.is_float_dtype(column) or pd.api.types.is_object_dtype(column):
         return RATE_FORMAT if any(h in name for h in RATE_HINTS) else FLOAT_FORMAT
     return None
 
 
-def _set_value(cell, raw, number_format: str | None) -> None:
+def _all_whole(column: pd.Series) -> bool:
+    values = [_plain(v) for v in column]
+    numbers = [v for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)]
+    return bool(numbers) and all(float(v).is_integer() for v in numbers)
+
+
+def _decimals(number_format: str | None) -> int | None:
+    """The decimals a number format shows (0.0 → 1, #,##0.00 → 2, #,##0 → 0); None for General."""
+    if number_format is None or number_format in (DATE_FORMAT, DATETIME_FORMAT):
+        return None
+    return len(number_format.split(".")[1]) if "." in number_format else 0
+
+
+def _is_exact(name: str, exact: tuple[str, ...]) -> bool:
+    """A measured value kept at full precision: a column named in `exact` (实际, 实际（%）, 目标完成实际 …)."""
+    base = name.split("（")[0]
+    return any(base == e or base.endswith(e) for e in exact)
+
+
+def _set_value(cell, raw, number_format: str | None, decimals: int | None = None) -> None:
     value = _plain(raw)
     if value is None:
         return
@@ -270,11 +381,14 @@ def _set_value(cell, raw, number_format: str | None) -> None:
         cell.value = value
         cell.number_format = DATE_FORMAT
     else:
+        if decimals is not None and isinstance(value, float):
+            value = round(value, decimals)  # the cell holds what the page prints
+        if isinstance(value, float) and value.is_integer() and number_format in (INT_FORMAT, RANK_FORMAT, YEAR_FORMAT):
+            value = int(value)
         cell.value = value
         if number_format and not isinstance(value, bool):  # a whole number in a column of amounts is a count
-            cell.number_format = (
-                INT_FORMAT if isinstance(value, int) and number_format == FLOAT_FORMAT else number_format
-            )
+            whole = isinstance(value, int) or (isinstance(value, float) and value.is_integer())
+            cell.number_format = INT_FORMAT if whole and number_format == FLOAT_FORMAT else number_format
 
 
 def _plain(raw):
@@ -302,7 +416,9 @@ def _plain(raw):
 
 def _set_text(cell, text: str) -> None:
     """Store text as text: never a formula, even if it looks like one."""
-    text = ILLEGAL_CHARACTERS_RE.sub("", text)[:EXCEL_TEXT_MAX]
+    text = ILLEGAL_CHARACTERS_RE.sub("", text)
+    if len(text) > EXCEL_TEXT_MAX:  # Excel keeps at most 32,767 characters in a cell: say that the rest is left out
+        text = text[: EXCEL_TEXT_MAX - len(CUT_MARK)] + CUT_MARK
     cell.value = text
     if text.startswith(FORMULA_STARTS):
         cell.data_type = "s"  # openpyxl made it a formula ("f") if it began with "="

@@ -351,8 +351,8 @@ class Store:
         transaction; idempotent on (sha256, period).
 
         The bytes of a file a later one superseded restore it — unless a file that superseded it is sent in the
-        same run (`sent_with()`: the sha256 of the run's files, asked for only then): a folder ingested again as a whole is its current
-        state, and must not restore the original and then the correction every time."""
+        same run (`sent_with()`: the sha256 of the run's files, asked for only then): a folder ingested again as a
+        whole is its current state, and must not restore the original and then the correction every time."""
         prepared = submission if isinstance(submission, PreparedSubmission) else prepare(submission)
         if self._writing and self._writer is None:
             self._writer = self._connect(write=True)
@@ -394,7 +394,8 @@ class Store:
     def _insert(self, conn, prepared: PreparedSubmission) -> AddResult:
         period, units = prepared.period, prepared.units
         sid = conn.execute(
-            "INSERT INTO submissions (file_name, sha256, period, units, ingested_at, extra_columns) VALUES (?,?,?,?,?,?)",
+            "INSERT INTO submissions (file_name, sha256, period, units, ingested_at, extra_columns) "
+            "VALUES (?,?,?,?,?,?)",
             (
                 prepared.file_name,
                 prepared.sha256,
@@ -440,6 +441,7 @@ class Store:
                     "VALUES (?,?,?,?,?,?)",
                     (text, digest, period, json.dumps([unit], ensure_ascii=False), _now(), "{}"),
                 ).lastrowid
+                assert sid is not None  # set by the INSERT
                 superseded = self._add_part(conn, sid, unit, sheet, period, 0)
         except sqlite3.DatabaseError as err:
             raise store_fault(self.db_path, err) from None
@@ -476,7 +478,7 @@ class Store:
             )
         else:
             marks = ",".join("?" * (len(META_COLUMNS) - 1 + len(sheet.columns)))
-            conn.executemany(f"{insert} VALUES ({int(sid)}, {marks})", zip(*sheet.values))
+            conn.executemany(f"{insert} VALUES ({int(sid)}, {marks})", zip(*sheet.values, strict=True))
         for col in to_text:
             # SQLite's own text form, the same the rows stored before the widening get.
             conn.execute(
@@ -606,7 +608,8 @@ class Store:
             params += [as_of_period] if as_of_period else []
             rank = f"RANK() OVER (PARTITION BY t.{_q(UNIT_COLUMN)}, t.{_q(MONTH_COLUMN)} ORDER BY v.period DESC)"
             sql = (
-                f"WITH vis AS ({vis_sql}), cand AS (SELECT {select}, {rank} AS rk, t.rowid AS rid {join} {month_filter}) "
+                f"WITH vis AS ({vis_sql}), "
+                f"cand AS (SELECT {select}, {rank} AS rk, t.rowid AS rid {join} {month_filter}) "
                 f"SELECT * FROM cand WHERE rk = 1 ORDER BY {_q(UNIT_COLUMN)}, {_q(MONTH_COLUMN)}, rid"
             )
         rows = self._read(sql, params)

@@ -14,9 +14,13 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from analysis.errors import UserError
 from analysis.store.history import AddResult, Store
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future, ProcessPoolExecutor
 
 SUFFIXES = (".xlsx", ".xlsm", ".xls", ".csv")
 # Sheets referenced by others come first (clusters, then enterprises, then what cites them).
@@ -41,6 +45,7 @@ class Outcome:
     problems: list[str] = field(default_factory=list)  # Chinese lines, for rejections
     notes: list[str] = field(default_factory=list)  # Chinese lines the user must see (a former name resolved …)
     moves: int = 0  # enterprises the file moved from another unit (企业迁移)
+    omitted: int = 0  # problems found beyond those listed (the reader lists at most limits.Limits.problems)
 
     @property
     def rejected(self) -> bool:
@@ -94,7 +99,7 @@ def _ingest_one(store: Store, path: Path, period: str | None, known: dict) -> tu
     try:
         checked = read_checked(path, period, known_enterprises=known["enterprises"], known_clusters=known["clusters"])
     except SubmissionRejected as err:
-        return Outcome(path, "rejected", problems=[str(p) for p in err.problems] or [str(err)]), _NOTHING
+        return _rejected(path, err), _NOTHING
     except UserError as err:
         return Outcome(path, "rejected", problems=[str(err)]), _NOTHING
     except Exception as err:  # noqa: BLE001 - a file the reader chokes on must not stop the batch
@@ -113,13 +118,23 @@ def _ingest_one(store: Store, path: Path, period: str | None, known: dict) -> tu
 _NOTHING: dict = {"enterprises": {}, "clusters": {}}
 
 
+def _rejected(path: Path, err: UserError) -> Outcome:
+    """The Outcome of a file the reader refused (SubmissionRejected: its problems, listed and counted)."""
+    problems = [str(p) for p in getattr(err, "problems", ())] or [str(err)]
+    return Outcome(path, "rejected", problems=problems, omitted=getattr(err, "omitted", 0))
+
+
 def defined_names(tables: dict) -> dict[str, dict]:
     """The enterprises (credit code -> 地区) and clusters (name -> 地区) a submission defines
     (`tables`: a Submission's DataFrames or a CheckedSubmission's CheckedTables)."""
     out = {}
     for name, sheet, key in (("enterprises", "企业名录", "统一社会信用代码"), ("clusters", "集群名录", "集群名称")):
         table = tables.get(sheet)
-        out[name] = dict(zip(table[key].tolist(), table["地区"].tolist())) if table is not None and key in table else {}
+        out[name] = (
+            dict(zip(table[key].tolist(), table["地区"].tolist(), strict=True))
+            if table is not None and key in table
+            else {}
+        )
     return out
 
 
@@ -128,7 +143,7 @@ def enterprise_names(tables: dict) -> dict[str, str]:
     table = tables.get("企业名录")
     if table is None or "企业名称" not in table:
         return {}
-    return dict(zip(table["统一社会信用代码"].tolist(), table["企业名称"].tolist()))
+    return dict(zip(table["统一社会信用代码"].tolist(), table["企业名称"].tolist(), strict=True))
 
 
 def _store(
@@ -221,6 +236,7 @@ def _ingest_locked(
     known["sent"] = _RunDigests(files)
     workers = _workers()
     with store.writing():
+        outcomes: Iterator[Outcome]
         if workers < 2 or len(files) < PARALLEL_MIN_FILES:
             outcomes = (ingest_file(store, path, period, known) for path in files)
         else:
@@ -236,7 +252,8 @@ class _RunDigests:
     is not made when its correction comes along in the same run): the common run never reads its files twice."""
 
     def __init__(self, files: list[Path]):
-        self.files, self._digests = files, None
+        self.files = files
+        self._digests: frozenset[str] | None = None
 
     def __call__(self) -> frozenset[str]:
         import hashlib
@@ -301,9 +318,18 @@ def _die_with_parent(parent: int | None) -> None:
         os._exit(1)
 
 
-def _validate_ahead(path: Path, period: str | None, stage_path: Path) -> _Ahead | None:
+@dataclass
+class _Refused:
+    """A file a worker refused: reported as it is when the refusal cannot depend on names learnt during the
+    run (the file could not be read; or nothing was learnt before it), instead of reading it a second time."""
+
+    outcome: Outcome
+    by_names: bool  # the validator refused it: an enterprise or cluster stored by an earlier file may change that
+
+
+def _validate_ahead(path: Path, period: str | None, stage_path: Path) -> _Ahead | _Refused | None:
     from analysis.store.staging import prepare_checked, stage
-    from analysis.submissions.validate import read_checked
+    from analysis.submissions.validate import SubmissionRejected, read_checked
 
     try:
         checked = read_checked(
@@ -314,6 +340,8 @@ def _validate_ahead(path: Path, period: str | None, stage_path: Path) -> _Ahead 
             prepared = stage(prepared, stage_path)
         tables = checked.tables
         return _Ahead(prepared, defined_names(tables), _references(tables), enterprise_names(tables))
+    except UserError as err:
+        return _Refused(_rejected(path, err), isinstance(err, SubmissionRejected))
     except Exception:  # noqa: BLE001 - the main process redoes the file and reports it exactly
         return None
 
@@ -339,16 +367,18 @@ def _pipelined(store: Store, files: list[Path], period: str | None, known: dict,
 
     for load in (load_regions, load_award_types, load_indicator_names):  # once, before the workers fork
         load()
-    learnt = {"enterprises": set(), "clusters": set()}
+    learnt: dict[str, set[str]] = {"enterprises": set(), "clusters": set()}
     with tempfile.TemporaryDirectory(prefix="workbook-ingest-") as scratch:
         stages = [Path(scratch) / f"{i:05d}.sqlite" for i in range(len(files))]
         ahead = _ReadAhead(files, stages, period, {k: copy.copy(v) for k, v in known.items()}, workers)
         try:
-            for index, (path, stage_path) in enumerate(zip(files, stages)):
+            for index, (path, stage_path) in enumerate(zip(files, stages, strict=True)):
                 done = ahead.result(index)
                 if done is _CRASHED:
                     outcome, defined = Outcome(path, "rejected", problems=[CRASH_MESSAGE]), _NOTHING
-                elif done is None or _depends_on(done.refers, learnt):
+                elif isinstance(done, _Refused) and not (done.by_names and any(learnt.values())):
+                    outcome, defined = done.outcome, _NOTHING
+                elif done is None or isinstance(done, _Refused) or _depends_on(done.refers, learnt):
                     outcome, defined = _ingest_one(store, path, period, known)
                 else:
                     outcome, defined = _store(store, path, done.prepared, done.defines, known, done.names)
@@ -361,6 +391,7 @@ def _pipelined(store: Store, files: list[Path], period: str | None, known: dict,
 
 
 _CRASHED = object()
+READ_AHEAD = 4  # files a worker may have read ahead of the one being stored
 CRASH_MESSAGE = (
     "读取该文件时读取程序异常退出（文件可能已损坏或结构异常），未入库；请用 Excel 或 WPS 打开、另存为 .xlsx 后重新报送"
 )
@@ -377,15 +408,24 @@ class _ReadAhead:
 
     def __init__(self, files: list[Path], stages: list[Path], period: str | None, known: dict, workers: int):
         self.files, self.stages, self.period, self.known, self.workers = files, stages, period, known, workers
-        self.pool, self.futures = None, {}
+        self.pool: ProcessPoolExecutor | None = None
+        self.futures: dict[int, Future] = {}
+        self.next = 0
         self._start(0)
 
     def _start(self, first: int) -> None:
         self.pool = self._new_pool(self.workers)
-        self.futures = {
-            i: self.pool.submit(_validate_ahead, self.files[i], self.period, self.stages[i])
-            for i in range(first, len(self.files))
-        }
+        self.futures, self.next = {}, first
+        self._fill()
+
+    def _fill(self) -> None:
+        """At most READ_AHEAD files per worker are read ahead of the writer: results waiting in memory (and
+        scratch files on disk) stay bounded however many files the folder holds."""
+        assert self.pool is not None  # _start made it
+        while self.next < len(self.files) and len(self.futures) < READ_AHEAD * self.workers:
+            i = self.next
+            self.futures[i] = self.pool.submit(_validate_ahead, self.files[i], self.period, self.stages[i])
+            self.next += 1
 
     def _new_pool(self, workers: int):
         import multiprocessing
@@ -403,7 +443,9 @@ class _ReadAhead:
         from concurrent.futures.process import BrokenProcessPool
 
         try:
-            return self.futures.pop(index).result()
+            done = self.futures.pop(index).result()
+            self._fill()
+            return done
         except BrokenProcessPool:
             self.close()
             done = self._alone(index)
@@ -422,7 +464,8 @@ class _ReadAhead:
             solo.shutdown(wait=True)
 
     def close(self) -> None:
-        self.pool.shutdown(wait=True, cancel_futures=True)  # files not yet started are not read
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)  # files not yet started are not read
 
 
 def _depends_on(refers: tuple[set, set], learnt: dict) -> bool:
@@ -439,13 +482,13 @@ def describe(outcome: Outcome, base: Path | None = None) -> list[str]:
     label = STATUS_ZH[outcome.status]
     if outcome.rejected:
         shown = outcome.problems[:PROBLEMS_SHOWN]
-        lines = [f"{label}：{name}（{len(outcome.problems)} 个问题）", *(f"    {p}" for p in shown)]
-        if len(outcome.problems) > len(shown):
-            lines.append(
-                f"    ……另有 {len(outcome.problems) - len(shown)} 个问题未列出（多为同类问题，请先修改以上各处后重新报送）"
-            )
+        total = len(outcome.problems) + outcome.omitted
+        lines = [f"{label}：{name}（{total} 个问题）", *(f"    {p}" for p in shown)]
+        if total > len(shown):
+            lines.append(f"    ……另有 {total - len(shown)} 个问题未列出（多为同类问题，请先修改以上各处后重新报送）")
         return lines
     r = outcome.result
+    assert r is not None  # every outcome but a rejection has its AddResult
     detail = f"填报期 {r.period}，{'、'.join(r.units)}"
     notes = [f"    注：{note}" for note in outcome.notes]
     if outcome.status == "duplicate":

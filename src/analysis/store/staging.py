@@ -107,7 +107,8 @@ def _to_db(series: pd.Series, kind: str) -> list:
     elif kind == "float":
         series = series.astype("float64")
     # to_numpy(object, na_value=None) yields Python scalars (int, float, str, bool) and None.
-    return series.to_numpy(dtype=object, na_value=None).tolist()
+    # pandas-stubs leave None out of the types of na_value, which pandas accepts (hence the ignore)
+    return series.to_numpy(dtype=object, na_value=None).tolist()  # type: ignore[call-overload]
 
 
 def _dates_to_db(stamps: np.ndarray) -> list:
@@ -189,7 +190,7 @@ def _prepare_sheet(name: str, df: pd.DataFrame, extra: list[str]) -> PreparedShe
     for col in columns:
         kinds[col] = "text" if col == MONTH_COLUMN else _kind_of(df[col])
         values.append(_to_db(_month_text(df[col]) if col == MONTH_COLUMN else df[col], kinds[col]))
-    empty = frozenset(c for c, v in zip(columns, values[len(META_COLUMNS) - 1 :]) if v.count(None) == n)
+    empty = frozenset(c for c, v in zip(columns, values[len(META_COLUMNS) - 1 :], strict=True) if v.count(None) == n)
     unit_rows = {u: k for u, k in Counter(units).items() if u is not None}
     return PreparedSheet(name, columns, kinds, empty, unit_rows, values)
 
@@ -220,7 +221,7 @@ def _prepare_checked_sheet(table) -> PreparedSheet:
         if col == MONTH_COLUMN:
             cells = [v if _missing(v) else str(v)[:7] for v in cells.tolist()]
         values.append(_plain_to_db(cells, kinds[col]))
-    empty = frozenset(c for c, v in zip(columns, values[len(META_COLUMNS) - 1 :]) if v.count(None) == n)
+    empty = frozenset(c for c, v in zip(columns, values[len(META_COLUMNS) - 1 :], strict=True) if v.count(None) == n)
     unit_rows = {u: k for u, k in Counter(units).items() if u is not None}
     return PreparedSheet(table.name, columns, kinds, empty, unit_rows, values)
 
@@ -254,12 +255,14 @@ def stage(prepared: PreparedSubmission, path: Path) -> PreparedSubmission:
         conn.execute("PRAGMA synchronous = OFF")
         conn.execute("BEGIN")
         for index, sheet in enumerate(prepared.sheets):
-            constants = {pos: sheet.values[pos][0] for pos in _USUALLY_CONSTANT if _one_value(sheet.values[pos])}
-            staged = [pos for pos in range(len(sheet.values)) if pos not in constants]
+            values = sheet.values
+            assert values is not None  # a prepared submission is staged once
+            constants = {pos: values[pos][0] for pos in _USUALLY_CONSTANT if _one_value(values[pos])}
+            staged = [pos for pos in range(len(values)) if pos not in constants]
             conn.execute(f"CREATE TABLE {_stage_table(index)} ({', '.join(f'c{pos}' for pos in staged)})")
             conn.executemany(
                 f"INSERT INTO {_stage_table(index)} VALUES ({','.join('?' * len(staged))})",
-                zip(*(sheet.values[pos] for pos in staged)),
+                zip(*(values[pos] for pos in staged), strict=True),
             )
             sheets.append(replace(sheet, values=None, constants=constants))
         conn.execute("COMMIT")
@@ -297,7 +300,7 @@ def _json_rows(columns: dict[str, list], n: int) -> list:
     for name, values in columns.items():
         key = _json_text(name)
         pairs.append([f"{key}: {_json_scalar(v)}" for v in values])
-    return ["{" + ", ".join(row) + "}" for row in zip(*pairs)]
+    return ["{" + ", ".join(row) + "}" for row in zip(*pairs, strict=True)]
 
 
 def _json_scalar(value) -> str:

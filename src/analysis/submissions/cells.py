@@ -11,6 +11,7 @@ import re
 import unicodedata
 from datetime import date, datetime, time
 
+from analysis.errors import visible
 from analysis.submissions import creditcode, readers
 
 
@@ -142,15 +143,15 @@ def _control_reason(char: str) -> str:
 
 
 def _visible(text: str) -> str:
-    """Control characters written as \\xNN, so that a message can quote the value."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    """Control characters written as \\x1b, \\u202e …, so that a message can quote the value."""
+    return visible(text)
 
 
 def parse_text(value: object) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, datetime | date):
-        return readers.cell_text(value)
+        return readers.cell_text(value) or ""  # a date always has a text
     text = str(value).strip()
     if m := _CONTROL.search(text):
         raise _Bad(_control_reason(m.group()))

@@ -18,7 +18,7 @@ from analysis.submissions import contract, creditcode, readers
 from analysis.submissions.cells import _CONTROL, EARLIEST_DATE, MAX_WHOLE, _Bad, _has_control
 from analysis.submissions.contract import Column
 from analysis.submissions.references import _indicator_key
-from analysis.submissions.rows import _typed
+from analysis.submissions.rows import RowChecks, _typed
 
 _TYPE_OF = np.frompyfunc(type, 1, 1)
 _ASCII_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)\Z")
@@ -65,7 +65,7 @@ def _valid_codes(texts: list[str]) -> np.ndarray:
     return good
 
 
-class ColumnChecks:
+class ColumnChecks(RowChecks):
     """Cell and row rules on whole columns. A mixin of validate._Validator (period_end, awards,
     enterprises; _parse and _check_unique of rows.RowChecks)."""
 
@@ -221,7 +221,7 @@ class ColumnChecks:
             suspect |= np.fromiter(
                 (
                     ref is not None and bool(unit) and _unit_key(unit) != _unit_key(ref.unit)
-                    for ref, unit in zip(context["indicator"], values["单位"])
+                    for ref, unit in zip(context["indicator"], values["单位"], strict=True)
                 ),
                 dtype=bool,
                 count=n,
@@ -236,12 +236,12 @@ class ColumnChecks:
         for k in keys:
             if table.sheet.column(k).required:  # an optional key column (目标类型) may be empty and still counts
                 present &= values[k] != None  # noqa: E711 - elementwise on an object array
-        tuples = list(zip(*(values[k][present].tolist() for k in keys)))
+        tuples = list(zip(*(values[k][present].tolist() for k in keys), strict=True))
         if len(set(tuples)) == len(tuples):
             return
         records = [
-            dict(zip(keys, t), _row=row)
-            for row, *t in zip(table.row_numbers.tolist(), *(values[k].tolist() for k in keys))
+            dict(zip(keys, t, strict=True), _row=row)
+            for row, *t in zip(table.row_numbers.tolist(), *(values[k].tolist() for k in keys), strict=True)
         ]
         self._check_unique(table, records)
 

@@ -18,7 +18,7 @@ _ORG_BODY = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 
 def check_char(first17: str) -> str:
     """The check character for the first 17 characters of a code."""
-    total = sum(_VALUE[c] * w for c, w in zip(first17, _WEIGHTS))
+    total = sum(_VALUE[c] * w for c, w in zip(first17, _WEIGHTS, strict=True))
     return CHARSET[(31 - total % 31) % 31]
 
 
@@ -41,7 +41,7 @@ def is_valid(code: str) -> bool:
 
 def _org_code(rng: random.Random) -> str:
     body = "".join(rng.choice("0123456789") for _ in range(8))
-    total = sum(int(c) * w for c, w in zip(body, _ORG_WEIGHTS))
+    total = sum(int(c) * w for c, w in zip(body, _ORG_WEIGHTS, strict=True))
     check = 11 - total % 11
     return body + {10: "X", 11: "0"}.get(check, str(check))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -12,12 +13,15 @@ import pandas as pd
 from analysis.errors import UserError
 from analysis.submissions import contract
 from analysis.submissions.contract import Sheet
+from analysis.submissions.limits import Limits, too_many_cells, too_many_rows
+from analysis.submissions.limits import current as current_limits
 from analysis.submissions.tables import find_header_row
 from analysis.submissions.xlsx_scan import OLE_MAGIC
 
 
-def read_csv(path: Path, data: bytes) -> dict[str, pd.DataFrame]:
-    """The file's one sheet (named by the end of the file name) as a raw grid."""
+def read_csv(path: Path, data: bytes, limits: Limits | None = None) -> dict[str, pd.DataFrame]:
+    """The file's one sheet (named by the end of the file name) as a raw grid; refused as soon as it has more
+    rows or fields than the limits allow (limits.py), before the grid is built."""
     sheet = contract.sheet_for_file_stem(path.stem)
     if sheet is None:
         names = "、".join(s.name for s in contract.SHEETS)
@@ -29,14 +33,46 @@ def read_csv(path: Path, data: bytes) -> dict[str, pd.DataFrame]:
         raise UserError(f"{path.name}：这是 Excel 文件（{kind}），扩展名却是 .csv；请把扩展名改为 {kind} 后重新报送")
     text = decode_text(path.name, data)
     try:
-        rows = list(csv.reader(io.StringIO(text, newline="")))
+        rows = _rows(path.name, sheet.name, csv.reader(_lines(text)), limits or current_limits())
     except csv.Error as exc:
+        if "field larger than field limit" in str(exc):
+            limit = f"{csv.field_size_limit():,}"
+            raise UserError(f"{path.name}：CSV 中有单元格的内容超过 {limit} 个字符，文件可能已损坏，未读取") from None
         raise UserError(f"{path.name}：CSV 格式错误（{exc}）") from None
     width = max((len(r) for r in rows), default=0)
     # only empty cells are empty: words such as 'NA' stay text, as in the Excel reader
     grid = pd.DataFrame([[v if v != "" else None for v in r] + [None] * (width - len(r)) for r in rows], dtype=object)
     _refuse_other_separator(path.name, text, grid, sheet)
     return {sheet.name: grid}
+
+
+def _lines(text: str) -> Iterator[str]:
+    """The text's lines with their ends, one at a time (a StringIO would hold a second, wider copy of a large
+    file). Text with carriage returns but no line feed (old Mac line ends) goes through StringIO's splitting."""
+    if "\n" not in text:
+        yield from io.StringIO(text, newline="")
+        return
+    start = 0
+    while (end := text.find("\n", start)) >= 0:
+        yield text[start : end + 1]
+        start = end + 1
+    if start < len(text):
+        yield text[start:]
+
+
+def _rows(file_name: str, sheet: str, reader: Iterator[list[str]], limits: Limits) -> list[list[str]]:
+    """The CSV's records, counted as they are parsed: refused at the first record past the rows limit, or
+    at the one whose fields pass the file's cells limit."""
+    rows: list[list[str]] = []
+    cells = 0
+    for row in reader:
+        rows.append(row)
+        cells += len(row)
+        if len(rows) > limits.rows:
+            raise too_many_rows(file_name, sheet, limits.rows, len(rows))
+        if cells > limits.cells:
+            raise too_many_cells(file_name, sheet, limits.cells)
+    return rows
 
 
 def _refuse_other_separator(file_name: str, text: str, grid: pd.DataFrame, sheet: Sheet) -> None:
@@ -52,10 +88,7 @@ def _refuse_other_separator(file_name: str, text: str, grid: pd.DataFrame, sheet
 
 def decode_text(file_name: str, data: bytes) -> str:
     """UTF-8 (with or without BOM), else GBK/GB18030, decoded strictly; else one clear line."""
-    if data.startswith(codecs.BOM_UTF8):
-        encodings = ("utf-8-sig",)
-    else:
-        encodings = ("utf-8", "gbk", "gb18030")
+    encodings = ("utf-8-sig",) if data.startswith(codecs.BOM_UTF8) else ("utf-8", "gbk", "gb18030")
     furthest = 0
     for encoding in encodings:
         try:

@@ -87,7 +87,10 @@ def _instructions(raw: readers.RawWorkbook) -> str | None:
 
 def _resolve_period(path: Path, raw: readers.RawWorkbook, given: str | None) -> str:
     name = _instructions(raw)
-    stated = period_from(path, raw.sheets.get(name) if name is not None else None, raw.error_cells.get(name))
+    if name is None:
+        stated = period_from(path, None, None)
+    else:
+        stated = period_from(path, raw.sheets.get(name), raw.error_cells.get(name))
     if given is not None:
         given = _normalise_period(given)
         if stated is not None and stated != given:

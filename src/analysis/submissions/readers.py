@@ -24,7 +24,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analysis.errors import UserError
+from analysis.errors import UserError, visible
+from analysis.submissions import contract
 from analysis.submissions.cellref import column_letter
 
 # Still importable from here, as before these moved to the modules above.
@@ -33,6 +34,8 @@ from analysis.submissions.csvfile import (
     decode_text,  # noqa: F401
     read_csv,
 )
+from analysis.submissions.limits import Limits, too_large_file, too_many_rows
+from analysis.submissions.limits import current as current_limits
 from analysis.submissions.tables import (  # noqa: F401
     IS_SPACE,
     TYPE_OF,
@@ -66,32 +69,51 @@ class RawWorkbook:
 # --- reading files -------------------------------------------------------------------------
 
 
-def read_workbook(path: str | Path) -> RawWorkbook:
-    """Read an .xlsx/.xlsm/.xls or .csv file; UserError (one line) when it cannot be read."""
+def read_workbook(path: str | Path, limits: Limits | None = None) -> RawWorkbook:
+    """Read an .xlsx/.xlsm/.xls or .csv file; UserError (one line, control characters of the file's name and
+    content escaped) when it cannot be read, or when it passes a limit (limits.py) before it is read."""
     path = Path(path)
+    try:
+        return _read_workbook(path, limits or current_limits())
+    except UserError as err:
+        raise UserError(visible(str(err))) from None
+
+
+def _read_workbook(path: Path, limits: Limits) -> RawWorkbook:
     suffix = path.suffix.lower()
     if suffix not in EXCEL_SUFFIXES | CSV_SUFFIXES:
         raise UserError(f"{path.name}：不支持的文件类型“{path.suffix or '无扩展名'}”，请报送 .xlsx、.xls 或 .csv 文件")
     try:
+        size = path.stat().st_size
+        if size > limits.file_bytes:
+            raise too_large_file(path.name, size, limits.file_bytes)
         data = path.read_bytes()
     except OSError as exc:
         raise UserError(f"{path.name}：无法读取文件（{exc.strerror}）") from None
     if not data.strip():
         raise UserError(f"{path.name}：文件为空")
-    raw = RawWorkbook(path, read_csv(path, data)) if suffix in CSV_SUFFIXES else _read_excel(path, data)
+    raw = RawWorkbook(path, read_csv(path, data, limits)) if suffix in CSV_SUFFIXES else _read_excel(path, data, limits)
     raw.sha256 = hashlib.sha256(data).hexdigest()
     return raw
 
 
-def _read_excel(path: Path, data: bytes) -> RawWorkbook:
+def wanted_sheet(name: str) -> bool:
+    """A sheet the contract reads (a data sheet or 填报说明); others are never inflated nor read."""
+    return contract.sheet_for(name) is not None or contract.normalise_sheet_name(name) == _INSTRUCTIONS
+
+
+_INSTRUCTIONS = contract.normalise_sheet_name(contract.INSTRUCTIONS_SHEET)
+
+
+def _read_excel(path: Path, data: bytes, limits: Limits) -> RawWorkbook:
     sniff_excel(path, data)
     errors: dict[str, dict[tuple[int, int], str]] = {}
     merges: dict[str, list[tuple[int, int, int, int]]] = {}
     if data.startswith(b"PK"):
-        errors, merges = scan_zip(path, data)
+        errors, merges = scan_zip(path, data, limits, wanted_sheet)
     try:
         sheets, merged = {}, {}
-        for name, grid in _calamine_sheets(data).items():
+        for name, grid in _calamine_sheets(data, path.name, limits).items():
             sheets[name], filled = _fill_merged(grid, merges.get(name, []))
             if filled:
                 merged[name] = filled
@@ -101,12 +123,15 @@ def _read_excel(path: Path, data: bytes) -> RawWorkbook:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            sheets = pd.read_excel(
-                io.BytesIO(data), sheet_name=None, header=None, engine="calamine", dtype=object, na_filter=False
-            )
+            book = pd.ExcelFile(io.BytesIO(data), engine="calamine")
+            names = [n for n in book.sheet_names if wanted_sheet(str(n))]
+            read = pd.read_excel(book, sheet_name=names, header=None, dtype=object, na_filter=False)
     except Exception:  # noqa: BLE001 - the first failure says more (it may name the sheet)
         raise _unreadable(path.name, failure) from None
-    return RawWorkbook(path, {str(name): grid for name, grid in sheets.items()}, errors)
+    sheets = {str(name): grid for name, grid in read.items()}
+    for name, grid in sheets.items():
+        _check_grid(path.name, name, grid.shape, limits)
+    return RawWorkbook(path, sheets, errors)
 
 
 class _SheetUnreadable(Exception):
@@ -125,10 +150,11 @@ def _unreadable(file_name: str, exc: Exception) -> UserError:
     return UserError(f"{file_name}：文件已损坏或不是 Excel 表格，无法读取（请用 Excel 或 WPS 打开后重新保存）")
 
 
-def _calamine_sheets(data: bytes) -> dict[str, pd.DataFrame]:
-    """Every worksheet as an object grid of clean() cells: what pandas.read_excel(engine="calamine",
-    header=None, dtype=object, na_filter=False) returns -- whole floats as int, dates as datetime --
-    without its per-cell parser, and blank cells None. Words such as 'NA' or 'null' stay text."""
+def _calamine_sheets(data: bytes, file_name: str, limits: Limits) -> dict[str, pd.DataFrame]:
+    """Every worksheet the contract reads (wanted_sheet) as an object grid of clean() cells: what
+    pandas.read_excel(engine="calamine", header=None, dtype=object, na_filter=False) returns -- whole
+    floats as int, dates as datetime -- without its per-cell parser, and blank cells None. Words such as
+    'NA' or 'null' stay text. Other worksheets are listed by name with an empty grid, never read."""
     from python_calamine import CalamineWorkbook, SheetTypeEnum
 
     book = CalamineWorkbook.from_filelike(io.BytesIO(data))
@@ -136,12 +162,26 @@ def _calamine_sheets(data: bytes) -> dict[str, pd.DataFrame]:
     for meta in book.sheets_metadata:
         if meta.typ != SheetTypeEnum.WorkSheet or meta.name in out:
             continue
+        if not wanted_sheet(meta.name):
+            out[meta.name] = pd.DataFrame()
+            continue
         try:
-            rows = book.get_sheet_by_name(meta.name).to_python(skip_empty_area=False)
+            sheet = book.get_sheet_by_name(meta.name)
+            _check_grid(file_name, meta.name, (sheet.height, sheet.width), limits)  # an .xls is not scanned before
+            rows = sheet.to_python(skip_empty_area=False)
+        except UserError:
+            raise
         except Exception as exc:  # noqa: BLE001 - any calamine error: this sheet cannot be read
             raise _SheetUnreadable(meta.name, exc) from exc
         out[meta.name] = _calamine_grid(rows)
     return out
+
+
+def _check_grid(file_name: str, sheet: str, shape: tuple[int, int], limits: Limits) -> None:
+    """The rows limit on a sheet's used range, before its cells are converted: what bounds an .xls (not
+    streamed before calamine reads it; the format itself holds at most 65,536 rows of 256 columns)."""
+    if shape[0] > limits.rows:
+        raise too_many_rows(file_name, sheet, limits.rows, shape[0])
 
 
 def _calamine_grid(rows: list[list]) -> pd.DataFrame:
@@ -151,7 +191,7 @@ def _calamine_grid(rows: list[list]) -> pd.DataFrame:
     grid[:] = rows
     flat = grid.reshape(-1)
     kinds = TYPE_OF(flat)
-    is_text, is_float = kinds == str, kinds == float
+    is_text, is_float = kinds == str, kinds == float  # noqa: E721 - elementwise over an array of types
     texts = np.flatnonzero(is_text)
     if len(texts):  # empty cells come as '': they and blank text are missing
         cells = flat[texts]

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import ChainMap
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -17,6 +20,11 @@ from analysis.catalog.regions import load_regions
 from analysis.submissions.cells import _Bad, parse_text
 from analysis.submissions.contract import REGION, UNIT, Column, Sheet
 from analysis.yamlio import load_yaml
+
+if TYPE_CHECKING:
+    from analysis.catalog.awards import AwardType
+    from analysis.catalog.regions import RegionRegistry
+    from analysis.submissions.readers import Table
 
 # --- indicators -------------------------------------------------------------------------------
 
@@ -34,7 +42,7 @@ def _indicator_key(text: object) -> str:
 @lru_cache(maxsize=4)
 def load_indicator_names(path: Path = paths.INDICATORS_FILE) -> dict[str, IndicatorRef]:
     """Normalised name or alias -> the indicator's canonical name and unit."""
-    out = {}
+    out: dict[str, IndicatorRef] = {}
     for node in load_yaml(path).get("indicators") or []:
         ref = IndicatorRef(node["name"], str(node.get("unit") or ""))
         for name in (node["name"], *(node.get("aliases") or ())):
@@ -76,6 +84,24 @@ class ReferenceChecks:
     A mixin of validate._Validator, whose __init__ sets regions, awards, indicators, enterprises
     and clusters (ChainMaps: this file's own names over the known ones), notes, _suggested,
     _table and _column; `run` sets `within` (the file's city, see _file_place)."""
+
+    # The validator's state, declared here so that every mixin's use of it is type-checked.
+    file: str
+    period: str
+    period_end: date
+    regions: RegionRegistry
+    awards: dict[str, AwardType]
+    indicators: dict[str, IndicatorRef]
+    enterprises: ChainMap[str, str | None]
+    clusters: ChainMap[str, str | None]
+    notes: dict[str, None]
+    within: str | None
+    _suggested: dict[str, str]
+    _table: Table | None
+    _column: Column | None
+
+    def report(self, table: Table | None, row: int | None, column: str | None, value: object, reason: str) -> None:
+        raise NotImplementedError  # validate._Validator.report
 
     # -- names in the registries and among known enterprises and clusters
 
@@ -218,4 +244,4 @@ class ReferenceChecks:
             own, key, region = self.clusters.maps[0], "集群名称", "所属地区"
         else:
             return
-        own.update((k, r) for k, r in zip(values[key].tolist(), values[region].tolist()) if k)
+        own.update((k, r) for k, r in zip(values[key].tolist(), values[region].tolist(), strict=True) if k)

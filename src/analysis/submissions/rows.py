@@ -22,10 +22,10 @@ from analysis.submissions.cells import (
     parse_yearmonth,
 )
 from analysis.submissions.contract import Column
-from analysis.submissions.references import IndicatorRef, _indicator_key
+from analysis.submissions.references import IndicatorRef, ReferenceChecks, _indicator_key
 
 
-class RowChecks:
+class RowChecks(ReferenceChecks):
     """Cell and row rules, one row at a time. A mixin of validate._Validator (report, period,
     period_end, awards, enterprises; the domain checks of references.ReferenceChecks)."""
 
@@ -55,6 +55,7 @@ class RowChecks:
 
     def _parse(self, column: Column, value: object, record: dict) -> object:
         kind = column.type
+        out: str | date | float
         if kind == contract.CODE:
             out = parse_code(value)
             if column.domain == contract.ENTERPRISE and out not in self.enterprises:
@@ -74,7 +75,7 @@ class RowChecks:
             out = parse_text(value)
         if column.pattern is not None and not column.pattern.match(str(int(out) if isinstance(out, float) else out)):
             raise _Bad(f"格式不对，应为{column.pattern_hint}")
-        if kind == contract.ENUM:
+        if kind == contract.ENUM and isinstance(out, str):  # always text: parsed by parse_text
             out = self._member(column, out, record)
         self._check_period(column, out)
         return out
@@ -108,9 +109,9 @@ class RowChecks:
             return
         if isinstance(value, date) and value > self.period_end:
             raise _Bad(f"晚于填报期（{self.period}）最后一天")
-        if column.type == contract.YEARMONTH and value > self.period:
+        if column.type == contract.YEARMONTH and isinstance(value, str) and value > self.period:
             raise _Bad(f"晚于填报期{self.period}")
-        if column.type == contract.WHOLE and value > self.period_end.year:
+        if column.type == contract.WHOLE and isinstance(value, int) and value > self.period_end.year:
             raise _Bad(f"晚于填报期所在年度（{self.period_end.year}年）")
 
     # -- row rules
@@ -149,10 +150,10 @@ class RowChecks:
         for record in records:
             key = tuple(record.get(k) for k in keys)
             # a missing required key is reported elsewhere; an optional one (目标类型) may be empty and still counts
-            if any(v is None and table.sheet.column(k).required for k, v in zip(keys, key)):
+            if any(v is None and table.sheet.column(k).required for k, v in zip(keys, key, strict=True)):
                 continue
             if key in seen:
-                value = "、".join(readers.cell_text(v) for v in key if v is not None)
+                value = "、".join(t for t in map(readers.cell_text, key) if t is not None)
                 self.report(table, record["_row"], keys[0], value, f"与第{seen[key]}行重复（{'+'.join(keys)}相同）")
             else:
                 seen[key] = record["_row"]

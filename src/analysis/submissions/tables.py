@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from types import NoneType
@@ -39,7 +40,10 @@ class Table:
         names = list(self.data)
         columns = [self.data[n].tolist() for n in names]
         return (
-            [(int(r), dict(zip(names, values))) for r, *values in zip(self.row_numbers.tolist(), *columns)]
+            [
+                (int(r), dict(zip(names, values, strict=True)))
+                for r, *values in zip(self.row_numbers.tolist(), *columns, strict=True)
+            ]
             if names
             else [(int(r), {}) for r in self.row_numbers.tolist()]
         )
@@ -56,8 +60,9 @@ class Table:
         return self.extra_columns.get(index) or column_letter(index)
 
 
-TYPE_OF = np.frompyfunc(type, 1, 1)
-IS_SPACE = np.frompyfunc(str.isspace, 1, 1)
+# Elementwise over object arrays (always called with an array: typed so, not as the scalar case)
+TYPE_OF: Callable[[np.ndarray], np.ndarray] = np.frompyfunc(type, 1, 1)
+IS_SPACE: Callable[[np.ndarray], np.ndarray] = np.frompyfunc(str.isspace, 1, 1)
 
 
 def clean(value: object) -> object:
@@ -173,13 +178,13 @@ def clean_array(values: np.ndarray) -> np.ndarray:
     if not len(out):
         return out
     kinds = TYPE_OF(out)
-    is_str = kinds == str
+    is_str = kinds == str  # noqa: E721 - elementwise over an array of types
     if is_str.any():
         where = np.flatnonzero(is_str)
         texts = out[where]
         blank = (texts == "") | IS_SPACE(texts).astype(bool)  # not v.strip()
         out[where[blank]] = None
-    is_float = np.flatnonzero(kinds == float)
+    is_float = np.flatnonzero(kinds == float)  # noqa: E721 - elementwise over an array of types
     if len(is_float):
         nan = np.isnan(out[is_float].astype(np.float64))
         out[is_float[nan]] = None

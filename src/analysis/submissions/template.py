@@ -34,7 +34,9 @@ def write_templates(out_dir: str | Path) -> list[Path]:
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     wb = Workbook()
-    _instructions(wb.active)
+    first = wb.active
+    assert isinstance(first, Worksheet)  # a new workbook opens on its one worksheet
+    _instructions(first)
     lists = _lists_sheet(wb)
     for sheet in contract.SHEETS:
         _data_sheet(wb.create_sheet(sheet.name), sheet, lists)
@@ -65,7 +67,8 @@ def _instructions(ws: Worksheet) -> None:
         "6. 百分比指标填 76 或 76%，不要填 0.76；单元格不要设为百分比格式。",
         "7. 有公式的单元格不得出现 #REF!、#DIV/0!、#VALUE!、#N/A 等错误。",
         "8. 地区、资质类型、级别、指标等请从下拉列表中选择。",
-        "9. 一个单位的文件只能报送本单位及所辖单位的数据；某表本期确无数据的，请联系汇总单位登记“本期无数据”，不要只删空该表。",
+        "9. 一个单位的文件只能报送本单位及所辖单位的数据；"
+        "某表本期确无数据的，请联系汇总单位登记“本期无数据”，不要只删空该表。",
         "",
         "各工作表说明：",
     ]

@@ -26,7 +26,7 @@ import pandas as pd
 
 from analysis.catalog.awards import load_award_types
 from analysis.catalog.regions import load_regions
-from analysis.errors import UserError
+from analysis.errors import UserError, visible
 
 # Still importable from here, as before the checks moved to the modules above.
 from analysis.submissions import (
@@ -60,6 +60,7 @@ from analysis.submissions.file_period import (
     _resolve_period,
     period_from,  # noqa: F401
 )
+from analysis.submissions.limits import current as current_limits
 from analysis.submissions.references import (  # noqa: F401
     IndicatorRef,
     ReferenceChecks,
@@ -68,7 +69,7 @@ from analysis.submissions.references import (  # noqa: F401
     load_indicator_names,
 )
 from analysis.submissions.rows import RowChecks
-from analysis.submissions.submitter import declared_submitter, submitter_problem
+from analysis.submissions.submitter import decide, declared_unit
 
 
 @dataclass(frozen=True)
@@ -90,17 +91,22 @@ class Problem:
             parts.append(f"列“{self.column}”")
         if self.value is not None:
             parts.append(f"值“{self.value}”")
-        return "｜".join(parts) + "：" + self.reason
+        return visible("｜".join(parts) + "：" + self.reason)  # one line, whatever a name or value holds
 
 
 class SubmissionRejected(UserError):
-    """A submission with problems; str() is a summary line and one line per problem."""
+    """A submission with problems; str() is a summary line and one line per problem. `omitted` problems were
+    found beyond the ones listed (limits.Limits.problems): counted, not kept."""
 
-    def __init__(self, file_name: str, problems: list[Problem]):
+    def __init__(self, file_name: str, problems: list[Problem], omitted: int = 0):
         self.file_name = file_name
         self.problems = list(problems)
-        lines = [f"{file_name}：发现{len(self.problems)}处问题，本次报送未入库，请修改后重新报送："]
+        self.omitted = omitted
+        total = len(self.problems) + omitted
+        lines = [f"{visible(file_name)}：发现{total}处问题，本次报送未入库，请修改后重新报送："]
         lines += [str(p) for p in self.problems]
+        if omitted:
+            lines.append(f"……另有{omitted}处问题未逐一列出")
         super().__init__("\n".join(lines))
 
 
@@ -131,6 +137,7 @@ class _Validator(ColumnChecks, RowChecks, ReferenceChecks):
         period: str,
         known_enterprises: Mapping[str, str] | None,
         known_clusters: Mapping[str, str] | None,
+        max_problems: int = 1_000,
     ):
         self.file = file_name
         self.period = period
@@ -140,6 +147,7 @@ class _Validator(ColumnChecks, RowChecks, ReferenceChecks):
         self.awards = load_award_types()
         self.indicators = load_indicator_names()
         self.problems: list[Problem] = []
+        self.max_problems, self.omitted = max_problems, 0  # problems past the first max_problems are only counted
         self.notes: dict[str, None] = {}  # ordered and without repeats
         self.within: str | None = None  # the file's city, set by run
         self._suggested: dict[str, str] = {}
@@ -150,6 +158,9 @@ class _Validator(ColumnChecks, RowChecks, ReferenceChecks):
         self.clusters = ChainMap({}, known_names(known_clusters))
 
     def report(self, table: readers.Table | None, row: int | None, column: str | None, value: object, reason: str):
+        if len(self.problems) >= self.max_problems:
+            self.omitted += 1
+            return
         sheet = table.sheet_name if table else None
         text = readers.cell_text(value)
         if text is not None and _CONTROL.search(text):
@@ -173,15 +184,17 @@ class _Validator(ColumnChecks, RowChecks, ReferenceChecks):
         for name in _ORDER:
             if name in tables:
                 table = tables[name]
+                checked: pd.DataFrame | CheckedTable | None
                 checked = self._check_table(table) if frames else self._check_columns(table)
                 extra = self._extra_values(table)
-                headed = "_row" in checked if frames else checked is not None  # (headers refused: no columns)
+                # (headers refused: no columns)
+                headed = "_row" in checked if isinstance(checked, pd.DataFrame) else checked is not None
                 if extra and headed:
                     self._check_extra_text(table, extra)
-                    if frames:
+                    if isinstance(checked, pd.DataFrame):
                         for column, cells in extra.items():  # as written; object dtype (pandas would infer str)
                             checked[column] = pd.Series(cells, index=checked.index, dtype=object)
-                    else:
+                    elif checked is not None:
                         checked.extras = extra
                 if checked is not None:
                     out[name] = checked
@@ -295,6 +308,7 @@ class _Validator(ColumnChecks, RowChecks, ReferenceChecks):
         return True
 
     def _report_error_cells(self, table: readers.Table) -> None:
+        assert table.header_row is not None  # _check_headers refused a table without one
         for (row, col), text in sorted(table.error_cells.items()):
             if row > table.header_row:
                 self.report(table, row, table.column_label(col), text, _error_cell_reason(text))
@@ -302,6 +316,7 @@ class _Validator(ColumnChecks, RowChecks, ReferenceChecks):
     def _report_merged_numbers(self, table: readers.Table) -> None:
         """A merged cell counts for every row it spans (the reader fills it in), except in number
         columns: one 营业收入 spread over two enterprises would be counted twice."""
+        assert table.header_row is not None  # _check_headers refused a table without one
         columns = {table.columns[c.name]: c for c in table.sheet.columns if c.name in table.columns}
         for (row, col), anchor in sorted(table.merged_cells.items()):
             column = columns.get(col)
@@ -359,9 +374,11 @@ def read_submission(
     *,
     known_enterprises: Mapping[str, str] | None = None,
     known_clusters: Mapping[str, str] | None = None,
+    account: str | None = None,
 ) -> Submission:
-    """Read and validate one submitted file; SubmissionRejected lists every problem."""
-    return Submission(*_read(Path(path), period, known_enterprises, known_clusters, frames=True))
+    """Read and validate one submitted file; SubmissionRejected lists every problem. `account`: the region of
+    the authenticated account uploading it (报送平台), which the file must not contradict (submitter.decide)."""
+    return Submission(*_read(Path(path), period, known_enterprises, known_clusters, account, frames=True))
 
 
 def read_checked(
@@ -370,9 +387,10 @@ def read_checked(
     *,
     known_enterprises: Mapping[str, str] | None = None,
     known_clusters: Mapping[str, str] | None = None,
+    account: str | None = None,
 ) -> CheckedSubmission:
     """read_submission without the DataFrames: the checked columns ingest stores (see checked.py)."""
-    return CheckedSubmission(*_read(Path(path), period, known_enterprises, known_clusters, frames=False))
+    return CheckedSubmission(*_read(Path(path), period, known_enterprises, known_clusters, account, frames=False))
 
 
 def _read(
@@ -380,23 +398,53 @@ def _read(
     period: str | None,
     known_enterprises: Mapping[str, str] | None,
     known_clusters: Mapping[str, str] | None,
+    account: str | None,
     frames: bool,
 ) -> tuple:
     """The fields of a Submission / CheckedSubmission of the file, in order."""
+    limits = current_limits()
     raw = readers.read_workbook(path)
-    resolved = _resolve_period(path, raw, period)
-    validator = _Validator(path.name, resolved, known_enterprises, known_clusters)
+    try:
+        resolved = _resolve_period(path, raw, period)
+    except UserError as err:
+        raise UserError(visible(str(err))) from None
+    validator = _Validator(path.name, resolved, known_enterprises, known_clusters, limits.problems)
     tables, extras = validator.run(raw) if frames else validator.run_columns(raw)
     if validator.problems:
-        raise SubmissionRejected(path.name, validator.problems)
+        raise SubmissionRejected(path.name, validator.problems, validator.omitted)
+    refused = _submitter_problems(path.name, raw, tables, account)
+    if refused:
+        raise SubmissionRejected(path.name, refused[: limits.problems], max(len(refused) - limits.problems, 0))
     units = {r for table in tables.values() for r in table["地区"].tolist() if isinstance(r, str)}
-    instructions = _instructions(raw)
-    problem = submitter_problem(
-        path.name, declared_submitter(path, raw.sheets.get(instructions) if instructions else None), units
-    )
-    if problem:
-        raise SubmissionRejected(
-            path.name, [Problem(path.name, contract.INSTRUCTIONS_SHEET, None, "填报单位", None, problem)]
-        )
     digest = raw.sha256 or hashlib.sha256(path.read_bytes()).hexdigest()
     return path, path.name, digest, resolved, tables, units, extras, list(validator.notes)
+
+
+def _submitter_problems(file_name: str, raw: readers.RawWorkbook, tables: dict, account: str | None) -> list[Problem]:
+    """submitter.decide on the file's name, its 填报说明 and its rows' units, as Problems: a refusal of rows
+    (目标分解) names each row, one about the whole file names the 填报单位 cell when the 填报说明 named it."""
+    sheet_name = _instructions(raw)
+    declared = declared_unit(raw.sheets.get(sheet_name) if sheet_name is not None else None)
+    units = {name: {r for r in table["地区"].tolist() if isinstance(r, str)} for name, table in tables.items()}
+    decision = decide(file_name, declared.unit if declared else None, units, account)
+    out = []
+    for refusal in decision.refusals:
+        if refusal.sheet is not None and refusal.sheet in tables:
+            sheet, rows, regions = _rows_of(tables[refusal.sheet])
+            out += [
+                Problem(file_name, sheet, row, "地区", region, refusal.reason)
+                for row, region in zip(rows, regions, strict=True)
+                if region in refusal.units
+            ]
+        elif declared is not None and sheet_name is not None:
+            out.append(Problem(file_name, sheet_name, declared.row, "填报单位", declared.text, refusal.reason))
+        else:
+            out.append(Problem(file_name, None, None, None, None, refusal.reason))
+    return out
+
+
+def _rows_of(table) -> tuple[str, list[int], list[str]]:
+    """The worksheet's name, each row's Excel row number and 地区, of a DataFrame or a CheckedTable."""
+    if isinstance(table, CheckedTable):
+        return table.sheet_name, table.row_numbers.tolist(), table["地区"].tolist()
+    return str(table["_sheet"].iloc[0]), table["_row"].tolist(), table["地区"].tolist()

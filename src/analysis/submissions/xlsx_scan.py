@@ -13,18 +13,20 @@ import codecs
 import functools
 import html
 import io
-import itertools
 import re
 import zipfile
+import zlib
+from collections.abc import Callable, Iterator
 from pathlib import Path, PurePosixPath
 
 from defusedxml import ElementTree as SafeET
 from defusedxml.common import DefusedXmlException
 
-from analysis.errors import UserError
+from analysis.errors import UserError, visible
 from analysis.submissions.cellref import column_index, column_letter, ref_to_index
+from analysis.submissions.limits import Limits, too_large_package, too_large_part, too_many_cells, too_many_rows
+from analysis.submissions.limits import current as current_limits
 
-MAX_UNZIPPED_BYTES = 1 << 30  # refuse zip bombs before calamine inflates them in memory
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 # OLE streams of an encrypted .xlsx (an encrypted .xls is told by calamine's "password" error)
 _ENCRYPTION_MARKERS = tuple(name.encode("utf-16-le") for name in ("EncryptedPackage", "EncryptionInfo"))
@@ -45,34 +47,177 @@ def sniff_excel(path: Path, data: bytes) -> None:
         raise UserError(f"{name}：不是有效的 Excel 文件（可能只是改了扩展名），请用 Excel 或 WPS 另存为 .xlsx")
 
 
-def scan_zip(path: Path, data: bytes) -> tuple[dict[str, dict[tuple[int, int], str]], dict[str, list]]:
-    """Check an .xlsx package for XML attacks and oversized sheets, then collect, per sheet, the
-    cells calamine would read as empty although they are not (formula errors, uncomputed
-    formulas) and the merged ranges."""
+def scan_zip(
+    path: Path, data: bytes, limits: Limits | None = None, wanted: Callable[[str], bool] | None = None
+) -> tuple[dict[str, dict[tuple[int, int], str]], dict[str, list]]:
+    """Check an .xlsx package for XML attacks and for its cost, then collect, per sheet, the cells calamine
+    would read as empty although they are not (formula errors, uncomputed formulas) and the merged ranges.
+
+    Cost first, from what the package declares (its central directory: each part's and the total unzipped
+    size), then while streaming: every part calamine may read is inflated in steps and checked against its
+    declared size and CRC (a part whose stated size is a lie is refused without inflating it at once); the
+    sheets `wanted` (those the contract knows; every sheet by default) are measured on the way -- rows and
+    cells with a value -- and refused as soon as a limit is passed. Sheets not wanted are never inflated
+    (calamine is not asked to read them)."""
+    limits = limits or current_limits()
+    name = path.name
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            infos = zf.infolist()
-            if sum(i.file_size for i in infos) > MAX_UNZIPPED_BYTES:
-                raise UserError(f"{path.name}：文件解压后超过1GB，拒绝读取")
-            if "xl/workbook.xml" not in zf.namelist():
-                raise UserError(f"{path.name}：是压缩文件但不是 Excel 工作簿，请报送 .xlsx 文件")
-            for info in infos:
+            infos = _sized_parts(name, zf, data, limits)
+            book = [i for i in infos if i.filename in _BOOK_PARTS]  # (a DOCTYPE there is refused as one, first)
+            for info in book:
                 _refuse_dtd(path, zf, info)
-            errors, merges = {}, {}
-            for sheet, part in _sheet_parts(zf).items():
-                raw = _read_part(zf, part)
-                errors[sheet] = _scan_sheet(path.name, sheet, raw)
-                merges[sheet] = _merged_ranges(raw)
-            return errors, merges
-    except (zipfile.BadZipFile, EOFError, OSError, KeyError, ValueError, SafeET.ParseError, DefusedXmlException):
-        raise UserError(f"{path.name}：文件已损坏，无法读取（请用 Excel 或 WPS 打开后重新保存）") from None
+            sheets = _sheet_parts(zf, data)
+            skipped = {part for sheet, part in sheets.items() if wanted is not None and not wanted(sheet)}
+            read = [i for i in infos if i.filename not in skipped]
+            for info in read:
+                if info not in book:
+                    _refuse_dtd(path, zf, info)
+            return _stream_parts(name, data, read, {part: sheet for sheet, part in sheets.items()}, limits)
+    except _BROKEN:
+        raise UserError(f"{visible(name)}：文件已损坏，无法读取（请用 Excel 或 WPS 打开后重新保存）") from None
 
 
-def _read_part(zf: zipfile.ZipFile, name: str) -> bytes:
-    """A part's bytes, inflated in steps: zf.read() inflates a part whose stated size is a lie
-    (a zip bomb) in one go before it finds out."""
-    with zf.open(name) as fh:
-        return b"".join(iter(functools.partial(fh.read, 1 << 22), b""))
+_BROKEN = (
+    zipfile.BadZipFile,
+    zlib.error,
+    EOFError,
+    OSError,
+    KeyError,
+    ValueError,
+    SafeET.ParseError,
+    DefusedXmlException,
+)
+
+
+def _sized_parts(name: str, zf: zipfile.ZipFile, data: bytes, limits: Limits) -> list[zipfile.ZipInfo]:
+    """The package's parts, refused on the sizes its central directory states (a part, all of them)."""
+    infos = [i for i in zf.infolist() if not i.is_dir()]
+    total = sum(i.file_size for i in infos)
+    if total > limits.unzipped_bytes:
+        raise too_large_package(name, total, limits.unzipped_bytes)
+    if "xl/workbook.xml" not in zf.namelist():
+        raise UserError(f"{visible(name)}：是压缩文件但不是 Excel 工作簿，请报送 .xlsx 文件")
+    for info in infos:
+        if info.file_size > limits.part_bytes:
+            raise too_large_part(name, _part_label(zf, data, info.filename, limits), info.file_size, limits.part_bytes)
+    return infos
+
+
+def _stream_parts(
+    name: str, data: bytes, infos: list[zipfile.ZipInfo], sheet_of: dict[str, str], limits: Limits
+) -> tuple[dict[str, dict[tuple[int, int], str]], dict[str, list]]:
+    """Every part inflated and checked; each sheet's problem cells and merged ranges."""
+    meter = _Meter(name, limits)
+    errors, merges = {}, {}
+    for info in infos:
+        sheet = sheet_of.get(info.filename)
+        if sheet is None:
+            for _ in _part_chunks(data, info):  # verified (size, CRC) without keeping it
+                pass
+            continue
+        raw = meter.sheet(sheet, _part_chunks(data, info))
+        errors[sheet] = _scan_sheet(name, sheet, raw, limits)
+        merges[sheet] = _merged_ranges(raw)
+    return errors, merges
+
+
+_BOOK_PARTS = ("xl/workbook.xml", "xl/_rels/workbook.xml.rels")
+
+
+def _part_label(zf: zipfile.ZipFile, data: bytes, part: str, limits: Limits) -> str:
+    """How a message names a part: 工作表“企业名录” for a worksheet, when the (small) parts naming the sheets
+    can be read; else the part's path in the package."""
+    names = set(zf.namelist())
+    if all(p in names and zf.getinfo(p).file_size <= limits.part_bytes for p in _BOOK_PARTS):
+        try:
+            for sheet, sheet_part in _sheet_parts(zf, data).items():
+                if sheet_part == part:
+                    return f"工作表“{sheet}”"
+        except (zipfile.BadZipFile, KeyError, ValueError, SafeET.ParseError, DefusedXmlException):
+            pass
+    return part
+
+
+_STEP = 1 << 22  # bytes inflated at a time (4 MB)
+
+
+def _part_chunks(data: bytes, info: zipfile.ZipInfo) -> Iterator[bytes]:
+    """A part's bytes in steps, inflated from the package's own bytes and checked as they come: never more
+    than the central directory states, and at the end exactly that size and its CRC. (zipfile stops at the
+    stated size but would accept a deflate stream that goes on beyond it, which calamine would inflate.)"""
+    if info.flag_bits & 1 or info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        raise zipfile.BadZipFile(info.filename)  # encrypted or unusual entries: not what Excel or WPS write
+    header = data[info.header_offset : info.header_offset + 30]
+    if len(header) < 30 or header[:4] != b"PK\x03\x04":
+        raise zipfile.BadZipFile(info.filename)
+    start = info.header_offset + 30 + int.from_bytes(header[26:28], "little") + int.from_bytes(header[28:30], "little")
+    body = memoryview(data)[start : start + info.compress_size]
+    size, crc = 0, 0
+    if info.compress_type == zipfile.ZIP_STORED:
+        for at in range(0, len(body), _STEP):
+            chunk = bytes(body[at : at + _STEP])
+            size, crc = size + len(chunk), zlib.crc32(chunk, crc)
+            yield chunk
+    else:
+        inflater, at = zlib.decompressobj(-15), 0
+        while not inflater.eof:
+            if inflater.unconsumed_tail:
+                chunk = inflater.decompress(inflater.unconsumed_tail, _STEP)
+            elif at < len(body):
+                chunk, at = inflater.decompress(body[at : at + _STEP], _STEP), at + _STEP
+            else:
+                break
+            size, crc = size + len(chunk), zlib.crc32(chunk, crc)
+            if size > info.file_size:
+                raise zipfile.BadZipFile(info.filename)  # more than stated: the stated size is a lie
+            yield chunk
+        if not inflater.eof:
+            raise zipfile.BadZipFile(info.filename)
+    if size != info.file_size or crc != info.CRC:
+        raise zipfile.BadZipFile(info.filename)
+
+
+class _Meter:
+    """Rows and cells with a value, counted while a file's wanted sheets stream in."""
+
+    def __init__(self, file_name: str, limits: Limits):
+        self.file_name, self.limits, self.cells = file_name, limits, 0
+
+    def sheet(self, sheet: str, chunks: Iterator[bytes]) -> bytes:
+        """The sheet's XML; a UserError as soon as it has more rows than Excel has, or the file more cells
+        with a value than the limit allows."""
+        parts: list[bytes] = []
+        rows, tail, tags = 0, b"", None
+        for chunk in chunks:
+            window = tail + chunk  # a tag cut between two chunks is counted once: tail is shorter than any tag
+            if tags is None and (start := _WORKSHEET.search(window)):  # nothing to count before <worksheet>
+                tags = _count_tags(start.group(1) or b"")
+            if tags is not None:
+                rows += window.count(tags[0])
+                self.cells += sum(window.count(t) for t in tags[1:])
+                if rows > _MAX_ROW:
+                    raise too_many_rows(self.file_name, sheet, _MAX_ROW, rows)
+                if self.cells > self.limits.cells:
+                    raise too_many_cells(self.file_name, sheet, self.limits.cells)
+            tail = window[-_TAIL:]
+            parts.append(chunk)
+        return b"".join(parts)
+
+
+_WORKSHEET = re.compile(rb"<([A-Za-z_][\w.-]{0,30}:)?worksheet\b")
+_TAIL = 40  # longer than any tag counted (a prefix is at most 32 characters here)
+
+
+def _count_tags(p: bytes) -> tuple[bytes, ...]:
+    """The tags counted: a row, then the elements that hold a cell's value (<v>, <is> for inline text). No other
+    element of a worksheet starts with <v or <is; one that did would only be counted too (a bound)."""
+    return (b"<" + p + b"row", b"<" + p + b"v", b"<" + p + b"is")
+
+
+def _read_part(zf: zipfile.ZipFile, data: bytes, name: str) -> bytes:
+    """A part's bytes, inflated in steps and checked (_part_chunks)."""
+    return b"".join(_part_chunks(data, zf.getinfo(name)))
 
 
 # The prolog of an XML part: BOM, declaration, comments, processing instructions, whitespace.
@@ -88,7 +233,9 @@ def _refuse_dtd(path: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
         head = fh.read(4096)
         while True:
             text = _as_utf8(head) if head.startswith(_UTF16_STARTS) else head
-            end = _PROLOG.match(text).end()
+            prolog = _PROLOG.match(text)
+            assert prolog is not None  # every part of the pattern is optional: it always matches
+            end = prolog.end()
             rest = text[end : end + 9]
             unfinished = len(rest) < 9 or rest.startswith((b"<?", b"<!--"))
             if not unfinished or not (more := fh.read(max(len(head), 65536))):
@@ -114,11 +261,11 @@ def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
 
 
-def _sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
+def _sheet_parts(zf: zipfile.ZipFile, data: bytes) -> dict[str, str]:
     """Sheet name -> worksheet part path, from workbook.xml and its relationships."""
-    rels = SafeET.fromstring(_read_part(zf, "xl/_rels/workbook.xml.rels"))
+    rels = SafeET.fromstring(_read_part(zf, data, "xl/_rels/workbook.xml.rels"))
     targets = {r.get("Id"): r.get("Target", "") for r in rels.iter() if _local(r.tag) == "Relationship"}
-    book = SafeET.fromstring(_read_part(zf, "xl/workbook.xml"))
+    book = SafeET.fromstring(_read_part(zf, data, "xl/workbook.xml"))
     names = set(zf.namelist())
     out = {}
     for sheet in book.iter():
@@ -132,10 +279,10 @@ def _sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
     return out
 
 
-def _scan_sheet(file_name: str, sheet: str, raw: bytes) -> dict[tuple[int, int], str]:
+def _scan_sheet(file_name: str, sheet: str, raw: bytes, limits: Limits) -> dict[tuple[int, int], str]:
     """Refuse an oversized sheet; return its problem cells (see _cell_problems)."""
     prefix = _tag_prefix(raw)
-    _check_area(file_name, sheet, raw, prefix)
+    _check_area(file_name, sheet, raw, prefix, limits.rows)
     if _may_have_error_cells(raw) or _may_have_uncomputed_formulas(raw, prefix):
         return _cell_problems(raw, prefix)
     return {}
@@ -173,11 +320,11 @@ _REF = re.compile(rb"([A-Za-z]{1,3})([0-9]{1,7})")
 _REF_ATTR = re.compile(rb"""\sr\s*=\s*["']([^"']*)["']""")
 
 
-def _check_area(file_name: str, sheet: str, raw: bytes, p: bytes) -> None:
-    """Refuse a sheet whose used range (first cell to the farthest value cell) is too large:
-    calamine allocates all of it, and a stray cell at XFD1048576 makes it abort the process.
-    Cheap: the farthest row is that of the last value cell (rows are stored in order), and a
-    regex looks for a value cell beyond the columns the limit allows for that many rows."""
+def _check_area(file_name: str, sheet: str, raw: bytes, p: bytes, max_rows: int) -> None:
+    """Refuse a sheet whose last value is below row `max_rows`, or whose used range (first cell to the
+    farthest value cell) is too large: calamine allocates all of it, and a stray cell at XFD1048576 makes
+    it abort the process. Cheap: the farthest row is that of the last value cell (rows are stored in
+    order), and a regex looks for a value cell beyond the columns the limit allows for that many rows."""
     last = _last_value_cell(file_name, sheet, raw, p)
     if last is None:
         return
@@ -192,6 +339,8 @@ def _check_area(file_name: str, sheet: str, raw: bytes, p: bytes) -> None:
             f"{file_name}：工作表“{sheet}”的数据区域过大（最远的单元格是 {far}）："
             "请删除表格右侧和下方多余的内容后重新报送"
         )
+    if rows > max_rows:
+        raise too_many_rows(file_name, sheet, max_rows, rows, far)
 
 
 def _last_value_cell(file_name: str, sheet: str, raw: bytes, p: bytes) -> tuple[int, int, str] | None:
@@ -231,8 +380,19 @@ def _positional_extent(raw: bytes, p: bytes, cell: int, end: int) -> tuple[int, 
     rows = int(row_ref.group(1)) if row_ref else max(raw.count(row_tag, body, cell), 1)
     cols = raw.count(cell_tag, row_start, cell) + 1
     if rows <= _MAX_ROW and rows * cols <= MAX_CELLS:  # the last row is narrow: is another one wide?
-        cols = max(map(bytes.count, raw[body:end].split(row_tag), itertools.repeat(cell_tag)))
+        cols = max(cols, _widest_row(raw, row_tag, cell_tag, body, end))
     return rows, cols, column_letter(min(cols, _MAX_COL + 1) - 1) + str(rows)
+
+
+def _widest_row(raw: bytes, row_tag: bytes, cell_tag: bytes, start: int, end: int) -> int:
+    """The most cells any row between start and end has, row by row without copying the rows (the
+    streaming count has bounded the rows to what Excel allows)."""
+    widest, at = 0, raw.find(row_tag, start, end)
+    while at >= 0:
+        following = raw.find(row_tag, at + 1, end)
+        widest = max(widest, raw.count(cell_tag, at, following if following >= 0 else end))
+        at = following
+    return widest
 
 
 # A cell reference with at least 2 or 3 letters: rare, so a quick first look for _beyond_column.

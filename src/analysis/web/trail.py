@@ -1,0 +1,69 @@
+"""The change trail of a unit (修改痕迹): every submission that carried its rows, who sent it, when, from which
+address, which file, and what replaced what. Nothing is ever deleted from the store, so the trail is complete."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from analysis.web.models import Return, Upload
+
+COMMAND_LINE = "命令行导入"
+
+
+@dataclass
+class Entry:
+    submission_id: int
+    period: str
+    file_name: str
+    stored_at: str
+    sheets: dict[str, int]
+    current: bool
+    replaced: list[int] = field(default_factory=list)  # submissions this one replaced (for the unit)
+    replaced_by: list[int] = field(default_factory=list)
+    who: str = COMMAND_LINE
+    address: str = ""
+    explanation: str = ""
+    upload_key: str = ""
+    returns: list[Return] = field(default_factory=list)
+
+
+def trail(unit: str, parts: pd.DataFrame, submissions: pd.DataFrame, period: str | None = None) -> list[Entry]:
+    """The unit's entries, newest first (`parts`, `submissions`: the store's, replaced ones included)."""
+    mine = parts[parts["unit"] == unit]
+    if period:
+        mine = mine[mine["period"] == period]
+    if mine.empty:
+        return []
+    info = submissions.set_index("id")
+    ids = sorted(set(mine["submission_id"].tolist()), reverse=True)
+    uploads = {
+        u.submission_id: u for u in Upload.objects.filter(submission_id__in=ids, unit=unit).select_related("account")
+    }
+    returns: dict[int, list[Return]] = {}
+    for item in Return.objects.filter(unit=unit, submission_id__in=ids):
+        returns.setdefault(item.submission_id, []).append(item)
+    entries = []
+    for sid in ids:
+        rows = mine[mine["submission_id"] == sid]
+        row = info.loc[sid]
+        later = rows["superseded_by"].dropna().astype(int).tolist()
+        entry = Entry(
+            sid,
+            str(row["period"]),
+            str(row["file_name"]),
+            str(row["ingested_at"]),
+            dict(zip(rows["sheet"].tolist(), rows["n_rows"].astype(int).tolist(), strict=True)),
+            current=bool(rows["superseded_by"].isna().any()),
+            replaced=sorted(set(mine.loc[mine["superseded_by"] == sid, "submission_id"].astype(int).tolist())),
+            replaced_by=sorted(set(later)),
+            returns=returns.get(sid, []),
+        )
+        upload = uploads.get(sid)
+        if upload is not None:
+            entry.who, entry.address = upload.account.username, upload.address or ""
+            entry.explanation, entry.upload_key = upload.explanation, upload.key
+            entry.file_name = f"{upload.file_name}（入库名 {entry.file_name}）"
+        entries.append(entry)
+    return entries

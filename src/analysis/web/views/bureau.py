@@ -1,0 +1,153 @@
+"""A bureau's pages: 报送情况 (units × months), 催报, 退回 and the change trail (the trail also for a unit)."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from analysis.batch.schedule import deadline
+from analysis.errors import UserError
+from analysis.periods import parse_month
+from analysis.web import audit, intake, reminders, reporting, trail
+from analysis.web.forms import ReturnForm
+from analysis.web.models import ROLE_REVIEWER, ROLE_SUBMITTER, Account, Return
+from analysis.web.views.common import area_of, error_page, role_required
+
+MONTHS_SHOWN = 6
+
+
+def _month_arg(request, name: str = "period") -> str:
+    text = request.GET.get(name, "").strip()
+    if not text:
+        return reporting.collecting_period()
+    try:
+        return parse_month(text, "填报期")
+    except UserError:
+        return reporting.collecting_period()
+
+
+def _returns(units: list[str]) -> dict[tuple[str, str], bool]:
+    out: dict[tuple[str, str], bool] = {}
+    for item in Return.objects.filter(unit__in=units):
+        out[(item.unit, item.period)] = out.get((item.unit, item.period), False) or item.is_open
+    return out
+
+
+def _now():
+    return timezone.localtime().replace(tzinfo=None)
+
+
+def bureau_cells(area, months: list[str]):
+    units = area.units
+    return units, reporting.matrix(units, months, intake.parts(), intake.submissions(), _returns(units), _now())
+
+
+@role_required(ROLE_REVIEWER)
+def status(request):
+    area = area_of(request)
+    end = _month_arg(request, "end")
+    months = reporting.months_ending(end, MONTHS_SHOWN)
+    units, cells = bureau_cells(area, months)
+    rows = [(unit, [cells[(unit, m)] for m in months]) for unit in units]
+    context = {
+        "months": months,
+        "rows": rows,
+        "rates": reporting.rates(cells, units, months),
+        "end": end,
+        "earlier": months[0],
+        "region": area.region,
+        "legend": [(s, reporting.STATE_CLASS[s]) for s in reporting.STATE_CLASS],
+    }
+    return render(request, "web/status.html", context)
+
+
+@role_required(ROLE_REVIEWER)
+@require_http_methods(["GET", "POST"])
+def missing(request):
+    area = area_of(request)
+    period = _month_arg(request)
+    units, cells = bureau_cells(area, [period])
+    due = deadline(period)
+    today = timezone.localdate()
+    late = reporting.missing_units(cells, units, period)
+    bureau = reminders.bureau_name(area.region)
+    texts = [(unit, reminders.reminder_text(unit, period, due, bureau, today)) for unit in late]
+    if request.method == "POST":
+        if not reminders.email_enabled():
+            messages.info(request, "未配置邮件服务器（WORKBOOK_SMTP_HOST），未发送任何邮件；请复制催报文字发送")
+        else:
+            sent = _send_reminders(request, texts, period)
+            messages.info(request, f"已发送催报邮件 {sent} 封" if sent else "各未报单位的填报账号均未登记邮箱，未发送")
+        return redirect(request.path + "?" + urlencode({"period": period}))
+    context = {
+        "period": period,
+        "deadline": due,
+        "texts": texts,
+        "expected": len(units),
+        "email": reminders.email_enabled(),
+        "all_text": "\n".join(text for _, text in texts),
+    }
+    return render(request, "web/missing.html", context)
+
+
+def _send_reminders(request, texts: list[tuple[str, str]], period: str) -> int:
+    sent = 0
+    for unit, text in texts:
+        emails = list(
+            Account.objects.filter(region=unit, role=ROLE_SUBMITTER, is_active=True)
+            .exclude(email="")
+            .values_list("email", flat=True)
+        )
+        sent += reminders.send(emails, f"催报：{unit} {period} 月调度数据", text)
+    audit.record("催报", f"{period}：{len(texts)} 个单位，发送邮件 {sent} 封", request=request)
+    return sent
+
+
+@role_required(ROLE_SUBMITTER, ROLE_REVIEWER)
+def unit_trail(request):
+    area = area_of(request)
+    unit = request.GET.get("unit", "").strip() or area.region
+    if not area.covers(unit):
+        raise Http404
+    period = request.GET.get("period", "").strip() or None
+    entries = trail.trail(unit, intake.parts(), intake.submissions(), period)
+    context = {
+        "unit": unit,
+        "period": period or "",
+        "entries": entries,
+        "can_return": request.user.role == ROLE_REVIEWER and unit != area.region,
+        "return_form": ReturnForm(),
+        "units": area.units if request.user.role == ROLE_REVIEWER else [],
+    }
+    return render(request, "web/trail.html", context)
+
+
+@role_required(ROLE_REVIEWER)
+@require_http_methods(["POST"])
+def make_return(request):
+    area = area_of(request)
+    form = ReturnForm(request.POST)
+    if not form.is_valid():
+        return error_page(request, 400, "请填写退回原因", "退回时须写明原因，单位将在其页面上看到。")
+    sid = form.cleaned_data["submission_id"]
+    parts = intake.parts()
+    mine = parts[(parts["submission_id"] == sid) & parts["superseded_by"].isna()]
+    units = [u for u in dict.fromkeys(mine["unit"].tolist()) if area.covers(u) and u != area.region]
+    if not units:
+        raise Http404  # not a current submission of the bureau's units: as if it did not exist
+    period = str(mine["period"].iloc[0])
+    for unit in units:
+        Return.objects.create(
+            unit=unit, period=period, submission_id=sid, reason=form.cleaned_data["reason"], returned_by=request.user
+        )
+    audit.record(
+        "退回", f"第 {sid} 号报送（{'、'.join(units)} {period}）：{form.cleaned_data['reason']}", request=request
+    )
+    messages.info(request, f"已退回第 {sid} 号报送（{'、'.join(units)} {period}），单位将看到退回原因")
+    return redirect(reverse("trail") + "?" + urlencode({"unit": units[0]}))
