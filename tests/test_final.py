@@ -82,9 +82,9 @@ def test_every_target_once_with_its_final_result(small_store):
     )
     assert high_tech["指标"] == "新认定高新技术企业" and high_tech["口径"] == "方案目标"
     assert "《石家庄市县域特色产业集群“领跑者”企业培育行动实施方案》（石政办函〔2022〕44号）确定的目标" in "".join(
-        report.paragraphs["口径说明"]
+        report.paragraphs["基本情况"]
     )
-    yearly = report.tables["分年度：新认定高新技术企业（高新技术企业20家）"]
+    yearly = report.tables["分年度：高新技术企业20家"]  # the quote names its indicator
     assert yearly["实际"].tolist() == [2, 1, 1, 4]
     assert yearly["结果"].tolist() == ["未完成", "未完成", "未完成", "3年均未完成"]
 
@@ -126,7 +126,7 @@ def test_the_totals_paragraph_counts_by_result_and_kind(small_store):
     heads = report.rows
     met = int(heads["status"].isin(["已完成", "超额完成"]).sum())
     assert f"确定石家庄市量化目标{len(heads)}项" in report.overview and f"已完成{met}项" in report.overview
-    assert report.paragraphs["总体"][1].startswith("分类型看：")
+    assert report.paragraphs["目标完成情况"][1].startswith("分类型看：")
 
 
 def test_a_unit_gets_its_own_assessment_against_what_it_was_issued(small_store):
@@ -196,7 +196,7 @@ def test_render_final_writes_every_format_where_the_issue_says(demo):
     ).stdout
     flat = re.sub(r"\s+", "", text)
     assert "新乐市县域特色产业集群2023年提质跃升工作方案实施情况终期评估" in flat
-    assert "新乐市科学技术和工业信息化局" in flat and "一、总体情况" in flat
+    assert "新乐市科学技术和工业信息化局" in flat and "一、基本情况" in flat and "五、下一步工作建议" in flat
     assert not re.search(r"[≥≤≈]", text)
 
 
@@ -247,3 +247,62 @@ def test_the_100_percent_label_of_the_final_chart_touches_neither_title_nor_bars
     assert not ax.title.get_window_extent(renderer).overlaps(label)  # it ran into the title before
     assert not any(bar.get_window_extent(renderer).overlaps(label) for bar in ax.patches)
     assert ax.get_window_extent(renderer).contains(label.x0, label.y0)
+
+
+# --- the chapters of a final assessment (issue 22, item 3) ----------------------------------------------------
+
+
+def test_the_chapters_state_the_facts_without_placeholders(small_store):
+    report = final_report(small_store, "shijiazhuang-2022-leaders", as_of=dt.date(2025, 12, 31))
+    chapters = report.paragraphs
+    basic = "".join(chapters["基本情况"])
+    assert "石政办函〔2022〕44号" in basic and "数据截至2025年12月31日" in basic and "截止日期评估" in basic
+    problems = "".join(chapters["存在问题及原因"])
+    # the city's 高新 years missed, each with the units that missed their part and the reason they gave
+    assert "新认定高新技术企业（2023—2025年合计）：3年均未完成，2023年差18家、2024年差19家、2025年差19家" in problems
+    assert "鹿泉区（2024年差1家、2025年差1家）" in problems
+    assert "2024、2025年申报企业未通过评审（鹿泉区）" in problems
+    steps = "".join(chapters["下一步工作建议"])
+    assert "鹿泉区：" in steps and "专精特新“小巨人”企业（2025年）差1家" in steps
+    assert "新乐市：" not in steps  # 新乐市 met everything it was issued
+    text = "".join(p for ps in chapters.values() for p in ps)
+    for placeholder in ("待补充", "（无）", "XXX", "此处填写"):
+        assert placeholder not in text
+
+
+def test_a_units_own_assessment_names_no_other_unit(small_store):
+    report = final_report(small_store, "shijiazhuang-2022-leaders", region=L, as_of=dt.date(2025, 12, 31))
+    text = "".join(p for ps in report.paragraphs.values() for p in ps)
+    assert X not in text and "石工信〔2023〕1号" in text  # issued to it under that 文号
+
+
+def test_the_officials_own_paragraphs_follow_the_facts_of_their_chapter(small_store, tmp_path):
+    remarks = tmp_path / "说明.txt"
+    remarks.write_text(
+        "全市梯度培育体系基本形成。\n\n【下一步工作建议】\n建立接续方案，补齐未完成目标。\n", encoding="gb18030"
+    )
+    report = final_report(small_store, "shijiazhuang-2022-leaders", as_of=dt.date(2025, 12, 31), remarks=str(remarks))
+    assert report.paragraphs["主要成效"][-1] == "全市梯度培育体系基本形成。"  # before any 【】: 主要成效
+    assert report.paragraphs["下一步工作建议"][-1] == "建立接续方案，补齐未完成目标。"
+    assert report.paragraphs["主要成效"][0].startswith("方案确定的")  # the facts come first
+
+
+def test_a_remarks_file_that_cannot_be_used_is_refused_naming_it(small_store, tmp_path):
+    bad = tmp_path / "说明.txt"
+    bad.write_text("【工作亮点】\n很好。\n", encoding="utf-8")
+    with pytest.raises(UserError, match=r"说明.txt 第1行：“【工作亮点】”不是终期评估的章节"):
+        final_report(small_store, "shijiazhuang-2022-leaders", as_of=dt.date(2025, 12, 31), remarks=str(bad))
+    with pytest.raises(UserError, match="不存在"):
+        final_report(
+            small_store, "shijiazhuang-2022-leaders", as_of=dt.date(2025, 12, 31), remarks=str(tmp_path / "无")
+        )
+    bad.write_bytes(b"\xff\xfe\x00\xd8")
+    with pytest.raises(UserError, match="不是 UTF-8 或 GB18030"):
+        final_report(small_store, "shijiazhuang-2022-leaders", as_of=dt.date(2025, 12, 31), remarks=str(bad))
+
+
+def test_remarks_are_only_for_a_final_assessment(capsys):
+    from analysis.cli.main import main
+
+    assert main(["render", "monthly", "--period", "2025-09", "--region", X, "--remarks", "x.txt"]) != 0
+    assert "--remarks 只用于终期评估" in capsys.readouterr().err

@@ -213,11 +213,12 @@ def _goal_label(row) -> str:
     return f"{term}{'分解目标' if row.get('basis') == '分解目标' else '目标'}"
 
 
-def final_sentence(row) -> str:
+def final_sentence(row, lead: bool = True) -> str:
     """A final result: 石家庄市专精特新“小巨人”企业达到101家，2025年目标105家，未完成，差4家。 A 每年 target's
-    plan-period total is judged year by year; a total covering only some units is shown and not judged."""
+    plan-period total is judged year by year; a total covering only some units is shown and not judged.
+    `lead=False`: without the place, for a list under a paragraph that has named it once."""
     words = wording(row)
-    place, unit, status = row["jurisdiction"], row["unit"], row["status"]
+    place, unit, status = (row["jurisdiction"] if lead else ""), row["unit"], row["status"]
     goal = f"{_goal_label(row)}{goal_text(row)}"
     if status == STATUS_AWAITING:
         year = str(row["window_end"])[:4]
@@ -225,7 +226,7 @@ def final_sentence(row) -> str:
     if status == STATUS_NO_DATA or pd.isna(row["actual"]):
         return f"{place}{words['subject']}{goal}，暂无数据，无法评估。"
     if is_total(row):
-        return _total_sentence(row, words)
+        return _total_sentence(row, words, place)
     if row["kind"] in ("annual", "in-year", "cumulative"):
         head = f"{place}{_what(row, words)}，{goal}"  # 2025年新认定高新技术企业18家，全年目标20家
     else:
@@ -244,9 +245,9 @@ def final_sentence(row) -> str:
     return f"{head}，{word}{inside}" + (f"，{beyond}" if beyond else "") + f"{_months_early(row)}。"
 
 
-def _total_sentence(row, words: dict) -> str:
+def _total_sentence(row, words: dict, place: str) -> str:
     """石家庄市新认定高新技术企业每年目标20家，3年中1年完成；2023—2025年合计53家，3年目标合计60家。"""
-    place, unit = row["jurisdiction"], row["unit"]
+    unit = row["unit"]
     years = int(row["years_total"])
     issued = row.get("basis") == "分解目标"
     name = target_name(row)
@@ -263,25 +264,27 @@ def _total_sentence(row, words: dict) -> str:
     return f"{head}，{years_text(row)}；{actual}，{yearly}。"
 
 
-def sentence(row, as_of=None) -> str:
-    """One sentence for one progress row (a final row gets its final result)."""
+def sentence(row, as_of=None, lead: bool = True) -> str:
+    """One sentence for one progress row (a final row gets its final result). `lead=False`: without 截至…，and the
+    place, for a list under a paragraph that has said both once (not 27 sentences opening 截至2025年9月底，石家庄市)."""
     if bool(row.get("final")):
-        return final_sentence(row)
+        return final_sentence(row, lead)
     words = wording(row)
-    when = as_of_phrase(as_of or row["as_of"])
-    place, unit = row["jurisdiction"], row["unit"]
+    when = f"{as_of_phrase(as_of or row['as_of'])}，" if lead else ""
+    place, unit = (row["jurisdiction"] if lead else ""), row["unit"]
     if pd.isna(row["actual"]):
-        return f"{when}，{place}{words['subject']}暂无数据。"
-    head = f"{when}，{place}{_what(row, words)}"
+        return f"{when}{place}{words['subject']}暂无数据。"
+    head = f"{when}{place}{_what(row, words)}"
     if not row.get("basis"):
         share = row.get("share_of_parent")
-        parents = load_regions().ancestors(place) if place in load_regions().regions else []
+        own = row["jurisdiction"]
+        parents = load_regions().ancestors(own) if own in load_regions().regions else []
         owner = parents[0].name if parents else "上级"
         tail = f"，占{owner}的{share:.1f}%" if unit != "%" and share is not None and not pd.isna(share) else ""
         return f"{head}{tail}（未下达分解目标）。"
     goal = _goal_label(row)
     if row["status"] == STATUS_NO_DATA:
-        return f"{when}，{place}{words['subject']}暂无数据。"
+        return f"{when}{place}{words['subject']}暂无数据。"
     if row["status"] == STATUS_PARTIAL:
         return f"{head}（{coverage_text(row)}），数据未覆盖全部单位，不与{goal}{goal_text(row)}比较。"
     if row["status"] in (STATUS_DONE, STATUS_LEVEL_MET):

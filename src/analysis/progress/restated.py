@@ -16,7 +16,7 @@ import pandas as pd
 
 from analysis.catalog.targets import Catalog, Target, load_catalog
 from analysis.progress.narrative import number
-from analysis.progress.results import plain_text, result_text, target_of
+from analysis.progress.results import result_text, shown_quote, target_of
 
 COUNT_KINDS = ("stock", "cumulative")
 ORDINALS = "一二三四五六七八九"
@@ -92,7 +92,7 @@ def restatement_note(rows: pd.DataFrame) -> str:
         return ""
     unit = rows.iloc[0]["unit"]
     parts = [
-        f"{ORDINALS[i]}是{plain_text(r['quote'])}（{_counts_what(r)}），"
+        f"{ORDINALS[i]}是{shown_quote(r)}（{_counts_what(r)}），"
         f"实际{number(r['actual'], r['unit'])}{r['unit']}，{result_text(r)}"
         for i, (_, r) in enumerate(rows.iterrows())
     ]

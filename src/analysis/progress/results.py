@@ -32,6 +32,26 @@ INSIDE_RANGE = "达到下限，未达上限"
 _CJK_SPACE = re.compile(r"(?<=[\u3000-\u9fff\uff00-\uffef0-9%])[ \u3000\t]+(?=[\u3000-\u9fff\uff00-\uffef0-9])")
 
 
+@lru_cache(maxsize=512)
+def _display(target_id: str) -> tuple[str, str]:
+    from analysis.catalog.quotes import display_quote
+
+    return display_quote(_targets()[target_id])
+
+
+def shown_quote(row) -> str:
+    """A target's quote as documents show it (catalog.quotes.display_quote): simplified characters for a plan
+    published in traditional ones, full-width punctuation, no stray spaces; still the plan's own words."""
+    target = target_of(row)
+    return _display(target.id)[0] if target is not None else plain_text(str(row.get("quote", "")))
+
+
+def quote_notes(rows) -> list[str]:
+    """The notes the shown quotes need (a quote converted from traditional characters says so), once each."""
+    ids = [t for t in dict.fromkeys(rows["target_id"]) if t in _targets()]
+    return list(dict.fromkeys(note for note in (_display(t)[1] for t in ids) if note))
+
+
 def plain_text(text: str) -> str:
     """Text for display with the whitespace inside Chinese removed (每年推动 5 家企业 → 每年推动5家企业); Latin
     words keep their spaces. The catalog keeps the quote verbatim: this is only how a page shows it."""

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.catalog.regions import load_regions
+from analysis.periods import period_text
 from analysis.progress.allocations import BASIS_ISSUED, BASIS_PLAN
 from analysis.progress.facts import data_months
 from analysis.progress.narrative import target_names
@@ -283,7 +284,7 @@ def submission_status(store: Store, region: str, period: str) -> pd.DataFrame:
             {
                 "地区": unit.name,
                 "本期": "是" if unit.name in submitted else "否",
-                "最近报送期": latest or "从未报送",
+                "最近报送期": period_text(latest) if latest else "从未报送",
                 "滞后月数": lag if lag and lag > 0 else 0,
                 "状态": state,
             }

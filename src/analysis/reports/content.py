@@ -24,7 +24,6 @@ from analysis.periods import (
     parse_month,
     parse_quarter,
     quarter_months,
-    report_date,
 )
 from analysis.progress.allocations import BASIS_PLAN
 from analysis.progress.engine import compute_progress, row_window
@@ -46,7 +45,7 @@ from analysis.progress.views import (
     unit_scores,
 )
 from analysis.reports.explanations import month_notes, row_label
-from analysis.reports.plans import monthly_title, quarterly_title
+from analysis.reports.plans import monthly_title, quarterly_title, submission_deadline
 from analysis.reports.tables import (  # noqa: F401  (term_label: re-exported for older callers)
     MAIN_STOCK_INDICATORS,
     closed_table,
@@ -74,6 +73,32 @@ class Report:
     sentences: list[str]
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     paragraphs: dict[str, list[str]] = field(default_factory=dict)
+    plan_jurisdiction: str | None = None  # a final assessment: the plan's jurisdiction (its body issues it)
+
+    @property
+    def signed_on(self) -> dt.date:
+        """成文日期: the render date (reports.render refuses a formal report before its reporting deadline)."""
+        return signed_on()
+
+    def issuance(self):
+        """Who issues the document, its 主送, 抄送 and 印发 (reports/issuance.py, data/issuance.yml)."""
+        from analysis.reports.issuance import issuance
+
+        return issuance(self.kind, self.region, plan_jurisdiction=self.plan_jurisdiction)
+
+    def appendix(self) -> dict[str, pd.DataFrame]:
+        """The tables attached as the 附表 workbook, by their full names, in the order of its sheets."""
+        sheets = {
+            name: table for name, table in self.tables.items() if isinstance(table, pd.DataFrame) and not table.empty
+        }
+        heat = sheets.pop("热力图数据", None)
+        if heat is not None:
+            sheets["各单位分指标与序时进度的偏差"] = heat.round(1).reset_index()
+        return sheets
+
+    def attachment_names(self) -> list[str]:
+        """附件说明: every attached table by its full name."""
+        return list(self.appendix())
 
     def facts_json(self) -> dict:
         """Key figures for tests and audits (the executed notebook writes them beside itself)."""
@@ -102,6 +127,14 @@ class Report:
         return out.reset_index(drop=True)
 
 
+def signed_on() -> dt.date:
+    """成文日期: the day the report is rendered. A formal report is rendered only after its period's reporting
+    deadline (reports.render refuses before it), so it is never dated before the deadline."""
+    from analysis.periods import today
+
+    return today()
+
+
 def _region(name: str) -> str:
     return load_regions().get(name).name
 
@@ -109,6 +142,13 @@ def _region(name: str) -> str:
 @lru_cache(maxsize=1)
 def _issuers() -> dict[str, str]:
     return dict(load_yaml(paths.ISSUERS_FILE).get("issuers") or {})
+
+
+def issuer_for(kind: str, region: str) -> str:
+    """The body that issues a region's document of `kind` (reports/issuance.py: data/issuance.yml's rule)."""
+    from analysis.reports.issuance import issuance
+
+    return issuance(kind, region).issuer
 
 
 def issuer_of(region: str) -> str:
@@ -137,6 +177,10 @@ def calendar_rows(report: Report) -> pd.DataFrame:
     return own if not own.empty else running
 
 
+def date_text_of(day) -> str:
+    return "" if pd.isna(day) else _date_text(pd.Timestamp(day).date())
+
+
 def new_awards(store: Store, region: str, period: str) -> pd.DataFrame:
     """Awards first granted in the month, by enterprise, for the units under the region."""
     facts = load_facts(store, period)
@@ -152,7 +196,7 @@ def new_awards(store: Store, region: str, period: str) -> pd.DataFrame:
             "地区": new["unit"],
             "资质类型": new["award"],
             "级别": new["level"].fillna(""),
-            "认定日期": new["granted"].dt.strftime("%Y-%m-%d"),
+            "认定日期": [date_text_of(d) for d in new["granted"]],
         }
     )
     return table.sort_values(["地区", "资质类型", "企业名称"]).reset_index(drop=True)
@@ -243,9 +287,9 @@ def monthly_report(store: Store, region: str, period: str, as_of: dt.date | None
         region=region,
         period=period,
         as_of=as_of,
-        issuer=issuer_of(region),
+        issuer=issuer_for("monthly", region),
         title=monthly_title(region, period),
-        date_text=_date_text(report_date(as_of)),
+        date_text=_date_text(signed_on()),
         progress=progress,
         rows=rows,
         overview=_monthly_overview(progress, rows, region, as_of, status, no_data_text(store, region, period, as_of)),
@@ -279,7 +323,7 @@ def _sentences(rows: pd.DataFrame, since: str) -> list[str]:
     chosen = own[own["in_force"].astype(bool) | (final & (own["window_end"] >= since))]
     if chosen.empty and final.any():
         chosen = own[final & (own["window_end"] == own.loc[final, "window_end"].max())]
-    return [sentence(r) for _, r in chosen.iterrows()]
+    return [sentence(r, lead=False) for _, r in chosen.iterrows()]
 
 
 def no_data_text(store: Store, region: str, period: str, as_of) -> str:
@@ -301,7 +345,7 @@ def _monthly_overview(progress, rows, region, as_of, status: pd.DataFrame, empty
     if not status.empty:
         missing = status.loc[status["本期"] == "否", "地区"].tolist()
         text += f"本月应报送单位{len(status)}个，已报送{len(status) - len(missing)}个"
-        text += f"，未报送：{'、'.join(missing)}。" if missing else "，全部按时报送。"
+        text += f"，未报送：{'、'.join(missing)}。" if missing else "，已全部报送。"
     return text
 
 
@@ -330,9 +374,9 @@ def quarterly_report(store: Store, region: str, period: str) -> Report:
         region=region,
         period=f"{year}-Q{q}",
         as_of=as_of,
-        issuer=issuer_of(region),
+        issuer=issuer_for("quarterly", region),
         title=quarterly_title(region, f"{year}-Q{q}"),
-        date_text=_date_text(report_date(as_of)),
+        date_text=_date_text(signed_on()),
         progress=progress,
         rows=rows,
         overview=no_data_text(store, region, months[-1], as_of)
@@ -466,7 +510,11 @@ def resolve_period(store: Store, period: str | None) -> str:
     """The month asked for, else the store's latest complete month (its last day has passed)."""
     if period:
         return parse_month(period)
-    return min(store.require_latest_period(), latest_complete_month())
+    month = min(store.require_latest_period(), latest_complete_month())
+    from analysis.periods import today
+
+    # a month's report is formal once its files are due (the 10th of the next month): before that, the month before
+    return month if today() > submission_deadline(month) else (pd.Period(month, "M") - 1).strftime("%Y-%m")
 
 
 def resolve_quarter(store: Store, period: str | None) -> str:
@@ -490,13 +538,15 @@ def save_outputs(report: Report, facts_out=None, tables_out=None) -> None:
     if facts_out:
         write_text_atomic(Path(facts_out), json.dumps(report.facts_json(), ensure_ascii=False, indent=1, default=str))
     if tables_out:
-        sheets = {
-            name: table for name, table in report.tables.items() if isinstance(table, pd.DataFrame) and not table.empty
-        }
-        heat = sheets.pop("热力图数据", None)
-        if heat is not None:
-            sheets["热力图数据"] = heat.round(1).reset_index()
-        write_tables(Path(tables_out), sheets, title=export_title(report.title, as_of=report.as_of))
+        write_tables(
+            Path(tables_out),
+            report.appendix(),
+            title=export_title(report.title, as_of=report.as_of),
+            issuer=report.issuer,
+            report_date=report.signed_on,
+            contents=True,
+            cutoff=report.as_of,
+        )
 
 
 def analyst_appendix(store: Store, region: str, month: str, quarter: str) -> dict[str, pd.DataFrame]:

@@ -17,13 +17,13 @@ import pandas as pd
 from analysis.catalog.regions import load_regions
 from analysis.catalog.targets import KIND_NAMES_ZH, Catalog, Plan, load_catalog
 from analysis.errors import UserError
-from analysis.periods import date_text, latest_complete_month, month_end, parse_date, report_date
+from analysis.periods import date_text, latest_complete_month, month_end, parse_date
 from analysis.progress.allocations import BASIS_ISSUED, BASIS_PLAN
 from analysis.progress.engine import compute_progress
 from analysis.progress.facts import load_facts
 from analysis.progress.narrative import final_sentence, met_timing, target_names
 from analysis.progress.restated import group_of, restatement_note
-from analysis.progress.results import basis_legend, basis_short, plain_text, result_text
+from analysis.progress.results import basis_legend, basis_short, plain_text, quote_notes, result_text, shown_quote
 from analysis.progress.results import headline_rows as results_headlines
 from analysis.progress.verdicts import (
     STATUS_AWAITING,
@@ -33,18 +33,17 @@ from analysis.progress.verdicts import (
     STATUS_NO_DATA,
     STATUS_PARTIAL,
 )
-from analysis.reports.content import Report, issuer_of
+from analysis.reports.assessment import JUDGED_AT_DEADLINE, achievements, basic_facts, next_steps, problems
+from analysis.reports.content import Report, signed_on
 from analysis.reports.explanations import latest_notes, row_label
-from analysis.reports.tables import gaps, nature, shown, source_text, term_label, unit_result_rows
+from analysis.reports.issuance import issuance
+from analysis.reports.remarks import read_remarks
+from analysis.reports.tables import gaps, named_quote, nature, shown, source_text, term_label, unit_result_rows
 from analysis.store.history import Store
 
 MET = (STATUS_DONE, STATUS_EXCEEDED)
 NOT_JUDGED = (STATUS_NO_DATA, STATUS_PARTIAL, STATUS_AWAITING)
 UNIT_TABLE = ["地区", "下达目标数", "完成数", "完成比例%", "排名", "未完成目标"]
-JUDGED_AT_DEADLINE = (
-    "各项目标均在其截止日期评估，所用数据为截止当月的报送数据（以年度财务数据计算的比率，用该年度的年报数据）；"
-    "每年目标逐年评估，方案期合计只作汇总，不代替逐年结果。"
-)
 
 
 def find_plan(plan_id: str, catalog: Catalog | None = None) -> Plan:
@@ -91,7 +90,7 @@ def result_table(heads: pd.DataFrame, rows: pd.DataFrame, issued: bool = False) 
     first = (
         {"目标任务": target_names(heads)}
         if issued
-        else {"目标（方案原文）": heads["quote"].map(plain_text), "指标": target_names(heads)}
+        else {"目标（方案原文）": [shown_quote(r) for _, r in heads.iterrows()], "指标": target_names(heads)}
     )
     return pd.DataFrame(
         {
@@ -118,7 +117,7 @@ def yearly_tables(rows: pd.DataFrame) -> dict[str, pd.DataFrame]:
         if len(group) < 2:
             continue
         first = group.iloc[0]
-        name = f"{target_names(group.head(1)).iloc[0]}（{plain_text(first['quote'])}）"
+        name = named_quote(target_names(group.head(1)).iloc[0], shown_quote(first))
         out[name] = pd.DataFrame(
             {
                 "年度": group["term"].map(term_label),
@@ -192,9 +191,10 @@ def missed_rows(progress: pd.DataFrame, heads: pd.DataFrame, region: str, basis:
 
 def explanations_for_misses(
     store: Store, missed: pd.DataFrame, period: str, author: str, context: pd.DataFrame | None = None
-) -> tuple[pd.DataFrame, pd.DataFrame]:
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """For every missed (place, target, term): the place's latest 情况说明 on it (written within its term or the
-    month after), and the units that missed without one (not the document's own region: it is the author)."""
+    month after), the units that missed without one (not the document's own region: it is the author), and the
+    notes with the rows they concern (the reasons chapter groups their problems)."""
     notes = load_facts(store, period).notes
     quoted = latest_notes(notes, missed, context)
     table = pd.DataFrame(
@@ -229,7 +229,7 @@ def explanations_for_misses(
             .rename("未作说明的单位")
             .reset_index()
         )
-    return table.sort_values(["目标", "地区"]).reset_index(drop=True), silent_table
+    return table.sort_values(["目标", "地区"]).reset_index(drop=True), silent_table, quoted
 
 
 def _count(frame: pd.DataFrame, statuses) -> int:
@@ -285,8 +285,13 @@ def restatement_notes(heads: pd.DataFrame) -> list[str]:
     return notes
 
 
-def final_report(store: Store, plan_id: str, region: str | None = None, as_of: dt.date | None = None) -> Report:
-    """The final assessment of `plan_id` for its jurisdiction (or for a unit below, against what it was issued)."""
+def final_report(
+    store: Store, plan_id: str, region: str | None = None, as_of: dt.date | None = None, remarks: str | None = None
+) -> Report:
+    """The final assessment of `plan_id` for its jurisdiction (or for a unit below, against what it was issued), in
+    the chapters of a 终期评估 (基本情况, 目标完成情况, 主要成效, 存在问题及原因, 下一步工作建议). `remarks`: a text
+    file of the official's own paragraphs (reports/remarks.py), placed after the facts of their chapter."""
+    own_words = read_remarks(remarks)
     store.require_latest_period()
     catalog = load_catalog()
     plan = find_plan(plan_id, catalog)
@@ -308,18 +313,19 @@ def final_report(store: Store, plan_id: str, region: str | None = None, as_of: d
         region=region,
         period=plan.id,
         as_of=as_of,
-        issuer=issuer_of(region),
+        issuer=issuance("final", region, plan_jurisdiction=plan.jurisdiction).issuer,
         title=title,
-        date_text=date_text(report_date(as_of)),
+        date_text=date_text(signed_on()),
         progress=progress,
         rows=heads,
         overview="",
-        sentences=[final_sentence(r) for _, r in heads.iterrows()],
+        sentences=[final_sentence(r, lead=False) for _, r in heads.iterrows()],
+        plan_jurisdiction=plan.jurisdiction,
     )
     totals = totals_paragraph(plan, heads, region, as_of)
     report.overview = totals[0]
     units = unit_results(progress, region) if basis == BASIS_PLAN else pd.DataFrame(columns=UNIT_TABLE)
-    quoted, silent = explanations_for_misses(
+    quoted, silent, pairs = explanations_for_misses(
         store, missed_rows(progress, heads, region, basis), as_of.strftime("%Y-%m"), region, progress
     )
     report.tables = {
@@ -330,11 +336,22 @@ def final_report(store: Store, plan_id: str, region: str | None = None, as_of: d
         "未作说明的单位": silent,
     }
     report.tables.update({f"分年度：{name}": table for name, table in yearly_tables(rows).items()})
-    report.paragraphs = {
-        "总体": totals,
-        "口径说明": [basis_legend(heads), *restatement_notes(heads)],
-        "单位": _unit_paragraph(units) if basis == BASIS_PLAN else [],
+    issued = basis == BASIS_ISSUED
+    data_until = month_end(min(store.require_latest_period(), as_of.strftime("%Y-%m"))).date()
+    chapters = {
+        "基本情况": [
+            *basic_facts(plan, region, heads, data_until, issued),
+            basis_legend(heads),
+            *quote_notes(heads),
+            *restatement_notes(heads),
+        ],
+        "目标完成情况": totals[:2],
+        "主要成效": achievements(heads, units),
+        "存在问题及原因": problems(heads, progress, region, pairs, silent, issued),
+        "下一步工作建议": next_steps(heads, progress, region, issued),
     }
+    report.paragraphs = {name: [p for p in [*text, *own_words.get(name, [])] if p] for name, text in chapters.items()}
+    report.paragraphs["单位"] = _unit_paragraph(units) if not issued else []
     return report
 
 

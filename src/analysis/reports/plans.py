@@ -74,6 +74,14 @@ def last_in_force_month(region: str) -> str | None:
     return max(p.end for p in plans).strftime("%Y-%m") if plans else None
 
 
+def submission_deadline(month: str) -> dt.date:
+    """The day a month's files are due: `submission_deadline_day` (data/progress.yml) of the next month."""
+    from analysis.progress.verdicts import settings
+
+    nxt = pd.Period(month, "M") + 1
+    return dt.date(nxt.year, nxt.month, min(int(settings()["submission_deadline_day"]), nxt.days_in_month))
+
+
 def plan_subject(plan: Plan) -> str:
     """What a plan is about, from its own title: 《石家庄市县域特色产业集群“领跑者”企业培育行动实施方案》 →
     县域特色产业集群“领跑者”企业培育行动."""

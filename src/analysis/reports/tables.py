@@ -252,4 +252,7 @@ def page_view(table: pd.DataFrame) -> pd.DataFrame:
         page = page.drop(columns="指标")
     if "口径" in page and page["口径"].nunique() <= 1:
         page = page.drop(columns="口径")
+    elif "口径" in page and page["口径"].str.startswith("分解目标").all():  # all issued: the column is the 文号
+        page["口径"] = page["口径"].str.removeprefix("分解目标（").str.removesuffix("）")
+        page = page.rename(columns={"口径": "下达文号"})
     return page.drop(columns=[c for c in OFF_PAGE if c in page])
