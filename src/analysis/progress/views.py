@@ -43,6 +43,7 @@ BEHIND = (STATUS_BEHIND, STATUS_FAR_BEHIND)
 SCORED_STATUSES = (STATUS_DONE, *CALENDAR_STATUSES, STATUS_EXCEEDED, STATUS_MISSED)
 SCORE_COLUMNS = ["地区", "综合得分", "排名", "指标数", "完成数", "落后数", "最好指标", "最差指标"]
 MANY_TIED = 3  # more tied best (or worst) indicators than this are written 多项并列
+NOT_RANKED = "不参与排名"
 
 
 def sub_unit_rows(progress: pd.DataFrame, region: str) -> pd.DataFrame:
@@ -183,7 +184,7 @@ def unit_scores(
     table.loc[too_few, "综合得分"] = np.nan
     table = table.sort_values(["综合得分", "完成数"], ascending=False, na_position="last")
     table["排名"] = table["综合得分"].round(1).rank(ascending=False, method="min").astype("Int64")
-    table["排名"] = table["排名"].astype(object).where(~too_few, f"不参与排名（在期目标不足{min_targets}项）")
+    table["排名"] = table["排名"].astype(object).where(~too_few, NOT_RANKED)  # the reason: method_paragraphs
     table.loc[too_few, ["最好指标", "最差指标"]] = np.nan
     return table.reset_index()[SCORE_COLUMNS]
 

@@ -12,7 +12,7 @@ import pandas as pd
 
 from analysis.catalog.targets import Plan
 from analysis.periods import date_text
-from analysis.progress.narrative import met_timing, target_names
+from analysis.progress.narrative import goal_text, met_timing, target_names
 from analysis.progress.results import gap_text, is_total, issuer_region, number, plain_text, result_text
 from analysis.progress.verdicts import STATUS_DONE, STATUS_EXCEEDED, STATUS_MISSED, STATUS_NO_DATA, STATUS_PARTIAL
 from analysis.reports.tables import term_label, years_gaps
@@ -66,7 +66,7 @@ def achievements(heads: pd.DataFrame, units: pd.DataFrame) -> list[str]:
     exceeded = heads[(heads["status"] == STATUS_EXCEEDED) & ~heads["term"].astype(str).str.contains("-")]
     if len(exceeded):
         parts = [
-            f"{name}实际{_amount(r['actual'], r['unit'])}（目标{_amount(r['target_value'], r['unit'])}）"
+            f"{name}实际{_amount(r['actual'], r['unit'])}（目标{goal_text(r)}）"
             for name, (_, r) in zip(_names(exceeded), exceeded.iterrows(), strict=True)
         ]
         text.append("超额完成的有：" + "；".join(parts) + "。")

@@ -31,7 +31,15 @@ from analysis.progress.facts import load_facts
 from analysis.progress.measures import actual_values
 from analysis.progress.narrative import as_of_phrase, overview, sentence, target_name, target_names
 from analysis.progress.results import basis_legend
-from analysis.progress.verdicts import STATUS_BEHIND, STATUS_FAR_BEHIND
+from analysis.progress.verdicts import (
+    STATUS_AWAITING,
+    STATUS_BEHIND,
+    STATUS_FAR_BEHIND,
+    STATUS_LEVEL_MISSED,
+    STATUS_MISSED,
+    STATUS_NO_DATA,
+    STATUS_PARTIAL,
+)
 from analysis.progress.views import (
     ahead_and_behind,
     honour_lists,
@@ -56,6 +64,24 @@ from analysis.reports.tables import (  # noqa: F401  (term_label: re-exported fo
 )
 from analysis.store.history import Store
 from analysis.yamlio import load_yaml
+
+# the full name of each table as an attachment (附件说明 and the workbook's 目录), where its key is a short one
+APPENDIX_NAMES = {
+    "目标完成情况": "在期目标完成情况",
+    "已到期目标": "本期到期目标的终期结果",
+    "趋势研判": "存量目标趋势研判",
+    "本月新认定企业": "本月新认定企业名单",
+    "分地区情况": "各单位分解目标完成情况",
+    "报送情况": "各单位报送情况",
+    "情况说明": "各单位情况说明",
+    "落后且未说明": "落后于序时进度且未作说明的单位",
+    "综合排名": "各单位综合得分与排名",
+    "低于底线": "综合得分低于底线的单位",
+    "分指标排名": "各单位分指标排名",
+    "超序时单位": "超序时进度的单位与指标",
+    "落后单位": "落后序时进度的单位与指标",
+    "热力图数据": "各单位分指标与序时进度的偏差（百分点）",
+}
 
 
 @dataclass
@@ -89,11 +115,13 @@ class Report:
     def appendix(self) -> dict[str, pd.DataFrame]:
         """The tables attached as the 附表 workbook, by their full names, in the order of its sheets."""
         sheets = {
-            name: table for name, table in self.tables.items() if isinstance(table, pd.DataFrame) and not table.empty
+            (APPENDIX_NAMES.get(name, name) if self.kind != "final" else name): table
+            for name, table in self.tables.items()
+            if isinstance(table, pd.DataFrame) and not table.empty and name != "热力图数据"
         }
-        heat = sheets.pop("热力图数据", None)
-        if heat is not None:
-            sheets["各单位分指标与序时进度的偏差"] = heat.round(1).reset_index()
+        heat = self.tables.get("热力图数据")
+        if isinstance(heat, pd.DataFrame) and not heat.empty:
+            sheets[APPENDIX_NAMES["热力图数据"]] = heat.round(1).reset_index()
         return sheets
 
     def attachment_names(self) -> list[str]:
@@ -315,14 +343,29 @@ def due_within(rows: pd.DataFrame, since: str) -> pd.DataFrame:
     return rows[rows["final"].astype(bool) & (rows["window_end"] >= since)]
 
 
+# the results a report names one by one in its opening section, under this line; every other result is in its tables
+ATTENTION_LEAD = "未完成、落后或暂不能评价的目标："
+NEEDS_ATTENTION = (
+    STATUS_BEHIND,
+    STATUS_FAR_BEHIND,
+    STATUS_MISSED,
+    STATUS_LEVEL_MISSED,
+    STATUS_NO_DATA,
+    STATUS_PARTIAL,
+    STATUS_AWAITING,
+)
+
+
 def _sentences(rows: pd.DataFrame, since: str) -> list[str]:
     """The region's own targets in force, and those whose deadline fell within the report's period (their final
-    result), one sentence each; when there are neither, the final results of the plan's last deadline."""
+    result), that are behind, missed or not judged: one sentence each (the overview counts the rest, the table
+    lists them all); when there are none in force or due, the final results of the plan's last deadline."""
     own = rows[rows["basis"] == BASIS_PLAN]
     final = own["final"].astype(bool)
     chosen = own[own["in_force"].astype(bool) | (final & (own["window_end"] >= since))]
     if chosen.empty and final.any():
         chosen = own[final & (own["window_end"] == own.loc[final, "window_end"].max())]
+    chosen = chosen[chosen["status"].isin(NEEDS_ATTENTION)]
     return [sentence(r, lead=False) for _, r in chosen.iterrows()]
 
 

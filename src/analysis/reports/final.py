@@ -350,14 +350,19 @@ def final_report(
         "存在问题及原因": problems(heads, progress, region, pairs, silent, issued),
         "下一步工作建议": next_steps(heads, progress, region, issued),
     }
+    if not issued and units.empty:  # one sentence in the chapter, not a section of its own
+        chapters["目标完成情况"].append(NO_UNITS)
     report.paragraphs = {name: [p for p in [*text, *own_words.get(name, [])] if p] for name, text in chapters.items()}
-    report.paragraphs["单位"] = _unit_paragraph(units) if not issued else []
+    report.paragraphs["单位"] = _unit_paragraph(units) if not issued and not units.empty else []
     return report
+
+
+NO_UNITS = "方案未向下级单位下达分解目标，不对下级单位作完成情况评价。"
 
 
 def _unit_paragraph(units: pd.DataFrame) -> list[str]:
     if units.empty:
-        return ["方案未向下级单位下达分解目标，不对下级单位作完成情况评价。"]
+        return [NO_UNITS]
     full = units[units["完成比例%"] >= 100]["地区"].tolist()
     text = [
         f"下达分解目标的单位{len(units)}个，全部完成的{len(full)}个"
