@@ -70,3 +70,45 @@ def store_location(request, tmp_path) -> str:
     if request.param == "sqlite":
         return str(tmp_path / "store")
     return request.getfixturevalue("postgres_url")
+
+
+# Every document `make demo` renders, built once per session (tests/test_documents.py): the demo's months from 2023-12
+# to 2026-04 (each deadline from 2023 on and the 2025 annual accounts are in; registers carry the award history),
+# ingested; the 月调度 and 季通报 of
+# 石家庄市 and 西宁市 for the latest period (it stops at the last month a plan is in force: 2025-12, 2025-Q4) and the
+# final assessment of every ended plan. HTML and xlsx only: the PDF prints the HTML (tests/test_pdf.py reads PDFs).
+DOCUMENT_FORMATS = ("ipynb", "html", "xlsx")
+
+
+@pytest.fixture(scope="session")
+def demo_documents(tmp_path_factory) -> Path:
+    from analysis.batch.run import run_batch
+    from analysis.catalog.targets import load_catalog
+    from analysis.demo.generate import generate_demo
+    from analysis.reports.render import render_report
+    from analysis.store.history import Store
+    from analysis.store.ingest import ingest
+
+    root = tmp_path_factory.mktemp("documents")
+    generate_demo(root / "in", seed=0, until="2026-04", months=29)
+    store = Store(root / "store")
+    ingest([root / "in"], store=store)
+    out = root / "reports"
+    for kind in ("monthly", "quarterly"):
+        for region in ("石家庄市", "西宁市"):
+            render_report(kind, "latest", region, DOCUMENT_FORMATS, out, store.dir)
+    plans = [("final", plan, None) for plan in load_catalog().plans]
+    result = run_batch(
+        "final",
+        "",
+        None,
+        workers=2,
+        store=store.dir,
+        out=out,
+        formats=DOCUMENT_FORMATS,
+        progress=False,
+        index=False,
+        plan=plans,
+    )
+    assert all(job.status == "ok" for job in result.jobs), [(j.region, j.error) for j in result.jobs if j.error]
+    return root

@@ -19,7 +19,7 @@ from analysis.catalog.regions import load_regions
 from analysis.catalog.targets import load_catalog
 from analysis.cli.main import main
 from analysis.demo import base as demo_base
-from analysis.demo.base import BEIJING, _month_end, _period, last_complete_month
+from analysis.demo.base import BEIJING, _day, _month_end, _period, _ym, last_complete_month
 from analysis.demo.generate import CSV_UNITS, _mi, build_world, generate_demo
 from analysis.demo.regions import demo_units
 from analysis.errors import UserError
@@ -194,6 +194,43 @@ def test_lagging_units_explain_some_but_not_all(world):
     assert len(notes) > 0
     assert notes["进展情况"].str.contains("月底|1—").all()
     assert not notes["进展情况"].str.contains(r"20\d{2}-\d{2}").any()
+
+
+YEARLY_NOTE = re.compile(r"截至(\d{4})年(\d{1,2})月底，\d{4}年新认定(.+?)(\d+)家，完成年度分解目标（(.+?)）(\d+)家的")
+
+
+def test_explanations_are_only_about_targets_the_unit_has_and_state_its_own_figures(world):
+    """A note is written only for a target the unit has (issued by 石家庄市, or 芦台's own plan, or 新乐市's 2023
+    cluster growth), never after the plans ended, and its figures are the unit's own for that year and target."""
+    from analysis.demo.allocations import ISSUES, allocation_rows
+
+    notes = world.notes
+    assert notes["mi"].max() <= _mi(2025, 12)  # every plan with targets below has ended by then
+    sjz = {u.name for u in load_regions().units_under("石家庄市")}
+    assert set(notes["unit"]) <= sjz | {"芦台经济开发区"}  # 西宁市's units were issued nothing
+    issued = {}
+    for period, *_ in ISSUES:
+        for unit, label, term, value, doc, *_rest in allocation_rows(world, period):
+            issued[(unit, label, term)] = (value, doc)
+    checked = 0
+    for _, note in notes[notes["unit"].isin(sjz)].iterrows():
+        for match in YEARLY_NOTE.finditer(note["进展情况"]):
+            year, month, label, got, doc, goal = match.groups()
+            assert issued[(note["unit"], label, int(year))] == (int(goal), doc)
+            first = (
+                world.awards[(world.awards["unit"] == note["unit"]) & (world.awards["资质类型"] == label)]
+                .groupby("ent")["grant_day"]
+                .min()
+            )
+            end = _month_end(_mi(int(year), int(month)))
+            counted = ((first >= _day(date(int(year), 1, 1))) & (first <= _day(end))).sum()
+            assert int(got) == counted, (note["unit"], label, year, month)
+            checked += 1
+    assert checked > 50
+    # a unit without an issued target of an indicator writes nothing about it
+    for _, note in notes[notes["unit"].isin(sjz) & (notes["指标"] != "县域特色产业集群营业收入增速")].iterrows():
+        year = _ym(note["mi"])[0]
+        assert any((note["unit"], note["指标"], term) in issued for term in (year, 2023, 2025)), note.to_dict()
 
 
 # -- --size province: every county-level unit of the registry

@@ -19,7 +19,7 @@ from analysis.demo.generate import generate_demo
 from analysis.errors import UserError
 from analysis.reports.final import final_report, tied_names
 from analysis.reports.render import render_report
-from support.builders import allocation, award, enterprise, note, store_with, submission
+from support.builders import allocation, award, complete_coverage, enterprise, note, store_with, submission
 
 X, L, SJZ = "新乐市", "鹿泉区", "石家庄市"
 E = {i: f"91130184MA0000{i:03d}X" for i in range(1, 12)}
@@ -38,7 +38,7 @@ def small_store(tmp_path_factory):
     l_awards = [award(E[7], L, "高新技术企业", "2023-11-20"), award(E[8], L, "专精特新小巨人", "2024-08-01", "国家级")]
     issued = [allocation(u, "高新技术企业", y, 1) for u in (X, L) for y in (2023, 2024, 2025)]
     issued += [allocation(u, "专精特新“小巨人”企业", 2025, 2) for u in (X, L)]
-    return store_with(
+    store = store_with(
         tmp_path_factory.mktemp("final"),
         [
             submission("2023-02", SJZ, 目标分解=issued),
@@ -52,6 +52,8 @@ def small_store(tmp_path_factory):
             ),
         ],
     )
+    # every other unit of the city has nothing to list: the city's counts cover all its units
+    return complete_coverage(store, SJZ, "2025-12")
 
 
 def test_a_plan_that_has_not_ended_is_refused(small_store):
@@ -68,17 +70,23 @@ def test_every_target_once_with_its_final_result(small_store):
         if t.plan == "shijiazhuang-2022-leaders" and t.is_progress
     ]
     assert len(table) == len(targets)  # one row per target: 每年 targets as their 2023—2025 total
-    high_tech = table[table["目标（方案原文）"].str.contains("高新技术企业 20 家")].iloc[0]
-    # 新乐市 3 + 鹿泉区 1 first grants in 2023–2025 against 3 × 20
+    high_tech = table[table["目标（方案原文）"] == "高新技术企业20家"].iloc[0]  # the source's spaces removed
+    # 新乐市 3 + 鹿泉区 1 first grants in 2023–2025 against 3 × 20: judged year by year (2 + 1 + 1 of 20 each),
+    # the sum shown as a sum
     assert (high_tech["期限"], high_tech["目标"], high_tech["实际"], high_tech["结果"], high_tech["差额"]) == (
         "2023—2025年合计",
-        "60家",
-        "4家",
-        "未完成",
-        "差56家",
+        60,
+        4,
+        "3年均未完成",
+        "2023年差18家、2024年差19家、2025年差19家",
     )
-    yearly = report.tables["分年度：高新技术企业（高新技术企业 20 家）"[:31]]
+    assert high_tech["指标"] == "新认定高新技术企业" and high_tech["口径"] == "方案目标"
+    assert "《石家庄市县域特色产业集群“领跑者”企业培育行动实施方案》（石政办函〔2022〕44号）确定的目标" in "".join(
+        report.paragraphs["基本情况"]
+    )
+    yearly = report.tables["分年度：高新技术企业20家"]  # the quote names its indicator
     assert yearly["实际"].tolist() == [2, 1, 1, 4]
+    assert yearly["结果"].tolist() == ["未完成", "未完成", "未完成", "3年均未完成"]
 
 
 def test_units_are_ranked_by_the_share_of_their_issued_targets_met(small_store):
@@ -87,7 +95,16 @@ def test_units_are_ranked_by_the_share_of_their_issued_targets_met(small_store):
     # 新乐市: 高新 2023, 2024, 2025 met, 小巨人 2 of 2 met → 4 of 4; 鹿泉区: 高新 2023 only, 小巨人 1 of 2 → 1 of 4
     assert units.loc[X, ["下达目标数", "完成数", "完成比例%", "排名"]].tolist() == [4, 4, 100.0, 1]
     assert units.loc[L, ["下达目标数", "完成数", "完成比例%", "排名"]].tolist() == [4, 1, 25.0, 2]
-    assert "高新技术企业（2024年）" in units.loc[L, "未完成指标"]
+    assert "新认定高新技术企业（2024年）" in units.loc[L, "未完成目标"]
+    # every (unit, target, term) is listed, each year of a 每年 target on its own row
+    rows = report.tables["各单位分项完成情况"]
+    lu = rows[(rows["地区"] == L) & (rows["指标"] == "新认定高新技术企业")]
+    assert lu[["期限", "结果"]].values.tolist() == [
+        ["2023年", "已完成"],
+        ["2024年", "未完成"],
+        ["2025年", "未完成"],
+        ["2023—2025年合计", "3年中1年完成"],
+    ]
     tied = pd.DataFrame({"地区": ["甲", "乙", "丙"], "排名": [1, 2, 2]})
     assert tied_names(tied) == ["乙、丙并列第2"]
 
@@ -95,9 +112,13 @@ def test_units_are_ranked_by_the_share_of_their_issued_targets_met(small_store):
 def test_missed_targets_quote_the_units_own_explanations_and_name_the_silent(small_store):
     report = final_report(small_store, "shijiazhuang-2022-leaders", as_of=dt.date(2025, 12, 31))
     quoted = report.tables["情况说明"]
-    assert quoted.loc[quoted["地区"] == L, "进展情况"].tolist() == ["2024、2025年申报企业未通过评审"]
-    silent = report.tables["未作说明的单位"].set_index("指标")
-    assert silent.loc["专精特新“小巨人”企业", "未作说明的单位"] == L  # missed its 小巨人 and explained nothing
+    # 鹿泉区's note of 2025-12 concerns its 2025 高新 target (written within the term); not its 2024 one
+    assert quoted.loc[quoted["地区"] == L, ["目标", "进展情况"]].values.tolist() == [
+        ["新认定高新技术企业（2025年）", "2024、2025年申报企业未通过评审"]
+    ]
+    silent = report.tables["未作说明的单位"].set_index("目标")
+    assert silent.loc["专精特新“小巨人”企业（2025年）", "未作说明的单位"] == L  # missed its 小巨人, explained nothing
+    assert silent.loc["新认定高新技术企业（2024年）", "未作说明的单位"] == L  # the 2025 note is not about 2024
 
 
 def test_the_totals_paragraph_counts_by_result_and_kind(small_store):
@@ -105,16 +126,22 @@ def test_the_totals_paragraph_counts_by_result_and_kind(small_store):
     heads = report.rows
     met = int(heads["status"].isin(["已完成", "超额完成"]).sum())
     assert f"确定石家庄市量化目标{len(heads)}项" in report.overview and f"已完成{met}项" in report.overview
-    assert report.paragraphs["总体"][1].startswith("分类型看：")
+    assert report.paragraphs["目标完成情况"][1].startswith("分类型看：")
 
 
 def test_a_unit_gets_its_own_assessment_against_what_it_was_issued(small_store):
     report = final_report(small_store, "shijiazhuang-2022-leaders", region=L, as_of=dt.date(2025, 12, 31))
     assert report.title == "鹿泉区落实《石家庄市县域特色产业集群“领跑者”企业培育行动实施方案》目标任务完成情况终期评估"
     assert set(report.rows["basis"]) == {"分解目标"} and len(report.rows) == 2
+    # the unit's own assessment and the city's agree on every (target, term) of the unit
+    city = final_report(small_store, "shijiazhuang-2022-leaders", as_of=dt.date(2025, 12, 31))
+    mine = report.results().set_index(["target_id", "term"])
+    theirs = city.results()
+    theirs = theirs[theirs["jurisdiction"] == L].set_index(["target_id", "term"])
+    assert len(mine) == 5 and mine.equals(theirs.loc[mine.index])  # 小巨人 2025; 高新 2023, 2024, 2025 and the sum
 
 
-def test_a_units_own_assessment_names_only_itself_among_the_silent(tmp_path):
+def test_a_units_own_assessment_names_no_other_unit_among_the_silent(tmp_path):
     # both units miss their issued 小巨人 target and explain nothing: 鹿泉区's report names 鹿泉区 alone
     store = store_with(
         tmp_path,
@@ -134,13 +161,13 @@ def test_a_units_own_assessment_names_only_itself_among_the_silent(tmp_path):
             ),
         ],
     )
+    complete_coverage(store, SJZ, "2025-12")
     city = final_report(store, "shijiazhuang-2022-leaders", as_of=dt.date(2025, 12, 31))
-    assert (
-        city.tables["未作说明的单位"].set_index("指标").loc["专精特新“小巨人”企业", "未作说明的单位"]
-        == "鹿泉区、新乐市"
-    )  # registry order
+    silent = city.tables["未作说明的单位"].set_index("目标")
+    assert set(silent.loc["专精特新“小巨人”企业（2025年）", "未作说明的单位"].split("、")) == {L, X}
+    # a unit's own assessment is its own words: it names no unit as silent, not itself, nor another unit
     unit = final_report(store, "shijiazhuang-2022-leaders", region=L, as_of=dt.date(2025, 12, 31))
-    assert unit.tables["未作说明的单位"].set_index("指标").loc["专精特新“小巨人”企业", "未作说明的单位"] == L
+    assert unit.tables["未作说明的单位"].empty
 
 
 # --- rendered from a demo store ------------------------------------------------------------------
@@ -169,7 +196,7 @@ def test_render_final_writes_every_format_where_the_issue_says(demo):
     ).stdout
     flat = re.sub(r"\s+", "", text)
     assert "新乐市县域特色产业集群2023年提质跃升工作方案实施情况终期评估" in flat
-    assert "新乐市科学技术和工业信息化局" in flat and "一、总体情况" in flat
+    assert "新乐市科学技术和工业信息化局" in flat and "一、基本情况" in flat and "五、下一步工作建议" in flat
     assert not re.search(r"[≥≤≈]", text)
 
 
@@ -220,3 +247,62 @@ def test_the_100_percent_label_of_the_final_chart_touches_neither_title_nor_bars
     assert not ax.title.get_window_extent(renderer).overlaps(label)  # it ran into the title before
     assert not any(bar.get_window_extent(renderer).overlaps(label) for bar in ax.patches)
     assert ax.get_window_extent(renderer).contains(label.x0, label.y0)
+
+
+# --- the chapters of a final assessment (issue 22, item 3) ----------------------------------------------------
+
+
+def test_the_chapters_state_the_facts_without_placeholders(small_store):
+    report = final_report(small_store, "shijiazhuang-2022-leaders", as_of=dt.date(2025, 12, 31))
+    chapters = report.paragraphs
+    basic = "".join(chapters["基本情况"])
+    assert "石政办函〔2022〕44号" in basic and "数据截至2025年12月31日" in basic and "截止日期评估" in basic
+    problems = "".join(chapters["存在问题及原因"])
+    # the city's 高新 years missed, each with the units that missed their part and the reason they gave
+    assert "新认定高新技术企业（2023—2025年合计）：3年均未完成，2023年差18家、2024年差19家、2025年差19家" in problems
+    assert "鹿泉区（2024年差1家、2025年差1家）" in problems
+    assert "2024、2025年申报企业未通过评审（鹿泉区）" in problems
+    steps = "".join(chapters["下一步工作建议"])
+    assert "鹿泉区：" in steps and "专精特新“小巨人”企业（2025年）差1家" in steps
+    assert "新乐市：" not in steps  # 新乐市 met everything it was issued
+    text = "".join(p for ps in chapters.values() for p in ps)
+    for placeholder in ("待补充", "（无）", "XXX", "此处填写"):
+        assert placeholder not in text
+
+
+def test_a_units_own_assessment_names_no_other_unit(small_store):
+    report = final_report(small_store, "shijiazhuang-2022-leaders", region=L, as_of=dt.date(2025, 12, 31))
+    text = "".join(p for ps in report.paragraphs.values() for p in ps)
+    assert X not in text and "石工信〔2023〕1号" in text  # issued to it under that 文号
+
+
+def test_the_officials_own_paragraphs_follow_the_facts_of_their_chapter(small_store, tmp_path):
+    remarks = tmp_path / "说明.txt"
+    remarks.write_text(
+        "全市梯度培育体系基本形成。\n\n【下一步工作建议】\n建立接续方案，补齐未完成目标。\n", encoding="gb18030"
+    )
+    report = final_report(small_store, "shijiazhuang-2022-leaders", as_of=dt.date(2025, 12, 31), remarks=str(remarks))
+    assert report.paragraphs["主要成效"][-1] == "全市梯度培育体系基本形成。"  # before any 【】: 主要成效
+    assert report.paragraphs["下一步工作建议"][-1] == "建立接续方案，补齐未完成目标。"
+    assert report.paragraphs["主要成效"][0].startswith("方案确定的")  # the facts come first
+
+
+def test_a_remarks_file_that_cannot_be_used_is_refused_naming_it(small_store, tmp_path):
+    bad = tmp_path / "说明.txt"
+    bad.write_text("【工作亮点】\n很好。\n", encoding="utf-8")
+    with pytest.raises(UserError, match=r"说明.txt 第1行：“【工作亮点】”不是终期评估的章节"):
+        final_report(small_store, "shijiazhuang-2022-leaders", as_of=dt.date(2025, 12, 31), remarks=str(bad))
+    with pytest.raises(UserError, match="不存在"):
+        final_report(
+            small_store, "shijiazhuang-2022-leaders", as_of=dt.date(2025, 12, 31), remarks=str(tmp_path / "无")
+        )
+    bad.write_bytes(b"\xff\xfe\x00\xd8")
+    with pytest.raises(UserError, match="不是 UTF-8 或 GB18030"):
+        final_report(small_store, "shijiazhuang-2022-leaders", as_of=dt.date(2025, 12, 31), remarks=str(bad))
+
+
+def test_remarks_are_only_for_a_final_assessment(capsys):
+    from analysis.cli.main import main
+
+    assert main(["render", "monthly", "--period", "2025-09", "--region", X, "--remarks", "x.txt"]) != 0
+    assert "--remarks 只用于终期评估" in capsys.readouterr().err

@@ -42,8 +42,9 @@ def test_latest_is_the_last_complete_month_and_quarter(monkeypatch, tmp_path):
     monkeypatch.setattr(periods, "today", lambda: dt.date(2026, 12, 2))
     assert periods.latest_complete_month() == "2026-11"
     store_with(tmp_path, [submission("2026-12", "新乐市", 企业名录=[enterprise("91130184MA00000011", "新乐市")])])
-    # the store holds December, but December is not over: November, and the third quarter
-    assert latest_period("monthly", tmp_path / "store") == "2026-11"
+    # the store holds December, but December is not over, and November's files are due by 10 December: October,
+    # and the third quarter
+    assert latest_period("monthly", tmp_path / "store") == "2026-10"
     assert latest_period("quarterly", tmp_path / "store") == "2026-Q3"
 
 
@@ -54,4 +55,8 @@ def test_an_open_period_is_rendered_only_as_a_draft(monkeypatch):
     with pytest.raises(UserError, match="2026年第四季度尚未结束"):
         check_complete("quarterly", "2026-Q4", draft=False)
     check_complete("monthly", "2026-12", draft=True)
-    check_complete("monthly", "2026-11", draft=False)
+    # November is over, but its files are due by 10 December: a formal report is dated after that, never before
+    with pytest.raises(UserError, match="2026年11月的报送截止日为2026年12月10日.*--draft"):
+        check_complete("monthly", "2026-11", draft=False)
+    check_complete("monthly", "2026-11", draft=True)
+    check_complete("monthly", "2026-10", draft=False)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -11,7 +13,7 @@ from analysis.catalog.targets import load_catalog
 from analysis.progress.engine import compute_progress, time_fraction
 from analysis.progress.facts import load_facts
 from analysis.progress.measures import count_first_grants, count_valid
-from support.builders import award, enterprise, report, store_with, submission
+from support.builders import award, complete_coverage, enterprise, report, store_with, submission
 
 X, L, SJZ = "新乐市", "鹿泉区", "石家庄市"
 E = {i: f"91130184MA0000{i:03d}X" for i in range(1, 9)}
@@ -71,7 +73,8 @@ def store(tmp_path_factory):
         ),
         submission("2023-12", "河北省", 指标填报=[report("河北省", "2023-12", "专精特新中小企业", 3620)]),
     ]
-    return store_with(tmp, subs)
+    # every other unit of the city has nothing to list: the city's counts cover all its units
+    return complete_coverage(store_with(tmp, subs), SJZ, "2023-09")
 
 
 def row(frame, target_id, place, term=None):
@@ -155,9 +158,11 @@ def test_a_unit_reported_aggregate_replaces_the_count(year_end):
 
 
 def test_rates_roll_up_as_a_labelled_simple_average(year_end):
-    # the city did not report: the mean of its units, (48 + 52) / 2 = 50 ≥ 50
+    # the city did not report: the mean of its units, (48 + 52) / 2 = 50 ≥ 50; only 2 of its 21 units reported the
+    # rate, and a mean of some units bounds nothing: shown with its coverage, not judged
     cloud = row(year_end, "sjz.industrial_cloud_rate.2023", SJZ)
-    assert (cloud["actual"], cloud["actual_source"], cloud["status"]) == (50, "简单平均", "已完成")
+    assert (cloud["actual"], cloud["actual_source"], cloud["status"]) == (50, "简单平均", "覆盖不全")
+    assert (cloud["units_covered"], cloud["units_total"]) == (2, 21)
     assert row(year_end, "sjz.industrial_cloud_rate.2023", X)["basis"] == ""
 
 
@@ -302,10 +307,13 @@ def test_reported_monthly_flows_sum_and_shares_use_the_parents_published_count(t
         measure={"reported": "新增发明专利"},
     )
     frame = compute_progress(store, "2024-06-30", [flow], with_previous=False)
-    # monthly figures 4 + 3 = 7 of 12 by mid-year (expected 6)
+    # monthly figures 4 + 3 = 7 of 12 by mid-year, from 1 of 西宁市's 7 units: not judged against the calendar
     city = row(frame, "t.flow", "西宁市", term="2024")
-    assert (city["actual"], city["actual_source"], city["expected"]) == (7, "下级汇总", 6)
-    assert city["status"] == "超序时"
+    assert (city["actual"], city["actual_source"], city["status"]) == (7, "下级汇总", "覆盖不全")
+    assert (city["units_covered"], city["units_total"]) == (1, 7) and pd.isna(city["expected"])
+    # a sum of some units that already meets the target is a lower bound that meets it: judged
+    small = compute_progress(store, "2024-06-30", [replace(flow, low=6)], with_previous=False)
+    assert row(small, "t.flow", "西宁市", term="2024")["status"] == "已完成"
 
 
 def test_a_missed_deadline_is_a_final_miss_not_a_calendar_word(store):

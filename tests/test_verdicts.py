@@ -18,7 +18,7 @@ from analysis.progress.narrative import final_sentence, sentence
 from analysis.progress.trajectory import trajectory
 from analysis.progress.verdicts import is_exceeded, is_met, shortfall
 from analysis.progress.views import honour_lists, tied_groups, unit_scores
-from support.builders import allocation, award, enterprise, report, store_with, submission
+from support.builders import allocation, award, complete_coverage, enterprise, report, store_with, submission
 
 X, L, SJZ = "新乐市", "鹿泉区", "石家庄市"
 E = {i: f"91130184MA0000{i:03d}X" for i in range(1, 12)}
@@ -80,7 +80,8 @@ def store(tmp_path_factory):
             ],
         ),
     ]
-    return store_with(tmp_path_factory.mktemp("verdicts"), units + issued)
+    # every other unit of the city has nothing to list: the city's counts cover all its units
+    return complete_coverage(store_with(tmp_path_factory.mktemp("verdicts"), units + issued), SJZ, "2025-06")
 
 
 # --- 1 and 2: lifecycle and final results ------------------------------------------------------
@@ -144,10 +145,12 @@ def test_yearly_targets_keep_a_final_row_per_year_and_a_plan_period_total(store)
     assert not city["in_force"].any() and city["final"].all()
     assert city["actual"].tolist() == [1, 1, 1, 3]
     assert city["target_value"].tolist() == [20, 20, 20, 60]
-    assert city["shortfall"].tolist() == [19, 19, 19, 57]
+    # the total is a sum shown as a sum: judged year by year (0 of 3), with no shortfall of its own
+    assert city["shortfall"].tolist()[:3] == [19, 19, 19] and pd.isna(city["shortfall"].iloc[-1])
     total = city.iloc[-1]
-    assert (
-        final_sentence(total) == "石家庄市2023—2025年累计新认定高新技术企业3家，2023—2025年目标60家，未完成，差57家。"
+    assert (total["status"], total["years_met"], total["years_total"], total["met_on"]) == ("未完成", 0, 3, "")
+    assert final_sentence(total) == (
+        "石家庄市新认定高新技术企业每年目标20家，3年均未完成；2023—2025年合计3家，3年目标合计60家。"
     )
 
 
@@ -281,7 +284,7 @@ def test_ties_share_a_rank_and_units_with_too_few_targets_are_not_ranked():
     scores = unit_scores(_frame(rows), SJZ).set_index("地区")
     # 新乐市 (120+80+100)/3 = 100 and 鹿泉区 100: tied first; 正定县 80 third; 藁城区 has one target
     assert scores.loc[X, "排名"] == scores.loc[L, "排名"] == 1 and scores.loc["正定县", "排名"] == 3
-    assert scores.loc["藁城区", "排名"] == "不参与排名（在期目标不足3项）" and pd.isna(scores.loc["藁城区", "综合得分"])
+    assert scores.loc["藁城区", "排名"] == "不参与排名" and pd.isna(scores.loc["藁城区", "综合得分"])
     assert [sorted(g) for g in tied_groups(scores.reset_index())] == [sorted([X, L])]
     # 鹿泉区's three indicators tie at 100: all named; 正定县's best two tie at 90
     assert scores.loc[L, "最好指标"] == "甲、乙、丙" and scores.loc["正定县", "最好指标"] == "甲、丙"
@@ -343,13 +346,15 @@ def test_a_batch_award_before_its_batch_month_waits_for_the_batch(store):
 def test_the_one_pass_flow_series_gives_the_month_by_month_met_on(store, monkeypatch):
     from analysis.progress import engine
 
-    flows = [target("sjz.high_tech.annual", low=1), target("sjz.invention_patents_new.annual", low=1)]
+    flows = [target("xinle.high_tech.2023", low=1), target("sjz.high_tech.annual", low=1)]
     fast = compute_progress(store, "2026-01-01", flows, with_previous=False)
-    monkeypatch.setattr(engine._Context, "flow_series", lambda self, t, window: None)
+    monkeypatch.setattr(engine._Snapshot, "flow_series", lambda self, t, window: None)
     slow = compute_progress(store, "2026-01-01", flows, with_previous=False)
     assert fast["met_on"].tolist() == slow["met_on"].tolist()
-    # 新乐市's first 高新技术企业 of 2023 was granted in November
-    assert row(fast, "sjz.high_tech.annual", X, "2023")["met_on"] == "2023-11"
+    # 新乐市's first 高新技术企业 of 2023 was granted in November: its one-year plan's target met then
+    assert row(fast, "xinle.high_tech.2023", X, "2023")["met_on"] == "2023-11"
+    # a year of a 每年 target is no dated target: no 提前N个月 for it
+    assert row(fast, "sjz.high_tech.annual", X, "2023")["met_on"] == ""
 
 
 def test_the_one_pass_level_series_gives_the_month_by_month_values_and_met_on(store, monkeypatch):
@@ -368,7 +373,7 @@ def test_the_one_pass_level_series_gives_the_month_by_month_values_and_met_on(st
             assert series[month].dropna().sort_index().to_dict() == one.sort_index().to_dict(), (t.id, month)
     low = [replace(t, low=1) for t in levels]
     fast = compute_progress(store, "2026-01-01", low, with_previous=False)
-    monkeypatch.setattr(engine._Context, "flow_series", lambda self, t, window: None)
+    monkeypatch.setattr(engine._Snapshot, "flow_series", lambda self, t, window: None)
     slow = compute_progress(store, "2026-01-01", low, with_previous=False)
     assert fast["met_on"].tolist() == slow["met_on"].tolist() and (fast["met_on"] != "").sum() > 0
 

@@ -93,3 +93,16 @@ def note(region: str, month: str, indicator: str, progress: str, problems: str =
         "存在问题": problems,
         "下步措施": steps,
     }
+
+
+def complete_coverage(store: Store, region: str, period: str) -> Store:
+    """Every county-level unit under `region` that has sent no register by `period` sends an empty 企业名录 for
+    it (nothing to list): a count of the region then covers all its units and is judged (docs/methodology.md)."""
+    from analysis.catalog.regions import load_regions
+
+    parts = store.parts()
+    sent = set(parts.loc[parts["sheet"].isin(("企业名录", "资质认定")) & (parts["period"] <= period), "unit"])
+    for unit in load_regions().units_under(region):
+        if unit.name not in sent:
+            store.empty("企业名录", unit.name, period)
+    return store

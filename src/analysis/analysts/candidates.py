@@ -212,7 +212,8 @@ def unit_population(facts: Facts, unit: str) -> pd.DataFrame:
 def _criterion_rows(pop: pd.DataFrame, target: Target, unit: str, rung: str) -> pd.DataFrame:
     """Results of one threshold for the enterprises whose revenue tier it covers."""
     condition = target.extra.get("condition")
-    rows = pop[[in_tier(r, condition) for r in pop["revenue"]]]
+    # a boolean Series, not a list: an empty list would select no columns (a unit with no enterprises)
+    rows = pop[pd.Series([in_tier(r, condition) for r in pop["revenue"]], index=pop.index, dtype=bool)]
     values = metric(rows, target.indicator) if len(rows) else pd.Series(dtype="float64")
     name = load_catalog().indicators[target.indicator].name
     return pd.DataFrame(

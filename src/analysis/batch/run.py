@@ -302,6 +302,7 @@ class Worker:
             self.store,
             str(scratch / "facts.json"),
             str(scratch / "tables.xlsx") if "xlsx" in self.formats else None,
+            reports_dir=self.out,  # the 发文字号 registry of the batch's reports folder
         )
         ipynb = scratch / f"{region}.ipynb"
         try:

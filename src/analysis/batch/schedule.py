@@ -3,7 +3,9 @@
 A 月调度 for month M is due once its submission deadline has passed — day
 `submission_deadline_day` (data/progress.yml) of month M+1 — that is, from the day
 after. A 季通报 is due once its quarter's last month is due in that sense (its
-last monthly data is in). Only months the store holds data for count. A due report
+last monthly data is in). Only months the store holds data for count, and only for
+a region with one of its plans in force in the period (reports.plans): after a
+plan ends, nothing is due but its final assessment. A due report
 is listed until it has been rendered from the store's current data (so a late
 correction makes it due again). A plan's 终期评估 is due once its horizon has passed
 and the data of its last month are in (that month's submission deadline has passed
@@ -56,6 +58,7 @@ def due_reports(
 ) -> list[DueReport]:
     from analysis import paths
     from analysis.batch.run import Job, input_key, report_state, select_regions
+    from analysis.reports.plans import plans_in_force
     from analysis.store.history import Store
 
     db = Store(store)
@@ -63,7 +66,11 @@ def due_reports(
     months = [m for m in db.periods() if not since or m >= since]
     names = select_regions(regions, db)
     result = []
-    wanted = [(kind, period, names) for kind, period in due_periods(today, months)]
+    # a 调度/通报 only for a region with a plan in force in the period (after that: its final assessment)
+    wanted = [
+        (kind, period, [r for r in names if plans_in_force(r, kind, period)])
+        for kind, period in due_periods(today, months)
+    ]
     wanted += [("final", plan_id, [r for r in regions_ if r in names]) for plan_id, regions_ in due_finals(today, db)]
     for kind, period, region_names in wanted:
         for region in region_names:

@@ -23,6 +23,11 @@ def register(subparsers) -> None:
     p.add_argument("--plan", help="终期评估的方案编号（python -m analysis targets summary 可查）")
     p.add_argument("--as-of", dest="as_of", help="终期评估的截至日期 YYYY-MM-DD（默认数据库中最新完整月份的最后一天）")
     p.add_argument("--draft", action="store_true", help="期间尚未结束时生成草稿（每页及文件名标注“草稿”）")
+    p.add_argument(
+        "--remarks",
+        default=None,
+        help="终期评估：发文单位自己撰写的段落（文本文件，以【主要成效】【存在问题及原因】【下一步工作建议】等标明章节）",
+    )
     p.add_argument("--formats", default="ipynb,html,pdf,xlsx", help="输出格式，逗号分隔（默认全部）")
     p.add_argument("--out", default=None, help="输出根目录（默认 reports/）")
     p.add_argument("--store", default=None, help="数据库目录")
@@ -31,6 +36,8 @@ def register(subparsers) -> None:
 
 def _requests(args) -> list[tuple[str, str | None]]:
     """(period or plan, region) pairs the arguments ask for, with a Chinese message for what is missing."""
+    if args.remarks and args.kind != "final":
+        raise UserError("--remarks 只用于终期评估（render final）")
     if args.kind == "final":
         if not args.plan:
             raise UserError("生成终期评估须指定 --plan 方案编号（python -m analysis targets summary 可查）")
@@ -56,6 +63,7 @@ def run(args) -> int:
             args.store,
             draft=args.draft,
             as_of=args.as_of,
+            remarks=args.remarks,
         )
         print(f"{result.region}{KIND_ZH[result.kind]}（{result.period}）已生成：")
         for fmt, path in result.files.items():

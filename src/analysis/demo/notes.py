@@ -1,11 +1,22 @@
-"""情况说明: explanations that units write for lagging indicators, month by month."""
+"""情况说明: the explanations units write for the targets they are behind on, month by month.
+
+A unit explains only a target it has (documents.md, invariant 6): one issued to it by 石家庄市 (目标分解:
+专精特新中小企业 and 专精特新“小巨人”企业 by 2023 and 2025, 高新技术企业 and 创新型中小企业 each year), or a target of
+its own plan (芦台经济开发区's yearly and 2025 targets, 新乐市's 2023 cluster growth). Each note states the unit's
+own figures for that target and term, counted as the engine counts them (first awards in the year; awards held at
+the month end), and is written within the term: none after a plan has ended. Some lagging targets are left
+unexplained on purpose (the reports list them).
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from analysis.demo.base import _mi, _rng, _ym
+from analysis.demo.allocations import ISSUES, allocation_rows
+from analysis.demo.base import _day, _mi, _month_end, _rng, _ym
 from analysis.demo.regions import Unit
 
 PROBLEMS = {
@@ -15,11 +26,6 @@ PROBLEMS = {
         "受市场需求偏弱影响，部分企业营业收入下滑，不再符合申报条件",
         "部分企业财务核算不规范，研发费用归集不完整，影响申报",
         "本年度批次认定结果尚未公布，部分已申报企业未计入",
-    ],
-    "rate": [
-        "中小企业数字化改造投入大、见效慢，改造意愿不强",
-        "部分企业缺乏专业技术人员，数字化工具应用不充分",
-        "服务商资源不足，诊断和改造服务覆盖面有限",
     ],
     "cluster": [
         "受原材料价格上涨和订单减少影响，部分骨干企业产值下降",
@@ -34,166 +40,192 @@ MEASURES = {
         "加强与省、市主管部门沟通，争取更多企业纳入推荐名单",
         "联合第三方服务机构帮助企业规范研发费用归集和知识产权管理",
     ],
-    "rate": [
-        "组织数字化转型诊断服务进企业，推广可复制的改造方案",
-        "用好技改资金，支持企业上云用云和数字化工具应用",
-        "开展数字化转型典型案例观摩交流活动",
-    ],
     "cluster": [
         "落实领导包联帮扶机制，逐户解决骨干企业生产经营困难",
         "加快在建项目建设进度，推动早投产、早达效",
         "组织企业参加产需对接活动，帮助企业开拓市场",
     ],
 }
-# annual quotas the units were given (任务分解): group totals spread by planned share
-QUOTAS: dict[str, tuple[str, dict[str, float]]] = {
-    "专精特新中小企业": ("专精特新中小企业", {"sjz": 80, "lutai": 5, "xining": 12}),
-    "专精特新“小巨人”企业": ("专精特新小巨人", {"sjz": 12, "lutai": 1.5, "xining": 2}),
-    "高新技术企业": ("高新技术企业", {"sjz": 20, "lutai": 5, "xining": 35}),
-    "创新型中小企业": ("创新型中小企业", {"sjz": 500}),
+# the award type and level behind each issued indicator (as the registry's indicators count them)
+AWARDS = {
+    "专精特新中小企业": ("专精特新中小企业", None),
+    "专精特新“小巨人”企业": ("专精特新小巨人", "国家级"),
+    "高新技术企业": ("高新技术企业", None),
+    "创新型中小企业": ("创新型中小企业", None),
+    "科技型中小企业": ("科技型中小企业", "省级"),
 }
-RATE_TARGETS = {
-    "数字化研发设计工具普及率": (76, 78),
-    "经营管理数字化普及率": (78, 80),
-    "工业云平台普及率": (50, 60),
-    "工业电子商务应用率": (70, 80),
-    "工业诊断服务覆盖率": (100, 100),
-}
+# 芦台经济开发区's own plan (lutai-zone-specialised-smes): yearly targets 2022–2025 and 2025 stocks
+LUTAI = "芦台经济开发区"
+LUTAI_YEARLY = {"高新技术企业": 5, "科技型中小企业": 20, "专精特新中小企业": 5, "专精特新“小巨人”企业": 1}
+LUTAI_STOCK = {"高新技术企业": 40, "科技型中小企业": 240, "专精特新中小企业": 35, "专精特新“小巨人”企业": 10}
+LUTAI_START = (2022, 1)
+LAST_MONTH = _mi(2025, 12)  # every plan with targets below has ended by then: no note after
 FIRST_NOTE = _mi(2022, 9)  # the first month with 情况说明
+COLUMNS = ["unit", "mi", "地区", "指标", "进展情况", "存在问题", "下步措施"]
 
 
-def _notes(
-    seed: int, units: list[Unit], horizon: int, awards: pd.DataFrame, ind: pd.DataFrame, cm: pd.DataFrame
-) -> pd.DataFrame:
-    """情况说明 rows for the months an indicator lags (from 2022-09); some lagging indicators stay unexplained."""
-    rows = []
-    by_group: dict[str, list[Unit]] = {}
-    for u in units:
-        by_group.setdefault(u.group, []).append(u)
-    first = awards.groupby(["unit", "资质类型", "ent"])["grant_day"].min().reset_index()
-    gd = pd.to_datetime(first["grant_day"], unit="D")
-    first["mi"] = gd.dt.year * 12 + gd.dt.month - 1
-    first_by = dict(tuple(first.groupby(["unit", "资质类型"], sort=False)))
-    ind_by = dict(tuple(ind.groupby(["unit", "指标"], sort=False)))
-    for u in units:
-        members = by_group.get(u.group, [u])
-        share = u.strength / sum(x.strength for x in members)
-        checks = _award_checks(u, share, first_by)  # (indicator, kind, fn(mi) -> (progress text, lagging))
-        if u.group in ("sjz", "hebei"):  # 河北省's other units report the same rates
-            checks += _rate_checks(u, ind_by)
-        if u.name == "新乐市":
-            checks.append(_cluster_check(u, cm))
-        rows += _note_rows(_rng(seed, "notes", u.index), u, checks, horizon)
-    return pd.DataFrame(rows, columns=["unit", "mi", "地区", "指标", "进展情况", "存在问题", "下步措施"])
+@dataclass(frozen=True)
+class Task:
+    """A target a unit has: a yearly count (first awards in `year`) or a level held at its deadline."""
+
+    unit: str
+    label: str  # the indicator as the unit writes it
+    kind: str  # "yearly" | "stock"
+    goal: float
+    first: int  # first month (mi) the unit answers for it
+    last: int  # last month (mi): the term's deadline
+    basis: str  # 年度分解目标（石工信〔2025〕4号） / 方案年度目标
+    year: int
 
 
-def _award_checks(u: Unit, share: float, first_by: dict) -> list:
-    """Checks of the unit's award quotas: first-time grants this year against the pro-rata quota."""
-    checks = []
-    for label, (atype, quotas) in QUOTAS.items():
-        if u.group not in quotas:
-            continue
-        quota = max(1.0, quotas[u.group] * share) if u.group != "lutai" else quotas[u.group]
-        f = first_by.get((u.name, atype))
-        f_mi = np.sort(f["mi"].to_numpy()) if f is not None else np.array([], dtype=np.int64)
-        checks.append((label, "award", _award_check(f_mi, quota, label)))
-    return checks
-
-
-def _award_check(f_mi: np.ndarray, quota: float, label: str):
-    """fn(mi) -> (progress text, lagging) of one award quota."""
-
-    def fn(mi):
-        y, m = _ym(mi)
-        got = int(np.searchsorted(f_mi, mi, side="right") - np.searchsorted(f_mi, _mi(y, 1)))
-        expected = quota * m / 12
-        pct = got / max(1, round(quota)) * 100
-        lag = got < expected * 0.75 and m >= 3
-        gap = m / 12 * 100 - pct
-        text = (
-            f"截至{m}月底，本年新认定{label}{got}家，完成年度任务{max(1, round(quota))}家的{pct:.0f}%，"
-            f"低于序时进度{gap:.0f}个百分点。"
-        )
-        return text, lag
-
-    return fn
-
-
-def _rate_checks(u: Unit, ind_by: dict) -> list:
-    """Checks of the unit's rates against the plan's 2023 and 2025 targets."""
-    checks = []
-    for name, (t23, t25) in RATE_TARGETS.items():
-        frame = ind_by.get((u.name, name))
-        s = dict(zip(frame["mi"], frame["数值"], strict=True)) if frame is not None else {}
-        checks.append((name, "rate", _rate_check(u, s, name, t23, t25)))
-    return checks
-
-
-def _rate_check(u: Unit, s: dict, name: str, t23: float, t25: float):
-    """fn(mi) -> (progress text, lagging) of one rate: behind the path to its target by over a point."""
-
-    def fn(mi):
-        if mi not in s:
-            return "", False
-        v = float(str(s[mi]).rstrip("%"))
-        target = t23 if mi <= _mi(2023, 12) else t25
-        base_mi, end_mi = (_mi(2022, 1), _mi(2023, 12)) if mi <= _mi(2023, 12) else (_mi(2023, 12), _mi(2025, 12))
-        expect = (
-            70 + (target - 70) * min(1, (mi - base_mi) / (end_mi - base_mi))
-            if name != "工业云平台普及率"
-            else target - 8 * (1 - min(1, (mi - base_mi) / (end_mi - base_mi)))
-        )
-        lag = v < min(target, expect) - 1.0 and mi <= _mi(2025, 12)
-        text = (
-            f"截至{_ym(mi)[1]}月底，全{u.name[-1]}{name}为{v:.1f}%，"
-            f"距{_ym(end_mi)[0]}年目标{target}%还差{target - v:.1f}个百分点。"
-        )
-        return text, lag
-
-    return fn
-
-
-def _cluster_check(u: Unit, cm: pd.DataFrame) -> tuple:
-    """新乐市's 2023 cluster revenue growth against its 12% target."""
-    c = cm[cm["unit"] == u.name].groupby("mi")["本年累计营业收入(万元)"].sum().to_dict()
-
-    def fn(mi):
-        y, m = _ym(mi)
-        if mi - 12 not in c or y != 2023:
-            return "", False
-        g = (c[mi] / c[mi - 12] - 1) * 100
-        text = (
-            f"1—{m}月，全市县域特色产业集群累计实现营业收入{c[mi] / 10000:.2f}亿元，"
-            f"同比增长{g:.1f}%，低于全年12%的目标。"
-        )
-        return text, g < 12
-
-    return "县域特色产业集群营业收入增速", "cluster", fn
-
-
-def _note_rows(rng: np.random.Generator, u: Unit, checks: list, horizon: int) -> list[tuple]:
-    """One 情况说明 row per lagging month of each explained check; wording changes every quarter."""
-    rows = []
-    for label, kind, fn in checks:
-        explains = rng.random() < 0.75  # some lagging indicators are deliberately left unexplained
-        p_i, m_i = int(rng.integers(0, 99)), int(rng.integers(0, 99))
-        if not explains:
-            continue
-        for mi in range(FIRST_NOTE, _mi(horizon, 12) + 1):
-            text, lag = fn(mi)
-            if not lag:
-                continue
-            probs, meas = PROBLEMS[kind], MEASURES[kind]
-            k = (mi // 3) % 2  # wording changes every quarter
-            rows.append(
-                (
-                    u.name,
-                    mi,
-                    u.name,
-                    label,
-                    text,
-                    probs[(p_i + k) % len(probs)],
-                    meas[(m_i + k) % len(meas)] + "；" + meas[(m_i + k + 1) % len(meas)] + "。",
-                )
+def _issued_tasks(world) -> list[Task]:
+    """The targets 石家庄市 issued its units, from the month of issue to their deadline."""
+    tasks = []
+    for period in (issue[0] for issue in ISSUES):
+        start = _mi(int(period[:4]), int(period[5:]))
+        for unit, label, term, value, doc, *_ in allocation_rows(world, period):
+            yearly = label in ("高新技术企业", "创新型中小企业")
+            basis = f"{'年度' if yearly else f'{term}年'}分解目标（{doc}）"
+            tasks.append(
+                Task(unit, label, "yearly" if yearly else "stock", value, start, _mi(term, 12), basis, int(term))
             )
-    return rows
+    return tasks
+
+
+def _lutai_tasks() -> list[Task]:
+    tasks = []
+    for year in range(2022, 2026):
+        for label, goal in LUTAI_YEARLY.items():
+            tasks.append(Task(LUTAI, label, "yearly", goal, _mi(year, 1), _mi(year, 12), "方案年度目标", year))
+    for label, goal in LUTAI_STOCK.items():
+        tasks.append(Task(LUTAI, label, "stock", goal, _mi(*LUTAI_START), _mi(2025, 12), "2025年方案目标", 2025))
+    return tasks
+
+
+class _Counts:
+    """A unit's award counts as the engine makes them: first awards in a span, awards held at a month end."""
+
+    def __init__(self, awards: pd.DataFrame):
+        self.by_unit = dict(tuple(awards.groupby(["unit", "资质类型"], sort=False)))
+        self._rows_memo: dict = {}
+        self._first: dict = {}
+        self._held: dict = {}
+
+    def _rows(self, unit: str, label: str) -> pd.DataFrame:
+        key = (unit, label)
+        if key not in self._rows_memo:
+            award, level = AWARDS[label]
+            rows = self.by_unit.get((unit, award), pd.DataFrame(columns=["ent", "级别", "grant_day"]))
+            self._rows_memo[key] = rows[rows["级别"] == level] if level else rows
+        return self._rows_memo[key]
+
+    def first_in(self, unit: str, label: str, year: int, mi: int) -> int:
+        key = (unit, label)
+        if key not in self._first:
+            self._first[key] = np.sort(self._rows(unit, label).groupby("ent")["grant_day"].min().to_numpy())
+        first = self._first[key]
+        lo, hi = _day(pd.Timestamp(year, 1, 1).date()), _day(_month_end(mi))
+        return int(((first >= lo) & (first <= hi)).sum())
+
+    def held_at(self, unit: str, label: str, mi: int) -> int:
+        key = (unit, label, mi)
+        if key not in self._held:
+            rows, day = self._rows(unit, label), _day(_month_end(mi))
+            if rows.empty:
+                self._held[key] = 0
+            else:
+                valid = (rows["grant_day"] <= day) & (rows["expiry_day"] >= day) & ~(rows["revoke_day"] <= day)
+                self._held[key] = int(rows.loc[valid, "ent"].nunique())
+        return self._held[key]
+
+
+def _place_word(unit: str) -> str:
+    return "全区" if unit == LUTAI else f"全{unit[-1]}"
+
+
+def _yearly_note(task: Task, counts: _Counts, mi: int) -> str | None:
+    """The unit's own words on a yearly count behind the calendar, or None when it is not behind."""
+    year, month = _ym(mi)
+    if year != task.year or month < 3:
+        return None
+    got = counts.first_in(task.unit, task.label, year, mi)
+    share = 100 * got / task.goal
+    if share >= 100 * month / 12 - 10:
+        return None
+    return (
+        f"截至{year}年{month}月底，{year}年新认定{task.label}{got}家，"
+        f"完成{task.basis}{int(task.goal)}家的{share:.1f}%。"
+    )
+
+
+def _stock_note(task: Task, counts: _Counts, mi: int) -> str | None:
+    """The unit's own words on a level it holds below its straight path to the target, or None."""
+    held = counts.held_at(task.unit, task.label, mi)
+    start = counts.held_at(task.unit, task.label, task.first)
+    path = start + (task.goal - start) * (mi - task.first) / max(1, task.last - task.first)
+    if held >= path - 0.5 or held >= task.goal:
+        return None
+    year, month = _ym(mi)
+    return (
+        f"截至{year}年{month}月底，{_place_word(task.unit)}{task.label}有效期内{held}家，"
+        f"距{task.basis}{int(task.goal)}家还差{int(task.goal) - held}家。"
+    )
+
+
+def _cluster_note(unit: Unit, cluster_months: pd.DataFrame, mi: int) -> str | None:
+    """新乐市's 2023 cluster revenue growth against its plan's 12%, in 2023 only (a one-year plan)."""
+    year, month = _ym(mi)
+    if year != 2023:
+        return None
+    c = cluster_months[cluster_months["unit"] == unit.name].groupby("mi")["本年累计营业收入(万元)"].sum()
+    if mi not in c.index or mi - 12 not in c.index:
+        return None
+    growth = (c[mi] / c[mi - 12] - 1) * 100
+    if growth >= 12:
+        return None
+    return (
+        f"{year}年1—{month}月，全市县域特色产业集群累计实现营业收入{c[mi] / 10000:.2f}亿元，"
+        f"同比增长{growth:.1f}%，低于方案全年增长12%的目标。"
+    )
+
+
+def _notes(world, cluster_months: pd.DataFrame) -> pd.DataFrame:
+    """情况说明 rows for the months a unit is behind on a target it has; some targets stay unexplained."""
+    counts = _Counts(world.awards)
+    names = {u.name for u in world.units}
+    tasks = [t for t in _issued_tasks(world) + _lutai_tasks() if t.unit in names]
+    rows = []
+    by_unit: dict[str, list[Task]] = {}
+    for task in tasks:
+        by_unit.setdefault(task.unit, []).append(task)
+    for unit in world.units:
+        rng = _rng(world.seed, "notes", unit.index)
+        for task in by_unit.get(unit.name, []):
+            explains = rng.random() < 0.75  # some lagging targets are deliberately left unexplained
+            p_i, m_i = int(rng.integers(0, 99)), int(rng.integers(0, 99))
+            if not explains:
+                continue
+            write = _yearly_note if task.kind == "yearly" else _stock_note
+            for mi in range(max(FIRST_NOTE, task.first), min(task.last, LAST_MONTH) + 1):
+                text = write(task, counts, mi)
+                if text:
+                    rows.append(_row(unit, mi, task.label, text, "award", p_i, m_i))
+        if unit.name == "新乐市":
+            for mi in range(_mi(2023, 1), _mi(2023, 12) + 1):
+                text = _cluster_note(unit, cluster_months, mi)
+                if text:
+                    rows.append(_row(unit, mi, "县域特色产业集群营业收入增速", text, "cluster", 0, 1))
+    frame = pd.DataFrame(rows, columns=COLUMNS)
+    # one note per unit, indicator and month: two terms of one indicator (2023 and 2025) are said together
+    frame = frame.groupby(["unit", "mi", "地区", "指标"], as_index=False, sort=False).agg(
+        {"进展情况": "".join, "存在问题": "first", "下步措施": "first"}
+    )
+    return frame.sort_values(["unit", "mi"], kind="stable").reset_index(drop=True)[COLUMNS]
+
+
+def _row(unit: Unit, mi: int, label: str, text: str, kind: str, p_i: int, m_i: int) -> tuple:
+    """One 情况说明 row; the wording of problems and measures changes every quarter."""
+    probs, meas = PROBLEMS[kind], MEASURES[kind]
+    k = (mi // 3) % 2
+    steps = meas[(m_i + k) % len(meas)] + "；" + meas[(m_i + k + 1) % len(meas)] + "。"
+    return (unit.name, mi, unit.name, label, text, probs[(p_i + k) % len(probs)], steps)

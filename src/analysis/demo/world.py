@@ -101,8 +101,7 @@ def build_world(seed: int = 0, size: str = "small", until: int | None = None) ->
     clusters = pd.DataFrame(cluster_rows)
     cluster_months = _cluster_months(seed, clusters, enterprises, finance, units, horizon)
     indicators = _indicators(seed, units, horizon, awards)
-    notes = _notes(seed, units, horizon, awards, indicators, cluster_months)
-    return DemoWorld(
+    world = DemoWorld(
         seed,
         size,
         units,
@@ -112,8 +111,10 @@ def build_world(seed: int = 0, size: str = "small", until: int | None = None) ->
         clusters.drop(columns=["unit", "ind"]),
         cluster_months,
         indicators,
-        notes,
+        pd.DataFrame(),
     )
+    world.notes = _notes(world, cluster_months)  # notes follow the targets issued from the world's awards
+    return world
 
 
 def _clusters(seed: int, u: Unit) -> tuple[list, list[str], list[dict]]:

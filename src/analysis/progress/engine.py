@@ -33,7 +33,10 @@ from analysis.progress.facts import Facts, load_facts
 from analysis.progress.lifecycle import Term, terms
 from analysis.progress.measures import (
     FLOW_KINDS,
+    SOURCE_AVERAGED,
+    SOURCE_COUNTED,
     SOURCE_REPORTED,
+    SOURCE_SUMMED,
     actual_values,
     first_reports,
     flow_series,
@@ -41,18 +44,23 @@ from analysis.progress.measures import (
 )
 from analysis.progress.trajectory import Trajectory, trajectory
 from analysis.progress.verdicts import (
+    STATUS_AWAITING,
     STATUS_BATCH,
     STATUS_BEHIND,
     STATUS_DONE,
+    STATUS_EXCEEDED,
     STATUS_FAR_BEHIND,
     STATUS_LEVEL_MET,
     STATUS_LEVEL_MISSED,
+    STATUS_MISSED,
     STATUS_NO_DATA,
+    STATUS_PARTIAL,
     calendar_status,
     final_status,
     is_exceeded,
     is_met,
     light_of,
+    settings,
     shortfall,
 )
 from analysis.store.history import Store
@@ -60,6 +68,7 @@ from analysis.store.history import Store
 LEVEL_KINDS = ("stock", "ratio", "rate", "share", "pool")  # a path from the baseline value
 PERCENT_KINDS = alloc.PERCENT_KINDS
 NO_BASELINE_KINDS = ("ratio", "rate", "share")  # levels judged 达标/未达标 when their base is unknown
+DATED_KINDS = ("stock", "cumulative", "in-year", "pool")  # counts whose first month met is a 提前N个月
 
 PROGRESS_COLUMNS = [
     "plan",
@@ -113,6 +122,14 @@ PROGRESS_COLUMNS = [
     "basis_source",
     "share_of_parent",
     "responsible",
+    "units_covered",
+    "units_total",
+    "numerator",
+    "denominator",
+    "denominator_source",
+    "years_met",
+    "years_total",
+    "years_unjudged",
 ]
 
 
@@ -172,6 +189,63 @@ def _batch_months(target: Target) -> tuple[int, ...]:
 
 # --- the engine --------------------------------------------------------------------
 
+REGISTER_SHEETS = ("资质认定", "企业名录")
+
+
+class _Snapshot:
+    """What the store said as of one reporting period: its facts, actuals, issued allocations and series
+    (memoised). An open row is measured on the as-of period's snapshot; a final row on the snapshot of its
+    judging period (`_Context.judging_period`), so that every document shows one result for it."""
+
+    def __init__(self, store: Store, catalog: Catalog, period: str):
+        self.period = period
+        self.facts = load_facts(store, period)
+        self.actuals = _Actuals(self.facts)
+        self.allocations = alloc.issued_allocations(store, catalog, period)
+        self._by_indicator: dict | None = None
+        self._series: dict = {}
+        self._reporters: dict[str, frozenset] = {}
+        self._register_units: frozenset | None = None
+
+    def allocations_of(self, indicator: str) -> list[dict]:
+        """The issued allocations of one indicator, as records (split once per snapshot)."""
+        if self._by_indicator is None:
+            self._by_indicator = {}
+            for row in self.allocations.to_dict("records"):
+                self._by_indicator.setdefault(row["indicator"], []).append(row)
+        return self._by_indicator.get(indicator, [])
+
+    def first_reports(self, indicator: str, since: pd.Timestamp) -> pd.DataFrame:
+        """measures.first_reports, once per (indicator, start)."""
+        key = ("first_reports", indicator, since)
+        if key not in self._series:
+            self._series[key] = first_reports(self.facts, indicator, since)
+        return self._series[key]
+
+    def flow_series(self, target: Target, window) -> pd.DataFrame | None:
+        """Month-end values of a flow, or of an award count, over a window, in one pass (None for other
+        measures); memoised: many places and terms share one."""
+        key = (repr(sorted(target.measure.items())), target.kind, target.indicator, window)
+        if key not in self._series:
+            series = flow_series(target, self.facts, window)
+            self._series[key] = series if series is not None else level_series(target, self.facts, window)
+        return self._series[key]
+
+    def register_units(self, parts: pd.DataFrame) -> frozenset:
+        """Units that had sent their registers (企业名录, 资质认定) by the period, an empty one included (a unit
+        with nothing to list has reported zero): what a count covers."""
+        if self._register_units is None:
+            sent = parts[parts["sheet"].isin(REGISTER_SHEETS) & (parts["period"] <= self.period)]
+            self._register_units = frozenset(sent["unit"].unique())
+        return self._register_units
+
+    def reporters(self, indicator: str) -> frozenset:
+        """Units that reported the indicator in 指标填报: what a roll-up of their reports covers."""
+        if indicator not in self._reporters:
+            rows = self.facts.reported
+            self._reporters[indicator] = frozenset(rows.loc[rows["indicator"] == indicator, "region"].unique())
+        return self._reporters[indicator]
+
 
 class _Context:
     """What every row of one run shares."""
@@ -185,19 +259,36 @@ class _Context:
         estimate_splits: bool,
         with_met_on: bool,
     ):
-        self.catalog, self.as_of = catalog, as_of
+        self.store, self.catalog, self.as_of = store, catalog, as_of
         self.period = as_of.strftime("%Y-%m")
-        facts = load_facts(store, self.period)
-        self.actuals = _Actuals(facts)
+        self._snapshots: dict[str, _Snapshot] = {}
+        self.now = self.snapshot(self.period)
         self.previous = _Actuals(load_facts(store, previous_period(self.period))) if with_previous else None
-        self.data_months = facts.data_months
-        self.allocations = alloc.issued_allocations(store, catalog, self.period)
+        self.data_months = self.now.facts.data_months
         self.estimate_splits = estimate_splits
         self.with_met_on = with_met_on
-        self._series: dict = {}
         self._data_month: dict = {}
-        self._by_indicator: dict | None = None
         self._dated: dict | None = None
+        self.parts = store.parts()
+        self._register_periods = sorted(set(self.parts.loc[self.parts["sheet"].isin(REGISTER_SHEETS), "period"]))
+
+    def snapshot(self, period: str) -> _Snapshot:
+        if period not in self._snapshots:
+            self._snapshots[period] = _Snapshot(self.store, self.catalog, period)
+        return self._snapshots[period]
+
+    def judging_period(self, target: Target, term: Term) -> str | None:
+        """The reporting period a final term is judged on: its deadline's month, the data then available (a
+        store that begins later: its first period with registers); a ratio over annual accounts, the period by
+        which its year's accounts are in (data/progress.yml annual_accounts_month). None: not yet in."""
+        if target.kind == "ratio" and "numerator" in target.measure:
+            month = int(settings().get("annual_accounts_month", 4))
+            period = f"{term.deadline.year + 1}-{month:02d}"
+            return period if period <= self.period else None
+        period = term.deadline.strftime("%Y-%m")
+        if self._register_periods and self._register_periods[0] > period:
+            period = self._register_periods[0]
+        return min(period, self.period)
 
     def dated_years(self, target: Target) -> frozenset:
         """Years for which the target's plan sets a level target of the same indicator (see allocations);
@@ -210,21 +301,6 @@ class _Context:
             self._dated = {key: frozenset(years) for key, years in dated.items()}
         return self._dated.get((target.plan, target.indicator), frozenset())
 
-    def allocations_of(self, indicator: str) -> list[dict]:
-        """The issued allocations of one indicator, as records (split once per run)."""
-        if self._by_indicator is None:
-            self._by_indicator = {}
-            for row in self.allocations.to_dict("records"):
-                self._by_indicator.setdefault(row["indicator"], []).append(row)
-        return self._by_indicator.get(indicator, [])
-
-    def first_reports(self, indicator: str, since: pd.Timestamp) -> pd.DataFrame:
-        """measures.first_reports, once per (indicator, start) of a run."""
-        key = ("first_reports", indicator, since)
-        if key not in self._series:
-            self._series[key] = first_reports(self.actuals.facts, indicator, since)
-        return self._series[key]
-
     def data_month(self, place: str):
         """The newest month the place, or else any unit below it, has submitted (NaN: none)."""
         if place not in self._data_month:
@@ -234,18 +310,15 @@ class _Context:
             )
         return self._data_month[place]
 
-    def flow_series(self, target: Target, window) -> pd.DataFrame | None:
-        """Month-end values of a flow, or of an award count, over a window, in one pass (None for other
-        measures); memoised: many places and terms share one."""
-        key = (repr(sorted(target.measure.items())), target.kind, target.indicator, window)
-        if key not in self._series:
-            series = flow_series(target, self.actuals.facts, window)
-            self._series[key] = series if series is not None else level_series(target, self.actuals.facts, window)
-        return self._series[key]
-
 
 def _goals(
-    ctx: _Context, target: Target, term: Term, base: pd.DataFrame, now: pd.DataFrame, reports: pd.DataFrame
+    ctx: _Context,
+    snap: _Snapshot,
+    target: Target,
+    term: Term,
+    base: pd.DataFrame,
+    now: pd.DataFrame,
+    reports: pd.DataFrame,
 ) -> dict[str, Goal | None]:
     """The plan's goal for its jurisdiction, and each child's issued (or estimated) goal, or None."""
     goal = target.low * term.years
@@ -254,7 +327,7 @@ def _goals(
     if not children:
         return out
     issued = (
-        alloc.issued_goals(ctx.allocations_of(target.indicator), target, term.label, children, ctx.dated_years(target))
+        alloc.issued_goals(snap.allocations_of(target.indicator), target, term.label, children, ctx.dated_years(target))
         if alloc.can_split(target)
         else {}
     )
@@ -268,25 +341,36 @@ def _goals(
 
 def _rows_for_target(ctx: _Context, target: Target) -> list[dict]:
     plan = ctx.catalog.plans[target.plan]
-    return [row for term in terms(target, plan, ctx.as_of) for row in _rows_for_term(ctx, target, term)]
+    rows: list[dict] = []
+    for term in terms(target, plan, ctx.as_of):
+        if term.is_total:
+            rows += total_rows(rows, term)  # the years' own results, added up
+        else:
+            rows += _rows_for_term(ctx, target, term)
+    return rows
 
 
 def _rows_for_term(ctx: _Context, target: Target, term: Term) -> list[dict]:
     window = (term.start, term.deadline)
     eval_date = min(ctx.as_of, term.deadline)
-    now = ctx.actuals(target, eval_date, window)
+    period = ctx.judging_period(target, term) if term.final else ctx.period
+    if period is None:
+        return _awaiting_rows(ctx, target, term)
+    snap = ctx.snapshot(period)
+    now = snap.actuals(target, eval_date, window)
     # a flow's base (the stock at the start) only serves an estimated split
     base = (
-        _base_values(target, ctx.actuals, window)
+        _base_values(target, snap.actuals, window)
         if target.kind in LEVEL_KINDS or ctx.estimate_splits
         else pd.DataFrame(columns=["value", "source"])
     )
-    reports = ctx.first_reports(target.indicator, window[0])
+    reports = snap.first_reports(target.indicator, window[0])
     prev_frame = None
     prev_date = month_end(previous_period(ctx.period))
     if ctx.previous is not None and not term.final:
         prev_frame = ctx.previous(target, min(prev_date, term.deadline), window)
-    goals = _goals(ctx, target, term, base, now, reports)
+    goals = _goals(ctx, snap, target, term, base, now, reports)
+    parts = _share_parts(now)
     # per place, plain dicts: a Series look-up costs microseconds, ~2,700 rows × several look-ups add up
     now_at, base_at = _by_place(now), _by_place(base)
     prev = _by_place(prev_frame) if prev_frame is not None else None
@@ -295,25 +379,166 @@ def _rows_for_term(ctx: _Context, target: Target, term: Term) -> list[dict]:
     for place, goal in goals.items():
         actual = float(now_at["value"].get(place, np.nan))
         base_value, base_date = _base_for(target, place, now_at, base_at, reports, window[0])
+        source = now_at["source"].get(place, "")
         row = _row(
             ctx,
+            snap,
             target,
             term,
             place,
             goal,
             actual,
-            now_at["source"].get(place, ""),
+            source,
             base_value,
             base_date,
             eval_date,
             prev,
             prev_date,
         )
+        row.update(_coverage(ctx, snap, target, place, source))
+        if place in parts:
+            row.update(parts[place])
+        if goal is not None and row["units_covered"] < row["units_total"] and not _bound_met(row, source):
+            _partial(row)
         # a unit's share of the parent's count (a rate has no share: it is not additive)
         if place != target.jurisdiction and parent_actual and target.unit != "%":
             row["share_of_parent"] = 100 * actual / parent_actual
         rows.append(row)
     return rows
+
+
+PARTIAL_SOURCES = (SOURCE_COUNTED, SOURCE_SUMMED, SOURCE_AVERAGED)
+
+
+def _coverage(ctx: _Context, snap: _Snapshot, target: Target, place: str, source: str) -> dict:
+    """How many of the place's county-level units a counted or rolled-up figure covers (N of M units). A figure
+    the place reported itself (填报) is its own: it covers the place whole."""
+    units = _units_below(place)
+    own = str(source).split("/")[0]  # a share: its numerator's source
+    if own not in PARTIAL_SOURCES or len(units) <= 1:
+        return {"units_covered": len(units), "units_total": len(units)}
+    known = snap.register_units(ctx.parts) if own == SOURCE_COUNTED else snap.reporters(target.indicator)
+    return {"units_covered": sum(u in known for u in units), "units_total": len(units)}
+
+
+def _bound_met(row: dict, source: str) -> bool:
+    """A sum over some of the units is a lower bound of the whole: when it already meets an at-least target, the
+    whole does too. Any other partial figure (an average, a shortfall, an at-most target) says nothing."""
+    summed = str(source).split("/")[0] in (SOURCE_COUNTED, SOURCE_SUMMED)
+    return summed and row["comparison"] in ("≥", ">", "≈") and bool(row["met"])
+
+
+def _partial(row: dict) -> None:
+    """A total that covers only some of the place's units is shown as such and not judged."""
+    row.update(
+        status=STATUS_PARTIAL,
+        met=False,
+        exceeded=False,
+        shortfall=np.nan,
+        met_on="",
+        light="",
+        expected=np.nan,
+        expected_pct=np.nan,
+        gap_pp=np.nan,
+        trajectory="",
+        projected=np.nan,
+    )
+
+
+def _share_parts(now: pd.DataFrame) -> dict[str, dict]:
+    """A share's numerator and denominator per place (and the denominator's source), when the measure gives them."""
+    if "numerator" not in now:
+        return {}
+    return {
+        place: {"numerator": float(n), "denominator": float(d), "denominator_source": str(s)}
+        for place, n, d, s in zip(
+            now.index.tolist(),
+            now["numerator"].tolist(),
+            now["denominator"].tolist(),
+            now["denominator_source"].tolist(),
+            strict=True,
+        )
+    }
+
+
+def _awaiting_rows(ctx: _Context, target: Target, term: Term) -> list[dict]:
+    """Rows of a final term whose figures are not in yet (a year's annual accounts before they are due)."""
+    snap = ctx.now
+    empty = pd.DataFrame(columns=["value", "source"])
+    goals = _goals(ctx, snap, target, term, empty, empty, snap.first_reports(target.indicator, term.start))
+    rows = []
+    for place, goal in goals.items():
+        row = _row(ctx, snap, target, term, place, goal, np.nan, "", np.nan, None, term.deadline, None, term.deadline)
+        row.update(_coverage(ctx, snap, target, place, ""))
+        if goal is not None:
+            row["status"] = STATUS_AWAITING
+        rows.append(row)
+    return rows
+
+
+def total_rows(rows: list[dict], term: Term) -> list[dict]:
+    """A 每年 target's plan-period total: per place, the sum of its years' actuals and goals, judged year by year
+    (met when every year was met; `years_met` of `years_total`), never on the sum itself. A place has a goal for
+    the total only when every year had one (an issued total needs every year issued)."""
+    by_place: dict[str, list[dict]] = {}
+    for r in rows:
+        if "-" not in str(r["term"]):
+            by_place.setdefault(r["jurisdiction"], []).append(r)
+    out = [_total_row(own, term) for own in by_place.values()]
+    if out:  # the plan's jurisdiction comes first, as in the years
+        parent = out[0]["actual"]
+        for row in out[1:]:
+            if row["unit"] != "%" and parent and not pd.isna(parent):
+                row["share_of_parent"] = 100 * row["actual"] / parent
+    return out
+
+
+def sum_or_nan(values: list[float]) -> float:
+    """The sum of the years' values; NaN when any year has none (a sum of what is known would read as complete)."""
+    return float(np.sum(values)) if values and not any(pd.isna(v) for v in values) else np.nan
+
+
+def _total_row(own: list[dict], term: Term) -> dict:
+    last = own[-1]
+    judged = all(r["basis"] for r in own) and len(own) == term.years
+    actual = sum_or_nan([r["actual"] for r in own])
+    goal = float(sum(r["target_value"] for r in own)) if judged else np.nan
+    statuses = [r["status"] for r in own]
+    met = [s in (STATUS_DONE, STATUS_EXCEEDED) for s in statuses]
+    if not judged:
+        status = ""
+    elif all(met):
+        status = STATUS_DONE
+    elif STATUS_MISSED in statuses:
+        status = STATUS_MISSED
+    elif STATUS_PARTIAL in statuses:
+        status = STATUS_PARTIAL
+    else:
+        status = STATUS_NO_DATA
+    docs = "、".join(dict.fromkeys(r["basis_source"] for r in own if r["basis_source"]))
+    return {
+        **last,
+        "term": term.label,
+        "window_start": own[0]["window_start"],
+        "window_end": last["window_end"],
+        "actual": actual,
+        "target_value": goal,
+        "progress_pct": 100 * actual / goal if judged and goal else np.nan,
+        "status": status,
+        "met": judged and all(met),
+        "exceeded": judged and all(r["exceeded"] for r in own),
+        "shortfall": np.nan,  # each missed year carries its own
+        "met_on": "",
+        "basis": last["basis"] if judged else "",
+        "basis_source": docs if judged else "",
+        "years_met": int(sum(met)) if judged else np.nan,
+        "years_total": len(own),
+        "years_unjudged": int(sum(s in (STATUS_NO_DATA, STATUS_PARTIAL, STATUS_AWAITING) for s in statuses)),
+        "units_covered": min(r["units_covered"] for r in own),
+        "share_of_parent": np.nan,
+        "previous": np.nan,
+        "mom": np.nan,
+    }
 
 
 def _by_place(frame: pd.DataFrame) -> dict[str, dict]:
@@ -406,6 +631,7 @@ def _open_verdict(
 
 def _row(
     ctx: _Context,
+    snap: _Snapshot,
     target: Target,
     term: Term,
     place: str,
@@ -443,7 +669,8 @@ def _row(
         )
     data_month = ctx.data_month(place)
     status = verdict["status"]
-    met_on = _met_on(ctx, target, term, place, value) if (term.final and met and ctx.with_met_on) else ""
+    dated = target.period != "annual" and target.kind in DATED_KINDS  # 提前N个月: never a sum or a yearly rate
+    met_on = _met_on(snap, target, term, place, value) if (term.final and met and dated and ctx.with_met_on) else ""
     return {
         "plan": target.plan,
         "jurisdiction": place,
@@ -496,13 +723,21 @@ def _row(
         "basis_source": goal.source if goal is not None else "",
         "share_of_parent": np.nan,
         "responsible": target.extra.get("responsible", ""),
+        "units_covered": 1,
+        "units_total": 1,
+        "numerator": np.nan,
+        "denominator": np.nan,
+        "denominator_source": "",
+        "years_met": np.nan,
+        "years_total": np.nan,
+        "years_unjudged": np.nan,
     }
 
 
-def _met_on(ctx: _Context, target: Target, term: Term, place: str, goal: float) -> str:
+def _met_on(snap: _Snapshot, target: Target, term: Term, place: str, goal: float) -> str:
     """The first month-end (YYYY-MM) in the term at which the place's value met the goal, as the data show it."""
     window = (term.start, term.deadline)
-    series = ctx.flow_series(target, window)
+    series = snap.flow_series(target, window)
     if series is not None:
         if place not in series.index:
             return ""
@@ -512,7 +747,7 @@ def _met_on(ctx: _Context, target: Target, term: Term, place: str, goal: float) 
         return hits[0] if hits else ""
     for month in pd.period_range(term.start, term.deadline, freq="M"):
         day = month.to_timestamp(how="end").normalize()
-        value = ctx.actuals(target, day, window)["value"].get(place, np.nan)
+        value = snap.actuals(target, day, window)["value"].get(place, np.nan)
         if is_met(float(value), goal, target.comparison):
             return month.strftime("%Y-%m")
     return ""

@@ -8,7 +8,6 @@ hierarchy flattened to (unit, jurisdiction) pairs for roll-ups.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
@@ -22,19 +21,37 @@ from analysis.store.history import Store
 NEVER = pd.Timestamp("2262-04-11")  # the latest Timestamp: an award without expiry
 
 
-@dataclass
 class Facts:
-    period: str  # 'YYYY-MM' the snapshot stands for
-    awards: pd.DataFrame  # code, unit, award, level, granted, valid_until, revoked
-    finance: pd.DataFrame  # code, unit, year, revenue, main_revenue, rd, staff, rd_staff, tertiary, patents
-    cluster_months: pd.DataFrame  # cluster, unit, month, ytd_revenue
-    reported: pd.DataFrame  # region, month, indicator, value
-    notes: pd.DataFrame  # region, month, indicator, progress, problems, next_steps
-    enterprises: pd.DataFrame  # code, name, unit, cluster
-    data_months: pd.Series  # unit -> newest period the unit has submitted (<= period)
-    covered: pd.Index | None = None  # jurisdictions with register data (measures.covered fills it)
-    by_award: dict | None = None  # award type -> its rows (measures.award_rows fills it)
-    memo: dict = field(default_factory=dict)  # what measures derive once per snapshot (first grants per measure)
+    """The store's tables as of one period, each read from the store the first time it is asked for (a final
+    term judged at its deadline needs the registers of that month, not its finances or notes).
+
+    awards: code, unit, award, level, granted, valid_until, revoked
+    finance: code, unit, year, revenue, main_revenue, rd, staff, rd_staff, tertiary, patents
+    cluster_months: cluster, unit, month, ytd_revenue
+    reported: region, month, indicator, value
+    notes: region, month, indicator, progress, problems, next_steps
+    enterprises: code, name, unit, cluster
+    data_months: unit -> newest period the unit has submitted (<= period)
+    """
+
+    _READERS: dict = {}  # table name -> reader(store, period), filled below
+
+    def __init__(self, store: Store | None, period: str, **tables):
+        self.period = period  # 'YYYY-MM' the snapshot stands for
+        self._store = store
+        self._tables: dict = dict(tables)
+        self.covered: pd.Index | None = None  # jurisdictions with register data (measures.covered fills it)
+        self.by_award: dict | None = None  # award type -> its rows (measures.award_rows fills it)
+        self.memo: dict = {}  # what measures derive once per snapshot (first grants per measure)
+
+    def __getattr__(self, name: str):
+        readers = type(self)._READERS
+        if name not in readers:
+            raise AttributeError(name)
+        tables = self.__dict__["_tables"]
+        if name not in tables:
+            tables[name] = readers[name](self.__dict__["_store"], self.__dict__["period"])
+        return tables[name]
 
 
 @lru_cache(maxsize=1)
@@ -217,7 +234,7 @@ def _store_state(store: Store) -> tuple:
 
 
 _MEMO: dict = {}
-_MEMO_SIZE = 4
+_MEMO_SIZE = 8  # a run reads the as-of period and each final term's judging period
 
 
 def load_facts(store: Store, period: str) -> Facts:
@@ -235,13 +252,15 @@ def load_facts(store: Store, period: str) -> Facts:
 
 
 def _read_facts(store: Store, period: str) -> Facts:
-    return Facts(
-        period=period,
-        awards=_awards(store, period),
-        finance=_finance(store, period),
-        cluster_months=_cluster_months(store, period),
-        reported=_reported(store, period),
-        notes=_notes(store, period),
-        enterprises=_enterprises(store, period),
-        data_months=data_months(store, period),
-    )
+    return Facts(store, period)
+
+
+Facts._READERS = {
+    "awards": _awards,
+    "finance": _finance,
+    "cluster_months": _cluster_months,
+    "reported": _reported,
+    "notes": _notes,
+    "enterprises": _enterprises,
+    "data_months": data_months,
+}

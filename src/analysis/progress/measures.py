@@ -220,11 +220,21 @@ def actual_values(
 
 
 def _share(values: pd.DataFrame, parent: str) -> pd.DataFrame:
-    """Each jurisdiction's count as a percentage of `parent`'s (counted or, typically, reported)."""
+    """Each jurisdiction's count as a percentage of `parent`'s (counted or, typically, reported), with the
+    numerator, the denominator and the denominator's source, so that a reader can redo it."""
     if parent not in values.index or not values.loc[parent, "value"]:
         return _frame(pd.Series(dtype="float64"), SOURCE_COUNTED)
-    share = 100 * values["value"] / values["value"].loc[parent]
-    return pd.DataFrame({"value": share, "source": values["source"] + "/" + values["source"].loc[parent]})
+    denominator = float(values["value"].loc[parent])
+    parent_source = str(values["source"].loc[parent])
+    return pd.DataFrame(
+        {
+            "value": 100 * values["value"] / denominator,
+            "source": values["source"] + "/" + parent_source,
+            "numerator": values["value"].astype("float64"),
+            "denominator": denominator,
+            "denominator_source": parent_source,
+        }
+    )
 
 
 def first_reports(facts: Facts, indicator: str, since: pd.Timestamp) -> pd.DataFrame:

@@ -12,8 +12,23 @@ import pandas as pd
 
 from analysis.catalog.regions import load_regions
 from analysis.catalog.targets import load_catalog
+from analysis.progress.results import (
+    INSIDE_RANGE,
+    beyond_text,
+    coverage_text,
+    has_range,
+    headline_rows,
+    is_floor_and_stretch,
+    is_total,
+    number,
+    pair_text,
+    share_text,
+    top_of,
+    years_text,
+)
 from analysis.progress.verdicts import (
     STATUS_AHEAD,
+    STATUS_AWAITING,
     STATUS_BATCH,
     STATUS_BEHIND,
     STATUS_DONE,
@@ -24,6 +39,7 @@ from analysis.progress.verdicts import (
     STATUS_LEVEL_MISSED,
     STATUS_MISSED,
     STATUS_NO_DATA,
+    STATUS_PARTIAL,
 )
 
 
@@ -33,17 +49,6 @@ def as_of_phrase(as_of) -> str:
     if day.day == calendar.monthrange(day.year, day.month)[1]:
         return f"截至{day.year}年{day.month}月底"
     return f"截至{day.year}年{day.month}月{day.day}日"
-
-
-def number(value: float, unit: str) -> str:
-    """Whole numbers as such; rates to two decimals at most (3.39, 65.4, 50), other fractions to one."""
-    if pd.isna(value):
-        return "—"
-    if float(value).is_integer():
-        return f"{int(value)}"
-    if unit == "%":
-        return f"{value:.2f}".rstrip("0").rstrip(".")
-    return f"{value:.1f}"
 
 
 def _term_phrase(row) -> str:
@@ -91,10 +96,12 @@ def _share_subject(share_of: str) -> str:
 
 
 def goal_text(row) -> str:
-    """A target as a 公文 writes it: 5家, 8至10家, 20家左右, 超过78% (no comparison signs)."""
+    """A target as a 公文 writes it: 5家, 8至10家, 20家左右, 超过78%, 确保12%、争取14% (no comparison signs)."""
     unit, goal = row["unit"], row["target_value"]
     text = number(goal, unit)
     high = row.get("high")
+    if is_floor_and_stretch(row):
+        return f"确保{text}{unit}、争取{number(top_of(row), unit)}{unit}"
     if high is not None and not pd.isna(high) and row["low"]:
         return f"{text}至{number(goal * high / row['low'], unit)}{unit}"
     if row["comparison"] == "≈":
@@ -158,7 +165,8 @@ def _what(row, words: dict) -> str:
     if kind == "growth":
         return f"{subject}{words['growth']}{actual}%"
     if kind == "share":
-        return f"{subject}{_share_subject(words['share_of'])}比重为{actual}%"
+        parts = share_text(row)
+        return f"{subject}{_share_subject(words['share_of'])}比重为{actual}%" + (f"（{parts}）" if parts else "")
     if unit == "%":
         return f"{subject}为{actual}%"
     return f"{subject}达到{actual}{unit}"
@@ -205,52 +213,80 @@ def _goal_label(row) -> str:
     return f"{term}{'分解目标' if row.get('basis') == '分解目标' else '目标'}"
 
 
-def final_sentence(row) -> str:
-    """A final result: 石家庄市专精特新“小巨人”企业达到101家，2025年目标105家，未完成，差4家。"""
+def final_sentence(row, lead: bool = True) -> str:
+    """A final result: 石家庄市专精特新“小巨人”企业达到101家，2025年目标105家，未完成，差4家。 A 每年 target's
+    plan-period total is judged year by year; a total covering only some units is shown and not judged.
+    `lead=False`: without the place, for a list under a paragraph that has named it once."""
     words = wording(row)
-    place, unit = row["jurisdiction"], row["unit"]
+    place, unit, status = (row["jurisdiction"] if lead else ""), row["unit"], row["status"]
     goal = f"{_goal_label(row)}{goal_text(row)}"
-    if row["status"] == STATUS_NO_DATA or pd.isna(row["actual"]):
+    if status == STATUS_AWAITING:
+        year = str(row["window_end"])[:4]
+        return f"{place}{_level_subject(row, words)}{goal}，{year}年度财务数据尚未报送，暂不评价。"
+    if status == STATUS_NO_DATA or pd.isna(row["actual"]):
         return f"{place}{words['subject']}{goal}，暂无数据，无法评估。"
+    if is_total(row):
+        return _total_sentence(row, words, place)
     if row["kind"] in ("annual", "in-year", "cumulative"):
         head = f"{place}{_what(row, words)}，{goal}"  # 2025年新认定高新技术企业18家，全年目标20家
     else:
-        head = f"{place}{_level_subject(row, words)}{goal}，实际{_level_value(row, words)}"
-    if row["status"] == STATUS_MISSED:
+        parts = share_text(row) if row["kind"] == "share" else ""
+        value = _level_value(row, words) + (f"（{parts}）" if parts else "")
+        head = f"{place}{_level_subject(row, words)}{goal}，实际{value}"
+    if status == STATUS_PARTIAL:
+        return f"{head}（{coverage_text(row)}），数据未覆盖全部单位，不作评价。"
+    if is_floor_and_stretch(row):
+        return f"{head}，{pair_text(row)}{_months_early(row)}。"
+    if status == STATUS_MISSED:
         return f"{head}，未完成，差{difference(row['shortfall'], unit)}。"
-    word = "超额完成" if row["status"] == STATUS_EXCEEDED else "已完成"
-    over = row["actual"] - row["target_value"]
-    extra = f"，超出{difference(over, unit)}" if over > 0 and row["comparison"] != "≈" else ""
-    stretch = ""
-    if (
-        row["status"] == STATUS_DONE
-        and row.get("high") is not None
-        and not pd.isna(row.get("high"))
-        and row["aspirational"]
-    ):
-        stretch = "（达到下限，未达到上限）"
-    return f"{head}，{word}{stretch}{extra}{_months_early(row)}。"
+    word = "超额完成" if status == STATUS_EXCEEDED else "已完成"
+    inside = f"，{INSIDE_RANGE}" if status == STATUS_DONE and has_range(row) and row["actual"] < top_of(row) else ""
+    beyond = beyond_text(row)
+    return f"{head}，{word}{inside}" + (f"，{beyond}" if beyond else "") + f"{_months_early(row)}。"
 
 
-def sentence(row, as_of=None) -> str:
-    """One sentence for one progress row (a final row gets its final result)."""
+def _total_sentence(row, words: dict, place: str) -> str:
+    """石家庄市新认定高新技术企业每年目标20家，3年中1年完成；2023—2025年合计53家，3年目标合计60家。"""
+    unit = row["unit"]
+    years = int(row["years_total"])
+    issued = row.get("basis") == "分解目标"
+    name = target_name(row)
+    actual = f"{_term_phrase(row)}合计{number(row['actual'], unit)}{unit}"
+    if pd.isna(row["target_value"]):
+        return f"{place}{name}{actual}。"
+    yearly = f"{years}年{'分解' if issued else ''}目标合计{number(row['target_value'], unit)}{unit}"
+    if not issued:
+        head = f"{place}{name}每年目标{goal_text({**row, 'target_value': row['target_value'] / years})}"
+    else:
+        head = f"{place}{name}（每年分解目标）"
+    if row["status"] == STATUS_PARTIAL:
+        return f"{head}；{actual}（{coverage_text(row)}），{yearly}，数据未覆盖全部单位，不作评价。"
+    return f"{head}，{years_text(row)}；{actual}，{yearly}。"
+
+
+def sentence(row, as_of=None, lead: bool = True) -> str:
+    """One sentence for one progress row (a final row gets its final result). `lead=False`: without 截至…，and the
+    place, for a list under a paragraph that has said both once (not 27 sentences opening 截至2025年9月底，石家庄市)."""
     if bool(row.get("final")):
-        return final_sentence(row)
+        return final_sentence(row, lead)
     words = wording(row)
-    when = as_of_phrase(as_of or row["as_of"])
-    place, unit = row["jurisdiction"], row["unit"]
+    when = f"{as_of_phrase(as_of or row['as_of'])}，" if lead else ""
+    place, unit = (row["jurisdiction"] if lead else ""), row["unit"]
     if pd.isna(row["actual"]):
-        return f"{when}，{place}{words['subject']}暂无数据。"
-    head = f"{when}，{place}{_what(row, words)}"
+        return f"{when}{place}{words['subject']}暂无数据。"
+    head = f"{when}{place}{_what(row, words)}"
     if not row.get("basis"):
         share = row.get("share_of_parent")
-        parents = load_regions().ancestors(place) if place in load_regions().regions else []
+        own = row["jurisdiction"]
+        parents = load_regions().ancestors(own) if own in load_regions().regions else []
         owner = parents[0].name if parents else "上级"
         tail = f"，占{owner}的{share:.1f}%" if unit != "%" and share is not None and not pd.isna(share) else ""
         return f"{head}{tail}（未下达分解目标）。"
     goal = _goal_label(row)
     if row["status"] == STATUS_NO_DATA:
-        return f"{when}，{place}{words['subject']}暂无数据。"
+        return f"{when}{place}{words['subject']}暂无数据。"
+    if row["status"] == STATUS_PARTIAL:
+        return f"{head}（{coverage_text(row)}），数据未覆盖全部单位，不与{goal}{goal_text(row)}比较。"
     if row["status"] in (STATUS_DONE, STATUS_LEVEL_MET):
         if row["comparison"] in (">", "≤"):  # 超过78% / 不高于…: the target is a condition, not a figure
             return f"{head}，已实现{goal}（{goal_text(row)}）。"
@@ -274,17 +310,27 @@ STATUS_WORDS = {
     STATUS_LEVEL_MISSED: "未达标",
     STATUS_BATCH: "待批次认定",
     STATUS_NO_DATA: "暂无数据",
+    STATUS_PARTIAL: "覆盖不全",
 }
-FINAL_WORDS = {STATUS_EXCEEDED: "超额完成", STATUS_DONE: "已完成", STATUS_MISSED: "未完成", STATUS_NO_DATA: "无数据"}
+FINAL_WORDS = {
+    STATUS_EXCEEDED: "超额完成",
+    STATUS_DONE: "已完成",
+    STATUS_MISSED: "未完成",
+    STATUS_NO_DATA: "无数据",
+    STATUS_PARTIAL: "覆盖不全",
+    STATUS_AWAITING: "待年度数据",
+}
 
 
 def final_overview(progress: pd.DataFrame, region: str) -> str:
-    """Counts of the region's own final results: 终期已完成N项（其中超额完成M项），未完成K项."""
+    """Counts of the region's own final results, one per target as the final assessment counts them (a 每年 target
+    once, on its years): 已到期目标N项，已完成M项（其中超额完成K项），未完成L项."""
     own = progress[
         (progress["jurisdiction"] == region) & (progress["basis"] == "方案目标") & progress["final"].astype(bool)
     ]
     if own.empty:
         return ""
+    own = headline_rows(own)
     counts = own["status"].value_counts()
     done = int(counts.get(STATUS_DONE, 0) + counts.get(STATUS_EXCEEDED, 0))
     text = f"已到期目标{len(own)}项，已完成{done}项"
@@ -294,6 +340,10 @@ def final_overview(progress: pd.DataFrame, region: str) -> str:
         text += f"，未完成{counts[STATUS_MISSED]}项"
     if counts.get(STATUS_NO_DATA):
         text += f"，无数据{counts[STATUS_NO_DATA]}项"
+    if counts.get(STATUS_PARTIAL):
+        text += f"，数据覆盖不全、不作评价{counts[STATUS_PARTIAL]}项"
+    if counts.get(STATUS_AWAITING):
+        text += f"，待年度数据{counts[STATUS_AWAITING]}项"
     return text + "。"
 
 

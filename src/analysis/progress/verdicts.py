@@ -6,7 +6,10 @@ Statuses of an open (in-force) row:
 - 达标 / 未达标 for a level without a baseline (no calendar path to compare with);
 - 待批次认定 for a batch award before its usual grant month;
 - 无数据.
-Statuses of a final row (the deadline day has come): 已完成 / 超额完成 / 未完成 / 无数据.
+Statuses of a final row (the deadline day has come): 已完成 / 超额完成 / 未完成 / 无数据, or 待年度数据 (a
+ratio over annual accounts before its year's accounts are due).
+Either kind of row is 覆盖不全 instead when its figure is counted from only some of the place's units: it
+is shown with what it covers and not judged.
 """
 
 from __future__ import annotations
@@ -23,8 +26,10 @@ STATUS_DONE, STATUS_AHEAD, STATUS_IN_STEP = "已完成", "超序时", "基本同
 STATUS_BEHIND, STATUS_FAR_BEHIND, STATUS_NO_DATA = "落后序时", "严重滞后", "无数据"
 STATUS_LEVEL_MET, STATUS_LEVEL_MISSED, STATUS_BATCH = "达标", "未达标", "待批次认定"
 STATUS_EXCEEDED, STATUS_MISSED = "超额完成", "未完成"
+# not verdicts: a total counted from only some of the place's units; a year's annual accounts not yet due
+STATUS_PARTIAL, STATUS_AWAITING = "覆盖不全", "待年度数据"
 CALENDAR_STATUSES = (STATUS_AHEAD, STATUS_IN_STEP, STATUS_BEHIND, STATUS_FAR_BEHIND)
-FINAL_STATUSES = (STATUS_EXCEEDED, STATUS_DONE, STATUS_MISSED, STATUS_NO_DATA)
+FINAL_STATUSES = (STATUS_EXCEEDED, STATUS_DONE, STATUS_MISSED, STATUS_NO_DATA, STATUS_PARTIAL, STATUS_AWAITING)
 STATUSES = (
     STATUS_DONE,
     STATUS_AHEAD,
@@ -37,6 +42,8 @@ STATUSES = (
     STATUS_EXCEEDED,
     STATUS_MISSED,
     STATUS_NO_DATA,
+    STATUS_PARTIAL,
+    STATUS_AWAITING,
 )
 
 

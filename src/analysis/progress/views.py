@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.catalog.regions import load_regions
+from analysis.periods import period_text
 from analysis.progress.allocations import BASIS_ISSUED, BASIS_PLAN
 from analysis.progress.facts import data_months
 from analysis.progress.narrative import target_names
@@ -42,6 +43,7 @@ BEHIND = (STATUS_BEHIND, STATUS_FAR_BEHIND)
 SCORED_STATUSES = (STATUS_DONE, *CALENDAR_STATUSES, STATUS_EXCEEDED, STATUS_MISSED)
 SCORE_COLUMNS = ["地区", "综合得分", "排名", "指标数", "完成数", "落后数", "最好指标", "最差指标"]
 MANY_TIED = 3  # more tied best (or worst) indicators than this are written 多项并列
+NOT_RANKED = "不参与排名"
 
 
 def sub_unit_rows(progress: pd.DataFrame, region: str) -> pd.DataFrame:
@@ -68,8 +70,69 @@ def scored_rows(rows: pd.DataFrame, since: str | None = None) -> pd.DataFrame:
         & rows["basis"].isin([BASIS_ISSUED, BASIS_PLAN])
         & rows["status"].isin(SCORED_STATUSES)
         & rows["target_value"].ge(1)
+        & (rows["target_value"].ge(min_target_value()) | (rows.get("unit", pd.Series("", index=rows.index)) == "%"))
     )
     return rows[keep]
+
+
+def min_target_value() -> float:
+    """The smallest count target that is scored (data/progress.yml ranking.min_target_value)."""
+    return float(settings()["ranking"].get("min_target_value", 1))
+
+
+def batch_awards() -> dict[str, tuple[int, ...]]:
+    """Award types granted in batches and their usual months (data/award_types.yml grant_months)."""
+    from analysis.catalog.awards import load_award_types
+
+    return {name: kind.grant_months for name, kind in load_award_types().items() if kind.grant_months}
+
+
+def _award_name(award: str) -> str:
+    """An award type as the indicator registry names it (专精特新小巨人 → 专精特新“小巨人”企业)."""
+    from analysis.catalog.targets import load_catalog
+
+    names = [i.name for i in load_catalog().indicators.values() if i.measure.get("award") == award]
+    return min(names, key=len) if names else award
+
+
+def _months_text(months) -> str:
+    return "、".join(str(m) for m in months) + "月"
+
+
+def method_paragraphs(ranking: bool = True) -> list[str]:
+    """Every rule that scores, ranks or flags a unit, as a document states it (documents.md, invariant 8): the
+    status bands and the batch rule for every report, the score, the lists and the cut-off for a bulletin."""
+    settings_ = settings()
+    bands = settings_["status_bands"]
+    ahead = next(b for b in bands if b["status"] == STATUS_AHEAD)["gap_at_least"]
+    in_step = -next(b for b in bands if b["status"] == STATUS_IN_STEP)["gap_at_least"]
+    behind = -next(b for b in bands if b["status"] == STATUS_BEHIND)["gap_at_least"]
+    batches = "、".join(f"{_award_name(name)}（每年{_months_text(months)}）" for name, months in batch_awards().items())
+    text = [
+        f"状态划分：完成率高出序时进度{ahead:g}个百分点及以上为超序时，落后不超过{in_step:g}个百分点为基本同步，"
+        f"落后{in_step:g}个百分点以上、不超过{behind:g}个百分点为落后序时，落后超过{behind:g}个百分点为严重滞后；"
+        "到期目标只按终期结果判定已完成或未完成。"
+        + (
+            f"{batches}按批次集中认定，当年首个批次月份之前落后于序时进度的，记为“待批次认定”，不作落后判定。"
+            if batches
+            else ""
+        ),
+    ]
+    if not ranking:
+        return text
+    rank = settings_["ranking"]
+    top = int(rank["top_n"])
+    return [
+        "评分口径：各单位只就上级下达的分解目标（或本单位方案目标）中在期、约束性（非“力争”）的目标评分，"
+        f"数量类目标值不足{min_target_value():g}的只列示、不评分，“待批次认定”的不评分。每项目标的序时完成指数"
+        f"＝完成率÷序时进度×100（100表示与序时进度同步，最高按{INDEX_CAP:g}计，已完成的不低于100），"
+        "本季度内到期的目标按终期结果计（序时进度为100%）；综合得分为各项指数的简单平均，保留一位小数，"
+        "得分相同的并列。",
+        f"排名和榜单：评分目标不足{int(rank['min_scored_targets'])}项的单位不参与排名；红榜为综合得分不低于100"
+        f"的前{top}名，黑榜为综合得分低于100的后{top}名，与第{top}名并列的一并列入；"
+        f"综合得分低于{rank['floor_pct']:g}分的单位另行列出。",
+        *text,
+    ]
 
 
 def calendar_index(rows: pd.DataFrame) -> pd.Series:
@@ -108,7 +171,7 @@ def unit_scores(
     scored["target_name"] = target_names(scored)
     groups = scored.groupby("jurisdiction")
     table = pd.DataFrame(index=pd.Index(units, name="地区"))
-    table["综合得分"] = groups["index"].mean()
+    table["综合得分"] = groups["index"].mean().round(1)  # as displayed: equal displayed scores are ties, others not
     table["指标数"] = groups.size()
     table["完成数"] = scored[scored["status"].isin((STATUS_DONE, STATUS_EXCEEDED))].groupby("jurisdiction").size()
     table["落后数"] = scored[scored["status"].isin((*BEHIND, STATUS_MISSED))].groupby("jurisdiction").size()
@@ -121,7 +184,7 @@ def unit_scores(
     table.loc[too_few, "综合得分"] = np.nan
     table = table.sort_values(["综合得分", "完成数"], ascending=False, na_position="last")
     table["排名"] = table["综合得分"].round(1).rank(ascending=False, method="min").astype("Int64")
-    table["排名"] = table["排名"].astype(object).where(~too_few, f"不参与排名（在期目标不足{min_targets}项）")
+    table["排名"] = table["排名"].astype(object).where(~too_few, NOT_RANKED)  # the reason: method_paragraphs
     table.loc[too_few, ["最好指标", "最差指标"]] = np.nan
     return table.reset_index()[SCORE_COLUMNS]
 
@@ -222,7 +285,7 @@ def submission_status(store: Store, region: str, period: str) -> pd.DataFrame:
             {
                 "地区": unit.name,
                 "本期": "是" if unit.name in submitted else "否",
-                "最近报送期": latest or "从未报送",
+                "最近报送期": period_text(latest) if latest else "从未报送",
                 "滞后月数": lag if lag and lag > 0 else 0,
                 "状态": state,
             }

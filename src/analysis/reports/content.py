@@ -24,18 +24,27 @@ from analysis.periods import (
     parse_month,
     parse_quarter,
     quarter_months,
-    report_date,
 )
 from analysis.progress.allocations import BASIS_PLAN
 from analysis.progress.engine import compute_progress, row_window
 from analysis.progress.facts import load_facts
 from analysis.progress.measures import actual_values
 from analysis.progress.narrative import as_of_phrase, overview, sentence, target_name, target_names
-from analysis.progress.verdicts import STATUS_BEHIND, STATUS_FAR_BEHIND
+from analysis.progress.results import basis_legend
+from analysis.progress.verdicts import (
+    STATUS_AWAITING,
+    STATUS_BEHIND,
+    STATUS_FAR_BEHIND,
+    STATUS_LEVEL_MISSED,
+    STATUS_MISSED,
+    STATUS_NO_DATA,
+    STATUS_PARTIAL,
+)
 from analysis.progress.views import (
     ahead_and_behind,
     honour_lists,
     indicator_ranking,
+    method_paragraphs,
     scored_rows,
     sub_unit_rows,
     submission_status,
@@ -43,32 +52,36 @@ from analysis.progress.views import (
     under_floor,
     unit_scores,
 )
+from analysis.reports.explanations import month_notes, row_label
+from analysis.reports.plans import monthly_title, quarterly_title, submission_deadline
+from analysis.reports.tables import (  # noqa: F401  (term_label: re-exported for older callers)
+    MAIN_STOCK_INDICATORS,
+    closed_table,
+    target_table,
+    term_label,
+    trajectory_table,
+    unit_breakdown,
+)
 from analysis.store.history import Store
 from analysis.yamlio import load_yaml
 
-# 单位 beside the two numbers: 65 beside 80 in one table is 65% of the province's count, not 65 enterprises.
-TARGET_TABLE = {
-    "indicator_name": "指标",
-    "term": "期限",
-    "basis": "口径",
-    "target_value": "目标",
-    "actual": "实际",
-    "unit": "单位",
-    "progress_pct": "完成率%",
-    "expected_pct": "序时进度%",
-    "gap_pp": "偏差(百分点)",
-    "status": "状态",
-    "mom": "环比",
-    "actual_source": "来源",
+# the full name of each table as an attachment (附件说明 and the workbook's 目录), where its key is a short one
+APPENDIX_NAMES = {
+    "目标完成情况": "在期目标完成情况",
+    "已到期目标": "本期到期目标的终期结果",
+    "趋势研判": "存量目标趋势研判",
+    "本月新认定企业": "本月新认定企业名单",
+    "分地区情况": "各单位分解目标完成情况",
+    "报送情况": "各单位报送情况",
+    "情况说明": "各单位情况说明",
+    "落后且未说明": "落后于序时进度且未作说明的单位",
+    "综合排名": "各单位综合得分与排名",
+    "低于底线": "综合得分低于底线的单位",
+    "分指标排名": "各单位分指标排名",
+    "超序时单位": "超序时进度的单位与指标",
+    "落后单位": "落后序时进度的单位与指标",
+    "热力图数据": "各单位分指标与序时进度的偏差（百分点）",
 }
-MAIN_STOCK_INDICATORS = (
-    "srdi_sme",
-    "little_giant",
-    "high_tech",
-    "tech_sme",
-    "above_scale_industrial",
-    "listed_company",
-)
 
 
 @dataclass
@@ -86,6 +99,34 @@ class Report:
     sentences: list[str]
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     paragraphs: dict[str, list[str]] = field(default_factory=dict)
+    plan_jurisdiction: str | None = None  # a final assessment: the plan's jurisdiction (its body issues it)
+
+    @property
+    def signed_on(self) -> dt.date:
+        """成文日期: the render date (reports.render refuses a formal report before its reporting deadline)."""
+        return signed_on()
+
+    def issuance(self):
+        """Who issues the document, its 主送, 抄送 and 印发 (reports/issuance.py, data/issuance.yml)."""
+        from analysis.reports.issuance import issuance
+
+        return issuance(self.kind, self.region, plan_jurisdiction=self.plan_jurisdiction)
+
+    def appendix(self) -> dict[str, pd.DataFrame]:
+        """The tables attached as the 附表 workbook, by their full names, in the order of its sheets."""
+        sheets = {
+            (APPENDIX_NAMES.get(name, name) if self.kind != "final" else name): table
+            for name, table in self.tables.items()
+            if isinstance(table, pd.DataFrame) and not table.empty and name != "热力图数据"
+        }
+        heat = self.tables.get("热力图数据")
+        if isinstance(heat, pd.DataFrame) and not heat.empty:
+            sheets[APPENDIX_NAMES["热力图数据"]] = heat.round(1).reset_index()
+        return sheets
+
+    def attachment_names(self) -> list[str]:
+        """附件说明: every attached table by its full name."""
+        return list(self.appendix())
 
     def facts_json(self) -> dict:
         """Key figures for tests and audits (the executed notebook writes them beside itself)."""
@@ -96,7 +137,30 @@ class Report:
             "rows": self.rows[
                 ["target_id", "jurisdiction", "actual", "target_value", "progress_pct", "expected_pct", "status"]
             ].to_dict(orient="records"),
+            "results": self.results().to_dict(orient="records"),
         }
+
+    def results(self) -> pd.DataFrame:
+        """Every (place, target, term) with a target that the document can show: the region's and its units'
+        (the rows a city's document and a county's must agree on), with the result in words."""
+        from analysis.progress.results import result_text
+
+        places = {self.region, *(r.name for r in load_regions().children(self.region))}
+        rows = self.progress[self.progress["jurisdiction"].isin(places) & (self.progress["basis"] != "")]
+        if self.kind == "final":
+            rows = rows[rows["final"].astype(bool)]
+        columns = ["jurisdiction", "target_id", "term", "basis", "target_value", "actual", "status", "final"]
+        out = rows[columns].copy()
+        out["result"] = [result_text(r) for _, r in rows.iterrows()]
+        return out.reset_index(drop=True)
+
+
+def signed_on() -> dt.date:
+    """成文日期: the day the report is rendered. A formal report is rendered only after its period's reporting
+    deadline (reports.render refuses before it), so it is never dated before the deadline."""
+    from analysis.periods import today
+
+    return today()
 
 
 def _region(name: str) -> str:
@@ -106,6 +170,13 @@ def _region(name: str) -> str:
 @lru_cache(maxsize=1)
 def _issuers() -> dict[str, str]:
     return dict(load_yaml(paths.ISSUERS_FILE).get("issuers") or {})
+
+
+def issuer_for(kind: str, region: str) -> str:
+    """The body that issues a region's document of `kind` (reports/issuance.py: data/issuance.yml's rule)."""
+    from analysis.reports.issuance import issuance
+
+    return issuance(kind, region).issuer
 
 
 def issuer_of(region: str) -> str:
@@ -127,55 +198,6 @@ def region_rows(progress: pd.DataFrame, region: str) -> pd.DataFrame:
     return rows.assign(_o=order).sort_values("_o", kind="stable").drop(columns="_o").reset_index(drop=True)
 
 
-FINAL_TABLE = {
-    "indicator_name": "指标",
-    "term": "期限",
-    "basis": "口径",
-    "target_value": "目标",
-    "actual": "实际",
-    "unit": "单位",
-    "status": "结果",
-    "shortfall": "差额",
-    "met_on": "达标月份",
-    "actual_source": "来源",
-}
-
-
-def term_label(term: str) -> str:
-    """A row's term in tables: 2025年, or 2023—2025年合计 for a plan-period total."""
-    return f"{term.replace('-', '—')}年合计" if "-" in str(term) else f"{term}年"
-
-
-def target_table(rows: pd.DataFrame) -> pd.DataFrame:
-    """Targets in force: actual against target and calendar, with the light of the status."""
-    running = rows[rows["in_force"].astype(bool)]
-    table = running[list(TARGET_TABLE)].rename(columns=TARGET_TABLE)
-    table["指标"] = target_names(running)
-    table["期限"] = table["期限"].map(term_label)
-    table.insert(table.columns.tolist().index("状态") + 1, "灯", running["light"].to_numpy())
-    return table.reset_index(drop=True)
-
-
-def trajectory_table(rows: pd.DataFrame) -> pd.DataFrame:
-    """Each in-force stock target: base, latest, observed and required yearly growth, and the trajectory verdict."""
-    stocks = rows[rows["in_force"].astype(bool) & (rows["kind"] == "stock")]
-    return pd.DataFrame(
-        {
-            "指标": target_names(stocks),
-            "期限": stocks["term"].map(term_label),
-            "基期": [
-                f"{b[:7]}：{v:,.0f}" if b and pd.notna(v) else "—"
-                for b, v in zip(stocks["base_date"], stocks["base_value"], strict=True)
-            ],
-            "最新": stocks["actual"],
-            "目标": stocks["target_value"],
-            "实际年均增速%": (100 * stocks["cagr_observed"]).round(1),
-            "所需年均增速%": (100 * stocks["cagr_required"]).round(1),
-            "趋势研判": stocks["trajectory"],
-        }
-    ).reset_index(drop=True)
-
-
 def calendar_rows(report: Report) -> pd.DataFrame:
     """Rows for the calendar chart: the region's own in-force targets with a calendar, else those issued to it."""
     running = report.rows[report.rows["in_force"].astype(bool) & report.rows["expected_pct"].notna()]
@@ -183,13 +205,8 @@ def calendar_rows(report: Report) -> pd.DataFrame:
     return own if not own.empty else running
 
 
-def closed_table(rows: pd.DataFrame) -> pd.DataFrame:
-    """Final results (from the deadline day on): 已完成 / 超额完成 / 未完成, the shortfall, the month first met."""
-    final = rows[rows["final"].astype(bool)]
-    table = final[list(FINAL_TABLE)].rename(columns=FINAL_TABLE)
-    table["指标"] = target_names(final)
-    table["期限"] = table["期限"].map(term_label)
-    return table.reset_index(drop=True)
+def date_text_of(day) -> str:
+    return "" if pd.isna(day) else _date_text(pd.Timestamp(day).date())
 
 
 def new_awards(store: Store, region: str, period: str) -> pd.DataFrame:
@@ -207,86 +224,50 @@ def new_awards(store: Store, region: str, period: str) -> pd.DataFrame:
             "地区": new["unit"],
             "资质类型": new["award"],
             "级别": new["level"].fillna(""),
-            "认定日期": new["granted"].dt.strftime("%Y-%m-%d"),
+            "认定日期": [date_text_of(d) for d in new["granted"]],
         }
     )
     return table.sort_values(["地区", "资质类型", "企业名称"]).reset_index(drop=True)
 
 
-def unit_breakdown(progress: pd.DataFrame, region: str) -> pd.DataFrame:
-    """Sub-units × the region's count targets: actual / split target, with each unit's state."""
-    rows = sub_unit_rows(progress, region)
-    own = progress.loc[(progress["jurisdiction"] == region) & (progress["basis"] == BASIS_PLAN), "target_id"]
-    rows = rows[
-        rows["target_id"].isin(set(own))
-        & rows["kind"].isin(["stock", "annual", "in-year", "cumulative"])
-        & rows["in_force"].astype(bool)
-        & (rows["basis"] == "分解目标")
-    ]
-    # the main award indicators first; a page holds about six columns
-    rows = rows[rows["indicator"].isin(MAIN_STOCK_INDICATORS + ("innovative_sme",))]
-    if rows.empty:
-        return pd.DataFrame()
-    rows = rows.assign(
-        col=target_names(rows) + "（" + rows["term"].map(term_label) + "）",
-        cell=rows.apply(
-            lambda r: f"{r['actual']:.0f}/{r['target_value']:.0f}" if pd.notna(r["actual"]) else "—", axis=1
-        ),
-    )
-    table = rows.pivot_table(index="jurisdiction", columns="col", values="cell", aggfunc="first")
-    return table.rename_axis(index="地区", columns=None).reset_index()
-
-
 def explanations(store: Store, progress: pd.DataFrame, region: str, period: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The units' own 情况说明 for the month beside their numbers, and lagging rows nobody explained."""
+    """The units' own 情况说明 of the month, each under the target and term it concerns, with that row's figures;
+    and the units behind on a target of theirs that explained nothing."""
     facts = load_facts(store, period)
-    catalog = load_catalog()
     places = {
         region,
         *(u.name for u in load_regions().units_under(region)),
         *(r.name for r in load_regions().children(region)),
     }
-    notes = facts.notes[(facts.notes["month"] == period) & facts.notes["region"].isin(places)]
     rows = progress[progress["jurisdiction"].isin(places) & progress["in_force"].astype(bool)]
-    latest = rows.groupby(["jurisdiction", "indicator"]).first().reset_index()
-    joined = notes.merge(
-        latest[["jurisdiction", "indicator", "actual", "target_value", "progress_pct", "status"]],
-        left_on=["region", "indicator"],
-        right_on=["jurisdiction", "indicator"],
-        how="left",
-    )
-    quoted = pd.DataFrame(
-        {
-            "地区": joined["region"],
-            "指标": joined["indicator"].map(lambda i: catalog.indicators[i].name if i in catalog.indicators else i),
-            "实际": joined["actual"],
-            "完成率%": joined["progress_pct"],
-            "状态": joined["status"].fillna("无数据"),
-            "进展情况": joined["progress"],
-            "存在问题": joined["problems"],
-            "下步措施": joined["next_steps"],
-        }
-    )
+    quoted = month_notes(facts.notes, rows, period)
     lagging = sub_unit_rows(progress, region)
-    lagging = lagging[lagging["status"].isin([STATUS_BEHIND, STATUS_FAR_BEHIND]) & lagging["in_force"].astype(bool)]
-    explained = set(zip(notes["region"], notes["indicator"], strict=True))
+    lagging = lagging[
+        lagging["status"].isin([STATUS_BEHIND, STATUS_FAR_BEHIND])
+        & lagging["in_force"].astype(bool)
+        & (lagging["basis"] != "")
+    ]
+    explained = set(zip(quoted["地区"], quoted["指标"], strict=True))
+    labels = row_label(lagging) if not lagging.empty else pd.Series(dtype=object)
     mask = pd.Series(
-        [(j, i) not in explained for j, i in zip(lagging["jurisdiction"], lagging["indicator"], strict=True)],
+        [(j, label) not in explained for j, label in zip(lagging["jurisdiction"], labels, strict=True)],
         index=lagging.index,
         dtype=bool,
     )
-    missing = lagging[mask]
-    # one line per unit: the lagging indicators it has not explained
+    missing = lagging.assign(label=labels.to_numpy() if len(labels) else [])[mask]
+    if missing.empty:
+        return quoted, pd.DataFrame(columns=["地区", "项数", "落后且未作说明的目标"])
+    # one line per unit: the targets it is behind on and has not explained
     unexplained = (
-        missing.drop_duplicates(["jurisdiction", "indicator"])
-        .groupby("jurisdiction")["indicator_name"]
+        missing.drop_duplicates(["jurisdiction", "label"])
+        .groupby("jurisdiction")["label"]
         .agg(lambda names: "、".join(names))
-        .rename("落后且未作说明的指标")
+        .rename("落后且未作说明的目标")
         .rename_axis("地区")
         .reset_index()
     )
-    unexplained.insert(1, "项数", unexplained["落后且未作说明的指标"].str.count("、") + 1)
-    return quoted.reset_index(drop=True), unexplained
+    unexplained.insert(1, "项数", unexplained["落后且未作说明的目标"].str.count("、") + 1)
+    return quoted, unexplained
 
 
 def stock_series(store: Store, progress: pd.DataFrame, region: str, period: str, limit: int = 4) -> pd.DataFrame:
@@ -334,17 +315,17 @@ def monthly_report(store: Store, region: str, period: str, as_of: dt.date | None
         region=region,
         period=period,
         as_of=as_of,
-        issuer=issuer_of(region),
-        title=f"{region}县域特色产业集群目标任务月调度（{int(period[:4])}年{int(period[5:])}月）",
-        date_text=_date_text(report_date(as_of)),
+        issuer=issuer_for("monthly", region),
+        title=monthly_title(region, period),
+        date_text=_date_text(signed_on()),
         progress=progress,
         rows=rows,
-        overview=_monthly_overview(progress, rows, region, as_of, status),
+        overview=_monthly_overview(progress, rows, region, as_of, status, no_data_text(store, region, period, as_of)),
         sentences=_sentences(rows, f"{period}-01"),
     )
     report.tables = {
         "目标完成情况": target_table(rows),
-        "已到期目标": closed_table(rows),
+        "已到期目标": closed_table(due_within(rows, f"{period}-01"), progress),
         "趋势研判": trajectory_table(rows),
         "本月新认定企业": new_awards(store, region, period),
         "分地区情况": unit_breakdown(progress, region),
@@ -352,22 +333,54 @@ def monthly_report(store: Store, region: str, period: str, as_of: dt.date | None
         "情况说明": quoted,
         "落后且未说明": unexplained,
     }
+    report.paragraphs = {"方法": method_paragraphs(ranking=False), "口径": [basis_legend(rows)]}
     return report
+
+
+def due_within(rows: pd.DataFrame, since: str) -> pd.DataFrame:
+    """The rows whose deadline falls within the report's period (from `since` on): the final results it reports.
+    Results of earlier years belong to the reports of their own periods and to the final assessment."""
+    return rows[rows["final"].astype(bool) & (rows["window_end"] >= since)]
+
+
+# the results a report names one by one in its opening section, under this line; every other result is in its tables
+ATTENTION_LEAD = "未完成、落后或暂不能评价的目标："
+NEEDS_ATTENTION = (
+    STATUS_BEHIND,
+    STATUS_FAR_BEHIND,
+    STATUS_MISSED,
+    STATUS_LEVEL_MISSED,
+    STATUS_NO_DATA,
+    STATUS_PARTIAL,
+    STATUS_AWAITING,
+)
 
 
 def _sentences(rows: pd.DataFrame, since: str) -> list[str]:
     """The region's own targets in force, and those whose deadline fell within the report's period (their final
-    result), one sentence each; when there are neither, the final results of the plan's last deadline."""
+    result), that are behind, missed or not judged: one sentence each (the overview counts the rest, the table
+    lists them all); when there are none in force or due, the final results of the plan's last deadline."""
     own = rows[rows["basis"] == BASIS_PLAN]
     final = own["final"].astype(bool)
     chosen = own[own["in_force"].astype(bool) | (final & (own["window_end"] >= since))]
     if chosen.empty and final.any():
         chosen = own[final & (own["window_end"] == own.loc[final, "window_end"].max())]
-    return [sentence(r) for _, r in chosen.iterrows()]
+    chosen = chosen[chosen["status"].isin(NEEDS_ATTENTION)]
+    return [sentence(r, lead=False) for _, r in chosen.iterrows()]
 
 
-def _monthly_overview(progress, rows, region, as_of, status: pd.DataFrame) -> str:
-    text = (
+def no_data_text(store: Store, region: str, period: str, as_of) -> str:
+    """暂无报送数据 when neither the region nor any unit under it has sent anything up to the period (else "")."""
+    places = {region, *(u.name for u in load_regions().units_under(region))}
+    parts = store.parts()
+    sent = parts[(parts["period"] <= period) & parts["unit"].isin(places) & (parts["sheet"] != "目标分解")]
+    if not sent.empty:
+        return ""
+    return f"{as_of_phrase(as_of)}，{region}及所辖单位暂无报送数据，各项目标暂无法评估。"
+
+
+def _monthly_overview(progress, rows, region, as_of, status: pd.DataFrame, empty: str = "") -> str:
+    text = empty or (
         overview(progress, region, as_of)
         if (rows["basis"] == BASIS_PLAN).any()
         else _issued_overview(rows, region, as_of)
@@ -375,7 +388,7 @@ def _monthly_overview(progress, rows, region, as_of, status: pd.DataFrame) -> st
     if not status.empty:
         missing = status.loc[status["本期"] == "否", "地区"].tolist()
         text += f"本月应报送单位{len(status)}个，已报送{len(status) - len(missing)}个"
-        text += f"，未报送：{'、'.join(missing)}。" if missing else "，全部按时报送。"
+        text += f"，未报送：{'、'.join(missing)}。" if missing else "，已全部报送。"
     return text
 
 
@@ -404,14 +417,17 @@ def quarterly_report(store: Store, region: str, period: str) -> Report:
         region=region,
         period=f"{year}-Q{q}",
         as_of=as_of,
-        issuer=issuer_of(region),
-        title=f"关于{year}年第{'一二三四'[q - 1]}季度县域特色产业集群目标任务推进情况的通报",
-        date_text=_date_text(report_date(as_of)),
+        issuer=issuer_for("quarterly", region),
+        title=quarterly_title(region, f"{year}-Q{q}"),
+        date_text=_date_text(signed_on()),
         progress=progress,
         rows=rows,
-        overview=overview(progress, region, as_of)
-        if (rows["basis"] == BASIS_PLAN).any()
-        else _issued_overview(rows, region, as_of),
+        overview=no_data_text(store, region, months[-1], as_of)
+        or (
+            overview(progress, region, as_of)
+            if (rows["basis"] == BASIS_PLAN).any()
+            else _issued_overview(rows, region, as_of)
+        ),
         sentences=_sentences(rows, since),
     )
     report.tables = {
@@ -421,14 +437,18 @@ def quarterly_report(store: Store, region: str, period: str) -> Report:
         "低于底线": floor,
         "分指标排名": _rank_matrix(progress, region, since),
         "目标完成情况": target_table(rows),
-        "已到期目标": closed_table(rows),
+        "已到期目标": closed_table(due_within(rows, since), progress),
         "超序时单位": ahead,
         "落后单位": behind,
         "报送情况": submission_status(store, region, months[-1]),
     }
     report.tables["热力图数据"] = heat_matrix(progress, region, since)
     report.tables.update(analyst_appendix(store, region, months[-1], f"{year}-Q{q}"))
-    report.paragraphs = {"通报": bulletin_paragraphs(report, scores, red, black, floor)}
+    report.paragraphs = {
+        "通报": bulletin_paragraphs(report, scores, red, black, floor),
+        "方法": method_paragraphs(ranking=True),
+        "口径": [basis_legend(rows)],
+    }
     return report
 
 
@@ -507,8 +527,7 @@ def bulletin_paragraphs(report: Report, scores, red, black, floor) -> list[str]:
     if not not_ranked.empty:
         text.append("在期且已下达的分解目标不足、不参与排名的单位：" + "、".join(not_ranked["地区"]) + "。")
     for _, unit in ranked.iterrows():
-        if pd.notna(unit["最好指标"]) and unit["最好指标"] != unit["最差指标"]:
-            text.append(f"{unit['地区']}：{unit['最好指标']}推进最好，{unit['最差指标']}相对滞后。")
+        text.append(_unit_line(unit))
     year_open = report.as_of.month != 12
     text.append(
         "下一步，各地要对照年度目标和序时进度，逐项梳理差距，落实“月调度、季通报”机制；落后单位要制定追赶措施"
@@ -517,11 +536,28 @@ def bulletin_paragraphs(report: Report, scores, red, black, floor) -> list[str]:
     return text
 
 
+def _unit_line(unit) -> str:
+    """A unit's best and worst indicators, in words that agree with its own results: nothing is called 滞后 unless
+    it is behind the calendar or missed."""
+    name, best, worst = unit["地区"], unit["最好指标"], unit["最差指标"]
+    if unit["落后数"] > 0 and pd.notna(worst) and best != worst:
+        return f"{name}：{best}推进最好，{worst}相对滞后。"
+    if unit["落后数"] > 0:
+        return f"{name}：{worst}落后于序时进度。"
+    if unit["完成数"] == unit["指标数"]:
+        return f"{name}：{int(unit['指标数'])}项评分目标均已完成。"
+    return f"{name}：各项评分目标均未落后于序时进度，其中{best}推进最好。"
+
+
 def resolve_period(store: Store, period: str | None) -> str:
     """The month asked for, else the store's latest complete month (its last day has passed)."""
     if period:
         return parse_month(period)
-    return min(store.require_latest_period(), latest_complete_month())
+    month = min(store.require_latest_period(), latest_complete_month())
+    from analysis.periods import today
+
+    # a month's report is formal once its files are due (the 10th of the next month): before that, the month before
+    return month if today() > submission_deadline(month) else (pd.Period(month, "M") - 1).strftime("%Y-%m")
 
 
 def resolve_quarter(store: Store, period: str | None) -> str:
@@ -545,13 +581,15 @@ def save_outputs(report: Report, facts_out=None, tables_out=None) -> None:
     if facts_out:
         write_text_atomic(Path(facts_out), json.dumps(report.facts_json(), ensure_ascii=False, indent=1, default=str))
     if tables_out:
-        sheets = {
-            name: table for name, table in report.tables.items() if isinstance(table, pd.DataFrame) and not table.empty
-        }
-        heat = sheets.pop("热力图数据", None)
-        if heat is not None:
-            sheets["热力图数据"] = heat.round(1).reset_index()
-        write_tables(Path(tables_out), sheets, title=export_title(report.title, as_of=report.as_of))
+        write_tables(
+            Path(tables_out),
+            report.appendix(),
+            title=export_title(report.title, as_of=report.as_of),
+            issuer=report.issuer,
+            report_date=report.signed_on,
+            contents=True,
+            cutoff=report.as_of,
+        )
 
 
 def analyst_appendix(store: Store, region: str, month: str, quarter: str) -> dict[str, pd.DataFrame]:

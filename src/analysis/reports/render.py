@@ -16,13 +16,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
+import pandas as pd
 
 from analysis import paths
 from analysis.catalog.regions import load_regions
 from analysis.errors import UserError
 from analysis.fsutil import current_umask
-from analysis.periods import is_complete, parse_month, parse_quarter, period_text, quarter_months
+from analysis.periods import date_text, is_complete, parse_month, parse_quarter, period_text, quarter_months, today
 from analysis.reports.notebooks import NotebookError, execute, html_body, page
+from analysis.reports.plans import require_plan_in_force, submission_deadline
 
 NOTEBOOKS = {"monthly": "monthly-dispatch", "quarterly": "quarterly-bulletin", "final": "final-assessment"}
 KIND_ZH = {"monthly": "月调度", "quarterly": "季通报", "final": "终期评估"}
@@ -52,13 +54,29 @@ def latest_period(kind: str, store) -> str:
     return resolve_period(db, None) if kind == "monthly" else resolve_quarter(db, None)
 
 
-def normalise_period(kind: str, period: str, store=None) -> str:
+def normalise_period(kind: str, period: str, store=None, region: str | None = None) -> str:
+    """A period as YYYY-MM or YYYY-Qn; `latest` is the newest complete one, and for a region no later than the
+    last month one of its plans is in force (after that there is nothing to 调度: see render final)."""
     if period == "latest":
-        return latest_period(kind, store)
+        latest = latest_period(kind, store)
+        return min(latest, _last_in_force(kind, region)) if region else latest
     if kind == "monthly":
         return parse_month(period)
     year, q = parse_quarter(period)
     return f"{year}-Q{q}"
+
+
+def _last_in_force(kind: str, region: str) -> str:
+    """The region's last month (or its quarter) with a plan in force; "9999" (no bound) for a region without plans."""
+    from analysis.reports.plans import last_in_force_month
+
+    month = last_in_force_month(region)
+    if month is None:
+        return "9999"
+    if kind == "monthly":
+        return month
+    quarter = pd.Period(month, "M").asfreq("Q")
+    return f"{quarter.year}-Q{quarter.quarter}"
 
 
 def output_dir(out: Path | None, kind: str, period: str) -> Path:
@@ -85,6 +103,12 @@ def check_complete(kind: str, period: str, draft: bool) -> None:
         raise UserError(
             f"{period_text(period)}尚未结束，不能生成正式{KIND_ZH[kind]}；如需预览，请加 --draft（每页标注“草稿”）"
         )
+    due = submission_deadline(last)
+    if today() <= due:
+        raise UserError(
+            f"{period_text(last)}的报送截止日为{date_text(due)}，截止日之后才能生成正式{KIND_ZH[kind]}（成文日期不早于"
+            "报送截止日）；如需预览，请加 --draft（每页标注“草稿”）"
+        )
 
 
 def first_plan_month() -> str:
@@ -103,16 +127,20 @@ def notebook_params(
     tables_out: str | None,
     as_of: str | None = None,
     draft: bool = False,
+    reports_dir: str | Path | None = None,
+    remarks: str | Path | None = None,
 ) -> dict:
-    """The parameters of a report notebook (a final assessment takes the plan's id and an as-of date)."""
+    """The parameters of a report notebook (a final assessment takes the plan's id, an as-of date and the official's
+    remarks file). `reports_dir`: the reports folder, whose 发文字号 registry numbers the document."""
     params = {
         "region": region,
         "store": _store_param(store),
         "facts_out": facts_out,
         "tables_out": tables_out,
+        "reports_dir": str(Path(reports_dir or paths.REPORTS_DIR).resolve()),
     }
     if kind == "final":
-        return {**params, "plan": period, "as_of": as_of}
+        return {**params, "plan": period, "as_of": as_of, "remarks": str(Path(remarks).resolve()) if remarks else None}
     return {**params, "period": period, "draft": draft}
 
 
@@ -144,18 +172,24 @@ def render_report(
     *,
     draft: bool = False,
     as_of: str | None = None,
+    remarks: str | Path | None = None,
 ) -> Rendered:
-    """Execute the report notebook for one region and period (a final assessment: one plan) and write the formats."""
+    """Execute the report notebook for one region and period (a final assessment: one plan) and write the formats.
+    `remarks`: a final assessment's text file of the official's own paragraphs (reports/remarks.py)."""
     if kind not in NOTEBOOKS:
         raise UserError(f"报告类型应为 monthly、quarterly 或 final，而不是“{kind}”")
     if kind == "final":
         from analysis.reports.final import find_plan
+        from analysis.reports.remarks import read_remarks
 
         plan = find_plan(period)
         region = region or plan.jurisdiction
+        read_remarks(remarks)  # a remarks file that cannot be read is refused before the notebook runs
     else:
-        period = normalise_period(kind, period, store)
+        region = load_regions().get(region).name
+        period = normalise_period(kind, period, store, region)
         check_complete(kind, period, draft)
+        require_plan_in_force(region, kind, period)
     region = load_regions().get(region).name
     target = output_dir(out, kind, period)
     stem = region + (DRAFT_SUFFIX if draft and kind != "final" else "")
@@ -172,6 +206,8 @@ def render_report(
             str(tables) if "xlsx" in formats else None,
             as_of,
             draft,
+            out,
+            remarks,
         )
         try:
             ipynb = execute(NOTEBOOKS[kind], scratch / f"{stem}.ipynb", params)
@@ -273,9 +309,11 @@ def _title(nb) -> str | None:
     for cell in nb.cells:
         for output in cell.get("outputs", []):
             text = output.get("data", {}).get("text/html", "")
-            match = re.search(r'<h1 class="doc-title">(.*?)</h1>', "".join(text) if isinstance(text, list) else text)
+            match = re.search(
+                r'<h1 class="doc-title">(.*?)</h1>', "".join(text) if isinstance(text, list) else text, flags=re.S
+            )
             if match:
                 import html
 
-                return html.unescape(match.group(1))
+                return html.unescape(re.sub(r"<[^>]+>", "", match.group(1)))  # a title broken into lines
     return None
