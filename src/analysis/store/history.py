@@ -2,7 +2,8 @@
 
 Layout (see docs/store.md for the full schema and semantics):
 
-- ``submissions``: one row per accepted file (file name, sha256, period, ingested_at).
+- ``submissions``: one row per accepted file (file name, sha256, period, ingested_at, received_at: when the file
+  reached the bureau, if known).
 - ``parts``: one row per (submission, unit, sheet) — the unit of replacement.  A later
   submission of the same (unit, sheet, period) supersedes the earlier part
   (``superseded_by``); nothing is ever deleted.
@@ -82,8 +83,9 @@ from analysis.store.staging import (
 DB_NAME = "workbook.sqlite"
 INGEST_LOCK = ".ingest.lock"
 YEAR_COLUMNS = {"企业年度财务": "年度"}  # registers read per year as well (snapshot's latest_per)
-SCHEMA_VERSION = 3  # 2: the same file may be stored again (a restore), so (sha256, period) is not unique
+SCHEMA_VERSION = 4  # 2: the same file may be stored again (a restore), so (sha256, period) is not unique
 #                      3: units stored under a name the registry now gives to several places carry their city
+#                      4: submissions.received_at, when the file reached the bureau (NULL: not known)
 # The registry before the whole of Hebei knew one 桥西区 and one 新华区, both of 石家庄市: a store written then
 # holds the bare names, which are now shared (张家口市桥西区, 沧州市新华区).
 LEGACY_UNIT_NAMES = {"桥西区": "石家庄市桥西区", "新华区": "石家庄市新华区"}
@@ -98,7 +100,8 @@ CREATE TABLE IF NOT EXISTS submissions (
     period        TEXT NOT NULL,
     units         TEXT NOT NULL,      -- JSON list of unit names
     ingested_at   TEXT NOT NULL,      -- local time, 'YYYY-MM-DD HH:MM:SS'
-    extra_columns TEXT NOT NULL       -- JSON {sheet: [column, ...]}
+    extra_columns TEXT NOT NULL,      -- JSON {sheet: [column, ...]}
+    received_at   TEXT                -- local time the file was received, 'YYYY-MM-DD[ HH:MM:SS]' (NULL: unknown)
 );
 CREATE INDEX IF NOT EXISTS submissions_by_file ON submissions(sha256, period);
 CREATE TABLE IF NOT EXISTS parts (
@@ -213,6 +216,8 @@ class Store:
                 _migrate_to_2(conn)
             if write and version in (1, 2):
                 _migrate_to_3(conn)
+            if write and version in (1, 2, 3):
+                _migrate_to_4(conn)
             if not write and 0 < version < SCHEMA_VERSION and os.access(self.dir, os.W_OK):
                 conn.close()  # an older store is brought up to date by its first use, read or write
                 self._connect(write=True).close()
@@ -346,9 +351,12 @@ class Store:
                 self._writer.close()
                 self._writer = None
 
-    def add(self, submission, sent_with: Callable[[], Set[str]] | None = None) -> AddResult:
+    def add(
+        self, submission, sent_with: Callable[[], Set[str]] | None = None, received_at: str | None = None
+    ) -> AddResult:
         """Store an accepted submission (a Submission or a PreparedSubmission) in one
-        transaction; idempotent on (sha256, period).
+        transaction; idempotent on (sha256, period). `received_at`: when the file reached the bureau (local time
+        'YYYY-MM-DD[ HH:MM:SS]'), None when nobody knows (a duplicate keeps the first file's).
 
         The bytes of a file a later one superseded restore it — unless a file that superseded it is sent in the
         same run (`sent_with()`: the sha256 of the run's files, asked for only then): a folder ingested again as a
@@ -371,7 +379,7 @@ class Store:
             ):
                 conn.execute("ROLLBACK")
                 return AddResult("duplicate", same, prepared.period, prepared.units)
-            result = self._insert(conn, prepared)
+            result = self._insert(conn, prepared, received_at)
             if same is not None:  # the same bytes as a file a later one superseded: stored again, as a correction
                 result.status, result.restored = "restored", same
             _sleep_hook()
@@ -391,11 +399,11 @@ class Store:
             if shared is None:
                 conn.close()
 
-    def _insert(self, conn, prepared: PreparedSubmission) -> AddResult:
+    def _insert(self, conn, prepared: PreparedSubmission, received_at: str | None = None) -> AddResult:
         period, units = prepared.period, prepared.units
         sid = conn.execute(
-            "INSERT INTO submissions (file_name, sha256, period, units, ingested_at, extra_columns) "
-            "VALUES (?,?,?,?,?,?)",
+            "INSERT INTO submissions (file_name, sha256, period, units, ingested_at, extra_columns, received_at) "
+            "VALUES (?,?,?,?,?,?,?)",
             (
                 prepared.file_name,
                 prepared.sha256,
@@ -403,6 +411,7 @@ class Store:
                 json.dumps(units, ensure_ascii=False),
                 _now(),
                 json.dumps(prepared.extra_columns, ensure_ascii=False),
+                received_at,
             ),
         ).lastrowid
         rows, superseded = {}, set()
@@ -648,23 +657,30 @@ class Store:
         return {str(k): u for k, u in self._read(sql, params)}
 
     def submissions(self, include_superseded: bool = False) -> pd.DataFrame:
-        """One row per stored submission: id, file_name, sha256, period, units, ingested_at, status.
+        """One row per stored submission: id, file_name, sha256, period, units, ingested_at, status, received_at.
 
         status is 'current' while any of its (unit, sheet) parts is current, else
-        'superseded' (every part replaced by corrections). `units` is a tuple.
+        'superseded' (every part replaced by corrections). `units` is a tuple. received_at is None where the
+        time the file reached the bureau is not known (and in a read-only store older than version 4).
         """
+        received = "s.received_at" if self._has_received_at() else "NULL"
         rows = self._read(
             "SELECT s.id, s.file_name, s.sha256, s.period, s.units, s.ingested_at, "
             "CASE WHEN EXISTS (SELECT 1 FROM parts p WHERE p.submission_id = s.id AND p.superseded_by IS NULL) "
-            "THEN 'current' ELSE 'superseded' END FROM submissions s ORDER BY s.id"
+            f"THEN 'current' ELSE 'superseded' END, {received} FROM submissions s ORDER BY s.id"
         )
-        cols = ["id", "file_name", "sha256", "period", "units", "ingested_at", "status"]
+        cols = ["id", "file_name", "sha256", "period", "units", "ingested_at", "status", "received_at"]
         frame = pd.DataFrame.from_records(rows, columns=cols)
         frame["units"] = [tuple(json.loads(u)) for u in frame["units"]]
         frame["id"] = frame["id"].astype("int64")
+        frame["received_at"] = frame["received_at"].astype(object).where(frame["received_at"].notna(), None)
         if not include_superseded:
             frame = frame[frame["status"] == "current"].reset_index(drop=True)
         return frame
+
+    def _has_received_at(self) -> bool:
+        """A read-only store older than version 4 (not brought up to date) has no received_at column."""
+        return any(row[1] == "received_at" for row in self._read("PRAGMA table_info(submissions)"))
 
     def parts(self, include_superseded: bool = False) -> pd.DataFrame:
         """One row per (submission, unit, sheet): submission_id, unit, sheet, period, n_rows, superseded_by."""
@@ -774,6 +790,17 @@ def _migrate_to_3(conn: sqlite3.Connection) -> None:
                     "UPDATE submissions SET units = ? WHERE id = ?", (json.dumps(renamed, ensure_ascii=False), sid)
                 )
         conn.execute("PRAGMA user_version = 3")
+
+
+def _migrate_to_4(conn: sqlite3.Connection) -> None:
+    """Version 3 → 4: `submissions.received_at` (when the file reached the bureau), NULL for every stored file:
+    nobody recorded it, and the time it was stored says nothing about it. Nothing else changes."""
+    with _immediate(conn):
+        if conn.execute("PRAGMA user_version").fetchone()[0] not in (1, 2, 3):  # another writer may have done it
+            return
+        if "received_at" not in {row[1] for row in conn.execute("PRAGMA table_info(submissions)")}:
+            conn.execute("ALTER TABLE submissions ADD COLUMN received_at TEXT")
+        conn.execute("PRAGMA user_version = 4")
 
 
 @contextmanager
