@@ -23,6 +23,7 @@ from django.conf import settings
 
 from analysis.errors import UserError
 from analysis.store import ingest
+from analysis.store.history import ISSUED_SHEETS as ISSUED_SHEETS  # targets a level above issues, not a report
 from analysis.store.history import Store
 from analysis.submissions.validate import SubmissionRejected, read_checked
 from analysis.web import jumps

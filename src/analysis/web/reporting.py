@@ -76,6 +76,7 @@ class Rate:
     on_time: int
     deadline: dt.date
     untimed: int = 0  # units submitted at a time nobody recorded: left out of the 按时率
+    closed: bool = True  # the deadline has passed: the 按时率 is final
 
     @property
     def judged(self) -> int:
@@ -93,6 +94,11 @@ class Rate:
 def collecting_period(today: dt.date | None = None) -> str:
     """The month being collected: the last complete month (due by the 10th of this one)."""
     return latest_complete_month(today)
+
+
+def next_period(period: str, count: int = 1) -> str:
+    year, month = divmod(int(period[:4]) * 12 + int(period[5:7]) - 1 + count, 12)
+    return f"{year:04d}-{month + 1:02d}"
 
 
 def months_ending(end: str, count: int) -> list[str]:
@@ -158,14 +164,18 @@ def timeliness(received: list[str | None], due: dt.date) -> tuple[bool | None, s
     return False, known[0]
 
 
-def rates(cells: dict[tuple[str, str], Cell], units: list[str], months: list[str]) -> list[Rate]:
+def rates(
+    cells: dict[tuple[str, str], Cell], units: list[str], months: list[str], today: dt.date | None = None
+) -> list[Rate]:
+    """The rates of each month (`today`: to tell the months whose deadline has not passed yet)."""
     out = []
     for month in months:
         row = [cells[(u, month)] for u in units]
         submitted = sum(c.submitted for c in row)
         on_time = sum(bool(c.submitted and c.on_time) for c in row)
         untimed = sum(c.submitted and c.on_time is None for c in row)
-        out.append(Rate(month, len(units), submitted, on_time, deadline(month), untimed))
+        due = deadline(month)
+        out.append(Rate(month, len(units), submitted, on_time, due, untimed, today is None or today > due))
     return out
 
 

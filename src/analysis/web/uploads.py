@@ -78,6 +78,29 @@ def confirm(upload: Upload, explanation: str, request) -> Upload:
     return _finish(upload, verdict, request)
 
 
+def submit_checked(checked: Upload, request) -> Upload:
+    """Submit the file of a passed dry run (检查但不提交) without choosing it again: a new Upload of the same bytes,
+    checked again against the store as it is now and received now; the dry run's record stays as it was."""
+    if not (checked.dry_run and checked.outcome == Upload.CHECKED):
+        raise UserError("只有检查通过（未提交）的文件可以直接提交")
+    upload = Upload(
+        key=new_key(),
+        account=request.user,
+        unit=checked.unit,
+        period=checked.period,
+        file_name=checked.file_name,
+        kind=checked.kind,
+        sheet=checked.sheet,
+        sha256=checked.sha256,
+        size=checked.size,
+        address=audit.client_address(request),
+    )
+    path = _keep(upload, stored_path(checked).read_bytes())
+    received_at = intake.local_now()
+    verdict = intake.process(path, upload.unit, upload.period, upload.file_name, commit=True, received_at=received_at)
+    return _finish(upload, verdict, request)
+
+
 def stored_path(upload: Upload) -> Path:
     return uploads_dir() / upload.key / intake.stored_name(upload.unit, upload.period, upload.kind, upload.sheet)
 
