@@ -155,3 +155,13 @@ def test_the_upload_form_has_its_own_file_picker_and_takes_the_month_asked_for(s
     wrong = county.get("/upload/?period=不是月份").content.decode()
     assert re.search(rf'name="period"[^>]*value="{collecting_period()}"', wrong)
     assert "前报送" in text_of(county.get("/upload/"))  # the month being collected and its deadline
+
+
+def test_the_same_bytes_sent_again_do_not_claim_a_file_loaded_by_the_command_line(site):
+    from analysis.web.models import Upload
+
+    county = browser("用行唐县")
+    again = Upload.objects.get(key=key_of(upload(county, web.unit_file(site, "行唐县", web.FIRST), period=web.FIRST)))
+    assert again.outcome == "duplicate" and again.submission_id
+    shown = text_of(browser("用石家庄市").get(f"/trail/?unit=行唐县&period={web.FIRST}"))
+    assert "命令行导入" in shown and "用行唐县" not in shown

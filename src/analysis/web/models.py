@@ -70,6 +70,7 @@ class Upload(models.Model):
     """One file sent through the service (page or API), whatever became of it."""
 
     CHECKED, REJECTED, NEEDS_EXPLANATION = "checked", "rejected", "needs_explanation"
+    STORED_OUTCOMES = ("added", "correction", "restored")  # the upload wrote the submission it names
     OUTCOMES = {
         "added": "已入库",
         "correction": "已入库（更正）",

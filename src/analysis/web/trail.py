@@ -55,9 +55,9 @@ def trail(
         return []
     info = submissions.set_index("id")
     ids = sorted(set(mine["submission_id"].tolist()), reverse=True)
-    uploads = {
-        u.submission_id: u for u in Upload.objects.filter(submission_id__in=ids, unit=unit).select_related("account")
-    }
+    # the upload that stored each submission (a later duplicate of the same bytes names it too, but stored nothing)
+    stored = Upload.objects.filter(submission_id__in=ids, unit=unit, outcome__in=Upload.STORED_OUTCOMES)
+    uploads = {u.submission_id: u for u in stored.select_related("account")}
     returns: dict[int, list[Return]] = {}
     for item in Return.objects.filter(unit=unit, submission_id__in=ids):
         returns.setdefault(item.submission_id, []).append(item)

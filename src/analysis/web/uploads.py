@@ -17,7 +17,7 @@ from analysis.web import audit, intake
 from analysis.web.models import Return, Upload, new_key
 from analysis.web.sniff import sniff
 
-STORED = ("added", "correction", "restored")
+STORED = Upload.STORED_OUTCOMES
 NAME_LIMIT = 200
 
 

@@ -120,7 +120,8 @@ def _list(request, period: str | None) -> JsonResponse:
     if period:
         parts = parts[parts["period"] == period]
     info = intake.submissions().set_index("id")
-    uploads_by_id = {u.submission_id: u for u in Upload.objects.filter(submission_id__in=set(parts["submission_id"]))}
+    stored = Upload.objects.filter(submission_id__in=set(parts["submission_id"]), outcome__in=Upload.STORED_OUTCOMES)
+    uploads_by_id = {u.submission_id: u for u in stored}
     out = []
     for key, rows in parts.groupby(["submission_id", "unit"], sort=True):
         sid, unit = int(key[0]), str(key[1])  # type: ignore[call-overload]
