@@ -162,9 +162,10 @@ def test_a_rate_of_only_unknown_receipts_is_a_dash_not_zero():
     from analysis.web import reporting
 
     parts, subs = frames([(1, "甲县", "2025-09", None, None), (2, "乙县", "2025-09", None, None)])
-    cells = reporting.matrix(["甲县", "乙县"], ["2025-09"], parts, subs, {}, dt.datetime(2026, 12, 6))
-    [rate] = reporting.rates(cells, ["甲县", "乙县"], ["2025-09"])
-    assert rate.on_time_pct == "—" and rate.submitted_pct == "100.0%"
+    units = ["甲县", "乙县", "丙县"]  # 丙县 never sent: alone it would make the rate 0/1
+    cells = reporting.matrix(units, ["2025-09"], parts, subs, {}, dt.datetime(2026, 12, 6))
+    [rate] = reporting.rates(cells, units, ["2025-09"])
+    assert rate.on_time_pct == "—" and rate.submitted_pct == "66.7%" and rate.judged == 1
 
 
 @pytest.mark.parametrize(

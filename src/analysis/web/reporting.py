@@ -88,7 +88,10 @@ class Rate:
 
     @property
     def on_time_pct(self) -> str:
-        return f"{100 * self.on_time / self.judged:.1f}%" if self.judged else "—"
+        """On time / units with a verdict; "—" when no reported unit has one (only the missing would be counted)."""
+        if not self.judged or (self.untimed and self.submitted == self.untimed):
+            return "—"
+        return f"{100 * self.on_time / self.judged:.1f}%"
 
 
 def collecting_period(today: dt.date | None = None) -> str:
