@@ -38,7 +38,7 @@ demo: setup
 	@$(BIN)/python -m analysis demo --out $(DEMO_DIR)
 	@mkdir -p $(STORE) && touch $(DEMO_MARK)
 	@echo "导入演示报送（明细见 $(REPORTS)/ingest-demo.log）…"
-	@mkdir -p $(REPORTS) && $(BIN)/python -m analysis ingest $(DEMO_DIR) --store $(STORE) > $(REPORTS)/ingest-demo.log; \
+	@mkdir -p $(REPORTS) && $(BIN)/python -m analysis ingest $(DEMO_DIR) --store $(STORE) --received-on mtime > $(REPORTS)/ingest-demo.log; \
 		status=$$?; tail -n 1 $(REPORTS)/ingest-demo.log; exit $$status
 	@$(BIN)/python -m analysis render monthly --period latest --region 石家庄市 --region 西宁市 --store $(STORE)
 	@$(BIN)/python -m analysis render quarterly --period latest --region 石家庄市 --region 西宁市 --store $(STORE)

@@ -139,6 +139,7 @@ def as_version_3(db) -> None:
         conn.execute("DROP TABLE archive_log")
         conn.execute("ALTER TABLE submissions DROP COLUMN digest")
         conn.execute("ALTER TABLE parts DROP COLUMN digest")
+        conn.execute("ALTER TABLE submissions DROP COLUMN received_at")
         conn.execute("PRAGMA user_version = 3")
     conn.close()
 
@@ -150,7 +151,8 @@ def test_a_version_one_store_is_brought_up_to_date_keeping_every_row(tmp_path):
     conn = sqlite3.connect(db)
     # make it look like a store written before this change: the old table with UNIQUE (sha256, period)
     conn.executescript("""
-        CREATE TABLE old AS SELECT * FROM submissions; DROP TABLE submissions;
+        CREATE TABLE old AS SELECT id, file_name, sha256, period, units, ingested_at, extra_columns FROM submissions;
+        DROP TABLE submissions;
         CREATE TABLE submissions (id INTEGER PRIMARY KEY, file_name TEXT NOT NULL, sha256 TEXT NOT NULL,
             period TEXT NOT NULL, units TEXT NOT NULL, ingested_at TEXT NOT NULL, extra_columns TEXT NOT NULL,
             UNIQUE (sha256, period));
@@ -408,6 +410,6 @@ def test_a_store_written_before_the_whole_province_gets_its_shared_district_name
     assert reopened.snapshot("企业名录", "2026-11", Q)["所属地区"].tolist() == [Q]
     assert len(reopened.snapshot("资质认定", "2026-11", Q)) == 1
     conn = sqlite3.connect(store.db_path)
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 4
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 5
     assert conn.execute("SELECT units FROM submissions").fetchone()[0] == f'["{Q}"]'
     assert conn.execute("SELECT COUNT(*) FROM parts WHERE unit = '桥西区'").fetchone()[0] == 0

@@ -3,6 +3,7 @@ the rows `ingest` stores for the same file."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import shutil
 
@@ -202,7 +203,14 @@ def test_status_gives_a_bureau_each_unit_and_refuses_a_unit(client, site):
     assert set(states) == {r.name for r in load_regions().units_under("石家庄市")}
     assert states["鹿泉区"] in ("按时", "逾期") and states["正定县"] in ("按时", "逾期")
     assert body["deadline"] == "2025-10-10"
-    assert body["submitted"] == sum(s in ("按时", "逾期", "已更正") for s in states.values())
+    assert body["submitted"] == sum(s in ("按时", "逾期", "已报", "已更正") for s in states.values())
+    # 2025-08 was loaded by `ingest` without a receipt time; 鹿泉区's 2025-09 came through the service today
+    received = {u["unit"]: u["first_received_at"] for u in body["units"]}
+    assert received["鹿泉区"][:10] == dt.date.today().isoformat() and states["鹿泉区"] == "逾期"
+    august = client.get("/api/status?period=2025-08", **bearer("api石家庄市")).json()
+    assert august["time_unknown"] == august["submitted"] > 0 and august["on_time"] == 0
+    listed = client.get("/api/submissions?period=2025-08", **bearer("api石家庄市")).json()["submissions"]
+    assert listed and all(s["received_at"] is None for s in listed)
     assert client.get("/api/status?period=2025-09", **bearer("api新乐市")).status_code == 403
     bad = client.get("/api/status?period=2025-13", **bearer("api石家庄市"))
     assert bad.status_code == 400 and "2025-13" in bad.json()["message"]

@@ -136,6 +136,7 @@ def login(chromium, server, name: str):
 def send(page, path: Path, period: str = web.SECOND, action: str = "submit"):
     page.goto(page.url.split("/", 3)[0] + "//" + page.url.split("/")[2] + "/upload/")
     page.set_input_files("input[name=file]", str(path))
+    assert page.inner_text("[data-file-name-for=id_file]") == path.name  # site.js shows the choice, under the CSP
     page.fill("input[name=period]", period)
     page.click(f"button[name=action][value={action}]")
     page.wait_for_load_state()
@@ -212,6 +213,7 @@ def test_the_city_returns_one_and_the_county_resubmits(chromium, server, tmp_pat
     assert "报送率" in matrix and "按时率" in matrix
     city.screenshot(path=str(SHOTS / "workbook-web-status.png"), full_page=True)
     city.click("table.matrix >> text=鹿泉区")
+    city.click("details.return summary")  # the form opens on demand: a row of the trail stays one line high
     city.fill("form.return-form textarea[name=reason]", "规上企业数与上月不一致，请核实后重新报送")
     city.click("form.return-form button")
     city.wait_for_load_state()

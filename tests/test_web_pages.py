@@ -199,7 +199,7 @@ def test_the_trail_names_who_when_from_where_and_what_replaced_what(site):
 
 def test_missing_units_get_a_ready_reminder(site):
     shown = text_of(browser("页石家庄市").get("/missing/?period=2025-09"))
-    assert "尚未报送的单位" in shown and "请尽快登录报送平台" in shown and "未配置邮件服务器" in shown
+    assert "尚未报送的单位" in shown and "请尽快登录报送平台" in shown and "未开通邮件发送" in shown
     assert "灵寿县：贵单位" not in shown  # it has reported
 
 
@@ -230,7 +230,7 @@ def test_reminders_are_mailed_only_when_smtp_is_configured(site):
     city = browser("页石家庄市")
     mail.outbox = []
     unset = city.post("/missing/?period=2025-10", follow=True)
-    assert "未配置邮件服务器" in text_of(unset) and mail.outbox == []
+    assert "未开通邮件发送" in text_of(unset) and mail.outbox == []
     with override_settings(EMAIL_HOST="smtp.example.cn", EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
         mail.outbox = []
         response = city.post("/missing/?period=2025-10")

@@ -32,6 +32,13 @@ def register(subparsers) -> None:
         help="登记某单位某工作表本期无数据（清空该表本期内容；须同时给 --region 和 --period）",
     )
     p.add_argument("--region", metavar="地区", help="与 --empty 一起使用：清空哪个单位的该工作表")
+    p.add_argument(
+        "--received-on",
+        metavar="日期|mtime",
+        help='文件的接收时间，用于判断是否按时报送：日期（如 2025-10-08）、日期和时间（如 "2025-10-08 14:30"），'
+        "或 mtime（取各文件的修改时间，仅当文件保留了收到时的修改时间）；不给时接收时间记为未知，"
+        "报送情况中只显示“已报”，不判断按时或逾期",
+    )
     p.set_defaults(func=run_ingest)
 
     p = subparsers.add_parser(
@@ -68,9 +75,10 @@ def register(subparsers) -> None:
 def run_ingest(args) -> int:
     from tqdm import tqdm
 
-    from analysis.store.ingest import check_period, collect_files, describe, ingest_files, summary
+    from analysis.store.ingest import check_period, check_received_on, collect_files, describe, ingest_files, summary
 
     period = check_period(args.period)
+    received_on = check_received_on(getattr(args, "received_on", None))
     store = Store(args.store)
     if getattr(args, "empty", None):
         return _run_empty(store, args.empty, args.region, period, args.paths)
@@ -100,7 +108,7 @@ def run_ingest(args) -> int:
         def wait() -> None:
             print(f"另一个导入正在写入数据库 {visible(store.db_path)}，等待其结束后继续……", file=sys.stderr, flush=True)
 
-        outcomes = list(ingest_files(store, files, period, on_outcome=show, on_wait=wait))
+        outcomes = list(ingest_files(store, files, period, on_outcome=show, on_wait=wait, received_on=received_on))
     print(summary(outcomes))
     return 1 if any(o.rejected for o in outcomes) else 0
 

@@ -58,9 +58,11 @@ def unit_digests(names: Sequence[str], values: Sequence[list], units: list) -> d
     return out
 
 
-def submission_digest(row: Sequence, parts: Iterable[Sequence]) -> str:
-    """The digest of a submission: its row (id, file_name, sha256, period, units, ingested_at, extra_columns) and
-    its parts (unit, sheet, period, n_rows, digest), in a fixed order."""
+def submission_digest(row: Sequence, parts: Iterable[Sequence], received_at: str | None = None) -> str:
+    """The digest of a submission: its row (id, file_name, sha256, period, units, ingested_at, extra_columns), the
+    time it was received when known (a store written before receipts were kept has the same digests) and its parts
+    (unit, sheet, period, n_rows, digest), in a fixed order."""
+    row = [*row, received_at] if received_at is not None else list(row)
     listed = sorted([str(p[0]), str(p[1]), str(p[2]), int(p[3]), str(p[4])] for p in parts)
     text = json.dumps([DIGEST_VERSION, [str(v) for v in row], listed], ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()

@@ -210,13 +210,22 @@ class Store:
             self._trusted = self.backend.state()
             self.backend.remember(self._trusted)
 
-    def add(self, submission, sent_with: Callable[[], Set[str]] | None = None, *, replay: dict | None = None):
+    def add(
+        self,
+        submission,
+        sent_with: Callable[[], Set[str]] | None = None,
+        received_at: str | None = None,
+        *,
+        replay: dict | None = None,
+    ):
         """Store an accepted submission (a Submission, CheckedSubmission's PreparedSubmission …) in one
         transaction; idempotent on (sha256, period): AddResult.status 'duplicate' changes nothing.
 
         The bytes of a file a later one superseded restore it — unless a file that superseded it is sent in the
         same run (`sent_with()`: the sha256 of the run's files, asked for only then): a folder ingested again as
-        a whole is its current state. `replay`: an archive log entry being rebuilt (its id and time are kept)."""
+        a whole is its current state. `received_at`: when the file reached the bureau (local time
+        'YYYY-MM-DD[ HH:MM:SS]'), None when nobody knows (a duplicate keeps the first file's). `replay`: an archive
+        log entry being rebuilt (its id and times are kept)."""
         prepared = submission if isinstance(submission, PreparedSubmission) else prepare(submission)
         content = None if replay is not None else self._original(prepared)
         with self._connection() as conn:
@@ -225,14 +234,23 @@ class Store:
             try:
                 return self._transaction(
                     conn,
-                    lambda meta: self._add(conn, prepared, sent_with, content, replay, meta),
+                    lambda meta: self._add(conn, prepared, sent_with, content, replay, meta, received_at),
                     (prepared.sha256, prepared.period),
                 )
             finally:
                 if prepared.stage is not None:
                     self.backend.detach_stage(conn)
 
-    def _add(self, conn, prepared: PreparedSubmission, sent_with, content: bytes | None, replay: dict | None, meta):
+    def _add(
+        self,
+        conn,
+        prepared: PreparedSubmission,
+        sent_with,
+        content: bytes | None,
+        replay: dict | None,
+        meta,
+        received_at: str | None = None,
+    ):
         backend = self.backend
         same = meta["same"]
         duplicate = writing.same_file(backend, conn, prepared, sent_with, same)
@@ -245,6 +263,7 @@ class Store:
             )
         sid = int(meta["next"])
         at = replay["ingested_at"] if replay else writing.now()
+        received_at = replay.get("received_at") if replay else received_at
         if replay is not None and sid != replay["id"]:
             raise StoreError(
                 f"重建时报送号不连续：应为第 {replay['id']} 号，实为第 {sid} 号；重建已停止，原数据库未改动"
@@ -252,7 +271,7 @@ class Store:
         if content is not None:
             backend.archive().put(conn, prepared.sha256, content)
         parts = writing.planned_parts(prepared)
-        digest = writing.insert_submission(backend, conn, sid, prepared, at, parts)
+        digest = writing.insert_submission(backend, conn, sid, prepared, at, parts, received_at)
         rows, superseded, grew = writing.write_sheets(backend, conn, sid, prepared)
         status = "restored" if same is not None else ("correction" if superseded else "added")
         result = AddResult(status, sid, prepared.period, prepared.units, rows, sorted(superseded),
@@ -269,6 +288,7 @@ class Store:
             "digest": digest,
             "archived": content is not None or prepared.archived or bool(replay and replay.get("archived")),
             "restored": same,
+            "received_at": received_at,
         }
         return result, entry, grew
 
@@ -410,10 +430,11 @@ class Store:
     def submissions(
         self, include_superseded: bool = False, *, units: Iterable[str] | str | None = None, period: str | None = None
     ) -> pd.DataFrame:
-        """One row per stored submission: id, file_name, sha256, period, units, ingested_at, status.
+        """One row per stored submission: id, file_name, sha256, period, units, ingested_at, status, received_at.
 
         status is 'current' while any of its (unit, sheet) parts is current, else
-        'superseded' (every part replaced by corrections). `units` is a tuple.
+        'superseded' (every part replaced by corrections). `units` is a tuple. received_at is None where the
+        time the file reached the bureau is not known (and in an older store opened read-only).
         `units`, `period`: only the submissions with a part of those units, of that period (the 报送平台's
         view of an account's area).
         """

@@ -53,6 +53,42 @@ class Outcome:
         return self.status == "rejected"
 
 
+RECEIVED_FROM_FILE = "mtime"  # --received-on mtime: each file's modification time is when it was received
+
+
+def check_received_on(text: str | None) -> str | None:
+    """--received-on as given: None (not known), "mtime", or a local date or time 'YYYY-MM-DD[ HH:MM[:SS]]',
+    normalised; a time in the future is refused (nothing can have been received then)."""
+    from datetime import datetime
+
+    if text is None or not text.strip():
+        return None
+    text = text.strip()
+    if text.lower() == RECEIVED_FROM_FILE:
+        return RECEIVED_FROM_FILE
+    for form, shown in (("%Y-%m-%d", "%Y-%m-%d"), ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:00"), ("%Y-%m-%d %H:%M:%S", None)):
+        try:
+            when = datetime.strptime(text.replace("T", " "), form)
+        except ValueError:
+            continue
+        if when > datetime.now():
+            raise UserError(f"--received-on {text} 晚于当前时间：接收时间不能在将来")
+        return when.strftime(shown or "%Y-%m-%d %H:%M:%S")
+    raise UserError(
+        f"--received-on 的值“{text}”无法识别：应为接收日期（如 2025-10-08）、日期和时间（如 2025-10-08 14:30），"
+        f"或 {RECEIVED_FROM_FILE}（取各文件的修改时间）"
+    )
+
+
+def received_time(path: Path, received_on: str | None) -> str | None:
+    """When `path` reached the bureau, by --received-on (checked): its mtime in local time, the given time, or None."""
+    from datetime import datetime
+
+    if received_on == RECEIVED_FROM_FILE:
+        return datetime.fromtimestamp(path.stat().st_mtime).strftime("%Y-%m-%d %H:%M:%S")
+    return received_on
+
+
 def check_period(period: str | None) -> str | None:
     """--period as a month, by the one parser every argument uses (2023-06, 2023/6, 2023年6月)."""
     from analysis.periods import parse_month
@@ -87,12 +123,15 @@ def _order_key(path: Path) -> tuple:
     return (str(path.parent), rank, path.name)
 
 
-def ingest_file(store: Store, path: Path, period: str | None, known: dict) -> Outcome:
-    """Read, validate and store one file; a rejected file leaves the store untouched."""
-    return _ingest_one(store, path, period, known)[0]
+def ingest_file(store: Store, path: Path, period: str | None, known: dict, received_at: str | None = None) -> Outcome:
+    """Read, validate and store one file (received at `received_at`, if known); a rejected file leaves the store
+    untouched."""
+    return _ingest_one(store, path, period, known, received_at)[0]
 
 
-def _ingest_one(store: Store, path: Path, period: str | None, known: dict) -> tuple[Outcome, dict]:
+def _ingest_one(
+    store: Store, path: Path, period: str | None, known: dict, received_at: str | None = None
+) -> tuple[Outcome, dict]:
     """ingest_file, plus the enterprises and clusters the file defined (empty unless stored)."""
     from analysis.store.staging import prepare_checked
     from analysis.submissions.validate import SubmissionRejected, read_checked
@@ -111,9 +150,8 @@ def _ingest_one(store: Store, path: Path, period: str | None, known: dict) -> tu
             "rejected",
             problems=[f"无法读取该文件（{type(err).__name__}: {err}）；如确认文件无误，请将其发给维护人员"],
         ), _NOTHING
-    return _store(
-        store, path, prepare_checked(checked), defined_names(checked.tables), known, enterprise_names(checked.tables)
-    )
+    defined, names = defined_names(checked.tables), enterprise_names(checked.tables)
+    return _store(store, path, prepare_checked(checked), defined, known, names, received_at)
 
 
 _NOTHING: dict = {"enterprises": {}, "clusters": {}}
@@ -148,15 +186,21 @@ def enterprise_names(tables: dict) -> dict[str, str]:
 
 
 def _store(
-    store: Store, path: Path, submission, defined: dict, known: dict, names: dict[str, str]
+    store: Store,
+    path: Path,
+    submission,
+    defined: dict,
+    known: dict,
+    names: dict[str, str],
+    received_at: str | None = None,
 ) -> tuple[Outcome, dict]:
     """Store a validated submission and make what it defines known to the files after it
-    (`names`: enterprise_names of the file, for its 企业迁移 notes).
+    (`names`: enterprise_names of the file, for its 企业迁移 notes; `received_at`: when the file was received).
 
     Incremental (not re-read from the store) so a batch stays linear; an enterprise a
     correction dropped stays referable until the next run, which only loosens a check.
     """
-    result = store.add(submission, known.get("sent"))
+    result = store.add(submission, known.get("sent"), received_at)
     notes = list(getattr(submission, "notes", None) or [])
     if result.status == "duplicate":  # what it defines is current in the store: known, as to a run after it
         for name, names_ in defined.items():
@@ -197,10 +241,13 @@ def ingest(
     period: str | None = None,
     store: Store | None = None,
     on_outcome: Callable[[Outcome], None] | None = None,
+    received_on: str | None = None,
 ) -> list[Outcome]:
-    """Ingest every submission file under `paths`; returns one Outcome per file."""
+    """Ingest every submission file under `paths`; returns one Outcome per file (`received_on`: as
+    check_received_on reads --received-on)."""
     store = store or Store()
-    return list(ingest_files(store, collect_files(paths), check_period(period), on_outcome))
+    files, received = collect_files(paths), check_received_on(received_on)
+    return list(ingest_files(store, files, check_period(period), on_outcome, received_on=received))
 
 
 def ingest_bytes(
@@ -276,16 +323,22 @@ def ingest_files(
     period: str | None,
     on_outcome: Callable[[Outcome], None] | None = None,
     on_wait: Callable[[], None] | None = None,
+    received_on: str | None = None,
 ) -> Iterator[Outcome]:
     """Ingest `files` in the order given (see collect_files), yielding each Outcome in turn;
     with PARALLEL_MIN_FILES files or more, workers read and validate ahead. Concurrent ingests into one store
-    queue behind each other (`on_wait` is called when this one has to wait)."""
+    queue behind each other (`on_wait` is called when this one has to wait). `received_on` (checked by
+    check_received_on): when the files were received; None: not known."""
     with store.ingest_lock(on_wait):
-        yield from _ingest_locked(store, files, period, on_outcome)
+        yield from _ingest_locked(store, files, period, on_outcome, received_on)
 
 
 def _ingest_locked(
-    store: Store, files: list[Path], period: str | None, on_outcome: Callable[[Outcome], None] | None
+    store: Store,
+    files: list[Path],
+    period: str | None,
+    on_outcome: Callable[[Outcome], None] | None,
+    received_on: str | None = None,
 ) -> Iterator[Outcome]:
     known = known_names(store)
     known["sent"] = _RunDigests(files)
@@ -295,9 +348,9 @@ def _ingest_locked(
     with store.writing():
         outcomes: Iterator[Outcome]
         if workers < 2 or len(files) < PARALLEL_MIN_FILES:
-            outcomes = (ingest_file(store, path, period, known) for path in files)
+            outcomes = (ingest_file(store, path, period, known, received_time(path, received_on)) for path in files)
         else:
-            outcomes = _pipelined(store, files, period, known, workers)
+            outcomes = _pipelined(store, files, period, known, workers, received_on)
         for outcome in outcomes:
             if outcome.rejected and _others_wrote(store, known):
                 outcome = ingest_file(store, outcome.path, period, known)
@@ -453,7 +506,9 @@ def _references(tables: dict) -> tuple[set, set]:
     return codes - own_codes, clusters - own_clusters
 
 
-def _pipelined(store: Store, files: list[Path], period: str | None, known: dict, workers: int) -> Iterator[Outcome]:
+def _pipelined(
+    store: Store, files: list[Path], period: str | None, known: dict, workers: int, received_on: str | None = None
+) -> Iterator[Outcome]:
     import tempfile
 
     from analysis.submissions.validate import load_award_types, load_indicator_names, load_regions
@@ -467,14 +522,15 @@ def _pipelined(store: Store, files: list[Path], period: str | None, known: dict,
         try:
             for index, (path, stage_path) in enumerate(zip(files, stages, strict=True)):
                 done = ahead.result(index)
+                received = received_time(path, received_on)
                 if done is _CRASHED:
                     outcome, defined = Outcome(path, "rejected", problems=[CRASH_MESSAGE]), _NOTHING
                 elif isinstance(done, _Refused) and not (done.by_names and any(learnt.values())):
                     outcome, defined = done.outcome, _NOTHING
                 elif done is None or isinstance(done, _Refused) or _depends_on(done.refers, learnt):
-                    outcome, defined = _ingest_one(store, path, period, known)
+                    outcome, defined = _ingest_one(store, path, period, known, received)
                 else:
-                    outcome, defined = _store(store, path, done.prepared, done.defines, known, done.names)
+                    outcome, defined = _store(store, path, done.prepared, done.defines, known, done.names, received)
                 stage_path.unlink(missing_ok=True)
                 for name, names in defined.items():
                     learnt[name] |= names.keys()

@@ -5,7 +5,9 @@ Each step is one transaction, run by the store's first use where its folder is w
 2 → 3: the legacy bare unit names (LEGACY_UNIT_NAMES) renamed in parts, submissions and every data table;
 3 → 4: digests of every part and submission computed from the rows as they are (after a structural check:
         a damaged store is refused, not sealed), the counters, and an archive log entry for each submission
-        (marked as stored without its file: the archive did not exist yet).
+        (marked as stored without its file: the archive did not exist yet);
+4 → 5: `submissions.received_at`, NULL for every stored file (nobody recorded when it arrived, and the time it
+        was stored says nothing about that); the digests stay as they are.
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ def upgrade(backend, conn, version: int) -> None:
         _to_3(backend, conn)
     if version in (1, 2, 3):
         _to_4(backend, conn)
+    if version in (1, 2, 3, 4):
+        _to_5(conn)
 
 
 @contextmanager
@@ -145,7 +149,17 @@ def _to_4(backend, conn) -> None:
             writing.log_entry(backend, conn, _legacy_entry(row, parts.get(row[0], []), digest))
         writing.init_meta(backend, conn)
         writing.seal(backend, conn, {**writing.prelude(backend, conn), "count": "0"}, len(rows))
-        conn.execute(f"PRAGMA user_version = {schema.SCHEMA_VERSION}")
+        conn.execute("PRAGMA user_version = 4")
+
+
+def _to_5(conn) -> None:
+    """When each file was received: not known for anything stored before."""
+    with _immediate(conn):
+        if _version(conn) != 4:  # another writer may have done it
+            return
+        if "received_at" not in {row[1] for row in conn.execute("PRAGMA table_info(submissions)")}:
+            conn.execute("ALTER TABLE submissions ADD COLUMN received_at TEXT")
+        conn.execute("PRAGMA user_version = 5")
 
 
 def _legacy_entry(row, parts: list, digest: str) -> dict:

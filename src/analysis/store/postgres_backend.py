@@ -137,6 +137,8 @@ class PostgresBackend(Backend):
             conn.execute(str(CreateTable(table, if_not_exists=True).compile(dialect=self.dialect)))
             for index in table.indexes:
                 conn.execute(str(CreateIndex(index, if_not_exists=True).compile(dialect=self.dialect)))
+        # a store made at version 4 (before receipt times) gains the column; nothing else changed since
+        conn.execute('ALTER TABLE submissions ADD COLUMN IF NOT EXISTS received_at TEXT COLLATE "C"')
         here = self.quote(conn.execute("SELECT current_schema()").fetchone()[0])
         conn.execute(
             f"CREATE OR REPLACE FUNCTION {here}.{_CHANGED}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import and_, bindparam, case, exists, func, or_, select
+from sqlalchemy import and_, bindparam, case, exists, func, null, or_, select
 from sqlalchemy.sql import Select
 
 from analysis.store import schema
@@ -172,7 +172,8 @@ def key_to_unit(backend: Backend, conn, sheet: str, key: str) -> dict[str, str]:
     return {str(k): u for k, u in backend.rows(conn, query)}
 
 
-SUBMISSION_COLUMNS = ["id", "file_name", "sha256", "period", "units", "ingested_at", "status"]
+SUBMISSION_COLUMNS = ["id", "file_name", "sha256", "period", "units", "ingested_at", "status", "received_at"]
+RECEIPTS_SINCE = 5  # the schema version that keeps when each file was received
 
 
 def submissions(
@@ -181,9 +182,11 @@ def submissions(
     """See `history.Store.submissions`; `units`, `period`: only submissions with a part of those units, of that
     period."""
     current = exists().where(P.c.submission_id == S.c.id, P.c.superseded_by.is_(None))
+    # an older store opened read-only (not brought up to date) has no receipt times: unknown
+    received = S.c.received_at if conn is None or backend.schema_version(conn) >= RECEIPTS_SINCE else null()
     query = select(
         S.c.id, S.c.file_name, S.c.sha256, S.c.period, S.c.units, S.c.ingested_at,
-        case((current, "current"), else_="superseded"),
+        case((current, "current"), else_="superseded"), received,
     ).order_by(S.c.id)  # fmt: skip
     if period is not None:
         query = query.where(S.c.period == period)
@@ -196,6 +199,7 @@ def submissions(
     frame = pd.DataFrame.from_records(rows, columns=SUBMISSION_COLUMNS)
     frame["units"] = [tuple(json.loads(u)) for u in frame["units"]]
     frame["id"] = frame["id"].astype("int64")
+    frame["received_at"] = frame["received_at"].astype(object).where(frame["received_at"].notna(), None)
     if not include_superseded:
         frame = frame[frame["status"] == "current"].reset_index(drop=True)
     return frame

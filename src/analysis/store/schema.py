@@ -1,8 +1,8 @@
 """The store's tables, declared once with SQLAlchemy Core and created on either backend.
 
-- `submissions`: one row per accepted file; `parts`: one row per (submission, unit, sheet), the unit of
-  replacement; `columns`: the kind of every data column; `meta`: the write counter and the catalogue digest;
-  `archive_log`: how to replay every accepted submission (see `archive`).
+- `submissions`: one row per accepted file (with when it was received, where known); `parts`: one row per
+  (submission, unit, sheet), the unit of replacement; `columns`: the kind of every data column; `meta`: the write
+  counter and the catalogue digest; `archive_log`: how to replay every accepted submission (see `archive`).
 - one data table per sheet, named as the contract names it (``"企业名录"`` …), created when a sheet is first
   stored and given a column the first time one arrives. On SQLite data columns have no declared type (values
   are kept exactly as given: '0012' stays text); on PostgreSQL they are typed by kind. Rows keep their order:
@@ -34,9 +34,10 @@ from sqlalchemy.types import TypeEngine
 
 from analysis.store.layout import META_COLUMNS, MONTH_COLUMN, UNIT_COLUMN, YEAR_COLUMNS
 
-SCHEMA_VERSION = 4  # 2: the same file may be stored again (a restore), so (sha256, period) is not unique
+SCHEMA_VERSION = 5  # 2: the same file may be stored again (a restore), so (sha256, period) is not unique
 #                     3: units stored under a name the registry now gives to several places carry their city
 #                     4: digests of parts and submissions, the write counter, the archive log
+#                     5: submissions.received_at, when the file reached the bureau (NULL: not known)
 
 TEXT = Text().with_variant(Text(collation="C"), "postgresql")
 
@@ -53,6 +54,7 @@ submissions = Table(
     Column("ingested_at", TEXT, nullable=False),  # local time, 'YYYY-MM-DD HH:MM:SS'
     Column("extra_columns", TEXT, nullable=False),  # JSON {sheet: [column, ...]}
     Column("digest", TEXT),  # digests.submission_digest
+    Column("received_at", TEXT),  # local time the file reached the bureau, 'YYYY-MM-DD[ HH:MM:SS]' (NULL: unknown)
 )
 Index("submissions_by_file", submissions.c.sha256, submissions.c.period)
 

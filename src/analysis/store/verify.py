@@ -44,7 +44,8 @@ def problems(backend: Backend, conn) -> list[str]:
 
 
 def content_problems(backend: Backend, conn) -> list[str]:
-    subs = {row[0]: row for row in backend.rows(conn, select(*(S.c[f] for f in (*_SUBMISSION_FIELDS, "digest"))))}
+    fields = (*_SUBMISSION_FIELDS, "received_at", "digest")
+    subs = {row[0]: row for row in backend.rows(conn, select(*(S.c[f] for f in fields)))}
     part_rows = backend.rows(conn, select(P.c.submission_id, P.c.unit, P.c.sheet, P.c.period, P.c.n_rows,
                                           P.c.superseded_by, P.c.digest))  # fmt: skip
     parts = {(r[0], r[1], r[2]): r for r in part_rows}
@@ -128,7 +129,7 @@ def _submission_problems(subs: dict, part_rows: list[tuple], names) -> Iterator[
     for r in part_rows:
         by_submission[r[0]].append((r[1], r[2], r[3], r[4], r[6]))
     for sid, row in sorted(subs.items()):
-        if row[-1] != submission_digest(row[:-1], by_submission.get(sid, [])):
+        if row[-1] != submission_digest(row[:-2], by_submission.get(sid, []), row[-2]):
             yield f"第 {sid} 号报送“{row[1]}”的记录（文件、填报期、入库时间或其各部分）与入库时不一致"
     for sid in sorted(set(by_submission) - set(subs)):
         yield f"有属于第 {sid} 号报送的部分，但没有该报送的记录"

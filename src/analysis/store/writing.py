@@ -151,8 +151,10 @@ def planned_parts(prepared: PreparedSubmission) -> list[tuple[str, str, str, int
     return out
 
 
-def insert_submission(backend: Backend, conn, sid: int, prepared: PreparedSubmission, at: str, parts: list) -> str:
-    """The submission's row, with its digest (over the row and `parts`); returns the digest."""
+def insert_submission(
+    backend: Backend, conn, sid: int, prepared: PreparedSubmission, at: str, parts: list, received_at: str | None = None
+) -> str:
+    """The submission's row, with its digest (over the row, `received_at` and `parts`); returns the digest."""
     row = [
         sid,
         prepared.file_name,
@@ -162,9 +164,10 @@ def insert_submission(backend: Backend, conn, sid: int, prepared: PreparedSubmis
         at,
         json.dumps(prepared.extra_columns, ensure_ascii=False),
     ]
-    digest = submission_digest(row, parts)
+    digest = submission_digest(row, parts, received_at)
     names = ["id", "file_name", "sha256", "period", "units", "ingested_at", "extra_columns"]
-    backend.run(conn, _INSERT_SUBMISSION, {**dict(zip(names, row, strict=True)), "digest": digest})
+    values = {**dict(zip(names, row, strict=True)), "digest": digest, "received_at": received_at}
+    backend.run(conn, _INSERT_SUBMISSION, values)
     return digest
 
 

@@ -15,6 +15,7 @@ import os
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
@@ -22,6 +23,7 @@ from django.conf import settings
 
 from analysis.errors import UserError
 from analysis.store import ingest
+from analysis.store.history import ISSUED_SHEETS as ISSUED_SHEETS  # targets a level above issues, not a report
 from analysis.store.history import Store
 from analysis.submissions.validate import SubmissionRejected, read_checked
 from analysis.web import jumps
@@ -93,8 +95,18 @@ def stored_name(unit: str, period: str, kind: str, sheet: str = "") -> str:
     return f"{unit}-{period}{'-' + sheet if sheet else ''}.{kind}"
 
 
-def process(path: Path, unit: str, period: str, shown_name: str, *, commit: bool, explanation: str = "") -> Verdict:
-    """Check the file at `path` for `unit`; with `commit`, store it when it passes (and its warnings are explained)."""
+def process(
+    path: Path,
+    unit: str,
+    period: str,
+    shown_name: str,
+    *,
+    commit: bool,
+    explanation: str = "",
+    received_at: str | None = None,
+) -> Verdict:
+    """Check the file at `path` for `unit`; with `commit`, store it when it passes (and its warnings are explained),
+    as received at `received_at` (local time 'YYYY-MM-DD HH:MM:SS': when the request came in)."""
     store = open_store()
     with store.ingest_lock(), store.writing():  # a dry run too: the names it reads are being added to
         known = _known(store)
@@ -103,7 +115,7 @@ def process(path: Path, unit: str, period: str, shown_name: str, *, commit: bool
         verdict = _check(store, path, unit, period, shown_name, known)
         if verdict.outcome == "rejected" or (verdict.warnings and not explanation.strip()):
             return dataclasses.replace(verdict, outcome="rejected" if verdict.problems else "needs_explanation")
-        outcome = ingest.ingest_file(store, path, period, known)
+        outcome = ingest.ingest_file(store, path, period, known, received_at)
         _remember(store, known)
     return _stored(verdict, outcome, path.name, shown_name)
 
@@ -186,6 +198,11 @@ def problem_line(problem: dict) -> str:
     return "｜".join(parts) + "：" + problem["reason"]
 
 
+def local_now() -> str:
+    """Now, in the store's convention for its times (the machine's local time, 'YYYY-MM-DD HH:MM:SS')."""
+    return datetime.now().strftime("%Y-%m-%d %H:%M:%S")
+
+
 # --- reading what the store holds, for the bureau's views ------------------------------------
 
 
@@ -195,5 +212,5 @@ def parts(include_superseded: bool = True) -> pd.DataFrame:
 
 
 def submissions() -> pd.DataFrame:
-    """id, file_name, sha256, period, units, ingested_at, status of every stored submission."""
+    """id, file_name, sha256, period, units, ingested_at, status, received_at of every stored submission."""
     return open_store().submissions(include_superseded=True)

@@ -48,10 +48,14 @@ class Return(models.Model):
     period = models.CharField("填报期", max_length=7)
     submission_id = models.IntegerField("报送号")
     reason = models.TextField("退回原因")
-    returned_by = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="returns_made")
-    returned_at = models.DateTimeField(auto_now_add=True)
-    answered_by = models.ForeignKey("Upload", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    answered_at = models.DateTimeField(null=True, blank=True)
+    returned_by = models.ForeignKey(
+        Account, on_delete=models.PROTECT, related_name="returns_made", verbose_name="退回人"
+    )
+    returned_at = models.DateTimeField("退回时间", auto_now_add=True)
+    answered_by = models.ForeignKey(
+        "Upload", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name="重新报送"
+    )
+    answered_at = models.DateTimeField("重新报送时间", null=True, blank=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "退回"
@@ -66,6 +70,7 @@ class Upload(models.Model):
     """One file sent through the service (page or API), whatever became of it."""
 
     CHECKED, REJECTED, NEEDS_EXPLANATION = "checked", "rejected", "needs_explanation"
+    STORED_OUTCOMES = ("added", "correction", "restored")  # the upload wrote the submission it names
     OUTCOMES = {
         "added": "已入库",
         "correction": "已入库（更正）",
@@ -77,7 +82,7 @@ class Upload(models.Model):
     }
 
     key = models.CharField(primary_key=True, max_length=32, default=new_key, editable=False)
-    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="uploads")
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="uploads", verbose_name="账号")
     unit = models.CharField("单位", max_length=64, db_index=True)
     period = models.CharField("填报期", max_length=7)
     file_name = models.CharField("文件名", max_length=255)  # as sent, shown only; never a path
@@ -86,7 +91,7 @@ class Upload(models.Model):
     sha256 = models.CharField(max_length=64)
     size = models.BigIntegerField()
     dry_run = models.BooleanField(default=False)
-    outcome = models.CharField(max_length=20, choices=list(OUTCOMES.items()))
+    outcome = models.CharField("结果", max_length=20, choices=list(OUTCOMES.items()))
     problems = models.JSONField(default=list)
     warnings = models.JSONField(default=list)
     notes = models.JSONField(default=list)
@@ -94,9 +99,9 @@ class Upload(models.Model):
     submission_id = models.IntegerField("报送号", null=True, blank=True, db_index=True)
     rows = models.JSONField(default=dict)
     superseded = models.JSONField(default=list)
-    address = models.GenericIPAddressField(null=True)
-    via_api = models.BooleanField(default=False)
-    created_at = models.DateTimeField(auto_now_add=True)
+    address = models.GenericIPAddressField("地址", null=True)
+    via_api = models.BooleanField("经接口", default=False)
+    created_at = models.DateTimeField("上传时间", auto_now_add=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "上传记录"
@@ -114,12 +119,12 @@ class Upload(models.Model):
 class AuditEvent(models.Model):
     """Who did what, when, from where: logins, uploads, returns, reminders, downloads, account changes."""
 
-    at = models.DateTimeField(auto_now_add=True, db_index=True)
-    account = models.ForeignKey(Account, null=True, blank=True, on_delete=models.SET_NULL)
-    username = models.CharField(max_length=150, blank=True)
+    at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+    account = models.ForeignKey(Account, null=True, blank=True, on_delete=models.SET_NULL, verbose_name="账号")
+    username = models.CharField("账号名", max_length=150, blank=True)
     action = models.CharField("操作", max_length=16)
     detail = models.TextField("内容", blank=True)
-    address = models.GenericIPAddressField(null=True, blank=True)
+    address = models.GenericIPAddressField("地址", null=True, blank=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "审计日志"

@@ -10,9 +10,15 @@ from django.core.mail import send_mail
 from analysis.periods import date_text, period_text
 
 
-def reminder_text(unit: str, period: str, due: dt.date, bureau: str, today: dt.date) -> str:
+def reminder_text(unit: str, period: str, due: dt.date, bureau: str, today: dt.date, returned: bool = False) -> str:
+    """The 催报 text for one unit (`returned`: its file was sent back and it has not sent a corrected one)."""
     late = today > due
     when = f"报送截止日期 {date_text(due)}{'已过' if late else ''}"
+    if returned:
+        return (
+            f"{unit}：贵单位{period_text(period)}产业集群月调度数据已被退回，截至{date_text(today)}尚未重新报送"
+            f"（{when}）。请按退回原因修改后登录报送平台重新上传；如有困难，请与{bureau}联系。"
+        )
     return (
         f"{unit}：贵单位{period_text(period)}产业集群月调度数据截至{date_text(today)}尚未报送（{when}）。"
         f"请尽快登录报送平台上传本单位{period_text(period)}的填报文件；如有困难，请与{bureau}联系。"

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from analysis.web.intake import ISSUED_SHEETS
 from analysis.web.models import Return, Upload
 
 COMMAND_LINE = "命令行导入"
@@ -27,20 +28,36 @@ class Entry:
     explanation: str = ""
     upload_key: str = ""
     returns: list[Return] = field(default_factory=list)
+    received_at: str = ""  # when the file reached the bureau ("": not recorded)
+    stored_name: str = ""  # the name it was stored under, when not the name it was sent as
+
+    @property
+    def own(self) -> bool:
+        """The unit's own report (not only the targets a level above issued it): the kind of file a bureau returns."""
+        return any(sheet not in ISSUED_SHEETS for sheet in self.sheets)
+
+    @property
+    def open_return(self) -> bool:
+        return any(item.is_open for item in self.returns)
 
 
-def trail(unit: str, parts: pd.DataFrame, submissions: pd.DataFrame, period: str | None = None) -> list[Entry]:
-    """The unit's entries, newest first (`parts`, `submissions`: the store's, replaced ones included)."""
+def trail(
+    unit: str, parts: pd.DataFrame, submissions: pd.DataFrame, period: str | None = None, recent: int | None = None
+) -> list[Entry]:
+    """The unit's entries, newest first (`parts`, `submissions`: the store's, replaced ones included; `period`: a
+    month YYYY-MM or a year YYYY; `recent`: only the unit's latest so many periods)."""
     mine = parts[parts["unit"] == unit]
     if period:
-        mine = mine[mine["period"] == period]
+        mine = mine[mine["period"].astype(str).str.startswith(period)]
+    if recent:
+        mine = mine[mine["period"].isin(sorted(set(mine["period"]))[-recent:])]
     if mine.empty:
         return []
     info = submissions.set_index("id")
     ids = sorted(set(mine["submission_id"].tolist()), reverse=True)
-    uploads = {
-        u.submission_id: u for u in Upload.objects.filter(submission_id__in=ids, unit=unit).select_related("account")
-    }
+    # the upload that stored each submission (a later duplicate of the same bytes names it too, but stored nothing)
+    stored = Upload.objects.filter(submission_id__in=ids, unit=unit, outcome__in=Upload.STORED_OUTCOMES)
+    uploads = {u.submission_id: u for u in stored.select_related("account")}
     returns: dict[int, list[Return]] = {}
     for item in Return.objects.filter(unit=unit, submission_id__in=ids):
         returns.setdefault(item.submission_id, []).append(item)
@@ -59,11 +76,13 @@ def trail(unit: str, parts: pd.DataFrame, submissions: pd.DataFrame, period: str
             replaced=sorted(set(mine.loc[mine["superseded_by"] == sid, "submission_id"].astype(int).tolist())),
             replaced_by=sorted(set(later)),
             returns=returns.get(sid, []),
+            received_at=row["received_at"] if isinstance(row.get("received_at"), str) else "",
         )
         upload = uploads.get(sid)
         if upload is not None:
             entry.who, entry.address = upload.account.username, upload.address or ""
             entry.explanation, entry.upload_key = upload.explanation, upload.key
-            entry.file_name = f"{upload.file_name}（入库名 {entry.file_name}）"
+            entry.stored_name = entry.file_name if entry.file_name != upload.file_name else ""
+            entry.file_name = upload.file_name
         entries.append(entry)
     return entries

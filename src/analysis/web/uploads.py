@@ -17,7 +17,7 @@ from analysis.web import audit, intake
 from analysis.web.models import Return, Upload, new_key
 from analysis.web.sniff import sniff
 
-STORED = ("added", "correction", "restored")
+STORED = Upload.STORED_OUTCOMES
 NAME_LIMIT = 200
 
 
@@ -28,6 +28,7 @@ def uploads_dir() -> Path:
 def receive(account, uploaded, period_text: str, *, dry_run: bool, explanation: str, request, via_api: bool) -> Upload:
     """Check (and unless `dry_run`, store) an uploaded file for the account's unit; the Upload records what became
     of it. UserError: the period cannot be read (nothing is recorded)."""
+    received_at = intake.local_now()  # when the request came in, before any wait for the store's lock
     period = parse_month(period_text.strip(), "填报期") if period_text and period_text.strip() else None
     if period is None:
         raise UserError("请填写填报期（年月，如 2025-09）")
@@ -50,19 +51,53 @@ def receive(account, uploaded, period_text: str, *, dry_run: bool, explanation: 
     if refusal is not None:
         return _finish(upload, intake.Verdict("rejected", period, [refusal]), request)
     path = _keep(upload, data)
-    verdict = intake.process(path, upload.unit, period, shown, commit=not dry_run, explanation=upload.explanation)
+    verdict = intake.process(
+        path, upload.unit, period, shown, commit=not dry_run, explanation=upload.explanation, received_at=received_at
+    )
     return _finish(upload, verdict, request)
 
 
 def confirm(upload: Upload, explanation: str, request) -> Upload:
-    """Store a file that waited for its 上报说明 (the same bytes, checked again against the store as it is now)."""
+    """Store a file that waited for its 上报说明 (the same bytes, checked again against the store as it is now). It
+    counts as received now: a file that waits for its explanation has not been submitted yet."""
     if upload.outcome != Upload.NEEDS_EXPLANATION:
         raise UserError("该文件不在等待上报说明的状态")
     if not explanation.strip():
         raise UserError("请填写上报说明：说明上述数据变化的原因")
     upload.explanation = explanation.strip()
     path = stored_path(upload)
-    verdict = intake.process(path, upload.unit, upload.period, upload.file_name, commit=True, explanation=explanation)
+    verdict = intake.process(
+        path,
+        upload.unit,
+        upload.period,
+        upload.file_name,
+        commit=True,
+        explanation=explanation,
+        received_at=intake.local_now(),
+    )
+    return _finish(upload, verdict, request)
+
+
+def submit_checked(checked: Upload, request) -> Upload:
+    """Submit the file of a passed dry run (检查但不提交) without choosing it again: a new Upload of the same bytes,
+    checked again against the store as it is now and received now; the dry run's record stays as it was."""
+    if not (checked.dry_run and checked.outcome == Upload.CHECKED):
+        raise UserError("只有检查通过（未提交）的文件可以直接提交")
+    upload = Upload(
+        key=new_key(),
+        account=request.user,
+        unit=checked.unit,
+        period=checked.period,
+        file_name=checked.file_name,
+        kind=checked.kind,
+        sheet=checked.sheet,
+        sha256=checked.sha256,
+        size=checked.size,
+        address=audit.client_address(request),
+    )
+    path = _keep(upload, stored_path(checked).read_bytes())
+    received_at = intake.local_now()
+    verdict = intake.process(path, upload.unit, upload.period, upload.file_name, commit=True, received_at=received_at)
     return _finish(upload, verdict, request)
 
 

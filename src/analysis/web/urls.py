@@ -20,6 +20,7 @@ urlpatterns = [
     path("uploads/", pages.upload_list, name="uploads"),
     path("uploads/<str:key>/", pages.upload_detail, name="upload-detail"),
     path("uploads/<str:key>/confirm/", pages.confirm, name="upload-confirm"),
+    path("uploads/<str:key>/submit/", pages.submit_checked, name="upload-submit"),
     path("uploads/<str:key>/marked.xlsx", pages.marked_copy, name="upload-marked"),
     path("status/", bureau.status, name="status"),
     path("missing/", bureau.missing, name="missing"),

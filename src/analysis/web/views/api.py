@@ -120,7 +120,8 @@ def _list(request, period: str | None) -> JsonResponse:
     if period:
         parts = parts[parts["period"] == period]
     info = intake.submissions().set_index("id")
-    uploads_by_id = {u.submission_id: u for u in Upload.objects.filter(submission_id__in=set(parts["submission_id"]))}
+    stored = Upload.objects.filter(submission_id__in=set(parts["submission_id"]), outcome__in=Upload.STORED_OUTCOMES)
+    uploads_by_id = {u.submission_id: u for u in stored}
     out = []
     for key, rows in parts.groupby(["submission_id", "unit"], sort=True):
         sid, unit = int(key[0]), str(key[1])  # type: ignore[call-overload]
@@ -134,6 +135,7 @@ def _list(request, period: str | None) -> JsonResponse:
                 "file": upload.file_name if upload else str(row["file_name"]),
                 "sha256": str(row["sha256"]),
                 "stored_at": str(row["ingested_at"]),
+                "received_at": row["received_at"] if isinstance(row["received_at"], str) else None,
                 "current": bool(rows["superseded_by"].isna().any()),
                 "rows": dict(zip(rows["sheet"].tolist(), rows["n_rows"].astype(int).tolist(), strict=True)),
             }
@@ -171,10 +173,16 @@ def status(request):
             "expected": rate.expected,
             "submitted": rate.submitted,
             "on_time": rate.on_time,
+            "time_unknown": rate.untimed,
             "submitted_rate": rate.submitted_pct,
             "on_time_rate": rate.on_time_pct,
             "units": [
-                {"unit": u, "state": cells[(u, period)].state, "first_stored_at": cells[(u, period)].first_at or None}
+                {
+                    "unit": u,
+                    "state": cells[(u, period)].state,
+                    "first_stored_at": cells[(u, period)].first_at or None,
+                    "first_received_at": cells[(u, period)].received_at or None,
+                }
                 for u in units
             ],
         }

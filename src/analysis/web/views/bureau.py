@@ -55,14 +55,18 @@ def status(request):
     months = reporting.months_ending(end, MONTHS_SHOWN)
     units, cells = bureau_cells(area, months)
     rows = [(unit, [cells[(unit, m)] for m in months]) for unit in units]
+    rates = reporting.rates(cells, units, months, timezone.localdate())
+    collecting = reporting.collecting_period()
     context = {
         "months": months,
         "rows": rows,
-        "rates": reporting.rates(cells, units, months),
+        "rates": rates,
         "end": end,
-        "earlier": months[0],
+        "earlier": reporting.next_period(end, -MONTHS_SHOWN),
+        "later": min(reporting.next_period(end, MONTHS_SHOWN), collecting) if end < collecting else "",
         "region": area.region,
-        "legend": [(s, reporting.STATE_CLASS[s]) for s in reporting.STATE_CLASS],
+        "legend": [(s, css, reporting.STATE_MEANING[s]) for s, css in reporting.STATE_CLASS.items()],
+        "untimed": any(r.untimed for r in rates),
     }
     return render(request, "web/status.html", context)
 
@@ -77,10 +81,18 @@ def missing(request):
     today = timezone.localdate()
     late = reporting.missing_units(cells, units, period)
     bureau = reminders.bureau_name(area.region)
-    texts = [(unit, reminders.reminder_text(unit, period, due, bureau, today)) for unit in late]
+    texts = [
+        (
+            unit,
+            reminders.reminder_text(
+                unit, period, due, bureau, today, cells[(unit, period)].state == reporting.RETURNED
+            ),
+        )
+        for unit in late
+    ]
     if request.method == "POST":
         if not reminders.email_enabled():
-            messages.info(request, "未配置邮件服务器（WORKBOOK_SMTP_HOST），未发送任何邮件；请复制催报文字发送")
+            messages.info(request, "本平台未开通邮件发送，未发送任何邮件；请复制催报文字通知各单位")
         else:
             sent = _send_reminders(request, texts, period)
             messages.info(request, f"已发送催报邮件 {sent} 封" if sent else "各未报单位的填报账号均未登记邮箱，未发送")
@@ -88,6 +100,10 @@ def missing(request):
     context = {
         "period": period,
         "deadline": due,
+        "days_left": (due - today).days,
+        "days_late": (today - due).days,
+        "earlier": reporting.next_period(period, -1),
+        "later": reporting.next_period(period, 1) if period < reporting.collecting_period() else "",
         "texts": texts,
         "expected": len(units),
         "email": reminders.email_enabled(),
@@ -109,23 +125,47 @@ def _send_reminders(request, texts: list[tuple[str, str]], period: str) -> int:
     return sent
 
 
+TRAIL_MONTHS = 12  # the trail shows the unit's latest so many periods unless a period (or 全部) is asked for
+EVERYTHING = ("全部", "all")
+
+
 @role_required(ROLE_SUBMITTER, ROLE_REVIEWER)
 def unit_trail(request):
     area = area_of(request)
     unit = request.GET.get("unit", "").strip() or area.region
     if not area.covers(unit):
         raise Http404
-    period = request.GET.get("period", "").strip() or None
-    entries = trail.trail(unit, intake.parts(), intake.submissions(), period)
+    period, recent, problem = _trail_window(request.GET.get("period", ""))
+    entries = trail.trail(unit, intake.parts(), intake.submissions(), period, recent)
     context = {
         "unit": unit,
-        "period": period or "",
+        "period": request.GET.get("period", "").strip() if not problem else "",
+        "recent": recent,
+        "more": recent and len({e.period for e in entries}) >= recent,
+        "problem": problem,
         "entries": entries,
         "can_return": request.user.role == ROLE_REVIEWER and unit != area.region,
         "return_form": ReturnForm(),
         "units": area.units if request.user.role == ROLE_REVIEWER else [],
     }
     return render(request, "web/trail.html", context)
+
+
+def _trail_window(text: str) -> tuple[str | None, int | None, str]:
+    """(period, recent, problem) from ?period=: a month or a year; 全部 for everything; empty for the unit's latest
+    TRAIL_MONTHS periods; anything else: the latest periods, and a line saying why."""
+    text = text.strip()
+    recent = TRAIL_MONTHS
+    if text.lower() in EVERYTHING:
+        return None, None, ""
+    if not text:
+        return None, recent, ""
+    if len(text) == 4 and text.isdigit():
+        return text, None, ""
+    try:
+        return parse_month(text, "填报期"), None, ""
+    except UserError as err:
+        return None, recent, str(err)
 
 
 @role_required(ROLE_REVIEWER)
@@ -137,11 +177,18 @@ def make_return(request):
         return error_page(request, 400, "请填写退回原因", "退回时须写明原因，单位将在其页面上看到。")
     sid = form.cleaned_data["submission_id"]
     parts = intake.parts()
-    mine = parts[(parts["submission_id"] == sid) & parts["superseded_by"].isna()]
+    # the current parts of a unit's own report: the targets a level above issued are not the unit's to answer for
+    mine = parts[
+        (parts["submission_id"] == sid) & parts["superseded_by"].isna() & ~parts["sheet"].isin(intake.ISSUED_SHEETS)
+    ]
     units = [u for u in dict.fromkeys(mine["unit"].tolist()) if area.covers(u) and u != area.region]
     if not units:
         raise Http404  # not a current submission of the bureau's units: as if it did not exist
     period = str(mine["period"].iloc[0])
+    trail_url = reverse("trail") + "?" + urlencode({"unit": units[0], "period": period})
+    if Return.objects.filter(submission_id=sid, unit__in=units, answered_by=None).exists():
+        messages.info(request, f"第 {sid} 号报送已退回，正等待单位重新报送，未再次退回")
+        return redirect(trail_url)
     for unit in units:
         Return.objects.create(
             unit=unit, period=period, submission_id=sid, reason=form.cleaned_data["reason"], returned_by=request.user
@@ -150,4 +197,4 @@ def make_return(request):
         "退回", f"第 {sid} 号报送（{'、'.join(units)} {period}）：{form.cleaned_data['reason']}", request=request
     )
     messages.info(request, f"已退回第 {sid} 号报送（{'、'.join(units)} {period}），单位将看到退回原因")
-    return redirect(reverse("trail") + "?" + urlencode({"unit": units[0]}))
+    return redirect(trail_url)

@@ -6,25 +6,43 @@ from functools import wraps
 
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.urls import NoReverseMatch, reverse
 
 from analysis.web.models import ROLE_ADMIN, ROLE_REVIEWER, ROLE_SUBMITTER
 from analysis.web.scope import Area
 
+ROLE_PAGES = {
+    ROLE_SUBMITTER: [("upload", "上传报送"), ("uploads", "报送记录"), ("trail", "修改痕迹"), ("reports", "报告")],
+    ROLE_REVIEWER: [
+        ("status", "报送情况"),
+        ("missing", "催报"),
+        ("uploads", "报送记录"),
+        ("trail", "修改痕迹"),
+        ("reports", "报告"),
+    ],
+    ROLE_ADMIN: [("admin:index", "账号管理")],
+}
+ROLE_WORDS = {ROLE_SUBMITTER: "本单位报送文件", ROLE_REVIEWER: "所辖单位的报送审核", ROLE_ADMIN: "账号管理"}
+
 
 def navigation(request) -> dict:
+    """The pages of the account's role, the current one marked (`nav`: (url, label, current))."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav": []}
     items = []
-    if user.role == ROLE_SUBMITTER:
-        items += [("upload", "上传报送"), ("uploads", "报送记录")]
-    if user.role == ROLE_REVIEWER:
-        items += [("status", "报送情况"), ("missing", "催报"), ("uploads", "报送记录")]
-    if user.role in (ROLE_SUBMITTER, ROLE_REVIEWER):
-        items += [("trail", "修改痕迹"), ("reports", "报告")]
-    if user.role == ROLE_ADMIN:
-        items += [("admin:index", "账号管理")]
+    for name, label in ROLE_PAGES.get(user.role, []):
+        url = _url(name)
+        if url:
+            items.append((url, label, request.path == url or (url != "/" and request.path.startswith(url))))
     return {"nav": items, "account": user}
+
+
+def _url(name: str) -> str:
+    try:
+        return reverse(name)
+    except NoReverseMatch:  # the admin is not mounted (a test site without it)
+        return ""
 
 
 def area_of(request) -> Area:
@@ -46,12 +64,23 @@ def role_required(*roles: str):
 
                 return redirect_to_login(request.get_full_path())
             if request.user.role not in roles:
-                return error_page(request, 403, "无权访问", "本账号的角色不能使用该页面。")
+                return wrong_role(request, roles)
             return view(request, *args, **kwargs)
 
         return wrapped
 
     return decorate
+
+
+def wrong_role(request, roles: tuple[str, ...]) -> HttpResponse:
+    """403 for a page of other roles: whose page it is, what this account is, and where its own pages are."""
+    whose = "、".join(f"“{role}”" for role in roles)
+    mine = request.user.role
+    message = (
+        f"该页面供{whose}账号使用。本账号“{request.user.username}”是{request.user.region}的“{mine}”账号，"
+        f"用于{ROLE_WORDS.get(mine, '')}，可以使用上方菜单中的页面。"
+    )
+    return error_page(request, 403, "无权访问该页面", message)
 
 
 def csrf_failure(request, reason: str = "") -> HttpResponse:

@@ -10,16 +10,24 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from analysis.batch.schedule import deadline
 from analysis.errors import UserError
+from analysis.periods import parse_month
 from analysis.web import audit, intake, reporting, uploads
 from analysis.web.forms import ExplanationForm, UploadForm
 from analysis.web.models import ROLE_ADMIN, ROLE_REVIEWER, ROLE_SUBMITTER, Return, Upload
+from analysis.web.security import limit_text
 from analysis.web.views.common import area_of, error_page, role_required
 
 
 class LoginView(auth_views.LoginView):
     template_name = "web/login.html"
     redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs):
+        from django.conf import settings
+
+        return {**super().get_context_data(**kwargs), "failure_limit": settings.AXES_FAILURE_LIMIT}
 
 
 def home(request):
@@ -54,24 +62,38 @@ def upload(request):
             else:
                 return redirect("upload-detail", key=done.key)
     else:
-        form = UploadForm(initial={"period": _preset_period(area.region)})
-    months = reporting.months_ending(reporting.collecting_period(), 6)
+        form = UploadForm(initial={"period": _preset_period(area.region, request.GET.get("period", ""))})
+    collecting = reporting.collecting_period()
+    months = reporting.months_ending(collecting, 6)
     returns = _returns_of(area.region)
     months = sorted({*months, *(period for (_, period), is_open in returns.items() if is_open)})
     cells = reporting.matrix(
         [area.region], months, intake.parts(), intake.submissions(), returns, timezone.localtime().replace(tzinfo=None)
     )
+    due = deadline(collecting)
     context = {
         "form": form,
+        "unit": area.region,
+        "limit": limit_text(),
+        "collecting": collecting,
+        "collecting_due": due,
+        "collecting_days_left": (due - timezone.localdate()).days,
         "months": [cells[(area.region, m)] for m in months],
-        "open_returns": Return.objects.filter(unit=area.region, answered_by=None),
+        "legend": [(s, css, reporting.STATE_MEANING[s]) for s, css in reporting.STATE_CLASS.items()],
+        "open_returns": Return.objects.filter(unit=area.region, answered_by=None).select_related("returned_by"),
         "recent": Upload.objects.filter(unit=area.region)[:5],
     }
     return render(request, "web/upload.html", context)
 
 
-def _preset_period(unit: str) -> str:
-    """The month being collected, or the month of the unit's oldest open 退回 (it owes a corrected file)."""
+def _preset_period(unit: str, asked: str = "") -> str:
+    """The month asked for (?period=, from a result page's 重新上传), else the month of the unit's oldest open 退回
+    (it owes a corrected file), else the month being collected."""
+    try:
+        if asked.strip():
+            return parse_month(asked.strip(), "填报期")
+    except UserError:
+        pass
     owed = Return.objects.filter(unit=unit, answered_by=None).order_by("period").values_list("period", flat=True)
     return owed.first() or reporting.collecting_period()
 
@@ -99,6 +121,8 @@ def upload_detail(request, key: str):
         "lines": [intake.problem_line(p) for p in item.problems],
         "explain_form": ExplanationForm(),
         "can_confirm": item.outcome == Upload.NEEDS_EXPLANATION and request.user.role == ROLE_SUBMITTER,
+        "can_submit": item.dry_run and item.outcome == Upload.CHECKED and request.user.role == ROLE_SUBMITTER,
+        "is_submitter": request.user.role == ROLE_SUBMITTER,
         "has_marked": item.outcome == Upload.REJECTED and any(p.get("sheet") for p in item.problems),
         "answered": Return.objects.filter(answered_by=item),
     }
@@ -117,6 +141,18 @@ def confirm(request, key: str):
     except UserError as err:
         return error_page(request, 400, "无法提交", str(err))
     return redirect("upload-detail", key=item.key)
+
+
+@role_required(ROLE_SUBMITTER)
+@require_http_methods(["POST"])
+def submit_checked(request, key: str):
+    """提交此文件: the file of a passed dry run, submitted without choosing it again."""
+    item = visible_upload(request, key)
+    try:
+        done = uploads.submit_checked(item, request)
+    except UserError as err:
+        return error_page(request, 400, "无法提交", str(err))
+    return redirect("upload-detail", key=done.key)
 
 
 @role_required(ROLE_SUBMITTER, ROLE_REVIEWER)

@@ -17,7 +17,12 @@ def report_list(request):
     period = request.GET.get("period", "").strip() or None
     records = report_files.visible(area_of(request), period)
     rows = [
-        {**r, "kind_zh": report_files.KINDS.get(r["kind"], r["kind"]), "links": _links(r)}
+        {
+            **r,
+            "kind_zh": report_files.KINDS.get(r["kind"], r["kind"]),
+            "links": _links(r),
+            "rendered": str(r.get("rendered_at") or "")[:16].replace("T", " "),
+        }
         for r in sorted(records, key=lambda r: (r["period"], r["kind"]), reverse=True)
     ]
     return render(request, "web/reports.html", {"rows": rows, "period": period or ""})

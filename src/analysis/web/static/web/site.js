@@ -21,3 +21,11 @@ document.addEventListener("click", function (event) {
     bySelection();
   }
 });
+
+// File pickers: the chosen file's name beside the styled 选择文件 button (the browser's own text is hidden).
+document.addEventListener("change", function (event) {
+  var input = event.target;
+  if (!input.matches || !input.matches("input[type=file]")) { return; }
+  var shown = document.querySelector("[data-file-name-for='" + input.id + "']");
+  if (shown) { shown.textContent = input.files.length ? input.files[0].name : "未选择文件"; }
+});
