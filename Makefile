@@ -29,7 +29,8 @@ DEMO_MARK := $(STORE)/.demo
 
 demo: setup
 	@$(BIN)/python -m analysis targets summary
-	@$(BIN)/python -m analysis targets check --format table | tail -n 1
+	@mkdir -p $(REPORTS) && $(BIN)/python -m analysis targets check --format table > $(REPORTS)/targets-check.log; \
+		status=$$?; tail -n 1 $(REPORTS)/targets-check.log; exit $$status
 	@$(BIN)/python -m analysis notebook 00-targets --out $(REPORTS)/catalog
 	@# the demo owns data/store only if it made it: never delete a store of real submissions
 	@if [ -d $(STORE) ] && [ ! -f $(DEMO_MARK) ] && [ -n "$$(ls -A $(STORE) 2>/dev/null)" ]; then \
@@ -43,7 +44,9 @@ demo: setup
 	@$(BIN)/python -m analysis render monthly --period latest --region 石家庄市 --region 西宁市 --store $(STORE)
 	@$(BIN)/python -m analysis render quarterly --period latest --region 石家庄市 --region 西宁市 --store $(STORE)
 	@echo "生成已到期方案的终期评估（各方案实施地区，及石家庄市下达分解目标的各县区）…"
-	@$(BIN)/python -m analysis batch --kind final --plan all --store $(STORE) --no-progress | tail -n 2
+	@# the whole summary goes to a log; a failed report fails make demo (a pipe into tail would hide it)
+	@$(BIN)/python -m analysis batch --kind final --plan all --store $(STORE) --no-progress > $(REPORTS)/batch-final.log; \
+		status=$$?; tail -n 2 $(REPORTS)/batch-final.log; exit $$status
 
 # The checks CI runs before the tests; each fails the build on any finding (configuration: pyproject.toml).
 lint: setup

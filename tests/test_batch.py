@@ -113,3 +113,28 @@ def test_a_killed_batch_leaves_no_partial_files_and_a_rerun_completes(store_dir,
     assert done.returncode == 0, done.stdout + done.stderr
     assert (out / "2025-09" / "monthly" / "井陉县.html").is_file()
     assert not (out / batch.TMP_DIR).exists()
+
+
+def test_the_batch_cache_keeps_a_periods_facts_whole_without_the_store(tmp_path):
+    """Facts read their tables lazily from a store whose connections do not pickle: the cache stores them all."""
+    import pandas as pd
+
+    from analysis.batch.cache import cached_facts
+    from analysis.progress import facts as facts_module
+    from support.builders import award, enterprise, store_with, submission
+
+    code = "91130110MA0000001X"
+    granted = award(code, "鹿泉区", "专精特新中小企业", "2025-03-01")
+    store = store_with(
+        tmp_path, [submission("2025-09", "鹿泉区", 企业名录=[enterprise(code, "鹿泉区")], 资质认定=[granted])]
+    )
+    first = cached_facts(store, "2025-09", tmp_path / "cache")
+    assert len(list((tmp_path / "cache").glob("*.pkl"))) == 1
+    facts_module._MEMO.clear()  # the second call must come from the file
+    again = cached_facts(store, "2025-09", tmp_path / "cache")
+    assert again is not first and again._store is None
+    for name in facts_module.Facts._READERS:
+        mine, theirs = getattr(again, name), getattr(first, name)
+        assert isinstance(mine, pd.DataFrame | pd.Series) and mine.equals(theirs), name
+    assert again.enterprises["code"].tolist() == [code]
+    assert again.awards["award"].tolist() == ["专精特新中小企业"]

@@ -53,6 +53,16 @@ class Facts:
             tables[name] = readers[name](self.__dict__["_store"], self.__dict__["period"])
         return tables[name]
 
+    def __getstate__(self) -> dict:
+        """A pickled snapshot (the batch's cache) holds every table and no store (a store's connections and
+        engine do not pickle, and whoever loads it may not reach that store)."""
+        for name in type(self)._READERS:
+            getattr(self, name)
+        return {**self.__dict__, "_store": None}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+
 
 @lru_cache(maxsize=1)
 def jurisdiction_map() -> pd.DataFrame:
