@@ -114,6 +114,17 @@ def test_a_bad_file_lists_its_problems_and_gives_a_marked_copy(site, tmp_path):
     assert book["企业名录"]["A3"].comment is None
 
 
+def test_a_file_of_another_month_is_refused_naming_the_month_chosen_on_the_page(site, tmp_path):
+    """The page stores a file under the period chosen there: a mismatch names that choice, not the file's name."""
+    client = browser("页新乐市")
+    other_month = tmp_path / f"新乐市-{web.SECOND}.xlsx"  # the user's name agrees with the choice, the file does not
+    other_month.write_bytes(web.unit_file(site, "新乐市").read_bytes())
+    result = text_of(client.get(upload(client, other_month, action="check", period=web.FIRST)))
+    assert "未通过" in result
+    assert f"上传时所选的填报期（{web.FIRST}）与工作表“填报说明”中的填报期（{web.SECOND}）不一致" in result
+    assert "文件名中的填报期" not in result
+
+
 def test_a_csv_gets_an_xlsx_marked_copy(site, tmp_path):
     from analysis.web.models import Account
     from analysis.web.uploads import receive

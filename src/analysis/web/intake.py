@@ -178,9 +178,15 @@ def _problem(problem, shown: str) -> dict:
     }
 
 
+# The file is stored under the period chosen on the upload page (stored_name), so the validator's "the period in
+# the file name" is, to the person uploading, the period they chose: their own file name may say something else.
+_NAMED_PERIOD = "文件名中的填报期"
+_CHOSEN_PERIOD = "上传时所选的填报期"
+
+
 def _message(text: str, stored: str, shown: str) -> dict:
     """A problem without a cell (an unreadable file): the message with the user's own file name."""
-    reason = text.removeprefix(f"{stored}：").removeprefix(stored)
+    reason = text.removeprefix(f"{stored}：").removeprefix(stored).replace(_NAMED_PERIOD, _CHOSEN_PERIOD)
     return {"file": shown, "sheet": None, "row": None, "column": None, "value": None, "reason": reason}
 
 
