@@ -20,7 +20,7 @@ from openpyxl import Workbook
 
 from analysis import paths
 from analysis.errors import UserError
-from analysis.store import ingest
+from analysis.store import ingest, readahead
 from analysis.store.history import Store
 from analysis.submissions import limits, readers
 from analysis.submissions.validate import SubmissionRejected, read_checked, read_submission
@@ -208,15 +208,15 @@ def test_a_folder_refused_by_the_workers_is_not_read_again_by_the_writer(tmp_pat
         enterprise_csv(folder / f"新乐市第{i}批-2026-11-企业名录.csv", 3, broken=True)
     monkeypatch.setenv("WORKBOOK_MAX_ROWS", "20")
     monkeypatch.setenv("WORKBOOK_INGEST_WORKERS", "2")
-    monkeypatch.setattr(ingest, "_ingest_one", lambda *a: pytest.fail("read again by the writer"))
+    monkeypatch.setattr(readahead, "_ingest_one", lambda *a: pytest.fail("read again by the writer"))
     waiting = []
-    fill = ingest._ReadAhead._fill
+    fill = readahead._ReadAhead._fill
 
     def counted(self):
         fill(self)
         waiting.append(len(self.futures))
 
-    monkeypatch.setattr(ingest._ReadAhead, "_fill", counted)
+    monkeypatch.setattr(readahead._ReadAhead, "_fill", counted)
     outcomes = ingest.ingest([folder], store=Store(tmp_path / "store"))
     assert len(outcomes) == 12 and all(o.rejected for o in outcomes)
     assert sum("超过行数上限" in o.problems[0] for o in outcomes) == 6

@@ -11,7 +11,7 @@ import pytest
 
 from analysis import paths
 from analysis.demo.generate import generate_demo
-from analysis.store import ingest as ingest_module
+from analysis.store import readahead as ingest_module  # the workers and the writer's re-reads live there
 from analysis.store.history import SHEETS, Store
 from analysis.store.ingest import WORKERS_ENV, ingest
 from support.files import TEN_UNITS, indicator_csvs

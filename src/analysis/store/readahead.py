@@ -1,0 +1,259 @@
+"""Reading, validating and staging files ahead of the writer in worker processes (an ingest of many files).
+
+The outcome is exactly that of storing the files one after another (`filing`): see the comment below.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from analysis.errors import UserError
+from analysis.store.filing import (
+    _NOTHING,
+    Outcome,
+    _ingest_one,
+    _rejected,
+    _store,
+    defined_names,
+    enterprise_names,
+    received_time,
+)
+from analysis.store.history import Store
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future, ProcessPoolExecutor
+
+# --- reading, validating and staging ahead in worker processes ----------------------
+#
+# Workers validate files ahead against the enterprises and clusters the store knew at
+# the start, convert them for the store and stage their rows in scratch SQLite files;
+# the main process stores them in order (one INSERT … SELECT per sheet). A file is
+# validated again, in the main process and with everything learnt so far, when the
+# worker refused it or when it refers to an enterprise or cluster learnt during this
+# run, so the outcome is exactly that of ingesting the files one after another.
+
+_WORKER_KNOWN: dict = {}
+_WORKER_ARCHIVE: Path | None = None  # an SQLite store's archive folder: workers put the files they read there
+# Smaller files come back in memory: for them a scratch file costs more than it saves. Above, the copy
+# from a scratch file takes the one writer less time than binding the rows (the writer paces the run).
+STAGE_MIN_ROWS = 500
+
+
+@dataclass
+class _Ahead:
+    """A file a worker validated and staged."""
+
+    prepared: object  # store.PreparedSubmission, staged when large
+    defines: dict[str, dict]  # defined_names() of the file
+    refers: tuple[set, set]  # enterprises and clusters it refers to without defining them
+    names: dict[str, str]  # enterprise_names() of the file
+
+
+def _init_worker(known: dict, parent: int | None = None, archive: Path | None = None) -> None:
+    global _WORKER_KNOWN, _WORKER_ARCHIVE
+    _WORKER_KNOWN, _WORKER_ARCHIVE = known, archive
+    _die_with_parent(parent)
+
+
+def _die_with_parent(parent: int | None) -> None:
+    """A worker ends when the ingest that started it dies (SIGKILL included), instead of lingering under PID 1.
+
+    Linux's parent-death signal (prctl PR_SET_PDEATHSIG); the parent's own SIGTERM handler (inherited by fork)
+    is reset so that the signal ends the worker quietly."""
+    import signal
+
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux: the pool's own shutdown still applies
+        return
+    if parent is not None and os.getppid() != parent:  # the parent died before the signal was set
+        os._exit(1)
+
+
+@dataclass
+class _Refused:
+    """A file a worker refused: reported as it is when the refusal cannot depend on names learnt during the
+    run (the file could not be read; or nothing was learnt before it), instead of reading it a second time."""
+
+    outcome: Outcome
+    by_names: bool  # the validator refused it: an enterprise or cluster stored by an earlier file may change that
+
+
+def _validate_ahead(path: Path, period: str | None, stage_path: Path) -> _Ahead | _Refused | None:
+    from analysis.store.staging import prepare_checked, stage
+    from analysis.submissions.validate import SubmissionRejected, read_checked
+
+    try:
+        checked = read_checked(
+            path, period, known_enterprises=_WORKER_KNOWN["enterprises"], known_clusters=_WORKER_KNOWN["clusters"]
+        )
+        prepared = _archive_ahead(prepare_checked(checked))
+        if sum(sum(sheet.unit_rows.values()) for sheet in prepared.sheets) >= STAGE_MIN_ROWS:
+            prepared = stage(prepared, stage_path)
+        tables = checked.tables
+        return _Ahead(prepared, defined_names(tables), _references(tables), enterprise_names(tables))
+    except UserError as err:
+        return _Refused(_rejected(path, err), isinstance(err, SubmissionRejected))
+    except Exception:  # noqa: BLE001 - the main process redoes the file and reports it exactly
+        return None
+
+
+def _archive_ahead(prepared):
+    """Put the file's bytes in an SQLite store's archive from the worker (the writer then only finds them there):
+    the archive's fsyncs overlap with other files' reading instead of pacing the writer. Only the bytes that were
+    read: a file changed since is left to the writer, which refuses it."""
+    import hashlib
+
+    from analysis.store.archive import FolderArchive
+
+    if _WORKER_ARCHIVE is None or prepared.source is None:
+        return prepared
+    try:
+        content = Path(prepared.source).read_bytes()
+        if hashlib.sha256(content).hexdigest() == prepared.sha256:
+            FolderArchive(_WORKER_ARCHIVE).put(None, prepared.sha256, content)
+            prepared.archived = True
+    except OSError:  # a full disk, say: the writer tries again and reports it
+        pass
+    return prepared
+
+
+def _references(tables: dict) -> tuple[set, set]:
+    """Enterprises and clusters a submission refers to without defining them itself."""
+    own_codes = set(tables["企业名录"]["统一社会信用代码"]) if "企业名录" in tables else set()
+    codes = set()
+    for sheet in ("资质认定", "企业年度财务"):
+        if sheet in tables:
+            codes |= set(tables[sheet]["统一社会信用代码"])
+    own_clusters = set(tables["集群名录"]["集群名称"]) if "集群名录" in tables else set()
+    clusters = set(tables["集群月度"]["集群名称"]) if "集群月度" in tables else set()
+    if "企业名录" in tables and "所属集群" in tables["企业名录"]:
+        clusters |= {c for c in tables["企业名录"]["所属集群"].tolist() if isinstance(c, str)}
+    return codes - own_codes, clusters - own_clusters
+
+
+def pipelined(
+    store: Store, files: list[Path], period: str | None, known: dict, workers: int, received_on: str | None = None
+) -> Iterator[Outcome]:
+    import tempfile
+
+    from analysis.submissions.validate import load_award_types, load_indicator_names, load_regions
+
+    for load in (load_regions, load_award_types, load_indicator_names):  # once, before the workers fork
+        load()
+    learnt: dict[str, set[str]] = {"enterprises": set(), "clusters": set()}
+    with tempfile.TemporaryDirectory(prefix="workbook-ingest-") as scratch:
+        stages = [Path(scratch) / f"{i:05d}.sqlite" for i in range(len(files))]
+        ahead = _ReadAhead(files, stages, period, {k: copy.copy(v) for k, v in known.items()}, workers)
+        try:
+            for index, (path, stage_path) in enumerate(zip(files, stages, strict=True)):
+                done = ahead.result(index)
+                received = received_time(path, received_on)
+                if done is _CRASHED:
+                    outcome, defined = Outcome(path, "rejected", problems=[CRASH_MESSAGE]), _NOTHING
+                elif isinstance(done, _Refused) and not (done.by_names and any(learnt.values())):
+                    outcome, defined = done.outcome, _NOTHING
+                elif done is None or isinstance(done, _Refused) or _depends_on(done.refers, learnt):
+                    outcome, defined = _ingest_one(store, path, period, known, received)
+                else:
+                    outcome, defined = _store(store, path, done.prepared, done.defines, known, done.names, received)
+                stage_path.unlink(missing_ok=True)
+                for name, names in defined.items():
+                    learnt[name] |= names.keys()
+                yield outcome
+        finally:  # stopped early (an error, a closed generator): do not read the files left
+            ahead.close()
+
+
+_CRASHED = object()
+READ_AHEAD = 4  # files a worker may have read ahead of the one being stored
+CRASH_MESSAGE = (
+    "读取该文件时读取程序异常退出（文件可能已损坏或结构异常），未入库；请用 Excel 或 WPS 打开、另存为 .xlsx 后重新报送"
+)
+
+
+class _ReadAhead:
+    """Worker processes validating `files` ahead, in order of need.
+
+    A file that kills its worker (a native crash in a reader) breaks the whole pool:
+    the file needed then is retried alone in a fresh process, reported as crashed if
+    it kills that one too, and a new pool takes the files after it. Workers validate
+    against the names known when the run started (see pipelined).
+    """
+
+    def __init__(self, files: list[Path], stages: list[Path], period: str | None, known: dict, workers: int):
+        self.files, self.stages, self.period, self.known, self.workers = files, stages, period, known, workers
+        self.archive = known.get("archive")  # where workers put the files they read (SQLite stores)
+        self.pool: ProcessPoolExecutor | None = None
+        self.futures: dict[int, Future] = {}
+        self.next = 0
+        self._start(0)
+
+    def _start(self, first: int) -> None:
+        self.pool = self._new_pool(self.workers)
+        self.futures, self.next = {}, first
+        self._fill()
+
+    def _fill(self) -> None:
+        """At most READ_AHEAD files per worker are read ahead of the writer: results waiting in memory (and
+        scratch files on disk) stay bounded however many files the folder holds."""
+        assert self.pool is not None  # _start made it
+        while self.next < len(self.files) and len(self.futures) < READ_AHEAD * self.workers:
+            i = self.next
+            self.futures[i] = self.pool.submit(_validate_ahead, self.files[i], self.period, self.stages[i])
+            self.next += 1
+
+    def _new_pool(self, workers: int):
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        return ProcessPoolExecutor(
+            workers,
+            mp_context=multiprocessing.get_context("fork"),
+            initializer=_init_worker,
+            initargs=(self.known, os.getpid(), self.archive),
+        )
+
+    def result(self, index: int):
+        """The worker's _Ahead for file `index`, None (redo in order) or _CRASHED."""
+        from concurrent.futures.process import BrokenProcessPool
+
+        try:
+            done = self.futures.pop(index).result()
+            self._fill()
+            return done
+        except BrokenProcessPool:
+            self.close()
+            done = self._alone(index)
+            self._start(index + 1)
+            return done
+
+    def _alone(self, index: int):
+        from concurrent.futures.process import BrokenProcessPool
+
+        solo = self._new_pool(1)
+        try:
+            return solo.submit(_validate_ahead, self.files[index], self.period, self.stages[index]).result()
+        except BrokenProcessPool:
+            return _CRASHED
+        finally:
+            solo.shutdown(wait=True)
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)  # files not yet started are not read
+
+
+def _depends_on(refers: tuple[set, set], learnt: dict) -> bool:
+    codes, clusters = refers
+    return bool(codes & learnt["enterprises"] or clusters & learnt["clusters"])
