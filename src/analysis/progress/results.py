@@ -147,7 +147,7 @@ def result_text(row) -> str:
     """The 结果 cell of a row (final or open), in words a reader can check against the figures beside it."""
     status = row.get("status", "")
     if status == STATUS_PARTIAL:
-        return f"覆盖不全（{int(row['units_covered'])}/{int(row['units_total'])}个单位），不作评价"
+        return f"覆盖不全（{int(row['units_total'])}个县级单位中{int(row['units_covered'])}个有报送），不作评价"
     if status == STATUS_AWAITING:
         return "待年度财务数据"
     if is_total(row) and not pd.isna(row.get("years_met", float("nan"))):

@@ -115,6 +115,7 @@ def problems(
         if reasons:
             line += ("说明的原因：" if issued else "各单位说明的原因：") + "；".join(reasons) + "。"
         text.append(line)
+    text += _stretch_missed(heads)
     if len(silent):
         text.append(
             "未完成目标且未作说明的："
@@ -132,6 +133,21 @@ def problems(
             + "，需补充报送后评估。"
         )
     return text or ["方案确定的目标均已完成。"]
+
+
+def _stretch_missed(heads: pd.DataFrame) -> list[str]:
+    """A floor met and a stretch (争取) missed is two verdicts: the missed one belongs among the problems too."""
+    rows = heads[heads["status"] != STATUS_MISSED]
+    results = [result_text(r) for _, r in rows.iterrows()]
+    picked = [("争取" in t and "未完成" in t) for t in results]
+    if not any(picked):
+        return []
+    parts = [
+        f"{name}：{text}（实际{_amount(r['actual'], r['unit'])}）"
+        for name, (_, r), text, keep in zip(_names(rows), rows.iterrows(), results, picked, strict=True)
+        if keep
+    ]
+    return ["争取目标未达到的：" + "；".join(parts) + "。"]
 
 
 def _missed_units(progress: pd.DataFrame, head, region: str) -> list[str]:
