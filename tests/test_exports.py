@@ -213,7 +213,7 @@ def soffice(tmp_path, source, target: str, infilter: str | None = None) -> list:
 def appendix(store, tmp_path):
     """A report-style workbook: the 本月新认定企业 table as the monthly report makes it (dates as text)."""
     table = new_awards(store, "唐山市", "2025-12")
-    assert list(table["认定日期"]) == ["2025-12-15", "2025-12-20"]
+    assert list(table["认定日期"]) == ["2025年12月15日", "2025年12月20日"]  # the page's words; the xlsx a date
     return write_tables(
         tmp_path / "附表.xlsx",
         {"本月新认定企业": table},

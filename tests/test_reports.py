@@ -25,6 +25,14 @@ def _headers(sheet) -> list:
     return [c.value.lstrip("*") if isinstance(c.value, str) else c.value for c in sheet[1]]
 
 
+def table_sheet(book, *words: str):
+    """The sheet of the table whose full name (the 目录 sheet's 表名) holds every one of `words`."""
+    rows = list(book["目录"].iter_rows(min_row=3, values_only=True))
+    hits = [tab for _, name, tab, *_ in rows if name and all(w in name for w in words)]
+    assert len(hits) == 1, (words, [r[1] for r in rows])
+    return book[hits[0]]
+
+
 def _rename_a_new_awardee(folder) -> str:
     """Give an enterprise granted an award in 2025-09 a hostile name in its unit's register; return the unit file."""
     for path in sorted(folder.glob("*-2025-09.xlsx")):
@@ -143,7 +151,7 @@ def test_quarterly_ranks_units_and_names_the_lists(quarterly, demo_store):
     facts = json.loads(quarterly.files["facts"].read_text(encoding="utf-8"))
     assert facts["period"] == "2025-Q3" and facts["as_of"] == "2025-09-30"
     book = openpyxl.load_workbook(quarterly.files["xlsx"])
-    ranking = book["综合排名"]
+    ranking = table_sheet(book, "综合得分", "排名")
     assert ranking["A1"].value.endswith("（数据截至2025年9月30日）")  # the title row: region, period, cut-off
     assert ranking["A2"].value == "地区" and ranking.freeze_panes == "A3"
     assert isinstance(ranking["B3"].value, float)
@@ -151,10 +159,10 @@ def test_quarterly_ranks_units_and_names_the_lists(quarterly, demo_store):
 
 def test_xlsx_keeps_numbers_and_neutralises_formulas(monthly):
     book = openpyxl.load_workbook(monthly.files["xlsx"])
-    sheet = book["目标完成情况"]
+    sheet = table_sheet(book, "在期目标完成情况")
     header = [c.value for c in sheet[2]]
     assert isinstance(sheet.cell(3, header.index("目标") + 1).value, (int, float))
-    names = [c.value for c in book["本月新认定企业"]["A"]]
+    names = [c.value for c in table_sheet(book, "本月新认定企业")["A"]]
     assert HOSTILE in names
 
 

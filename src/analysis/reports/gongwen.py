@@ -201,6 +201,9 @@ def recipients(text: str) -> str:
     return f'<p class="recipient">{esc(text)}：</p>' if text else ""
 
 
+ATTACHMENTS_KEPT_WHOLE = 8
+
+
 def attachments(names: list[str]) -> str:
     """附件说明: 附件：1. … 2. … (one attachment: no number); names carry no closing punctuation, a long one wraps
     aligned with its first character."""
@@ -212,7 +215,9 @@ def attachments(names: list[str]) -> str:
         label = "附件：" if i == 1 else ""
         number = f"{i}." if len(names) > 1 else ""
         rows.append(f'<tr><td class="att-label">{label}</td><td class="att-no">{number}</td><td>{esc(name)}</td></tr>')
-    return f'<table class="attachments"><tbody>{"".join(rows)}</tbody></table>'
+    # a short list stays on one page; a long one (a final's twenty tables) may run on, name by name
+    kind = "attachments long" if len(names) > ATTACHMENTS_KEPT_WHOLE else "attachments"
+    return f'<table class="{kind}"><tbody>{"".join(rows)}</tbody></table>'
 
 
 def signature(issuer: str, signed_on: dt.date) -> str:
@@ -225,10 +230,12 @@ def signature(issuer: str, signed_on: dt.date) -> str:
 
 
 def closing(attachment_names: list[str], issuer: str, signed_on: dt.date, note: str = "") -> str:
-    """附件说明, 署名, 成文日期 and 附注 in one block that is never split, and never starts a page on its own:
-    it takes the end of the text with it (GB/T 9704 7.3.5: no page holding only the signature)."""
+    """附件说明, 署名, 成文日期 and 附注 in one block that never starts a page on its own: it takes the end of the
+    text with it (GB/T 9704 7.3.5: no page holding only the signature). It is split only inside a long list of
+    attachments, between names."""
+    long = len([n for n in attachment_names if n and n.strip()]) > ATTACHMENTS_KEPT_WHOLE
     return (
-        '<div class="closing">'
+        f'<div class="{"closing long" if long else "closing"}">'
         + attachments(attachment_names)
         + signature(issuer, signed_on)
         + annotation(note)

@@ -88,6 +88,7 @@ PAIR_NAMES = ("实际", "目标")
 PAIR_TEXT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*/\s*(\d+(?:\.\d+)?)\s*$")  # 484/400
 MISSING_TEXT = ("", "—", "-", "－", "–")
 ISO_DATE_TEXT = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
+CHINESE_DATE_TEXT = re.compile(r"^\s*(\d{4})年(\d{1,2})月(\d{1,2})日\s*$")  # a date as the page writes it
 
 
 def write_tables(
@@ -243,8 +244,12 @@ def _number(text: str) -> int | float:
 
 
 def _dates_from_text(column: pd.Series) -> pd.Series:
-    """A text column whose every value is an ISO date (or date and time) as dates; any other column unchanged."""
+    """A text column whose every value is a date, ISO (or date and time) or as the page writes it (2025年12月15日),
+    as dates; any other column unchanged."""
     texts = _texts(column)
+    if texts and all(CHINESE_DATE_TEXT.match(t) for t in texts):
+        column = column.map(lambda v: _iso_of_chinese(v) if isinstance(v, str) else v)
+        texts = _texts(column)
     if not texts or not all(ISO_DATE_TEXT.match(t) for t in texts):
         return column
     try:
@@ -252,6 +257,14 @@ def _dates_from_text(column: pd.Series) -> pd.Series:
     except ValueError:  # 2025-02-30: not a date, so the column stays text
         return column
     return pd.Series(values, index=column.index, dtype=object)
+
+
+def _iso_of_chinese(text: str) -> str:
+    match = CHINESE_DATE_TEXT.match(text.strip())
+    if match is None:
+        return text
+    year, month, day = (int(part) for part in match.groups())
+    return f"{year:04d}-{month:02d}-{day:02d}"
 
 
 def _iso(text: str) -> dt.date:
