@@ -177,3 +177,29 @@ def test_a_monthly_report_rendered_from_either_backend_has_the_same_numbers(demo
         for name, r in rendered.items()
     }
     assert pages["sqlite"] == pages["postgresql"]
+
+
+def test_a_write_committed_while_a_reader_verifies_is_not_taken_for_damage(store_location, monkeypatch):
+    """Verification reads the parts, then the rows: a submission another writer commits in between must not look
+    like rows that belong to no part (the reader verifies one moment of the store)."""
+    from analysis.store import verify
+    from support.builders import enterprise, submission
+
+    def month(period: str, code: str):
+        return submission(period, "鹿泉区", 企业名录=[enterprise(code, "鹿泉区")])
+
+    Store(store_location).add(month("2026-10", "91130110MA0000001X"))
+    reader, writer = Store(store_location), Store(store_location)
+    real = verify.stored_digests
+    written = []
+
+    def rows_after_a_commit(backend, conn):
+        if not written:  # between the reads of the parts and of their rows, another process stores a file
+            written.append(writer.add(month("2026-11", "91130110MA0000002X")).status)
+        return real(backend, conn)
+
+    monkeypatch.setattr(verify, "stored_digests", rows_after_a_commit)
+    assert reader.check() == []  # the moment before the write: sound
+    assert written == ["added"]
+    monkeypatch.setattr(verify, "stored_digests", real)
+    assert reader.check() == [] and len(reader.submissions()) == 2

@@ -114,13 +114,21 @@ def test_a_county_cannot_issue_or_change_its_own_targets(tmp_path, demo_store, s
 
     # the same rows from the city that issues them are stored and change what progress says: the
     # comparison above can fail
-    city = targets_csv(tmp_path, "石家庄市-2026-09-目标分解.csv", PROBE_ROWS)
+    # (issued within the term: a 2025 target is judged with what was issued by the end of 2025)
+    reissued = [row.replace("新工信〔2026〕1号,2026-09-10", "石工信〔2025〕9号,2025-11-10") for row in PROBE_ROWS]
+    city = targets_csv(tmp_path, "石家庄市-2025-11-目标分解.csv", reissued)
     copy = store_copy()
     code, out = run(capsysbinary, "ingest", str(city), "--store", str(copy))
     assert code == 0 and "已入库" in out.decode()
     after = progress_csv(capsysbinary, copy)
-    assert issued_2025(after, "innovative_sme") == (1.0, "新工信〔2026〕1号")
-    assert issued_2025(after, "high_tech") == (0.0, "新工信〔2026〕1号")
+    assert issued_2025(after, "innovative_sme") == (1.0, "石工信〔2025〕9号")
+    assert issued_2025(after, "high_tech") == (0.0, "石工信〔2025〕9号")
+    # the city's rows issued after 2025 ended are stored but do not rewrite a term already judged
+    late = store_copy()
+    code, out = run(capsysbinary, "ingest", str(targets_csv(tmp_path, "石家庄市-2026-09-目标分解.csv", PROBE_ROWS)),
+                    "--store", str(late))  # fmt: skip
+    assert code == 0 and "已入库" in out.decode()
+    assert issued_2025(progress_csv(capsysbinary, late), "innovative_sme") == (21.0, "石工信〔2025〕4号")
 
 
 def _issued_by(tmp_path: Path, issuer_file: str, rows: list[str]) -> list[str]:

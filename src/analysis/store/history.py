@@ -145,7 +145,15 @@ class Store:
     def _problems(self, conn) -> list[str]:
         if self.backend.schema_version(conn) < SCHEMA_VERSION:  # an old read-only copy: no digests to check
             return self.backend.structure_problems(conn)
-        return verify.problems(self.backend, conn)
+        if self.backend.in_transaction(conn):  # a write transaction: every other writer waits for it
+            return verify.problems(self.backend, conn)
+        # A reading connection sees each statement's moment: another writer committing between the reads of the
+        # parts and of their rows would look like damage. One snapshot for the whole verification.
+        self.backend.begin_snapshot(conn)
+        try:
+            return verify.problems(self.backend, conn)
+        finally:
+            self.backend.rollback(conn)
 
     def verify(self) -> None:
         """Refuse (StoreError) a store whose content differs from what it accepted; remembered while unchanged."""
