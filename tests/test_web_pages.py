@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
+from analysis.store.history import Store
 from support import web
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "src/analysis/web/templates"
@@ -191,6 +192,16 @@ def test_a_return_is_seen_by_the_unit_and_answered_by_a_corrected_file(site, tmp
     assert "退回" in text_of(city.get("/status/?end=2025-09"))
     home = text_of(unit.get("/upload/"))
     assert "已被退回" in home and "企业数与上月差异较大，请核实后重报" in home
+    # the pages show times in the clock the store writes them in (the machine's local time, before Django set
+    # its own): a 退回 made now is not hours away from a file the fixture stored minutes ago
+    import datetime as dt
+
+    from django.utils import timezone
+
+    returned_at = timezone.localtime(Return.objects.get(unit="灵寿县", submission_id=sid).returned_at)
+    stored_first = dt.datetime.fromisoformat(str(Store(site.store).submissions()["ingested_at"].min()))
+    assert abs(returned_at.replace(tzinfo=None) - stored_first) < dt.timedelta(hours=1)
+    assert f"{returned_at:%Y-%m-%d %H:%M} 退回" in text_of(city.get("/trail/?unit=灵寿县&period=2025-09"))
     corrected = web.restated_copy(web.unit_file(site, "灵寿县"), tmp_path / "灵寿县-2025-09.xlsx")
     result = text_of(unit.get(upload(unit, corrected)))
     assert "已入库（更正）" in result and f"替换第 {sid} 号" in result
@@ -249,3 +260,13 @@ def test_reminders_are_mailed_only_when_smtp_is_configured(site):
         sent = [m for m in mail.outbox if "xinle@example.cn" in m.to]
         assert len(sent) == 1 and "新乐市：贵单位2025年10月" in sent[0].body
         assert all("页灵寿县" not in m.body for m in mail.outbox)
+
+
+def test_the_pages_clock_is_the_machines_unless_set(monkeypatch):
+    from analysis.web.config import TIME_ZONE_ENV, local_time_zone
+
+    monkeypatch.setenv(TIME_ZONE_ENV, "Asia/Urumqi")
+    assert local_time_zone() == "Asia/Urumqi"
+    monkeypatch.setenv(TIME_ZONE_ENV, "火星/标准时")  # not a zone: the next source decides
+    monkeypatch.setenv("TZ", ":Europe/Berlin")
+    assert local_time_zone() == "Europe/Berlin"

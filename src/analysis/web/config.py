@@ -88,3 +88,25 @@ def env_number(name: str, default: float) -> float:
         from analysis.errors import UserError
 
         raise UserError(f"环境变量 {name} 应为数字，现为“{text}”") from None
+
+
+TIME_ZONE_ENV = "WORKBOOK_TIME_ZONE"
+DEFAULT_TIME_ZONE = "Asia/Shanghai"
+
+
+def local_time_zone() -> str:
+    """The IANA name of the machine's local time zone (the clock of the store's times): $WORKBOOK_TIME_ZONE, else
+    $TZ, else /etc/timezone or the /etc/localtime link, else Asia/Shanghai."""
+    from zoneinfo import available_timezones
+
+    known = available_timezones()
+    candidates = [os.environ.get(TIME_ZONE_ENV, ""), os.environ.get("TZ", "").lstrip(":")]
+    timezone_file = Path("/etc/timezone")
+    if timezone_file.is_file():
+        candidates.append(timezone_file.read_text(encoding="utf-8", errors="replace").strip())
+    localtime = Path("/etc/localtime")
+    if localtime.is_symlink():
+        target = str(localtime.resolve())
+        if "zoneinfo/" in target:
+            candidates.append(target.split("zoneinfo/", 1)[1])
+    return next((name for name in candidates if name in known), DEFAULT_TIME_ZONE)

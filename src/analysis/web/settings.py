@@ -76,7 +76,9 @@ DATABASES = {"default": config.accounts_database(STORE_LOCATION)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 LANGUAGE_CODE = "zh-hans"
-TIME_ZONE = "Asia/Shanghai"
+# The store keeps times in the machine's local time (receipts, 入库); the pages show every time in that same clock,
+# so a 退回 made after a file was stored never reads as earlier (a UTC machine showed 入库 14:10 beside 退回 22:55).
+TIME_ZONE = config.local_time_zone()
 USE_I18N = True
 USE_TZ = True
 
