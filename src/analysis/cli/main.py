@@ -47,9 +47,13 @@ class Terminated(BaseException):
 
 
 def _terminate_cleanly() -> None:
+    import logging
     import signal
 
     def handler(signum, frame):
+        # A stopped command says one line of its own. What the notebook client logs as its kernel goes down with it
+        # ("Kernel died…", asyncio's "Task exception was never retrieved" at exit) would come after that line.
+        logging.disable(logging.CRITICAL)
         raise Terminated
 
     signal.signal(signal.SIGTERM, handler)
