@@ -51,12 +51,19 @@ def ingest_into(location: str, files: Path) -> None:
     )
 
 
+def _every_table(facts):
+    """Facts read their tables when first asked for: the baseline asks for every one."""
+    for name in facts_module.Facts._READERS:
+        getattr(facts, name)
+    return facts
+
+
 def measure(location: str) -> dict:
     store = Store(location)
     period = store.latest_period()
     as_of = f"{period}-28"
     # the baseline reads the store every time: load_facts remembers its result, so timing it would print 0.00
-    t_facts, facts = timed(lambda: facts_module._read_facts(store, period))
+    t_facts, facts = timed(lambda: _every_table(facts_module._read_facts(store, period)))
 
     def cold(**kwargs):
         facts_module._MEMO.clear()  # every run pays the read, as a report of a new period does

@@ -19,6 +19,7 @@ from analysis.store.values import canon
 
 DIGEST_VERSION = "1"
 _NONE = "\x00"  # a missing value (an empty text is "")
+_PLAIN = {str, int, type(None)}  # kinds whose canon text is str(value) (bool is not int here: canon(True) is "1")
 
 
 def column_text(values: Sequence) -> str:
@@ -26,7 +27,13 @@ def column_text(values: Sequence) -> str:
     try:
         return "\x1f".join(values)  # the common case: a text column without gaps
     except TypeError:
-        return "\x1f".join(_NONE if v is None else canon(v) for v in values)
+        pass
+    kinds = set(map(type, values))  # one kind of value (and gaps) is joined at C speed: canon(int) is str(int)
+    if kinds <= _PLAIN:
+        if type(None) not in kinds:
+            return "\x1f".join(map(str, values))
+        return "\x1f".join([_NONE if v is None else str(v) for v in values])
+    return "\x1f".join([_NONE if v is None else canon(v) for v in values])
 
 
 def part_digest(columns: Iterable[tuple[str, Sequence]], n_rows: int) -> str:
