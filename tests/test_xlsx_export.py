@@ -130,6 +130,8 @@ def test_iso_date_text_becomes_excel_dates(tmp_path):
             "入库时间": ["2025-10-01 08:30:00", None, "2025-10-02T09:00"],
             "达标月份": ["2025-09", "", "2025-08"],
             "错日期": ["2025-02-30", "2025-01-01", ""],
+            "页面日期": ["2025年12月15日", "", "2024年2月29日"],  # as the page's tables write dates
+            "页面错日期": ["2025年2月30日", "2025年1月1日", ""],
         }
     )
     sheet = load_workbook(write_tables(tmp_path / "d.xlsx", {"表": frame}))["表"]
@@ -142,6 +144,9 @@ def test_iso_date_text_becomes_excel_dates(tmp_path):
     assert stamp.value == dt.datetime(2025, 10, 1, 8, 30) and stamp.number_format == "yyyy-mm-dd hh:mm"
     assert column(sheet, "达标月份")[0].value == "2025-09"  # a month is not a day: text
     assert column(sheet, "错日期")[0].value == "2025-02-30"  # not a real date: the column stays text
+    page = column(sheet, "页面日期")
+    assert page[0].is_date and page[0].value == dt.datetime(2025, 12, 15) and page[2].value == dt.datetime(2024, 2, 29)
+    assert column(sheet, "页面错日期")[0].value == "2025年2月30日"
 
 
 def test_actual_over_target_text_becomes_two_numeric_columns(tmp_path):

@@ -13,7 +13,15 @@ import pandas as pd
 from analysis.catalog.targets import Plan
 from analysis.periods import date_text
 from analysis.progress.narrative import goal_text, met_timing, target_names
-from analysis.progress.results import gap_text, is_total, issuer_region, number, plain_text, result_text
+from analysis.progress.results import (
+    gap_text,
+    is_floor_and_stretch,
+    is_total,
+    issuer_region,
+    number,
+    plain_text,
+    result_text,
+)
 from analysis.progress.verdicts import STATUS_DONE, STATUS_EXCEEDED, STATUS_MISSED, STATUS_NO_DATA, STATUS_PARTIAL
 from analysis.reports.tables import term_label, years_gaps
 
@@ -137,15 +145,13 @@ def problems(
 
 def _stretch_missed(heads: pd.DataFrame) -> list[str]:
     """A floor met and a stretch (争取) missed is two verdicts: the missed one belongs among the problems too."""
-    rows = heads[heads["status"] != STATUS_MISSED]
-    results = [result_text(r) for _, r in rows.iterrows()]
-    picked = [("争取" in t and "未完成" in t) for t in results]
-    if not any(picked):
+    mask = [row["status"] == STATUS_DONE and is_floor_and_stretch(row) for _, row in heads.iterrows()]
+    rows = heads[mask]
+    if rows.empty:
         return []
     parts = [
-        f"{name}：{text}（实际{_amount(r['actual'], r['unit'])}）"
-        for name, (_, r), text, keep in zip(_names(rows), rows.iterrows(), results, picked, strict=True)
-        if keep
+        f"{name}：{result_text(r)}（实际{_amount(r['actual'], r['unit'])}）"
+        for name, (_, r) in zip(_names(rows), rows.iterrows(), strict=True)
     ]
     return ["争取目标未达到的：" + "；".join(parts) + "。"]
 

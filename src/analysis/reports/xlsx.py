@@ -40,8 +40,9 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
+from analysis.errors import UserError
 from analysis.fsutil import atomic_path
-from analysis.periods import date_text, month_end, period_text
+from analysis.periods import date_text, month_end, parse_date, period_text
 from analysis.progress.verdicts import (
     STATUS_AHEAD,
     STATUS_BEHIND,
@@ -88,7 +89,7 @@ PAIR_NAMES = ("实际", "目标")
 PAIR_TEXT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*/\s*(\d+(?:\.\d+)?)\s*$")  # 484/400
 MISSING_TEXT = ("", "—", "-", "－", "–")
 ISO_DATE_TEXT = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$")
-CHINESE_DATE_TEXT = re.compile(r"^\s*(\d{4})年(\d{1,2})月(\d{1,2})日\s*$")  # a date as the page writes it
+CHINESE_DATE_TEXT = re.compile(r"^\d{4}年\d{1,2}月\d{1,2}日$")  # a date as the page writes it (periods.date_text)
 
 
 def write_tables(
@@ -247,24 +248,17 @@ def _dates_from_text(column: pd.Series) -> pd.Series:
     """A text column whose every value is a date, ISO (or date and time) or as the page writes it (2025年12月15日),
     as dates; any other column unchanged."""
     texts = _texts(column)
-    if texts and all(CHINESE_DATE_TEXT.match(t) for t in texts):
-        column = column.map(lambda v: _iso_of_chinese(v) if isinstance(v, str) else v)
-        texts = _texts(column)
-    if not texts or not all(ISO_DATE_TEXT.match(t) for t in texts):
+    if texts and all(ISO_DATE_TEXT.match(t) for t in texts):
+        parse = _iso
+    elif texts and all(CHINESE_DATE_TEXT.match(t) for t in texts):
+        parse = parse_date
+    else:
         return column
     try:
-        values = [_iso(v.strip()) if isinstance(v, str) and v.strip() not in MISSING_TEXT else None for v in column]
-    except ValueError:  # 2025-02-30: not a date, so the column stays text
+        values = [parse(v.strip()) if isinstance(v, str) and v.strip() not in MISSING_TEXT else None for v in column]
+    except (ValueError, UserError):  # 2025-02-30: not a date, so the column stays text
         return column
     return pd.Series(values, index=column.index, dtype=object)
-
-
-def _iso_of_chinese(text: str) -> str:
-    match = CHINESE_DATE_TEXT.match(text.strip())
-    if match is None:
-        return text
-    year, month, day = (int(part) for part in match.groups())
-    return f"{year:04d}-{month:02d}-{day:02d}"
 
 
 def _iso(text: str) -> dt.date:
