@@ -27,10 +27,13 @@ $(STAMP): requirements.txt pyproject.toml
 STORE := data/store
 DEMO_MARK := $(STORE)/.demo
 
+# Run a command with its output in a log and show the log's last $(2) lines; the command's own exit status is kept
+# (a pipe into tail would hide a failure).
+logged = > $(1); status=$$?; tail -n $(2) $(1); exit $$status
+
 demo: setup
 	@$(BIN)/python -m analysis targets summary
-	@mkdir -p $(REPORTS) && $(BIN)/python -m analysis targets check --format table > $(REPORTS)/targets-check.log; \
-		status=$$?; tail -n 1 $(REPORTS)/targets-check.log; exit $$status
+	@mkdir -p $(REPORTS) && $(BIN)/python -m analysis targets check --format table $(call logged,$(REPORTS)/targets-check.log,1)
 	@$(BIN)/python -m analysis notebook 00-targets --out $(REPORTS)/catalog
 	@# the demo owns data/store only if it made it: never delete a store of real submissions
 	@if [ -d $(STORE) ] && [ ! -f $(DEMO_MARK) ] && [ -n "$$(ls -A $(STORE) 2>/dev/null)" ]; then \
@@ -39,14 +42,13 @@ demo: setup
 	@$(BIN)/python -m analysis demo --out $(DEMO_DIR)
 	@mkdir -p $(STORE) && touch $(DEMO_MARK)
 	@echo "导入演示报送（明细见 $(REPORTS)/ingest-demo.log）…"
-	@mkdir -p $(REPORTS) && $(BIN)/python -m analysis ingest $(DEMO_DIR) --store $(STORE) --received-on mtime > $(REPORTS)/ingest-demo.log; \
-		status=$$?; tail -n 1 $(REPORTS)/ingest-demo.log; exit $$status
+	@mkdir -p $(REPORTS) && $(BIN)/python -m analysis ingest $(DEMO_DIR) --store $(STORE) --received-on mtime \
+		$(call logged,$(REPORTS)/ingest-demo.log,1)
 	@$(BIN)/python -m analysis render monthly --period latest --region 石家庄市 --region 西宁市 --store $(STORE)
 	@$(BIN)/python -m analysis render quarterly --period latest --region 石家庄市 --region 西宁市 --store $(STORE)
 	@echo "生成已到期方案的终期评估（各方案实施地区，及石家庄市下达分解目标的各县区）…"
-	@# the whole summary goes to a log; a failed report fails make demo (a pipe into tail would hide it)
-	@$(BIN)/python -m analysis batch --kind final --plan all --store $(STORE) --no-progress > $(REPORTS)/batch-final.log; \
-		status=$$?; tail -n 2 $(REPORTS)/batch-final.log; exit $$status
+	@$(BIN)/python -m analysis batch --kind final --plan all --store $(STORE) --no-progress \
+		$(call logged,$(REPORTS)/batch-final.log,2)
 
 # The checks CI runs before the tests; each fails the build on any finding (configuration: pyproject.toml).
 lint: setup
