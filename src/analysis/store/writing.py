@@ -14,8 +14,9 @@ import sys
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 
-from sqlalchemy import bindparam, case, func, insert, literal, or_, select, tuple_, update
+from sqlalchemy import and_, bindparam, case, func, insert, literal, or_, select, update
 
 from analysis.store import schema
 from analysis.store.backends import Backend
@@ -192,23 +193,34 @@ def add_parts(backend: Backend, conn, sid: int, parts: list[tuple]) -> set[int]:
     the submissions whose current parts they supersede."""
     if not parts:
         return set()
-    keys = [(unit, sheet) for unit, sheet, *_ in parts]
-    supersede = (
-        update(P)
-        .where(P.c.superseded_by.is_(None), P.c.period == parts[0][2], tuple_(P.c.unit, P.c.sheet).in_(keys))
-        .values(superseded_by=sid)
-        .returning(P.c.submission_id)
-    )
-    old = {row[0] for row in backend.rows(conn, supersede)}
+    keys = {f"u{i}": unit for i, (unit, *_) in enumerate(parts)}
+    keys.update({f"s{i}": sheet for i, (_, sheet, *_) in enumerate(parts)})
+    superseded = backend.rows(conn, _supersede(len(parts)), {"sid": sid, "period": parts[0][2], **keys})
     names = ["submission_id", "unit", "sheet", "period", "n_rows", "digest"]
     backend.insert_rows(conn, "parts", names, [(sid, *part) for part in parts])
-    return old
+    return {row[0] for row in superseded}
+
+
+@lru_cache(maxsize=64)
+def _supersede(n: int):
+    """Mark the current parts of n (unit u<i>, sheet s<i>) pairs of one period superseded by :sid, returning the
+    ids of their submissions: one statement per n, compiled once (a file's parts are few: one per unit and sheet)."""
+    pairs = [and_(P.c.unit == bindparam(f"u{i}"), P.c.sheet == bindparam(f"s{i}")) for i in range(n)]
+    return (
+        update(P)
+        .where(P.c.superseded_by.is_(None), P.c.period == bindparam("period"), or_(*pairs))
+        .values(superseded_by=bindparam("sid"))
+        .returning(P.c.submission_id)
+    )
 
 
 def _insert_rows(
     backend: Backend, conn, sid: int, sheet: PreparedSheet, prepared: PreparedSubmission, index: int, stored_kinds
 ) -> int:
     names = [*META_COLUMNS, *sheet.columns]
+    if sheet.copy_rows is not None:  # canon texts: read as the stored kind, widened or not (see copy_ready)
+        backend.insert_copy(conn, sid, sheet.name, names, sheet.copy_rows)
+        return sum(sheet.unit_rows.values())
     differs = [pos for pos, col in enumerate(sheet.columns) if stored_kinds[col] != sheet.kinds[col]]
     if (
         prepared.stage is not None
