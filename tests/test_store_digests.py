@@ -18,6 +18,8 @@ COLUMNS = [
     ["a", 7, None],
     [True, 1, None],  # bool is not int here: canon(True) is "1", str(True) is "True"
     [1.0, 2.5, None, 1e300],
+    [2.0**53, -(2.0**53) + 2, 2.0**53 - 1, -0.0, 0.1, 1e-7, float("inf"), float("-inf"), float("nan")],
+    [3.0, 0.5],
     [dt.date(2025, 1, 2), None],
     [None, None],
 ]
