@@ -156,6 +156,14 @@ class Backend(ABC):
     def insert_rows(self, conn: Any, sheet: str, names: Sequence[str], rows: Iterable[Sequence]) -> None:
         """Append rows (values of `names`, in order) to a sheet's table, keeping their order."""
 
+    # How ingest's workers hand rows to the writer: "stage" (a scratch SQLite file, staging.stage, for files of
+    # staging's STAGE_MIN_ROWS rows or more) or "copy" (COPY text, staging.copy_ready, for every file).
+    ahead_form = "stage"
+
+    def insert_copy(self, conn: Any, sid: int, sheet: str, names: Sequence[str], rows: bytes) -> None:
+        """Append rows given as COPY text without their submission id (staging.copy_ready) to a sheet's table."""
+        raise NotImplementedError(f"{self.name} does not load COPY text")
+
     def insert_staged(self, conn: Any, sid: int, sheet, stage: Path, index: int, names: Sequence[str]) -> bool:
         """Copy a staged sheet's rows (staging.stage) straight from the scratch file; False: not done here, the
         caller inserts the rows itself."""

@@ -209,6 +209,7 @@ def _ingest_locked(
     known["sent"] = _RunDigests(files)
     known["state"] = store.state()
     known["archive"] = store.archive_folder()
+    known["form"] = store.backend.ahead_form
     workers = _workers()
     with store.writing():
         outcomes: Iterator[Outcome]

@@ -34,6 +34,7 @@ from analysis.store.values import canon
 _LOCK_KEY = "hashtextextended('analysis.store:' || current_schema(), 0)"
 _CHANGED = "workbook_store_changed"  # the trigger function counting changes
 ANALYZE_AFTER_ROWS = 5000  # rows a run adds to a table before it refreshes the table's statistics itself
+ANALYZE_TARGET = 10  # statistics target of that ANALYZE (PostgreSQL's default: 100)
 READ_WORK_MEM = "64MB"  # a snapshot's sort of a province's rows fits in memory (the default 4MB spills to disk)
 
 
@@ -137,6 +138,8 @@ class PostgresBackend(Backend):
             conn.execute(str(CreateTable(table, if_not_exists=True).compile(dialect=self.dialect)))
             for index in table.indexes:
                 conn.execute(str(CreateIndex(index, if_not_exists=True).compile(dialect=self.dialect)))
+        # archived files are mostly xlsx, zip-compressed already: stored as they are, not compressed again
+        conn.execute("ALTER TABLE archive_files ALTER COLUMN content SET STORAGE EXTERNAL")
         # a store made at version 4 (before receipt times) gains the column; nothing else changed since
         conn.execute('ALTER TABLE submissions ADD COLUMN IF NOT EXISTS received_at TEXT COLLATE "C"')
         here = self.quote(conn.execute("SELECT current_schema()").fetchone()[0])
@@ -203,6 +206,16 @@ class PostgresBackend(Backend):
             for row in rows:
                 copy.write_row(row)
 
+    ahead_form = "copy"
+
+    def insert_copy(self, conn, sid: int, sheet: str, names: Sequence[str], rows: bytes) -> None:
+        if not rows:
+            return
+        prefix = b"%d\t" % sid  # each line gains its submission id (a value in COPY text never holds a newline)
+        columns = ", ".join(self.quote(n) for n in names)
+        with conn.cursor().copy(f"COPY {self.quote(sheet)} ({columns}) FROM STDIN") as copy:
+            copy.write(prefix + rows.replace(b"\n", b"\n" + prefix) + b"\n")
+
     # -- the whole store ------------------------------------------------------------------------------
 
     def structure_problems(self, conn) -> list[str]:
@@ -266,7 +279,11 @@ class PostgresBackend(Backend):
         if touched:
             try:
                 tables = dict.fromkeys([*touched, "parts", "submissions"])
+                # a tenth of the default sample: the row counts and spreads the plans need, in a tenth of the
+                # time (0.04 s instead of 0.37 s at province size); autovacuum's own ANALYZE refines it later
+                conn.execute(f"SET default_statistics_target = {ANALYZE_TARGET}")
                 conn.execute(f"ANALYZE {', '.join(self.quote(t) for t in tables)}")
+                conn.execute("RESET default_statistics_target")
             except psycopg.Error:  # not the tables' owner: autovacuum will do it
                 pass
 

@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 
 _WORKER_KNOWN: dict = {}
 _WORKER_ARCHIVE: Path | None = None  # an SQLite store's archive folder: workers put the files they read there
+_WORKER_FORM = "stage"  # how rows go to the writer: the backend's ahead_form
 # Smaller files come back in memory: for them a scratch file costs more than it saves. Above, the copy
 # from a scratch file takes the one writer less time than binding the rows (the writer paces the run).
 STAGE_MIN_ROWS = 500
@@ -54,9 +55,9 @@ class _Ahead:
     names: dict[str, str]  # enterprise_names() of the file
 
 
-def _init_worker(known: dict, parent: int | None = None, archive: Path | None = None) -> None:
-    global _WORKER_KNOWN, _WORKER_ARCHIVE
-    _WORKER_KNOWN, _WORKER_ARCHIVE = known, archive
+def _init_worker(known: dict, parent: int | None = None, archive: Path | None = None, form: str = "stage") -> None:
+    global _WORKER_KNOWN, _WORKER_ARCHIVE, _WORKER_FORM
+    _WORKER_KNOWN, _WORKER_ARCHIVE, _WORKER_FORM = known, archive, form
     _die_with_parent(parent)
 
 
@@ -90,7 +91,7 @@ class _Refused:
 
 
 def _validate_ahead(path: Path, period: str | None, stage_path: Path) -> _Ahead | _Refused | None:
-    from analysis.store.staging import prepare_checked, stage
+    from analysis.store.staging import copy_ready, prepare_checked, stage
     from analysis.submissions.validate import SubmissionRejected, read_checked
 
     try:
@@ -98,7 +99,9 @@ def _validate_ahead(path: Path, period: str | None, stage_path: Path) -> _Ahead 
             path, period, known_enterprises=_WORKER_KNOWN["enterprises"], known_clusters=_WORKER_KNOWN["clusters"]
         )
         prepared = _archive_ahead(prepare_checked(checked))
-        if sum(sum(sheet.unit_rows.values()) for sheet in prepared.sheets) >= STAGE_MIN_ROWS:
+        if _WORKER_FORM == "copy":
+            prepared = copy_ready(prepared)
+        elif sum(sum(sheet.unit_rows.values()) for sheet in prepared.sheets) >= STAGE_MIN_ROWS:
             prepared = stage(prepared, stage_path)
         tables = checked.tables
         return _Ahead(prepared, defined_names(tables), _references(tables), enterprise_names(tables))
@@ -194,6 +197,7 @@ class _ReadAhead:
     def __init__(self, files: list[Path], stages: list[Path], period: str | None, known: dict, workers: int):
         self.files, self.stages, self.period, self.known, self.workers = files, stages, period, known, workers
         self.archive = known.get("archive")  # where workers put the files they read (SQLite stores)
+        self.form = known.get("form", "stage")  # how workers hand the rows over (Backend.ahead_form)
         self.pool: ProcessPoolExecutor | None = None
         self.futures: dict[int, Future] = {}
         self.next = 0
@@ -221,7 +225,7 @@ class _ReadAhead:
             workers,
             mp_context=multiprocessing.get_context("fork"),
             initializer=_init_worker,
-            initargs=(self.known, os.getpid(), self.archive),
+            initargs=(self.known, os.getpid(), self.archive, self.form),
         )
 
     def result(self, index: int):

@@ -33,6 +33,7 @@ from analysis.store.layout import (
     SHEETS,
     UNIT_COLUMN,
 )
+from analysis.store.values import canon
 from analysis.store.values import dates_to_db as _dates_to_db
 from analysis.store.values import from_db as _from_db
 from analysis.store.values import kind_of as _kind_of
@@ -52,6 +53,7 @@ __all__ = [
     "PreparedSheet",
     "PreparedSubmission",
     "prepare",
+    "copy_ready",
     "prepare_checked",
     "stage",
     "_dates_to_db",
@@ -72,6 +74,7 @@ class PreparedSheet:
     values: list[list] | None  # column by column: 地区, _sheet, _row, _extra, *data; None once staged
     constants: dict[int, object] = field(default_factory=dict)  # staged: columns (by position) with one value
     digests: dict[str, str] = field(default_factory=dict)  # unit -> digest of its rows (digests.unit_digests)
+    copy_rows: bytes | None = None  # the rows as PostgreSQL's COPY text, without their submission id (copy_ready)
 
 
 @dataclass
@@ -226,6 +229,45 @@ def stage(prepared: PreparedSubmission, path: Path) -> PreparedSubmission:
     finally:
         conn.close()
     return replace(prepared, sheets=sheets, stage=Path(path))
+
+
+def copy_ready(prepared: PreparedSubmission) -> PreparedSubmission:
+    """The rows of every sheet as the text PostgreSQL's COPY reads, made where the file was read (a worker), so the
+    writer sends them as they are instead of formatting row by row; the copy returned carries no other rows.
+
+    Each value is written as its `values.canon` text, which the column reads back as the same value whatever kind
+    it is stored as (a text, float or int column a later file widened: as `values.coerce` would convert it)."""
+    sheets = []
+    for sheet in prepared.sheets:
+        assert sheet.values is not None, "rows are made ready once"
+        sheets.append(replace(sheet, values=None, copy_rows=_copy_rows(sheet.values)))
+    return replace(prepared, sheets=sheets)
+
+
+def _copy_rows(values: list[list]) -> bytes:
+    """COPY text of row-aligned columns: a line per row (no newline after the last), values separated by tabs."""
+    columns = [_copy_column(column) for column in values]
+    return "\n".join(map("\t".join, zip(*columns, strict=True))).encode("utf-8")
+
+
+_COPY_NULL = "\\N"
+_COPY_SPECIAL = ("\\", "\t", "\n", "\r")
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _copy_column(values: list) -> list[str]:
+    kinds = set(map(type, values))
+    gaps = type(None) in kinds
+    if kinds <= {int, type(None)}:  # canon(int) is str(int), and needs no escape
+        return [_COPY_NULL if v is None else str(v) for v in values] if gaps else list(map(str, values))
+    texts: list[str | None] = values if kinds == {str} else [None if v is None else canon(v) for v in values]
+    present = [v for v in texts if v is not None]
+    if any(special in "".join(present) for special in _COPY_SPECIAL):
+        present = [v.translate(_COPY_ESCAPES) for v in present]
+    if not gaps:
+        return present
+    filled = iter(present)
+    return [_COPY_NULL if v is None else next(filled) for v in texts]
 
 
 # Positions in PreparedSheet.values (META_COLUMNS without submission_id) of 地区, _sheet, _extra.
