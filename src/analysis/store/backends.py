@@ -13,7 +13,7 @@ URL — is a PostgreSQL store; anything else a folder holding an SQLite file).
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
@@ -180,6 +180,11 @@ class Backend(ABC):
     @abstractmethod
     def structure_problems(self, conn: Any) -> list[str]:
         """What the database's own structural check finds, as Chinese lines (empty: sound)."""
+
+    def structure_check_apart(self) -> Callable[[], list[str]] | None:
+        """structure_problems on a connection of its own, to run alongside the content's verification; None: the
+        check is cheap, run it on the caller's connection."""
+        return None
 
     @abstractmethod
     def state(self, conn: Any = None) -> tuple:

@@ -250,6 +250,13 @@ class SQLiteBackend(Backend):
                         described.append(text)
         return list(dict.fromkeys(described)) or [f"数据库文件{_GENERIC}"]
 
+    def structure_check_apart(self):
+        def check() -> list[str]:
+            with self.reading() as conn:
+                return [] if conn is None else self.structure_problems(conn)
+
+        return check
+
     def state(self, conn=None) -> tuple:
         """The files' identity, size and time: any write (a commit, a checkpoint, bytes changed by anything)
         changes it."""

@@ -18,6 +18,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from itertools import groupby
+from operator import itemgetter
 
 from sqlalchemy import select
 
@@ -34,13 +37,24 @@ _SUBMISSION_FIELDS = ("id", "file_name", "sha256", "period", "units", "ingested_
 
 
 def problems(backend: Backend, conn) -> list[str]:
-    """Every difference between the store and what it accepted (empty: the store is sound)."""
-    found = backend.structure_problems(conn)
+    """Every difference between the store and what it accepted (empty: the store is sound).
+
+    A backend whose structural check can run on a connection of its own (SQLite's integrity_check, which runs
+    in C without Python's lock) runs it in a thread while the rows are read and digested here."""
+    apart = backend.structure_check_apart()
+    if apart is None:
+        return backend.structure_problems(conn) + _content_or_unreadable(backend, conn)
+    with ThreadPoolExecutor(1, thread_name_prefix="store-structure") as pool:
+        structure = pool.submit(apart)
+        content = _content_or_unreadable(backend, conn)
+        return structure.result() + content
+
+
+def _content_or_unreadable(backend: Backend, conn) -> list[str]:
     try:
-        found += content_problems(backend, conn)
+        return content_problems(backend, conn)
     except backend.errors:  # the store's own records cannot even be read
-        found.append("报送记录（submissions、parts、columns 或 meta 表）无法读取，数据库文件已损坏")
-    return found
+        return ["报送记录（submissions、parts、columns 或 meta 表）无法读取，数据库文件已损坏"]
 
 
 def content_problems(backend: Backend, conn) -> list[str]:
@@ -89,10 +103,10 @@ def _parts_of_table(backend: Backend, conn, sheet: str, names: list[str]) -> Ite
     """((submission id, unit), [(column, values)], rows) of each part's rows in a sheet's table, in row order."""
     table = schema.data_table(sheet, names)
     every = [*META_COLUMNS, *names]
-    rows = backend.rows(conn, select(*(table.c[n] for n in every)).order_by(table.c.rowid))
+    rows = backend.run(conn, select(*(table.c[n] for n in every)).order_by(table.c.rowid)).fetchall()
     groups: dict[tuple, list[tuple]] = {}
-    for row in rows:
-        groups.setdefault((row[0], row[1]), []).append(row)
+    for key, run in groupby(rows, key=itemgetter(0, 1)):  # a part's rows were stored together: runs, not rows
+        groups.setdefault(key, []).extend(run)
     for key, members in groups.items():
         values = list(zip(*members, strict=True))
         yield key, list(zip(every[1:], values[1:], strict=True)), len(members)
