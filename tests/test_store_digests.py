@@ -35,3 +35,18 @@ def test_a_column_widened_later_keeps_its_digest():
     assert part_digest([("数量", [13.0, None, 2.0])], 3) == as_ints  # int widened to float
     assert part_digest([("数量", ["13", None, "2"])], 3) == as_ints  # widened to text
     assert part_digest([("数量", [13, None, 3])], 3) != as_ints
+
+
+def test_floats_join_as_canon_writes_each_one():
+    """column_text's float path against canon() value by value, over whole floats on
+    both sides of 2**53 and 1e16, signed zeros, tiny, huge, non-finite and random values, with and without gaps."""
+    import random
+
+    rng = random.Random(24)
+    edges = [2.0**53, 2.0**53 - 1, -(2.0**53) + 1, 2.0**53 + 2, 1e15, 1e15 + 1, 9999999999999998.0, 1e16, 1e17,
+             -0.0, 0.0, 5e-324, 1e-5, 1e-4, 0.1, 123.0, -7.0, 1e300, float("inf"), float("-inf"), float("nan")]  # fmt: skip
+    randoms = [rng.uniform(-1e6, 1e6) for _ in range(300)] + [float(rng.randint(-(10**17), 10**17)) for _ in range(300)]
+    randoms += [round(rng.uniform(0, 1e4), rng.randint(0, 4)) for _ in range(300)]
+    for values in (edges, randoms, [*edges, None, *randoms[:50], None], [None], [None, None, 3.0], []):
+        assert column_text(values) == "\x1f".join("\x00" if v is None else canon(v) for v in values)
+    assert column_text((1.5, None, 2.0)) == "1.5\x1f\x00\x1f2"  # a tuple (a stored part's column) too
