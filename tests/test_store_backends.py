@@ -203,3 +203,24 @@ def test_a_write_committed_while_a_reader_verifies_is_not_taken_for_damage(store
     assert written == ["added"]
     monkeypatch.setattr(verify, "stored_digests", real)
     assert reader.check() == [] and len(reader.submissions()) == 2
+
+
+def test_an_ingest_that_loads_many_rows_leaves_the_planner_its_statistics(demo_pg):
+    """The ANALYZE after a run (a tenth of the default sample) gives every table it loaded statistics at once,
+    instead of a minute or more later from autovacuum."""
+    import psycopg
+
+    from analysis.store.postgres_backend import ANALYZE_AFTER_ROWS
+
+    with psycopg.connect(demo_pg) as conn:
+        loaded = [s for s in SHEETS if _count(conn, s) >= ANALYZE_AFTER_ROWS]
+        assert loaded, "the demo loads at least one table past the threshold"
+        for sheet in loaded:
+            assert conn.execute("SELECT count(*) FROM pg_stats WHERE tablename = %s", (sheet,)).fetchone()[0] > 0
+            assert conn.execute("SELECT reltuples FROM pg_class WHERE relname = %s", (sheet,)).fetchone()[0] > 0
+
+
+def _count(conn, sheet: str) -> int:
+    if conn.execute("SELECT to_regclass(%s)", (f'"{sheet}"',)).fetchone()[0] is None:
+        return 0
+    return conn.execute(f'SELECT count(*) FROM "{sheet}"').fetchone()[0]

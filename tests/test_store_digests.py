@@ -43,8 +43,8 @@ def test_floats_join_as_canon_writes_each_one():
     import random
 
     rng = random.Random(24)
-    edges = [2.0**53, 2.0**53 - 1, -(2.0**53) + 1, 2.0**53 + 2, 1e15, 1e15 + 1, 9999999999999998.0, 1e16, 1e17,
-             -0.0, 0.0, 5e-324, 1e-5, 1e-4, 0.1, 123.0, -7.0, 1e300, float("inf"), float("-inf"), float("nan")]  # fmt: skip
+    edges = [2.0**53, 2.0**53 - 1, -(2.0**53) + 1, 2.0**53 + 2, 1e15, 1e15 + 1, 9999999999999998.0, 1e16, 1e17]
+    edges += [-0.0, 0.0, 5e-324, 1e-5, 1e-4, 0.1, 123.0, -7.0, 1e300, float("inf"), float("-inf"), float("nan")]
     randoms = [rng.uniform(-1e6, 1e6) for _ in range(300)] + [float(rng.randint(-(10**17), 10**17)) for _ in range(300)]
     randoms += [round(rng.uniform(0, 1e4), rng.randint(0, 4)) for _ in range(300)]
     for values in (edges, randoms, [*edges, None, *randoms[:50], None], [None], [None, None, 3.0], []):
