@@ -111,3 +111,39 @@ def _first_enterprise(sheet) -> tuple[str, str, dict]:
     rows = [dict(zip(headers, (c.value for c in row), strict=True)) for row in sheet.iter_rows()]
     first = rows[rows.index(dict(zip(headers, headers, strict=True))) + 1]
     return first["统一社会信用代码"], first["企业名称"], first
+
+
+_SENT_RECORD: list = []  # the file the workers write the names of the files sent to them into (set before the fork)
+
+
+def _recording_validate_ahead(path, *args):
+    with open(_SENT_RECORD[0], "a", encoding="utf-8") as handle:
+        handle.write(path.name + "\n")
+    return _real_validate_ahead(path, *args)
+
+
+def test_csv_files_naming_another_csv_files_rows_are_validated_once_by_the_writer(tmp_path, monkeypatch):
+    """A CSV file that refers to the 集群名录 or 企业名录 of another CSV file of its unit and period is validated in
+    order by the writer only (a worker's validation, against the names known at the start, was always redone)."""
+    from analysis.store.ingest import collect_files
+    from analysis.store.readahead import in_order_only
+
+    folder = tmp_path / "in"
+    generate_demo(folder, seed=3, until="2023-07", months=2)
+    files = collect_files([folder])
+    in_order = {files[i].name for i in in_order_only(files)}
+    assert {name.rsplit("-", 1)[-1] for name in in_order} == {"企业名录.csv", "资质认定.csv", "企业年度财务.csv",
+                                                            "集群月度.csv"}  # fmt: skip
+    assert not any(name.endswith("集群名录.csv") or name.endswith(".xlsx") for name in in_order)
+    _SENT_RECORD[:] = [tmp_path / "sent.txt"]
+    monkeypatch.setattr(ingest_module, "_validate_ahead", _recording_validate_ahead)
+    redone = []
+    ingest_one = ingest_module._ingest_one
+    monkeypatch.setattr(
+        ingest_module, "_ingest_one", lambda store, path, *a: redone.append(path.name) or ingest_one(store, path, *a)
+    )
+    outcomes, _ = _ingest(folder, tmp_path / "store", 2, monkeypatch)
+    sent = set((tmp_path / "sent.txt").read_text(encoding="utf-8").splitlines())
+    assert len(sent) + len(in_order) == len(files) and not sent & in_order
+    assert in_order <= set(redone)
+    assert all(status != "rejected" for name, status, _ in outcomes if name in in_order)

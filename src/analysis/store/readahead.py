@@ -8,6 +8,7 @@ from __future__ import annotations
 import copy
 import os
 from collections.abc import Iterator
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -26,7 +27,7 @@ from analysis.store.filing import (
 from analysis.store.history import Store
 
 if TYPE_CHECKING:
-    from concurrent.futures import Future, ProcessPoolExecutor
+    from concurrent.futures import ProcessPoolExecutor
 
 # --- reading, validating and staging ahead in worker processes ----------------------
 #
@@ -157,7 +158,8 @@ def pipelined(
     learnt: dict[str, set[str]] = {"enterprises": set(), "clusters": set()}
     with tempfile.TemporaryDirectory(prefix="workbook-ingest-") as scratch:
         stages = [Path(scratch) / f"{i:05d}.sqlite" for i in range(len(files))]
-        ahead = _ReadAhead(files, stages, period, {k: copy.copy(v) for k, v in known.items()}, workers)
+        known_now = {k: copy.copy(v) for k, v in known.items()}
+        ahead = _ReadAhead(files, stages, period, known_now, workers, in_order_only(files))
         try:
             for index, (path, stage_path) in enumerate(zip(files, stages, strict=True)):
                 done = ahead.result(index)
@@ -194,8 +196,17 @@ class _ReadAhead:
     against the names known when the run started (see pipelined).
     """
 
-    def __init__(self, files: list[Path], stages: list[Path], period: str | None, known: dict, workers: int):
+    def __init__(
+        self,
+        files: list[Path],
+        stages: list[Path],
+        period: str | None,
+        known: dict,
+        workers: int,
+        in_order: set[int] | frozenset[int] = frozenset(),
+    ):
         self.files, self.stages, self.period, self.known, self.workers = files, stages, period, known, workers
+        self.in_order = in_order  # files the writer validates itself, in order (in_order_only): never sent ahead
         self.archive = known.get("archive")  # where workers put the files they read (SQLite stores)
         self.form = known.get("form", "stage")  # how workers hand the rows over (Backend.ahead_form)
         self.pool: ProcessPoolExecutor | None = None
@@ -214,7 +225,11 @@ class _ReadAhead:
         assert self.pool is not None  # _start made it
         while self.next < len(self.files) and len(self.futures) < READ_AHEAD * self.workers:
             i = self.next
-            self.futures[i] = self.pool.submit(_validate_ahead, self.files[i], self.period, self.stages[i])
+            if i in self.in_order:
+                self.futures[i] = Future()
+                self.futures[i].set_result(None)  # None: validated and stored in order by the writer
+            else:
+                self.futures[i] = self.pool.submit(_validate_ahead, self.files[i], self.period, self.stages[i])
             self.next += 1
 
     def _new_pool(self, workers: int):
@@ -256,6 +271,35 @@ class _ReadAhead:
     def close(self) -> None:
         if self.pool is not None:
             self.pool.shutdown(wait=True, cancel_futures=True)  # files not yet started are not read
+
+
+# A CSV file holds one sheet. One that names the clusters or enterprises another CSV file of the same unit and
+# period lists (the sheets these name, below) refers to names learnt during the run: it is validated again in
+# order whatever a worker found, so the writer validates it once, itself.
+_REFERS_TO = {
+    "企业名录": ("集群名录",),
+    "集群月度": ("集群名录",),
+    "资质认定": ("企业名录",),
+    "企业年度财务": ("企业名录",),
+}
+
+
+def in_order_only(files: list[Path]) -> set[int]:
+    """The indices of the CSV files that refer to a sheet an earlier CSV file of `files` (ingest order) with the
+    same folder and name before the sheet's (unit and period: 深泽县-2026-10-) defines."""
+    from analysis.store.layout import SHEETS
+
+    defined: set[tuple[Path, str, str]] = set()
+    out = set()
+    for index, path in enumerate(files):
+        sheet = next((s for s in SHEETS if path.stem.endswith(s)), None)
+        if path.suffix.lower() != ".csv" or sheet is None:
+            continue
+        prefix = path.stem[: -len(sheet)]
+        if any((path.parent, prefix, named) in defined for named in _REFERS_TO.get(sheet, ())):
+            out.add(index)
+        defined.add((path.parent, prefix, sheet))
+    return out
 
 
 def _depends_on(refers: tuple[set, set], learnt: dict) -> bool:
