@@ -147,3 +147,26 @@ def test_csv_files_naming_another_csv_files_rows_are_validated_once_by_the_write
     assert len(sent) + len(in_order) == len(files) and not sent & in_order
     assert in_order <= set(redone)
     assert all(status != "rejected" for name, status, _ in outcomes if name in in_order)
+
+
+def test_csv_files_named_sheet_first_go_in_dependency_order(tmp_path, monkeypatch):
+    """深泽县-企业名录-2023-07.csv names its sheet as the CSV reader reads it (the name holds one sheet's name, not
+    only at its end): it is taken after the 集群名录 it refers to, and validated by the writer in order. Ordered by
+    the end of the name, 3 of these 6 files were refused (企业不在企业名录中)."""
+    from analysis.store.ingest import collect_files
+    from analysis.store.readahead import in_order_only
+
+    generate_demo(tmp_path / "demo", seed=3, until="2023-07", months=1)
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for csv in sorted((tmp_path / "demo").glob("深泽县-2023-07-*.csv")):
+        sheet = csv.stem.rsplit("-", 1)[-1]
+        shutil.copy(csv, folder / f"深泽县-{sheet}-2023-07.csv")
+    files = collect_files([folder])
+    order = [f.stem.split("-")[1] for f in files]
+    assert order.index("集群名录") < order.index("企业名录") < order.index("资质认定")
+    assert order.index("企业名录") < order.index("企业年度财务")
+    in_order = {files[i].stem.split("-")[1] for i in in_order_only(files)}
+    assert in_order == {"企业名录", "资质认定", "企业年度财务", "集群月度"}
+    outcomes, _ = _ingest(folder, tmp_path / "store", 2, monkeypatch)  # six files: stored one after another
+    assert len(outcomes) == 6 and all(status == "added" for _, status, _ in outcomes), outcomes

@@ -34,6 +34,7 @@ from analysis.store.filing import (
     received_time,
 )
 from analysis.store.history import Store
+from analysis.store.layout import sheet_in_name
 from analysis.store.readahead import CRASH_MESSAGE, READ_AHEAD, STAGE_MIN_ROWS, pipelined
 
 __all__ = [
@@ -104,7 +105,8 @@ def _is_submission_file(path: Path) -> bool:
 
 
 def _order_key(path: Path) -> tuple:
-    rank = next((i for i, s in enumerate(SHEET_ORDER) if path.stem.endswith(s)), -1)
+    named = sheet_in_name(path.stem)  # the reader's rule: 企业名录-202306.csv is a 企业名录 too
+    rank = SHEET_ORDER.index(named[0]) if named and named[0] in SHEET_ORDER else -1
     return (str(path.parent), rank, path.name)
 
 

@@ -24,6 +24,17 @@ def contract_columns(sheet: str) -> list[str]:
     return [c.name for c in spec.columns] if spec else []
 
 
+def sheet_in_name(stem: str) -> tuple[str, str] | None:
+    """(the sheet, the rest of the name) of a file named for one sheet, by the rule the CSV reader applies
+    (contract.sheet_for_file_stem: 新乐市-2023-06-企业名录, 企业名录-202306); None for any other name."""
+    from analysis.submissions.contract import normalise_sheet_name, sheet_for_file_stem
+
+    sheet = sheet_for_file_stem(stem)
+    if sheet is None:
+        return None
+    return sheet.name, normalise_sheet_name(stem).replace(sheet.name, "", 1)
+
+
 def with_unit_in_place(sheet: str, columns: list[str]) -> list[str]:
     """Column order with 地区 where the contract puts it (指标填报, 情况说明 start with it)."""
     order = contract_columns(sheet)

@@ -25,6 +25,7 @@ from analysis.store.filing import (
     received_time,
 )
 from analysis.store.history import Store
+from analysis.store.layout import sheet_in_name
 
 if TYPE_CHECKING:
     from concurrent.futures import ProcessPoolExecutor
@@ -132,18 +133,26 @@ def _archive_ahead(prepared):
     return prepared
 
 
+# Where a sheet names what another sheet lists: (sheet, column, the sheet listing those names, which names).
+_REFERENCES = (
+    ("资质认定", "统一社会信用代码", "企业名录", "enterprises"),
+    ("企业年度财务", "统一社会信用代码", "企业名录", "enterprises"),
+    ("集群月度", "集群名称", "集群名录", "clusters"),
+    ("企业名录", "所属集群", "集群名录", "clusters"),
+)
+_LISTED_BY = {"enterprises": ("企业名录", "统一社会信用代码"), "clusters": ("集群名录", "集群名称")}
+
+
 def _references(tables: dict) -> tuple[set, set]:
     """Enterprises and clusters a submission refers to without defining them itself."""
-    own_codes = set(tables["企业名录"]["统一社会信用代码"]) if "企业名录" in tables else set()
-    codes = set()
-    for sheet in ("资质认定", "企业年度财务"):
+    named: dict[str, set] = {"enterprises": set(), "clusters": set()}
+    for sheet, column, _, kind in _REFERENCES:
+        if sheet in tables and column in tables[sheet]:
+            named[kind] |= {v for v in tables[sheet][column].tolist() if isinstance(v, str)}
+    for kind, (sheet, column) in _LISTED_BY.items():
         if sheet in tables:
-            codes |= set(tables[sheet]["统一社会信用代码"])
-    own_clusters = set(tables["集群名录"]["集群名称"]) if "集群名录" in tables else set()
-    clusters = set(tables["集群月度"]["集群名称"]) if "集群月度" in tables else set()
-    if "企业名录" in tables and "所属集群" in tables["企业名录"]:
-        clusters |= {c for c in tables["企业名录"]["所属集群"].tolist() if isinstance(c, str)}
-    return codes - own_codes, clusters - own_clusters
+            named[kind] -= set(tables[sheet][column].tolist())
+    return named["enterprises"], named["clusters"]
 
 
 def pipelined(
@@ -273,32 +282,22 @@ class _ReadAhead:
             self.pool.shutdown(wait=True, cancel_futures=True)  # files not yet started are not read
 
 
-# A CSV file holds one sheet. One that names the clusters or enterprises another CSV file of the same unit and
-# period lists (the sheets these name, below) refers to names learnt during the run: it is validated again in
-# order whatever a worker found, so the writer validates it once, itself.
-_REFERS_TO = {
-    "企业名录": ("集群名录",),
-    "集群月度": ("集群名录",),
-    "资质认定": ("企业名录",),
-    "企业年度财务": ("企业名录",),
-}
-
-
 def in_order_only(files: list[Path]) -> set[int]:
-    """The indices of the CSV files that refer to a sheet an earlier CSV file of `files` (ingest order) with the
-    same folder and name before the sheet's (unit and period: 深泽县-2026-10-) defines."""
-    from analysis.store.layout import SHEETS
-
-    defined: set[tuple[Path, str, str]] = set()
+    """The indices of the CSV files (one sheet each) that name the enterprises or clusters an earlier CSV file of
+    `files` (ingest order) lists, one of the same folder and name but for the sheet (unit and period: 深泽县-2026-10-).
+    Such a file refers to names learnt during the run: it is validated again in order whatever a worker found,
+    so the writer validates it once, itself."""
+    refers_to = {sheet: lister for sheet, _, lister, _ in _REFERENCES}
+    listed: set[tuple[Path, str, str]] = set()
     out = set()
     for index, path in enumerate(files):
-        sheet = next((s for s in SHEETS if path.stem.endswith(s)), None)
-        if path.suffix.lower() != ".csv" or sheet is None:
+        named = sheet_in_name(path.stem) if path.suffix.lower() == ".csv" else None
+        if named is None:
             continue
-        prefix = path.stem[: -len(sheet)]
-        if any((path.parent, prefix, named) in defined for named in _REFERS_TO.get(sheet, ())):
+        sheet, rest = named
+        if (path.parent, rest, refers_to.get(sheet)) in listed:
             out.add(index)
-        defined.add((path.parent, prefix, sheet))
+        listed.add((path.parent, rest, sheet))
     return out
 
 
