@@ -20,7 +20,7 @@ def load_yaml(path: Path) -> dict:
     except OSError as exc:
         raise DataFileError(f"无法读取数据文件 {path}：{exc.strerror}") from None
     try:
-        data = yaml.load(text, Loader=_LOADER)  # noqa: S506 - a safe loader
+        data = yaml.load(text, Loader=_LOADER)  # a safe loader (SafeLoader or its C twin)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         where = f"第{mark.line + 1}行第{mark.column + 1}列" if mark else ""

@@ -15,12 +15,11 @@ import hashlib
 import json
 from collections.abc import Iterable, Sequence
 
-from analysis.store.values import canon
+from analysis.store.values import EXACT_FLOAT, canon
 
 DIGEST_VERSION = "1"
 _NONE = "\x00"  # a missing value (an empty text is "")
 _FLOATS = {float, type(None)}
-_EXACT = 2**53  # as values.canon: a whole float below this is written as its integer
 _PLAIN = {str, int, type(None)}  # kinds whose canon text is str(value) (bool is not int here: canon(True) is "1")
 
 
@@ -37,7 +36,7 @@ def column_text(values: Sequence) -> str:
         return "\x1f".join([_NONE if v is None else str(v) for v in values])
     if kinds <= _FLOATS:  # canon(float) inline: the digest's commonest slow case (amounts, ratios)
         return "\x1f".join([
-            _NONE if v is None else (str(int(v)) if v.is_integer() and -_EXACT < v < _EXACT else repr(v))
+            _NONE if v is None else (str(int(v)) if v.is_integer() and -EXACT_FLOAT < v < EXACT_FLOAT else repr(v))
             for v in values
         ])  # fmt: skip
     return "\x1f".join([_NONE if v is None else canon(v) for v in values])

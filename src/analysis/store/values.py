@@ -104,7 +104,7 @@ def month_text(series: pd.Series) -> pd.Series:
 
 # ---------------------------------------------------------------- one text form for every backend
 
-_EXACT_FLOAT = 2**53  # whole floats below this are exactly their integer
+EXACT_FLOAT = 2**53  # whole floats below this are exactly their integer
 
 
 def canon(value) -> str:
@@ -120,7 +120,7 @@ def canon(value) -> str:
     if kind is int:
         return str(value)
     if kind is float:
-        if value.is_integer() and abs(value) < _EXACT_FLOAT:
+        if value.is_integer() and abs(value) < EXACT_FLOAT:
             return str(int(value))
         return repr(value) if math.isfinite(value) else str(value)
     if isinstance(value, date):
