@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from analysis import paths
+from analysis.store import digest_apart
 from analysis.store.history import Store
 
 AS_OF = "2025-09-30"
@@ -173,7 +174,14 @@ def changed_parts(before, after) -> set[tuple]:
 # --- the tests ------------------------------------------------------------------------------------------------
 
 
-def test_each_damage_that_changes_what_was_accepted_is_named_by_store_check(original, tmp_path):
+@pytest.mark.parametrize("apart", [False, True], ids=["one-process", "tables-digested-apart"])
+def test_each_damage_that_changes_what_was_accepted_is_named_by_store_check(original, tmp_path, monkeypatch, apart):
+    """Also with the largest tables digested by a second process (digest_apart), as a large store's are."""
+    answers = []
+    if apart:
+        monkeypatch.setattr(digest_apart, "MIN_CELLS", 0)
+        real = digest_apart.Apart.result
+        monkeypatch.setattr(digest_apart.Apart, "result", lambda a, c: answers.append(real(a, c)) or answers[-1])
     before = logical(original / "workbook.sqlite")
     conn = sqlite3.connect(original / "workbook.sqlite")
     table_of = dict(conn.execute("SELECT name, tbl_name FROM sqlite_master").fetchall())
@@ -199,6 +207,8 @@ def test_each_damage_that_changes_what_was_accepted_is_named_by_store_check(orig
             table = table_of.get(owner, owner)  # an index is named with its table, or the table alone
             assert any(name in text for name in (owner, f"“{table}”", NAMED_AS.get(table, table))), (owner, found)
     assert changed >= 15
+    if apart:  # the child's digests were used (a damage that breaks what it reads leaves the tables to the parent)
+        assert sum(a is not None for a in answers) >= 15, answers
 
 
 def test_a_store_damaged_in_20_places_is_refused_and_rebuilt_byte_for_byte(original, demo_files, tmp_path):

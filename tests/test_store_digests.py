@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from analysis.store.digests import column_text, part_digest
+from analysis.store.digests import STORED_TEXT, column_bytes, column_text, part_digest
 from analysis.store.values import canon
 
 COLUMNS = [
@@ -50,3 +50,30 @@ def test_floats_join_as_canon_writes_each_one():
     for values in (edges, randoms, [*edges, None, *randoms[:50], None], [None], [None, None, 3.0], []):
         assert column_text(values) == "\x1f".join("\x00" if v is None else canon(v) for v in values)
     assert column_text((1.5, None, 2.0)) == "1.5\x1f\x00\x1f2"  # a tuple (a stored part's column) too
+
+
+def stored(values: list) -> list:
+    """A column as the SQLite backend hands it over for digesting: text as its UTF-8 bytes (STORED_TEXT)."""
+    return [STORED_TEXT(v.encode()) if type(v) is str else v for v in values]
+
+
+@pytest.mark.parametrize("values", COLUMNS, ids=range(len(COLUMNS)))
+def test_text_read_as_stored_bytes_digests_as_text(values):
+    """Whether a backend hands stored text over as str or as its UTF-8 bytes, the column's digest text is the same
+    (the SQLite backend reads for digests without decoding)."""
+    assert column_bytes(stored(values)) == column_text(values).encode()
+    assert part_digest([("列", stored(values))], len(values)) == part_digest([("列", values)], len(values))
+
+
+def test_a_blob_is_not_taken_for_the_text_it_spells():
+    """A value whose type changed from text to BLOB (one byte of a record's header) changes the digest, though
+    the bytes are the same: SQLite hands a BLOB over as bytes, stored text as STORED_TEXT."""
+    text = [STORED_TEXT(b"abc"), STORED_TEXT("企业".encode())]
+    assert column_bytes([b"abc", text[1]]) != column_bytes(text)
+    assert column_bytes([text[0], None, text[1]]) == "abc\x1f\x00\x1f企业".encode()
+
+
+def test_stored_text_that_is_not_utf8_is_a_changed_digest_not_an_error():
+    damaged = [STORED_TEXT(b"ab\xff"), STORED_TEXT(b"cd")]
+    assert column_bytes(damaged) == b"ab\xff\x1fcd"
+    assert column_text([*damaged, 3]) == "ab\udcff\x1fcd\x1f3"  # among other kinds: decoded as it is

@@ -13,7 +13,7 @@ URL — is a PostgreSQL store; anything else a folder holding an SQLite file).
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
@@ -64,6 +64,15 @@ class Backend(ABC):
 
     def rows(self, conn: Any, statement: ClauseElement, params: dict | None = None) -> list[tuple]:
         return [tuple(row) for row in self.run(conn, statement, params).fetchall()]
+
+    def rows_for_digest(self, conn: Any, statement: ClauseElement) -> list:
+        """A statement's rows for `digests.part_digest`, which also takes stored text as `digests.STORED_TEXT`."""
+        return self.run(conn, statement).fetchall()
+
+    def digest_apart(self, conn: Any, jobs: Mapping[str, tuple[ClauseElement, list[str]]]) -> tuple[Any, list[str]]:
+        """Start digesting some of `jobs` (sheet -> its rows' SELECT, column names) in another process: (a
+        `digest_apart.Apart`, the sheets sent to it), or (None, []) where the backend does not."""
+        return None, []
 
     def quote(self, name: str) -> str:
         return self.dialect.identifier_preparer.quote(name)

@@ -14,8 +14,8 @@ libpq URL); `--store` or $WORKBOOK_STORE choose it.
 - Keeping (`check`, `backup`, `rebuild`, `migrate_to`): see `analysis.store.transfer`.
 
 The modules behind it: `schema` (tables), `backends` (+ `sqlite_backend`, `postgres_backend`), `writing`,
-`reading`, `digests`, `verify`, `archive`, `transfer` (backup, migrate, rebuild), `migrations`, `staging`
-(preparing rows in worker processes), `ingest` (files into the store).
+`reading`, `digests` (+ `canonical`, `digest_apart`), `verify`, `archive`, `transfer` (backup, migrate, rebuild),
+`migrations`, `staging` (preparing rows in worker processes), `ingest` (files into the store).
 """
 
 from __future__ import annotations

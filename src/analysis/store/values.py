@@ -1,13 +1,13 @@
-"""Value kinds (text / int / float / bool / date): how a column's values go into the store and come back out,
-and the one text form of a value that digests and widened columns use on every backend."""
+"""Value kinds (text / int / float / bool / date): how a column's values go into the store and come back out.
+The one text form of a value that digests and widened columns use on every backend is `canonical.canon`."""
 
 from __future__ import annotations
 
-import math
-from datetime import date
-
 import numpy as np
 import pandas as pd
+
+from analysis.store.canonical import EXACT_FLOAT as EXACT_FLOAT  # re-exported: the one text form lives there
+from analysis.store.canonical import canon as canon
 
 _WIDEN = {frozenset({"int", "float"}): "float", frozenset({"int", "bool"}): "int"}
 
@@ -100,34 +100,6 @@ def month_text(series: pd.Series) -> pd.Series:
     if pd.api.types.is_datetime64_any_dtype(series):
         return series.dt.strftime("%Y-%m")
     return series.map(lambda v: v if missing(v) else str(v)[:7])
-
-
-# ---------------------------------------------------------------- one text form for every backend
-
-EXACT_FLOAT = 2**53  # whole floats below this are exactly their integer
-
-
-def canon(value) -> str:
-    """The text of a stored value: what a digest hashes and what a column widened to text holds.
-
-    The same on every backend and for every kind a value may be stored as: 13, 13.0 (an int column widened to
-    float), '13' (widened to text) and True/1 give '13' and '1'; other floats their shortest exact form."""
-    kind = type(value)
-    if kind is str:
-        return value
-    if kind is bool:
-        return "1" if value else "0"
-    if kind is int:
-        return str(value)
-    if kind is float:
-        if value.is_integer() and abs(value) < EXACT_FLOAT:
-            return str(int(value))
-        return repr(value) if math.isfinite(value) else str(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, bytes | bytearray | memoryview):
-        return bytes(value).hex()
-    return str(value)
 
 
 def coerce(values: list, kind: str) -> list:

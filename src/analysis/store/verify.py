@@ -19,15 +19,13 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from itertools import groupby
-from operator import itemgetter
 
 from sqlalchemy import select
 
 from analysis.periods import period_text
 from analysis.store import schema
 from analysis.store.backends import Backend
-from analysis.store.digests import catalogue_digest, part_digest, submission_digest
+from analysis.store.digests import catalogue_digest, stored_part_digests, submission_digest
 from analysis.store.layout import META_COLUMNS, SHEETS
 
 S, P, C, M = schema.submissions, schema.parts, schema.columns, schema.meta
@@ -83,33 +81,49 @@ def content_problems(backend: Backend, conn) -> list[str]:
 
 
 def stored_digests(backend: Backend, conn) -> tuple[dict[PartKey, tuple[int, str]], list[str]]:
-    """(rows, digest) of every part as its rows are stored now, and the sheets whose rows cannot be read."""
+    """(rows, digest) of every part as its rows are stored now, and the sheets whose rows cannot be read.
+
+    Where the backend can, the largest tables are digested by a second process meanwhile (`digest_apart`); its
+    digests are taken only if it saw the same write counter, else those tables are digested here too."""
     tables = backend.table_names(conn)
     catalogue: dict[str, list[str]] = defaultdict(list)
     for sheet, name in backend.rows(conn, select(C.c.sheet, C.c.name).order_by(C.c.sheet, C.c.position)):
         catalogue[sheet].append(name)
-    out: dict[PartKey, tuple[int, str]] = {}
-    unreadable = []
+    jobs = {}
     for sheet in [s for s in SHEETS if s in tables] + sorted(set(catalogue) - set(SHEETS)):
-        try:
-            for (sid, unit), columns, n in _parts_of_table(backend, conn, sheet, catalogue[sheet]):
-                out[(sid, unit, sheet)] = (n, part_digest(columns, n))
-        except backend.errors:
-            unreadable.append(sheet)
-    return out, unreadable
+        table, every = schema.data_table(sheet, catalogue[sheet]), [*META_COLUMNS, *catalogue[sheet]]
+        jobs[sheet] = (select(*(table.c[n] for n in every)).order_by(table.c.rowid), every[1:])
+    apart, sent = backend.digest_apart(conn, jobs)
+    out: dict[PartKey, tuple[int, str]] = {}
+    unreadable: list[str] = []
+    try:
+        for sheet in [s for s in jobs if s not in sent]:
+            _digest_table(backend, conn, sheet, jobs[sheet], out, unreadable)
+        found = apart.result(_write_counter(backend, conn)) if apart is not None else None
+    finally:
+        if apart is not None:
+            apart.close()
+    if found is not None:
+        out.update(found[0])
+        unreadable += found[1]
+    else:
+        for sheet in sent:
+            _digest_table(backend, conn, sheet, jobs[sheet], out, unreadable)
+    return out, [s for s in jobs if s in unreadable]
 
 
-def _parts_of_table(backend: Backend, conn, sheet: str, names: list[str]) -> Iterator[tuple]:
-    """((submission id, unit), [(column, values)], rows) of each part's rows in a sheet's table, in row order."""
-    table = schema.data_table(sheet, names)
-    every = [*META_COLUMNS, *names]
-    rows = backend.run(conn, select(*(table.c[n] for n in every)).order_by(table.c.rowid)).fetchall()
-    groups: dict[tuple, list[tuple]] = {}
-    for key, run in groupby(rows, key=itemgetter(0, 1)):  # a part's rows were stored together: runs, not rows
-        groups.setdefault(key, []).extend(run)
-    for key, members in groups.items():
-        values = list(zip(*members, strict=True))
-        yield key, list(zip(every[1:], values[1:], strict=True)), len(members)
+def _digest_table(backend: Backend, conn, sheet: str, job: tuple, out: dict, unreadable: list[str]) -> None:
+    statement, names = job
+    try:
+        for (sid, unit), n, digest in stored_part_digests(backend.rows_for_digest(conn, statement), names):
+            out[(sid, unit, sheet)] = (n, digest)
+    except backend.errors:
+        unreadable.append(sheet)
+
+
+def _write_counter(backend: Backend, conn) -> str | None:
+    rows = backend.rows(conn, select(M.c.value).where(M.c.key == schema.WRITE_COUNTER))
+    return rows[0][0] if rows else None
 
 
 def _namer(subs: dict, parts: dict):
