@@ -38,9 +38,36 @@ def digests(store: Store, apart: bool, monkeypatch) -> tuple[dict, list[str]]:
 
 
 @pytest.fixture
-def store(demo_store, monkeypatch) -> Store:
+def store(store_location, demo_files, monkeypatch) -> Store:
+    """The demo files in a store of each backend; every table large enough to be sent to a child."""
+    from analysis.store.ingest import ingest
+
+    store = Store(store_location)
+    ingest([demo_files], store=store)
     monkeypatch.setattr(digest_apart, "MIN_CELLS", 0)  # the demo store is smaller than what pays in practice
-    return Store(demo_store)
+    return store
+
+
+def change_first_name(store: Store) -> tuple[int, str]:
+    """Append a character to the first stored 企业名称, behind the store's back; its (submission id, unit)."""
+    first = 'SELECT min(rowid) FROM "企业名录"'
+    read = f'SELECT submission_id, "地区" FROM "企业名录" WHERE rowid = ({first})'
+    change = f'UPDATE "企业名录" SET "企业名称" = "企业名称" || \'厂\' WHERE rowid = ({first})'
+    if store.backend.name == "postgresql":
+        import psycopg
+
+        with psycopg.connect(store.backend.url) as conn:
+            sid, unit = conn.execute(read).fetchone()
+            conn.execute(change)
+        return sid, unit
+    import sqlite3
+
+    conn = sqlite3.connect(store.backend.db_path)
+    with conn:
+        sid, unit = conn.execute(read).fetchone()
+        conn.execute(change)
+    conn.close()
+    return sid, unit
 
 
 def test_the_split_sends_the_heaviest_tables_to_the_lighter_side_and_nothing_from_a_small_store():
@@ -80,21 +107,10 @@ def test_a_child_that_cannot_run_changes_nothing(store, monkeypatch, executable)
     assert store.check() == []
 
 
-def test_a_changed_value_in_a_table_digested_apart_is_named(demo_store, tmp_path, monkeypatch):
-    import shutil
-    import sqlite3
-
-    folder = tmp_path / "store"
-    shutil.copytree(demo_store, folder)
-    conn = sqlite3.connect(folder / "workbook.sqlite")
-    with conn:
-        first = conn.execute('SELECT min(rowid) FROM "企业名录"').fetchone()[0]
-        sid, unit = conn.execute('SELECT submission_id, "地区" FROM "企业名录" WHERE rowid = ?', [first]).fetchone()
-        conn.execute('UPDATE "企业名录" SET "企业名称" = "企业名称" || \'厂\' WHERE rowid = ?', [first])
-    conn.close()
-    monkeypatch.setattr(digest_apart, "MIN_CELLS", 0)
+def test_a_changed_value_in_a_table_digested_apart_is_named(store, store_location, monkeypatch):
+    sid, unit = change_first_name(store)
     spy = Spy(monkeypatch)
     monkeypatch.setattr(digest_apart, "split", lambda cells: ([s for s in cells if s != "企业名录"], ["企业名录"]))
-    found = Store(folder).check()
+    found = Store(store_location).check()
     assert spy.sheets == [["企业名录"]] and spy.answers[0] is not None
     assert any(f"企业名录：{unit}" in line and f"第 {sid} 号报送" in line and "有改动" in line for line in found), found

@@ -18,8 +18,11 @@ from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.expression import ClauseElement
+
+from analysis.store import schema
 
 URL_SCHEMES = ("postgresql://", "postgres://")
 
@@ -71,8 +74,33 @@ class Backend(ABC):
 
     def digest_apart(self, conn: Any, jobs: Mapping[str, tuple[ClauseElement, list[str]]]) -> tuple[Any, list[str]]:
         """Start digesting some of `jobs` (sheet -> its rows' SELECT, column names) in another process: (a
-        `digest_apart.Apart`, the sheets sent to it), or (None, []) where the backend does not."""
-        return None, []
+        `digest_apart.Apart`, the sheets sent to it), or (None, []) when the store is too small for it to pay."""
+        from analysis.store import digest_apart
+
+        target = self.apart_target(conn)
+        if target is None:
+            return None, []
+        _, sent = digest_apart.split(
+            {sheet: self.rows_estimate(conn, sheet) * len(names) for sheet, (_, names) in jobs.items()}
+        )
+        if not sent:
+            return None, []
+        counter = select(schema.meta.c.value).where(schema.meta.c.key == schema.WRITE_COUNTER)
+        sql = {sheet: self.literal_sql(jobs[sheet][0]) for sheet in sent}
+        apart = digest_apart.Apart(target, self.literal_sql(counter), [(s, sql[s], jobs[s][1]) for s in sent])
+        return apart, sent
+
+    def apart_target(self, conn: Any) -> dict | None:
+        """How a child process reaches this store as `conn` sees it now (`digest_apart.main`), or None."""
+        return None
+
+    def rows_estimate(self, conn: Any, sheet: str) -> int:
+        """About how many rows a sheet's table holds (its last rowid), cheaply."""
+        return 0
+
+    def literal_sql(self, statement: ClauseElement) -> str:
+        """A statement's SQL with its values written in (for a process that has no SQLAlchemy)."""
+        return str(statement.compile(dialect=self.dialect, compile_kwargs={"literal_binds": True}))
 
     def quote(self, name: str) -> str:
         return self.dialect.identifier_preparer.quote(name)

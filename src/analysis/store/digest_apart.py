@@ -2,13 +2,13 @@
 
 A whole-store verification spends most of its time reading rows into Python and hashing them, table after table,
 on one core (the GIL serialises threads). A second process digests the largest tables meanwhile. It is a fresh
-interpreter that imports only this module and `digests` (milliseconds; not pandas), opens the database read-only,
-reads the store's write counter in a snapshot of its own and digests the tables it is given with the same code as
-the parent (`digests.stored_part_digests`).
+interpreter that imports only this module, `digests` and the driver (not pandas), reads the store (SQLite:
+read-only, in a snapshot of its own; PostgreSQL: in the parent's snapshot, exported and imported) and digests the
+tables it is given with the same code as the parent (`digests.stored_part_digests`).
 
-Its digests count only if its write counter equals the one the parent read in its snapshot: both then saw the
-same store (every committed write moves the counter). Otherwise, or if the child fails in any way, the parent
-digests those tables itself, so the outcome never depends on the child.
+Its digests count only if the write counter it read equals the one the parent read: both then saw the same store
+(every committed write moves the counter). Otherwise, or if the child fails in any way, the parent digests those
+tables itself, so the outcome never depends on the child.
 """
 
 from __future__ import annotations
@@ -47,15 +47,17 @@ def split(cells: dict[str, int]) -> tuple[list[str], list[str]]:
 
 
 class Apart:
-    """A child process digesting `jobs` of the database at `uri` (an SQLite URI)."""
+    """A child process digesting `jobs` of the store `target` reaches (`Backend.apart_target`: the driver, the
+    database, the snapshot). The job goes through a pipe, never the command line: a URL may hold a password."""
 
-    def __init__(self, uri: str, counter_sql: str, jobs: list[Job]):
+    def __init__(self, target: dict, counter_sql: str, jobs: list[Job]):
         self.sheets = [sheet for sheet, _, _ in jobs]
-        job = {"database": uri, "counter": counter_sql, "tables": [[s, sql, list(n)] for s, sql, n in jobs]}
+        job = {**target, "counter": counter_sql, "tables": [[s, sql, list(n)] for s, sql, n in jobs]}
+        flags = ["-I", "-S"] if target["driver"] == "sqlite" else ["-I"]  # psycopg is in site-packages
         self.process: subprocess.Popen | None = None
         try:
             self.process = subprocess.Popen(
-                [sys.executable, "-I", "-S", "-c", _CHILD],
+                [sys.executable, *flags, "-c", _CHILD],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.DEVNULL,
@@ -97,26 +99,49 @@ class Apart:
 
 def main() -> None:
     """The child: read the job from stdin, write the digests to stdout (JSON)."""
-    import sqlite3
-
-    from analysis.store.digests import STORED_TEXT, as_text, stored_part_digests
+    from analysis.store.digests import as_text, stored_part_digests
 
     job = json.load(sys.stdin)
-    conn = sqlite3.connect(job["database"], uri=True, timeout=30, isolation_level=None)
-    conn.text_factory = STORED_TEXT
-    conn.execute("BEGIN")
+    conn, errors = _sqlite(job) if job["driver"] == "sqlite" else _postgresql(job)
     row = conn.execute(job["counter"]).fetchone()
     parts, unreadable = [], []
     for sheet, sql, names in job["tables"]:
         try:
             rows = conn.execute(sql).fetchall()
-        except sqlite3.Error:
+        except errors:  # SQLite: this table's pages cannot be read (PostgreSQL: the whole job fails)
             unreadable.append(sheet)
             continue
         parts += [[sid, unit, sheet, n, d] for (sid, unit), n, d in stored_part_digests(rows, names)]
-    conn.rollback()
+    conn.execute("ROLLBACK")
+    conn.close()
     counter = as_text(row[0]) if row else None
     json.dump({"counter": counter, "parts": parts, "unreadable": unreadable}, sys.stdout)  # ASCII: any locale
+
+
+def _sqlite(job: dict):
+    import sqlite3
+
+    from analysis.store.digests import STORED_TEXT
+
+    conn = sqlite3.connect(job["database"], uri=True, timeout=30, isolation_level=None)
+    conn.text_factory = STORED_TEXT  # as SQLiteBackend.rows_for_digest
+    conn.execute("BEGIN")
+    return conn, sqlite3.Error
+
+
+def _postgresql(job: dict):
+    import re
+
+    import psycopg
+
+    conn = psycopg.connect(job["database"], autocommit=True, connect_timeout=30)
+    conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+    snapshot = job.get("snapshot")
+    if snapshot:
+        if not re.fullmatch(r"[0-9A-Fa-f-]+", snapshot):
+            raise SystemExit(2)
+        conn.execute(f"SET TRANSACTION SNAPSHOT '{snapshot}'")
+    return conn, ()
 
 
 if __name__ == "__main__":

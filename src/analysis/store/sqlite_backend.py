@@ -16,7 +16,6 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
-from sqlalchemy import select
 from sqlalchemy.dialects import sqlite as sqlite_dialect
 from sqlalchemy.schema import CreateIndex, CreateTable
 
@@ -242,28 +241,15 @@ class SQLiteBackend(Backend):
         finally:
             conn.text_factory = str
 
-    def digest_apart(self, conn, jobs):
-        from analysis.store import digest_apart
+    def apart_target(self, conn) -> dict | None:
+        return {"driver": "sqlite", "database": self._read_only_uri()}
 
-        cells = {}
-        for sheet, (_, names) in jobs.items():
-            try:
-                last = conn.execute(f"SELECT max(rowid) FROM {self.quote(sheet)}").fetchone()[0]  # rows, near enough
-            except sqlite3.Error:  # damaged or missing: the verification reports it, in this process
-                last = None
-            cells[sheet] = (last or 0) * len(names)
-        _, sent = digest_apart.split(cells)
-        if not sent:
-            return None, []
-        counter = select(schema.meta.c.value).where(schema.meta.c.key == schema.WRITE_COUNTER)
-        literal = {"literal_binds": True}
-        sql = {sheet: str(jobs[sheet][0].compile(dialect=self.dialect, compile_kwargs=literal)) for sheet in sent}
-        apart = digest_apart.Apart(
-            self._read_only_uri(),
-            str(counter.compile(dialect=self.dialect, compile_kwargs=literal)),
-            [(sheet, sql[sheet], jobs[sheet][1]) for sheet in sent],
-        )
-        return apart, sent
+    def rows_estimate(self, conn, sheet: str) -> int:
+        try:
+            last = conn.execute(f"SELECT max(rowid) FROM {self.quote(sheet)}").fetchone()[0]
+        except sqlite3.Error:  # damaged: the verification reports it, in this process
+            return 0
+        return last or 0
 
     # -- the whole store ------------------------------------------------------------------------------
 

@@ -93,7 +93,7 @@ def stored_digests(backend: Backend, conn) -> tuple[dict[PartKey, tuple[int, str
     for sheet in [s for s in SHEETS if s in tables] + sorted(set(catalogue) - set(SHEETS)):
         table, every = schema.data_table(sheet, catalogue[sheet]), [*META_COLUMNS, *catalogue[sheet]]
         jobs[sheet] = (select(*(table.c[n] for n in every)).order_by(table.c.rowid), every[1:])
-    apart, sent = backend.digest_apart(conn, jobs)
+    apart, sent = backend.digest_apart(conn, {sheet: job for sheet, job in jobs.items() if sheet in tables})
     out: dict[PartKey, tuple[int, str]] = {}
     unreadable: list[str] = []
     try:
