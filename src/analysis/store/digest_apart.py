@@ -32,18 +32,17 @@ PartDigests = dict[tuple[int, str, str], tuple[int, str]]  # (submission id, uni
 def split(cells: dict[str, int]) -> tuple[list[str], list[str]]:
     """(tables kept, tables sent to the child) by their cells, each in turn to the lighter side, the heaviest
     first; nothing is sent when the store is too small for a child to pay."""
-    weights = cells
-    if sum(weights.values()) < MIN_CELLS:
-        return list(weights), []
-    kept: list[str] = []
-    sent: list[str] = []
-    load = [0, 0]
-    for table in sorted(weights, key=weights.__getitem__, reverse=True):
-        side = 0 if load[0] <= load[1] else 1
-        (sent if side == 0 else kept).append(table)
-        load[side] += weights[table]
-    order = list(weights)
-    return sorted(kept, key=order.index), sorted(sent, key=order.index)
+    if sum(cells.values()) < MIN_CELLS:
+        return list(cells), []
+    sent_load = kept_load = 0
+    sent: set[str] = set()
+    for table in sorted(cells, key=cells.__getitem__, reverse=True):
+        if sent_load <= kept_load:
+            sent.add(table)
+            sent_load += cells[table]
+        else:
+            kept_load += cells[table]
+    return [t for t in cells if t not in sent], [t for t in cells if t in sent]
 
 
 class Apart:
