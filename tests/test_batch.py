@@ -138,3 +138,60 @@ def test_the_batch_cache_keeps_a_periods_facts_whole_without_the_store(tmp_path)
         assert isinstance(mine, pd.DataFrame | pd.Series) and mine.equals(theirs), name
     assert again.enterprises["code"].tolist() == [code]
     assert again.awards["award"].tolist() == ["专精特新中小企业"]
+
+
+def registry(out: Path) -> dict:
+    import json
+
+    from analysis.reports.issuance import NUMBER_REGISTRY
+
+    path = out / NUMBER_REGISTRY
+    return json.loads(path.read_text(encoding="utf-8"))["documents"] if path.exists() else {}
+
+
+def test_a_batch_numbers_its_documents_in_job_order_before_any_render(store_dir, tmp_path, monkeypatch):
+    """发文字号 do not depend on which render of a parallel batch finishes first: every document of the batch has
+    its number, in job order, before the first render starts; the render then shows that number."""
+    seen: list[tuple[str, dict]] = []
+
+    def recorded(job):
+        seen.append((job.region, registry(out)))
+        job.status = "ok"
+        return job
+
+    out = tmp_path / "reports"
+    regions = "正定县,井陉县,石家庄市"
+    monkeypatch.setattr(batch, "_run_job", recorded)
+    result = batch.run_batch("monthly", "2025-09", regions, workers=1, store=store_dir, out=out, formats=FORMATS,
+                             progress=False, index=False)  # fmt: skip
+    order = [job.region for job in result.jobs]
+    assert [region for region, _ in seen] == order
+    numbers = seen[0][1]  # the registry when the first render started
+    by_region = {key.rsplit("|", 1)[1]: entry for key, entry in numbers.items()}
+    assert set(by_region) == set(order)
+    for code in {entry["code"] for entry in numbers.values()}:
+        serials = [by_region[r]["serial"] for r in order if by_region[r]["code"] == code]
+        assert serials == list(range(1, len(serials) + 1)), (code, serials)
+    assert all(state == numbers for _, state in seen)  # rendering took no other number
+
+    monkeypatch.undo()
+    batch.run_batch("monthly", "2025-09", "井陉县", workers=1, store=store_dir, out=out, formats=FORMATS,
+                    progress=False, index=False)  # fmt: skip
+    entry = by_region["井陉县"]
+    shown = f"{entry['code']}〔{entry['year']}〕{entry['serial']}号"
+    assert shown in (out / "2025-09" / "monthly" / "井陉县.html").read_text(encoding="utf-8")
+    assert registry(out) == numbers
+
+
+def test_a_document_refused_before_its_notebook_runs_takes_no_number(store_dir, tmp_path):
+    from analysis.periods import today
+    from analysis.reports.render import reserve_number
+
+    out = tmp_path / "reports"
+    assert reserve_number("monthly", today().strftime("%Y-%m"), "井陉县", out, store_dir) is None  # an open month
+    # the store ends in 2025-09, the plan in 2025-12: its final assessment is refused
+    assert reserve_number("final", "hebei-province-2022-leaders", "河北省", out, store_dir) is None
+    assert not registry(out)
+    number = reserve_number("monthly", "2025-09", "井陉县", out, store_dir)
+    assert number is not None and number.endswith("〔" + str(today().year) + "〕1号")
+    assert list(registry(out)) == [number.split("〔")[0] + "|monthly|2025-09|井陉县"]

@@ -100,6 +100,28 @@ def test_make_demo_renders_the_last_in_force_month_and_quarter_and_every_final(d
     assert len(counties) > 10  # the city and every county it issued targets to
 
 
+def test_the_parallel_batch_numbers_the_finals_in_job_order_and_each_shows_its_number(demo_documents, documents):
+    """Two workers render the finals; their 发文字号 follow the batch's order (each plan's jurisdiction, then the units
+    it issued targets to), not the order in which the renders finished."""
+    from analysis.batch.run import _final_regions
+    from analysis.reports.issuance import NUMBER_REGISTRY
+    from analysis.store.history import Store
+
+    entries = json.loads((demo_documents / "reports" / NUMBER_REGISTRY).read_text(encoding="utf-8"))["documents"]
+    store = Store(demo_documents / "store")
+    order = [
+        (plan.id, region) for plan in load_catalog().plans.values() for region in _final_regions(store, plan.id, None)
+    ]
+    finals = {(key.split("|")[2], key.split("|")[3]): entry for key, entry in entries.items() if "|final|" in key}
+    assert set(finals) == set(order)
+    for code in {entry["code"] for entry in finals.values()}:
+        serials = [finals[job]["serial"] for job in order if finals[job]["code"] == code]
+        assert serials == list(range(1, len(serials) + 1)), (code, serials)
+    for d in _kind(documents, "final"):
+        entry = finals[(d.path.parent.name, d.region)]
+        assert f"{entry['code']}〔{entry['year']}〕{entry['serial']}号" in d.flat
+
+
 # --- invariant 1: one (unit, target, term), one set of figures and one verdict everywhere --------------------
 
 

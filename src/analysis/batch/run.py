@@ -468,7 +468,7 @@ def run_batch(
 
     from tqdm import tqdm
 
-    from analysis.reports.render import normalise_period
+    from analysis.reports.render import normalise_period, reserve_number
     from analysis.store.history import Store
 
     out = Path(out or paths.REPORTS_DIR)
@@ -494,6 +494,8 @@ def run_batch(
                 _clear_failure(out, job)
             else:
                 todo.append(job)
+        for job in todo:  # 发文字号 in job order, before any render: whichever finishes first takes no other number
+            reserve_number(job.kind, job.period, job.region, out, store)
         workers = max(1, min(workers or os.cpu_count() or 1, len(todo) or 1))
         bar = tqdm(
             total=len(jobs),

@@ -53,7 +53,7 @@ def find_plan(plan_id: str, catalog: Catalog | None = None) -> Plan:
     return catalog.plans[plan_id]
 
 
-def final_as_of(store: Store, plan: Plan, as_of: dt.date | None = None) -> dt.date:
+def final_as_of(store: Store, plan: Plan, as_of: dt.date | str | None = None) -> dt.date:
     """The assessment date: the one asked for, else the store's latest month end; never before the plan's end."""
     if as_of is None:
         as_of = month_end(min(store.require_latest_period(), latest_complete_month())).date()

@@ -162,6 +162,55 @@ def parse_formats(text: str) -> list[str]:
     return wanted
 
 
+def checked_document(
+    kind: str,
+    period: str,
+    region: str | None,
+    store: str | Path | None = None,
+    *,
+    draft: bool = False,
+    remarks: str | Path | None = None,
+    as_of: str | None = None,
+) -> tuple[str, str, str | None]:
+    """(period, region, the plan's jurisdiction for a final) of a document that may be rendered; a UserError for
+    one that would be refused before it takes a 发文字号 (an open period, no plan in force, a plan not yet ended,
+    unreadable remarks)."""
+    if kind not in NOTEBOOKS:
+        raise UserError(f"报告类型应为 monthly、quarterly 或 final，而不是“{kind}”")
+    plan_jurisdiction = None
+    if kind == "final":
+        from analysis.reports.final import final_as_of, find_plan
+        from analysis.reports.remarks import read_remarks
+        from analysis.store.history import Store
+
+        plan = find_plan(period)
+        region, plan_jurisdiction = region or plan.jurisdiction, plan.jurisdiction
+        read_remarks(remarks)  # a remarks file that cannot be read is refused before the notebook runs
+        final_as_of(Store(store), plan, as_of)  # a plan not yet ended
+    else:
+        region = load_regions().get(region).name
+        period = normalise_period(kind, period, store, region)
+        check_complete(kind, period, draft)
+        require_plan_in_force(region, kind, period)
+    return period, load_regions().get(region).name, plan_jurisdiction
+
+
+def reserve_number(kind: str, period: str, region: str, out: Path | None = None, store=None) -> str | None:
+    """Give a formal document its 发文字号 now: the registry entry its notebook will find when it runs (which
+    otherwise takes the next number when it gets there). A batch reserves its documents' numbers in job order, so
+    the numbering does not depend on which render finishes first. None: the document would be refused before its
+    notebook runs, and takes no number."""
+    from analysis.reports.content import signed_on
+    from analysis.reports.issuance import document_number, issuance
+
+    try:
+        period, region, plan_jurisdiction = checked_document(kind, period, region, store)
+        doc = issuance(kind, region, plan_jurisdiction=plan_jurisdiction)
+        return document_number(doc, period, on=signed_on(), folder=out)
+    except UserError:  # refused, or a registry that cannot be read: the render says so for this document
+        return None
+
+
 def render_report(
     kind: str,
     period: str,
@@ -176,21 +225,7 @@ def render_report(
 ) -> Rendered:
     """Execute the report notebook for one region and period (a final assessment: one plan) and write the formats.
     `remarks`: a final assessment's text file of the official's own paragraphs (reports/remarks.py)."""
-    if kind not in NOTEBOOKS:
-        raise UserError(f"报告类型应为 monthly、quarterly 或 final，而不是“{kind}”")
-    if kind == "final":
-        from analysis.reports.final import find_plan
-        from analysis.reports.remarks import read_remarks
-
-        plan = find_plan(period)
-        region = region or plan.jurisdiction
-        read_remarks(remarks)  # a remarks file that cannot be read is refused before the notebook runs
-    else:
-        region = load_regions().get(region).name
-        period = normalise_period(kind, period, store, region)
-        check_complete(kind, period, draft)
-        require_plan_in_force(region, kind, period)
-    region = load_regions().get(region).name
+    period, region, _ = checked_document(kind, period, region, store, draft=draft, remarks=remarks, as_of=as_of)
     target = output_dir(out, kind, period)
     stem = region + (DRAFT_SUFFIX if draft and kind != "final" else "")
     result = Rendered(kind, period, region)
