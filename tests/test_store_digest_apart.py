@@ -114,3 +114,19 @@ def test_a_changed_value_in_a_table_digested_apart_is_named(store, store_locatio
     found = Store(store_location).check()
     assert spy.sheets == [["企业名录"]] and spy.answers[0] is not None
     assert any(f"企业名录：{unit}" in line and f"第 {sid} 号报送" in line and "有改动" in line for line in found), found
+
+
+def test_a_child_that_cannot_read_a_table_for_another_reason_than_damage_leaves_it_to_the_parent(store):
+    """A missing table (or a lock) is not the child's to call damage: it fails, and the parent reads the table."""
+    from sqlalchemy import select
+
+    from analysis.store import schema
+
+    backend = store.backend
+    counter_sql = backend.literal_sql(select(schema.meta.c.value).where(schema.meta.c.key == schema.WRITE_COUNTER))
+    with backend.reading() as conn:
+        target, counter = backend.apart_target(conn), verify._write_counter(backend, conn)
+    sound = digest_apart.Apart(target, counter_sql, [])
+    assert sound.result(counter) == ({}, [])  # the same job without the missing table is answered
+    missing = digest_apart.Apart(target, counter_sql, [("不存在", 'SELECT * FROM "不存在"', ["地区"])])
+    assert missing.result(counter) is None

@@ -101,13 +101,15 @@ def main() -> None:
     from analysis.store.digests import as_text, stored_part_digests
 
     job = json.load(sys.stdin)
-    conn, errors = _sqlite(job) if job["driver"] == "sqlite" else _postgresql(job)
+    conn, damaged, other = _sqlite(job) if job["driver"] == "sqlite" else _postgresql(job)
     row = conn.execute(job["counter"]).fetchone()
     parts, unreadable = [], []
     for sheet, sql, names in job["tables"]:
         try:
             rows = conn.execute(sql).fetchall()
-        except errors:  # SQLite: this table's pages cannot be read (PostgreSQL: the whole job fails)
+        except other:  # a lock, a missing table: not the child's to judge; the parent reads these tables itself
+            raise
+        except damaged:  # SQLite: this table's pages cannot be read (PostgreSQL: any error fails the whole job)
             unreadable.append(sheet)
             continue
         parts += [[sid, unit, sheet, n, d] for (sid, unit), n, d in stored_part_digests(rows, names)]
@@ -125,7 +127,7 @@ def _sqlite(job: dict):
     conn = sqlite3.connect(job["database"], uri=True, timeout=30, isolation_level=None)
     conn.text_factory = STORED_TEXT  # as SQLiteBackend.rows_for_digest
     conn.execute("BEGIN")
-    return conn, sqlite3.Error
+    return conn, sqlite3.DatabaseError, sqlite3.OperationalError
 
 
 def _postgresql(job: dict):
@@ -140,7 +142,7 @@ def _postgresql(job: dict):
         if not re.fullmatch(r"[0-9A-Fa-f-]+", snapshot):
             raise SystemExit(2)
         conn.execute(f"SET TRANSACTION SNAPSHOT '{snapshot}'")
-    return conn, ()
+    return conn, (), ()
 
 
 if __name__ == "__main__":
