@@ -18,7 +18,7 @@ from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.expression import ClauseElement
 
@@ -77,13 +77,11 @@ class Backend(ABC):
         `digest_apart.Apart`, the sheets sent to it), or (None, []) when the store is too small for it to pay."""
         from analysis.store import digest_apart
 
-        target = self.apart_target(conn)
-        if target is None:
-            return None, []
         _, sent = digest_apart.split(
             {sheet: self.rows_estimate(conn, sheet) * len(names) for sheet, (_, names) in jobs.items()}
         )
-        if not sent:
+        target = self.apart_target(conn) if sent else None  # PostgreSQL exports a snapshot: only when sending
+        if target is None:
             return None, []
         counter = select(schema.meta.c.value).where(schema.meta.c.key == schema.WRITE_COUNTER)
         sql = {sheet: self.literal_sql(jobs[sheet][0]) for sheet in sent}
@@ -95,8 +93,13 @@ class Backend(ABC):
         return None
 
     def rows_estimate(self, conn: Any, sheet: str) -> int:
-        """About how many rows a sheet's table holds (its last rowid), cheaply."""
-        return 0
+        """About how many rows a sheet's table holds (its last rowid), cheaply; 0 when it cannot be read (the
+        verification reports that, in this process)."""
+        try:
+            row = self.run(conn, select(func.max(schema.data_table(sheet, []).c.rowid))).fetchone()
+        except self.errors:
+            return 0
+        return (row[0] if row else None) or 0
 
     def literal_sql(self, statement: ClauseElement) -> str:
         """A statement's SQL with its values written in (for a process that has no SQLAlchemy)."""

@@ -113,9 +113,6 @@ class PostgresBackend(Backend):
         snapshot = conn.execute("SELECT pg_export_snapshot()").fetchone()[0] if self.in_transaction(conn) else None
         return {"driver": "postgresql", "database": self.url, "snapshot": snapshot}
 
-    def rows_estimate(self, conn, sheet: str) -> int:
-        return conn.execute(f"SELECT max(rowid) FROM {self.quote(sheet)}").fetchone()[0] or 0
-
     def in_transaction(self, conn) -> bool:
         return conn.info.transaction_status != TransactionStatus.IDLE
 

@@ -244,13 +244,6 @@ class SQLiteBackend(Backend):
     def apart_target(self, conn) -> dict | None:
         return {"driver": "sqlite", "database": self._read_only_uri()}
 
-    def rows_estimate(self, conn, sheet: str) -> int:
-        try:
-            last = conn.execute(f"SELECT max(rowid) FROM {self.quote(sheet)}").fetchone()[0]
-        except sqlite3.Error:  # damaged: the verification reports it, in this process
-            return 0
-        return last or 0
-
     # -- the whole store ------------------------------------------------------------------------------
 
     def structure_problems(self, conn) -> list[str]:
